@@ -1,0 +1,61 @@
+package io.limiter.annotation;
+
+import io.limiter.core.Algorithm;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Repeatable;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Limits the rate of calls to a method, or to every public method of a class (a servlet, a controller, any bean).
+ * Framework-neutral: the Spring aspect and the servlet filter read the same annotation.
+ *
+ * <pre>{@code
+ * @RateLimit("10/minute; 100/hour")                           // inline spec, per client IP in the web layer
+ * @RateLimit(name = "search")                                 // a policy defined in configuration
+ * @RateLimit(value = "10/minute", key = "#apiKey")            // Spring: SpEL over the arguments
+ * @RateLimit(value = "10/minute", key = "header:X-API-Key")   // a key resolver reference
+ * }</pre>
+ *
+ * Exactly one of {@link #value()} and {@link #name()} must be set. Errors (a bad spec, an unknown policy name, a bad
+ * key) fail at startup and name the annotated element. Several annotations on one element are independent policies
+ * that must all admit a call. How a class-level annotation combines with a method-level one is documented by each
+ * integration.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Repeatable(RateLimits.class)
+public @interface RateLimit {
+
+  /**
+   * @return an inline rate spec in the grammar of {@link io.limiter.core.LimitSpec}, e.g. {@code "10/minute"}; the
+   *     policy is named after the annotated element unless {@link #name()} is also set
+   */
+  String value() default "";
+
+  /**
+   * @return the name of a policy defined in configuration; with {@link #value()} also set, the name given to the
+   *     inline policy instead
+   */
+  String name() default "";
+
+  /**
+   * @return how to find the client key. Every integration understands the resolver references {@code ip},
+   *     {@code header:<name>}, {@code principal}, {@code attribute:<name>} and {@code global}; the Spring
+   *     integration also accepts a SpEL expression (starting with {@code #} or {@code @}, or written as
+   *     {@code #{...}}). Empty means the integration's default: the client IP in a web request.
+   */
+  String key() default "";
+
+  /** @return the permits one call takes; at least 1 */
+  long cost() default 1;
+
+  /** @return the algorithm of an inline policy */
+  Algorithm algorithm() default Algorithm.TOKEN_BUCKET;
+
+  /** @return whether calls over the limit are let through and only reported */
+  boolean shadow() default false;
+}

@@ -1,0 +1,106 @@
+package io.limiter.core;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The keyed state of one {@link LimitPolicy} inside one {@link RateLimitStore}: one bucket (or pair of window
+ * counters) per limit and key. Obtained from {@link RateLimitStore#keySpace(LimitPolicy)}; {@link RateLimiter} is the
+ * usual way to reach it.
+ *
+ * <p>Keys arrive already canonical (non-blank, at most 256 UTF-8 bytes; {@link RateLimiter} hashes longer ones).
+ * Every method decides and charges all limits of the policy atomically for the key: a request rejected by one limit
+ * charges none. Implementations must be thread-safe, must never admit more than the limits allow under any
+ * concurrency, and must not lock globally.
+ */
+public interface KeySpace {
+
+  /** @return the policy whose state this is */
+  LimitPolicy policy();
+
+  /**
+   * Decides whether {@code permits} may be taken for {@code key} now and, if so, takes them.
+   *
+   * @param key a canonical key
+   * @param permits the cost of the request, at least 1
+   * @return the decision
+   */
+  Decision acquire(String key, long permits);
+
+  /**
+   * Decides with other limits than the policy's own, keeping the key's state: the limits of a step level or a client
+   * tier. {@code effective} must have the same name, algorithm and number of limits as {@link #policy()}; the
+   * returned decision refers to it.
+   *
+   * @param key a canonical key
+   * @param permits the cost of the request, at least 1
+   * @param effective the policy to decide with
+   * @return the decision
+   * @throws IllegalArgumentException if {@code effective} is not compatible with {@link #policy()}
+   */
+  Decision acquire(String key, long permits, LimitPolicy effective);
+
+  /**
+   * Like {@link #acquire(String, long)} but answers only whether the request is admitted; stores can answer this
+   * without allocating.
+   *
+   * @param key a canonical key
+   * @param permits the cost of the request, at least 1
+   * @return whether the permits were taken
+   */
+  default boolean tryAcquire(String key, long permits) {
+    return acquire(key, permits).allowed();
+  }
+
+  /**
+   * Decides without blocking the caller. Local stores complete the stage before returning; remote stores complete it
+   * when the server answers.
+   *
+   * @param key a canonical key
+   * @param permits the cost of the request, at least 1
+   * @return the decision, when known
+   */
+  default CompletionStage<Decision> acquireAsync(String key, long permits) {
+    try {
+      return CompletableFuture.completedFuture(acquire(key, permits));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Returns a handle for repeated decisions on one key. Local stores keep a direct reference to the key's state in
+   * it, which saves the map lookup per decision; the handle stays correct when the key expires meanwhile.
+   *
+   * @param key a canonical key
+   * @return the handle
+   */
+  default KeyHandle handle(String key) {
+    return new KeyHandle() {
+      @Override
+      public Decision acquire(long permits) {
+        return KeySpace.this.acquire(key, permits);
+      }
+
+      @Override
+      public boolean tryAcquire(long permits) {
+        return KeySpace.this.tryAcquire(key, permits);
+      }
+    };
+  }
+
+  /** Repeated decisions on one key of a {@link KeySpace}; thread-safe. */
+  interface KeyHandle {
+    /**
+     * @param permits the cost, at least 1
+     * @return the decision
+     */
+    Decision acquire(long permits);
+
+    /**
+     * @param permits the cost, at least 1
+     * @return whether the permits were taken
+     */
+    boolean tryAcquire(long permits);
+  }
+}

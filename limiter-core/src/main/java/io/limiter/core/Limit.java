@@ -1,0 +1,179 @@
+package io.limiter.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An immutable rate: {@code permits} per {@code period}, with an optional {@code burst} (the bucket capacity of the
+ * {@link Algorithm#TOKEN_BUCKET token bucket}; by default equal to {@code permits}).
+ *
+ * <p>{@code Limit.of(100, Duration.ofMinutes(1))} and {@code LimitSpec.parse("100/minute")} are equal.
+ *
+ * <h2>Range</h2>
+ * Periods are whole milliseconds from 1 ms to 3650 days. The rate may be at most one permit per nanosecond
+ * ({@code 1000000000/second}); the emission interval {@code period / permits} is rounded <em>up</em> to whole
+ * nanoseconds, so a limit never admits more than it says (e.g. {@code 7/minute} refills one permit every
+ * 8,571,428,572 ns). The time to fill the whole burst ({@code burst × interval}) must stay below 2<sup>62</sup> ns.
+ * Anything outside this range fails here, at construction, with a message naming the value.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class Limit {
+
+  static final long MAX_PERIOD_MILLIS = 3650L * 24 * 60 * 60 * 1000;
+  static final long MAX_BURST_NANOS = 1L << 62;
+
+  private final long permits;
+  private final long periodNanos;
+  private final long burst;
+  private final long emissionIntervalNanos;
+
+  private Limit(long permits, long periodNanos, long burst) {
+    this.permits = permits;
+    this.periodNanos = periodNanos;
+    this.burst = burst;
+    this.emissionIntervalNanos = ceilDiv(periodNanos, permits);
+  }
+
+  /**
+   * Creates a limit of {@code permits} per {@code period}; the burst equals {@code permits}.
+   *
+   * @param permits the number of permits per period, at least 1
+   * @param period the period, whole milliseconds from 1 ms to 3650 days
+   * @return the limit
+   * @throws IllegalArgumentException if a value is out of range; the message names it
+   */
+  public static Limit of(long permits, Duration period) {
+    return of(permits, period, permits);
+  }
+
+  /**
+   * Creates a limit of {@code permits} per {@code period} with a bucket capacity of {@code burst}.
+   *
+   * @param permits the number of permits per period, at least 1
+   * @param period the period, whole milliseconds from 1 ms to 3650 days
+   * @param burst the most permits available at once, at least 1
+   * @return the limit
+   * @throws IllegalArgumentException if a value is out of range; the message names it
+   */
+  public static Limit of(long permits, Duration period, long burst) {
+    Objects.requireNonNull(period, "period");
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+    if (period.isNegative() || period.isZero()) {
+      throw new IllegalArgumentException("period must be positive but was " + period);
+    }
+    if (period.compareTo(Duration.ofMillis(MAX_PERIOD_MILLIS)) > 0) {
+      throw new IllegalArgumentException("period must be at most 3650 days but was " + period);
+    }
+    if (period.getNano() % 1_000_000 != 0) {
+      throw new IllegalArgumentException("period must be whole milliseconds but was " + period);
+    }
+    if (burst < 1) {
+      throw new IllegalArgumentException("burst must be >= 1 but was " + burst);
+    }
+    long periodNanos = period.toNanos();
+    if (permits > periodNanos) {
+      throw new IllegalArgumentException("rate " + permits + "/" + LimitSpec.formatPeriod(periodNanos)
+          + " is faster than one permit per nanosecond, the finest rate supported");
+    }
+    long interval = ceilDiv(periodNanos, permits);
+    if (burst > MAX_BURST_NANOS / interval) {
+      throw new IllegalArgumentException("burst " + burst + " of rate " + permits + "/"
+          + LimitSpec.formatPeriod(periodNanos) + " takes longer than 2^62 ns (146 years) to refill");
+    }
+    return new Limit(permits, periodNanos, burst);
+  }
+
+  /**
+   * Returns a copy of this limit with another burst (bucket capacity).
+   *
+   * @param burst the most permits available at once, at least 1
+   * @return the new limit
+   * @throws IllegalArgumentException if {@code burst} is out of range
+   */
+  public Limit withBurst(long burst) {
+    return of(permits, period(), burst);
+  }
+
+  /** @return the number of permits per period */
+  public long permits() {
+    return permits;
+  }
+
+  /** @return the period */
+  public Duration period() {
+    return Duration.ofNanos(periodNanos);
+  }
+
+  /** @return the period in nanoseconds */
+  public long periodNanos() {
+    return periodNanos;
+  }
+
+  /** @return the most permits available at once (the token bucket's capacity); equals {@link #permits()} unless set */
+  public long burst() {
+    return burst;
+  }
+
+  /** @return whether a burst different from {@link #permits()} was set */
+  public boolean hasCustomBurst() {
+    return burst != permits;
+  }
+
+  /** @return the time in which one permit is refilled: {@code period / permits}, rounded up to whole nanoseconds */
+  public long emissionIntervalNanos() {
+    return emissionIntervalNanos;
+  }
+
+  /** @return the time in which an empty token bucket refills completely: {@code burst × emissionInterval} */
+  public long burstPeriodNanos() {
+    return burst * emissionIntervalNanos;
+  }
+
+  /**
+   * Returns this limit with its permits and burst multiplied by {@code factor} and rounded down, but never below
+   * one. Used by step-function throttling to derive the limits of a level (75%, 50%, …) from a base limit.
+   *
+   * @param factor a positive factor
+   * @return the scaled limit, or this limit if the factor is 1
+   */
+  public Limit scaled(double factor) {
+    if (!(factor > 0) || Double.isInfinite(factor)) {
+      throw new IllegalArgumentException("factor must be a positive finite number but was " + factor);
+    }
+    if (factor == 1.0) {
+      return this;
+    }
+    long scaledPermits = Math.max(1, (long) Math.floor(permits * factor));
+    long scaledBurst = Math.max(1, (long) Math.floor(burst * factor));
+    return of(scaledPermits, period(), scaledBurst);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof Limit other
+        && permits == other.permits && periodNanos == other.periodNanos && burst == other.burst);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(permits) * 31 * 31 + Long.hashCode(periodNanos) * 31 + Long.hashCode(burst);
+  }
+
+  /**
+   * Returns the canonical rate notation, e.g. {@code 10/minute}, {@code 5/2 seconds} or {@code 100/minute burst 20};
+   * {@link LimitSpec#parse(String)} turns it back into an equal limit.
+   */
+  @Override
+  public String toString() {
+    String rate = permits + "/" + LimitSpec.formatPeriod(periodNanos);
+    return hasCustomBurst() ? rate + " burst " + burst : rate;
+  }
+
+  static long ceilDiv(long a, long b) {
+    long q = a / b;
+    return q * b == a ? q : q + 1;
+  }
+}

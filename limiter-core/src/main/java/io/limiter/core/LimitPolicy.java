@@ -1,0 +1,286 @@
+package io.limiter.core;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable, named rate limiting policy: one or more {@link Limit}s decided and charged together, the
+ * {@link Algorithm} that counts them, the default cost of a request, whether it only observes ({@link #shadow()}),
+ * and what to do when the store fails ({@link #failureMode()}).
+ *
+ * <p>All limits of a policy are decided <em>atomically</em> for a key: a request rejected by any limit charges none of
+ * them. Which client a request belongs to is not part of the policy; the integration (servlet filter rule,
+ * {@code @RateLimit}) resolves the key and passes it to the {@link RateLimiter}.
+ *
+ * <pre>{@code
+ * LimitPolicy api = LimitPolicy.builder("api")
+ *     .limits("10/second; 1000/hour")
+ *     .algorithm(Algorithm.TOKEN_BUCKET)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Two policies are equal when all their properties are; stores keep the state of equal policies together.
+ * Instances are immutable and thread-safe.
+ */
+public final class LimitPolicy {
+
+  private final String name;
+  private final LimitSpec spec;
+  private final Algorithm algorithm;
+  private final long cost;
+  private final boolean shadow;
+  private final FailureMode failureMode;
+
+  private LimitPolicy(Builder b) {
+    this.name = b.name;
+    this.spec = b.spec;
+    this.algorithm = b.algorithm;
+    this.cost = b.cost;
+    this.shadow = b.shadow;
+    this.failureMode = b.failureMode;
+  }
+
+  /**
+   * Creates a token-bucket policy from a rate spec.
+   *
+   * @param name the policy name
+   * @param spec a rate spec such as {@code "10/minute; 100/hour"}
+   * @return the policy
+   * @throws LimitSpecException if the spec does not parse
+   */
+  public static LimitPolicy of(String name, String spec) {
+    return builder(name).limits(spec).build();
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param name the policy name: not blank, at most 128 characters, no control characters; it appears in HTTP
+   *     headers, metrics and store keys
+   * @return a new builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** @return a builder initialized with this policy's properties */
+  public Builder toBuilder() {
+    return new Builder(name).limits(spec).algorithm(algorithm).cost(cost).shadow(shadow).failureMode(failureMode);
+  }
+
+  /** @return the name */
+  public String name() {
+    return name;
+  }
+
+  /** @return the limits as a spec */
+  public LimitSpec spec() {
+    return spec;
+  }
+
+  /** @return the limits, never empty */
+  public List<Limit> limits() {
+    return spec.limits();
+  }
+
+  /** @return the algorithm that counts every limit of this policy */
+  public Algorithm algorithm() {
+    return algorithm;
+  }
+
+  /** @return the permits a request takes when the caller does not say otherwise; at least 1 */
+  public long cost() {
+    return cost;
+  }
+
+  /** @return whether requests over the limit are let through and only reported ({@link Decision.Outcome#SHADOW_REJECTED}) */
+  public boolean shadow() {
+    return shadow;
+  }
+
+  /** @return what a failing store does for this policy */
+  public FailureMode failureMode() {
+    return failureMode;
+  }
+
+  /**
+   * Returns this policy with every limit {@link Limit#scaled(double) scaled} by {@code factor}; the name and all
+   * other properties stay. Step-function throttling uses it to derive the limits of a level.
+   *
+   * @param factor a positive factor
+   * @return the scaled policy, or this one if {@code factor} is 1
+   */
+  public LimitPolicy scaled(double factor) {
+    if (factor == 1.0) {
+      return this;
+    }
+    return toBuilder().limits(LimitSpec.of(limits().stream().map(l -> l.scaled(factor)).toList())).build();
+  }
+
+  /**
+   * Returns this policy with other limits; the state that stores keep for it remains compatible as long as the
+   * number of limits stays the same.
+   *
+   * @param newLimits the limits
+   * @return the new policy
+   */
+  public LimitPolicy withLimits(LimitSpec newLimits) {
+    return toBuilder().limits(newLimits).build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof LimitPolicy other && name.equals(other.name) && spec.equals(other.spec)
+        && algorithm == other.algorithm && cost == other.cost && shadow == other.shadow
+        && failureMode == other.failureMode);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, spec, algorithm, cost, shadow, failureMode);
+  }
+
+  @Override
+  public String toString() {
+    return "LimitPolicy{" + name + ": " + spec + ", " + algorithm
+        + (cost != 1 ? ", cost " + cost : "") + (shadow ? ", shadow" : "") + ", " + failureMode + "}";
+  }
+
+  /** Builds a {@link LimitPolicy}; validates each value when it is set and the combination in {@link #build()}. */
+  public static final class Builder {
+    private final String name;
+    private LimitSpec spec;
+    private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
+    private long cost = 1;
+    private boolean shadow;
+    private FailureMode failureMode = FailureMode.FAIL_OPEN;
+
+    private Builder(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("policy name must not be blank but was \"" + name + "\"");
+      }
+      if (name.length() > 128) {
+        throw new IllegalArgumentException("policy name must be at most 128 characters but was " + name.length()
+            + " (\"" + name.substring(0, 32) + "...\")");
+      }
+      for (int i = 0; i < name.length(); i++) {
+        if (Character.isISOControl(name.charAt(i))) {
+          throw new IllegalArgumentException("policy name must not contain control characters but was \""
+              + name.replaceAll("\\p{Cntrl}", "?") + "\"");
+        }
+      }
+      this.name = name;
+    }
+
+    /**
+     * Sets the limits from a rate spec.
+     *
+     * @param spec e.g. {@code "10/minute; 100/hour"}
+     * @return this builder
+     * @throws LimitSpecException if the spec does not parse
+     */
+    public Builder limits(String spec) {
+      this.spec = LimitSpec.parse(spec);
+      return this;
+    }
+
+    /**
+     * Sets the limits.
+     *
+     * @param spec the limits
+     * @return this builder
+     */
+    public Builder limits(LimitSpec spec) {
+      this.spec = Objects.requireNonNull(spec, "spec");
+      return this;
+    }
+
+    /**
+     * Sets the limits.
+     *
+     * @param first the first limit
+     * @param more further limits with distinct periods
+     * @return this builder
+     */
+    public Builder limits(Limit first, Limit... more) {
+      this.spec = LimitSpec.of(first, more);
+      return this;
+    }
+
+    /**
+     * Sets the algorithm; the default is {@link Algorithm#TOKEN_BUCKET}.
+     *
+     * @param algorithm the algorithm
+     * @return this builder
+     */
+    public Builder algorithm(Algorithm algorithm) {
+      this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+      return this;
+    }
+
+    /**
+     * Sets the default number of permits one request takes; the default is 1.
+     *
+     * @param cost at least 1
+     * @return this builder
+     */
+    public Builder cost(long cost) {
+      if (cost < 1) {
+        throw new IllegalArgumentException("cost must be >= 1 but was " + cost + " (policy " + name + ")");
+      }
+      this.cost = cost;
+      return this;
+    }
+
+    /**
+     * Sets shadow (dry-run) mode: requests over the limit are let through but reported as would-reject.
+     *
+     * @param shadow whether to only observe
+     * @return this builder
+     */
+    public Builder shadow(boolean shadow) {
+      this.shadow = shadow;
+      return this;
+    }
+
+    /**
+     * Sets what a failing store does; the default is {@link FailureMode#FAIL_OPEN}.
+     *
+     * @param failureMode the mode
+     * @return this builder
+     */
+    public Builder failureMode(FailureMode failureMode) {
+      this.failureMode = Objects.requireNonNull(failureMode, "failureMode");
+      return this;
+    }
+
+    /**
+     * Builds the policy.
+     *
+     * @return the policy
+     * @throws IllegalStateException if no limits were set, a burst is set for a window algorithm, a window limit
+     *     exceeds 2^31-1 permits, or the cost exceeds the capacity of a limit (every request would be rejected)
+     */
+    public LimitPolicy build() {
+      if (spec == null) {
+        throw new IllegalStateException("policy " + name + " has no limits; call limits(\"10/minute\") or similar");
+      }
+      for (Limit limit : spec.limits()) {
+        if (algorithm != Algorithm.TOKEN_BUCKET && limit.hasCustomBurst()) {
+          throw new IllegalStateException("limit " + limit + " of policy " + name + " sets a burst, but " + algorithm
+              + " has none; use TOKEN_BUCKET or drop the burst");
+        }
+        if (algorithm != Algorithm.TOKEN_BUCKET && limit.permits() > Integer.MAX_VALUE) {
+          throw new IllegalStateException("limit " + limit + " of policy " + name + " allows more than "
+              + Integer.MAX_VALUE + " permits per window, the most " + algorithm + " counts");
+        }
+        if (cost > limit.burst()) {
+          throw new IllegalStateException("cost " + cost + " of policy " + name + " exceeds the capacity "
+              + limit.burst() + " of limit " + limit + "; every request would be rejected");
+        }
+      }
+      return new LimitPolicy(this);
+    }
+  }
+}

@@ -1,0 +1,328 @@
+package io.limiter.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The rate grammar: one or more {@link Limit}s in the notation of flask-limiter, parsed in one place.
+ *
+ * <pre>
+ * spec    = member *( ( ";" / "," / "|" ) member )
+ * member  = count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
+ * unit    = ms | millisecond(s)
+ *         | s | sec(s) | second(s)        | m | min(s) | minute(s)
+ *         | h | hr(s) | hour(s)           | d | day(s)
+ *         | w | week(s)    (7 days)       | mo | month(s)  (30 days)
+ *         | y | yr(s) | year(s)  (360 days)
+ * </pre>
+ *
+ * Whitespace between tokens and letter case are ignored: {@code "10/minute"}, {@code "10 per minute"},
+ * {@code "10/m"}, {@code "5/2 seconds"}, {@code "10 PER 2 Hours"}, {@code "10/s; 100/min, 1000/day"} and
+ * {@code "100/minute burst 20"} are all valid. Month and year have the lengths flask-limiter gives them (30 and 360
+ * days) so that a spec means the same in both. Every string flask-limiter accepts is accepted here with the same
+ * meaning.
+ *
+ * <p>Stricter than flask-limiter: zero counts or multipliers, numbers that overflow a {@code long}, unknown units,
+ * empty members (a leading, doubled or trailing separator), two members with the same period, and limits outside the
+ * range of {@link Limit} are all errors. Any non-null input either parses or throws {@link LimitSpecException}, whose
+ * message names the raw string, the position and what was expected.
+ *
+ * <p>{@link #toString()} prints the canonical form ({@code "10/second; 100/minute"}), and
+ * {@code parse(spec.toString()).equals(spec)} holds for every spec. Instances are immutable and thread-safe.
+ */
+public final class LimitSpec {
+
+  private static final String UNITS = "ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, month, "
+      + "y, yr, year (optionally plural)";
+
+  private static final long MILLI = 1_000_000L;
+  private static final long SECOND = 1000 * MILLI;
+  private static final long MINUTE = 60 * SECOND;
+  private static final long HOUR = 60 * MINUTE;
+  private static final long DAY = 24 * HOUR;
+  private static final long WEEK = 7 * DAY;
+  private static final long MONTH = 30 * DAY;
+  private static final long YEAR = 360 * DAY;
+
+  /** Units from the largest to the smallest; {@link #formatPeriod} picks the first that divides the period. */
+  private static final long[] UNIT_NANOS = {YEAR, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND, MILLI};
+  private static final String[] UNIT_NAMES =
+      {"year", "month", "week", "day", "hour", "minute", "second", "millisecond"};
+
+  private final List<Limit> limits;
+
+  private LimitSpec(List<Limit> limits) {
+    this.limits = List.copyOf(limits);
+  }
+
+  /**
+   * Parses a rate limit string.
+   *
+   * @param spec the string, e.g. {@code "10/minute; 100/hour"}
+   * @return the parsed spec with at least one limit
+   * @throws LimitSpecException if the string is not valid; the message names it, the position and the rule
+   * @throws NullPointerException if {@code spec} is null
+   */
+  public static LimitSpec parse(String spec) {
+    Objects.requireNonNull(spec, "spec");
+    return new Parser(spec).parseSpec();
+  }
+
+  /**
+   * Creates a spec from limits built in code.
+   *
+   * @param limits one or more limits with distinct periods
+   * @return the spec
+   * @throws IllegalArgumentException if there are no limits or two share a period
+   */
+  public static LimitSpec of(List<Limit> limits) {
+    Objects.requireNonNull(limits, "limits");
+    if (limits.isEmpty()) {
+      throw new IllegalArgumentException("a limit spec needs at least one limit");
+    }
+    for (int i = 0; i < limits.size(); i++) {
+      Objects.requireNonNull(limits.get(i), "limits[" + i + "]");
+      for (int j = 0; j < i; j++) {
+        if (limits.get(i).periodNanos() == limits.get(j).periodNanos()) {
+          throw new IllegalArgumentException("limit " + limits.get(i) + " repeats the period of " + limits.get(j));
+        }
+      }
+    }
+    return new LimitSpec(limits);
+  }
+
+  /**
+   * Creates a spec from limits built in code.
+   *
+   * @param first the first limit
+   * @param more further limits with distinct periods
+   * @return the spec
+   */
+  public static LimitSpec of(Limit first, Limit... more) {
+    List<Limit> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(List.of(more));
+    return of(all);
+  }
+
+  /** @return the limits, in the order written; never empty */
+  public List<Limit> limits() {
+    return limits;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof LimitSpec other && limits.equals(other.limits));
+  }
+
+  @Override
+  public int hashCode() {
+    return limits.hashCode();
+  }
+
+  /** Returns the canonical form, members joined by {@code "; "}; it parses back to an equal spec. */
+  @Override
+  public String toString() {
+    return limits.stream().map(Limit::toString).collect(Collectors.joining("; "));
+  }
+
+  /** Formats a period of whole milliseconds in the largest unit that divides it: {@code minute}, {@code 2 hours}. */
+  static String formatPeriod(long periodNanos) {
+    for (int i = 0; i < UNIT_NANOS.length; i++) {
+      if (periodNanos % UNIT_NANOS[i] == 0) {
+        long multiple = periodNanos / UNIT_NANOS[i];
+        return multiple == 1 ? UNIT_NAMES[i] : multiple + " " + UNIT_NAMES[i] + "s";
+      }
+    }
+    return periodNanos + " nanoseconds"; // unreachable for validated limits (whole milliseconds)
+  }
+
+  /** A hand-written recursive-descent parser, so that every error knows its exact position. */
+  private static final class Parser {
+    private final String in;
+    private int pos;
+
+    Parser(String in) {
+      this.in = in;
+    }
+
+    LimitSpec parseSpec() {
+      List<Limit> limits = new ArrayList<>();
+      List<Integer> starts = new ArrayList<>();
+      while (true) {
+        skipSpace();
+        int start = pos;
+        if (atEnd() || isSeparator(peek())) {
+          throw error(start, limits.isEmpty() && atEnd() ? "the spec is empty; expected a rate such as \"10/minute\""
+              : "empty member; expected a rate such as \"10/minute\" between separators");
+        }
+        Limit limit = parseMember();
+        for (int i = 0; i < limits.size(); i++) {
+          if (limits.get(i).periodNanos() == limit.periodNanos()) {
+            throw error(start, "limit " + limit + " repeats the period of " + limits.get(i)
+                + " (at position " + starts.get(i) + "); expected each period once");
+          }
+        }
+        limits.add(limit);
+        starts.add(start);
+        skipSpace();
+        if (atEnd()) {
+          return new LimitSpec(limits);
+        }
+        if (!isSeparator(peek())) {
+          throw error(pos, "unexpected '" + peek() + "'; expected ';', ',', '|' or the end");
+        }
+        pos++;
+      }
+    }
+
+    private Limit parseMember() {
+      int countAt = pos;
+      long count = parseNumber("a count of permits");
+      if (count == 0) {
+        throw error(countAt, "count must be >= 1 but was 0");
+      }
+      skipSpace();
+      if (!atEnd() && peek() == '/') {
+        pos++;
+      } else if (in.regionMatches(true, pos, "per", 0, 3)) {
+        pos += 3;
+      } else {
+        throw error(pos, found() + "; expected '/' or 'per' after the count");
+      }
+      skipSpace();
+      long multiplier = 1;
+      int multiplierAt = pos;
+      if (!atEnd() && isDigit(peek())) {
+        multiplier = parseNumber("a multiplier");
+        if (multiplier == 0) {
+          throw error(multiplierAt, "period multiplier must be >= 1 but was 0");
+        }
+        skipSpace();
+      }
+      int unitAt = pos;
+      String unit = word();
+      if (unit.isEmpty()) {
+        throw error(unitAt, found() + "; expected a unit: " + UNITS);
+      }
+      long unitNanos = unitNanos(unit);
+      if (unitNanos == 0) {
+        throw error(unitAt, "unknown unit \"" + unit + "\"; expected one of " + UNITS);
+      }
+      if (multiplier > Limit.MAX_PERIOD_MILLIS * MILLI / unitNanos) {
+        throw error(multiplierAt, "period " + multiplier + " " + unit + " is longer than 3650 days");
+      }
+      long periodNanos = multiplier * unitNanos;
+      long burst = count;
+      int burstAt = -1;
+      int save = pos;
+      skipSpace();
+      if (in.regionMatches(true, pos, "burst", 0, 5)) {
+        pos += 5;
+        skipSpace();
+        burstAt = pos;
+        burst = parseNumber("a burst size after 'burst'");
+        if (burst == 0) {
+          throw error(burstAt, "burst must be >= 1 but was 0");
+        }
+      } else {
+        pos = save;
+      }
+      try {
+        return Limit.of(count, Duration.ofNanos(periodNanos), burst);
+      } catch (IllegalArgumentException e) {
+        throw error(burstAt >= 0 && e.getMessage().startsWith("burst") ? burstAt : countAt, e.getMessage());
+      }
+    }
+
+    private long parseNumber(String what) {
+      int start = pos;
+      long value = 0;
+      while (!atEnd() && isDigit(peek())) {
+        int digit = peek() - '0';
+        if (value > (Long.MAX_VALUE - digit) / 10) {
+          while (!atEnd() && isDigit(peek())) {
+            pos++;
+          }
+          throw error(start, "number " + in.substring(start, pos) + " is too large; expected at most "
+              + Long.MAX_VALUE);
+        }
+        value = value * 10 + digit;
+        pos++;
+      }
+      if (pos == start) {
+        throw error(start, found() + "; expected " + what + " (digits)");
+      }
+      return value;
+    }
+
+    private String word() {
+      int start = pos;
+      while (!atEnd() && isLetter(peek())) {
+        pos++;
+      }
+      return in.substring(start, pos).toLowerCase(Locale.ROOT);
+    }
+
+    private static long unitNanos(String unit) {
+      switch (unit) {
+        case "ms": case "millisecond": case "milliseconds":
+          return MILLI;
+        case "s": case "sec": case "secs": case "second": case "seconds":
+          return SECOND;
+        case "m": case "min": case "mins": case "minute": case "minutes":
+          return MINUTE;
+        case "h": case "hr": case "hrs": case "hour": case "hours":
+          return HOUR;
+        case "d": case "day": case "days":
+          return DAY;
+        case "w": case "week": case "weeks":
+          return WEEK;
+        case "mo": case "month": case "months":
+          return MONTH;
+        case "y": case "yr": case "yrs": case "year": case "years":
+          return YEAR;
+        default:
+          return 0;
+      }
+    }
+
+    private String found() {
+      return atEnd() ? "found the end" : "found '" + peek() + "'";
+    }
+
+    private void skipSpace() {
+      while (!atEnd() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r' || peek() == '\f')) {
+        pos++;
+      }
+    }
+
+    private boolean atEnd() {
+      return pos >= in.length();
+    }
+
+    private char peek() {
+      return in.charAt(pos);
+    }
+
+    private static boolean isDigit(char c) {
+      return c >= '0' && c <= '9';
+    }
+
+    private static boolean isLetter(char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean isSeparator(char c) {
+      return c == ';' || c == ',' || c == '|';
+    }
+
+    private LimitSpecException error(int at, String problem) {
+      return new LimitSpecException(in, at, problem);
+    }
+  }
+}

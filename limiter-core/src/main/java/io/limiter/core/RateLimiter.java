@@ -1,0 +1,126 @@
+package io.limiter.core;
+
+import io.limiter.core.internal.DefaultRateLimiter;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A {@link LimitPolicy} bound to a {@link RateLimitStore}: the object application code asks for permits.
+ *
+ * <pre>{@code
+ * RateLimiter limiter = RateLimiter.of(LimitPolicy.of("search", "10/second; 1000/hour"), RateLimitStore.inMemory());
+ * Decision d = limiter.acquire(clientIp);
+ * if (d.rejected()) {
+ *   // 429 with Retry-After: d.retryAfter()
+ * }
+ * }</pre>
+ *
+ * <p>Keys must be non-null and non-blank (resolve missing keys with a {@link MissingKeyStrategy} first); keys longer
+ * than 256 UTF-8 bytes are replaced by their SHA-256 hash, so memory per key stays bounded. In a
+ * {@link LimitPolicy#shadow() shadow} policy, requests over the limit are reported but allowed. Thread-safe.
+ */
+public interface RateLimiter {
+
+  /**
+   * Creates a limiter without a listener.
+   *
+   * @param policy the policy
+   * @param store where its state lives
+   * @return the limiter
+   */
+  static RateLimiter of(LimitPolicy policy, RateLimitStore store) {
+    return new DefaultRateLimiter(policy, store, null);
+  }
+
+  /**
+   * Creates a limiter that reports every decision to a listener.
+   *
+   * @param policy the policy
+   * @param store where its state lives
+   * @param listener observes decisions, or null for none
+   * @return the limiter
+   */
+  static RateLimiter of(LimitPolicy policy, RateLimitStore store, RateLimitListener listener) {
+    return new DefaultRateLimiter(policy, store, listener);
+  }
+
+  /** @return the policy's name */
+  default String name() {
+    return policy().name();
+  }
+
+  /** @return the policy */
+  LimitPolicy policy();
+
+  /**
+   * Takes the policy's {@link LimitPolicy#cost() cost} for {@code key} if all limits allow it.
+   *
+   * @param key the client key
+   * @return whether the request may proceed
+   */
+  default boolean tryAcquire(String key) {
+    return tryAcquire(key, policy().cost());
+  }
+
+  /**
+   * Takes {@code permits} for {@code key} if all limits allow it. Cheaper than {@link #acquire(String, long)} when no
+   * listener is set: no {@link Decision} is built.
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @return whether the request may proceed
+   */
+  boolean tryAcquire(String key, long permits);
+
+  /**
+   * Takes the policy's cost for {@code key} if all limits allow it.
+   *
+   * @param key the client key
+   * @return the decision
+   */
+  default Decision acquire(String key) {
+    return acquire(key, policy().cost());
+  }
+
+  /**
+   * Takes {@code permits} for {@code key} if all limits allow it.
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @return the decision
+   */
+  Decision acquire(String key, long permits);
+
+  /**
+   * Takes {@code permits} for {@code key} or throws.
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @return the admitting decision
+   * @throws RateLimitExceededException with the rejecting decision
+   */
+  default Decision acquireOrThrow(String key, long permits) {
+    Decision decision = acquire(key, permits);
+    if (decision.rejected()) {
+      throw new RateLimitExceededException(decision);
+    }
+    return decision;
+  }
+
+  /**
+   * Decides without blocking; remote stores complete the stage when their server answers.
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @return the decision, when known
+   */
+  CompletionStage<Decision> acquireAsync(String key, long permits);
+
+  /**
+   * Returns a limiter fixed to one key, for code that limits one resource (an outbound API, a job) rather than many
+   * clients. It skips the per-call key lookup.
+   *
+   * @param key the key
+   * @return the bound limiter
+   */
+  BoundLimiter forKey(String key);
+}

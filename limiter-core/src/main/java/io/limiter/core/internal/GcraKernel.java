@@ -1,0 +1,103 @@
+package io.limiter.core.internal;
+
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+
+/**
+ * Token bucket as GCRA: the state is the theoretical arrival time {@code tat}, the instant at which the bucket would
+ * be full again. A request of {@code n} permits at {@code now} is admitted iff
+ * {@code max(tat, now) + n·T - now <= B}, where {@code T} is the emission interval and {@code B = burst·T} the time to
+ * refill an empty bucket; admission sets {@code tat = max(tat, now) + n·T}.
+ *
+ * <p>Fractions of a permit are never lost: {@code tat} is continuous time, so partial refill carries over between
+ * requests. A clock that goes backwards makes {@code max(tat, now) - now} larger, i.e. stricter, never a refill.
+ * All sums saturate. The static methods are shared with the single-word fast path of the stores.
+ */
+final class GcraKernel extends LimitKernel {
+
+  /** The {@code tat} of an unused bucket: earlier than any clock reading. */
+  static final long EMPTY = Long.MIN_VALUE + 1;
+
+  private final long interval;
+  private final long burstNanos;
+
+  GcraKernel(Limit limit) {
+    super(limit);
+    this.interval = limit.emissionIntervalNanos();
+    this.burstNanos = limit.burstPeriodNanos();
+  }
+
+  static long base(long tat, long now) {
+    return tat > now ? tat : now;
+  }
+
+  static long newTat(long tat, long now, long permits, long interval) {
+    return TimeMath.saturatedAdd(base(tat, now), permits * interval);
+  }
+
+  static long wait(long tat, long now, long permits, long interval, long burst, long burstNanos) {
+    if (permits > burst) {
+      return Decision.NEVER;
+    }
+    long excess = TimeMath.saturatedSubtract(TimeMath.saturatedSubtract(newTat(tat, now, permits, interval), now),
+        burstNanos);
+    return excess > 0 ? excess : 0;
+  }
+
+  static long remaining(long tat, long now, long interval, long burstNanos) {
+    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    return debt >= burstNanos ? 0 : (burstNanos - debt) / interval;
+  }
+
+  static long reset(long tat, long now) {
+    return TimeMath.saturatedSubtract(base(tat, now), now);
+  }
+
+  long interval() {
+    return interval;
+  }
+
+  long burstNanos() {
+    return burstNanos;
+  }
+
+  @Override
+  int words() {
+    return 1;
+  }
+
+  @Override
+  void init(long[] s, int o) {
+    s[o] = EMPTY;
+  }
+
+  @Override
+  long waitNanos(long[] s, int o, long now, long permits) {
+    return wait(s[o], now, permits, interval, limit.burst(), burstNanos);
+  }
+
+  @Override
+  void charge(long[] s, int o, long now, long permits) {
+    s[o] = newTat(s[o], now, permits, interval);
+  }
+
+  @Override
+  long remaining(long[] s, int o, long now) {
+    return remaining(s[o], now, interval, burstNanos);
+  }
+
+  @Override
+  long resetNanos(long[] s, int o, long now) {
+    return reset(s[o], now);
+  }
+
+  @Override
+  boolean idle(long[] s, int o, long now) {
+    return s[o] <= now;
+  }
+
+  @Override
+  long maxRefillNanos() {
+    return burstNanos;
+  }
+}

@@ -1,0 +1,43 @@
+package io.limiter.core.internal;
+
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+
+/**
+ * The pure state transition of one {@link Limit} under one algorithm: {@code (state, now, permits) -> (state',
+ * verdict)}. State is a few {@code long} words at an offset in an array, so that all limits of a policy share one
+ * array that is swapped by a single compare-and-set. Kernels never mutate their input array in place except in
+ * {@link #charge}, which stores call on a private copy.
+ */
+abstract class LimitKernel {
+
+  final Limit limit;
+
+  LimitKernel(Limit limit) {
+    this.limit = limit;
+  }
+
+  /** Number of {@code long} words of state. */
+  abstract int words();
+
+  /** Writes the state of an unused (full) limit. */
+  abstract void init(long[] s, int o);
+
+  /** Nanoseconds until {@code permits} would be admitted: 0 if now, {@link Decision#NEVER} if never. */
+  abstract long waitNanos(long[] s, int o, long now, long permits);
+
+  /** Takes {@code permits}; only called when {@link #waitNanos} is 0 for the same state and time. */
+  abstract void charge(long[] s, int o, long now, long permits);
+
+  /** Permits available now. */
+  abstract long remaining(long[] s, int o, long now);
+
+  /** Nanoseconds until the limit is full again. */
+  abstract long resetNanos(long[] s, int o, long now);
+
+  /** Whether the state is equivalent to an unused limit, so that dropping it changes no decision. */
+  abstract boolean idle(long[] s, int o, long now);
+
+  /** The longest time after a charge until the limit is full again; bounds how long an idle key must be kept. */
+  abstract long maxRefillNanos();
+}

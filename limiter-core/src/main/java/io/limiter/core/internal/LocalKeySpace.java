@@ -1,0 +1,101 @@
+package io.limiter.core.internal;
+
+import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.Ticker;
+
+/**
+ * The decision loop shared by the local stores; subclasses only say how a key's cell is found and dropped. The clock
+ * is read <em>before</em> the lookup so that a store whose expiry is based on access time (Caffeine) never expires a
+ * cell before the state written by this decision is full again.
+ */
+abstract class LocalKeySpace implements KeySpace {
+
+  final CompiledPolicy base;
+  final Ticker ticker;
+  /** One-entry cache for step levels and tiers: they switch rarely, so recompiling on a miss is fine. */
+  private volatile CompiledPolicy lastEffective;
+
+  LocalKeySpace(LimitPolicy policy, Ticker ticker) {
+    this.base = CompiledPolicy.compile(policy);
+    this.ticker = ticker;
+  }
+
+  /** Returns the key's live or new cell, creating and registering it if absent. */
+  abstract Cell cell(String key);
+
+  /** Removes a dead cell from the map if it is still there. */
+  abstract void discard(String key, Cell dead);
+
+  @Override
+  public LimitPolicy policy() {
+    return base.policy;
+  }
+
+  @Override
+  public Decision acquire(String key, long permits) {
+    return acquire(key, permits, base);
+  }
+
+  @Override
+  public Decision acquire(String key, long permits, LimitPolicy effective) {
+    return acquire(key, permits, compiled(effective));
+  }
+
+  @Override
+  public boolean tryAcquire(String key, long permits) {
+    checkPermits(permits);
+    for (;;) {
+      long now = ticker.read();
+      Cell cell = cell(key);
+      int verdict = base.single ? base.tryAcquire((Cell.Single) cell, now, permits)
+          : base.tryAcquire((Cell.Multi) cell, now, permits);
+      if (verdict >= 0) {
+        return verdict == 1;
+      }
+      discard(key, cell);
+    }
+  }
+
+  Decision acquire(String key, long permits, CompiledPolicy policy) {
+    checkPermits(permits);
+    for (;;) {
+      long now = ticker.read();
+      Cell cell = cell(key);
+      Decision decision = decide(policy, cell, now, permits);
+      if (decision != null) {
+        return decision;
+      }
+      discard(key, cell);
+    }
+  }
+
+  static Decision decide(CompiledPolicy policy, Cell cell, long now, long permits) {
+    return policy.single ? policy.acquire((Cell.Single) cell, now, permits)
+        : policy.acquire((Cell.Multi) cell, now, permits);
+  }
+
+  CompiledPolicy compiled(LimitPolicy effective) {
+    if (effective == base.policy || effective.equals(base.policy)) {
+      return base;
+    }
+    CompiledPolicy last = lastEffective;
+    if (last != null && last.policy.equals(effective)) {
+      return last;
+    }
+    if (!base.compatibleWith(effective)) {
+      throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
+          + ": name, algorithm and number of limits must match");
+    }
+    CompiledPolicy compiled = CompiledPolicy.compile(effective);
+    lastEffective = compiled;
+    return compiled;
+  }
+
+  static void checkPermits(long permits) {
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+  }
+}

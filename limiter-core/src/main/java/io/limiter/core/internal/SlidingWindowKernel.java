@@ -1,0 +1,149 @@
+package io.limiter.core.internal;
+
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+
+/**
+ * Sliding window (Cloudflare's approximation): counts of the current and the previous fixed window; the requests in
+ * the last {@code W} are estimated as {@code prev·(W-e)/W + curr}, where {@code e} is the time elapsed in the current
+ * window. A request of {@code n} is admitted iff that estimate plus {@code n} is at most the limit {@code P}, decided
+ * in exact integer arithmetic: {@code prev·(W-e) <= (P-curr-n)·W}, i.e. {@code e >= W - floor((P-curr-n)·W/prev)}.
+ * That closed form also gives the exact retry time.
+ *
+ * <p>Two words of state: the window index, and the two counts (current in the high half, previous in the low half).
+ */
+final class SlidingWindowKernel extends LimitKernel {
+
+  private static final long COUNT_MASK = 0xFFFF_FFFFL;
+
+  private final long window;
+  private final long permits;
+
+  SlidingWindowKernel(Limit limit) {
+    super(limit);
+    this.window = limit.periodNanos();
+    this.permits = limit.permits();
+  }
+
+  @Override
+  int words() {
+    return 2;
+  }
+
+  @Override
+  void init(long[] s, int o) {
+    s[o] = 0;
+    s[o + 1] = 0;
+  }
+
+  // The state as seen at `now`, shifted into the current window. Three small methods rather than an object, so that
+  // deciding never allocates.
+
+  private long index(long[] s, int o, long now) {
+    long current = Math.floorDiv(now, window);
+    if (s[o + 1] == 0 || current <= s[o]) {
+      return s[o + 1] == 0 ? current : s[o];
+    }
+    return current;
+  }
+
+  private long current(long[] s, int o, long now) {
+    long current = Math.floorDiv(now, window);
+    return current <= s[o] ? s[o + 1] >>> 32 : 0;
+  }
+
+  private long previous(long[] s, int o, long now) {
+    long current = Math.floorDiv(now, window);
+    if (current <= s[o]) {
+      return s[o + 1] & COUNT_MASK;
+    }
+    return current == s[o] + 1 ? s[o + 1] >>> 32 : 0;
+  }
+
+  private long elapsed(long index, long now) {
+    long e = TimeMath.saturatedSubtract(now, TimeMath.saturatedMultiply(index, window));
+    return e < 0 ? 0 : Math.min(e, window - 1);
+  }
+
+  /** {@code floor(R·W/prev)} for {@code 0 <= R < prev}, without overflow: the result is below W. */
+  private long threshold(long room, long prev) {
+    return room * (window / prev) + room * (window % prev) / prev;
+  }
+
+  private boolean admits(long prev, long curr, long e, long requested) {
+    long room = permits - curr - requested;
+    if (room < 0) {
+      return false;
+    }
+    return prev == 0 || room >= prev || e >= window - threshold(room, prev);
+  }
+
+  @Override
+  long waitNanos(long[] s, int o, long now, long requested) {
+    if (requested > permits) {
+      return Decision.NEVER;
+    }
+    long index = index(s, o, now);
+    long prev = previous(s, o, now);
+    long curr = current(s, o, now);
+    long e = elapsed(index, now);
+    if (admits(prev, curr, e, requested)) {
+      return 0;
+    }
+    long start = TimeMath.saturatedMultiply(index, window);
+    long room = permits - curr - requested;
+    if (room >= 0 && prev > 0) {
+      long q = threshold(room, prev); // room < prev here, or admits() would have said yes
+      if (q > 0) {
+        return Math.max(1, TimeMath.saturatedSubtract(TimeMath.saturatedAdd(start, window - q), now));
+      }
+    }
+    // Not in this window: in the next one the current count becomes the previous one.
+    long nextStart = TimeMath.saturatedAdd(start, window);
+    long nextRoom = permits - requested;
+    long at = curr == 0 || nextRoom >= curr ? nextStart
+        : TimeMath.saturatedAdd(nextStart, window - threshold(nextRoom, curr));
+    return Math.max(1, TimeMath.saturatedSubtract(at, now));
+  }
+
+  @Override
+  void charge(long[] s, int o, long now, long requested) {
+    long index = index(s, o, now);
+    long prev = previous(s, o, now);
+    long curr = current(s, o, now) + requested;
+    s[o] = index;
+    s[o + 1] = (curr << 32) | prev;
+  }
+
+  @Override
+  long remaining(long[] s, int o, long now) {
+    long index = index(s, o, now);
+    long prev = previous(s, o, now);
+    long curr = current(s, o, now);
+    // largest n with prev·(W-e) <= (P-curr-n)·W  is  P - curr - prev + floor(prev·e/W)
+    long weighted = prev - TimeMath.mulDivFloor(prev, elapsed(index, now), window);
+    return Math.max(0, permits - curr - weighted);
+  }
+
+  @Override
+  long resetNanos(long[] s, int o, long now) {
+    long prev = previous(s, o, now);
+    long curr = current(s, o, now);
+    if (prev == 0 && curr == 0) {
+      return 0;
+    }
+    long start = TimeMath.saturatedMultiply(index(s, o, now), window);
+    long full = TimeMath.saturatedAdd(start, curr == 0 ? window : TimeMath.saturatedMultiply(2, window));
+    return Math.max(0, TimeMath.saturatedSubtract(full, now));
+  }
+
+  @Override
+  boolean idle(long[] s, int o, long now) {
+    return previous(s, o, now) == 0 && current(s, o, now) == 0;
+  }
+
+  @Override
+  long maxRefillNanos() {
+    return 2 * window;
+  }
+}

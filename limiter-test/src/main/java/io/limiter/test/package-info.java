@@ -1,0 +1,5 @@
+/**
+ * Limiter's test kit: {@link io.limiter.test.ManualTicker} (a fake clock), {@link io.limiter.test.DecisionAssert}
+ * (AssertJ assertions on decisions) and {@link io.limiter.test.RateLimitStoreContract}, the suite every store passes.
+ */
+package io.limiter.test;

@@ -1,0 +1,11 @@
+package io.limiter.test;
+
+import io.limiter.core.RateLimitStore;
+
+class CaffeineStoreContractTest extends RateLimitStoreContract {
+
+  @Override
+  protected RateLimitStore createStore(ManualTicker ticker) {
+    return RateLimitStore.builder().ticker(ticker).executor(Runnable::run).maxKeys(100_000).buildCaffeine();
+  }
+}
