@@ -43,11 +43,12 @@ public final class Decision {
   private final long remaining;
   private final long retryAfterNanos;
   private final long resetAfterNanos;
-  /** Remaining and reset of every limit, interleaved; null when the policy has one limit (the fields say it all). */
+  private final long refillAfterNanos;
+  /** Remaining, reset and refill of every limit, interleaved; null with one limit (the fields say it all). */
   private final long[] perLimit;
 
   private Decision(LimitPolicy policy, Outcome outcome, boolean degraded, int limitIndex, long remaining,
-      long retryAfterNanos, long resetAfterNanos, long[] perLimit) {
+      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long[] perLimit) {
     this.policy = policy;
     this.outcome = outcome;
     this.degraded = degraded;
@@ -55,6 +56,7 @@ public final class Decision {
     this.remaining = Math.max(0, remaining);
     this.retryAfterNanos = Math.max(0, retryAfterNanos);
     this.resetAfterNanos = Math.max(0, resetAfterNanos);
+    this.refillAfterNanos = Math.max(0, refillAfterNanos);
     this.perLimit = perLimit;
   }
 
@@ -65,11 +67,14 @@ public final class Decision {
    * @param limitIndex the index of the deciding limit in {@link LimitPolicy#limits()}
    * @param remaining permits left after this request
    * @param resetAfterNanos nanoseconds until the limit is full again
+   * @param refillAfterNanos nanoseconds until at least one more permit is available (0 when full)
    * @return the decision
    */
-  public static Decision allowed(LimitPolicy policy, int limitIndex, long remaining, long resetAfterNanos) {
+  public static Decision allowed(LimitPolicy policy, int limitIndex, long remaining, long resetAfterNanos,
+      long refillAfterNanos) {
     checkIndex(policy, limitIndex);
-    return new Decision(policy, Outcome.ALLOWED, false, limitIndex, remaining, 0, resetAfterNanos, null);
+    return new Decision(policy, Outcome.ALLOWED, false, limitIndex, remaining, 0, resetAfterNanos, refillAfterNanos,
+        null);
   }
 
   /**
@@ -80,13 +85,14 @@ public final class Decision {
    * @param remaining permits available now (fewer than requested)
    * @param retryAfterNanos nanoseconds until the same request would succeed, or {@link #NEVER}
    * @param resetAfterNanos nanoseconds until the limit is full again
+   * @param refillAfterNanos nanoseconds until at least one more permit is available
    * @return the decision
    */
   public static Decision rejected(LimitPolicy policy, int limitIndex, long remaining, long retryAfterNanos,
-      long resetAfterNanos) {
+      long resetAfterNanos, long refillAfterNanos) {
     checkIndex(policy, limitIndex);
     return new Decision(policy, Outcome.REJECTED, false, limitIndex, remaining, retryAfterNanos, resetAfterNanos,
-        null);
+        refillAfterNanos, null);
   }
 
   /**
@@ -98,26 +104,30 @@ public final class Decision {
    * @param retryAfterNanos for a rejection, nanoseconds until every limit admits the request, or {@link #NEVER}
    * @param remaining permits left under each limit, in the order of {@link LimitPolicy#limits()}
    * @param resetAfterNanos nanoseconds until each limit is full again
+   * @param refillAfterNanos nanoseconds until each limit has at least one more permit (0 when full)
    * @return the decision
    */
   public static Decision of(LimitPolicy policy, boolean allowed, int limitIndex, long retryAfterNanos,
-      long[] remaining, long[] resetAfterNanos) {
+      long[] remaining, long[] resetAfterNanos, long[] refillAfterNanos) {
     checkIndex(policy, limitIndex);
     int n = policy.limits().size();
-    if (remaining.length != n || resetAfterNanos.length != n) {
-      throw new IllegalArgumentException("expected " + n + " remaining and reset values for policy "
-          + policy.name() + " but got " + remaining.length + " and " + resetAfterNanos.length);
+    if (remaining.length != n || resetAfterNanos.length != n || refillAfterNanos.length != n) {
+      throw new IllegalArgumentException("expected " + n + " remaining, reset and refill values for policy "
+          + policy.name() + " but got " + remaining.length + ", " + resetAfterNanos.length + " and "
+          + refillAfterNanos.length);
     }
     long[] interleaved = null;
     if (n > 1) {
-      interleaved = new long[2 * n];
+      interleaved = new long[3 * n];
       for (int i = 0; i < n; i++) {
-        interleaved[2 * i] = Math.max(0, remaining[i]);
-        interleaved[2 * i + 1] = Math.max(0, resetAfterNanos[i]);
+        interleaved[3 * i] = Math.max(0, remaining[i]);
+        interleaved[3 * i + 1] = Math.max(0, resetAfterNanos[i]);
+        interleaved[3 * i + 2] = Math.max(0, refillAfterNanos[i]);
       }
     }
     return new Decision(policy, allowed ? Outcome.ALLOWED : Outcome.REJECTED, false, limitIndex,
-        remaining[limitIndex], allowed ? 0 : retryAfterNanos, resetAfterNanos[limitIndex], interleaved);
+        remaining[limitIndex], allowed ? 0 : retryAfterNanos, resetAfterNanos[limitIndex],
+        refillAfterNanos[limitIndex], interleaved);
   }
 
   /**
@@ -128,7 +138,7 @@ public final class Decision {
    * @return the decision
    */
   public static Decision degradedAllowed(LimitPolicy policy) {
-    return new Decision(policy, Outcome.ALLOWED, true, 0, 0, 0, 0, null);
+    return new Decision(policy, Outcome.ALLOWED, true, 0, 0, 0, 0, 0, null);
   }
 
   /**
@@ -140,7 +150,7 @@ public final class Decision {
    * @return the decision
    */
   public static Decision degradedRejected(LimitPolicy policy, long retryAfterNanos) {
-    return new Decision(policy, Outcome.REJECTED, true, 0, 0, retryAfterNanos, 0, null);
+    return new Decision(policy, Outcome.REJECTED, true, 0, 0, retryAfterNanos, 0, retryAfterNanos, null);
   }
 
   private static void checkIndex(LimitPolicy policy, int limitIndex) {
@@ -159,7 +169,7 @@ public final class Decision {
       return this;
     }
     return new Decision(policy, Outcome.SHADOW_REJECTED, degraded, limitIndex, remaining, retryAfterNanos,
-        resetAfterNanos, perLimit);
+        resetAfterNanos, refillAfterNanos, perLimit);
   }
 
   /**
@@ -169,7 +179,7 @@ public final class Decision {
    */
   public Decision asDegraded() {
     return degraded ? this : new Decision(policy, outcome, true, limitIndex, remaining, retryAfterNanos,
-        resetAfterNanos, perLimit);
+        resetAfterNanos, refillAfterNanos, perLimit);
   }
 
   /** @return the policy this decision is about */
@@ -238,6 +248,22 @@ public final class Decision {
   }
 
   /**
+   * Returns the time until the deciding limit has at least one more permit than now; zero when it is full. This is
+   * the {@code t} of the IETF {@code RateLimit} field ("until additional quota is made available"). For a rejection
+   * of cost 1 it equals {@link #retryAfter()}; for a larger cost it may be shorter.
+   *
+   * @return the time until more quota
+   */
+  public Duration refillAfter() {
+    return Duration.ofNanos(refillAfterNanos);
+  }
+
+  /** @return {@link #refillAfter()} in nanoseconds */
+  public long refillAfterNanos() {
+    return refillAfterNanos;
+  }
+
+  /**
    * Returns the state of every limit of the policy after this decision, in the order of
    * {@link LimitPolicy#limits()}. For a degraded decision the values are zero (unknown).
    *
@@ -247,18 +273,18 @@ public final class Decision {
     List<Limit> limits = policy.limits();
     if (perLimit == null) {
       if (limits.size() == 1) {
-        return List.of(new LimitState(limits.get(0), remaining, resetAfterNanos));
+        return List.of(new LimitState(limits.get(0), remaining, resetAfterNanos, refillAfterNanos));
       }
       List<LimitState> unknown = new ArrayList<>(limits.size());
       for (int i = 0; i < limits.size(); i++) {
-        unknown.add(i == limitIndex ? new LimitState(limits.get(i), remaining, resetAfterNanos)
-            : new LimitState(limits.get(i), 0, 0));
+        unknown.add(i == limitIndex ? new LimitState(limits.get(i), remaining, resetAfterNanos, refillAfterNanos)
+            : new LimitState(limits.get(i), 0, 0, 0));
       }
       return unknown;
     }
     List<LimitState> states = new ArrayList<>(limits.size());
     for (int i = 0; i < limits.size(); i++) {
-      states.add(new LimitState(limits.get(i), perLimit[2 * i], perLimit[2 * i + 1]));
+      states.add(new LimitState(limits.get(i), perLimit[3 * i], perLimit[3 * i + 1], perLimit[3 * i + 2]));
     }
     return states;
   }
@@ -283,11 +309,17 @@ public final class Decision {
    * @param limit the limit
    * @param remaining permits left; never negative
    * @param resetAfterNanos nanoseconds until the limit is full again
+   * @param refillAfterNanos nanoseconds until the limit has at least one more permit; 0 when full
    */
-  public record LimitState(Limit limit, long remaining, long resetAfterNanos) {
+  public record LimitState(Limit limit, long remaining, long resetAfterNanos, long refillAfterNanos) {
     /** @return {@link #resetAfterNanos()} as a duration */
     public Duration resetAfter() {
       return Duration.ofNanos(resetAfterNanos);
+    }
+
+    /** @return {@link #refillAfterNanos()} as a duration */
+    public Duration refillAfter() {
+      return Duration.ofNanos(refillAfterNanos);
     }
   }
 }

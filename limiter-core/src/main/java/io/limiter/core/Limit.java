@@ -122,6 +122,11 @@ public final class Limit {
     return burst != permits;
   }
 
+  /** @return the period in the words of the rate grammar: {@code second}, {@code minute}, {@code 2 hours} */
+  public String periodText() {
+    return LimitSpec.formatPeriod(periodNanos);
+  }
+
   /** @return the time in which one permit is refilled: {@code period / permits}, rounded up to whole nanoseconds */
   public long emissionIntervalNanos() {
     return emissionIntervalNanos;

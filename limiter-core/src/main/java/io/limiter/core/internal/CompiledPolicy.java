@@ -113,12 +113,12 @@ final class CompiledPolicy {
       long wait = GcraKernel.wait(tat, now, permits, interval, burst, burstNanos);
       if (wait > 0) {
         return Decision.rejected(policy, 0, GcraKernel.remaining(tat, now, interval, burstNanos), wait,
-            GcraKernel.reset(tat, now));
+            GcraKernel.reset(tat, now), GcraKernel.refill(tat, now, interval, burstNanos));
       }
       long newTat = GcraKernel.newTat(tat, now, permits, interval);
       if (cell.compareAndSet(tat, newTat)) {
         return Decision.allowed(policy, 0, GcraKernel.remaining(newTat, now, interval, burstNanos),
-            GcraKernel.reset(newTat, now));
+            GcraKernel.reset(newTat, now), GcraKernel.refill(newTat, now, interval, burstNanos));
       }
     }
   }
@@ -179,20 +179,23 @@ final class CompiledPolicy {
     if (kernels.length == 1) {
       long remaining = kernels[0].remaining(state, 0, now);
       long reset = kernels[0].resetNanos(state, 0, now);
-      return allowed ? Decision.allowed(policy, 0, remaining, reset)
-          : Decision.rejected(policy, 0, remaining, retryAfter, reset);
+      long refill = kernels[0].refillNanos(state, 0, now);
+      return allowed ? Decision.allowed(policy, 0, remaining, reset, refill)
+          : Decision.rejected(policy, 0, remaining, retryAfter, reset, refill);
     }
     long[] remaining = new long[kernels.length];
     long[] reset = new long[kernels.length];
+    long[] refill = new long[kernels.length];
     int fewest = 0;
     for (int i = 0; i < kernels.length; i++) {
       remaining[i] = kernels[i].remaining(state, offsets[i], now);
       reset[i] = kernels[i].resetNanos(state, offsets[i], now);
+      refill[i] = kernels[i].refillNanos(state, offsets[i], now);
       if (remaining[i] < remaining[fewest]) {
         fewest = i;
       }
     }
-    return Decision.of(policy, allowed, allowed ? fewest : decidingLimit, retryAfter, remaining, reset);
+    return Decision.of(policy, allowed, allowed ? fewest : decidingLimit, retryAfter, remaining, reset, refill);
   }
 
   // ---- expiry ------------------------------------------------------------------------------------------------------

@@ -87,6 +87,11 @@ final class FixedWindowKernel extends LimitKernel {
   }
 
   @Override
+  long refillNanos(long[] s, int o, long now) {
+    return resetNanos(s, o, now); // the whole count comes back at the end of the window
+  }
+
+  @Override
   boolean idle(long[] s, int o, long now) {
     return effectiveCount(s[o], now) == 0;
   }

@@ -49,6 +49,16 @@ final class GcraKernel extends LimitKernel {
     return debt >= burstNanos ? 0 : (burstNanos - debt) / interval;
   }
 
+  static long refill(long tat, long now, long interval, long burstNanos) {
+    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    if (debt <= 0) {
+      return 0;
+    }
+    long remaining = debt >= burstNanos ? 0 : (burstNanos - debt) / interval;
+    // the next permit arrives when the debt falls to B - (remaining + 1)·T
+    return debt - burstNanos + (remaining + 1) * interval;
+  }
+
   static long reset(long tat, long now) {
     return TimeMath.saturatedSubtract(base(tat, now), now);
   }
@@ -89,6 +99,11 @@ final class GcraKernel extends LimitKernel {
   @Override
   long resetNanos(long[] s, int o, long now) {
     return reset(s[o], now);
+  }
+
+  @Override
+  long refillNanos(long[] s, int o, long now) {
+    return refill(s[o], now, interval, burstNanos);
   }
 
   @Override

@@ -35,6 +35,9 @@ abstract class LimitKernel {
   /** Nanoseconds until the limit is full again. */
   abstract long resetNanos(long[] s, int o, long now);
 
+  /** Nanoseconds until at least one more permit than now is available; 0 when full. */
+  abstract long refillNanos(long[] s, int o, long now);
+
   /** Whether the state is equivalent to an unused limit, so that dropping it changes no decision. */
   abstract boolean idle(long[] s, int o, long now);
 

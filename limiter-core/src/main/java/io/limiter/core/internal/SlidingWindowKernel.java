@@ -138,6 +138,37 @@ final class SlidingWindowKernel extends LimitKernel {
   }
 
   @Override
+  long refillNanos(long[] s, int o, long now) {
+    long prev = previous(s, o, now);
+    long curr = current(s, o, now);
+    if (prev == 0 && curr == 0) {
+      return 0;
+    }
+    long index = index(s, o, now);
+    long start = TimeMath.saturatedMultiply(index, window);
+    if (prev > 0) {
+      // remaining grows by one when floor(prev·e/W) does: at e' = ceil((f+1)·W/prev)
+      long weighedAway = TimeMath.mulDivFloor(prev, elapsed(index, now), window);
+      long at = ceilTimes(weighedAway + 1, prev);
+      if (at < window) {
+        return Math.max(1, TimeMath.saturatedSubtract(TimeMath.saturatedAdd(start, at), now));
+      }
+    }
+    long nextStart = TimeMath.saturatedAdd(start, window);
+    if (curr == 0) {
+      return Math.max(1, TimeMath.saturatedSubtract(nextStart, now)); // the rest of prev drops out at the boundary
+    }
+    long at = Math.min(window, ceilTimes(1, curr));
+    return Math.max(1, TimeMath.saturatedSubtract(TimeMath.saturatedAdd(nextStart, at), now));
+  }
+
+  /** {@code ceil(k·W/n)} for {@code 1 <= k <= n}, without overflow. */
+  private long ceilTimes(long k, long n) {
+    long r = k * (window % n);
+    return k * (window / n) + r / n + (r % n == 0 ? 0 : 1);
+  }
+
+  @Override
   boolean idle(long[] s, int o, long now) {
     return previous(s, o, now) == 0 && current(s, o, now) == 0;
   }

@@ -1,0 +1,216 @@
+package io.limiter.core.http;
+
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * Formats {@link Decision}s as HTTP header fields, for every web integration (servlet filter, Spring MVC, …).
+ *
+ * <h2>IETF fields (draft-ietf-httpapi-ratelimit-headers-10, structured fields per RFC 9651)</h2>
+ * One quota policy item per limit of every policy that decided the request:
+ * <pre>
+ * RateLimit-Policy: "orders/minute";q=10;w=60, "orders/hour";q=100;w=3600
+ * RateLimit: "orders/minute";r=0;t=6, "orders/hour";r=90;t=36
+ * </pre>
+ * The item name is the policy name for a single-limit policy, else {@code <policy>/<period>}; it is an sf-string
+ * ({@code "} and {@code \} escaped; characters outside printable ASCII replaced by {@code ?}). {@code q} is the
+ * limit's permits and {@code w} its period in seconds (rounded up, at least 1); {@code r} the permits remaining
+ * (never negative) and {@code t} the seconds until more quota is available (rounded up; 0 when full).
+ *
+ * <h2>Retry-After</h2>
+ * {@code ceil(retryAfter)} in whole seconds, at least 1 (never 0 from truncation), and never earlier than the
+ * {@code t} of any item. A request that can never succeed gets no {@code Retry-After}.
+ *
+ * <p>Degraded decisions (the store failed) carry no rate limit fields, since nothing is known about the quota.
+ * All methods are static, allocation-light and thread-safe.
+ */
+public final class RateLimitHeaders {
+
+  /** {@code RateLimit-Policy}. */
+  public static final String POLICY = "RateLimit-Policy";
+  /** {@code RateLimit}. */
+  public static final String RATE_LIMIT = "RateLimit";
+  /** {@code Retry-After}. */
+  public static final String RETRY_AFTER = "Retry-After";
+  /** {@code X-RateLimit-Limit}. */
+  public static final String LEGACY_LIMIT = "X-RateLimit-Limit";
+  /** {@code X-RateLimit-Remaining}. */
+  public static final String LEGACY_REMAINING = "X-RateLimit-Remaining";
+  /** {@code X-RateLimit-Reset}. */
+  public static final String LEGACY_RESET = "X-RateLimit-Reset";
+
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+  private RateLimitHeaders() {
+  }
+
+  /**
+   * Writes the fields for the decisions of one request: the rate limit fields in {@code mode}, and
+   * {@code Retry-After} if any decision rejected the request.
+   *
+   * @param decisions the decisions of every policy that applied, in order; may be empty
+   * @param mode which rate limit fields to write
+   * @param header receives (name, value) pairs, e.g. {@code response::setHeader}
+   */
+  public static void write(List<Decision> decisions, HeaderMode mode, BiConsumer<String, String> header) {
+    Objects.requireNonNull(decisions, "decisions");
+    Objects.requireNonNull(header, "header");
+    if (mode == HeaderMode.IETF || mode == HeaderMode.BOTH) {
+      String policy = policyField(decisions);
+      if (!policy.isEmpty()) {
+        header.accept(POLICY, policy);
+        header.accept(RATE_LIMIT, rateLimitField(decisions));
+      }
+    }
+    if (mode == HeaderMode.LEGACY || mode == HeaderMode.BOTH) {
+      Decision tightest = tightest(decisions);
+      if (tightest != null) {
+        header.accept(LEGACY_LIMIT, Long.toString(tightest.limit().permits()));
+        header.accept(LEGACY_REMAINING, Long.toString(tightest.remaining()));
+        header.accept(LEGACY_RESET, Long.toString(ceilSeconds(tightest.resetAfterNanos())));
+      }
+    }
+    long retryAfter = retryAfterSeconds(decisions);
+    if (retryAfter > 0) {
+      header.accept(RETRY_AFTER, Long.toString(retryAfter));
+    }
+  }
+
+  /**
+   * @param decision the decision of one policy
+   * @param mode which rate limit fields to write
+   * @param header receives (name, value) pairs
+   */
+  public static void write(Decision decision, HeaderMode mode, BiConsumer<String, String> header) {
+    write(List.of(decision), mode, header);
+  }
+
+  /**
+   * Returns the {@code Retry-After} seconds for the decisions of one request: the longest wait of any rejection,
+   * rounded up, at least 1; 0 if nothing was rejected or no retry can succeed.
+   *
+   * @param decisions the decisions
+   * @return delay-seconds, or 0 for no header
+   */
+  public static long retryAfterSeconds(List<Decision> decisions) {
+    long max = 0;
+    for (Decision d : decisions) {
+      if (d.rejected()) {
+        if (d.retryAfterNanos() == Decision.NEVER) {
+          return 0;
+        }
+        max = Math.max(max, Math.max(1, ceilSeconds(Math.max(d.retryAfterNanos(), d.refillAfterNanos()))));
+      }
+    }
+    return max;
+  }
+
+  /**
+   * @param decision one decision
+   * @return its {@code Retry-After} seconds, or 0 for none
+   */
+  public static long retryAfterSeconds(Decision decision) {
+    return retryAfterSeconds(List.of(decision));
+  }
+
+  /**
+   * @param decisions the decisions of one request
+   * @return the {@code RateLimit-Policy} field value, or "" if there is nothing to say
+   */
+  public static String policyField(List<Decision> decisions) {
+    StringBuilder sb = new StringBuilder();
+    for (Decision d : decisions) {
+      if (d.degraded()) {
+        continue;
+      }
+      List<Limit> limits = d.policy().limits();
+      for (Limit limit : limits) {
+        item(sb, d, limit).append(";q=").append(limit.permits())
+            .append(";w=").append(Math.max(1, ceilSeconds(limit.periodNanos())));
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * @param decisions the decisions of one request
+   * @return the {@code RateLimit} field value, or "" if there is nothing to say
+   */
+  public static String rateLimitField(List<Decision> decisions) {
+    StringBuilder sb = new StringBuilder();
+    for (Decision d : decisions) {
+      if (d.degraded()) {
+        continue;
+      }
+      for (Decision.LimitState state : d.limitStates()) {
+        item(sb, d, state.limit()).append(";r=").append(state.remaining())
+            .append(";t=").append(ceilSeconds(state.refillAfterNanos()));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static StringBuilder item(StringBuilder sb, Decision d, Limit limit) {
+    if (sb.length() > 0) {
+      sb.append(", ");
+    }
+    String name = d.policy().limits().size() == 1 ? d.policy().name()
+        : d.policy().name() + "/" + limit.periodText();
+    return appendSfString(sb, name);
+  }
+
+  /**
+   * Appends {@code value} as an RFC 9651 sf-string: quoted, with {@code "} and {@code \} escaped; characters outside
+   * printable ASCII (which sf-strings cannot carry) become {@code ?}.
+   *
+   * @param sb where to append
+   * @param value the text
+   * @return {@code sb}
+   */
+  public static StringBuilder appendSfString(StringBuilder sb, String value) {
+    sb.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20 || c > 0x7E) {
+        sb.append('?');
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append('"');
+  }
+
+  /** The rejecting decision with the longest wait, else the admitting one with the fewest permits left. */
+  private static Decision tightest(List<Decision> decisions) {
+    Decision best = null;
+    for (Decision d : decisions) {
+      if (d.degraded()) {
+        continue;
+      }
+      if (best == null) {
+        best = d;
+      } else if (d.rejected() != best.rejected()) {
+        best = d.rejected() ? d : best;
+      } else if (d.rejected() ? d.retryAfterNanos() > best.retryAfterNanos() : d.remaining() < best.remaining()) {
+        best = d;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * @param nanos a non-negative duration
+   * @return whole seconds, rounded up
+   */
+  public static long ceilSeconds(long nanos) {
+    if (nanos <= 0) {
+      return 0;
+    }
+    return nanos / NANOS_PER_SECOND + (nanos % NANOS_PER_SECOND == 0 ? 0 : 1);
+  }
+}
