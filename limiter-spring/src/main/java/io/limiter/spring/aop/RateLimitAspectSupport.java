@@ -32,6 +32,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.util.ClassUtils;
 
 /**
  * The one engine behind {@link RateLimitInterceptor} (Spring AOP) and {@link RateLimitAspect} (AspectJ): finds the
@@ -79,6 +80,10 @@ public final class RateLimitAspectSupport {
     void admitted(RateLimitInvocation invocation, List<Decision> decisions);
   }
 
+  private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+      RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
+          "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
+
   private final AnnotationRateLimitOperationSource source;
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
@@ -90,7 +95,7 @@ public final class RateLimitAspectSupport {
         : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), Duration.ofSeconds(1), Duration.ofMinutes(1));
     this.admissionHandler = b.admissionHandler;
     RequestKeySource requests = b.requestKeys;
-    if (requests == null && b.detectWeb && ServletRequestKeySource.isPresent(getClass().getClassLoader())) {
+    if (requests == null && b.detectWeb && SERVLET_PRESENT) {
       requests = ServletRequestKeySource.peerAddress();
     }
     InvocationKeys keys = new InvocationKeys(b.keyResolvers.asMap(), requests,
@@ -244,8 +249,7 @@ public final class RateLimitAspectSupport {
     source.parsed().forEach((key, ops) -> {
       List<String> names = ops.operations().stream().map(RateLimitOperation::policyName).toList();
       if (!names.isEmpty()) {
-        usage.merge(ops.operations().get(0).source().replaceFirst("^@RateLimit on ", ""), names,
-            (a, b) -> a);
+        usage.putIfAbsent(RateLimitAnnotationParser.describe(ops.method()), names);
       }
     });
     return usage;

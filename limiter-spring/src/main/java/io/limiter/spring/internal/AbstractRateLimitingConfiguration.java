@@ -86,7 +86,7 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
       ObjectProvider<RateLimitListener> listeners, ObjectProvider<RequestKeySource> requestKeys,
       ObjectProvider<PolicyDefaults> policyDefaults, ObjectProvider<RateLimitAspectSupport.AdmissionHandler> admission,
       BeanFactory beanFactory) {
-    RateLimiterRegistry reg = registry.getIfUnique(() -> settings.buildRegistry(store.getIfUnique(),
+    RateLimiterRegistry reg = registry.getIfUnique(() -> settings.buildRegistry(store.getIfUnique(), List.of(),
         policies.orderedStream().toList(), listeners.orderedStream().toList()));
     StoreFailureHandler handler = settings.failureHandler() != null ? settings.failureHandler()
         : failureHandler.getIfUnique();

@@ -5,7 +5,10 @@ import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.aop.RateLimitAspectSupport;
+import io.limiter.servlet.RateLimitFilter;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
@@ -43,6 +46,29 @@ public final class MvcAdmissionHandler implements RateLimitAspectSupport.Admissi
         || !method.getMethod().equals(invocation.getMethod())) {
       return;
     }
-    RateLimitHeaders.write(decisions, headerMode, response::setHeader);
+    RateLimitHeaders.write(withFilterDecisions(servlet.getRequest(), decisions), headerMode, response::setHeader);
+  }
+
+  /**
+   * Prepends the decisions of limiter-servlet's filter (URL rules) for this request, so that the response describes
+   * every limit that applied instead of the last writer's.
+   *
+   * @param request the request
+   * @param decisions the decisions of the annotations
+   * @return all decisions, the filter's first
+   */
+  public static List<Decision> withFilterDecisions(HttpServletRequest request, List<Decision> decisions) {
+    Object filtered = request.getAttribute(RateLimitFilter.DECISIONS_ATTRIBUTE);
+    if (!(filtered instanceof List<?> list) || list.isEmpty()) {
+      return decisions;
+    }
+    List<Decision> all = new ArrayList<>(list.size() + decisions.size());
+    for (Object o : list) {
+      if (o instanceof Decision d) {
+        all.add(d);
+      }
+    }
+    all.addAll(decisions);
+    return all;
   }
 }

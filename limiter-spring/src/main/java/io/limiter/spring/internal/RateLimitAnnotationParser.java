@@ -36,6 +36,12 @@ import org.springframework.util.ClassUtils;
  */
 public final class RateLimitAnnotationParser {
 
+  /**
+   * The default key outside a web request: all such calls share the policy's one bucket. For an inline policy on a
+   * method that is one bucket per method; a named or class-level policy is shared by the methods that use it.
+   */
+  static final String OUTSIDE_REQUEST_KEY = "*";
+
   private final RateLimiterRegistry registry;
   private final InvocationKeys keys;
   private final Map<String, String> policyKeys;
@@ -110,7 +116,7 @@ public final class RateLimitAnnotationParser {
     }
     KeyResolver<RateLimitInvocation> key;
     try {
-      key = keyText.isEmpty() ? keys.defaultKey(methodKey(method))
+      key = keyText.isEmpty() ? keys.defaultKey(OUTSIDE_REQUEST_KEY)
           : keys.compile(keyText, method, declaredOn, targetClass, fromProperties);
     } catch (IllegalArgumentException e) {
       problems.add(where + (fromProperties ? " (key from limiter.policies." + policyName + ".key)" : "") + ": "
@@ -202,10 +208,6 @@ public final class RateLimitAnnotationParser {
     return qualified + suffix;
   }
 
-  /** @return the key of all calls of {@code method} outside a web request: one bucket per method */
-  private static String methodKey(Method method) {
-    return ClassUtils.getShortName(method.getDeclaringClass()) + "." + method.getName();
-  }
 
   /**
    * @param declaredOn the element declaring the annotation

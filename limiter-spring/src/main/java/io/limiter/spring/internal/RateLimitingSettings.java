@@ -64,17 +64,19 @@ public record RateLimitingSettings(RateLimitStore store, StoreFailureHandler fai
    * configurers' policies and listeners plus the given beans.
    *
    * @param storeBean the store bean, or null
+   * @param instrumentation wrap the chosen store, in order
    * @param policyBeans {@link LimitPolicy} beans (and policies from properties)
    * @param listenerBeans {@link RateLimitListener} beans
    * @return the registry
    */
-  public RateLimiterRegistry buildRegistry(RateLimitStore storeBean, List<LimitPolicy> policyBeans,
-      List<RateLimitListener> listenerBeans) {
+  public RateLimiterRegistry buildRegistry(RateLimitStore storeBean, List<StoreInstrumentation> instrumentation,
+      List<LimitPolicy> policyBeans, List<RateLimitListener> listenerBeans) {
     RateLimiterRegistry.Builder builder = RateLimiterRegistry.builder();
-    RateLimitStore chosen = store != null ? store : storeBean;
-    if (chosen != null) {
-      builder.store(chosen);
+    RateLimitStore chosen = store != null ? store : storeBean != null ? storeBean : RateLimitStore.inMemory();
+    for (StoreInstrumentation i : instrumentation) {
+      chosen = i.instrument(chosen);
     }
+    builder.store(chosen);
     builder.policies(policyBeans).policies(policies);
     listenerBeans.forEach(builder::listener);
     listeners.forEach(builder::listener);

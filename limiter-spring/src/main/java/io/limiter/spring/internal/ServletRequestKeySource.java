@@ -1,74 +1,52 @@
 package io.limiter.spring.internal;
 
 import io.limiter.core.KeyResolver;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.KeyReference;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.spi.RequestKeySource;
 import jakarta.servlet.http.HttpServletRequest;
-import java.security.Principal;
+import java.util.Locale;
+import java.util.Objects;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 
-/** Request keys on the servlet API, reading the request bound to the thread by Spring's {@code RequestContextHolder}. */
+/**
+ * Request keys on the servlet request that Spring MVC binds to the thread ({@code RequestContextHolder}), parsed and
+ * resolved by limiter-servlet's {@link KeyReference} and {@link ClientIpResolver}, so that annotations and the
+ * servlet filter's URL rules read keys (and trusted proxies) the same way.
+ */
 public final class ServletRequestKeySource implements RequestKeySource {
 
-  /** Whether the servlet API and spring-web are on the class path. */
-  public static boolean isPresent(ClassLoader classLoader) {
-    return org.springframework.util.ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest", classLoader)
-        && org.springframework.util.ClassUtils.isPresent(
-            "org.springframework.web.context.request.RequestContextHolder", classLoader);
-  }
-
-  private final KeyResolver<HttpServletRequest> clientIp;
+  private final ClientIpResolver clientIp;
 
   /**
-   * @param clientIp resolves the client address of a request
+   * @param clientIp resolves {@code ip} keys and the default key
    */
-  public ServletRequestKeySource(KeyResolver<HttpServletRequest> clientIp) {
-    this.clientIp = clientIp;
+  public ServletRequestKeySource(ClientIpResolver clientIp) {
+    this.clientIp = Objects.requireNonNull(clientIp, "clientIp");
   }
 
-  /** @return a source using the socket peer address as the client IP */
+  /** @return a source that takes the socket peer as the client IP (no trusted proxies) */
   public static ServletRequestKeySource peerAddress() {
-    return new ServletRequestKeySource(HttpServletRequest::getRemoteAddr);
+    return new ServletRequestKeySource(ClientIpResolver.peerOnly());
   }
 
   @Override
   public KeyResolver<RateLimitInvocation> reference(String reference) {
-    KeyResolver<HttpServletRequest> resolver = parse(reference);
-    return resolver == null ? null : new RequestKey(reference, resolver);
-  }
-
-  private KeyResolver<HttpServletRequest> parse(String reference) {
-    if (reference.equals("ip")) {
-      return clientIp;
+    KeyReference parsed;
+    try {
+      parsed = KeyReference.parse(reference);
+    } catch (IllegalArgumentException e) {
+      String word = reference.split("[:,]", 2)[0].trim().toLowerCase(Locale.ROOT);
+      if (reference.contains(",") || word.equals("ip") || word.equals("principal") || word.equals("global")
+          || word.equals("header") || word.equals("attribute")) {
+        throw e;
+      }
+      return null;
     }
-    if (reference.equals("principal")) {
-      return request -> {
-        Principal p = request.getUserPrincipal();
-        return p == null ? null : p.getName();
-      };
-    }
-    if (reference.startsWith("header:")) {
-      String name = argument(reference, "header:");
-      return request -> request.getHeader(name);
-    }
-    if (reference.startsWith("attribute:")) {
-      String name = argument(reference, "attribute:");
-      return request -> {
-        Object value = request.getAttribute(name);
-        return value == null ? null : value.toString();
-      };
-    }
-    return null;
-  }
-
-  private static String argument(String reference, String prefix) {
-    String name = reference.substring(prefix.length()).trim();
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("key \"" + reference + "\" needs a name after '" + prefix + "'");
-    }
-    return name;
+    return new RequestKey(parsed.toString(), parsed.toResolver(clientIp));
   }
 
   @Override

@@ -5,7 +5,10 @@ import io.limiter.core.RateLimitExceededException;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.http.RateLimitProblem;
+import io.limiter.servlet.KeyReference;
 import io.limiter.spring.RateLimitKeyMissingException;
+import io.limiter.spring.internal.MvcAdmissionHandler;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -47,15 +50,18 @@ public class RateLimitExceptionHandler {
 
   /**
    * @param exception the rejection
+   * @param request the request, whose URL-rule decisions are reported too
    * @return 429 or 503 with headers and a problem body
    */
   @ExceptionHandler(RateLimitExceededException.class)
-  public ResponseEntity<ProblemDetail> handleRateLimitExceeded(RateLimitExceededException exception) {
+  public ResponseEntity<ProblemDetail> handleRateLimitExceeded(RateLimitExceededException exception,
+      HttpServletRequest request) {
     Decision decision = exception.decision();
     int status = decision.degraded() ? HttpStatus.SERVICE_UNAVAILABLE.value() : HttpStatus.TOO_MANY_REQUESTS.value();
+    List<Decision> decisions = MvcAdmissionHandler.withFilterDecisions(request, List.of(decision));
     HttpHeaders headers = new HttpHeaders();
-    RateLimitHeaders.write(decision, headerMode, headers::set);
-    RateLimitProblem.Content content = RateLimitProblem.of(List.of(decision), status);
+    RateLimitHeaders.write(decisions, headerMode, headers::set);
+    RateLimitProblem.Content content = RateLimitProblem.of(decisions, status);
     ProblemDetail problem = ProblemDetail.forStatus(status);
     problem.setType(URI.create(content.type()));
     problem.setTitle(content.title());
@@ -71,21 +77,21 @@ public class RateLimitExceptionHandler {
    */
   @ExceptionHandler(RateLimitKeyMissingException.class)
   public ResponseEntity<ProblemDetail> handleKeyMissing(RateLimitKeyMissingException exception) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "This endpoint is rate "
-        + "limited per client; identify the client with " + describe(exception.getKey()) + ".");
+    String wanted = describe(exception.getKey());
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "This resource is rate limited "
+        + "per client (policy " + exception.getPolicy() + ") and the request has no "
+        + wanted.replaceFirst("^(the|an|a) ", "") + " to identify the client; send " + wanted + ".");
     problem.setTitle("Unauthorized");
-    problem.setProperty("policy", exception.getPolicy());
     return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .body(problem);
   }
 
+  /** The key as a phrase for the client, as the servlet filter words it. */
   private static String describe(String key) {
-    if (key.startsWith("header:")) {
-      return "the " + key.substring(7) + " header";
+    try {
+      return KeyReference.parse(key).describe();
+    } catch (IllegalArgumentException notAReference) {
+      return "a client key";
     }
-    if (key.equals("principal")) {
-      return "an authenticated user";
-    }
-    return "a value for " + key;
   }
 }
