@@ -184,14 +184,15 @@ public final class AnnotationRateLimitOperationSource {
             + kind) + ", or weave the RateLimitAspect with AspectJ (@EnableRateLimiting(mode = AdviceMode.ASPECTJ))");
       }
     }
+    // The class level is parsed first so that its inline policy exists when a method refers to it by name.
+    List<RateLimitOperation> classOps = new ArrayList<>();
+    parseAll(onClass, specific, targetClass, classOps, problems);
     List<RateLimitOperation> operations = new ArrayList<>();
-    Set<String> methodPolicies = new LinkedHashSet<>();
     parseAll(onMethod, specific, targetClass, operations, problems);
+    Set<String> methodPolicies = new LinkedHashSet<>();
     for (RateLimitOperation op : operations) {
       methodPolicies.add(op.policyName());
     }
-    List<RateLimitOperation> classOps = new ArrayList<>();
-    parseAll(onClass, specific, targetClass, classOps, problems);
     for (RateLimitOperation op : classOps) {
       if (!methodPolicies.contains(op.policyName())) {
         operations.add(op);

@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentMap;
  * Publishes rate limiting to Micrometer:
  * <ul>
  *   <li>{@value #DECISIONS} (counter), tags {@code policy} and {@code outcome} = {@code allowed}, {@code rejected} or
- *       {@code shadow_rejected}, and {@code degraded} = {@code true} when the store failed and the failure mode
- *       decided;
+ *       {@code shadow_rejected} (decisions taken by the failure mode while the store failed count here too, and in
+ *       {@value #STORE_ERRORS});
  *   <li>{@value #STORE_LATENCY} (timer), tag {@code policy}: the time of each store decision, when the store is
  *       {@link #instrument(RateLimitStore) instrumented};
  *   <li>{@value #STORE_ERRORS} (counter), tag {@code policy}: store calls that threw or answered a degraded decision.
@@ -73,20 +73,17 @@ public final class RateLimitMetrics implements RateLimitListener {
 
   /** The meters of one policy, created together on its first decision. */
   private static final class Meters {
-    final Counter[] decisions = new Counter[Decision.Outcome.values().length * 2];
+    final Counter[] decisions = new Counter[Decision.Outcome.values().length];
     final Timer latency;
     final Counter errors;
 
     Meters(MeterRegistry registry, String policy) {
       for (Decision.Outcome outcome : Decision.Outcome.values()) {
-        for (int degraded = 0; degraded < 2; degraded++) {
-          decisions[outcome.ordinal() * 2 + degraded] = Counter.builder(DECISIONS)
-              .description("Rate limit decisions by policy and outcome")
-              .tag("policy", policy)
-              .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
-              .tag("degraded", degraded == 1 ? "true" : "false")
-              .register(registry);
-        }
+        decisions[outcome.ordinal()] = Counter.builder(DECISIONS)
+            .description("Rate limit decisions by policy and outcome")
+            .tag("policy", policy)
+            .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+            .register(registry);
       }
       latency = Timer.builder(STORE_LATENCY).description("Time of rate limit store decisions").tag("policy", policy)
           .register(registry);
@@ -95,7 +92,7 @@ public final class RateLimitMetrics implements RateLimitListener {
     }
 
     void count(Decision decision) {
-      decisions[decision.outcome().ordinal() * 2 + (decision.degraded() ? 1 : 0)].increment();
+      decisions[decision.outcome().ordinal()].increment();
     }
   }
 
