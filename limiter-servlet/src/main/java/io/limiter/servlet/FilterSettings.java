@@ -196,9 +196,8 @@ final class FilterSettings {
     }
     policies.forEach(this::policy);
     rules.forEach(this::rule);
-    if (problems.isEmpty()) {
-      store(storeName, storeSetting, storeSettings);
-    }
+    store(storeName, storeSetting, storeSettings);
+    builder.textual = true;
     return builder;
   }
 
@@ -313,6 +312,10 @@ final class FilterSettings {
     }
   }
 
+  /**
+   * Resolves the store named by the {@code store} setting and, if nothing else is wrong, creates it. Resolution
+   * problems are reported with the rest; creation (which may connect to a server) only happens for a valid config.
+   */
   private void store(String name, Setting setting, Map<String, String> storeSettings) {
     String where = setting == null ? "store" : setting.where();
     String n = name.trim();
@@ -330,13 +333,12 @@ final class FilterSettings {
               + " store; it has store.max-keys");
         }
       }
-      if (!problems.isEmpty()) {
-        return;
-      }
-      try {
-        builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
-      } catch (IllegalStateException e) {
-        problems.add(where + ": " + e.getMessage());
+      if (problems.isEmpty()) {
+        try {
+          builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
+        } catch (IllegalStateException e) {
+          problems.add(where + ": " + e.getMessage());
+        }
       }
       return;
     }
@@ -358,29 +360,33 @@ final class FilterSettings {
           + "or RateLimitStore");
       return;
     }
-    Object instance;
+    Class<?> type;
     try {
-      instance = instantiate(n, Object.class);
-    } catch (IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
+      type = Class.forName(n, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      problems.add(where + ": class " + n + " not found");
       return;
     }
-    if (instance instanceof RateLimitStoreProvider provider) {
-      createStore(provider, storeSettings, where);
-    } else if (instance instanceof RateLimitStore store) {
+    if (RateLimitStoreProvider.class.isAssignableFrom(type)) {
+      if (problems.isEmpty()) {
+        set(setting, v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
+      }
+    } else if (RateLimitStore.class.isAssignableFrom(type)) {
       if (!storeSettings.isEmpty()) {
         problems.add(where + ": store." + storeSettings.keySet() + " cannot be passed to a RateLimitStore class; "
             + "implement RateLimitStoreProvider to take settings");
-        store.close();
-        return;
+      } else if (problems.isEmpty()) {
+        set(setting, v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
       }
-      builder.ownedStore(store);
     } else {
       problems.add(where + ": " + n + " is neither a RateLimitStoreProvider nor a RateLimitStore");
     }
   }
 
   private void createStore(RateLimitStoreProvider provider, Map<String, String> storeSettings, String where) {
+    if (!problems.isEmpty()) {
+      return;
+    }
     try {
       builder.ownedStore(provider.create(Map.copyOf(storeSettings)));
     } catch (RuntimeException e) {
