@@ -128,8 +128,13 @@ class RateLimitFilterTest {
     assertThat(elsewhere.headers).isEmpty();
   }
 
+  /** Held strongly so the level sticks: the expected store failures below would otherwise log stack traces. */
+  private static final java.util.logging.Logger FAILURE_LOG =
+      java.util.logging.Logger.getLogger(io.limiter.core.spi.StoreFailureHandler.class.getName());
+
   @Test
   void aFailingStoreFailsClosedWith503OrOpenPerPolicy() throws Exception {
+    FAILURE_LOG.setLevel(java.util.logging.Level.SEVERE);
     RateLimitStore broken = new RateLimitStore() {
       @Override
       public KeySpace keySpace(LimitPolicy policy) {
