@@ -37,6 +37,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final long evictionTarget;
   private final long hardLimit;
   private final Ticker ticker;
+  private final long origin;
   private final Executor executor;
   private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
   private final AtomicLong size = new AtomicLong();
@@ -50,6 +51,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     this.evictionTarget = maxKeys - maxKeys / 8;
     this.hardLimit = maxKeys + Math.max(64, maxKeys / 8);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.origin = LocalKeySpace.origin(ticker);
     this.executor = Objects.requireNonNull(executor, "executor");
   }
 
@@ -82,7 +84,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
   private void cleanUpLocked() {
     insertsSinceCleanUp.set(0);
-    long now = ticker.read();
+    long now = ticker.read() - origin;
     for (Space space : spaces.values()) {
       space.sweep(now, -1);
     }
@@ -167,7 +169,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
 
     Space(LimitPolicy policy) {
-      super(policy, InMemoryRateLimitStore.this.ticker);
+      super(policy, InMemoryRateLimitStore.this.ticker, origin);
       this.policy = base;
     }
 
@@ -232,7 +234,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       public boolean tryAcquire(long permits) {
         checkPermits(permits);
         for (;;) {
-          long now = ticker.read();
+          long now = now();
           Cell c = cell;
           int verdict = policy.single ? policy.tryAcquire((Cell.Single) c, now, permits)
               : policy.tryAcquire((Cell.Multi) c, now, permits);
@@ -248,7 +250,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       public Decision acquire(long permits) {
         checkPermits(permits);
         for (;;) {
-          long now = ticker.read();
+          long now = now();
           Cell c = cell;
           Decision decision = decide(policy, c, now, permits);
           if (decision != null) {
