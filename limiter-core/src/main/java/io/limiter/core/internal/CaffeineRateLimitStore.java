@@ -103,10 +103,13 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
     }
 
     @Override
-    Cell cell(String key) {
-      SpaceKey spaceKey = new SpaceKey(this, key);
-      Cell cell = cache.getIfPresent(spaceKey);
-      return cell != null ? cell : cache.get(spaceKey, k -> base.newCell());
+    Cell lookup(String key) {
+      return cache.getIfPresent(new SpaceKey(this, key));
+    }
+
+    @Override
+    Cell insert(String key, Cell created) {
+      return cache.get(new SpaceKey(this, key), k -> created);
     }
 
     @Override

@@ -131,8 +131,9 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
   }
 
+  /** Amortized clean-up after an insert (the size was counted in {@code insert}). */
   private void onInsert() {
-    long n = size.incrementAndGet();
+    long n = size.get();
     if (n > hardLimit) {
       cleanUp();
     } else if (n > maxKeys || insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
@@ -174,18 +175,23 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
 
     @Override
-    Cell cell(String key) {
-      Cell cell = cells.get(key);
-      if (cell != null) {
-        return cell;
-      }
-      Cell created = policy.newCell();
+    Cell lookup(String key) {
+      return cells.get(key);
+    }
+
+    @Override
+    Cell insert(String key, Cell created) {
       Cell raced = cells.putIfAbsent(key, created);
       if (raced != null) {
         return raced;
       }
-      onInsert();
+      size.incrementAndGet();
       return created;
+    }
+
+    @Override
+    void inserted() {
+      onInsert();
     }
 
     @Override
@@ -227,7 +233,6 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
       Handle(String key) {
         this.key = key;
-        this.cell = cell(key);
       }
 
       @Override
@@ -236,13 +241,25 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         for (;;) {
           long now = now();
           Cell c = cell;
+          Cell created = null;
+          if (c == null) {
+            c = lookup(key);
+            if (c == null) {
+              created = policy.newCell();
+              c = insert(key, created);
+            }
+            cell = c;
+          }
           int verdict = policy.single ? policy.tryAcquire((Cell.Single) c, now, permits)
               : policy.tryAcquire((Cell.Multi) c, now, permits);
+          if (c == created) {
+            inserted();
+          }
           if (verdict >= 0) {
             return verdict == 1;
           }
           discard(key, c);
-          cell = cell(key);
+          cell = null;
         }
       }
 
@@ -252,12 +269,24 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         for (;;) {
           long now = now();
           Cell c = cell;
+          Cell created = null;
+          if (c == null) {
+            c = lookup(key);
+            if (c == null) {
+              created = policy.newCell();
+              c = insert(key, created);
+            }
+            cell = c;
+          }
           Decision decision = decide(policy, c, now, permits);
+          if (c == created) {
+            inserted();
+          }
           if (decision != null) {
             return decision;
           }
           discard(key, c);
-          cell = cell(key);
+          cell = null;
         }
       }
     }

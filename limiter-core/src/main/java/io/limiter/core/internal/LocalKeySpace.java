@@ -40,8 +40,18 @@ abstract class LocalKeySpace implements KeySpace {
     return ticker.read() - origin;
   }
 
-  /** Returns the key's live or new cell, creating and registering it if absent. */
-  abstract Cell cell(String key);
+  /** Returns the key's cell, or null if it has none. */
+  abstract Cell lookup(String key);
+
+  /** Maps {@code created} to the key unless another cell got there first; returns the cell now mapped. */
+  abstract Cell insert(String key, Cell created);
+
+  /**
+   * Called after the first decision on a newly inserted cell. Bookkeeping that may trigger clean-up runs here, not in
+   * {@link #insert}: a fresh cell is idle until charged, and a clean-up between insert and charge would drop it.
+   */
+  void inserted() {
+  }
 
   /** Removes a dead cell from the map if it is still there. */
   abstract void discard(String key, Cell dead);
@@ -66,9 +76,17 @@ abstract class LocalKeySpace implements KeySpace {
     checkPermits(permits);
     for (;;) {
       long now = now();
-      Cell cell = cell(key);
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       int verdict = base.single ? base.tryAcquire((Cell.Single) cell, now, permits)
           : base.tryAcquire((Cell.Multi) cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (verdict >= 0) {
         return verdict == 1;
       }
@@ -80,8 +98,16 @@ abstract class LocalKeySpace implements KeySpace {
     checkPermits(permits);
     for (;;) {
       long now = now();
-      Cell cell = cell(key);
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       Decision decision = decide(policy, cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (decision != null) {
         return decision;
       }
