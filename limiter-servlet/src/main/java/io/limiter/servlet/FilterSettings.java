@@ -29,6 +29,7 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -196,9 +197,8 @@ final class FilterSettings {
     }
     policies.forEach(this::policy);
     rules.forEach(this::rule);
-    if (problems.isEmpty()) {
-      store(storeName, storeSetting, storeSettings);
-    }
+    store(storeName, storeSetting, storeSettings);
+    builder.textual = true;
     return builder;
   }
 
@@ -253,10 +253,7 @@ final class FilterSettings {
     } else {
       set(limit, p::limits);
     }
-    optional(s.get("algorithm"), v -> p.algorithm(algorithm(v)));
-    optional(s.get("cost"), v -> p.cost(integer(v)));
-    optional(s.get("shadow"), v -> p.shadow(bool(v)));
-    optional(s.get("failure-mode"), v -> p.failureMode(failureMode(v)));
+    policyOptions(s, p::algorithm, p::cost, p::shadow, p::failureMode);
     if (problems.size() == before) {
       try {
         builder.policy(p.build());
@@ -296,10 +293,7 @@ final class FilterSettings {
     }
     optional(s.get("limit"), r::limits);
     optional(s.get("policy"), r::policy);
-    optional(s.get("algorithm"), v -> r.algorithm(algorithm(v)));
-    optional(s.get("cost"), v -> r.cost(integer(v)));
-    optional(s.get("shadow"), v -> r.shadow(bool(v)));
-    optional(s.get("failure-mode"), v -> r.failureMode(failureMode(v)));
+    policyOptions(s, r::algorithm, r::cost, r::shadow, r::failureMode);
     optional(s.get("key"), r::key);
     optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
     if (problems.size() == before) {
@@ -311,6 +305,19 @@ final class FilterSettings {
         }
       }
     }
+  }
+
+  /**
+   * Resolves the store named by the {@code store} setting and, if nothing else is wrong, creates it. Resolution
+   * problems are reported with the rest; creation (which may connect to a server) only happens for a valid config.
+   */
+  /** The settings a policy and an inline rule share, each through its builder's own setter. */
+  private void policyOptions(Map<String, Setting> s, Consumer<Algorithm> algorithm, LongConsumer cost,
+      Consumer<Boolean> shadow, Consumer<FailureMode> failureMode) {
+    optional(s.get("algorithm"), v -> algorithm.accept(algorithm(v)));
+    optional(s.get("cost"), v -> cost.accept(integer(v)));
+    optional(s.get("shadow"), v -> shadow.accept(bool(v)));
+    optional(s.get("failure-mode"), v -> failureMode.accept(failureMode(v)));
   }
 
   private void store(String name, Setting setting, Map<String, String> storeSettings) {
@@ -330,13 +337,12 @@ final class FilterSettings {
               + " store; it has store.max-keys");
         }
       }
-      if (!problems.isEmpty()) {
-        return;
-      }
-      try {
-        builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
-      } catch (IllegalStateException e) {
-        problems.add(where + ": " + e.getMessage());
+      if (problems.isEmpty()) {
+        try {
+          builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
+        } catch (IllegalStateException e) {
+          problems.add(where + ": " + e.getMessage());
+        }
       }
       return;
     }
@@ -358,29 +364,33 @@ final class FilterSettings {
           + "or RateLimitStore");
       return;
     }
-    Object instance;
+    Class<?> type;
     try {
-      instance = instantiate(n, Object.class);
-    } catch (IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
+      type = Class.forName(n, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      problems.add(where + ": class " + n + " not found");
       return;
     }
-    if (instance instanceof RateLimitStoreProvider provider) {
-      createStore(provider, storeSettings, where);
-    } else if (instance instanceof RateLimitStore store) {
+    if (RateLimitStoreProvider.class.isAssignableFrom(type)) {
+      if (problems.isEmpty()) {
+        set(setting, v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
+      }
+    } else if (RateLimitStore.class.isAssignableFrom(type)) {
       if (!storeSettings.isEmpty()) {
         problems.add(where + ": store." + storeSettings.keySet() + " cannot be passed to a RateLimitStore class; "
             + "implement RateLimitStoreProvider to take settings");
-        store.close();
-        return;
+      } else if (problems.isEmpty()) {
+        set(setting, v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
       }
-      builder.ownedStore(store);
     } else {
       problems.add(where + ": " + n + " is neither a RateLimitStoreProvider nor a RateLimitStore");
     }
   }
 
   private void createStore(RateLimitStoreProvider provider, Map<String, String> storeSettings, String where) {
+    if (!problems.isEmpty()) {
+      return;
+    }
     try {
       builder.ownedStore(provider.create(Map.copyOf(storeSettings)));
     } catch (RuntimeException e) {

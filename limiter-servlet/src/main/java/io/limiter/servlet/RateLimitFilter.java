@@ -151,6 +151,8 @@ public final class RateLimitFilter implements Filter {
   public static final class Builder {
     /** Problems found by the init-param reader, reported together with the builder's own. */
     final List<String> problems = new ArrayList<>();
+    /** Set by the init-param reader: name rules as their init-params in messages. */
+    boolean textual;
     private RateLimitStore store;
     private boolean ownsStore;
     private RateLimiterRegistry registry;
@@ -447,7 +449,7 @@ public final class RateLimitFilter implements Filter {
       List<Binding> bindings = new ArrayList<>();
       Set<String> ruleNames = new HashSet<>();
       for (RateLimitRule rule : rules) {
-        String where = "rule " + rule.name();
+        String where = textual ? "rule." + rule.name() + ".*" : "rule " + rule.name();
         if (!ruleNames.add(rule.name())) {
           all.add(where + ": another rule has the same name");
           continue;
@@ -467,7 +469,7 @@ public final class RateLimitFilter implements Filter {
         }
         long permits = rule.cost() > 0 ? rule.cost() : limiter == null ? 1 : limiter.policy().cost();
         if (limiter != null && rule.policy() == null && rule.cost() > 0) {
-          RateLimitRule.Builder.checkCost(limiter.policy(), permits, all, where + ": ");
+          Binding.checkCost(limiter.policy(), permits, all, where + ": ");
         }
         KeyResolver<HttpServletRequest> key;
         String keyDescription;
