@@ -61,6 +61,22 @@ final class RedisServer implements AutoCloseable {
     throw last;
   }
 
+  /**
+   * Starts a server on a given loopback port.
+   *
+   * @param port the port
+   * @return the running server
+   */
+  static RedisServer startOn(int port) {
+    try {
+      RedisServer server = new RedisServer(port, List.of());
+      server.launch();
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start redis-server on port " + port, e);
+    }
+  }
+
   int port() {
     return port;
   }
@@ -168,7 +184,7 @@ final class RedisServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (process != null) {
+    if (process != null && process.isAlive()) {
       thawQuietly();
       kill();
     }

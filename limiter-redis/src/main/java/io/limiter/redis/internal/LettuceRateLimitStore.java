@@ -12,6 +12,7 @@ import io.limiter.redis.RedisStoreStats;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -230,6 +231,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       answer = request.reply.get();
     } catch (ExecutionException e) {
       return request.complete(null, e.getCause());
+    } catch (CancellationException e) {
+      return request.complete(null, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return request.complete(null, e);

@@ -311,14 +311,16 @@ public final class RedisConnector implements AutoCloseable {
 
     @Override
     public boolean completeExceptionally(Throwable error) {
-      if (error instanceof TimeoutException) {
-        error = new RedisCommandTimeoutException(timeoutText);
-        RedisFuture<Object> f = pending;
-        if (f != null) {
-          f.cancel(false);
-        }
+      if (!(error instanceof TimeoutException)) {
+        return super.completeExceptionally(error);
       }
-      return super.completeExceptionally(error);
+      boolean completed = super.completeExceptionally(new RedisCommandTimeoutException(timeoutText));
+      // only after completing: cancelling completes the Lettuce future, whose callback must find this call done
+      RedisFuture<Object> f = pending;
+      if (f != null) {
+        f.cancel(false);
+      }
+      return completed;
     }
 
     private boolean isNoScript(Throwable error) {
