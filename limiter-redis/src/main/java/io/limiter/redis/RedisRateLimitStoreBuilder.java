@@ -277,8 +277,10 @@ public final class RedisRateLimitStoreBuilder {
 
   /**
    * Enables the local deny cache: a client that Redis rejected until time T is rejected locally, without a Redis
-   * call, until T, for requests of at least the rejected cost under the same limits. It never admits anything and
-   * never rejects what Redis would admit; it saves Redis load from clients that keep hammering. Off by default.
+   * call, until T, for requests of the same cost under the same limits (the usual case: every request of a policy
+   * costs the same). It never admits anything and never rejects what Redis would admit; it saves Redis the load of
+   * clients that keep hammering while rejected. A local rejection repeats Redis's last answer with its durations
+   * shortened by the time since. Off by default.
    *
    * @param maxEntries the most clients remembered at once, from 0 (off) to 10,000,000
    * @return this builder

@@ -10,13 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Remembers rejections so that a client known to be over its limit is rejected without a Redis call until the time
  * Redis named. It never admits anything (only rejects), and it never rejects what Redis would admit:
  * <ul>
- *   <li>a rejection of {@code n} permits with retry-after {@code R} means no request of {@code n} or more permits can
- *       succeed before {@code R} has passed, whatever other instances do meanwhile (they only add charges);
+ *   <li>a rejection of {@code n} permits with retry-after {@code R} means no request of {@code n} permits can succeed
+ *       before {@code R} has passed, whatever other instances do meanwhile (they only add charges);
  *   <li>the entry applies only to the same effective policy (a step level or tier with other limits decides anew)
- *       and to requests of at least {@code n} permits;
+ *       and to requests of exactly {@code n} permits (other costs have other retry times, so Redis answers them);
  *   <li>{@code R} is counted from the local clock reading taken <em>before</em> the request was sent, which is no
  *       later than the moment Redis decided, so the entry expires no later than Redis's own answer would change.
  * </ul>
+ * The retry-after of a local rejection is exact while this instance is the only one charging the key (an admission
+ * through this instance drops the entry); charges by other instances can only make Redis's real answer later, so a
+ * local rejection may name too early a retry, never too late a one.
  * Bounded: at most {@code maxEntries}; when full, expired entries are swept, and if it is still full a new rejection
  * is simply not cached.
  */
@@ -53,7 +56,8 @@ final class DenyCache {
    * @param policy the effective policy of the request
    * @param permits its cost
    * @param now the local clock
-   * @return the rejection, with durations counted from {@code now}, or null
+   * @return the rejection Redis gave, with durations shortened by the time since (the remaining permits are as Redis
+   *     reported them then), or null
    */
   Decision check(String redisKey, LimitPolicy policy, long permits, long now) {
     Entry e = entries.get(redisKey);
@@ -64,7 +68,7 @@ final class DenyCache {
       entries.remove(redisKey, e);
       return null;
     }
-    if (permits < e.permits || !(e.policy == policy || e.policy.equals(policy))) {
+    if (permits != e.permits || !(e.policy == policy || e.policy.equals(policy))) {
       return null;
     }
     return shifted(e.decision, now - e.decidedAt);
@@ -87,6 +91,18 @@ final class DenyCache {
       return;
     }
     entries.put(redisKey, new Entry(decision.policy(), permits, sentAt, sentAt + retry, decision));
+  }
+
+  /**
+   * Forgets a key's rejection after Redis admitted a request for it (of another cost or under other limits): the
+   * charge moved the key's retry times, so the remembered one is stale.
+   *
+   * @param redisKey the state's key
+   */
+  void admitted(String redisKey) {
+    if (!entries.isEmpty()) {
+      entries.remove(redisKey);
+    }
   }
 
   /** Drops expired entries, at most once per millisecond of the local clock; returns whether there is room. */

@@ -147,8 +147,12 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         if (gate.succeeded(pass)) {
           LOG.log(Level.INFO, "Redis answers again; rate limit decisions are made by Redis again");
         }
-        if (denyCache != null && decision.rejected()) {
-          denyCache.rejected(redisKey, permits, sentAt, decision);
+        if (denyCache != null) {
+          if (decision.rejected()) {
+            denyCache.rejected(redisKey, permits, sentAt, decision);
+          } else {
+            denyCache.admitted(redisKey);
+          }
         }
         return decision;
       }
