@@ -94,7 +94,7 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, () -> client.connectAsync(StringCodec.UTF8), commandTimeout);
+    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout);
   }
 
   /**
@@ -136,7 +136,7 @@ public final class RedisConnector implements AutoCloseable {
             .build());
     options(options, commandTimeout, connectTimeout);
     client.setOptions(options.build());
-    return new RedisConnector(client, true, owned, () -> client.connectAsync(StringCodec.UTF8), commandTimeout);
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout);
   }
 
   private static ClientResources newResources() {
@@ -154,6 +154,13 @@ public final class RedisConnector implements AutoCloseable {
         .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
     return builder;
+  }
+
+  private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> clusterConnect(
+      RedisClusterClient client) {
+    // the async connect needs the topology loaded first (the blocking connect loads it itself)
+    return () -> client.refreshPartitionsAsync().toCompletableFuture()
+        .thenCompose(loaded -> client.connectAsync(StringCodec.UTF8));
   }
 
   private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> standaloneConnect(
