@@ -108,7 +108,7 @@ final class DenyCache {
   /** Drops expired entries, at most once per millisecond of the local clock; returns whether there is room. */
   private boolean sweep(long now) {
     long last = lastSweep.get();
-    if (now - last >= 1_000_000 && lastSweep.compareAndSet(last, now)) {
+    if ((last == Long.MIN_VALUE || now - last >= 1_000_000) && lastSweep.compareAndSet(last, now)) {
       entries.values().removeIf(e -> now - e.until >= 0);
     }
     return entries.size() < maxEntries;

@@ -1,0 +1,53 @@
+package io.limiter.redis;
+
+import static io.limiter.test.DecisionAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiter;
+import io.limiter.core.spi.RateLimitStoreProvider;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Creating the store from text (the servlet init-param way) and what it checks when a policy first arrives. */
+class RedisStoreUriIT {
+
+  @RegisterExtension
+  static final RedisExtension REDIS = RedisExtension.standalone();
+
+  @Test
+  void theServiceLoaderFindsTheRedisProviderByScheme() {
+    try (RateLimitStore store = RateLimitStoreProvider.create(REDIS.uri(),
+        Map.of("keyPrefix", "from-uri:", "commandTimeout", "250ms", "denyCacheSize", "100"),
+        Thread.currentThread().getContextClassLoader())) {
+      assertThat(store).isInstanceOf(RedisRateLimitStore.class).hasToString(
+          "RedisRateLimitStore{prefix=from-uri:, commandTimeout=250ms}");
+      RateLimiter limiter = RateLimiter.of(LimitPolicy.of("uri", "2/minute"), store);
+      assertThat(limiter.acquire("client")).isAllowed().isNotDegraded().hasRemaining(1);
+      String value = REDIS.command(c -> c.get("from-uri:{uri:client}"));
+      assertThat(value).startsWith("g1,");
+    }
+  }
+
+  @Test
+  void unknownSchemesNameTheAvailableOnes() {
+    assertThatIllegalArgumentException().isThrownBy(() -> RateLimitStoreProvider.create("memcached://h:1",
+        Map.of(), getClass().getClassLoader()))
+        .withMessageContaining("scheme \"memcached\"")
+        .withMessageContaining("redis, redis-sentinel, redis-socket, rediss, rediss-sentinel");
+  }
+
+  @Test
+  void aLimitBeyondTheScriptsArithmeticFailsWhenItsPolicyIsFirstUsed() {
+    try (RedisRateLimitStore store = RedisRateLimitStore.fromUri(REDIS.uri(), Map.of())) {
+      LimitPolicy huge = LimitPolicy.builder("huge").limits(Limit.of(1, Duration.ofDays(1000), 53)).build();
+      assertThatIllegalArgumentException().isThrownBy(() -> RateLimiter.of(huge, store))
+          .withMessageContaining("policy huge cannot be decided on Redis");
+    }
+  }
+}
