@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 
 class ArchitectureTest {
 
+  /** This module's main classes only (scanning the whole class path is slow). */
   private final JavaClasses classes = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("io.limiter.redis");
+      .importPackagesOf(RedisRateLimitStore.class);
 
   @Test
   void coreInternalsAreNotUsed() {

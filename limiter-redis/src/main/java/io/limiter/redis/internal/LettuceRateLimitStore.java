@@ -12,12 +12,10 @@ import io.limiter.redis.RedisStoreStats;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -230,18 +228,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return (Decision) started;
     }
     Request request = (Request) started;
-    List<Object> answer;
-    try {
-      answer = request.reply.get();
-    } catch (ExecutionException e) {
-      return request.complete(null, e.getCause());
-    } catch (CancellationException e) {
-      return request.complete(null, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return request.complete(null, e);
-    }
-    return request.complete(answer, null);
+    // the call is complete after await, so the handler runs here, on the caller's thread
+    return connector.await(request.reply).handle(request::complete).join();
   }
 
   CompletionStage<Decision> decideAsync(Space space, String key, long permits, ScriptPolicy policy) {
@@ -255,7 +243,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return CompletableFuture.completedFuture((Decision) started);
     }
     Request request = (Request) started;
-    return request.reply.handle(request::complete);
+    return connector.expireLater(request.reply).handle(request::complete);
   }
 
   /** One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. */

@@ -10,7 +10,6 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -22,6 +21,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.HashedWheelTimer;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
@@ -44,9 +44,10 @@ import java.util.function.Supplier;
  * running it again would charge twice. For the same reason clients the store creates never replay unanswered
  * commands after a reconnect, and a command whose answer came too late is cancelled.
  *
- * <p>Every call completes within the command timeout: by the server's answer, a failure, or a
- * {@link RedisCommandTimeoutException}. Before the first connection succeeds (Redis down at start-up) calls fail at
- * once and a connection attempt runs in the background.
+ * <p>Every call is bounded by the command timeout: a synchronous caller waits at most that long ({@link #await});
+ * an asynchronous call is expired by a shared coarse timer ({@link #expireLater}, 10 ms ticks), which costs no
+ * thread wake-up per command. Before the first connection succeeds (Redis down at start-up) calls fail at once and a
+ * connection attempt runs in the background.
  */
 public final class RedisConnector implements AutoCloseable {
 
@@ -151,7 +152,7 @@ public final class RedisConnector implements AutoCloseable {
     builder.autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .replayFilter(command -> true) // never replay: an unanswered script may have run already
-        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+        // no TimeoutOptions: the store bounds every call itself (see Call), without a scheduled task per command
         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
     return builder;
   }
@@ -229,12 +230,13 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * Runs a script on the key.
+   * Runs a script on the key. The returned call is not bounded by itself: wait for it with {@link #await} or let
+   * {@link #expireLater} bound it.
    *
    * @param script the script
    * @param key its one key
    * @param args its arguments
-   * @return the reply; completes exceptionally on a failure or after the command timeout
+   * @return the reply; completes exceptionally on a failure
    */
   CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
     RedisScriptingAsyncCommands<String, String> c = commands;
@@ -244,6 +246,50 @@ public final class RedisConnector implements AutoCloseable {
           closed ? "the Redis rate limit store is closed" : "not connected to Redis yet"));
     }
     return new Call(c, script, key, args).start();
+  }
+
+  /**
+   * Waits for a call at most the command timeout; a call still open then fails with a
+   * {@link RedisCommandTimeoutException} (its command is cancelled, never sent again).
+   *
+   * @param call a call from {@link #run}
+   * @return the call, now complete
+   */
+  CompletableFuture<List<Object>> await(CompletableFuture<List<Object>> call) {
+    try {
+      call.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      call.completeExceptionally(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.completeExceptionally(e);
+    } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+      // complete: the caller reads the outcome
+    }
+    return call;
+  }
+
+  /**
+   * Makes a call fail with a {@link RedisCommandTimeoutException} if it is still open after the command timeout.
+   *
+   * @param call a call from {@link #run}
+   * @return the call
+   */
+  CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
+    if (!call.isDone()) {
+      Expiry.TIMER.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
+          TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  /** One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms, started on first use. */
+  private static final class Expiry {
+    static final HashedWheelTimer TIMER = new HashedWheelTimer(runnable -> {
+      Thread thread = new Thread(runnable, "limiter-redis-timeouts");
+      thread.setDaemon(true);
+      return thread;
+    }, 10, TimeUnit.MILLISECONDS, 512);
   }
 
   long scriptLoads() {
@@ -272,9 +318,9 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * One script call: EVALSHA, and on NOSCRIPT once EVAL. Completes itself; the command timeout ({@code orTimeout})
-   * completes it with a {@link RedisCommandTimeoutException} and cancels the pending Lettuce command, so that a late
-   * answer is dropped and the command is never replayed.
+   * One script call: EVALSHA, and on NOSCRIPT once EVAL. Completing it with a {@link TimeoutException} (by
+   * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
+   * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
    */
   private final class Call extends CompletableFuture<List<Object>> implements BiConsumer<Object, Throwable> {
     private final RedisScriptingAsyncCommands<String, String> commands;
@@ -292,7 +338,6 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     Call start() {
-      orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
       RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
       pending = f;
       f.whenComplete(this);
