@@ -203,7 +203,15 @@ final class RedisServer implements AutoCloseable {
       return binary;
     }
     List<String> tried = new ArrayList<>();
-    String path = System.getenv("PATH");
+    // -Dlimiter.test.redis-server=embedded tests the fallback binary; =/some/redis-server picks a binary
+    String chosen = System.getProperty("limiter.test.redis-server", "");
+    if (!chosen.isEmpty() && !chosen.equals("embedded")) {
+      Path candidate = Paths.get(chosen);
+      if (runs(candidate, tried)) {
+        return binary = candidate;
+      }
+    }
+    String path = chosen.isEmpty() ? System.getenv("PATH") : null;
     if (path != null) {
       for (String dir : path.split(java.io.File.pathSeparator)) {
         Path candidate = Paths.get(dir, "redis-server");
