@@ -2,26 +2,14 @@ package io.limiter.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.test.ManualTicker;
 import io.limiter.test.RateLimitStoreContract;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,23 +22,11 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   @RegisterExtension
   static final RedisExtension CLUSTER = RedisExtension.cluster(3);
 
-  private static ClientResources resources;
-
-  @BeforeAll
-  static void createResources() {
-    resources = DefaultClientResources.create();
-  }
-
-  @AfterAll
-  static void shutdownResources() {
-    resources.shutdown();
-  }
-
   @Override
   protected RateLimitStore createStore(ManualTicker ticker) {
     return RedisRateLimitStore.builder()
         .cluster(CLUSTER.uris())
-        .clientResources(resources)
+        .clientResources(CLUSTER.resources())
         .commandTimeout(Duration.ofSeconds(5))
         .testTicker(ticker)
         .build();
@@ -78,34 +54,14 @@ class RedisClusterContractIT extends RateLimitStoreContract {
     List<RedisRateLimitStore> stores = List.of(
         RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build(),
         RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build());
-    ExecutorService pool = Executors.newFixedThreadPool(32);
-    try {
+    List<RateLimiter> limiters = stores.stream().map(store -> RateLimiter.of(policy, store)).toList();
+    try (Hammer hammer = new Hammer(16, 2)) {
       for (int repetition = 0; repetition < 4; repetition++) {
-        String key = "hot-" + repetition;
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicInteger admitted = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < 32; t++) {
-          RateLimiter limiter = RateLimiter.of(policy, stores.get(t % 2));
-          futures.add(pool.submit(() -> {
-            start.await();
-            for (int i = 0; i < 5; i++) {
-              Decision d = limiter.acquire(key);
-              if (d.allowed() && !d.degraded()) {
-                admitted.incrementAndGet();
-              }
-            }
-            return null;
-          }));
-        }
-        start.countDown();
-        for (Future<?> f : futures) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-        assertThat(admitted.get()).as("admitted in repetition %d", repetition).isEqualTo(100);
+        Hammer.Result result = hammer.round(limiters, "hot-" + repetition, 5);
+        assertThat(result.degraded()).as("degraded decisions in repetition %d", repetition).isZero();
+        assertThat(result.admitted()).as("admitted in repetition %d", repetition).isEqualTo(100);
       }
     } finally {
-      pool.shutdownNow();
       stores.forEach(RedisRateLimitStore::close);
     }
   }

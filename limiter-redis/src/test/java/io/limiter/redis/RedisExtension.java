@@ -3,6 +3,8 @@ package io.limiter.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,7 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
   private final int masters;
   private final List<RedisServer> servers = new ArrayList<>();
   private RedisClient admin;
+  private ClientResources resources;
 
   private RedisExtension(int masters) {
     this.masters = masters;
@@ -45,6 +48,7 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) {
     admin = RedisClient.create();
+    resources = DefaultClientResources.create();
     if (masters == 0) {
       servers.add(RedisServer.start());
       return;
@@ -88,6 +92,14 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
     if (admin != null) {
       admin.shutdown();
     }
+    if (resources != null) {
+      resources.shutdown();
+    }
+  }
+
+  /** @return Lettuce thread pools to share between the stores of a test class (they are slow to create) */
+  ClientResources resources() {
+    return resources;
   }
 
   /** @return the (first) server */

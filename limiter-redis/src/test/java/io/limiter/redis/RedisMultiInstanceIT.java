@@ -3,18 +3,11 @@ package io.limiter.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.core.Algorithm;
-import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,8 +44,7 @@ class RedisMultiInstanceIT {
     LimitPolicy policy = LimitPolicy.builder("instances-" + algorithm + "-" + denyCache + "-" + spec.length())
         .limits(spec).algorithm(algorithm).build();
     List<RedisRateLimitStore> stores = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS);
-    try {
+    try (Hammer hammer = new Hammer(THREADS, INSTANCES)) {
       List<RateLimiter> limiters = new ArrayList<>();
       for (int i = 0; i < INSTANCES; i++) {
         RedisRateLimitStore store = RedisRateLimitStore.builder().uri(REDIS.uri())
@@ -62,44 +54,16 @@ class RedisMultiInstanceIT {
         limiters.add(RateLimiter.of(policy, store));
       }
       for (int repetition = 0; repetition < 8; repetition++) {
-        String key = "one-key-" + repetition;
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicInteger admitted = new AtomicInteger();
-        AtomicInteger degraded = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < INSTANCES * THREADS; t++) {
-          RateLimiter limiter = limiters.get(t % INSTANCES);
-          boolean async = t % 3 == 0;
-          futures.add(pool.submit(() -> {
-            start.await();
-            for (int i = 0; i < 3; i++) {
-              Decision d = async ? limiter.acquireAsync(key, 1).toCompletableFuture().get(30, TimeUnit.SECONDS)
-                  : limiter.acquire(key);
-              if (d.degraded()) {
-                degraded.incrementAndGet();
-              } else if (d.allowed()) {
-                admitted.incrementAndGet();
-              }
-            }
-            return null;
-          }));
-        }
-        start.countDown();
-        for (Future<?> f : futures) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-        assertThat(degraded.get()).as("degraded decisions in repetition %d", repetition).isZero();
-        assertThat(admitted.get()).as("admitted in repetition %d", repetition).isEqualTo(100);
+        Hammer.Result result = hammer.round(limiters, "one-key-" + repetition, 3);
+        assertThat(result.degraded()).as("degraded decisions in repetition %d", repetition).isZero();
+        assertThat(result.admitted()).as("admitted in repetition %d", repetition).isEqualTo(100);
       }
       if (denyCache) {
         assertThat(stores.stream().mapToLong(s -> s.stats().localDenials()).sum())
             .as("rejections answered by the deny caches").isPositive();
       }
     } finally {
-      pool.shutdownNow();
-      for (RedisRateLimitStore store : stores) {
-        store.close();
-      }
+      stores.forEach(RedisRateLimitStore::close);
     }
   }
 }

@@ -10,6 +10,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.spi.RateLimitStoreProvider;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,6 +32,10 @@ class RedisStoreUriIT {
       assertThat(limiter.acquire("client")).isAllowed().isNotDegraded().hasRemaining(1);
       String value = REDIS.command(c -> c.get("from-uri:{uri:client}"));
       assertThat(value).startsWith("g1,");
+      // keys over 256 bytes are hashed by the limiter before they reach the store
+      limiter.acquire("x".repeat(1000));
+      List<String> hashed = REDIS.command(c -> c.keys("from-uri:{uri:sha256:*}"));
+      assertThat(hashed).hasSize(1).allMatch(k -> k.length() < 70);
     }
   }
 

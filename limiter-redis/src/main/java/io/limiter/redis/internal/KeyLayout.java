@@ -1,9 +1,5 @@
 package io.limiter.redis.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.Objects;
 
 /**
@@ -13,12 +9,10 @@ import java.util.Objects;
  *
  * <p>The names are unambiguous: {@code %}, <code>{</code> and <code>}</code> are percent-encoded in both parts and
  * {@code :} in the policy name, so no policy/key pair can produce another's key and no part can end the hash tag
- * early. Keys longer than 256 UTF-8 bytes (only possible when a caller bypasses {@code RateLimiter}, which already
- * canonicalizes them) are replaced by {@code sha256:} and the Base64url of their SHA-256, as in the core.
+ * early. Client keys arrive canonical, at most 256 UTF-8 bytes ({@code RateLimiter} replaces longer ones by their
+ * SHA-256, see {@link io.limiter.core.KeySpace}), so a Redis key stays below about 1.3 KB even fully escaped.
  */
 public final class KeyLayout {
-
-  private static final int MAX_KEY_BYTES = 256;
 
   private final String prefix;
 
@@ -62,7 +56,7 @@ public final class KeyLayout {
 
   /** The full key, from {@link #policyPart}. */
   String key(String policyPart, String key) {
-    return policyPart + escape(canonical(key), false) + "}";
+    return policyPart + escape(key, false) + "}";
   }
 
   private static String escape(String s, boolean colon) {
@@ -98,22 +92,5 @@ public final class KeyLayout {
 
   private static boolean special(char c, boolean colon) {
     return c == '%' || c == '{' || c == '}' || (colon && c == ':');
-  }
-
-  private static String canonical(String key) {
-    // a char is at most 3 UTF-8 bytes, so short keys need no counting
-    if (key.length() <= MAX_KEY_BYTES / 3) {
-      return key;
-    }
-    byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
-    if (utf8.length <= MAX_KEY_BYTES) {
-      return key;
-    }
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(utf8);
-      return "sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
   }
 }

@@ -3,9 +3,6 @@ package io.limiter.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class KeyLayoutTest {
@@ -38,16 +35,6 @@ class KeyLayoutTest {
     assertThat(key("p", "%7B")).isNotEqualTo(key("p", "{"));
     assertThat(key("p", "x}y{z")).isEqualTo("limiter:{p:x%7Dy%7Bz}");
     assertThat(hashTag(key("p}", "k}"))).isEqualTo("p%7D:k%7D");
-  }
-
-  @Test
-  void keysLongerThan256Utf8BytesAreHashedLikeTheCoreDoes() throws Exception {
-    String longKey = "é".repeat(129); // 258 bytes
-    byte[] hash = MessageDigest.getInstance("SHA-256").digest(longKey.getBytes(StandardCharsets.UTF_8));
-    String expected = "sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-    assertThat(key("p", longKey)).isEqualTo("limiter:{p:" + expected + "}");
-    String fits = "é".repeat(128); // 256 bytes
-    assertThat(key("p", fits)).isEqualTo("limiter:{p:" + fits + "}");
   }
 
   @Test
