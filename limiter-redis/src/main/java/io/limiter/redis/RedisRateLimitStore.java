@@ -46,30 +46,32 @@ public interface RedisRateLimitStore extends RateLimitStore {
   }
 
   /**
-   * Creates a store from a URI and options given as text: the way configuration files and the servlet filter's
-   * init-params create one. The same factory is registered as the {@code redis}, {@code rediss},
-   * {@code redis-sentinel}, {@code rediss-sentinel} and {@code redis-socket} provider of
-   * {@link io.limiter.core.spi.RateLimitStoreProvider}.
+   * Creates a store from a URI and settings given as text: the way configuration files and the servlet filter create
+   * one. The same settings, with the URI as setting {@code uri}, are what the {@code redis}
+   * {@link io.limiter.core.spi.RateLimitStoreProvider} takes (servlet init-params {@code store=redis},
+   * {@code store.uri=redis://…}, {@code store.command-timeout=…}).
    *
-   * <p>Options (all optional; durations as {@code 100ms}, {@code 2s}, {@code 1m} or ISO-8601 {@code PT0.1S}):
+   * <p>Settings (all optional; durations as {@code 100ms}, {@code 2s}, {@code 1m} or ISO-8601 {@code PT0.1S}):
    * <ul>
    *   <li>{@code cluster}: {@code true} for Redis Cluster; the URI may then list several seed nodes separated by
    *       commas ({@code redis://10.0.0.1:7000,redis://10.0.0.2:7000})
-   *   <li>{@code keyPrefix} (default {@code limiter:}), {@code commandTimeout} (default {@code 100ms}),
-   *       {@code connectTimeout} (default {@code 1s})
-   *   <li>{@code closedRetryAfter} (default {@code 1s}), {@code failureLogInterval} (default {@code 1m})
-   *   <li>{@code fallbackMaxKeys} (default {@code 100000}), {@code instances} (default {@code 1})
-   *   <li>{@code recoveryBackoff} (default {@code 100ms}), {@code recoveryBackoffMax} (default {@code 2s})
-   *   <li>{@code denyCacheSize} (default {@code 0}: off)
+   *   <li>{@code key-prefix} (default {@code limiter:}), {@code command-timeout} (default {@code 100ms}),
+   *       {@code connect-timeout} (default {@code 1s})
+   *   <li>{@code closed-retry-after} (default {@code 1s}), {@code failure-log-interval} (default {@code 1m})
+   *   <li>{@code fallback-max-keys} (default {@code 100000}), {@code instances} (default {@code 1})
+   *   <li>{@code recovery-backoff} (default {@code 100ms}), {@code recovery-backoff-max} (default {@code 2s})
+   *   <li>{@code deny-cache-size} (default {@code 0}: off)
    * </ul>
+   * Each maps to the {@link RedisRateLimitStoreBuilder} method of the same meaning.
    *
-   * @param uri a Lettuce Redis URI, e.g. {@code redis://:secret@127.0.0.1:6379/0}
-   * @param options options by name; unknown names are errors
+   * @param uri a Lettuce Redis URI, e.g. {@code redis://:secret@127.0.0.1:6379/0}, {@code rediss://…},
+   *     {@code redis-sentinel://host:26379#mymaster}
+   * @param settings settings by name; unknown names are errors
    * @return a new store
-   * @throws IllegalArgumentException listing every invalid option, one per line, naming it and its value
+   * @throws IllegalArgumentException listing every invalid setting, one per line, naming it and its value
    */
-  static RedisRateLimitStore fromUri(String uri, Map<String, String> options) {
-    return UriStoreFactory.create(uri, options);
+  static RedisRateLimitStore fromUri(String uri, Map<String, String> settings) {
+    return UriStoreFactory.create(uri, settings);
   }
 
   /**

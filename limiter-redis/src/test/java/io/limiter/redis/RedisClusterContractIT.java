@@ -35,7 +35,7 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   @Test
   void clientsSpreadOverEveryMaster() {
     try (RedisRateLimitStore clusterStore = RedisRateLimitStore.fromUri(String.join(",", CLUSTER.uris()),
-        Map.of("cluster", "true", "keyPrefix", "spread:"))) {
+        Map.of("cluster", "true", "key-prefix", "spread:"))) {
       RateLimiter limiter = RateLimiter.of(LimitPolicy.of("spread", "5/minute"), clusterStore);
       for (int i = 0; i < 60; i++) {
         assertThat(limiter.acquire("client-" + i).degraded()).isFalse();

@@ -1,8 +1,6 @@
 /**
  * Extension points for store implementers: what a store does when it fails ({@link
- * io.limiter.core.spi.StoreFailureHandler}), and how a store is created from a URI given as text ({@link
- * io.limiter.core.spi.RateLimitStoreProvider}, found through {@link java.util.ServiceLoader}). A new store implements
- * {@link io.limiter.core.RateLimitStore} and {@link io.limiter.core.KeySpace} and proves itself with
- * {@code RateLimitStoreContract} from {@code limiter-test}.
+ * io.limiter.core.spi.StoreFailureHandler}). A new store implements {@link io.limiter.core.RateLimitStore} and
+ * {@link io.limiter.core.KeySpace} and proves itself with {@code RateLimitStoreContract} from {@code limiter-test}.
  */
 package io.limiter.core.spi;

@@ -2,26 +2,22 @@ package io.limiter.redis.internal;
 
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.spi.RateLimitStoreProvider;
-import java.net.URI;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The {@link RateLimitStoreProvider} of this module, found through {@link java.util.ServiceLoader}: Redis URIs
- * ({@code redis://}, {@code rediss://}, Sentinel, Unix socket) create a Redis store from {@link UriStoreFactory}.
+ * The {@link RateLimitStoreProvider} named {@code redis}, found through {@link java.util.ServiceLoader}: the servlet
+ * filter's {@code store=redis} with {@code store.uri=redis://…} and further {@code store.*} settings (see
+ * {@link io.limiter.redis.RedisRateLimitStore#fromUri}) creates a Redis store from {@link UriStoreFactory}.
  */
 public final class RedisStoreProvider implements RateLimitStoreProvider {
 
-  private static final Set<String> SCHEMES = Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel",
-      "redis-socket");
-
   @Override
-  public Set<String> schemes() {
-    return SCHEMES;
+  public String name() {
+    return "redis";
   }
 
   @Override
-  public RateLimitStore create(URI uri, Map<String, String> options) {
-    return UriStoreFactory.create(uri.toString(), options);
+  public RateLimitStore create(Map<String, String> settings) {
+    return UriStoreFactory.create(settings);
   }
 }

@@ -12,35 +12,35 @@ class UriStoreFactoryTest {
 
   @Test
   void everyProblemIsReportedAtOnceNamingTheOptionAndItsValue() {
-    Map<String, String> options = new LinkedHashMap<>();
-    options.put("commandTimeout", "fast");
-    options.put("instances", "0");
-    options.put("keyPrefix", "a{b}");
-    options.put("denyCacheSize", "many");
-    options.put("cluster", "yes");
-    options.put("commandTimout", "100ms");
-    options.put("closedRetryAfter", "10ms");
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("command-timeout", "fast");
+    settings.put("instances", "0");
+    settings.put("key-prefix", "a{b}");
+    settings.put("deny-cache-size", "many");
+    settings.put("cluster", "yes");
+    settings.put("command-timout", "100ms");
+    settings.put("closed-retry-after", "10ms");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> UriStoreFactory.create("redis://:secret@127.0.0.1:6379", options))
-        .satisfies(e -> assertThat(e.getMessage().lines().filter(l -> l.startsWith(" - "))).hasSize(7))
-        .withMessageContaining("commandTimeout=\"fast\": expected a duration such as 100ms")
-        .withMessageContaining("instances=\"0\": instances must be between 1 and 10000 but was 0")
-        .withMessageContaining("keyPrefix=\"a{b}\"")
-        .withMessageContaining("denyCacheSize=\"many\": expected a whole number")
-        .withMessageContaining("cluster=\"yes\": expected true or false")
-        .withMessageContaining("option \"commandTimout\" is unknown; known options: closedRetryAfter, cluster")
-        .withMessageContaining("closedRetryAfter=\"10ms\": closedRetryAfter must be between PT1S")
-        .withMessageContaining("redis://***@127.0.0.1:6379")
-        .withMessageNotContaining("secret");
+        .isThrownBy(() -> UriStoreFactory.create(settings))
+        .satisfies(e -> assertThat(e.getMessage().lines().filter(l -> l.startsWith(" - "))).hasSize(8))
+        .withMessageContaining("setting uri is missing")
+        .withMessageContaining("setting command-timeout=\"fast\": expected a duration such as 100ms")
+        .withMessageContaining("setting instances=\"0\": instances must be between 1 and 10000 but was 0")
+        .withMessageContaining("setting key-prefix=\"a{b}\"")
+        .withMessageContaining("setting deny-cache-size=\"many\": expected a whole number")
+        .withMessageContaining("setting cluster=\"yes\": expected true or false")
+        .withMessageContaining("setting command-timout is unknown; known settings: uri, closed-retry-after, cluster")
+        .withMessageContaining("setting closed-retry-after=\"10ms\": closedRetryAfter must be between PT1S");
   }
 
   @Test
-  void aBadUriIsReportedWithTheOptions() {
+  void aBadUriIsReportedWithTheOtherSettingsWithoutItsPassword() {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> UriStoreFactory.create("http://127.0.0.1", Map.of("recoveryBackoff", "5s",
-            "recoveryBackoffMax", "1s")))
-        .withMessageContaining("URI: Redis URI \"http://127.0.0.1\" does not parse")
-        .withMessageContaining("recoveryBackoffMax must be between PT5S");
+        .isThrownBy(() -> UriStoreFactory.create(Map.of("uri", "http://:secret@127.0.0.1", "recovery-backoff", "5s",
+            "recovery-backoff-max", "1s")))
+        .withMessageContaining("setting uri=\"http://***@127.0.0.1\": Redis URI \"http://***@127.0.0.1\" does not")
+        .withMessageContaining("recoveryBackoffMax must be between PT5S")
+        .withMessageNotContaining("secret");
   }
 
   @Test
