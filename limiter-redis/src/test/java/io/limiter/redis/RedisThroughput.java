@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
 public final class RedisThroughput {
 
   private static final Pattern RPS = Pattern.compile("([0-9.]+) requests per second");
+  /** The token-bucket script's arguments for one permit of 1000000/second, with the server's clock. */
+  private static final String[] TOKEN_BUCKET_ARGS = {"", "g1", "1000", "1", "0", "1000000", "0"};
 
   private RedisThroughput() {
   }
@@ -37,18 +39,26 @@ public final class RedisThroughput {
       limiter.acquire("k0"); // loads the script
       System.out.printf("redis-server %s, %d cores, %d s per measurement%n", RedisServer.binary(),
           Runtime.getRuntime().availableProcessors(), seconds);
+      run(limiter, 4, 8); // JIT warm-up of the whole path before anything is measured
       report("limiter sync, 1 thread", sync(limiter, 1, seconds));
       report("limiter sync, 8 threads", sync(limiter, 8, seconds));
       report("limiter async, 1 thread, 128 in flight", async(limiter, 128, seconds));
       report("limiter async, 1 thread, 1024 in flight", async(limiter, 1024, seconds));
+      String sha = tokenBucketSha();
+      try (RawLettuce raw = new RawLettuce(server.uri())) {
+        report("raw Lettuce sync GET, 1 thread", raw.run(1, seconds, c -> c.get("k")));
+        report("raw Lettuce sync EVALSHA token bucket, 1 thread", raw.run(1, seconds, c -> c.evalsha(sha,
+            io.lettuce.core.ScriptOutputType.MULTI, new String[] {"limiter:{bench:raw}"}, TOKEN_BUCKET_ARGS)));
+        report("raw Lettuce sync EVALSHA token bucket, 8 threads", raw.run(8, seconds, c -> c.evalsha(sha,
+            io.lettuce.core.ScriptOutputType.MULTI, new String[] {"limiter:{bench:raw}"}, TOKEN_BUCKET_ARGS)));
+      }
       int n = 200_000;
       for (int clients : new int[] {1, 8, 50}) {
         report("redis-benchmark -t get -c " + clients, benchmark(server.port(), n, clients, "-t", "get"));
       }
-      String sha = tokenBucketSha();
       for (int clients : new int[] {1, 8, 50}) {
         report("redis-benchmark EVALSHA token bucket -c " + clients, benchmark(server.port(), n, clients,
-            "EVALSHA", sha, "1", "limiter:{bench:__rand_int__}", "", "g1", "1000", "1", "0", "1000000", "0"));
+            concat(new String[] {"EVALSHA", sha, "1", "limiter:{bench:__rand_int__}"}, TOKEN_BUCKET_ARGS)));
       }
       System.out.println("store stats: " + store.stats());
     }
@@ -68,6 +78,58 @@ public final class RedisThroughput {
   private static String resource(String name) throws IOException {
     try (var in = RedisThroughput.class.getResourceAsStream("/io/limiter/redis/internal/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  /** Plain Lettuce on one shared connection, to tell the client's own cost from the store's. */
+  private static final class RawLettuce implements AutoCloseable {
+    private final io.lettuce.core.RedisClient client;
+    private final io.lettuce.core.api.StatefulRedisConnection<String, String> connection;
+
+    RawLettuce(String uri) {
+      client = io.lettuce.core.RedisClient.create(uri);
+      connection = client.connect();
+    }
+
+    double run(int threads, int seconds, java.util.function.Consumer<io.lettuce.core.api.sync.RedisCommands<String,
+        String>> command) throws InterruptedException {
+      measure(threads, 2, command);
+      return measure(threads, seconds, command);
+    }
+
+    private double measure(int threads, int seconds, java.util.function.Consumer<
+        io.lettuce.core.api.sync.RedisCommands<String, String>> command) throws InterruptedException {
+      LongAdder done = new LongAdder();
+      AtomicBoolean stop = new AtomicBoolean();
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(new Thread(() -> {
+          while (!stop.get()) {
+            command.accept(connection.sync());
+            done.increment();
+          }
+        }));
+      }
+      long start = System.nanoTime();
+      workers.forEach(Thread::start);
+      Thread.sleep(seconds * 1000L);
+      stop.set(true);
+      for (Thread w : workers) {
+        w.join();
+      }
+      return done.sum() * 1e9 / (System.nanoTime() - start);
+    }
+
+    @Override
+    public void close() {
+      connection.close();
+      client.shutdown();
     }
   }
 

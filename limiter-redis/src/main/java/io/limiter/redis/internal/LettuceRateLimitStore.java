@@ -12,6 +12,7 @@ import io.limiter.redis.RedisStoreStats;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -228,8 +229,14 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return (Decision) started;
     }
     Request request = (Request) started;
-    // the call is complete after await, so the handler runs here, on the caller's thread
-    return connector.await(request.reply).handle(request::complete).join();
+    CompletableFuture<List<Object>> reply = connector.await(request.reply); // complete now
+    List<Object> answer;
+    try {
+      answer = reply.join();
+    } catch (CompletionException | CancellationException e) {
+      return request.complete(null, e.getCause() != null ? e.getCause() : e);
+    }
+    return request.complete(answer, null);
   }
 
   CompletionStage<Decision> decideAsync(Space space, String key, long permits, ScriptPolicy policy) {
