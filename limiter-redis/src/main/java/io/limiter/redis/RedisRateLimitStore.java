@@ -57,7 +57,7 @@ public interface RedisRateLimitStore extends RateLimitStore {
    *       commas ({@code redis://10.0.0.1:7000,redis://10.0.0.2:7000})
    *   <li>{@code key-prefix} (default {@code limiter:}), {@code command-timeout} (default {@code 100ms}),
    *       {@code connect-timeout} (default {@code 1s})
-   *   <li>{@code closed-retry-after} (default {@code 1s}), {@code failure-log-interval} (default {@code 1m})
+   *   <li>{@code closed-retry-after} (default {@code 5s}), {@code failure-log-interval} (default {@code 1m})
    *   <li>{@code fallback-max-keys} (default {@code 100000}), {@code instances} (default {@code 1})
    *   <li>{@code recovery-backoff} (default {@code 100ms}), {@code recovery-backoff-max} (default {@code 2s})
    *   <li>{@code deny-cache-size} (default {@code 0}: off)

@@ -38,7 +38,7 @@ public final class RedisRateLimitStoreBuilder {
   private Duration commandTimeout = Duration.ofMillis(100);
   private Duration connectTimeout = Duration.ofSeconds(1);
   private StoreFailureHandler failureHandler;
-  private Duration closedRetryAfter = Duration.ofSeconds(1);
+  private Duration closedRetryAfter = Duration.ofSeconds(5);
   private Duration failureLogInterval = Duration.ofMinutes(1);
   private long fallbackMaxKeys = 100_000;
   private int instances = 1;
@@ -209,7 +209,8 @@ public final class RedisRateLimitStoreBuilder {
   }
 
   /**
-   * Sets the {@code Retry-After} of {@link FailureMode#FAIL_CLOSED} rejections; the default is 1 s.
+   * Sets the {@code Retry-After} of {@link FailureMode#FAIL_CLOSED} rejections; the default is 5 s, as the servlet
+   * filter's {@code fail-closed-retry-after}.
    *
    * @param closedRetryAfter from 1 second to 1 hour
    * @return this builder
