@@ -2,7 +2,7 @@ package io.limiter.redis;
 
 /**
  * Counters of a {@link RedisRateLimitStore} since it was created, for metrics and health checks. A snapshot: the
- * counters are read one after another, not atomically together.
+ * counters are read one after another, not atomically together. Immutable.
  *
  * @param available whether Redis is considered available (false from a failed call until a probe succeeds)
  * @param serverDecisions decisions made by Redis

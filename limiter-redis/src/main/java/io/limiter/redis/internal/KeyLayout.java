@@ -11,6 +11,7 @@ import java.util.Objects;
  * {@code :} in the policy name, so no policy/key pair can produce another's key and no part can end the hash tag
  * early. Client keys arrive canonical, at most 256 UTF-8 bytes ({@code RateLimiter} replaces longer ones by their
  * SHA-256, see {@link io.limiter.core.KeySpace}), so a Redis key stays below about 1.3 KB even fully escaped.
+ * Immutable and thread-safe.
  */
 public final class KeyLayout {
 

@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * <p>Every call is bounded by the command timeout: a synchronous caller waits at most that long ({@link #await});
  * an asynchronous call is expired by a shared coarse timer ({@link #expireLater}, 10 ms ticks), which costs no
  * thread wake-up per command. Before the first connection succeeds (Redis down at start-up) calls fail at once and a
- * connection attempt runs in the background.
+ * connection attempt runs in the background. Thread-safe.
  */
 public final class RedisConnector implements AutoCloseable {
 

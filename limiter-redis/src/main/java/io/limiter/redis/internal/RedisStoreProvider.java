@@ -8,6 +8,7 @@ import java.util.Map;
  * The {@link RateLimitStoreProvider} named {@code redis}, found through {@link java.util.ServiceLoader}: the servlet
  * filter's {@code store=redis} with {@code store.uri=redis://…} and further {@code store.*} settings (see
  * {@link io.limiter.redis.RedisRateLimitStore#fromUri}) creates a Redis store from {@link UriStoreFactory}.
+ * Stateless and thread-safe.
  */
 public final class RedisStoreProvider implements RateLimitStoreProvider {
 
