@@ -37,8 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>What is covered: exact admission under a 64-thread hammer (20 repetitions), parallel first touch of new keys,
  * refill at the exact nanosecond of retry-after, fractional refill carried forward, atomic multi-limit decisions, cost
- * handling, a clock going backwards, long idle and huge jumps, extreme rates, lossless expiry, key and policy
- * isolation, async decisions, and decisions with changed (step-level) limits on kept state.
+ * handling, a clock going backwards (and charges made meanwhile), long idle and huge jumps, extreme rates, lossless
+ * expiry, key and policy isolation, async decisions, and decisions with changed (step-level) limits on kept state.
  */
 public abstract class RateLimitStoreContract {
 
@@ -230,6 +230,19 @@ public abstract class RateLimitStoreContract {
     assertThat(back).isRejected();
     ticker.advanceNanos(back.retryAfterNanos());
     assertThat(acquire(policy, "k", 1)).isAllowed();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void chargesWhileTheClockIsBehindStillCount(Algorithm algorithm) {
+    LimitPolicy policy = policy("10/minute", algorithm);
+    ticker.advance(Duration.ofSeconds(30));
+    assertThat(admitted(policy, "k", 4)).isEqualTo(4);
+    ticker.advance(Duration.ofSeconds(-45)); // back into the previous window
+    int behind = admitted(policy, "k", 10);
+    assertThat(behind).as("admitted while the clock is behind").isLessThanOrEqualTo(6);
+    ticker.advance(Duration.ofSeconds(45)); // back where the 4 were charged
+    assertThat(admitted(policy, "k", 10)).as("the charges made while behind still count").isEqualTo(6 - behind);
   }
 
   @ParameterizedTest

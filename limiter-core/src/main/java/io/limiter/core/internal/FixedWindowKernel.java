@@ -39,7 +39,7 @@ final class FixedWindowKernel extends LimitKernel {
     long current = Math.floorDiv(now, window);
     long count = state & COUNT_MASK;
     int difference = (int) current - (int) (state >>> 32);
-    return count == 0 || difference > 0 ? current : current + difference;
+    return count == 0 || difference > 0 ? current : current - difference; // the stored, later window
   }
 
   private long effectiveCount(long state, long now) {

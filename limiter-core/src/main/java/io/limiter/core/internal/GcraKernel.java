@@ -39,8 +39,9 @@ final class GcraKernel extends LimitKernel {
     if (permits > burst) {
       return Decision.NEVER;
     }
-    long excess = TimeMath.saturatedSubtract(TimeMath.saturatedSubtract(newTat(tat, now, permits, interval), now),
-        burstNanos);
+    // relative to now, so that no absolute timestamp saturates: the debt and the increment are each below 2^62
+    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    long excess = TimeMath.saturatedSubtract(TimeMath.saturatedAdd(debt, permits * interval), burstNanos);
     return excess > 0 ? excess : 0;
   }
 

@@ -1,0 +1,310 @@
+package io.limiter.redis.internal;
+
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.Ticker;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.redis.RedisRateLimitStore;
+import io.limiter.redis.RedisStoreStats;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The Redis store on Lettuce. A decision: check the local deny cache; ask the {@link RecoveryGate} whether Redis is
+ * worth asking; run the policy's script on the client's key (one {@code EVALSHA}); turn the reply into the decision
+ * ({@link ScriptPolicy}); on any failure let the failure handler decide and mark Redis unavailable. Sync and async
+ * decisions are the same code: the sync one waits for the call, which the connector bounds by the command timeout.
+ */
+public final class LettuceRateLimitStore implements RedisRateLimitStore {
+
+  private static final System.Logger LOG = System.getLogger(RedisRateLimitStore.class.getName());
+  /** Expiry floor with the server's clock: the one second. */
+  private static final long MIN_TTL_MILLIS = 1000;
+  /** Expiry floor in test-clock mode: expiry runs on the server's clock, unrelated to the test clock. */
+  private static final long TEST_MIN_TTL_MILLIS = 600_000;
+
+  private final RedisConnector connector;
+  private final KeyLayout keys;
+  private final StoreFailureHandler failureHandler;
+  private final RateLimitStore fallback;
+  private final RecoveryGate gate;
+  private final DenyCache denyCache;
+  private final Ticker localTicker;
+  private final Ticker testTicker;
+  private final long minTtlMillis;
+  private final String description;
+  private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
+  private final LongAdder serverDecisions = new LongAdder();
+  private final LongAdder localDenials = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder timeouts = new LongAdder();
+  private final LongAdder skipped = new LongAdder();
+  private final LongAdder degradedAllowed = new LongAdder();
+  private final LongAdder degradedRejected = new LongAdder();
+
+  public LettuceRateLimitStore(RedisConnector connector, StoreSettings settings) {
+    this.connector = Objects.requireNonNull(connector, "connector");
+    this.keys = new KeyLayout(settings.keyPrefix());
+    this.localTicker = settings.localTicker();
+    this.testTicker = settings.testTicker();
+    this.minTtlMillis = testTicker != null ? TEST_MIN_TTL_MILLIS : MIN_TTL_MILLIS;
+    if (settings.failureHandler() != null) {
+      this.fallback = null;
+      this.failureHandler = settings.failureHandler();
+    } else {
+      RateLimitStore local = RateLimitStore.builder().maxKeys(settings.fallbackMaxKeys())
+          .ticker(testTicker != null ? testTicker : localTicker).buildInMemory();
+      this.fallback = new DividedStore(local, settings.instances());
+      this.failureHandler = StoreFailureHandler.byFailureMode(fallback, settings.closedRetryAfter(),
+          settings.failureLogInterval());
+    }
+    this.gate = new RecoveryGate(settings.recoveryBackoff().toNanos(), settings.recoveryBackoffMax().toNanos());
+    this.denyCache = settings.denyCacheSize() > 0 ? new DenyCache(settings.denyCacheSize()) : null;
+    this.description = "RedisRateLimitStore{prefix=" + settings.keyPrefix() + ", commandTimeout="
+        + settings.commandTimeout().toMillis() + "ms" + (testTicker != null ? ", TEST CLOCK" : "") + "}";
+  }
+
+  @Override
+  public KeySpace keySpace(LimitPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    Space space = spaces.get(policy);
+    return space != null ? space : spaces.computeIfAbsent(policy, Space::new);
+  }
+
+  @Override
+  public long trackedKeys() {
+    return -1;
+  }
+
+  @Override
+  public String redisKey(String policyName, String key) {
+    return keys.key(keys.policyPart(policyName), key);
+  }
+
+  @Override
+  public RedisStoreStats stats() {
+    return new RedisStoreStats(gate.available(), serverDecisions.sum(), localDenials.sum(), failures.sum(),
+        timeouts.sum(), skipped.sum(), degradedAllowed.sum(), degradedRejected.sum(), connector.scriptLoads());
+  }
+
+  @Override
+  public void close() {
+    connector.close();
+    if (fallback != null) {
+      fallback.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  // ---- deciding --------------------------------------------------------------------------------------------------
+
+  /** Everything a decision needs after its Redis call; completes it whichever way the call ends. */
+  private final class Request {
+    final ScriptPolicy policy;
+    final String key;
+    final String redisKey;
+    final long permits;
+    final int pass;
+    final long sentAt;
+    final long offsetNanos;
+    CompletableFuture<List<Object>> reply;
+
+    Request(ScriptPolicy policy, String key, String redisKey, long permits, int pass, long sentAt,
+        long offsetNanos) {
+      this.policy = policy;
+      this.key = key;
+      this.redisKey = redisKey;
+      this.permits = permits;
+      this.pass = pass;
+      this.sentAt = sentAt;
+      this.offsetNanos = offsetNanos;
+    }
+
+    Decision complete(List<Object> answer, Throwable error) {
+      if (error == null) {
+        Decision decision;
+        try {
+          decision = policy.decision(answer, permits, offsetNanos);
+        } catch (RuntimeException e) {
+          return failed(e);
+        }
+        serverDecisions.increment();
+        if (gate.succeeded(pass)) {
+          LOG.log(Level.INFO, "Redis answers again; rate limit decisions are made by Redis again");
+        }
+        if (denyCache != null) {
+          if (decision.rejected()) {
+            denyCache.rejected(redisKey, permits, sentAt, decision);
+          } else {
+            denyCache.admitted(redisKey);
+          }
+        }
+        return decision;
+      }
+      return failed(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+    }
+
+    private Decision failed(Throwable error) {
+      failures.increment();
+      if (error instanceof RedisCommandTimeoutException) {
+        timeouts.increment();
+      }
+      if (gate.failed(pass, localTicker.read(), error)) {
+        LOG.log(Level.WARNING, "Redis failed (" + RedisConnector.describe(error) + "); each policy's failure mode "
+            + "decides until Redis answers a probe again");
+      }
+      return degraded(policy.policy, key, permits, error);
+    }
+  }
+
+  private Decision degraded(LimitPolicy policy, String key, long permits, Throwable failure) {
+    Decision decision = failureHandler.onFailure(policy, key, permits, failure);
+    if (decision.rejected()) {
+      degradedRejected.increment();
+    } else {
+      degradedAllowed.increment();
+    }
+    return decision;
+  }
+
+  /** Starts a decision: returns a finished one (deny cache, Redis unavailable) or a request with its call. */
+  private Object start(Space space, String key, long permits, ScriptPolicy policy) {
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+    String redisKey = keys.key(space.policyPart, key);
+    long testNow = 0;
+    String nowArg = null;
+    long offset = 0;
+    if (testTicker != null) {
+      testNow = testTicker.read();
+      long micros = Math.floorDiv(testNow, 1000L);
+      if (Math.abs(micros) > LimitScript.MAX_EXACT - policy.spanMicros) {
+        throw new IllegalStateException("test ticker reading " + testNow + " ns is too large for the Redis scripts "
+            + "of policy " + policy.policy.name() + ": |t| + " + policy.spanMicros + " µs must stay below 2^53 µs");
+      }
+      nowArg = Long.toString(micros);
+      offset = testNow - micros * 1000;
+    }
+    long localNow = localTicker.read();
+    long decisionClock = testTicker != null ? testNow : localNow;
+    if (denyCache != null) {
+      Decision denied = denyCache.check(redisKey, policy.policy, permits, decisionClock);
+      if (denied != null) {
+        localDenials.increment();
+        return denied;
+      }
+    }
+    int pass = gate.enter(localNow);
+    if (pass == RecoveryGate.SKIP) {
+      skipped.increment();
+      return degraded(policy.policy, key, permits, gate.lastFailure());
+    }
+    Request request = new Request(policy, key, redisKey, permits, pass, decisionClock, offset);
+    try {
+      request.reply = connector.run(policy.script, redisKey, policy.args(permits, nowArg));
+    } catch (RuntimeException e) {
+      request.reply = CompletableFuture.failedFuture(e);
+    }
+    return request;
+  }
+
+  Decision decide(Space space, String key, long permits, ScriptPolicy policy) {
+    Object started = start(space, key, permits, policy);
+    if (started instanceof Decision) {
+      return (Decision) started;
+    }
+    Request request = (Request) started;
+    CompletableFuture<List<Object>> reply = connector.await(request.reply); // complete now
+    List<Object> answer;
+    try {
+      answer = reply.join();
+    } catch (CompletionException | CancellationException e) {
+      return request.complete(null, e.getCause() != null ? e.getCause() : e);
+    }
+    return request.complete(answer, null);
+  }
+
+  CompletionStage<Decision> decideAsync(Space space, String key, long permits, ScriptPolicy policy) {
+    Object started;
+    try {
+      started = start(space, key, permits, policy);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (started instanceof Decision) {
+      return CompletableFuture.completedFuture((Decision) started);
+    }
+    Request request = (Request) started;
+    return connector.expireLater(request.reply).handle(request::complete);
+  }
+
+  /** One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. */
+  final class Space implements KeySpace {
+    final ScriptPolicy base;
+    final String policyPart;
+    /** One-entry cache for step levels and tiers: they switch rarely, so preparing again on a miss is fine. */
+    private volatile ScriptPolicy lastEffective;
+
+    Space(LimitPolicy policy) {
+      this.base = ScriptPolicy.of(policy, minTtlMillis);
+      this.policyPart = keys.policyPart(policy.name());
+    }
+
+    @Override
+    public LimitPolicy policy() {
+      return base.policy;
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      return decide(this, key, permits, base);
+    }
+
+    @Override
+    public Decision acquire(String key, long permits, LimitPolicy effective) {
+      return decide(this, key, permits, prepared(effective));
+    }
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      return decideAsync(this, key, permits, base);
+    }
+
+    private ScriptPolicy prepared(LimitPolicy effective) {
+      if (effective == base.policy || effective.equals(base.policy)) {
+        return base;
+      }
+      ScriptPolicy last = lastEffective;
+      if (last != null && last.policy.equals(effective)) {
+        return last;
+      }
+      if (!base.compatibleWith(effective)) {
+        throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
+            + ": name, algorithm and number of limits must match");
+      }
+      ScriptPolicy prepared = ScriptPolicy.of(effective, minTtlMillis);
+      lastEffective = prepared;
+      return prepared;
+    }
+
+    @Override
+    public String toString() {
+      return "RedisKeySpace{" + base.policy + "}";
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.limiter.redis.internal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Keeps decisions off a failing Redis and brings them back when it answers again. While Redis is healthy every
+ * decision passes. The first failure marks it unavailable: from then on decisions go straight to the failure handler
+ * (no waiting for a timeout), except one probe at a time, let through once the back-off has elapsed. A probe that
+ * succeeds makes Redis available again; one that fails doubles the back-off, up to the maximum.
+ *
+ * <p>Why this is safe under races: only a probe closes the gate, and only one probe is in flight ({@link #probing}).
+ * Answers to requests that were sent before the failure cannot reopen it by mistake. A failure of a request that was
+ * let through while available (other threads' in-flight requests) only re-marks the gate unavailable, which it
+ * already is.
+ */
+final class RecoveryGate {
+
+  /** The request may go to Redis; Redis was available. */
+  static final int PASS = 0;
+  /** The request is the probe; report its outcome. */
+  static final int PROBE = 1;
+  /** Redis is unavailable; decide without it. */
+  static final int SKIP = 2;
+
+  private final long initialBackoffNanos;
+  private final long maxBackoffNanos;
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean unavailable;
+  private volatile long nextProbeAt;
+  /** Written only by the thread that holds {@link #probing} or that marks the gate unavailable. */
+  private volatile long backoffNanos;
+  private volatile Throwable lastFailure;
+
+  RecoveryGate(long initialBackoffNanos, long maxBackoffNanos) {
+    this.initialBackoffNanos = initialBackoffNanos;
+    this.maxBackoffNanos = maxBackoffNanos;
+    this.backoffNanos = initialBackoffNanos;
+  }
+
+  /** Decides whether a request at {@code now} goes to Redis: {@link #PASS}, {@link #PROBE} or {@link #SKIP}. */
+  int enter(long now) {
+    if (!unavailable) {
+      return PASS;
+    }
+    if (now - nextProbeAt >= 0 && probing.compareAndSet(false, true)) {
+      return PROBE;
+    }
+    return SKIP;
+  }
+
+  /**
+   * Reports that Redis answered.
+   *
+   * @return whether this answer made Redis available again
+   */
+  boolean succeeded(int pass) {
+    if (pass == PROBE) {
+      backoffNanos = initialBackoffNanos;
+      unavailable = false;
+      probing.set(false);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Reports that Redis failed.
+   *
+   * @return whether this failure made Redis unavailable (it was available before)
+   */
+  boolean failed(int pass, long now, Throwable failure) {
+    lastFailure = failure;
+    if (pass == PROBE) {
+      long backoff = Math.min(maxBackoffNanos, backoffNanos * 2);
+      backoffNanos = backoff;
+      nextProbeAt = now + backoff;
+      probing.set(false);
+      return false;
+    }
+    if (pass == PASS && !unavailable) {
+      synchronized (this) {
+        if (!unavailable) {
+          backoffNanos = initialBackoffNanos;
+          nextProbeAt = now + initialBackoffNanos;
+          unavailable = true;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  boolean available() {
+    return !unavailable;
+  }
+
+  Throwable lastFailure() {
+    return lastFailure;
+  }
+}

@@ -1,0 +1,383 @@
+package io.limiter.redis.internal;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import io.netty.util.HashedWheelTimer;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * The store's one Lettuce connection (standalone, Sentinel-managed or Cluster) and the way scripts run on it.
+ *
+ * <p>Every concurrent decision shares the connection; Lettuce pipelines them. A script runs as {@code EVALSHA}; only
+ * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code EVAL} of the full source, which also
+ * caches it again. Nothing else is retried: after a timeout or a lost connection the script may have run, and
+ * running it again would charge twice. For the same reason clients the store creates never replay unanswered
+ * commands after a reconnect, and a command whose answer came too late is cancelled.
+ *
+ * <p>Every call is bounded by the command timeout: a synchronous caller waits at most that long ({@link #await});
+ * an asynchronous call is expired by a shared coarse timer ({@link #expireLater}, 10 ms ticks), which costs no
+ * thread wake-up per command. Before the first connection succeeds (Redis down at start-up) calls fail at once and a
+ * connection attempt runs in the background. Thread-safe.
+ */
+public final class RedisConnector implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(RedisConnector.class.getName());
+
+  private final AbstractRedisClient client;
+  private final boolean ownsClient;
+  private final ClientResources ownedResources;
+  private final Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect;
+  private final long timeoutNanos;
+  private final String timeoutText;
+  private final AtomicBoolean connecting = new AtomicBoolean();
+  private final LongAdder scriptLoads = new LongAdder();
+  private volatile StatefulConnection<String, String> connection;
+  private volatile RedisScriptingAsyncCommands<String, String> commands;
+  private volatile boolean closed;
+
+  private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
+      Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.ownedResources = ownedResources;
+    this.connect = connect;
+    this.timeoutNanos = commandTimeout.toNanos();
+    this.timeoutText = "Redis did not answer within " + commandTimeout.toMillis() + " ms (command timeout)";
+  }
+
+  /**
+   * Connects to a standalone or Sentinel-managed Redis through a client the caller manages.
+   *
+   * @param client the client; not shut down by {@link #close()}
+   * @param uri the server, or null for the client's default URI
+   * @param commandTimeout the command timeout
+   * @return the connector, not yet connected
+   */
+  public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
+    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout);
+  }
+
+  /**
+   * Connects to a Redis Cluster through a client the caller manages.
+   *
+   * @param client the client; not shut down by {@link #close()}
+   * @param commandTimeout the command timeout
+   * @return the connector, not yet connected
+   */
+  public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
+    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout);
+  }
+
+  /**
+   * Creates a client for a standalone or Sentinel-managed Redis, configured for rate limiting: commands are rejected
+   * at once while disconnected, never replayed after a reconnect, and time out after {@code commandTimeout}.
+   *
+   * @param uri the server
+   * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param commandTimeout the command timeout
+   * @param connectTimeout the TCP connect timeout
+   * @return the connector, owning its client, not yet connected
+   */
+  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, Duration commandTimeout,
+      Duration connectTimeout) {
+    ClientResources owned = resources == null ? newResources() : null;
+    RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
+    client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
+    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout);
+  }
+
+  /**
+   * Creates a Redis Cluster client configured like {@link #createStandalone}, refreshing its topology on redirects
+   * and failures and every 30 seconds.
+   *
+   * @param seeds cluster nodes to discover the topology from
+   * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param commandTimeout the command timeout
+   * @param connectTimeout the TCP connect timeout
+   * @return the connector, owning its client, not yet connected
+   */
+  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, Duration commandTimeout,
+      Duration connectTimeout) {
+    ClientResources owned = resources == null ? newResources() : null;
+    RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
+    ClusterClientOptions.Builder options = ClusterClientOptions.builder()
+        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+            .enableAllAdaptiveRefreshTriggers()
+            .enablePeriodicRefresh(Duration.ofSeconds(30))
+            .build());
+    options(options, commandTimeout, connectTimeout);
+    client.setOptions(options.build());
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout);
+  }
+
+  private static ClientResources newResources() {
+    // reconnect quickly after a restart (Lettuce's default waits up to 30 s between attempts)
+    return DefaultClientResources.builder()
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+        .build();
+  }
+
+  private static <B extends ClientOptions.Builder> B options(B builder, Duration commandTimeout,
+      Duration connectTimeout) {
+    builder.autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .replayFilter(command -> true) // never replay: an unanswered script may have run already
+        // no TimeoutOptions: the store bounds every call itself (see Call), without a scheduled task per command
+        .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
+    return builder;
+  }
+
+  private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> clusterConnect(
+      RedisClusterClient client) {
+    // the async connect needs the topology loaded first (the blocking connect loads it itself)
+    return () -> client.refreshPartitionsAsync().toCompletableFuture()
+        .thenCompose(loaded -> client.connectAsync(StringCodec.UTF8));
+  }
+
+  private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> standaloneConnect(
+      RedisClient client, RedisURI uri) {
+    if (uri != null) {
+      return () -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+    }
+    // the client's own default URI is reachable only through the blocking connect
+    return () -> CompletableFuture.supplyAsync(() -> client.connect(StringCodec.UTF8));
+  }
+
+  /**
+   * Connects, waiting at most {@code wait}; if that fails the store starts without Redis (its failure modes apply)
+   * and connects later in the background.
+   *
+   * @param wait how long to wait for the connection
+   * @return whether the connection is up
+   */
+  public boolean connect(Duration wait) {
+    CompletableFuture<? extends StatefulConnection<String, String>> attempt = startConnect();
+    if (attempt == null) {
+      return commands != null;
+    }
+    try {
+      attempt.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
+          + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return commands != null;
+  }
+
+  private CompletableFuture<? extends StatefulConnection<String, String>> startConnect() {
+    if (closed || commands != null || !connecting.compareAndSet(false, true)) {
+      return null;
+    }
+    CompletableFuture<? extends StatefulConnection<String, String>> attempt;
+    try {
+      attempt = connect.get();
+    } catch (RuntimeException e) {
+      connecting.set(false);
+      return CompletableFuture.failedFuture(e);
+    }
+    attempt.whenComplete((c, error) -> {
+      if (error == null) {
+        if (closed) {
+          c.closeAsync();
+        } else {
+          connection = c;
+          commands = commandsOf(c);
+        }
+      }
+      connecting.set(false);
+    });
+    return attempt;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static RedisScriptingAsyncCommands<String, String> commandsOf(StatefulConnection<String, String> c) {
+    if (c instanceof StatefulRedisClusterConnection) {
+      return ((StatefulRedisClusterConnection<String, String>) c).async();
+    }
+    return ((StatefulRedisConnection<String, String>) c).async();
+  }
+
+  /**
+   * Runs a script on the key. The returned call is not bounded by itself: wait for it with {@link #await} or let
+   * {@link #expireLater} bound it.
+   *
+   * @param script the script
+   * @param key its one key
+   * @param args its arguments
+   * @return the reply; completes exceptionally on a failure
+   */
+  CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
+    RedisScriptingAsyncCommands<String, String> c = commands;
+    if (c == null) {
+      startConnect();
+      return CompletableFuture.failedFuture(new RedisConnectionException(
+          closed ? "the Redis rate limit store is closed" : "not connected to Redis yet"));
+    }
+    return new Call(c, script, key, args).start();
+  }
+
+  /**
+   * Waits for a call at most the command timeout; a call still open then fails with a
+   * {@link RedisCommandTimeoutException} (its command is cancelled, never sent again).
+   *
+   * @param call a call from {@link #run}
+   * @return the call, now complete
+   */
+  CompletableFuture<List<Object>> await(CompletableFuture<List<Object>> call) {
+    try {
+      call.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      call.completeExceptionally(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.completeExceptionally(e);
+    } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+      // complete: the caller reads the outcome
+    }
+    return call;
+  }
+
+  /**
+   * Makes a call fail with a {@link RedisCommandTimeoutException} if it is still open after the command timeout.
+   *
+   * @param call a call from {@link #run}
+   * @return the call
+   */
+  CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
+    if (!call.isDone()) {
+      Expiry.TIMER.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
+          TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  /** One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms, started on first use. */
+  private static final class Expiry {
+    static final HashedWheelTimer TIMER = new HashedWheelTimer(runnable -> {
+      Thread thread = new Thread(runnable, "limiter-redis-timeouts");
+      thread.setDaemon(true);
+      return thread;
+    }, 10, TimeUnit.MILLISECONDS, 512);
+  }
+
+  long scriptLoads() {
+    return scriptLoads.sum();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    StatefulConnection<String, String> c = connection;
+    commands = null;
+    if (c != null) {
+      c.close();
+    }
+    if (ownsClient) {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      if (ownedResources != null) {
+        ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  static String describe(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    return cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "");
+  }
+
+  /**
+   * One script call: EVALSHA, and on NOSCRIPT once EVAL. Completing it with a {@link TimeoutException} (by
+   * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
+   * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
+   */
+  private final class Call extends CompletableFuture<List<Object>> implements BiConsumer<Object, Throwable> {
+    private final RedisScriptingAsyncCommands<String, String> commands;
+    private final LimitScript script;
+    private final String[] keys;
+    private final String[] args;
+    private volatile RedisFuture<Object> pending;
+    private boolean reloaded;
+
+    Call(RedisScriptingAsyncCommands<String, String> commands, LimitScript script, String key, String[] args) {
+      this.commands = commands;
+      this.script = script;
+      this.keys = new String[] {key};
+      this.args = args;
+    }
+
+    Call start() {
+      RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+      pending = f;
+      f.whenComplete(this);
+      return this;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void accept(Object reply, Throwable error) {
+      if (error == null) {
+        complete((List<Object>) reply);
+      } else if (!reloaded && !isDone() && isNoScript(error)) {
+        // the server does not know the script (restart, SCRIPT FLUSH, failover): it ran nothing, so send it whole
+        reloaded = true;
+        scriptLoads.increment();
+        RedisFuture<Object> f = commands.eval(script.source(), ScriptOutputType.MULTI, keys, args);
+        pending = f;
+        f.whenComplete(this);
+      } else {
+        super.completeExceptionally(error);
+      }
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable error) {
+      if (!(error instanceof TimeoutException)) {
+        return super.completeExceptionally(error);
+      }
+      boolean completed = super.completeExceptionally(new RedisCommandTimeoutException(timeoutText));
+      // only after completing: cancelling completes the Lettuce future, whose callback must find this call done
+      RedisFuture<Object> f = pending;
+      if (f != null) {
+        f.cancel(false);
+      }
+      return completed;
+    }
+
+    private boolean isNoScript(Throwable error) {
+      Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      return t instanceof RedisNoScriptException || (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package io.limiter.redis.internal;
+
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A policy prepared for its script, once: the limits, the state tag, and the argument vector for the policy's own
+ * cost (the common request), so that a decision only copies it and fills in the time. Also turns a script reply into
+ * the {@link Decision}, choosing the deciding limit exactly like the in-memory stores: for a rejection the limit with
+ * the longest wait, for an admission the one with the fewest permits left.
+ */
+final class ScriptPolicy {
+
+  /** ARGV[1] time, ARGV[2] tag, ARGV[3] least TTL; limits follow. */
+  private static final int HEADER = 3;
+
+  final LimitPolicy policy;
+  final LimitScript script;
+  private final Limit[] limits;
+  private final String tag;
+  private final String minTtl;
+  private final String[] costArgs;
+  /** The largest {@link LimitScript#spanMicros} of the limits. */
+  final long spanMicros;
+
+  private ScriptPolicy(LimitPolicy policy, String minTtl) {
+    this.policy = policy;
+    this.script = LimitScript.of(policy.algorithm());
+    this.limits = policy.limits().toArray(new Limit[0]);
+    this.tag = script.tag(limits.length);
+    this.minTtl = minTtl;
+    this.costArgs = buildArgs(policy.cost());
+    long span = 0;
+    for (Limit limit : limits) {
+      span = Math.max(span, script.spanMicros(limit));
+    }
+    this.spanMicros = span;
+  }
+
+  /**
+   * Prepares a policy.
+   *
+   * @param policy the policy
+   * @param minTtlMillis the least expiry of a key
+   * @return the prepared policy
+   * @throws IllegalArgumentException naming every limit the script cannot decide exactly
+   */
+  static ScriptPolicy of(LimitPolicy policy, long minTtlMillis) {
+    List<String> problems = new ArrayList<>();
+    LimitScript script = LimitScript.of(policy.algorithm());
+    for (Limit limit : policy.limits()) {
+      String problem = script.unsupported(limit);
+      if (problem != null) {
+        problems.add(problem);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("policy " + policy.name() + " cannot be decided on Redis: "
+          + String.join("; ", problems));
+    }
+    return new ScriptPolicy(policy, Long.toString(minTtlMillis));
+  }
+
+  /** Whether {@code other} can decide on state written for this policy (same layout). */
+  boolean compatibleWith(LimitPolicy other) {
+    return other.name().equals(policy.name()) && other.algorithm() == policy.algorithm()
+        && other.limits().size() == policy.limits().size();
+  }
+
+  private String[] buildArgs(long permits) {
+    String[] args = new String[HEADER + limits.length * script.argsPerLimit()];
+    args[0] = "";
+    args[1] = tag;
+    args[2] = minTtl;
+    for (int i = 0; i < limits.length; i++) {
+      script.limitArgs(limits[i], permits, args, HEADER + i * script.argsPerLimit());
+    }
+    return args;
+  }
+
+  /**
+   * Returns the script arguments.
+   *
+   * @param permits the cost of the request
+   * @param nowMicros the test clock in microseconds, or null to use the server's clock
+   * @return a fresh argument vector
+   */
+  String[] args(long permits, String nowMicros) {
+    String[] args = permits == policy.cost() ? costArgs.clone() : buildArgs(permits);
+    if (nowMicros != null) {
+      args[0] = nowMicros;
+    }
+    return args;
+  }
+
+  /**
+   * Builds the decision from a script reply.
+   *
+   * @param reply {now, admitted, words…}
+   * @param permits the cost of the request
+   * @param offsetNanos how far the caller's clock is past the microsecond the script decided at (test clock only;
+   *     0 with the server's clock); subtracted from every duration so that they count from the caller's reading
+   * @return the decision
+   */
+  Decision decision(List<?> reply, long permits, long offsetNanos) {
+    int wordsPerLimit = script.wordsPerLimit();
+    if (reply == null || reply.size() != 2 + limits.length * wordsPerLimit) {
+      throw new IllegalStateException("unexpected reply of the " + policy.algorithm() + " script for policy "
+          + policy.name() + ": " + reply);
+    }
+    boolean allowed = ((Number) reply.get(1)).longValue() == 1;
+    long[] words = new long[limits.length * wordsPerLimit];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = ((Number) reply.get(2 + i)).longValue();
+    }
+    if (limits.length == 1) {
+      long remaining = script.remaining(limits[0], words, 0);
+      long reset = shift(script.resetNanos(limits[0], words, 0), offsetNanos);
+      long refill = shift(script.refillNanos(limits[0], words, 0), offsetNanos);
+      return allowed ? Decision.allowed(policy, 0, remaining, reset, refill)
+          : Decision.rejected(policy, 0, remaining, retry(script.waitNanos(limits[0], permits, words, 0),
+              offsetNanos), reset, refill);
+    }
+    long[] remaining = new long[limits.length];
+    long[] reset = new long[limits.length];
+    long[] refill = new long[limits.length];
+    long maxWait = 0;
+    int deciding = 0;
+    int fewest = 0;
+    for (int i = 0; i < limits.length; i++) {
+      int o = i * wordsPerLimit;
+      remaining[i] = script.remaining(limits[i], words, o);
+      reset[i] = shift(script.resetNanos(limits[i], words, o), offsetNanos);
+      refill[i] = shift(script.refillNanos(limits[i], words, o), offsetNanos);
+      if (remaining[i] < remaining[fewest]) {
+        fewest = i;
+      }
+      if (!allowed) {
+        long wait = script.waitNanos(limits[i], permits, words, o);
+        if (wait > maxWait) {
+          maxWait = wait;
+          deciding = i;
+        }
+      }
+    }
+    return Decision.of(policy, allowed, allowed ? fewest : deciding, retry(maxWait, offsetNanos), remaining, reset,
+        refill);
+  }
+
+  private static long shift(long nanos, long offsetNanos) {
+    return Math.max(0, nanos - offsetNanos);
+  }
+
+  /** A rejection's wait: at least the next microsecond (the script rejected at this one). */
+  private static long retry(long waitNanos, long offsetNanos) {
+    if (waitNanos == Decision.NEVER) {
+      return Decision.NEVER;
+    }
+    return Math.max(1000, waitNanos) - offsetNanos;
+  }
+
+  @Override
+  public String toString() {
+    return "ScriptPolicy{" + policy + "}";
+  }
+}

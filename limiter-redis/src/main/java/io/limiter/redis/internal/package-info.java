@@ -1,0 +1,5 @@
+/**
+ * Implementation of the Redis store: the Lua scripts and their Java halves, the Lettuce connection, the recovery
+ * gate, the deny cache and the local fallback. Not API: other modules must not use it.
+ */
+package io.limiter.redis.internal;

@@ -1,0 +1,69 @@
+-- Limiter: the part every algorithm script starts with (the Java side appends one algorithm to it).
+--
+-- KEYS[1]  the state of one client under one policy: "<tag>,<word>,<word>,..." with a PX expiry
+-- ARGV[1]  "" to take the time from the server (TIME), else a test clock in microseconds (tests only)
+-- ARGV[2]  the state's tag: algorithm and number of limits; a stored value with another tag counts as empty
+-- ARGV[3]  the least expiry in milliseconds
+-- ARGV[4…] the arguments of each limit, ARGS_PER_LIMIT of them
+--
+-- Only integers below 2^53 occur (the Java side rejects limits that could exceed it), so Lua's doubles are exact.
+-- The reply is {now, admitted (1 or 0), the state words of each limit after (if admitted) or before (if not)}.
+
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+else
+  now = tonumber(ARGV[1])
+end
+local tag = ARGV[2]
+local min_ttl = tonumber(ARGV[3])
+
+-- floor(a / b); the division in doubles can round up to the next integer, so the quotient is corrected
+local function fdiv(a, b)
+  local q = math.floor(a / b)
+  if q * b > a then
+    q = q - 1
+  elseif (q + 1) * b <= a then
+    q = q + 1
+  end
+  return q
+end
+
+-- the stored words, or nil when there is no state (or it has another tag)
+local function load_state(words)
+  local v = redis.call('GET', KEYS[1])
+  if not v then
+    return nil
+  end
+  local s = {}
+  local i = 0
+  for w in string.gmatch(v, '[^,]+') do
+    if i == 0 then
+      if w ~= tag then
+        return nil
+      end
+    else
+      s[i] = tonumber(w)
+    end
+    i = i + 1
+  end
+  if i - 1 ~= words then
+    return nil
+  end
+  return s
+end
+
+-- writes the words with an expiry of at least until the state is full again (ttl_us from now), plus 1 ms for the
+-- rounding to milliseconds and for the server's expiry clock being taken at the start of the script
+local function save_state(s, words, ttl_us)
+  local parts = { tag }
+  for i = 1, words do
+    parts[i + 1] = string.format('%.0f', s[i])
+  end
+  local ttl = fdiv(ttl_us + 999, 1000) + 1
+  if ttl < min_ttl then
+    ttl = min_ttl
+  end
+  redis.call('SET', KEYS[1], table.concat(parts, ','), 'PX', string.format('%.0f', ttl))
+end

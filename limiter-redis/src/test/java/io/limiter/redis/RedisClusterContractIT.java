@@ -1,0 +1,68 @@
+package io.limiter.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiter;
+import io.limiter.test.ManualTicker;
+import io.limiter.test.RateLimitStoreContract;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The store contract on a real three-master Redis Cluster (started on loopback ports by the extension), plus what is
+ * particular to a cluster: clients spread over every master, and exactness across instances.
+ */
+class RedisClusterContractIT extends RateLimitStoreContract {
+
+  @RegisterExtension
+  static final RedisExtension CLUSTER = RedisExtension.cluster(3);
+
+  @Override
+  protected RateLimitStore createStore(ManualTicker ticker) {
+    return RedisRateLimitStore.builder()
+        .cluster(CLUSTER.uris())
+        .clientResources(CLUSTER.resources())
+        .commandTimeout(Duration.ofSeconds(5))
+        .testTicker(ticker)
+        .build();
+  }
+
+  @Test
+  void clientsSpreadOverEveryMaster() {
+    try (RedisRateLimitStore clusterStore = RedisRateLimitStore.fromUri(String.join(",", CLUSTER.uris()),
+        Map.of("cluster", "true", "key-prefix", "spread:"))) {
+      RateLimiter limiter = RateLimiter.of(LimitPolicy.of("spread", "5/minute"), clusterStore);
+      for (int i = 0; i < 60; i++) {
+        assertThat(limiter.acquire("client-" + i).degraded()).isFalse();
+      }
+      for (int node = 0; node < 3; node++) {
+        int n = node;
+        long keys = CLUSTER.onNode(n, c -> c.dbsize());
+        assertThat(keys).as("keys on master %d", n).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void twoInstancesOnTheClusterAdmitExactlyTheCapacity() throws Exception {
+    LimitPolicy policy = LimitPolicy.of("cluster-exact", "100/hour; 1000/day");
+    List<RedisRateLimitStore> stores = List.of(
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build(),
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build());
+    List<RateLimiter> limiters = stores.stream().map(store -> RateLimiter.of(policy, store)).toList();
+    try (Hammer hammer = new Hammer(16, 2)) {
+      for (int repetition = 0; repetition < 4; repetition++) {
+        Hammer.Result result = hammer.round(limiters, "hot-" + repetition, 5);
+        assertThat(result.degraded()).as("degraded decisions in repetition %d", repetition).isZero();
+        assertThat(result.admitted()).as("admitted in repetition %d", repetition).isEqualTo(100);
+      }
+    } finally {
+      stores.forEach(RedisRateLimitStore::close);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.limiter.redis.internal;
+
+import static io.limiter.test.DecisionAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.Decision;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.LimitSpec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScriptPolicyTest {
+
+  private static ScriptPolicy prepared(String spec, Algorithm algorithm) {
+    return ScriptPolicy.of(LimitPolicy.builder("p").limits(spec).algorithm(algorithm).build(), 1000);
+  }
+
+  @Test
+  void tokenBucketArgumentsSplitNanosecondsIntoMicrosecondsAndRest() {
+    ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET); // interval 8,571,428,572 ns
+    assertThat(p.args(1, null)).containsExactly("", "g1", "1000", "8571428", "572", "60000000", "4");
+    assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", "g1", "1000", "17142857", "144",
+        "60000000", "4");
+    assertThat(p.args(8, null)).as("more than the burst: never").containsSequence("-1", "0");
+  }
+
+  @Test
+  void windowArgumentsAreMicrosecondWindowsPermitsAndCost() {
+    assertThat(prepared("10/second; 100/hour", Algorithm.FIXED_WINDOW).args(3, null))
+        .containsExactly("", "f2", "1000", "1000000", "10", "3", "3600000000", "100", "3");
+    assertThat(prepared("5/2 seconds", Algorithm.SLIDING_WINDOW).args(1, null))
+        .containsExactly("", "s1", "1000", "2000000", "5", "1");
+  }
+
+  @Test
+  void argumentVectorsAreFreshCopies() {
+    ScriptPolicy p = prepared("10/second", Algorithm.TOKEN_BUCKET);
+    String[] first = p.args(1, "5");
+    assertThat(p.args(1, null)[0]).isEmpty();
+    assertThat(first[0]).isEqualTo("5");
+  }
+
+  @Test
+  void limitsBeyondExactLuaArithmeticAreRejectedNamingThePolicyAndLimit() {
+    // a burst that takes 145 years to refill: below the core's 2^62 ns, above the 2^52 µs the scripts allow
+    LimitPolicy huge = LimitPolicy.builder("huge").limits(Limit.of(1, Duration.ofDays(1000), 53)).build();
+    assertThatIllegalArgumentException().isThrownBy(() -> ScriptPolicy.of(huge, 1000))
+        .withMessageContaining("policy huge").withMessageContaining("1/1000 days burst 53")
+        .withMessageContaining("142 years");
+    LimitPolicy fine = LimitPolicy.builder("fine").limits(Limit.of(1, Duration.ofDays(1000), 52)).build();
+    assertThat(ScriptPolicy.of(fine, 1000).spanMicros).isLessThanOrEqualTo(LimitScript.MAX_SPAN_MICROS);
+    // every window the core accepts fits
+    for (Algorithm algorithm : List.of(Algorithm.FIXED_WINDOW, Algorithm.SLIDING_WINDOW)) {
+      ScriptPolicy.of(LimitPolicy.builder("w").limits("2147483647/3650 days").algorithm(algorithm).build(), 1000);
+    }
+  }
+
+  @Test
+  void aTokenBucketReplyBecomesTheKernelsDecision() {
+    ScriptPolicy p = prepared("10/second", Algorithm.TOKEN_BUCKET); // interval 100 ms, capacity 1 s
+    // admitted, debt 300 ms after the charge
+    Decision allowed = p.decision(List.of(1L, 1L, 300_000L, 0L), 1, 0);
+    assertThat(allowed).isAllowed().hasRemaining(7);
+    assertThat(allowed.resetAfter()).isEqualTo(Duration.ofMillis(300));
+    assertThat(allowed.refillAfter()).isEqualTo(Duration.ofMillis(100));
+    // rejected at a debt of 950 ms: one more permit in 50 ms, three more in 250 ms
+    Decision rejected = p.decision(List.of(1L, 0L, 950_000L, 0L), 3, 0);
+    assertThat(rejected).isRejected().hasRemaining(0).hasRetryAfter(Duration.ofMillis(250));
+    assertThat(rejected.refillAfter()).isEqualTo(Duration.ofMillis(50));
+  }
+
+  @Test
+  void subMicrosecondIntervalsRoundDurationsUpToTheNextMicrosecond() {
+    ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET);
+    // debt of exactly one interval (8,571,428,572 ns) plus a wanted permit: 4 ns over the capacity
+    Decision d = p.decision(List.of(1L, 0L, 51_428_571L, 436L), 1, 0);
+    assertThat(d).isRejected().hasRetryAfter(Duration.ofNanos(1_000)); // 4 ns, rounded up
+    // measured from a clock 250 ns past the microsecond the script decided at
+    assertThat(p.decision(List.of(1L, 0L, 51_428_571L, 436L), 1, 250)).hasRetryAfter(Duration.ofNanos(750));
+  }
+
+  @Test
+  void multiLimitDecisionsNameTheLimitThatDecides() {
+    ScriptPolicy p = prepared("5/second; 6/minute", Algorithm.FIXED_WINDOW);
+    // per limit: count, µs to window end
+    Decision rejected = p.decision(List.of(1L, 0L, 5L, 400_000L, 6L, 30_000_000L), 1, 0);
+    assertThat(rejected).isRejected().isDecidedBy(Limit.of(6, Duration.ofMinutes(1)))
+        .hasRetryAfter(Duration.ofSeconds(30));
+    assertThat(rejected.limitStates()).hasSize(2);
+    Decision allowed = p.decision(List.of(1L, 1L, 2L, 400_000L, 5L, 30_000_000L), 1, 0);
+    assertThat(allowed).isAllowed().isDecidedBy(Limit.of(6, Duration.ofMinutes(1))).hasRemaining(1);
+    assertThat(p.decision(List.of(1L, 0L, 0L, 1L, 0L, 1L), 7, 0)).isRejected().neverSucceeds();
+  }
+
+  @Test
+  void stepLevelsMustKeepTheLayout() {
+    ScriptPolicy p = prepared("5/second; 6/minute", Algorithm.FIXED_WINDOW);
+    LimitPolicy base = p.policy;
+    assertThat(p.compatibleWith(base.withLimits(LimitSpec.parse("50/second; 60/minute")))).isTrue();
+    assertThat(p.compatibleWith(base.withLimits(LimitSpec.parse("50/second")))).isFalse();
+    assertThat(p.compatibleWith(base.toBuilder().algorithm(Algorithm.SLIDING_WINDOW).build())).isFalse();
+  }
+
+  @Test
+  void scriptsHaveDistinctShasAndTags() {
+    assertThat(List.of(TokenBucketScript.INSTANCE.sha(), FixedWindowScript.INSTANCE.sha(),
+        SlidingWindowScript.INSTANCE.sha())).doesNotHaveDuplicates().allMatch(s -> s.matches("[0-9a-f]{40}"));
+    assertThat(TokenBucketScript.INSTANCE.source()).startsWith("-- Limiter").contains("redis.call('TIME')");
+    assertThat(List.of(TokenBucketScript.INSTANCE.tag(1), FixedWindowScript.INSTANCE.tag(1),
+        SlidingWindowScript.INSTANCE.tag(1), SlidingWindowScript.INSTANCE.tag(2))).doesNotHaveDuplicates();
+  }
+}
