@@ -147,12 +147,12 @@ public final class StepSchedule {
           p.at(e.nameAt(), "zone is given twice; expected it once");
         }
         zoneSeen = true;
-        if (!e.value().isEmpty()) {
+        String id = SpecReader.single(e, p);
+        if (!id.isEmpty()) {
           try {
-            zone = ZoneId.of(e.value());
+            zone = ZoneId.of(id);
           } catch (DateTimeException ex) {
-            p.at(e.valueAt(), "unknown time zone \"" + e.value() + "\"; expected a region such as Europe/Berlin, "
-                + "or UTC");
+            p.at(e.valueAt(), "unknown time zone \"" + id + "\"; expected a region such as Europe/Berlin, or UTC");
           }
         }
         continue;

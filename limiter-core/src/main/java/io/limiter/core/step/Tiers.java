@@ -112,7 +112,7 @@ public final class Tiers {
         if (defaultTier != null) {
           p.at(e.nameAt(), "default is given twice; expected it once");
         }
-        defaultTier = e.value().toLowerCase(Locale.ROOT);
+        defaultTier = SpecReader.single(e, p).toLowerCase(Locale.ROOT);
         defaultAt = e.valueAt();
         continue;
       }

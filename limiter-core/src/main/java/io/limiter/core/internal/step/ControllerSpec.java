@@ -43,7 +43,8 @@ public final class ControllerSpec {
         continue;
       }
       if (!e.value().isEmpty()) {
-        apply(builder, e.name(), e.nameAt(), e.value(), e.valueAt(), p, customSignals);
+        String value = key.equals("levels") || key.equals("signals") ? e.value() : SpecReader.single(e, p);
+        apply(builder, e.name(), e.nameAt(), value, e.valueAt(), p, customSignals);
       }
     }
     return build(builder, problems, source);

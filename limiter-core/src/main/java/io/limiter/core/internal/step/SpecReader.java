@@ -23,8 +23,9 @@ public final class SpecReader {
    * @param value the raw value: from the first non-blank character after {@code =} to the end of its last
    *     continuation segment, trimmed
    * @param valueAt its position in the input
+   * @param continuedAt the position of the first continuation segment, or -1 if the value is one segment
    */
-  public record Entry(String name, int nameAt, String value, int valueAt) {
+  public record Entry(String name, int nameAt, String value, int valueAt, int continuedAt) {
   }
 
   private SpecReader() {
@@ -48,6 +49,7 @@ public final class SpecReader {
     int nameAt = 0;
     int valueAt = 0;
     int valueEnd = 0;
+    int continuedAt = -1;
     for (int i = 0; i <= in.length(); i++) {
       if (i < in.length() && !isSeparator(in.charAt(i))) {
         continue;
@@ -60,8 +62,9 @@ public final class SpecReader {
         int eq = in.indexOf('=', from);
         if (eq >= 0 && eq < to) {
           if (name != null) {
-            entries.add(entry(p, name, nameAt, valueAt, valueEnd));
+            entries.add(entry(p, name, nameAt, valueAt, valueEnd, continuedAt));
           }
+          continuedAt = -1;
           nameAt = from;
           name = in.substring(from, trimEnd(in, from, eq));
           valueAt = skipSpace(in, eq + 1, to);
@@ -72,23 +75,47 @@ public final class SpecReader {
         } else if (name == null) {
           p.at(from, "expected name=value but found \"" + in.substring(from, to) + "\"");
         } else {
+          continuedAt = continuedAt < 0 ? from : continuedAt;
           valueEnd = to;
         }
       }
       start = i + 1;
     }
     if (name != null) {
-      entries.add(entry(p, name, nameAt, valueAt, valueEnd));
+      entries.add(entry(p, name, nameAt, valueAt, valueEnd, continuedAt));
     }
     return entries;
   }
 
-  private static Entry entry(SpecProblems p, String name, int nameAt, int valueAt, int valueEnd) {
+  private static Entry entry(SpecProblems p, String name, int nameAt, int valueAt, int valueEnd, int continuedAt) {
     String value = valueAt < valueEnd ? p.input().substring(valueAt, valueEnd) : "";
     if (value.isEmpty()) {
       p.at(valueAt, "expected a value after \"" + name + "=\"");
     }
-    return new Entry(name, nameAt, value, valueAt);
+    return new Entry(name, nameAt, value, valueAt, continuedAt);
+  }
+
+  /**
+   * Returns the value of an entry that takes one item (a zone, a name, a number): continuation segments are
+   * reported as entries without a name.
+   *
+   * @return the value up to the first separator, trimmed
+   */
+  public static String single(Entry e, SpecProblems p) {
+    if (e.continuedAt() < 0) {
+      return e.value();
+    }
+    String in = p.input();
+    int end = e.continuedAt();
+    while (end < in.length() && !isSeparator(in.charAt(end))) {
+      end++;
+    }
+    p.at(e.continuedAt(), "expected name=value but found \"" + in.substring(e.continuedAt(), end).strip() + "\"");
+    int first = e.valueAt();
+    while (first < in.length() && !isSeparator(in.charAt(first))) {
+      first++;
+    }
+    return in.substring(e.valueAt(), trimEnd(in, e.valueAt(), first));
   }
 
   /**
@@ -183,7 +210,7 @@ public final class SpecReader {
         d = Duration.ofDays(amount);
         break;
       default:
-        p.at(at + text.indexOf(t) + i, "unknown duration unit \"" + unit
+        p.at(at + text.indexOf(t) + skipSpace(t, i, t.length()), "unknown duration unit \"" + unit
             + "\"; expected ms, s, m, h or d (or a word such as seconds)");
         return null;
     }
