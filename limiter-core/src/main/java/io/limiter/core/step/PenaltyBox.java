@@ -29,7 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Memory and scope</h2>
  * Only clients with recent rejections have an entry; entries are dropped once their rejections are older than
  * {@code within} and they are not boxed. The box holds at most {@code maxKeys} clients: beyond that, clean-up drops
- * clients with only rejections first and then boxed clients (counted in {@link #evictedBoxedKeys()}). The box is
+ * clients that are only being counted, so under a flood of new offenders the clients already boxed stay boxed and
+ * newcomers are counted again once there is room; boxed clients are dropped only if that is not enough (counted in
+ * {@link #evictedBoxedKeys()}). The box is
  * local to this JVM, like the step controller: with a shared Redis store each instance boxes on the rejections it
  * sees.
  *
@@ -146,12 +148,13 @@ public final class PenaltyBox {
     PenaltyEvent entered = null;
     for (;;) {
       Strikes s = clients.get(key);
+      boolean inserted = false;
       if (s == null) {
         Strikes created = new Strikes(Math.min(capacity, 8));
         s = clients.putIfAbsent(key, created);
         if (s == null) {
           s = created;
-          onInsert(now);
+          inserted = true;
         }
       }
       synchronized (s) {
@@ -171,6 +174,9 @@ public final class PenaltyBox {
         }
       }
       publish(entered);
+      if (inserted) {
+        onInsert(now); // only after counting: a clean-up must never drop an entry before its first rejection
+      }
       return entered != null;
     }
   }

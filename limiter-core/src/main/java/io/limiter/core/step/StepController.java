@@ -437,7 +437,9 @@ public final class StepController implements AutoCloseable {
 
   private void publish(StepChange change) {
     lastChange = change;
-    LOG.log(Level.INFO, change.toString());
+    if (LOG.isLoggable(Level.INFO)) {
+      LOG.log(Level.INFO, change.toString());
+    }
     for (StepListener listener : listeners) {
       try {
         listener.onStepChange(change);

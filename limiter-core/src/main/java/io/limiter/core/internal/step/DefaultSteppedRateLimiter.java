@@ -131,7 +131,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       badTier[t] = !fits(tierList.get(t).limits(), "tier " + tierNames[t], prefix, problems);
     }
     boolean[] badStep = new boolean[steps];
-    for (int s = 0; s < steps; s++) {
+    for (int s = 0; schedule != null && s < steps; s++) {
       badStep[s] = !fits(scheduled(s), scheduleName(s), prefix, problems);
     }
     boolean badPenalty = penalty != null && !fits(penalty.action(), "the penalty", prefix, problems);
