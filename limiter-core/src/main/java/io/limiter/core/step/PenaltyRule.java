@@ -6,7 +6,6 @@ import io.limiter.core.LimitSpecException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -100,12 +99,7 @@ public final class PenaltyRule {
    */
   public static PenaltyRule parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    List<String> problems = new ArrayList<>();
-    PenaltyRule rule = parse(spec, source, problems);
-    if (!problems.isEmpty()) {
-      throw new StepConfigException(problems);
-    }
-    return rule;
+    return StepConfigException.collect(problems -> parse(spec, source, problems));
   }
 
   static PenaltyRule parse(String spec, String source, List<String> problems) {

@@ -1,6 +1,8 @@
 package io.limiter.core.step;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Thrown when step-function throttling is configured wrongly: a tier, schedule, penalty or controller string that does
@@ -36,6 +38,16 @@ public final class StepConfigException extends IllegalArgumentException {
    */
   public StepConfigException(String problem) {
     this(List.of(problem));
+  }
+
+  /** Runs a parser that reports into a list, and throws if it reported anything. */
+  static <T> T collect(Function<List<String>, T> parser) {
+    List<String> problems = new ArrayList<>();
+    T result = parser.apply(problems);
+    if (!problems.isEmpty()) {
+      throw new StepConfigException(problems);
+    }
+    return result;
   }
 
   /** @return every problem, in the order found; never empty */

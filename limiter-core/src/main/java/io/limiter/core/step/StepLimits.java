@@ -5,8 +5,6 @@ import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -92,12 +90,8 @@ public final class StepLimits {
    */
   public static StepLimits parse(String text) {
     Objects.requireNonNull(text, "text");
-    List<String> problems = new ArrayList<>();
-    StepLimits value = parse(text, 0, new SpecProblems("step value", text, null, problems));
-    if (!problems.isEmpty()) {
-      throw new StepConfigException(problems);
-    }
-    return value;
+    return StepConfigException.collect(problems -> parse(text, 0, new SpecProblems("step value", text, null,
+        problems)));
   }
 
   /**

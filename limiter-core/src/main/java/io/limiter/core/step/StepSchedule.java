@@ -125,12 +125,7 @@ public final class StepSchedule {
    */
   public static StepSchedule parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    List<String> problems = new ArrayList<>();
-    StepSchedule schedule = parse(spec, source, problems);
-    if (!problems.isEmpty()) {
-      throw new StepConfigException(problems);
-    }
-    return schedule;
+    return StepConfigException.collect(problems -> parse(spec, source, problems));
   }
 
   static StepSchedule parse(String spec, String source, List<String> problems) {

@@ -2,7 +2,6 @@ package io.limiter.core.step;
 
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -92,12 +91,7 @@ public final class Tiers {
    */
   public static Tiers parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    List<String> problems = new ArrayList<>();
-    Tiers tiers = parse(spec, source, problems);
-    if (!problems.isEmpty()) {
-      throw new StepConfigException(problems);
-    }
-    return tiers;
+    return StepConfigException.collect(problems -> parse(spec, source, problems));
   }
 
   static Tiers parse(String spec, String source, List<String> problems) {

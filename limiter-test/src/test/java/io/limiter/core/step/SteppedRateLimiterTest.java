@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitListener;
@@ -23,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 class SteppedRateLimiterTest {
 
@@ -355,6 +354,49 @@ class SteppedRateLimiterTest {
     assertThatThrownBy(() -> api.acquire(" ", null, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(api.toString()).isEqualTo("SteppedRateLimiter{LimitPolicy{api: 4/minute, TOKEN_BUCKET, FAIL_OPEN}, "
         + "controller h}");
+  }
+
+  @Test
+  void aRemoteStoreGetsTheEffectiveLimitsWithEachDecision() {
+    // a store that only implements the required KeySpace methods, as a remote store might: the stepped limiter goes
+    // through KeySpace.view's default, which passes the effective policy with every decision
+    List<String> sent = new ArrayList<>();
+    RateLimitStore remote = new RateLimitStore() {
+      @Override
+      public KeySpace keySpace(LimitPolicy policy) {
+        KeySpace local = store.keySpace(policy);
+        return new KeySpace() {
+          @Override
+          public LimitPolicy policy() {
+            return policy;
+          }
+
+          @Override
+          public Decision acquire(String key, long permits) {
+            return acquire(key, permits, policy);
+          }
+
+          @Override
+          public Decision acquire(String key, long permits, LimitPolicy effective) {
+            sent.add(effective.spec().toString());
+            return local.acquire(key, permits, effective);
+          }
+        };
+      }
+
+      @Override
+      public long trackedKeys() {
+        return -1;
+      }
+    };
+    StepController health = StepController.builder("h").ticker(ticker).build();
+    SteppedRateLimiter<Object> api = SteppedRateLimiter.builder(LimitPolicy.of("api", "100/minute"), remote)
+        .controller(health).build();
+    assertThat(api.tryAcquire("k")).isTrue();
+    health.pin(4, "test");
+    assertThat(api.acquire("k")).isAllowed().hasRemaining(8);
+    assertThat(api.acquireAsync("k", 1).toCompletableFuture().join()).isAllowed().hasRemaining(7);
+    assertThat(sent).containsExactly("100/minute", "10/minute", "10/minute");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Ticker;
+import io.limiter.core.internal.DefaultRateLimiter;
 import io.limiter.core.internal.KeyNormalizer;
 import io.limiter.core.step.PenaltyBox;
 import io.limiter.core.step.PenaltyListener;
@@ -19,7 +20,6 @@ import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
-import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,8 +43,6 @@ import java.util.concurrent.CompletionStage;
  * interleaving admits more than the highest step allows.
  */
 public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C> {
-
-  private static final System.Logger LOG = System.getLogger(SteppedRateLimiter.class.getName());
 
   private final LimitPolicy base;
   private final RateLimitListener listener;
@@ -430,21 +428,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (countRejection && decision.rejected()) {
       box.reject(key, now);
     }
-    if (decision.rejected() && base.shadow()) {
-      decision = decision.asShadow();
-    }
-    if (listener != null) {
-      try {
-        if (decision.outcome() == Decision.Outcome.ALLOWED) {
-          listener.onAllowed(key, decision);
-        } else {
-          listener.onRejected(key, decision);
-        }
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "rate limit listener failed for policy " + base.name(), e);
-      }
-    }
-    return decision;
+    return DefaultRateLimiter.complete(base, listener, key, decision);
   }
 
   // ---- RateLimiter ----------------------------------------------------------------------------------------------
