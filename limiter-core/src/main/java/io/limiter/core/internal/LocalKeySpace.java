@@ -9,11 +9,18 @@ import io.limiter.core.Ticker;
  * The decision loop shared by the local stores; subclasses only say how a key's cell is found and dropped. The clock
  * is read <em>before</em> the lookup so that a store whose expiry is based on access time (Caffeine) never expires a
  * cell before the state written by this decision is full again.
+ *
+ * <p>Time is taken relative to the store's origin (its first ticker reading rounded down to a whole UTC day), so
+ * that a ticker starting near {@code Long.MAX_VALUE} and wrapping, as {@code System.nanoTime()} may, still yields
+ * ordered timestamps; rounding to a day keeps windows aligned to the ticker's own second/minute/hour/day boundaries.
  */
 abstract class LocalKeySpace implements KeySpace {
 
+  static final long DAY_NANOS = 86_400_000_000_000L;
+
   final CompiledPolicy base;
-  final Ticker ticker;
+  private final Ticker ticker;
+  private final long origin;
   /** One-entry cache for ad hoc effective policies; step throttling uses {@link #view} and never misses it. */
   private volatile CompiledPolicy lastEffective;
   /**
@@ -23,10 +30,21 @@ abstract class LocalKeySpace implements KeySpace {
    */
   private volatile long maxRefillNanos;
 
-  LocalKeySpace(LimitPolicy policy, Ticker ticker) {
+  LocalKeySpace(LimitPolicy policy, Ticker ticker, long origin) {
     this.base = CompiledPolicy.compile(policy);
     this.ticker = ticker;
+    this.origin = origin;
     this.maxRefillNanos = base.maxRefillNanos;
+  }
+
+  /** The first reading of {@code ticker} rounded down to a whole day: a store's origin. */
+  static long origin(Ticker ticker) {
+    return Math.floorDiv(ticker.read(), DAY_NANOS) * DAY_NANOS;
+  }
+
+  /** Nanoseconds since the origin; wrapping subtraction keeps it exact across a ticker overflow. */
+  final long now() {
+    return ticker.read() - origin;
   }
 
   /** @return the longest time after a charge until a cell of this space is full again, over every policy used */
@@ -34,8 +52,18 @@ abstract class LocalKeySpace implements KeySpace {
     return maxRefillNanos;
   }
 
-  /** Returns the key's live or new cell, creating and registering it if absent. */
-  abstract Cell cell(String key);
+  /** Returns the key's cell, or null if it has none. */
+  abstract Cell lookup(String key);
+
+  /** Maps {@code created} to the key unless another cell got there first; returns the cell now mapped. */
+  abstract Cell insert(String key, Cell created);
+
+  /**
+   * Called after the first decision on a newly inserted cell. Bookkeeping that may trigger clean-up runs here, not in
+   * {@link #insert}: a fresh cell is idle until charged, and a clean-up between insert and charge would drop it.
+   */
+  void inserted() {
+  }
 
   /** Removes a dead cell from the map if it is still there. */
   abstract void discard(String key, Cell dead);
@@ -71,10 +99,18 @@ abstract class LocalKeySpace implements KeySpace {
   boolean tryAcquire(String key, long permits, CompiledPolicy policy) {
     checkPermits(permits);
     for (;;) {
-      long now = ticker.read();
-      Cell cell = cell(key);
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       int verdict = policy.single ? policy.tryAcquire((Cell.Single) cell, now, permits)
           : policy.tryAcquire((Cell.Multi) cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (verdict >= 0) {
         return verdict == 1;
       }
@@ -85,9 +121,17 @@ abstract class LocalKeySpace implements KeySpace {
   Decision acquire(String key, long permits, CompiledPolicy policy) {
     checkPermits(permits);
     for (;;) {
-      long now = ticker.read();
-      Cell cell = cell(key);
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       Decision decision = decide(policy, cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (decision != null) {
         return decision;
       }
@@ -128,6 +172,12 @@ abstract class LocalKeySpace implements KeySpace {
     return compiled;
   }
 
+  static void checkPermits(long permits) {
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+  }
+
   /** The same cells, decided with other limits; holds the compiled policy so a decision needs no lookup. */
   private final class View implements KeySpace {
     private final CompiledPolicy policy;
@@ -164,12 +214,6 @@ abstract class LocalKeySpace implements KeySpace {
     @Override
     public String toString() {
       return "KeySpace.View{" + policy.policy + "}";
-    }
-  }
-
-  static void checkPermits(long permits) {
-    if (permits < 1) {
-      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
     }
   }
 }
