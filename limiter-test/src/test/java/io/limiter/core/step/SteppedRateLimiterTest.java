@@ -334,6 +334,16 @@ class SteppedRateLimiterTest {
   }
 
   @Test
+  void percentagesScaleToTheNumberAPersonExpects() {
+    StepController health = StepController.builder("h").ticker(ticker).levels(1.0, 0.1).build();
+    SteppedRateLimiter<Map<String, String>> api = limiter("100/minute").tiers("odd=29%; partner=70%", null)
+        .tierResolver(PLAN_HEADER).controller(health).build();
+    assertThat(api.currentPolicy("odd").orElseThrow().spec()).hasToString("29/minute");
+    health.pin(1, "test");
+    assertThat(api.currentPolicy("partner").orElseThrow().spec()).as("70% of 10%").hasToString("7/minute");
+  }
+
+  @Test
   void asyncBoundAndPlainCallsDecideTheSame() throws Exception {
     StepController health = StepController.builder("h").ticker(ticker).build();
     SteppedRateLimiter<Map<String, String>> api = limiter("4/minute").controller(health).build();
