@@ -21,7 +21,6 @@ public record Health(Status status, String detail) {
     SEVERE
   }
 
-  /** @throws NullPointerException if an argument is null */
   public Health {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(detail, "detail");

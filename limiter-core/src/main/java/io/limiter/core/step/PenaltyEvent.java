@@ -25,7 +25,6 @@ public record PenaltyEvent(String policy, String key, Type type, long atNanos, l
     RELEASED
   }
 
-  /** @throws NullPointerException if a reference is null */
   public PenaltyEvent {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(key, "key");

@@ -32,7 +32,6 @@ public record StepChange(String controller, int fromLevel, int toLevel, double f
     UNPIN
   }
 
-  /** @throws NullPointerException if a reference is null */
   public StepChange {
     Objects.requireNonNull(controller, "controller");
     Objects.requireNonNull(cause, "cause");

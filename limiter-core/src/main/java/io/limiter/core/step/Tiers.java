@@ -44,14 +44,14 @@ public final class Tiers {
   }
 
   /**
-   * One tier.
+   * One tier. The name is checked (see the class comment) and lower-cased; a {@code block} value is refused
+   * ({@link IllegalArgumentException}).
    *
    * @param name the tier's name, lower-case
    * @param limits its limits: {@link StepLimits.Kind#LIMITS}, {@link StepLimits.Kind#FACTOR} or
    *     {@link StepLimits.Kind#UNLIMITED}
    */
   public record Tier(String name, StepLimits limits) {
-    /** @throws IllegalArgumentException for a bad name or a {@code block} value */
     public Tier {
       Objects.requireNonNull(limits, "limits");
       String problem = nameProblem(name);
