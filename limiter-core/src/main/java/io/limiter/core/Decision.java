@@ -199,8 +199,11 @@ public final class Decision {
    * @return the degraded decision
    */
   public Decision asDegraded() {
-    return degraded || unlimited ? this : new Decision(policy, outcome, true, limitIndex, remaining, retryAfterNanos,
-        resetAfterNanos, refillAfterNanos, perLimit);
+    if (degraded || unlimited) {
+      return this;
+    }
+    return new Decision(policy, outcome, true, limitIndex, remaining, retryAfterNanos, resetAfterNanos,
+        refillAfterNanos, perLimit);
   }
 
   /** @return the policy this decision is about */

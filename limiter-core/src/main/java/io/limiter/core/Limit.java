@@ -142,7 +142,8 @@ public final class Limit {
 
   /**
    * Returns this limit with its permits and burst multiplied by {@code factor} (taken to 12 significant digits) and
-   * rounded down, but never below one. Used by step-function throttling to derive the limits of a level (75%, 50%, …) from a base limit.
+   * rounded down, but never below one. Used by step-function throttling to derive the limits of a level (75%, 50%,
+   * …) from a base limit.
    *
    * @param factor a positive factor
    * @return the scaled limit, or this limit if the factor is 1

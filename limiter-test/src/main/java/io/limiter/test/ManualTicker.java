@@ -69,7 +69,8 @@ public final class ManualTicker implements Ticker {
   /**
    * Returns a wall clock that reads this ticker as nanoseconds since the Unix epoch, for code that needs
    * {@link java.time.Clock} time in step with the ticker (step schedules): advancing the ticker advances the clock.
-   * Start the ticker at an epoch time, e.g. {@code new ManualTicker(epochNanos(Instant.parse("2025-03-30T00:00:00Z")))}.
+   * Start the ticker at an epoch time, e.g.
+   * {@code new ManualTicker(epochNanos(Instant.parse("2025-03-30T00:00:00Z")))}.
    *
    * @param zone the clock's zone
    * @return the clock

@@ -62,7 +62,8 @@ public final class StepConfigException extends IllegalArgumentException {
     if (problems.size() == 1) {
       return problems.get(0);
     }
-    StringBuilder sb = new StringBuilder().append(problems.size()).append(" problems in step throttling configuration:");
+    StringBuilder sb = new StringBuilder().append(problems.size())
+        .append(" problems in step throttling configuration:");
     for (String p : problems) {
       sb.append("\n - ").append(p);
     }

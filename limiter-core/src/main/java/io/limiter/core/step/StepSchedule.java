@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * StepSchedule peak = StepSchedule.parse(
- *     "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; 2025-12-24..2025-12-26 = 200/minute; default = 200/minute");
+ *     "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; 2025-12-24..2025-12-26 = 200/minute; "
+ *     + "default = 200/minute");
  * }</pre>
  *
  * <h2>Spec</h2>
