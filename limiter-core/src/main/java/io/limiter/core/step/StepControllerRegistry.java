@@ -83,10 +83,8 @@ public final class StepControllerRegistry implements AutoCloseable {
    */
   public StepControllerRegistry start() {
     for (StepController c : controllers()) {
-      synchronized (c) {
-        if (!c.running()) {
-          c.start();
-        }
+      if (!c.running()) {
+        c.start();
       }
     }
     return this;
