@@ -19,6 +19,14 @@ import java.lang.annotation.Target;
  * @RateLimit(value = "10/minute", key = "header:X-API-Key")   // a key resolver reference
  * }</pre>
  *
+ * Step-function throttling ({@link #tiers()}, {@link #schedule()}, {@link #adaptive()}, {@link #penalty()}) applies
+ * to the inline policy or the named one:
+ *
+ * <pre>{@code
+ * @RateLimit(value = "100/minute", tiers = "free=10/minute; pro=1000/minute; internal=unlimited",
+ *            tierKey = "header:X-Plan", adaptive = "api-health", penalty = "5/minute -> block for 10m")
+ * }</pre>
+ *
  * Exactly one of {@link #value()} and {@link #name()} must be set. Errors (a bad spec, an unknown policy name, a bad
  * key) fail at startup and name the annotated element. Several annotations on one element are independent policies
  * that must all admit a call. How a class-level annotation combines with a method-level one is documented by each
@@ -58,4 +66,36 @@ public @interface RateLimit {
 
   /** @return whether calls over the limit are let through and only reported */
   boolean shadow() default false;
+
+  /**
+   * @return client tiers in the notation of {@link io.limiter.core.step.Tiers}, e.g.
+   *     {@code "free=10/minute; pro=1000/minute; internal=unlimited; default=free"}; empty for none. Needs
+   *     {@link #tierKey()}.
+   */
+  String tiers() default "";
+
+  /**
+   * @return how to find a request's tier: the resolver references of {@link #key()} ({@code header:X-Plan},
+   *     {@code attribute:plan}, …; the Spring integration also SpEL), plus {@code authority:<prefix>} for the
+   *     principal's first authority with that prefix. Empty when there are no {@link #tiers()}.
+   */
+  String tierKey() default "";
+
+  /**
+   * @return a schedule of limits in the notation of {@link io.limiter.core.step.StepSchedule}, e.g.
+   *     {@code "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute"}; empty for none
+   */
+  String schedule() default "";
+
+  /**
+   * @return the name of a {@link io.limiter.core.step.StepController} defined in configuration whose level scales
+   *     the limits (adaptive steps), e.g. {@code "api-health"}; empty for none
+   */
+  String adaptive() default "";
+
+  /**
+   * @return a penalty rule in the notation of {@link io.limiter.core.step.PenaltyRule}, e.g.
+   *     {@code "5/minute -> block for 10m"}; empty for none
+   */
+  String penalty() default "";
 }

@@ -46,9 +46,17 @@ public final class Decision {
   private final long refillAfterNanos;
   /** Remaining, reset and refill of every limit, interleaved; null with one limit (the fields say it all). */
   private final long[] perLimit;
+  private final boolean unlimited;
 
   private Decision(LimitPolicy policy, Outcome outcome, boolean degraded, int limitIndex, long remaining,
       long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long[] perLimit) {
+    this(policy, outcome, degraded, limitIndex, remaining, retryAfterNanos, resetAfterNanos, refillAfterNanos,
+        perLimit, false);
+  }
+
+  private Decision(LimitPolicy policy, Outcome outcome, boolean degraded, int limitIndex, long remaining,
+      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long[] perLimit, boolean unlimited) {
+    this.unlimited = unlimited;
     this.policy = policy;
     this.outcome = outcome;
     this.degraded = degraded;
@@ -153,6 +161,19 @@ public final class Decision {
     return new Decision(policy, Outcome.REJECTED, true, 0, 0, retryAfterNanos, 0, retryAfterNanos, null);
   }
 
+  /**
+   * An admission without a limit: the client's tier is {@code unlimited}, so no store was asked. It reports
+   * {@link Long#MAX_VALUE} permits remaining; {@link #unlimited()} is true and HTTP layers write no rate limit fields
+   * for it. The same instance may be returned for every such request.
+   *
+   * @param policy the policy that let the request through
+   * @return the decision
+   */
+  public static Decision unlimited(LimitPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    return new Decision(policy, Outcome.ALLOWED, false, 0, Long.MAX_VALUE, 0, 0, 0, null, true);
+  }
+
   private static void checkIndex(LimitPolicy policy, int limitIndex) {
     Objects.requireNonNull(policy, "policy");
     Objects.checkIndex(limitIndex, policy.limits().size());
@@ -178,8 +199,11 @@ public final class Decision {
    * @return the degraded decision
    */
   public Decision asDegraded() {
-    return degraded ? this : new Decision(policy, outcome, true, limitIndex, remaining, retryAfterNanos,
-        resetAfterNanos, refillAfterNanos, perLimit);
+    if (degraded || unlimited) {
+      return this;
+    }
+    return new Decision(policy, outcome, true, limitIndex, remaining, retryAfterNanos, resetAfterNanos,
+        refillAfterNanos, perLimit);
   }
 
   /** @return the policy this decision is about */
@@ -205,6 +229,11 @@ public final class Decision {
   /** @return whether the request was over a limit, whether or not it was refused (shadow) */
   public boolean overLimit() {
     return outcome != Outcome.ALLOWED;
+  }
+
+  /** @return whether no limit applied at all (an {@code unlimited} client tier); see {@link #unlimited(LimitPolicy)} */
+  public boolean unlimited() {
+    return unlimited;
   }
 
   /** @return whether the store failed and the decision came from the policy's {@link FailureMode} */
@@ -294,6 +323,9 @@ public final class Decision {
     StringBuilder sb = new StringBuilder("Decision{").append(outcome);
     if (degraded) {
       sb.append(" degraded");
+    }
+    if (unlimited) {
+      return sb.append(" unlimited, policy=").append(policy.name()).append('}').toString();
     }
     sb.append(", policy=").append(policy.name()).append(", limit=").append(limit())
         .append(", remaining=").append(remaining);

@@ -1,5 +1,6 @@
 package io.limiter.core;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -29,8 +30,8 @@ public interface KeySpace {
 
   /**
    * Decides with other limits than the policy's own, keeping the key's state: the limits of a step level or a client
-   * tier. {@code effective} must have the same name, algorithm and number of limits as {@link #policy()}; the
-   * returned decision refers to it.
+   * tier. {@link #policy()} must {@link LimitPolicy#canShareStateWith(LimitPolicy) share its state} with
+   * {@code effective}; the returned decision refers to it. For repeated use, {@link #view(LimitPolicy)} is cheaper.
    *
    * @param key a canonical key
    * @param permits the cost of the request, at least 1
@@ -39,6 +40,51 @@ public interface KeySpace {
    * @throws IllegalArgumentException if {@code effective} is not compatible with {@link #policy()}
    */
   Decision acquire(String key, long permits, LimitPolicy effective);
+
+  /**
+   * Returns a key space that shares this one's state but decides with the limits of {@code effective}: the view that
+   * step-function throttling keeps per step level, schedule step and client tier, so that switching between them
+   * costs no lookup and resets no client. {@code view.acquire(key, n)} is {@code acquire(key, n, effective)}.
+   *
+   * <p>The store keeps every key long enough for the slowest-refilling view created so far (lossless expiry still
+   * holds). Remote stores pass the effective limits to the server with each decision.
+   *
+   * @param effective the policy to decide with; {@link LimitPolicy#canShareStateWith(LimitPolicy)} must hold
+   * @return the view, or this key space if {@code effective} equals {@link #policy()}
+   * @throws IllegalArgumentException if {@code effective} is not compatible with {@link #policy()}
+   */
+  default KeySpace view(LimitPolicy effective) {
+    Objects.requireNonNull(effective, "effective");
+    if (effective.equals(policy())) {
+      return this;
+    }
+    if (!policy().canShareStateWith(effective)) {
+      throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + policy()
+          + ": name, algorithm and number of limits must match (and the periods, for window algorithms)");
+    }
+    KeySpace parent = this;
+    return new KeySpace() {
+      @Override
+      public LimitPolicy policy() {
+        return effective;
+      }
+
+      @Override
+      public Decision acquire(String key, long permits) {
+        return parent.acquire(key, permits, effective);
+      }
+
+      @Override
+      public Decision acquire(String key, long permits, LimitPolicy other) {
+        return parent.acquire(key, permits, other);
+      }
+
+      @Override
+      public KeySpace view(LimitPolicy other) {
+        return parent.view(other);
+      }
+    };
+  }
 
   /**
    * Like {@link #acquire(String, long)} but answers only whether the request is admitted; stores can answer this

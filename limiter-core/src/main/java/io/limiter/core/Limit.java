@@ -1,5 +1,8 @@
 package io.limiter.core;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -138,8 +141,9 @@ public final class Limit {
   }
 
   /**
-   * Returns this limit with its permits and burst multiplied by {@code factor} and rounded down, but never below
-   * one. Used by step-function throttling to derive the limits of a level (75%, 50%, …) from a base limit.
+   * Returns this limit with its permits and burst multiplied by {@code factor} (taken to 12 significant digits) and
+   * rounded down, but never below one. Used by step-function throttling to derive the limits of a level (75%, 50%,
+   * …) from a base limit.
    *
    * @param factor a positive factor
    * @return the scaled limit, or this limit if the factor is 1
@@ -151,9 +155,17 @@ public final class Limit {
     if (factor == 1.0) {
       return this;
     }
-    long scaledPermits = Math.max(1, (long) Math.floor(permits * factor));
-    long scaledBurst = Math.max(1, (long) Math.floor(burst * factor));
-    return of(scaledPermits, period(), scaledBurst);
+    // The factor is rounded to 12 significant digits first, so that percentages that binary doubles cannot represent
+    // (29% is 0.28999999999999998) and products of them (70% of 10%) scale to the number a person expects
+    // (29 of 100, 7 of 100), not one less.
+    BigDecimal f = BigDecimal.valueOf(factor).round(new MathContext(12, RoundingMode.HALF_EVEN));
+    return of(scale(permits, f), period(), scale(burst, f));
+  }
+
+  private static long scale(long value, BigDecimal factor) {
+    BigDecimal scaled = BigDecimal.valueOf(value).multiply(factor).setScale(0, RoundingMode.FLOOR);
+    return scaled.compareTo(BigDecimal.ONE) < 0 ? 1
+        : scaled.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : scaled.longValue();
   }
 
   @Override

@@ -118,14 +118,37 @@ public final class LimitPolicy {
   }
 
   /**
-   * Returns this policy with other limits; the state that stores keep for it remains compatible as long as the
-   * number of limits stays the same.
+   * Returns this policy with other limits; the state that stores keep for it remains usable as long as
+   * {@link #canShareStateWith(LimitPolicy)} holds.
    *
    * @param newLimits the limits
    * @return the new policy
    */
   public LimitPolicy withLimits(LimitSpec newLimits) {
     return toBuilder().limits(newLimits).build();
+  }
+
+  /**
+   * Returns whether a store may decide with {@code other} on the state it keeps for this policy (see
+   * {@link KeySpace#view(LimitPolicy)}): both have the same name, the same algorithm and the same number of limits,
+   * and for the window algorithms, whose state counts in windows of the limit's period, each limit has the same
+   * period as the limit at the same position here. Token-bucket state is a point in time and fits any limits.
+   *
+   * @param other the policy to decide with
+   * @return whether it is compatible with state kept for this policy
+   */
+  public boolean canShareStateWith(LimitPolicy other) {
+    if (!name.equals(other.name) || algorithm != other.algorithm || limits().size() != other.limits().size()) {
+      return false;
+    }
+    if (algorithm != Algorithm.TOKEN_BUCKET) {
+      for (int i = 0; i < limits().size(); i++) {
+        if (limits().get(i).periodNanos() != other.limits().get(i).periodNanos()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override

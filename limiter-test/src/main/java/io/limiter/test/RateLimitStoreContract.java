@@ -2,9 +2,11 @@ package io.limiter.test;
 
 import static io.limiter.test.DecisionAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
@@ -37,8 +39,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>What is covered: exact admission under a 64-thread hammer (20 repetitions), parallel first touch of new keys,
  * refill at the exact nanosecond of retry-after, fractional refill carried forward, atomic multi-limit decisions, cost
- * handling, a clock going backwards (and charges made meanwhile), long idle and huge jumps, extreme rates, lossless
- * expiry, key and policy isolation, async decisions, and decisions with changed (step-level) limits on kept state.
+ * handling, a clock going backwards (and charges made meanwhile), long idle and huge jumps, extreme rates, lossless expiry, key and policy
+ * isolation, async decisions, decisions with changed (step-level) limits on kept state, and key-space views: their
+ * limits, their fast path, and expiry that keeps state as long as the slowest view needs it.
  */
 public abstract class RateLimitStoreContract {
 
@@ -381,6 +384,62 @@ public abstract class RateLimitStoreContract {
     assertThat(underDoubled.policy()).isEqualTo(doubled);
     assertThat(underDoubled.remaining()).as("state is kept, not reset to a full bucket of 20").isLessThan(19);
     assertThat(store.keySpace(base).acquire("k", 1, base.scaled(0.5))).isRejected();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void viewsDecideWithTheirLimitsOnTheSharedState(Algorithm algorithm) {
+    LimitPolicy base = policy("10/minute", algorithm);
+    KeySpace space = store.keySpace(base);
+    assertThat(space.view(base)).isSameAs(space);
+    KeySpace doubled = space.view(base.withLimits(LimitSpec.parse("20/minute")));
+    KeySpace halved = space.view(base.scaled(0.5));
+    assertThat(doubled.policy().spec()).isEqualTo(LimitSpec.parse("20/minute"));
+    assertThat(admitted(base, "k", 10)).isEqualTo(10);
+
+    // a token bucket keeps a debt of one full period (none left under any rate with that period); windows keep the
+    // count of 10, so 10 of 20 are left
+    int expected = algorithm == Algorithm.TOKEN_BUCKET ? 0 : 10;
+    int viaView = 0;
+    for (int i = 0; i < 30; i++) {
+      if (doubled.tryAcquire("k", 1)) {
+        viaView++;
+      }
+    }
+    assertThat(viaView).isEqualTo(expected);
+    Decision underDoubled = doubled.acquire("k", 1);
+    assertThat(underDoubled).isRejected();
+    assertThat(underDoubled.policy().spec()).isEqualTo(LimitSpec.parse("20/minute"));
+    assertThat(halved.acquire("k", 1)).isRejected();
+    assertThat(admitted(base, "fresh", 1)).isEqualTo(1);
+    assertThat(halved.acquire("other", 1)).isAllowed().hasRemaining(4);
+  }
+
+  @Test
+  void expiryKeepsStateAsLongAsTheSlowestViewNeedsIt() {
+    LimitPolicy base = policy("10/minute", Algorithm.TOKEN_BUCKET);
+    KeySpace hourly = store.keySpace(base).view(base.withLimits(LimitSpec.parse("10/hour")));
+    for (int i = 0; i < 10; i++) {
+      assertThat(hourly.acquire("k", 1)).isAllowed();
+    }
+    ticker.advance(Duration.ofMinutes(2)); // twice the base policy's refill time
+    store.cleanUp();
+    // under 10/hour the debt is now 58 minutes: the next permit fits in 4 minutes
+    assertThat(hourly.acquire("k", 1)).as("the state written under 10/hour must outlive the base's refill time")
+        .isRejected().hasRetryAfter(Duration.ofMinutes(4));
+  }
+
+  @Test
+  void incompatibleViewsAreRefused() {
+    LimitPolicy base = policy("10/second; 100/minute", Algorithm.TOKEN_BUCKET);
+    KeySpace space = store.keySpace(base);
+    assertThatThrownBy(() -> space.view(base.withLimits(LimitSpec.parse("10/second"))))
+        .isInstanceOf(IllegalArgumentException.class);
+    LimitPolicy window = policy("10/minute", Algorithm.FIXED_WINDOW);
+    assertThatThrownBy(() -> store.keySpace(window).view(window.withLimits(LimitSpec.parse("10/hour"))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.keySpace(window).view(window.withLimits(LimitSpec.parse("99/minute"))).acquire("k", 1))
+        .isAllowed().hasRemaining(98);
   }
 
   @Test

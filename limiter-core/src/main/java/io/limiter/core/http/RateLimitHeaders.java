@@ -24,7 +24,8 @@ import java.util.function.BiConsumer;
  * {@code ceil(retryAfter)} in whole seconds, at least 1 (never 0 from truncation), and never earlier than the
  * {@code t} of any item. A request that can never succeed gets no {@code Retry-After}.
  *
- * <p>Degraded decisions (the store failed) carry no rate limit fields, since nothing is known about the quota.
+ * <p>Degraded decisions (the store failed) carry no rate limit fields, since nothing is known about the quota, and
+ * neither do {@link Decision#unlimited() unlimited} ones (a client tier without a limit).
  * All methods are static, allocation-light and thread-safe.
  */
 public final class RateLimitHeaders {
@@ -123,7 +124,7 @@ public final class RateLimitHeaders {
   public static String policyField(List<Decision> decisions) {
     StringBuilder sb = new StringBuilder();
     for (Decision d : decisions) {
-      if (d.degraded()) {
+      if (d.degraded() || d.unlimited()) {
         continue;
       }
       List<Limit> limits = d.policy().limits();
@@ -142,7 +143,7 @@ public final class RateLimitHeaders {
   public static String rateLimitField(List<Decision> decisions) {
     StringBuilder sb = new StringBuilder();
     for (Decision d : decisions) {
-      if (d.degraded()) {
+      if (d.degraded() || d.unlimited()) {
         continue;
       }
       for (Decision.LimitState state : d.limitStates()) {
@@ -189,7 +190,7 @@ public final class RateLimitHeaders {
   private static Decision tightest(List<Decision> decisions) {
     Decision best = null;
     for (Decision d : decisions) {
-      if (d.degraded()) {
+      if (d.degraded() || d.unlimited()) {
         continue;
       }
       if (best == null) {

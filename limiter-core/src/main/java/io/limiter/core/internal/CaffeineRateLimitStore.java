@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Caffeine-backed store: one cache over all policies, bounded by {@code maxKeys}, sharing the store's ticker.
- * Each entry expires a policy's longest refill time after its last access, which is never before its state is full
- * again (the clock is read before the lookup, see {@link LocalKeySpace}), so time-based expiry is lossless. Size-based
- * eviction under a flood of keys is not; it is counted.
+ * Each entry expires the longest refill time of any policy that decided on its key space (the policy's own, or a
+ * step level's or tier's, see {@link LocalKeySpace#maxRefillNanos()}) after its last access, which is never before
+ * its state is full again (the clock is read before the lookup, see {@link LocalKeySpace}), so time-based expiry is
+ * lossless. Size-based eviction under a flood of keys is not; it is counted.
  *
  * <p>Evicted and expired cells are CAS-ed to DEAD in Caffeine's eviction listener, which runs atomically with the
  * removal, so a decision still holding the cell retries on a fresh one (see {@link Cell}).
@@ -40,19 +41,19 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
         .expireAfter(new Expiry<SpaceKey, Cell>() {
           @Override
           public long expireAfterCreate(SpaceKey key, Cell value, long currentTime) {
-            return key.space.base.maxRefillNanos;
+            return key.space.maxRefillNanos();
           }
 
           @Override
           public long expireAfterUpdate(SpaceKey key, Cell value, long currentTime, long currentDuration) {
             // never shorten: after the clock went backwards the state is full later than refill time from "now"
-            return Math.max(currentDuration, key.space.base.maxRefillNanos);
+            return Math.max(currentDuration, key.space.maxRefillNanos());
           }
 
           @Override
           public long expireAfterRead(SpaceKey key, Cell value, long currentTime, long currentDuration) {
             // never shorten: after the clock went backwards the state is full later than refill time from "now"
-            return Math.max(currentDuration, key.space.base.maxRefillNanos);
+            return Math.max(currentDuration, key.space.maxRefillNanos());
           }
         })
         .evictionListener((SpaceKey key, Cell cell, RemovalCause cause) -> {

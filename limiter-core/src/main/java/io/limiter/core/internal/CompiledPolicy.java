@@ -70,10 +70,9 @@ final class CompiledPolicy {
     }
   }
 
-  /** Whether {@code other} can decide on cells made for this policy (same layout). */
+  /** Whether {@code other} can decide on cells made for this policy (same layout and meaning of the words). */
   boolean compatibleWith(LimitPolicy other) {
-    return other.name().equals(policy.name()) && other.algorithm() == policy.algorithm()
-        && other.limits().size() == policy.limits().size();
+    return policy.canShareStateWith(other);
   }
 
   Cell newCell() {

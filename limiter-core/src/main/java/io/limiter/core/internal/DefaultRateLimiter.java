@@ -65,6 +65,11 @@ public final class DefaultRateLimiter implements RateLimiter {
 
   /** Applies shadow mode and reports to the listener. */
   Decision complete(String key, Decision decision) {
+    return complete(policy, listener, key, decision);
+  }
+
+  /** Applies a policy's shadow mode and reports to a listener (or none); shared with the stepped limiter. */
+  public static Decision complete(LimitPolicy policy, RateLimitListener listener, String key, Decision decision) {
     if (decision.rejected() && policy.shadow()) {
       decision = decision.asShadow();
     }

@@ -21,13 +21,20 @@ abstract class LocalKeySpace implements KeySpace {
   final CompiledPolicy base;
   private final Ticker ticker;
   private final long origin;
-  /** One-entry cache for step levels and tiers: they switch rarely, so recompiling on a miss is fine. */
+  /** One-entry cache for ad hoc effective policies; step throttling uses {@link #view} and never misses it. */
   private volatile CompiledPolicy lastEffective;
+  /**
+   * The longest refill time of any policy that has decided on this space's cells (the base, views, ad hoc effective
+   * policies). It only grows, and it grows before the first decision with a new policy reads the clock, so an
+   * access-time expiry of this long never drops a cell before the state a decision wrote is full again.
+   */
+  private volatile long maxRefillNanos;
 
   LocalKeySpace(LimitPolicy policy, Ticker ticker, long origin) {
     this.base = CompiledPolicy.compile(policy);
     this.ticker = ticker;
     this.origin = origin;
+    this.maxRefillNanos = base.maxRefillNanos;
   }
 
   /** The first reading of {@code ticker} rounded down to a whole day: a store's origin. */
@@ -38,6 +45,11 @@ abstract class LocalKeySpace implements KeySpace {
   /** Nanoseconds since the origin; wrapping subtraction keeps it exact across a ticker overflow. */
   final long now() {
     return ticker.read() - origin;
+  }
+
+  /** @return the longest time after a charge until a cell of this space is full again, over every policy used */
+  long maxRefillNanos() {
+    return maxRefillNanos;
   }
 
   /** Returns the key's cell, or null if it has none. */
@@ -73,6 +85,18 @@ abstract class LocalKeySpace implements KeySpace {
 
   @Override
   public boolean tryAcquire(String key, long permits) {
+    return tryAcquire(key, permits, base);
+  }
+
+  @Override
+  public KeySpace view(LimitPolicy effective) {
+    if (effective == base.policy || effective.equals(base.policy)) {
+      return this;
+    }
+    return new View(compile(effective));
+  }
+
+  boolean tryAcquire(String key, long permits, CompiledPolicy policy) {
     checkPermits(permits);
     for (;;) {
       long now = now();
@@ -82,8 +106,8 @@ abstract class LocalKeySpace implements KeySpace {
         created = base.newCell();
         cell = insert(key, created);
       }
-      int verdict = base.single ? base.tryAcquire((Cell.Single) cell, now, permits)
-          : base.tryAcquire((Cell.Multi) cell, now, permits);
+      int verdict = policy.single ? policy.tryAcquire((Cell.Single) cell, now, permits)
+          : policy.tryAcquire((Cell.Multi) cell, now, permits);
       if (cell == created) {
         inserted();
       }
@@ -128,18 +152,68 @@ abstract class LocalKeySpace implements KeySpace {
     if (last != null && last.policy.equals(effective)) {
       return last;
     }
+    CompiledPolicy compiled = compile(effective);
+    lastEffective = compiled;
+    return compiled;
+  }
+
+  /** Compiles a policy to decide on this space's cells and widens the expiry bound to its refill time. */
+  private CompiledPolicy compile(LimitPolicy effective) {
     if (!base.compatibleWith(effective)) {
       throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
-          + ": name, algorithm and number of limits must match");
+          + ": name, algorithm and number of limits must match (and the periods, for window algorithms)");
     }
     CompiledPolicy compiled = CompiledPolicy.compile(effective);
-    lastEffective = compiled;
+    synchronized (this) { // rare (once per new effective policy); keeps the maximum monotonic under races
+      if (compiled.maxRefillNanos > maxRefillNanos) {
+        maxRefillNanos = compiled.maxRefillNanos;
+      }
+    }
     return compiled;
   }
 
   static void checkPermits(long permits) {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+  }
+
+  /** The same cells, decided with other limits; holds the compiled policy so a decision needs no lookup. */
+  private final class View implements KeySpace {
+    private final CompiledPolicy policy;
+
+    View(CompiledPolicy policy) {
+      this.policy = policy;
+    }
+
+    @Override
+    public LimitPolicy policy() {
+      return policy.policy;
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      return LocalKeySpace.this.acquire(key, permits, policy);
+    }
+
+    @Override
+    public Decision acquire(String key, long permits, LimitPolicy effective) {
+      return LocalKeySpace.this.acquire(key, permits, effective);
+    }
+
+    @Override
+    public boolean tryAcquire(String key, long permits) {
+      return LocalKeySpace.this.tryAcquire(key, permits, policy);
+    }
+
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      return LocalKeySpace.this.view(effective);
+    }
+
+    @Override
+    public String toString() {
+      return "KeySpace.View{" + policy.policy + "}";
     }
   }
 }

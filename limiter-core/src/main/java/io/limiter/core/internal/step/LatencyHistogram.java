@@ -1,0 +1,101 @@
+package io.limiter.core.internal.step;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A fixed-bucket, log-linear histogram of durations for the latency signal: recording is one {@link LongAdder}
+ * increment (no allocation once warm, low contention under many threads), and nothing is ever reset, so a recording
+ * that races with a snapshot is counted in this interval or the next, never lost.
+ *
+ * <p>Buckets are in microseconds: 0 to 15 µs one each, then 8 buckets per power of two up to 2^36 µs (19 hours;
+ * longer values count in the last bucket), so a bucket's upper bound overestimates any value in it by at most 12.5%.
+ * The reader ({@link #snapshot}) is single-threaded: the controller samples under its lock.
+ */
+public final class LatencyHistogram {
+
+  static final int LINEAR = 16;
+  static final int SUB_BUCKETS = 8;
+  static final int MAX_EXPONENT = 36;
+  static final int BUCKETS = LINEAR + (MAX_EXPONENT - 3) * SUB_BUCKETS;
+
+  private final LongAdder[] counts = new LongAdder[BUCKETS];
+  private final long[] previous = new long[BUCKETS];
+  private final long[] interval = new long[BUCKETS];
+
+  public LatencyHistogram() {
+    for (int i = 0; i < BUCKETS; i++) {
+      counts[i] = new LongAdder();
+    }
+  }
+
+  /** Records one duration. */
+  public void record(long nanos) {
+    counts[bucket(nanos)].increment();
+  }
+
+  static int bucket(long nanos) {
+    long micros = nanos <= 0 ? 0 : nanos / 1000;
+    if (micros < LINEAR) {
+      return (int) micros;
+    }
+    int exponent = 63 - Long.numberOfLeadingZeros(micros);
+    if (exponent > MAX_EXPONENT) {
+      return BUCKETS - 1;
+    }
+    int sub = (int) (micros >>> (exponent - 3)) & (SUB_BUCKETS - 1);
+    return LINEAR + (exponent - 4) * SUB_BUCKETS + sub;
+  }
+
+  /** The exclusive upper bound of a bucket, in nanoseconds: what a percentile in it is reported as. */
+  static long upperBoundNanos(int bucket) {
+    if (bucket < LINEAR) {
+      return (bucket + 1) * 1000L;
+    }
+    int exponent = 4 + (bucket - LINEAR) / SUB_BUCKETS;
+    int sub = (bucket - LINEAR) % SUB_BUCKETS;
+    return ((long) (SUB_BUCKETS + 1 + sub) << (exponent - 3)) * 1000L;
+  }
+
+  /**
+   * Takes the counts recorded since the previous snapshot; read them with {@link #total()} and
+   * {@link #percentileNanos(double)}. Not thread-safe (one reader).
+   */
+  public void snapshot() {
+    for (int i = 0; i < BUCKETS; i++) {
+      long now = counts[i].sum();
+      interval[i] = now - previous[i];
+      previous[i] = now;
+    }
+  }
+
+  /** Number of durations in the last snapshot. */
+  public long total() {
+    long total = 0;
+    for (long c : interval) {
+      total += c;
+    }
+    return total;
+  }
+
+  /**
+   * The smallest bucket bound that at least {@code percentile}% of the last snapshot's durations are below.
+   *
+   * @param percentile in (0, 100]
+   * @return nanoseconds, or 0 if the snapshot is empty
+   */
+  public long percentileNanos(double percentile) {
+    long total = total();
+    if (total == 0) {
+      return 0;
+    }
+    long rank = (long) Math.ceil(percentile / 100 * total);
+    long seen = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      seen += interval[i];
+      if (seen >= rank) {
+        return upperBoundNanos(i);
+      }
+    }
+    return upperBoundNanos(BUCKETS - 1);
+  }
+}

@@ -1,0 +1,61 @@
+package io.limiter.core.internal.step;
+
+import io.limiter.core.LimitSpecException;
+import java.util.List;
+
+/**
+ * Collects the problems found in one configuration string, each rendered the same way as the rate grammar's errors:
+ * {@code <source>: invalid <what> "<input>" at position <n>: <problem>}. Parsers report every problem they can and go
+ * on; the caller throws one exception listing them all.
+ */
+public final class SpecProblems {
+
+  private final String what;
+  private final String input;
+  private final String source;
+  private final List<String> sink;
+  private final int before;
+
+  /**
+   * @param what the kind of string, e.g. {@code tier spec}
+   * @param input the whole string
+   * @param source where it came from (init-param, property, annotation element), or null
+   * @param sink where the problems go
+   */
+  public SpecProblems(String what, String input, String source, List<String> sink) {
+    this.what = what;
+    this.input = input;
+    this.source = source;
+    this.sink = sink;
+    this.before = sink.size();
+  }
+
+  /** The input string. */
+  public String input() {
+    return input;
+  }
+
+  /** Reports a problem at a position of the input. */
+  public void at(int position, String problem) {
+    sink.add(prefix() + "invalid " + what + " \"" + input + "\" at position " + position + ": " + problem);
+  }
+
+  /** Reports a problem with the string as a whole, or with a combination of its parts. */
+  public void whole(String problem) {
+    sink.add(prefix() + "invalid " + what + " \"" + input + "\": " + problem);
+  }
+
+  /** Reports a rate grammar error of a value that starts at {@code offset} in the input. */
+  public void at(int offset, LimitSpecException e) {
+    at(offset + e.position(), e.problem());
+  }
+
+  /** Whether any problem was reported through this instance. */
+  public boolean found() {
+    return sink.size() > before;
+  }
+
+  private String prefix() {
+    return source == null || source.isBlank() ? "" : source + ": ";
+  }
+}

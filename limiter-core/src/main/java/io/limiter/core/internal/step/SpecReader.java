@@ -1,0 +1,272 @@
+package io.limiter.core.internal.step;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads the {@code name=value; name=value} strings of step throttling (tiers, schedules, controllers). Entries are
+ * separated by the rate grammar's separators ({@code ;}, {@code ,}, {@code |}); a segment without {@code =} continues
+ * the value of the entry before it, so multi-limit values ({@code pro=100/second; 10000/day}) and lists
+ * ({@code levels=100%,50%}) need no quoting. Positions are kept, so errors point into the original string.
+ */
+public final class SpecReader {
+
+  /**
+   * One {@code name=value} entry.
+   *
+   * @param name the trimmed name
+   * @param nameAt its position in the input
+   * @param value the raw value: from the first non-blank character after {@code =} to the end of its last
+   *     continuation segment, trimmed
+   * @param valueAt its position in the input
+   * @param continuedAt the position of the first continuation segment, or -1 if the value is one segment
+   */
+  public record Entry(String name, int nameAt, String value, int valueAt, int continuedAt) {
+  }
+
+  private SpecReader() {
+  }
+
+  /**
+   * Splits a string into entries; reports empty segments, segments before the first name and names without values.
+   *
+   * @param p the problems of this string (its input is read)
+   * @return the entries, possibly after problems were reported
+   */
+  public static List<Entry> entries(SpecProblems p) {
+    String in = p.input();
+    List<Entry> entries = new ArrayList<>();
+    if (in.isBlank()) {
+      p.at(0, "the spec is empty; expected name=value entries");
+      return entries;
+    }
+    int start = 0;
+    String name = null;
+    int nameAt = 0;
+    int valueAt = 0;
+    int valueEnd = 0;
+    int continuedAt = -1;
+    for (int i = 0; i <= in.length(); i++) {
+      if (i < in.length() && !isSeparator(in.charAt(i))) {
+        continue;
+      }
+      int from = skipSpace(in, start, i);
+      int to = trimEnd(in, from, i);
+      if (from == to) {
+        p.at(from, "empty entry; expected name=value between separators");
+      } else {
+        int eq = in.indexOf('=', from);
+        if (eq >= 0 && eq < to) {
+          if (name != null) {
+            entries.add(entry(p, name, nameAt, valueAt, valueEnd, continuedAt));
+          }
+          continuedAt = -1;
+          nameAt = from;
+          name = in.substring(from, trimEnd(in, from, eq));
+          valueAt = skipSpace(in, eq + 1, to);
+          valueEnd = to;
+          if (name.isEmpty()) {
+            p.at(from, "expected a name before '='");
+          }
+        } else if (name == null) {
+          p.at(from, "expected name=value but found \"" + in.substring(from, to) + "\"");
+        } else {
+          continuedAt = continuedAt < 0 ? from : continuedAt;
+          valueEnd = to;
+        }
+      }
+      start = i + 1;
+    }
+    if (name != null) {
+      entries.add(entry(p, name, nameAt, valueAt, valueEnd, continuedAt));
+    }
+    return entries;
+  }
+
+  private static Entry entry(SpecProblems p, String name, int nameAt, int valueAt, int valueEnd, int continuedAt) {
+    String value = valueAt < valueEnd ? p.input().substring(valueAt, valueEnd) : "";
+    if (value.isEmpty()) {
+      p.at(valueAt, "expected a value after \"" + name + "=\"");
+    }
+    return new Entry(name, nameAt, value, valueAt, continuedAt);
+  }
+
+  /**
+   * Returns the value of an entry that takes one item (a zone, a name, a number): continuation segments are
+   * reported as entries without a name.
+   *
+   * @return the value up to the first separator, trimmed
+   */
+  public static String single(Entry e, SpecProblems p) {
+    if (e.continuedAt() < 0) {
+      return e.value();
+    }
+    String in = p.input();
+    int end = e.continuedAt();
+    while (end < in.length() && !isSeparator(in.charAt(end))) {
+      end++;
+    }
+    p.at(e.continuedAt(), "expected name=value but found \"" + in.substring(e.continuedAt(), end).strip() + "\"");
+    int first = e.valueAt();
+    while (first < in.length() && !isSeparator(in.charAt(first))) {
+      first++;
+    }
+    return in.substring(e.valueAt(), trimEnd(in, e.valueAt(), first));
+  }
+
+  /**
+   * Parses a percentage such as {@code 75%} or {@code 12.5%} into a factor (0.75, 0.125).
+   *
+   * @return the factor, or NaN after reporting a problem at {@code at}
+   */
+  public static double percent(String text, int at, SpecProblems p) {
+    String t = text.trim();
+    if (!t.endsWith("%")) {
+      p.at(at, "expected a percentage such as 50% but found \"" + t + "\"");
+      return Double.NaN;
+    }
+    String number = t.substring(0, t.length() - 1).trim();
+    if (!number.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+      p.at(at, "expected a percentage such as 50% but found \"" + t + "\"");
+      return Double.NaN;
+    }
+    double factor = Double.parseDouble(number) / 100;
+    if (!(factor > 0)) {
+      p.at(at, "percentage must be > 0% but was " + t);
+      return Double.NaN;
+    }
+    return factor;
+  }
+
+  /**
+   * Parses a whole number of at least {@code min}.
+   *
+   * @return the number, or -1 after reporting a problem at {@code at}
+   */
+  public static long number(String text, long min, int at, SpecProblems p) {
+    String t = text.trim();
+    if (!t.matches("[0-9]{1,18}")) {
+      p.at(at, "expected a whole number but found \"" + t + "\"");
+      return -1;
+    }
+    long value = Long.parseLong(t);
+    if (value < min) {
+      p.at(at, "must be >= " + min + " but was " + value);
+      return -1;
+    }
+    return value;
+  }
+
+  /**
+   * Parses a positive duration: a whole number and a unit ({@code 250ms}, {@code 10 s}, {@code 5 minutes},
+   * {@code 2h}, {@code 1 day}) or ISO-8601 ({@code PT10S}).
+   *
+   * @return the duration, or null after reporting a problem at {@code at}
+   */
+  public static Duration duration(String text, int at, SpecProblems p) {
+    String t = text.trim();
+    if (t.length() > 1 && (t.charAt(0) == 'P' || t.charAt(0) == 'p')) {
+      try {
+        Duration d = Duration.parse(t);
+        if (d.isNegative() || d.isZero()) {
+          p.at(at, "duration must be positive but was " + t);
+          return null;
+        }
+        return d;
+      } catch (RuntimeException e) {
+        p.at(at, "\"" + t + "\" is not an ISO-8601 duration such as PT10S");
+        return null;
+      }
+    }
+    int i = 0;
+    while (i < t.length() && Character.isDigit(t.charAt(i))) {
+      i++;
+    }
+    if (i == 0 || i > 12) {
+      p.at(at, "expected a duration such as 250ms, 10s, 5m, 1h or PT10S but found \"" + t + "\"");
+      return null;
+    }
+    long amount = Long.parseLong(t.substring(0, i));
+    String unit = t.substring(i).trim().toLowerCase(Locale.ROOT);
+    Duration d;
+    switch (unit) {
+      case "ms": case "millisecond": case "milliseconds":
+        d = Duration.ofMillis(amount);
+        break;
+      case "s": case "sec": case "secs": case "second": case "seconds":
+        d = Duration.ofSeconds(amount);
+        break;
+      case "m": case "min": case "mins": case "minute": case "minutes":
+        d = Duration.ofMinutes(amount);
+        break;
+      case "h": case "hr": case "hrs": case "hour": case "hours":
+        d = Duration.ofHours(amount);
+        break;
+      case "d": case "day": case "days":
+        d = Duration.ofDays(amount);
+        break;
+      default:
+        p.at(at + text.indexOf(t) + skipSpace(t, i, t.length()), "unknown duration unit \"" + unit
+            + "\"; expected ms, s, m, h or d (or a word such as seconds)");
+        return null;
+    }
+    if (d.isZero()) {
+      p.at(at, "duration must be positive but was " + t);
+      return null;
+    }
+    return d;
+  }
+
+  /** Formats a duration in the largest unit of {@link #duration} that divides it: {@code 10m}, {@code 250ms}. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (Duration.ofMillis(ms).equals(d)) {
+      if (ms % 86_400_000 == 0) {
+        return ms / 86_400_000 + "d";
+      }
+      if (ms % 3_600_000 == 0) {
+        return ms / 3_600_000 + "h";
+      }
+      if (ms % 60_000 == 0) {
+        return ms / 60_000 + "m";
+      }
+      if (ms % 1000 == 0) {
+        return ms / 1000 + "s";
+      }
+      return ms + "ms";
+    }
+    return d.toString();
+  }
+
+  /** Formats a factor as a percentage: {@code 75%}, {@code 12.5%}. */
+  public static String percent(double factor) {
+    double pct = factor * 100;
+    long whole = Math.round(pct);
+    if (Math.abs(pct - whole) < 1e-9) {
+      return whole + "%";
+    }
+    return BigDecimal.valueOf(pct).setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + "%";
+  }
+
+  public static boolean isSeparator(char c) {
+    return c == ';' || c == ',' || c == '|';
+  }
+
+  public static int skipSpace(String s, int from, int to) {
+    while (from < to && Character.isWhitespace(s.charAt(from))) {
+      from++;
+    }
+    return from;
+  }
+
+  public static int trimEnd(String s, int from, int to) {
+    while (to > from && Character.isWhitespace(s.charAt(to - 1))) {
+      to--;
+    }
+    return to;
+  }
+}

@@ -1,0 +1,893 @@
+package io.limiter.core.step;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.Ticker;
+import io.limiter.core.internal.step.CallSignals;
+import io.limiter.core.internal.step.ControllerSpec;
+import io.limiter.core.internal.step.SpecReader;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Adaptive steps of step-function throttling: samples {@link HealthSignal}s once per interval and moves a
+ * <em>level</em> through configured factors of the base limits (by default 100% → 75% → 50% → 25% → 10%). Every
+ * {@link SteppedRateLimiter} that uses the controller decides with its limits {@link LimitPolicy#scaled(double)
+ * scaled} by {@link #factor()}; the switch applies to all keys at once and keeps their state.
+ *
+ * <h2>Rules, per tick</h2>
+ * <ol>
+ *   <li>All signals are sampled; they combine by <em>worst wins</em>: one severe signal makes the interval severe,
+ *       else one unhealthy signal makes it unhealthy, else it is healthy. A signal with too little data (fewer calls
+ *       than {@code min-samples}) is healthy: an idle server is not a sick one.
+ *   <li>While pinned by an operator, nothing else happens.
+ *   <li>A severe interval moves the level straight to the floor (emergency), even during a cooldown.
+ *   <li>During the cooldown after a change, intervals are not counted: the streaks stay at zero, so the system gets
+ *       the cooldown to react to the new rate before it is judged again.
+ *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move one level down (not below the floor), and
+ *       {@code up-after} consecutive healthy ones one level up (not above the ceiling). Each change resets both
+ *       streaks and starts the cooldown.
+ * </ol>
+ * Each change is a {@link StepChange} to the {@linkplain Builder#listener listeners} and an INFO line on the
+ * {@code io.limiter.core.step.StepController} {@link System.Logger}.
+ *
+ * <h2>Driving it</h2>
+ * Tests call {@link #tick(long)} with a fake time; production calls {@link #start()}, which ticks every
+ * {@link #interval()} on a daemon thread the controller owns until {@link #close()}. The integrations feed the
+ * built-in signals with {@link #callStarted()} and {@link #callFinished(long, boolean)} around every call they let
+ * through.
+ *
+ * <h2>Configuration string</h2>
+ * {@link #parse(String, String, String, Map)} reads {@code key=value} entries separated by {@code ;} (the same keys
+ * serve as Spring properties, see {@link #fromProperties}):
+ * <pre>
+ * levels=100%,75%,50%,25%,10%; interval=1s; down-after=3; up-after=10; cooldown=10s; floor=10%; ceiling=100%;
+ * latency=p95 250ms; latency-severe=2s; error-ratio=5%; error-ratio-severe=50%; in-flight=200; in-flight-severe=400;
+ * cpu=85%; cpu-severe=98%; min-samples=20; signals=queue-depth, db-pool
+ * </pre>
+ *
+ * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized.
+ */
+public final class StepController implements AutoCloseable {
+
+  /** The default levels: 100%, 75%, 50%, 25%, 10%. */
+  public static final List<Double> DEFAULT_LEVELS = List.of(1.0, 0.75, 0.5, 0.25, 0.1);
+
+  private static final System.Logger LOG = System.getLogger(StepController.class.getName());
+  private static final long FAILURE_LOG_INTERVAL_NANOS = 60_000_000_000L;
+
+  private final String name;
+  private final double[] levels;
+  private final List<Double> levelList;
+  private final Duration interval;
+  private final int downAfter;
+  private final int upAfter;
+  private final long cooldownNanos;
+  private final int floor;
+  private final int ceiling;
+  private final Ticker ticker;
+  private final List<HealthSignal> signals;
+  private final CallSignals.Latency latency;
+  private final CallSignals.Errors errors;
+  private final CallSignals.InFlight inFlight;
+  private final List<StepListener> listeners = new CopyOnWriteArrayList<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile int level;
+  private volatile boolean pinned;
+  private volatile Health lastHealth = Health.healthy("not sampled yet");
+  private volatile StepChange lastChange;
+  // guarded by lock
+  private int unhealthyStreak;
+  private int healthyStreak;
+  private boolean cooling;
+  private long cooldownUntil;
+  private long lastFailureLog = Long.MIN_VALUE;
+  private ScheduledExecutorService scheduler;
+  private boolean closed;
+
+  private StepController(Builder b) {
+    this.name = b.name;
+    this.levels = b.levels;
+    List<Double> list = new ArrayList<>();
+    for (double f : levels) {
+      list.add(f);
+    }
+    this.levelList = Collections.unmodifiableList(list);
+    this.interval = b.interval;
+    this.downAfter = b.downAfter;
+    this.upAfter = b.upAfter;
+    this.cooldownNanos = b.cooldown.toNanos();
+    this.floor = b.floor < 0 ? levels.length - 1 : b.floor;
+    this.ceiling = Math.max(0, b.ceiling);
+    this.ticker = b.ticker;
+    this.latency = b.latencyTarget == null ? null
+        : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget, b.latencySevere, b.minSamples);
+    this.errors = Double.isNaN(b.errorRatio) ? null
+        : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere, b.minSamples);
+    this.inFlight = b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere);
+    List<HealthSignal> all = new ArrayList<>();
+    if (latency != null) {
+      all.add(latency);
+    }
+    if (errors != null) {
+      all.add(errors);
+    }
+    if (inFlight != null) {
+      all.add(inFlight);
+    }
+    if (!Double.isNaN(b.cpu)) {
+      all.add(HealthSignal.processCpu(b.cpu, b.cpuSevere));
+    }
+    all.addAll(b.signals);
+    this.signals = List.copyOf(all);
+    this.listeners.addAll(b.listeners);
+    this.level = ceiling;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param name the controller's name, referenced by policies ({@code adaptive = "api-health"}); not blank
+   * @return a new builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /**
+   * Builds a controller from a configuration string (web.xml init-param, a single property).
+   *
+   * @param name the controller's name
+   * @param spec {@code key=value} entries separated by {@code ;}, see the class comment
+   * @param source where the string came from, for the messages, or null
+   * @param customSignals the signals that {@code signals=} may name (user beans), by name; may be empty
+   * @return the controller, not started
+   * @throws StepConfigException listing every problem, each naming the source, the value and the position
+   */
+  public static StepController parse(String name, String spec, String source, Map<String, HealthSignal> customSignals) {
+    return ControllerSpec.parse(builder(name), spec, source, customSignals);
+  }
+
+  /**
+   * Builds a controller from separate properties, e.g. Spring's {@code limiter.adaptive.api-health.*}.
+   *
+   * @param name the controller's name
+   * @param properties keys of the configuration string ({@code down-after}; {@code downAfter} and
+   *     {@code down_after} are accepted too) to values
+   * @param sourcePrefix prepended to each key in messages, e.g. {@code property limiter.adaptive.api-health.}
+   * @param customSignals the signals that {@code signals} may name, by name; may be empty
+   * @return the controller, not started
+   * @throws StepConfigException listing every problem, each naming the property and its value
+   */
+  public static StepController fromProperties(String name, Map<String, String> properties, String sourcePrefix,
+      Map<String, HealthSignal> customSignals) {
+    return ControllerSpec.fromProperties(builder(name), properties, sourcePrefix, customSignals);
+  }
+
+  /** @return the name */
+  public String name() {
+    return name;
+  }
+
+  /** @return the factors of the levels, from the highest rate (level 0) to the lowest */
+  public List<Double> levels() {
+    return levelList;
+  }
+
+  /** @return the current level, an index into {@link #levels()} */
+  public int level() {
+    return level;
+  }
+
+  /** @return the factor of the current level */
+  public double factor() {
+    return levels[level];
+  }
+
+  /** @return the lowest level (highest index) the controller steps down to */
+  public int floor() {
+    return floor;
+  }
+
+  /** @return the highest level (lowest index) the controller steps up to */
+  public int ceiling() {
+    return ceiling;
+  }
+
+  /** @return the time between two ticks when {@link #start() started} */
+  public Duration interval() {
+    return interval;
+  }
+
+  /** @return whether an operator pinned the level */
+  public boolean pinned() {
+    return pinned;
+  }
+
+  /** @return the combined health of the last tick */
+  public Health lastHealth() {
+    return lastHealth;
+  }
+
+  /** @return the last level change, or null if none happened yet */
+  public StepChange lastChange() {
+    return lastChange;
+  }
+
+  /** @return the signals, built-in ones first */
+  public List<HealthSignal> signals() {
+    return signals;
+  }
+
+  /** @return calls in flight now, as counted by {@link #callStarted()}; 0 when no in-flight signal is configured */
+  public long inFlight() {
+    return inFlight == null ? 0 : inFlight.current();
+  }
+
+  /**
+   * Adds a listener for level changes.
+   *
+   * @param listener the listener
+   */
+  public void addListener(StepListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Removes a listener.
+   *
+   * @param listener the listener
+   */
+  public void removeListener(StepListener listener) {
+    listeners.remove(listener);
+  }
+
+  // ---- feeding the built-in signals -----------------------------------------------------------------------------
+
+  /**
+   * Marks the start of a call that the limiter let through. Integrations call it right after the admission and
+   * {@link #callFinished(long, boolean)} in a {@code finally} block.
+   *
+   * @return a token for {@link #callFinished(long, boolean)}: the start time when latency is measured, else 0
+   */
+  public long callStarted() {
+    if (inFlight != null) {
+      inFlight.enter();
+    }
+    return latency != null ? ticker.read() : 0;
+  }
+
+  /**
+   * Marks the end of a call started with {@link #callStarted()}.
+   *
+   * @param token what {@link #callStarted()} returned
+   * @param failed whether the call failed: a 5xx response or an exception
+   */
+  public void callFinished(long token, boolean failed) {
+    if (inFlight != null) {
+      inFlight.exit();
+    }
+    if (latency != null) {
+      latency.record(ticker.read() - token);
+    }
+    if (errors != null) {
+      errors.record(failed);
+    }
+  }
+
+  // ---- the control loop -----------------------------------------------------------------------------------------
+
+  /** Samples the signals now (on the controller's ticker) and moves the level if the rules say so. */
+  public void tick() {
+    tick(ticker.read());
+  }
+
+  /**
+   * Samples the signals and moves the level if the rules say so; {@code now} only serves the cooldown.
+   *
+   * @param now the time on the controller's ticker, in nanoseconds
+   */
+  public void tick(long now) {
+    lock.lock();
+    try {
+      Health health = sample(now);
+      lastHealth = health;
+      StepChange change = decide(now, health);
+      if (change != null) {
+        publish(change);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Health sample(long now) {
+    Health worst = null;
+    StringBuilder details = new StringBuilder();
+    for (HealthSignal signal : signals) {
+      Health h;
+      try {
+        h = Objects.requireNonNull(signal.sample(), "sample() returned null");
+      } catch (RuntimeException e) {
+        if (lastFailureLog == Long.MIN_VALUE || now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
+          lastFailureLog = now;
+          LOG.log(Level.WARNING, "health signal " + signal.name() + " of step controller " + name
+              + " failed; counting it as healthy", e);
+        }
+        h = Health.healthy(signal.name() + " failed: " + e);
+      }
+      if (worst == null || h.status().compareTo(worst.status()) > 0) {
+        worst = h;
+        details.setLength(0);
+        details.append(h.detail());
+      } else if (h.status() == worst.status()) {
+        details.append("; ").append(h.detail());
+      }
+    }
+    return worst == null ? Health.healthy("no signals") : new Health(worst.status(), details.toString());
+  }
+
+  private StepChange decide(long now, Health health) {
+    if (pinned) {
+      unhealthyStreak = 0;
+      healthyStreak = 0;
+      return null;
+    }
+    int current = level;
+    if (health.status() == Health.Status.SEVERE && current < floor) {
+      return change(now, floor, StepChange.Cause.EMERGENCY, "severe: " + health.detail());
+    }
+    if (cooling && now - cooldownUntil < 0) {
+      unhealthyStreak = 0;
+      healthyStreak = 0;
+      return null;
+    }
+    cooling = false;
+    if (health.status() != Health.Status.HEALTHY) {
+      healthyStreak = 0;
+      unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
+      if (unhealthyStreak >= downAfter && current < floor) {
+        return change(now, current + 1, StepChange.Cause.DOWN,
+            downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s") + ": " + health.detail());
+      }
+    } else {
+      unhealthyStreak = 0;
+      healthyStreak = Math.min(healthyStreak + 1, upAfter);
+      if (healthyStreak >= upAfter && current > ceiling) {
+        return change(now, current - 1, StepChange.Cause.UP,
+            upAfter + " healthy interval" + (upAfter == 1 ? "" : "s") + ": " + health.detail());
+      }
+    }
+    return null;
+  }
+
+  private StepChange change(long now, int to, StepChange.Cause cause, String reason) {
+    StepChange change = new StepChange(name, level, to, levels[level], levels[to], cause, reason, now);
+    level = to;
+    unhealthyStreak = 0;
+    healthyStreak = 0;
+    cooling = true;
+    cooldownUntil = now + cooldownNanos;
+    return change;
+  }
+
+  /**
+   * Fixes the level until {@link #unpin(String)}, e.g. from an operator endpoint; the signals are still sampled but
+   * change nothing. The floor and ceiling do not restrict a pin.
+   *
+   * @param level an index into {@link #levels()}
+   * @param reason who pinned and why, for the event and the log
+   * @throws IllegalArgumentException if the level does not exist
+   */
+  public void pin(int level, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    if (level < 0 || level >= levels.length) {
+      throw new IllegalArgumentException("level must be between 0 and " + (levels.length - 1) + " but was " + level
+          + " (levels of step controller " + name + ": " + percentages() + ")");
+    }
+    lock.lock();
+    try {
+      StepChange change = new StepChange(name, this.level, level, levels[this.level], levels[level],
+          StepChange.Cause.PIN, "pinned: " + reason, ticker.read());
+      this.level = level;
+      pinned = true;
+      unhealthyStreak = 0;
+      healthyStreak = 0;
+      publish(change);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Hands the level back to the controller; a level outside the floor and ceiling moves to the nearest of them.
+   * Does nothing if the level is not pinned.
+   *
+   * @param reason who unpinned and why, for the event and the log
+   */
+  public void unpin(String reason) {
+    Objects.requireNonNull(reason, "reason");
+    lock.lock();
+    try {
+      if (!pinned) {
+        return;
+      }
+      int to = Math.max(ceiling, Math.min(floor, level));
+      StepChange change = new StepChange(name, level, to, levels[level], levels[to], StepChange.Cause.UNPIN,
+          "unpinned: " + reason, ticker.read());
+      level = to;
+      pinned = false;
+      unhealthyStreak = 0;
+      healthyStreak = 0;
+      publish(change);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void publish(StepChange change) {
+    lastChange = change;
+    if (LOG.isLoggable(Level.INFO)) {
+      LOG.log(Level.INFO, change.toString());
+    }
+    for (StepListener listener : listeners) {
+      try {
+        listener.onStepChange(change);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "step listener of controller " + name + " failed", e);
+      }
+    }
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------------------------
+
+  /**
+   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller.
+   *
+   * @return this controller
+   * @throws IllegalStateException if already started or closed
+   */
+  public StepController start() {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("step controller " + name + " is closed");
+      }
+      if (scheduler != null) {
+        throw new IllegalStateException("step controller " + name + " is already started");
+      }
+      scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "limiter-step-" + name);
+        t.setDaemon(true);
+        return t;
+      });
+      long period = interval.toNanos();
+      scheduler.scheduleAtFixedRate(this::scheduledTick, period, period, TimeUnit.NANOSECONDS);
+      return this;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void scheduledTick() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      // an exception would cancel the schedule; the level stays where it is until the next tick
+      LOG.log(Level.WARNING, "tick of step controller " + name + " failed", e);
+    }
+  }
+
+  /** @return whether {@link #start()} was called and {@link #close()} was not */
+  public boolean running() {
+    lock.lock();
+    try {
+      return scheduler != null && !closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops ticking and waits (up to 5 s) for a running tick to finish. Idempotent; the level stays readable. */
+  @Override
+  public void close() {
+    ScheduledExecutorService s;
+    lock.lock();
+    try {
+      closed = true;
+      s = scheduler;
+    } finally {
+      lock.unlock();
+    }
+    if (s != null) {
+      s.shutdownNow();
+      try {
+        s.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private String percentages() {
+    StringBuilder sb = new StringBuilder();
+    for (double f : levels) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(SpecReader.percent(f));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "StepController{" + name + ", level " + level + " (" + SpecReader.percent(levels[level]) + ")"
+        + (pinned ? " pinned" : "") + ", levels " + percentages() + "}";
+  }
+
+  /** Builds a {@link StepController}; validates each value when set and the combination in {@link #build()}. */
+  public static final class Builder {
+    private final String name;
+    private double[] levels = {1.0, 0.75, 0.5, 0.25, 0.1};
+    private Duration interval = Duration.ofSeconds(1);
+    private int downAfter = 3;
+    private int upAfter = 10;
+    private Duration cooldown = Duration.ofSeconds(10);
+    private double floorFactor = Double.NaN;
+    private double ceilingFactor = Double.NaN;
+    private int floor = -1;
+    private int ceiling = 0;
+    private Ticker ticker = Ticker.system();
+    private double latencyPercentile = 95;
+    private Duration latencyTarget;
+    private Duration latencySevere;
+    private double errorRatio = Double.NaN;
+    private double errorRatioSevere = Double.POSITIVE_INFINITY;
+    private long inFlight = -1;
+    private long inFlightSevere = Long.MAX_VALUE;
+    private double cpu = Double.NaN;
+    private double cpuSevere = Double.POSITIVE_INFINITY;
+    private long minSamples = 20;
+    private final List<HealthSignal> signals = new ArrayList<>();
+    private final List<StepListener> listeners = new ArrayList<>();
+
+    private Builder(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("step controller name must not be blank but was \"" + name + "\"");
+      }
+      this.name = name;
+    }
+
+    /**
+     * Sets the levels' factors, from the highest rate to the lowest; the default is 100%, 75%, 50%, 25%, 10%.
+     *
+     * @param factors positive, strictly decreasing, e.g. {@code 1.0, 0.5, 0.2}
+     * @return this builder
+     */
+    public Builder levels(double... factors) {
+      if (factors.length == 0) {
+        throw new IllegalArgumentException("levels must not be empty");
+      }
+      for (int i = 0; i < factors.length; i++) {
+        if (!(factors[i] > 0) || Double.isInfinite(factors[i])) {
+          throw new IllegalArgumentException("level " + i + " must be a positive factor but was " + factors[i]);
+        }
+        if (i > 0 && !(factors[i] < factors[i - 1])) {
+          throw new IllegalArgumentException("levels must decrease strictly from the highest rate to the lowest, "
+              + "but level " + i + " (" + SpecReader.percent(factors[i]) + ") is not below level " + (i - 1)
+              + " (" + SpecReader.percent(factors[i - 1]) + ")");
+        }
+      }
+      this.levels = factors.clone();
+      return this;
+    }
+
+    /**
+     * Sets the time between two ticks of {@link #start()}; the default is 1 second.
+     *
+     * @param interval at least 1 ms
+     * @return this builder
+     */
+    public Builder interval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("interval must be at least 1ms but was " + interval);
+      }
+      this.interval = interval;
+      return this;
+    }
+
+    /**
+     * Sets how many consecutive unhealthy intervals step one level down; the default is 3.
+     *
+     * @param intervals at least 1
+     * @return this builder
+     */
+    public Builder downAfter(int intervals) {
+      if (intervals < 1) {
+        throw new IllegalArgumentException("down-after must be >= 1 but was " + intervals);
+      }
+      this.downAfter = intervals;
+      return this;
+    }
+
+    /**
+     * Sets how many consecutive healthy intervals step one level up; the default is 10.
+     *
+     * @param intervals at least 1
+     * @return this builder
+     */
+    public Builder upAfter(int intervals) {
+      if (intervals < 1) {
+        throw new IllegalArgumentException("up-after must be >= 1 but was " + intervals);
+      }
+      this.upAfter = intervals;
+      return this;
+    }
+
+    /**
+     * Sets the time after each change during which intervals are not counted; the default is 10 seconds.
+     *
+     * @param cooldown zero or positive
+     * @return this builder
+     */
+    public Builder cooldown(Duration cooldown) {
+      Objects.requireNonNull(cooldown, "cooldown");
+      if (cooldown.isNegative()) {
+        throw new IllegalArgumentException("cooldown must not be negative but was " + cooldown);
+      }
+      this.cooldown = cooldown;
+      return this;
+    }
+
+    /**
+     * Sets the lowest level the controller steps down to (and jumps to on a severe signal); the default is the last.
+     *
+     * @param factor the factor of one of the levels, e.g. 0.25
+     * @return this builder
+     */
+    public Builder floor(double factor) {
+      this.floorFactor = factor;
+      return this;
+    }
+
+    /**
+     * Sets the highest level the controller steps up to, and starts at; the default is the first.
+     *
+     * @param factor the factor of one of the levels, e.g. 1.0
+     * @return this builder
+     */
+    public Builder ceiling(double factor) {
+      this.ceilingFactor = factor;
+      return this;
+    }
+
+    /**
+     * Sets the clock for cooldowns and call latencies; the default is {@link Ticker#system()}.
+     *
+     * @param ticker the clock
+     * @return this builder
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Adds the latency signal: unhealthy when the {@code percentile}th percentile of the interval's call latencies
+     * exceeds {@code target}. Latencies are bucketed with at most 12.5% overestimate.
+     *
+     * @param percentile in (0, 100], e.g. 95
+     * @param target the highest healthy latency
+     * @return this builder
+     */
+    public Builder latency(double percentile, Duration target) {
+      Objects.requireNonNull(target, "target");
+      if (!(percentile > 0 && percentile <= 100)) {
+        throw new IllegalArgumentException("latency percentile must be in (0, 100] but was " + percentile);
+      }
+      if (target.isNegative() || target.isZero()) {
+        throw new IllegalArgumentException("latency target must be positive but was " + target);
+      }
+      this.latencyPercentile = percentile;
+      this.latencyTarget = target;
+      return this;
+    }
+
+    /**
+     * Makes the latency signal severe above {@code severe}.
+     *
+     * @param severe greater than the target
+     * @return this builder
+     */
+    public Builder latencySevere(Duration severe) {
+      this.latencySevere = Objects.requireNonNull(severe, "severe");
+      return this;
+    }
+
+    /**
+     * Adds the error-ratio signal: unhealthy when more than {@code ratio} of the interval's calls failed.
+     *
+     * @param ratio in [0, 1), e.g. 0.05
+     * @return this builder
+     */
+    public Builder errorRatio(double ratio) {
+      if (!(ratio >= 0 && ratio < 1)) {
+        throw new IllegalArgumentException("error ratio must be in [0%, 100%) but was " + SpecReader.percent(ratio));
+      }
+      this.errorRatio = ratio;
+      return this;
+    }
+
+    /**
+     * Makes the error-ratio signal severe above {@code ratio}.
+     *
+     * @param ratio greater than the unhealthy ratio, below 1
+     * @return this builder
+     */
+    public Builder errorRatioSevere(double ratio) {
+      this.errorRatioSevere = ratio;
+      return this;
+    }
+
+    /**
+     * Adds the in-flight signal: unhealthy when more than {@code max} calls were in flight at once in the interval.
+     *
+     * @param max at least 1
+     * @return this builder
+     */
+    public Builder inFlight(long max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("in-flight maximum must be >= 1 but was " + max);
+      }
+      this.inFlight = max;
+      return this;
+    }
+
+    /**
+     * Makes the in-flight signal severe above {@code max} calls.
+     *
+     * @param max greater than the unhealthy maximum
+     * @return this builder
+     */
+    public Builder inFlightSevere(long max) {
+      this.inFlightSevere = max;
+      return this;
+    }
+
+    /**
+     * Adds the process CPU signal: unhealthy when the process's CPU load exceeds {@code load}.
+     *
+     * @param load in (0, 1], e.g. 0.85
+     * @return this builder
+     */
+    public Builder processCpu(double load) {
+      if (!(load > 0 && load <= 1)) {
+        throw new IllegalArgumentException("cpu load must be in (0%, 100%] but was " + SpecReader.percent(load));
+      }
+      this.cpu = load;
+      return this;
+    }
+
+    /**
+     * Makes the process CPU signal severe above {@code load}.
+     *
+     * @param load greater than the unhealthy load
+     * @return this builder
+     */
+    public Builder processCpuSevere(double load) {
+      this.cpuSevere = load;
+      return this;
+    }
+
+    /**
+     * Sets how many calls an interval needs before the latency and error-ratio signals judge it; the default is 20.
+     *
+     * @param calls at least 1
+     * @return this builder
+     */
+    public Builder minSamples(long calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("min-samples must be >= 1 but was " + calls);
+      }
+      this.minSamples = calls;
+      return this;
+    }
+
+    /**
+     * Adds a custom signal.
+     *
+     * @param signal the signal
+     * @return this builder
+     */
+    public Builder signal(HealthSignal signal) {
+      signals.add(Objects.requireNonNull(signal, "signal"));
+      return this;
+    }
+
+    /**
+     * Adds a listener for level changes.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(StepListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * @return the controller, not started
+     * @throws IllegalStateException if the floor or ceiling is not a level, the floor is above the ceiling, or a
+     *     severe threshold is not beyond its unhealthy threshold
+     */
+    public StepController build() {
+      List<String> problems = new ArrayList<>();
+      floor = Double.isNaN(floorFactor) ? levels.length - 1 : indexOf(floorFactor, "floor", problems);
+      ceiling = Double.isNaN(ceilingFactor) ? 0 : indexOf(ceilingFactor, "ceiling", problems);
+      if (floor >= 0 && ceiling >= 0 && floor < ceiling) {
+        problems.add("floor " + SpecReader.percent(levels[floor]) + " is above ceiling "
+            + SpecReader.percent(levels[ceiling]));
+      }
+      if (latencySevere != null) {
+        if (latencyTarget == null) {
+          problems.add("latency-severe " + SpecReader.format(latencySevere) + " needs a latency target");
+        } else if (latencySevere.compareTo(latencyTarget) <= 0) {
+          problems.add("latency-severe " + SpecReader.format(latencySevere) + " must be greater than the latency "
+              + "target " + SpecReader.format(latencyTarget));
+        }
+      }
+      if (!Double.isInfinite(errorRatioSevere)) {
+        if (Double.isNaN(errorRatio)) {
+          problems.add("error-ratio-severe " + SpecReader.percent(errorRatioSevere) + " needs an error-ratio");
+        } else if (!(errorRatioSevere > errorRatio && errorRatioSevere < 1)) {
+          problems.add("error-ratio-severe " + SpecReader.percent(errorRatioSevere) + " must be greater than the "
+              + "error-ratio " + SpecReader.percent(errorRatio) + " and below 100%");
+        }
+      }
+      if (inFlightSevere != Long.MAX_VALUE) {
+        if (inFlight < 0) {
+          problems.add("in-flight-severe " + inFlightSevere + " needs an in-flight maximum");
+        } else if (inFlightSevere <= inFlight) {
+          problems.add("in-flight-severe " + inFlightSevere + " must be greater than the in-flight maximum "
+              + inFlight);
+        }
+      }
+      if (!Double.isInfinite(cpuSevere)) {
+        if (Double.isNaN(cpu)) {
+          problems.add("cpu-severe " + SpecReader.percent(cpuSevere) + " needs a cpu threshold");
+        } else if (!(cpuSevere > cpu)) {
+          problems.add("cpu-severe " + SpecReader.percent(cpuSevere) + " must be greater than the cpu threshold "
+              + SpecReader.percent(cpu));
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("step controller " + name + ": " + String.join("; ", problems));
+      }
+      return new StepController(this);
+    }
+
+    private int indexOf(double factor, String what, List<String> problems) {
+      for (int i = 0; i < levels.length; i++) {
+        if (Math.abs(levels[i] - factor) < 1e-9) {
+          return i;
+        }
+      }
+      StringBuilder known = new StringBuilder();
+      for (double f : levels) {
+        known.append(known.length() == 0 ? "" : ", ").append(SpecReader.percent(f));
+      }
+      problems.add(what + " " + SpecReader.percent(factor) + " is not one of the levels " + known);
+      return -1;
+    }
+  }
+}
