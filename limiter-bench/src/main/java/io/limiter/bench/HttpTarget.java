@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import io.limiter.servlet.RateLimitFilter;
+import io.limiter.servlet.RateLimitRule;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -21,7 +23,7 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * P5's servers: the same embedded Jetty 12 (ee10) servlet, answering {@code 200 hello} on every path, with one of the
- * {@link #VARIANTS filter variants} in front. The load generator sends ordinary requests to {@code /hello} and, for the
+ * {@link #VARIANTS filter variants} in front: none, Limiter's {@code RateLimitFilter}, or {@link Bucket4jIpFilter}. The load generator sends ordinary requests to {@code /hello} and, for the
  * reject-path measurement, every second request to {@code /limited}, which every rate-limiting variant guards with
  * an exhausted limit.
  *
@@ -36,8 +38,21 @@ public final class HttpTarget implements AutoCloseable {
   static {
     Map<String, Supplier<Filter>> variants = new LinkedHashMap<>();
     variants.put("bare", () -> null);
+    variants.put("limiter", HttpTarget::limiterFilter);
     variants.put("bucket4j", () -> new Bucket4jIpFilter(LimitShape.BOTTOMLESS, LimitShape.EXHAUSTED));
     VARIANTS = java.util.Collections.unmodifiableMap(variants);
+  }
+
+  /**
+   * Limiter's filter as a user would configure it for this server: per-client-IP limits (the default key) on the
+   * in-memory store (the default store), one rule per path, IETF headers on every response.
+   */
+  static Filter limiterFilter() {
+    return RateLimitFilter.builder()
+        .rule(RateLimitRule.builder("open").paths("/hello").policy(LimitShape.BOTTOMLESS.policy("open")).build())
+        .rule(RateLimitRule.builder("limited").paths("/limited").policy(LimitShape.EXHAUSTED.policy("limited"))
+            .build())
+        .build();
   }
 
   private final Server server;

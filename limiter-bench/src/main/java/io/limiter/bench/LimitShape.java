@@ -70,7 +70,15 @@ public enum LimitShape {
 
   /** @return the same limit for Limiter */
   public LimitPolicy policy() {
-    return LimitPolicy.builder("bench").limits(Limit.of(permits, period, burst)).build();
+    return policy("bench");
+  }
+
+  /**
+   * @param name the policy name
+   * @return the same limit for Limiter, under that name
+   */
+  public LimitPolicy policy(String name) {
+    return LimitPolicy.builder(name).limits(Limit.of(permits, period, burst)).build();
   }
 
   /** @return the same limit for Bucket4j: a greedy refill of {@code permits} per period, capacity {@code burst} */

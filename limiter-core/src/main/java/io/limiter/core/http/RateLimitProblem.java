@@ -63,6 +63,22 @@ public final class RateLimitProblem {
     return sb.append("]}").toString();
   }
 
+  /**
+   * Renders a problem body for a request refused before any policy decided it, e.g. one without the API key that its
+   * rate limit is keyed by (type {@code about:blank}, no {@code violated-policies}).
+   *
+   * @param status the HTTP status of the response, e.g. 401
+   * @param detail a sentence for the client saying what is missing
+   * @return the JSON body
+   */
+  public static String json(int status, String detail) {
+    StringBuilder sb = new StringBuilder(160).append('{');
+    field(sb, "type", "about:blank").append(',');
+    field(sb, "title", title(status)).append(',');
+    sb.append("\"status\":").append(status).append(',');
+    return field(sb, "detail", detail).append('}').toString();
+  }
+
   private static String detail(Decision d, boolean degraded) {
     if (degraded) {
       return "The rate limit store is unavailable and policy " + d.policy().name() + " fails closed.";

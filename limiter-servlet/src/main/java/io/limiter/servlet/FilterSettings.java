@@ -1,0 +1,478 @@
+package io.limiter.servlet;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.FailureMode;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.http.HeaderMode;
+import io.limiter.core.spi.RateLimitStoreProvider;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the filter's text settings (init-params, and the properties file named by {@code config-file}) into a
+ * {@link RateLimitFilter.Builder}: every value goes through the builder's own setters, and every problem is collected
+ * with the name and value of the setting it came from. Rules and policies are read in name order.
+ */
+final class FilterSettings {
+
+  static final String CONFIG_FILE = "config-file";
+
+  private static final List<String> GLOBAL = List.of(CONFIG_FILE, "store", "header-mode", "status", "missing-key",
+      "missing-key-status", "default-key", "trusted-proxies", "trust-all-proxies", "forwarded-header", "ipv4-prefix",
+      "ipv6-prefix", "case-sensitive-paths", "exclude", "annotations", "listener", "rejection-handler",
+      "fail-closed-retry-after");
+  private static final List<String> RULE = List.of("path", "methods", "limit", "policy", "algorithm", "cost",
+      "shadow", "failure-mode", "key", "missing-key");
+  private static final List<String> POLICY = List.of("limit", "algorithm", "cost", "shadow", "failure-mode");
+  private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
+  private static final Pattern LIST = Pattern.compile("[,\\s]+");
+
+  /** A setting with where it came from. */
+  private record Setting(String key, String value, String source) {
+    String where() {
+      return source + " " + key + "=\"" + value + "\"";
+    }
+  }
+
+  private final RateLimitFilter.Builder builder = RateLimitFilter.builder();
+  private final List<String> problems = builder.problems;
+  private final ClassLoader loader;
+  private final ServletContext context;
+
+  private FilterSettings(ClassLoader loader, ServletContext context) {
+    this.loader = loader;
+    this.context = context;
+  }
+
+  /**
+   * @param config the filter's config
+   * @return the builder, with every problem found so far recorded in it
+   */
+  static RateLimitFilter.Builder read(FilterConfig config) {
+    ServletContext context = config.getServletContext();
+    ClassLoader loader = context != null && context.getClassLoader() != null ? context.getClassLoader()
+        : FilterSettings.class.getClassLoader();
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String name : Collections.list(config.getInitParameterNames())) {
+      params.put(name, config.getInitParameter(name));
+    }
+    return new FilterSettings(loader, context).apply(params);
+  }
+
+  /**
+   * @param params init-params by name
+   * @return the builder, with every problem found recorded in it
+   */
+  RateLimitFilter.Builder apply(Map<String, String> params) {
+    Map<String, Setting> settings = new TreeMap<>();
+    String file = params.get(CONFIG_FILE);
+    if (file != null && !file.isBlank()) {
+      loadFile(file.trim(), settings);
+    }
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      settings.put(e.getKey().trim(), new Setting(e.getKey().trim(), e.getValue() == null ? "" : e.getValue().trim(),
+          "init-param"));
+    }
+    Map<String, Map<String, Setting>> rules = new TreeMap<>();
+    Map<String, Map<String, Setting>> policies = new TreeMap<>();
+    Map<String, String> storeSettings = new TreeMap<>();
+    ClientIpResolver.Builder ip = ClientIpResolver.builder();
+    List<Setting> ipSettings = new ArrayList<>();
+    String storeName = "memory";
+    Setting storeSetting = null;
+    for (Setting s : settings.values()) {
+      String key = s.key();
+      Matcher named = NAMED.matcher(key);
+      if (named.matches()) {
+        boolean rule = named.group(1).equals("rule");
+        if (!(rule ? RULE : POLICY).contains(named.group(3))) {
+          problems.add(s.where() + ": unknown setting \"" + named.group(3) + "\"; a " + named.group(1) + " has "
+              + (rule ? RULE : POLICY));
+          continue;
+        }
+        (rule ? rules : policies).computeIfAbsent(named.group(2), n -> new LinkedHashMap<>()).put(named.group(3), s);
+        continue;
+      }
+      if (key.startsWith("store.")) {
+        storeSettings.put(key.substring(6), s.value());
+        continue;
+      }
+      switch (key) {
+        case CONFIG_FILE:
+          break;
+        case "store":
+          storeName = s.value();
+          storeSetting = s;
+          break;
+        case "header-mode":
+          set(s, v -> builder.headerMode(HeaderMode.parse(v)));
+          break;
+        case "status":
+          set(s, v -> builder.status(integer(v)));
+          break;
+        case "missing-key":
+          set(s, v -> builder.missingKey(MissingKeyStrategy.parse(v)));
+          break;
+        case "missing-key-status":
+          set(s, v -> builder.missingKeyStatus(integer(v)));
+          break;
+        case "default-key":
+          set(s, builder::defaultKey);
+          break;
+        case "trusted-proxies":
+          for (String cidr : list(s.value())) {
+            set(s, v -> ip.trustedProxy(cidr));
+          }
+          ipSettings.add(s);
+          break;
+        case "trust-all-proxies":
+          set(s, v -> ip.trustAllProxies(bool(v)));
+          ipSettings.add(s);
+          break;
+        case "forwarded-header":
+          set(s, v -> ip.forwardedHeader(ForwardedHeader.parse(v)));
+          break;
+        case "ipv4-prefix":
+          set(s, v -> ip.ipv4PrefixLength(integer(v)));
+          break;
+        case "ipv6-prefix":
+          set(s, v -> ip.ipv6PrefixLength(integer(v)));
+          break;
+        case "case-sensitive-paths":
+          set(s, v -> builder.caseSensitivePaths(bool(v)));
+          break;
+        case "exclude":
+          for (String p : list(s.value())) {
+            set(s, v -> builder.exclude(p));
+          }
+          break;
+        case "annotations":
+          set(s, v -> builder.annotations(bool(v)));
+          break;
+        case "listener":
+          for (String className : list(s.value())) {
+            set(s, v -> builder.listener(instantiate(className, RateLimitListener.class)));
+          }
+          break;
+        case "rejection-handler":
+          set(s, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
+          break;
+        case "fail-closed-retry-after":
+          set(s, v -> builder.failClosedRetryAfter(Duration.ofSeconds(integer(v))));
+          break;
+        default:
+          problems.add(s.where() + ": unknown setting; known settings are " + GLOBAL
+              + ", store.<store setting>, rule.<name>." + RULE + " and policy.<name>." + POLICY);
+      }
+    }
+    try {
+      builder.clientIp(ip.build());
+    } catch (IllegalStateException e) {
+      problems.add(ipSettings.isEmpty() ? e.getMessage() : ipSettings.get(0).where() + ": " + e.getMessage());
+    }
+    policies.forEach(this::policy);
+    rules.forEach(this::rule);
+    store(storeName, storeSetting, storeSettings);
+    builder.textual = true;
+    return builder;
+  }
+
+  private void loadFile(String location, Map<String, Setting> settings) {
+    Properties props = new Properties();
+    String source = "property in " + location + ":";
+    try (InputStream in = open(location)) {
+      if (in == null) {
+        problems.add("init-param " + CONFIG_FILE + "=\"" + location + "\": no such file; use /WEB-INF/<file> for a "
+            + "file in the web application, classpath:<resource> or file:<path>");
+        return;
+      }
+      props.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add("init-param " + CONFIG_FILE + "=\"" + location + "\": cannot read it: " + e.getMessage());
+      return;
+    }
+    for (String name : new TreeSet<>(props.stringPropertyNames())) {
+      if (name.equals(CONFIG_FILE)) {
+        problems.add(source + " " + name + ": a config file cannot name another config file");
+        continue;
+      }
+      settings.put(name, new Setting(name, props.getProperty(name).trim(), source));
+    }
+  }
+
+  private InputStream open(String location) throws IOException {
+    if (location.startsWith("classpath:")) {
+      String resource = location.substring("classpath:".length());
+      return loader.getResourceAsStream(resource.startsWith("/") ? resource.substring(1) : resource);
+    }
+    if (location.startsWith("file:")) {
+      Path path = Path.of(location.substring("file:".length()));
+      return Files.isRegularFile(path) ? Files.newInputStream(path) : null;
+    }
+    return context == null ? null : context.getResourceAsStream(location.startsWith("/") ? location : "/" + location);
+  }
+
+  private void policy(String name, Map<String, Setting> s) {
+    String where = "policy." + name + ".*";
+    LimitPolicy.Builder p;
+    try {
+      p = LimitPolicy.builder(name);
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+      return;
+    }
+    int before = problems.size();
+    Setting limit = s.get("limit");
+    if (limit == null) {
+      problems.add(where + ": missing policy." + name + ".limit, e.g. 100/minute");
+    } else {
+      set(limit, p::limits);
+    }
+    optional(s.get("algorithm"), v -> p.algorithm(algorithm(v)));
+    optional(s.get("cost"), v -> p.cost(integer(v)));
+    optional(s.get("shadow"), v -> p.shadow(bool(v)));
+    optional(s.get("failure-mode"), v -> p.failureMode(failureMode(v)));
+    if (problems.size() == before) {
+      try {
+        builder.policy(p.build());
+      } catch (IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private void rule(String name, Map<String, Setting> s) {
+    String where = "rule." + name + ".*";
+    RateLimitRule.Builder r;
+    try {
+      r = RateLimitRule.builder(name);
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+      return;
+    }
+    int before = problems.size();
+    Setting path = s.get("path");
+    if (path == null) {
+      problems.add(where + ": missing rule." + name + ".path, e.g. /api/*");
+    } else {
+      for (String p : list(path.value())) {
+        set(path, v -> r.paths(p));
+      }
+    }
+    Setting methods = s.get("methods");
+    if (methods != null) {
+      for (String m : list(methods.value())) {
+        set(methods, v -> r.methods(m));
+      }
+    }
+    if (s.get("limit") == null && s.get("policy") == null) {
+      problems.add(where + ": needs rule." + name + ".limit (e.g. 10/minute) or rule." + name
+          + ".policy (a policy.<name>)");
+    }
+    optional(s.get("limit"), r::limits);
+    optional(s.get("policy"), r::policy);
+    optional(s.get("algorithm"), v -> r.algorithm(algorithm(v)));
+    optional(s.get("cost"), v -> r.cost(integer(v)));
+    optional(s.get("shadow"), v -> r.shadow(bool(v)));
+    optional(s.get("failure-mode"), v -> r.failureMode(failureMode(v)));
+    optional(s.get("key"), r::key);
+    optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
+    if (problems.size() == before) {
+      try {
+        builder.rule(r.build());
+      } catch (RateLimitConfigException e) {
+        for (String p : e.problems()) {
+          problems.add(where + ": " + p.replaceFirst("^rule " + Pattern.quote(name) + ": ", ""));
+        }
+      }
+    }
+  }
+
+  /**
+   * Resolves the store named by the {@code store} setting and, if nothing else is wrong, creates it. Resolution
+   * problems are reported with the rest; creation (which may connect to a server) only happens for a valid config.
+   */
+  private void store(String name, Setting setting, Map<String, String> storeSettings) {
+    String where = setting == null ? "store" : setting.where();
+    String n = name.trim();
+    if (n.equalsIgnoreCase("memory") || n.equalsIgnoreCase("caffeine")) {
+      var b = RateLimitStore.builder();
+      for (Map.Entry<String, String> e : storeSettings.entrySet()) {
+        if (e.getKey().equals("max-keys")) {
+          try {
+            b.maxKeys(Long.parseLong(e.getValue().trim()));
+          } catch (IllegalArgumentException ex) {
+            problems.add("init-param store.max-keys=\"" + e.getValue() + "\": " + message(ex));
+          }
+        } else {
+          problems.add("init-param store." + e.getKey() + "=\"" + e.getValue() + "\": unknown setting of the " + n
+              + " store; it has store.max-keys");
+        }
+      }
+      if (problems.isEmpty()) {
+        try {
+          builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
+        } catch (IllegalStateException e) {
+          problems.add(where + ": " + e.getMessage());
+        }
+      }
+      return;
+    }
+    List<String> names = new ArrayList<>(List.of("memory", "caffeine"));
+    try {
+      for (RateLimitStoreProvider provider : ServiceLoader.load(RateLimitStoreProvider.class, loader)) {
+        if (provider.name().equalsIgnoreCase(n)) {
+          createStore(provider, storeSettings, where);
+          return;
+        }
+        names.add(provider.name());
+      }
+    } catch (ServiceConfigurationError e) {
+      problems.add(where + ": a store provider on the class path is broken: " + e.getMessage());
+      return;
+    }
+    if (!n.contains(".")) {
+      problems.add(where + ": unknown store; available: " + names + ", or the class name of a RateLimitStoreProvider "
+          + "or RateLimitStore");
+      return;
+    }
+    Class<?> type;
+    try {
+      type = Class.forName(n, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      problems.add(where + ": class " + n + " not found");
+      return;
+    }
+    if (RateLimitStoreProvider.class.isAssignableFrom(type)) {
+      if (problems.isEmpty()) {
+        set(setting, v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
+      }
+    } else if (RateLimitStore.class.isAssignableFrom(type)) {
+      if (!storeSettings.isEmpty()) {
+        problems.add(where + ": store." + storeSettings.keySet() + " cannot be passed to a RateLimitStore class; "
+            + "implement RateLimitStoreProvider to take settings");
+      } else if (problems.isEmpty()) {
+        set(setting, v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
+      }
+    } else {
+      problems.add(where + ": " + n + " is neither a RateLimitStoreProvider nor a RateLimitStore");
+    }
+  }
+
+  private void createStore(RateLimitStoreProvider provider, Map<String, String> storeSettings, String where) {
+    if (!problems.isEmpty()) {
+      return;
+    }
+    try {
+      builder.ownedStore(provider.create(Map.copyOf(storeSettings)));
+    } catch (RuntimeException e) {
+      problems.add(where + ": the " + provider.name() + " store failed to start: " + message(e));
+    }
+  }
+
+  private <T> T instantiate(String className, Class<T> type) {
+    try {
+      Class<?> c = Class.forName(className.trim(), true, loader);
+      if (!type.isAssignableFrom(c)) {
+        throw new IllegalArgumentException(className + " does not implement " + type.getName());
+      }
+      return type.cast(c.getConstructor().newInstance());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("class " + className + " not found");
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(className + " needs a public no-argument constructor");
+    } catch (ReflectiveOperationException | LinkageError e) {
+      throw new IllegalArgumentException("cannot create " + className + ": " + e);
+    }
+  }
+
+  private void set(Setting s, Consumer<String> setter) {
+    try {
+      setter.accept(s.value());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      problems.add(s.where() + ": " + message(e));
+    }
+  }
+
+  private void optional(Setting s, Consumer<String> setter) {
+    if (s != null) {
+      set(s, setter);
+    }
+  }
+
+  private static String message(RuntimeException e) {
+    return e instanceof NumberFormatException ? "not a number" : e.getMessage();
+  }
+
+  private static List<String> list(String value) {
+    List<String> out = new ArrayList<>();
+    for (String item : LIST.split(value.trim())) {
+      if (!item.isEmpty()) {
+        out.add(item);
+      }
+    }
+    return out;
+  }
+
+  private static int integer(String v) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number");
+    }
+  }
+
+  private static boolean bool(String v) {
+    if (v.trim().equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.trim().equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException("must be true or false");
+  }
+
+  private static Algorithm algorithm(String v) {
+    String a = v.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    if (a.equals("GCRA")) {
+      return Algorithm.TOKEN_BUCKET;
+    }
+    try {
+      return Algorithm.valueOf(a);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("algorithm must be token-bucket, fixed-window or sliding-window");
+    }
+  }
+
+  private static FailureMode failureMode(String v) {
+    try {
+      return FailureMode.valueOf(v.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("failure mode must be fail-open, fail-closed or local-fallback");
+    }
+  }
+}

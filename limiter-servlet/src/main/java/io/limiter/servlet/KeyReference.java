@@ -1,0 +1,235 @@
+package io.limiter.servlet;
+
+import io.limiter.core.KeyResolver;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A parsed key resolver reference: the text notation for "which client is this request" used by
+ * {@code @RateLimit(key = ...)}, the filter's init-params and the Spring module's properties.
+ *
+ * <table>
+ *   <caption>References</caption>
+ *   <tr><th>text</th><th>key</th></tr>
+ *   <tr><td>{@code ip}</td><td>the client IP, per the filter's {@link ClientIpResolver} (trusted proxies)</td></tr>
+ *   <tr><td>{@code header:<name>}</td><td>a request header's value, e.g. {@code header:X-API-Key}</td></tr>
+ *   <tr><td>{@code principal}</td><td>the authenticated user's name</td></tr>
+ *   <tr><td>{@code attribute:<name>}</td><td>a request attribute set by an earlier filter</td></tr>
+ *   <tr><td>{@code global}</td><td>one bucket for all requests</td></tr>
+ * </table>
+ * Several references separated by commas form a composite key (e.g. {@code header:X-API-Key, ip}: one bucket per
+ * API key and IP), which is missing if any part is. Keywords are case-insensitive; header and attribute names keep
+ * their case. {@link #toString()} gives the normalized text, which {@link #parse(String)} reads back to an equal
+ * reference. Immutable and thread-safe.
+ */
+public final class KeyReference {
+
+  /** The kinds of reference. */
+  public enum Kind {
+    /** The client IP. */
+    IP,
+    /** A request header; the argument is its name. */
+    HEADER,
+    /** The authenticated principal's name. */
+    PRINCIPAL,
+    /** A request attribute; the argument is its name. */
+    ATTRIBUTE,
+    /** One key for every request. */
+    GLOBAL
+  }
+
+  /**
+   * One part of a reference.
+   *
+   * @param kind what to read
+   * @param argument the header or attribute name; null for the other kinds
+   */
+  public record Part(Kind kind, String argument) {
+    /** @throws IllegalArgumentException if the argument is missing or present where it does not belong */
+    public Part {
+      Objects.requireNonNull(kind, "kind");
+      boolean named = kind == Kind.HEADER || kind == Kind.ATTRIBUTE;
+      if (named == (argument == null || argument.isBlank())) {
+        throw new IllegalArgumentException(named ? kind.name().toLowerCase(Locale.ROOT) + " needs a name"
+            : kind.name().toLowerCase(Locale.ROOT) + " takes no name");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return argument == null ? kind.name().toLowerCase(Locale.ROOT)
+          : kind.name().toLowerCase(Locale.ROOT) + ":" + argument;
+    }
+  }
+
+  private static final String FORMS = "ip, header:<name>, principal, attribute:<name> or global "
+      + "(or several of them separated by commas)";
+
+  private final List<Part> parts;
+
+  private KeyReference(List<Part> parts) {
+    this.parts = List.copyOf(parts);
+  }
+
+  /**
+   * Parses a reference.
+   *
+   * @param text e.g. {@code ip}, {@code header:X-API-Key}, {@code principal, ip}
+   * @return the reference
+   * @throws IllegalArgumentException naming the text, the offending part and the accepted forms
+   */
+  public static KeyReference parse(String text) {
+    Objects.requireNonNull(text, "text");
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("key reference must not be blank; expected " + FORMS);
+    }
+    List<Part> parts = new ArrayList<>();
+    for (String raw : text.split(",", -1)) {
+      String p = raw.trim();
+      int colon = p.indexOf(':');
+      String word = (colon < 0 ? p : p.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
+      String arg = colon < 0 ? null : p.substring(colon + 1).trim();
+      Part part;
+      switch (word) {
+        case "ip":
+          part = colon < 0 ? new Part(Kind.IP, null) : null;
+          break;
+        case "principal":
+          part = colon < 0 ? new Part(Kind.PRINCIPAL, null) : null;
+          break;
+        case "global":
+          part = colon < 0 ? new Part(Kind.GLOBAL, null) : null;
+          break;
+        case "header":
+          part = arg != null && isToken(arg) ? new Part(Kind.HEADER, arg) : null;
+          break;
+        case "attribute":
+          part = arg != null && !arg.isEmpty() ? new Part(Kind.ATTRIBUTE, arg) : null;
+          break;
+        default:
+          part = null;
+      }
+      if (part == null) {
+        throw new IllegalArgumentException("key reference \"" + text + "\" has an invalid part \"" + p
+            + "\"; expected " + FORMS + (word.equals("header") ? "; a header name is an HTTP token" : ""));
+      }
+      parts.add(part);
+    }
+    return new KeyReference(parts);
+  }
+
+  /**
+   * @param kind a kind without argument: ip, principal or global
+   * @return the reference of that one kind
+   */
+  public static KeyReference of(Kind kind) {
+    return new KeyReference(List.of(new Part(kind, null)));
+  }
+
+  /** HTTP token (RFC 9110 tchar). */
+  private static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** @return the parts, at least one */
+  public List<Part> parts() {
+    return parts;
+  }
+
+  /**
+   * Creates the resolver this reference stands for.
+   *
+   * @param clientIp resolves {@code ip} parts
+   * @return the resolver; a composite one if there are several parts
+   */
+  public KeyResolver<HttpServletRequest> toResolver(ClientIpResolver clientIp) {
+    Objects.requireNonNull(clientIp, "clientIp");
+    List<KeyResolver<HttpServletRequest>> resolvers = new ArrayList<>(parts.size());
+    for (Part part : parts) {
+      switch (part.kind()) {
+        case IP:
+          resolvers.add(clientIp);
+          break;
+        case HEADER:
+          resolvers.add(RequestKeys.header(part.argument()));
+          break;
+        case PRINCIPAL:
+          resolvers.add(RequestKeys.principal());
+          break;
+        case ATTRIBUTE:
+          resolvers.add(RequestKeys.attribute(part.argument()));
+          break;
+        case GLOBAL:
+        default:
+          resolvers.add(RequestKeys.global());
+      }
+    }
+    return resolvers.size() == 1 ? resolvers.get(0) : KeyResolver.composite(resolvers);
+  }
+
+  /**
+   * @return a phrase for messages to clients, e.g. {@code the header X-API-Key}, {@code an authenticated user}
+   */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Part part : parts) {
+      if (sb.length() > 0) {
+        sb.append(" and ");
+      }
+      switch (part.kind()) {
+        case HEADER:
+          sb.append("the header ").append(part.argument());
+          break;
+        case PRINCIPAL:
+          sb.append("an authenticated user");
+          break;
+        case ATTRIBUTE:
+          sb.append("the request attribute ").append(part.argument());
+          break;
+        case IP:
+          sb.append("a client address");
+          break;
+        case GLOBAL:
+        default:
+          sb.append("nothing");
+      }
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyReference other && parts.equals(other.parts);
+  }
+
+  @Override
+  public int hashCode() {
+    return parts.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    for (Part part : parts) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(part);
+    }
+    return sb.toString();
+  }
+}

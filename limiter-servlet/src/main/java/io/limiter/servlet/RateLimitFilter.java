@@ -1,0 +1,522 @@
+package io.limiter.servlet;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiter;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.http.HeaderMode;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.servlet.internal.AnnotationParser;
+import io.limiter.servlet.internal.Binding;
+import io.limiter.servlet.internal.PathPattern;
+import io.limiter.servlet.internal.RateLimitEngine;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A Jakarta Servlet filter that rate limits requests by path rules and by {@code @RateLimit} on the target servlet.
+ *
+ * <h2>Configuration</h2>
+ * Three ways, one validator: {@code web.xml} init-params (this class's no-argument constructor reads them in
+ * {@link #init}), an optional properties file named by the {@code config-file} init-param (same keys; init-params win),
+ * or {@link #builder()} for embedded servers and Spring. Every problem in the configuration is collected and reported
+ * together: {@code init} fails with one {@link ServletException} (builders throw one {@link RateLimitConfigException}),
+ * each line naming the init-param, property or builder element and its value. The init-params are listed in
+ * {@code docs/servlet.md}.
+ *
+ * <h2>Per request</h2>
+ * <ol>
+ *   <li>The path of the dispatch is made canonical (decoded, {@code ;params} removed, dot segments resolved, duplicate
+ *       and trailing slashes folded, lower-cased unless paths are case-sensitive) and checked against the exemptions.
+ *   <li>Every path rule whose patterns and methods match applies, in order; then the {@code @RateLimit}s of the target
+ *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init).
+ *   <li>Each applicable limit resolves its key (a missing key → the {@link MissingKeyStrategy}; default: reject with
+ *       401 and a problem body) and asks the store. Evaluation stops at the first rejection; limits decided before it
+ *       stay charged.
+ *   <li>Allowed: the {@code RateLimit-Policy}/{@code RateLimit} fields are set and the chain continues. Rejected: the
+ *       fields plus {@code Retry-After} are set and the {@link RejectionHandler} writes the response (429 and an RFC
+ *       9457 problem body by default; 503 when the store failed and the policy fails closed).
+ * </ol>
+ * Each limit is charged at most once per request across all dispatches (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR):
+ * a forward or error dispatch is free unless it reaches a resource under a different limit. Map the filter to all
+ * dispatcher types (or at least REQUEST). Policies in shadow mode let over-limit requests through; their decisions are
+ * in the request attribute {@link #SHADOW_REJECTIONS_ATTRIBUTE}, reported to the listeners, and not visible in headers.
+ *
+ * <p>Thread-safe once initialized.
+ */
+public final class RateLimitFilter implements Filter {
+
+  private static final System.Logger LOG = System.getLogger(RateLimitFilter.class.getName());
+
+  /** Request attribute: the {@code List<Decision>} of the limits visible to the client, set whenever one applied. */
+  public static final String DECISIONS_ATTRIBUTE = RateLimitEngine.DECISIONS_ATTRIBUTE;
+  /** Request attribute: the {@code List<Decision>} of shadow policies over their limit; absent when there are none. */
+  public static final String SHADOW_REJECTIONS_ATTRIBUTE = RateLimitEngine.SHADOW_REJECTIONS_ATTRIBUTE;
+
+  private final boolean programmatic;
+  private volatile RateLimitEngine engine;
+
+  /** Creates a filter configured by its init-params ({@code web.xml}, {@code FilterRegistration}). */
+  public RateLimitFilter() {
+    this.programmatic = false;
+  }
+
+  private RateLimitFilter(RateLimitEngine engine) {
+    this.programmatic = true;
+    this.engine = engine;
+  }
+
+  /** @return a builder for a programmatically configured filter */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public void init(FilterConfig filterConfig) throws ServletException {
+    RateLimitEngine e = engine;
+    if (!programmatic) {
+      try {
+        e = FilterSettings.read(filterConfig).createEngine();
+      } catch (RateLimitConfigException ex) {
+        throw new ServletException(ex.getMessage(), ex);
+      }
+    } else if (filterConfig.getInitParameterNames().hasMoreElements()) {
+      LOG.log(Level.WARNING, "rate limit filter " + filterConfig.getFilterName() + " was configured by its builder; "
+          + "its init-params are ignored");
+    }
+    List<String> problems = e.start(filterConfig.getServletContext(), filterConfig.getFilterName());
+    if (!problems.isEmpty()) {
+      e.close();
+      RateLimitConfigException ex = new RateLimitConfigException(problems);
+      throw new ServletException(ex.getMessage(), ex);
+    }
+    engine = e;
+  }
+
+  @Override
+  public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    RateLimitEngine e = engine;
+    if (e == null) {
+      throw new ServletException("RateLimitFilter used before init(FilterConfig)");
+    }
+    if (request instanceof HttpServletRequest && response instanceof HttpServletResponse) {
+      e.doFilter((HttpServletRequest) request, (HttpServletResponse) response, chain);
+    } else {
+      chain.doFilter(request, response);
+    }
+  }
+
+  /** Closes the store if the filter created it (from the {@code store} init-param or by default). */
+  @Override
+  public void destroy() {
+    RateLimitEngine e = engine;
+    if (e != null) {
+      e.close();
+    }
+  }
+
+  /**
+   * Builds a {@link RateLimitFilter}. Setters validate their argument ({@link IllegalArgumentException});
+   * {@link #build()} validates the whole and reports every problem at once. The init-param reader drives this same
+   * builder, so all three ways of configuring share one validator. Not thread-safe.
+   *
+   * <pre>{@code
+   * RateLimitFilter filter = RateLimitFilter.builder()
+   *     .clientIp(ClientIpResolver.builder().trustedProxies("10.0.0.0/8").build())
+   *     .rule(RateLimitRule.builder("api").paths("/api/*").limits("100/minute").build())
+   *     .rule(RateLimitRule.builder("login").paths("/login").methods("POST").limits("5/minute").build())
+   *     .exclude("/health")
+   *     .build();
+   * }</pre>
+   */
+  public static final class Builder {
+    /** Problems found by the init-param reader, reported together with the builder's own. */
+    final List<String> problems = new ArrayList<>();
+    /** Set by the init-param reader: name rules as their init-params in messages. */
+    boolean textual;
+    private RateLimitStore store;
+    private boolean ownsStore;
+    private RateLimiterRegistry registry;
+    private final List<LimitPolicy> policies = new ArrayList<>();
+    private final List<RateLimitRule> rules = new ArrayList<>();
+    private final List<String> excludes = new ArrayList<>();
+    private final List<RateLimitListener> listeners = new ArrayList<>();
+    private KeyReference defaultKey = KeyReference.of(KeyReference.Kind.IP);
+    private KeyResolver<HttpServletRequest> defaultKeyResolver;
+    private ClientIpResolver clientIp = ClientIpResolver.peerOnly();
+    private MissingKeyStrategy missingKey = MissingKeyStrategy.reject();
+    private int missingKeyStatus = 401;
+    private int status = 429;
+    private HeaderMode headerMode = HeaderMode.IETF;
+    private RejectionHandler rejectionHandler = RejectionHandler.problemJson();
+    private StoreFailureHandler failureHandler;
+    private Duration failClosedRetryAfter = Duration.ofSeconds(5);
+    private boolean annotations = true;
+    private boolean caseSensitivePaths;
+
+    private Builder() {
+    }
+
+    /**
+     * Sets the store; the default is a new in-memory store, which the filter closes on destroy. A store set here is
+     * the caller's to close.
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public Builder store(RateLimitStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.ownsStore = false;
+      return this;
+    }
+
+    /** For the init-param reader: a store the filter created and must close. */
+    Builder ownedStore(RateLimitStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.ownsStore = true;
+      return this;
+    }
+
+    /**
+     * Uses an existing registry (e.g. the Spring application's): its store and listener, and its policies for
+     * {@link RateLimitRule.Builder#policy(String)} and {@code @RateLimit(name = ...)}. Excludes {@link #store} and
+     * {@link #listener}.
+     *
+     * @param registry the registry
+     * @return this builder
+     */
+    public Builder registry(RateLimiterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Defines a named policy that rules and {@code @RateLimit(name = ...)} can refer to.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder policy(LimitPolicy policy) {
+      policies.add(Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /**
+     * Adds a path rule; rules are evaluated in the order added.
+     *
+     * @param rule the rule
+     * @return this builder
+     */
+    public Builder rule(RateLimitRule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /**
+     * Exempts paths from every limit of this filter (rules and annotations), e.g. health checks. Matched on the
+     * canonical path, like rules.
+     *
+     * @param patterns path patterns
+     * @return this builder
+     * @throws IllegalArgumentException if a pattern is malformed
+     */
+    public Builder exclude(String... patterns) {
+      for (String p : patterns) {
+        PathPattern.validate(p);
+        excludes.add(p.trim());
+      }
+      return this;
+    }
+
+    /**
+     * Sets the key of rules and annotations that name none; the default is {@code ip}.
+     *
+     * @param reference a {@link KeyReference}
+     * @return this builder
+     * @throws IllegalArgumentException if it does not parse
+     */
+    public Builder defaultKey(String reference) {
+      this.defaultKey = KeyReference.parse(reference);
+      this.defaultKeyResolver = null;
+      return this;
+    }
+
+    /**
+     * Sets a custom resolver as the key of rules and annotations that name none.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public Builder defaultKey(KeyResolver<HttpServletRequest> resolver) {
+      this.defaultKeyResolver = Objects.requireNonNull(resolver, "resolver");
+      this.defaultKey = null;
+      return this;
+    }
+
+    /**
+     * Sets how {@code ip} keys are resolved (trusted proxies, IPv6 prefix); the default trusts no proxy.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public Builder clientIp(ClientIpResolver resolver) {
+      this.clientIp = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /**
+     * Sets what happens to requests without a key, for rules that do not set their own; the default is
+     * {@link MissingKeyStrategy#reject()}.
+     *
+     * @param strategy the strategy
+     * @return this builder
+     */
+    public Builder missingKey(MissingKeyStrategy strategy) {
+      this.missingKey = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /**
+     * Sets the status of responses to requests refused for a missing key; the default is 401.
+     *
+     * @param status 400 to 499
+     * @return this builder
+     */
+    public Builder missingKeyStatus(int status) {
+      if (status < 400 || status > 499) {
+        throw new IllegalArgumentException("missing-key status must be a 4xx status but was " + status);
+      }
+      this.missingKeyStatus = status;
+      return this;
+    }
+
+    /**
+     * Sets the status of rate-limited responses; the default is 429. (Store failures under fail-closed always answer
+     * 503.)
+     *
+     * @param status 400 to 599
+     * @return this builder
+     */
+    public Builder status(int status) {
+      if (status < 400 || status > 599) {
+        throw new IllegalArgumentException("status must be a 4xx or 5xx status but was " + status);
+      }
+      this.status = status;
+      return this;
+    }
+
+    /**
+     * Sets which rate limit header fields responses carry; the default is {@link HeaderMode#IETF}.
+     *
+     * @param mode the mode
+     * @return this builder
+     */
+    public Builder headerMode(HeaderMode mode) {
+      this.headerMode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * Sets what writes refused responses; the default is {@link RejectionHandler#problemJson()}.
+     *
+     * @param handler the handler
+     * @return this builder
+     */
+    public Builder rejectionHandler(RejectionHandler handler) {
+      this.rejectionHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Adds a listener for every decision (metrics, logs, shadow-mode reports).
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(RateLimitListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Sets what decides when the store throws; the default applies each policy's
+     * {@link io.limiter.core.FailureMode} ({@link StoreFailureHandler#byFailureMode}).
+     *
+     * @param handler the handler
+     * @return this builder
+     */
+    public Builder failureHandler(StoreFailureHandler handler) {
+      this.failureHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Sets the {@code Retry-After} of 503 responses when the store fails and a policy fails closed; default 5 s.
+     *
+     * @param retryAfter at least one second
+     * @return this builder
+     */
+    public Builder failClosedRetryAfter(Duration retryAfter) {
+      if (retryAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("fail-closed retry-after must be at least 1 second but was " + retryAfter);
+      }
+      this.failClosedRetryAfter = retryAfter;
+      return this;
+    }
+
+    /**
+     * Sets whether {@code @RateLimit} on servlet classes and their {@code doXxx} methods applies; default true.
+     *
+     * @param enabled whether to read annotations
+     * @return this builder
+     */
+    public Builder annotations(boolean enabled) {
+      this.annotations = enabled;
+      return this;
+    }
+
+    /**
+     * Sets whether path patterns match case-sensitively; default false: {@code /API/data} counts against a rule on
+     * {@code /api/data}, because some deployments (case-insensitive file systems, proxies, catch-all servlets) route
+     * both to the same resource. Set true only if your paths differ by case alone.
+     *
+     * @param caseSensitive whether case matters
+     * @return this builder
+     */
+    public Builder caseSensitivePaths(boolean caseSensitive) {
+      this.caseSensitivePaths = caseSensitive;
+      return this;
+    }
+
+    /**
+     * Builds the filter; it still needs {@code init} (the container calls it), where the servlets' annotations are
+     * read.
+     *
+     * @return the filter
+     * @throws RateLimitConfigException listing every problem
+     */
+    public RateLimitFilter build() {
+      return new RateLimitFilter(createEngine());
+    }
+
+    RateLimitEngine createEngine() {
+      List<String> all = new ArrayList<>(problems);
+      if (registry != null && store != null) {
+        all.add("registry and store are both set; the registry brings its own store");
+      }
+      if (registry != null && !listeners.isEmpty()) {
+        all.add("registry and listener are both set; add listeners to the registry instead");
+      }
+      RateLimitStore effectiveStore = store;
+      boolean owned = ownsStore;
+      RateLimiterRegistry reg = registry;
+      if (reg == null) {
+        if (effectiveStore == null) {
+          effectiveStore = RateLimitStore.inMemory();
+          owned = true;
+        }
+        RateLimiterRegistry.Builder rb = RateLimiterRegistry.builder().store(effectiveStore);
+        listeners.forEach(rb::listener);
+        reg = rb.build();
+      }
+      for (LimitPolicy p : policies) {
+        try {
+          reg.register(p);
+        } catch (IllegalStateException e) {
+          all.add("policy " + p.name() + ": " + e.getMessage());
+        }
+      }
+      boolean lowerCase = !caseSensitivePaths;
+      List<Binding> bindings = new ArrayList<>();
+      Set<String> ruleNames = new HashSet<>();
+      for (RateLimitRule rule : rules) {
+        String where = textual ? "rule." + rule.name() + ".*" : "rule " + rule.name();
+        if (!ruleNames.add(rule.name())) {
+          all.add(where + ": another rule has the same name");
+          continue;
+        }
+        RateLimiter limiter = null;
+        if (rule.policy() != null) {
+          try {
+            limiter = reg.register(rule.policy());
+          } catch (IllegalStateException e) {
+            all.add(where + ": " + e.getMessage());
+          }
+        } else {
+          limiter = reg.find(rule.policyName()).orElse(null);
+          if (limiter == null) {
+            all.add(where + ": unknown policy \"" + rule.policyName() + "\"; known policies: " + reg.names());
+          }
+        }
+        long permits = rule.cost() > 0 ? rule.cost() : limiter == null ? 1 : limiter.policy().cost();
+        if (limiter != null && rule.policy() == null && rule.cost() > 0) {
+          RateLimitRule.Builder.checkCost(limiter.policy(), permits, all, where + ": ");
+        }
+        KeyResolver<HttpServletRequest> key;
+        String keyDescription;
+        if (rule.keyResolver() != null) {
+          key = rule.keyResolver();
+          keyDescription = "a client key";
+        } else if (rule.keyReference() != null) {
+          key = rule.keyReference().toResolver(clientIp);
+          keyDescription = rule.keyReference().describe();
+        } else {
+          key = defaultResolver();
+          keyDescription = defaultKey == null ? "a client key" : defaultKey.describe();
+        }
+        List<PathPattern> patterns = new ArrayList<>();
+        for (String p : rule.paths()) {
+          patterns.add(PathPattern.compile(p, !lowerCase));
+        }
+        Set<String> methods = new LinkedHashSet<>(rule.methods());
+        if (limiter != null) {
+          bindings.add(new Binding(where, limiter, permits, key, keyDescription,
+              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods));
+        }
+      }
+      List<PathPattern> excluded = new ArrayList<>();
+      for (String p : excludes) {
+        excluded.add(PathPattern.compile(p, !lowerCase));
+      }
+      if (!all.isEmpty()) {
+        throw fail(all, effectiveStore, owned);
+      }
+      AnnotationParser parser = annotations ? new AnnotationParser(reg, ref -> ref.toResolver(clientIp), defaultKey,
+          defaultResolver(), missingKey) : null;
+      StoreFailureHandler onFailure = failureHandler != null ? failureHandler
+          : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
+      return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,
+          rejectionHandler, onFailure, owned ? effectiveStore : null);
+    }
+
+    private KeyResolver<HttpServletRequest> defaultResolver() {
+      return defaultKeyResolver != null ? defaultKeyResolver : defaultKey.toResolver(clientIp);
+    }
+
+    private static RateLimitConfigException fail(List<String> problems, RateLimitStore store, boolean owned) {
+      if (owned && store != null) {
+        store.close();
+      }
+      return new RateLimitConfigException(problems);
+    }
+  }
+}

@@ -1,0 +1,363 @@
+package io.limiter.servlet;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.FailureMode;
+import io.limiter.core.KeyResolver;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.LimitSpec;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.servlet.internal.PathPattern;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A path rule of the {@link RateLimitFilter}: requests whose canonical path matches one of {@link #paths()} and whose
+ * method is one of {@link #methods()} take {@link #cost()} permits from a policy, per client key.
+ *
+ * <pre>{@code
+ * RateLimitRule search = RateLimitRule.builder("search")
+ *     .paths("/api/search/*")
+ *     .methods("GET")
+ *     .limits("10/second; 1000/hour")
+ *     .key("header:X-API-Key")
+ *     .build();
+ * }</pre>
+ *
+ * <p>The policy is either inline ({@link Builder#limits(String)} and the other policy setters; it is named after the
+ * rule) or a named policy defined elsewhere ({@link Builder#policy(String)}), or given whole
+ * ({@link Builder#policy(LimitPolicy)}). Path syntax: exact ({@code /api/data}), servlet-style prefix
+ * ({@code /api/*}: {@code /api} and everything below), extension ({@code *.json}), globs ({@code *} within a segment,
+ * {@code **} for any number of segments); {@code /**} matches every path. A rule with {@code GET} also matches
+ * {@code HEAD}, which servlets answer by running {@code doGet}. Immutable and thread-safe.
+ */
+public final class RateLimitRule {
+
+  private final String name;
+  private final List<String> paths;
+  private final Set<String> methods;
+  private final LimitPolicy policy;
+  private final String policyName;
+  private final long cost;
+  private final KeyReference keyReference;
+  private final KeyResolver<HttpServletRequest> keyResolver;
+  private final MissingKeyStrategy missingKey;
+
+  private RateLimitRule(Builder b, LimitPolicy policy) {
+    this.name = b.name;
+    this.paths = List.copyOf(b.paths);
+    this.methods = Set.copyOf(b.methods);
+    this.policy = policy;
+    this.policyName = policy != null ? policy.name() : b.policyName;
+    this.cost = b.cost;
+    this.keyReference = b.keyReference;
+    this.keyResolver = b.keyResolver;
+    this.missingKey = b.missingKey;
+  }
+
+  /**
+   * @param name the rule's name; an inline policy gets this name, which clients see in the {@code RateLimit} fields
+   * @return a new builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** @return the rule's name */
+  public String name() {
+    return name;
+  }
+
+  /** @return the path patterns, at least one */
+  public List<String> paths() {
+    return paths;
+  }
+
+  /** @return the HTTP methods (upper case), or empty for every method */
+  public Set<String> methods() {
+    return methods;
+  }
+
+  /** @return the policy, or null if the rule refers to a named policy ({@link #policyName()}) */
+  public LimitPolicy policy() {
+    return policy;
+  }
+
+  /** @return the name of the policy the rule charges */
+  public String policyName() {
+    return policyName;
+  }
+
+  /** @return the permits a request takes, or 0 for the policy's own {@link LimitPolicy#cost()} */
+  public long cost() {
+    return cost;
+  }
+
+  /** @return the key reference, or null if a custom resolver or the filter's default key is used */
+  public KeyReference keyReference() {
+    return keyReference;
+  }
+
+  /** @return the custom key resolver, or null */
+  public KeyResolver<HttpServletRequest> keyResolver() {
+    return keyResolver;
+  }
+
+  /** @return the rule's missing-key strategy, or null for the filter's default */
+  public MissingKeyStrategy missingKey() {
+    return missingKey;
+  }
+
+  @Override
+  public String toString() {
+    return "RateLimitRule{" + name + ": " + paths + (methods.isEmpty() ? "" : " " + methods) + " -> "
+        + (policy != null ? policy : "policy " + policyName) + (keyReference != null ? ", key " + keyReference : "")
+        + "}";
+  }
+
+  /**
+   * Builds a {@link RateLimitRule}. Each setter validates its value and throws {@link IllegalArgumentException};
+   * {@link #build()} checks the combination and reports every problem at once. Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private final List<String> paths = new ArrayList<>();
+    private final Set<String> methods = new LinkedHashSet<>();
+    private LimitSpec limits;
+    private Algorithm algorithm;
+    private Boolean shadow;
+    private FailureMode failureMode;
+    private LimitPolicy policy;
+    private String policyName;
+    private long cost;
+    private KeyReference keyReference;
+    private KeyResolver<HttpServletRequest> keyResolver;
+    private MissingKeyStrategy missingKey;
+
+    private Builder(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      LimitPolicy.builder(name); // validates the name as a policy name
+    }
+
+    /**
+     * Adds path patterns.
+     *
+     * @param patterns e.g. {@code /api/*}, {@code /files/**}{@code /*.zip}, {@code *.json}
+     * @return this builder
+     * @throws IllegalArgumentException if a pattern is malformed
+     */
+    public Builder paths(String... patterns) {
+      for (String p : patterns) {
+        PathPattern.validate(p);
+        paths.add(p.trim());
+      }
+      return this;
+    }
+
+    /**
+     * Restricts the rule to HTTP methods; without this it applies to every method.
+     *
+     * @param httpMethods e.g. {@code GET}, {@code POST} (case-insensitive)
+     * @return this builder
+     * @throws IllegalArgumentException if a method is not an HTTP token
+     */
+    public Builder methods(String... httpMethods) {
+      for (String m : httpMethods) {
+        String method = m.trim().toUpperCase(Locale.ROOT);
+        if (!method.matches("[A-Z0-9!#$%&'*+.^_`|~-]+")) {
+          throw new IllegalArgumentException("HTTP method must be a token such as GET or POST but was \"" + m + "\"");
+        }
+        methods.add(method);
+      }
+      return this;
+    }
+
+    /**
+     * Sets the limits of an inline policy named after the rule.
+     *
+     * @param spec e.g. {@code 10/second; 1000/hour}
+     * @return this builder
+     * @throws io.limiter.core.LimitSpecException if the spec does not parse
+     */
+    public Builder limits(String spec) {
+      this.limits = LimitSpec.parse(spec);
+      return this;
+    }
+
+    /**
+     * @param spec the limits of an inline policy
+     * @return this builder
+     */
+    public Builder limits(LimitSpec spec) {
+      this.limits = Objects.requireNonNull(spec, "spec");
+      return this;
+    }
+
+    /**
+     * @param algorithm the algorithm of the inline policy; default {@link Algorithm#TOKEN_BUCKET}
+     * @return this builder
+     */
+    public Builder algorithm(Algorithm algorithm) {
+      this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+      return this;
+    }
+
+    /**
+     * @param shadow whether the inline policy only observes: over-limit requests pass and are reported
+     * @return this builder
+     */
+    public Builder shadow(boolean shadow) {
+      this.shadow = shadow;
+      return this;
+    }
+
+    /**
+     * @param failureMode what the inline policy does when the store fails; default fail-open
+     * @return this builder
+     */
+    public Builder failureMode(FailureMode failureMode) {
+      this.failureMode = Objects.requireNonNull(failureMode, "failureMode");
+      return this;
+    }
+
+    /**
+     * Uses a complete policy instead of inline limits.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder policy(LimitPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Refers to a policy defined in the filter ({@code policy.<name>.*} init-params,
+     * {@link RateLimitFilter.Builder#policy(LimitPolicy)}) or in its registry.
+     *
+     * @param name the policy name
+     * @return this builder
+     */
+    public Builder policy(String name) {
+      if (Objects.requireNonNull(name, "name").isBlank()) {
+        throw new IllegalArgumentException("policy name must not be blank");
+      }
+      this.policyName = name.trim();
+      return this;
+    }
+
+    /**
+     * Sets the permits one request takes; default: the policy's cost (1 unless the policy says otherwise).
+     *
+     * @param cost at least 1
+     * @return this builder
+     */
+    public Builder cost(long cost) {
+      if (cost < 1) {
+        throw new IllegalArgumentException("cost must be >= 1 but was " + cost);
+      }
+      this.cost = cost;
+      return this;
+    }
+
+    /**
+     * Sets the client key by reference; default: the filter's default key (the client IP).
+     *
+     * @param reference e.g. {@code ip}, {@code header:X-API-Key}, {@code principal}, {@code attribute:tenant},
+     *     {@code global}, or a comma-separated combination
+     * @return this builder
+     * @throws IllegalArgumentException if the reference does not parse
+     */
+    public Builder key(String reference) {
+      this.keyReference = KeyReference.parse(reference);
+      this.keyResolver = null;
+      return this;
+    }
+
+    /**
+     * Sets a custom key resolver.
+     *
+     * @param resolver the resolver; it answers null when the request carries no key
+     * @return this builder
+     */
+    public Builder key(KeyResolver<HttpServletRequest> resolver) {
+      this.keyResolver = Objects.requireNonNull(resolver, "resolver");
+      this.keyReference = null;
+      return this;
+    }
+
+    /**
+     * Sets what happens to requests without a key; default: the filter's strategy (reject).
+     *
+     * @param strategy the strategy
+     * @return this builder
+     */
+    public Builder missingKey(MissingKeyStrategy strategy) {
+      this.missingKey = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /**
+     * @return the rule
+     * @throws RateLimitConfigException listing every problem: no paths, no policy or two, policy options on a
+     *     referenced policy, an inconsistent inline policy
+     */
+    public RateLimitRule build() {
+      List<String> problems = new ArrayList<>();
+      String where = "rule " + name + ": ";
+      if (paths.isEmpty()) {
+        problems.add(where + "needs at least one path pattern");
+      }
+      int sources = (limits != null ? 1 : 0) + (policy != null ? 1 : 0) + (policyName != null ? 1 : 0);
+      if (sources == 0) {
+        problems.add(where + "needs limits (e.g. 10/minute) or the name of a policy");
+      } else if (sources > 1) {
+        problems.add(where + "sets more than one of limits, a policy and a policy name; choose one");
+      }
+      if (limits == null && (algorithm != null || shadow != null || failureMode != null)) {
+        problems.add(where + "algorithm, shadow and failure-mode belong to inline limits; set them on the policy "
+            + (policyName != null ? policyName : "") + " instead");
+      }
+      LimitPolicy built = policy;
+      if (limits != null && sources == 1) {
+        try {
+          LimitPolicy.Builder pb = LimitPolicy.builder(name).limits(limits);
+          if (algorithm != null) {
+            pb.algorithm(algorithm);
+          }
+          if (shadow != null) {
+            pb.shadow(shadow);
+          }
+          if (failureMode != null) {
+            pb.failureMode(failureMode);
+          }
+          if (cost > 0) {
+            pb.cost(cost);
+          }
+          built = pb.build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          problems.add(where + e.getMessage());
+        }
+      } else if (built != null && cost > 0) {
+        checkCost(built, cost, problems, where);
+      }
+      if (!problems.isEmpty()) {
+        throw new RateLimitConfigException(problems);
+      }
+      return new RateLimitRule(this, built);
+    }
+
+    static void checkCost(LimitPolicy policy, long cost, List<String> problems, String where) {
+      for (io.limiter.core.Limit limit : policy.limits()) {
+        if (cost > limit.burst()) {
+          problems.add(where + "cost " + cost + " exceeds the capacity " + limit.burst() + " of limit " + limit
+              + " of policy " + policy.name() + "; every request would be rejected");
+        }
+      }
+    }
+  }
+}

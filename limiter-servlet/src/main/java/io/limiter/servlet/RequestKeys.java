@@ -1,0 +1,58 @@
+package io.limiter.servlet;
+
+import io.limiter.core.KeyResolver;
+import jakarta.servlet.http.HttpServletRequest;
+import java.security.Principal;
+import java.util.Objects;
+
+/**
+ * Key resolvers over {@link HttpServletRequest}: the building blocks that {@link KeyReference}s stand for. Combine
+ * them with {@link KeyResolver#composite(java.util.List)} and {@link KeyResolver#orElse(KeyResolver)}. A resolver
+ * answers null when the request carries no key; the filter then applies the rule's
+ * {@link io.limiter.core.MissingKeyStrategy}. All resolvers are stateless and thread-safe.
+ */
+public final class RequestKeys {
+
+  /** The key {@link #global()} answers. */
+  public static final String GLOBAL_KEY = "global";
+
+  private RequestKeys() {
+  }
+
+  /**
+   * @param name a header name, e.g. {@code X-API-Key}
+   * @return a resolver answering the header's first value, trimmed; null if absent or blank
+   */
+  public static KeyResolver<HttpServletRequest> header(String name) {
+    Objects.requireNonNull(name, "name");
+    return request -> {
+      String value = request.getHeader(name);
+      return value == null || value.isBlank() ? null : value.trim();
+    };
+  }
+
+  /** @return a resolver answering {@code getUserPrincipal().getName()}; null for anonymous requests */
+  public static KeyResolver<HttpServletRequest> principal() {
+    return request -> {
+      Principal principal = request.getUserPrincipal();
+      return principal == null ? null : principal.getName();
+    };
+  }
+
+  /**
+   * @param name a request attribute set by an earlier filter, e.g. a tenant or plan id
+   * @return a resolver answering the attribute's {@code toString()}; null if absent
+   */
+  public static KeyResolver<HttpServletRequest> attribute(String name) {
+    Objects.requireNonNull(name, "name");
+    return request -> {
+      Object value = request.getAttribute(name);
+      return value == null ? null : value.toString();
+    };
+  }
+
+  /** @return a resolver answering {@value #GLOBAL_KEY} for every request: one bucket shared by all clients */
+  public static KeyResolver<HttpServletRequest> global() {
+    return KeyResolver.constant(GLOBAL_KEY);
+  }
+}

@@ -1,0 +1,202 @@
+package io.limiter.servlet.internal;
+
+import io.limiter.annotation.RateLimit;
+import io.limiter.core.Algorithm;
+import io.limiter.core.KeyResolver;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimiter;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.servlet.KeyReference;
+import jakarta.servlet.GenericServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Reads {@code @RateLimit} from a servlet class and its {@code doXxx}/{@code service} methods into bindings, once per
+ * class. Precedence for a request: the annotations of {@code doXxx} for its method, else those of
+ * {@code service(HttpServletRequest, HttpServletResponse)}, else those of the class; {@code HEAD} without its own
+ * falls back to {@code doGet}. The nearest declaration up the class hierarchy that carries annotations counts, so an
+ * override without annotations does not drop an inherited limit.
+ */
+public final class AnnotationParser {
+
+  private static final String[][] HTTP_METHODS = {
+      {"GET", "doGet"}, {"POST", "doPost"}, {"PUT", "doPut"}, {"DELETE", "doDelete"}, {"HEAD", "doHead"},
+      {"OPTIONS", "doOptions"}, {"TRACE", "doTrace"}, {"PATCH", "doPatch"}};
+
+  private final RateLimiterRegistry registry;
+  private final Function<KeyReference, KeyResolver<HttpServletRequest>> keys;
+  private final KeyReference defaultKey;
+  private final KeyResolver<HttpServletRequest> defaultKeyResolver;
+  private final MissingKeyStrategy missingKey;
+  private final Map<Class<?>, ServletLimits> byClass = new ConcurrentHashMap<>();
+  /** Generated policy names and the element that generated each, to catch two elements with one name. */
+  private final Map<String, String> generatedNames = new ConcurrentHashMap<>();
+
+  /**
+   * @param registry where inline policies are registered and named ones looked up
+   * @param keys turns a key reference into a resolver (with the filter's client-IP settings)
+   * @param defaultKey the key of annotations without one, or null if {@code defaultKeyResolver} is custom
+   * @param defaultKeyResolver the resolver of annotations without a key
+   * @param missingKey what to do without a key
+   */
+  public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpServletRequest>> keys,
+      KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver, MissingKeyStrategy missingKey) {
+    this.registry = registry;
+    this.keys = keys;
+    this.defaultKey = defaultKey;
+    this.defaultKeyResolver = defaultKeyResolver;
+    this.missingKey = missingKey;
+  }
+
+  /**
+   * @param servletClass the servlet class
+   * @param problems receives every configuration error of its annotations
+   * @return its limits; {@link ServletLimits#NONE} if it has none
+   */
+  public ServletLimits parse(Class<?> servletClass, List<String> problems) {
+    ServletLimits cached = byClass.get(servletClass);
+    if (cached != null) {
+      return cached;
+    }
+    List<String> found = new ArrayList<>();
+    List<Binding> classLevel = List.of();
+    Class<?> declaring = annotatedClass(servletClass);
+    if (declaring != null) {
+      classLevel = bindings(declaring.getDeclaredAnnotationsByType(RateLimit.class), servletClass.getSimpleName(),
+          "@RateLimit on class " + servletClass.getName(), found);
+    }
+    Map<String, List<Binding>> byMethod = new HashMap<>();
+    List<Binding> service = methodBindings(servletClass, "service", found);
+    for (String[] m : HTTP_METHODS) {
+      List<Binding> own = methodBindings(servletClass, m[1], found);
+      if (own != null) {
+        byMethod.put(m[0], own);
+      }
+    }
+    if (!byMethod.containsKey("HEAD") && byMethod.containsKey("GET")) {
+      byMethod.put("HEAD", byMethod.get("GET"));
+    }
+    problems.addAll(found);
+    ServletLimits limits = classLevel.isEmpty() && service == null && byMethod.isEmpty() ? ServletLimits.NONE
+        : new ServletLimits(classLevel, service, byMethod);
+    if (found.isEmpty()) {
+      byClass.put(servletClass, limits);
+    }
+    return limits;
+  }
+
+  private static Class<?> annotatedClass(Class<?> c) {
+    for (Class<?> k = c; k != null && k != HttpServlet.class && k != GenericServlet.class && k != Object.class;
+        k = k.getSuperclass()) {
+      if (k.getDeclaredAnnotationsByType(RateLimit.class).length > 0) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private List<Binding> methodBindings(Class<?> servletClass, String methodName, List<String> problems) {
+    for (Class<?> k = servletClass; k != null && k != HttpServlet.class && k != GenericServlet.class
+        && k != Object.class; k = k.getSuperclass()) {
+      Method method;
+      try {
+        method = k.getDeclaredMethod(methodName, HttpServletRequest.class, HttpServletResponse.class);
+      } catch (NoSuchMethodException e) {
+        continue;
+      }
+      RateLimit[] annotations = method.getDeclaredAnnotationsByType(RateLimit.class);
+      if (annotations.length > 0) {
+        String element = servletClass.getSimpleName() + "." + methodName;
+        return bindings(annotations, element, "@RateLimit on " + k.getName() + "." + methodName, problems);
+      }
+    }
+    return null;
+  }
+
+  private List<Binding> bindings(RateLimit[] annotations, String element, String where, List<String> problems) {
+    List<Binding> out = new ArrayList<>(annotations.length);
+    for (int i = 0; i < annotations.length; i++) {
+      RateLimit a = annotations[i];
+      String at = annotations.length == 1 ? where : where + " (#" + (i + 1) + ")";
+      int before = problems.size();
+      KeyResolver<HttpServletRequest> key = defaultKeyResolver;
+      String keyDescription = defaultKey == null ? "a client key" : defaultKey.describe();
+      if (!a.key().isEmpty()) {
+        String k = a.key().trim();
+        if (k.startsWith("#") || k.startsWith("@")) {
+          problems.add(at + ": key \"" + a.key() + "\" is a SpEL expression, which only limiter-spring evaluates; "
+              + "the servlet filter understands ip, header:<name>, principal, attribute:<name> and global");
+        } else {
+          try {
+            KeyReference reference = KeyReference.parse(k);
+            key = keys.apply(reference);
+            keyDescription = reference.describe();
+          } catch (IllegalArgumentException e) {
+            problems.add(at + ": key: " + e.getMessage());
+          }
+        }
+      }
+      if (a.cost() < 1) {
+        problems.add(at + ": cost must be >= 1 but was " + a.cost());
+      }
+      RateLimiter limiter = null;
+      long permits = a.cost();
+      if (!a.value().isEmpty()) {
+        String name = !a.name().isEmpty() ? a.name()
+            : annotations.length == 1 ? element : element + "#" + (i + 1);
+        try {
+          LimitPolicy policy = LimitPolicy.builder(name).limits(a.value()).algorithm(a.algorithm())
+              .shadow(a.shadow()).cost(Math.max(1, a.cost())).build();
+          if (a.name().isEmpty()) {
+            String previous = generatedNames.putIfAbsent(name, where);
+            if ((previous != null && !previous.equals(where))
+                || (previous == null && registry.find(name).isPresent())) {
+              problems.add(at + ": the generated policy name \"" + name + "\" is already used by "
+                  + (previous != null ? previous : "a configured policy") + "; set @RateLimit(name = ...)");
+            }
+          }
+          if (problems.size() == before) {
+            limiter = registry.register(policy);
+          }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          problems.add(at + ": value \"" + a.value() + "\": " + e.getMessage());
+        }
+      } else if (!a.name().isEmpty()) {
+        limiter = registry.find(a.name()).orElse(null);
+        if (limiter == null) {
+          problems.add(at + ": unknown policy \"" + a.name() + "\"; known policies: " + registry.names());
+        } else {
+          if (a.algorithm() != Algorithm.TOKEN_BUCKET || a.shadow()) {
+            problems.add(at + ": algorithm and shadow apply to an inline policy (value); policy " + a.name()
+                + " is configured elsewhere, set them there");
+          }
+          permits = a.cost() == 1 ? limiter.policy().cost() : a.cost();
+          for (Limit limit : limiter.policy().limits()) {
+            if (permits > limit.burst()) {
+              problems.add(at + ": cost " + permits + " exceeds the capacity " + limit.burst() + " of limit "
+                  + limit + " of policy " + a.name() + "; every request would be rejected");
+            }
+          }
+        }
+      } else {
+        problems.add(at + ": set value (a rate spec such as \"10/minute\") or name (a configured policy)");
+      }
+      if (problems.size() == before && limiter != null) {
+        out.add(new Binding(at, limiter, permits, key, keyDescription, missingKey, List.of(), Set.of()));
+      }
+    }
+    return out;
+  }
+}

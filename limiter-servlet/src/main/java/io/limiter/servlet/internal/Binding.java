@@ -1,0 +1,89 @@
+package io.limiter.servlet.internal;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimiter;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One limit the filter applies: a limiter, the permits a request takes, how to find the key and what to do without
+ * one; plus, for path rules, where it applies. Built once at init; its identity is what the once-per-request guard
+ * records, so a forward to a path under the same rule is not charged twice.
+ */
+public final class Binding {
+
+  private final String source;
+  private final RateLimiter limiter;
+  private final long permits;
+  private final KeyResolver<HttpServletRequest> key;
+  private final String keyDescription;
+  private final MissingKeyStrategy missingKey;
+  private final List<PathPattern> patterns;
+  private final Set<String> methods;
+
+  /**
+   * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
+   * @param limiter the limiter
+   * @param permits the cost of one request
+   * @param key the key resolver
+   * @param keyDescription what the key is, for the missing-key response (e.g. {@code the header X-API-Key})
+   * @param missingKey what to do without a key
+   * @param patterns compiled path patterns; empty for annotations (which apply by servlet)
+   * @param methods upper-case HTTP methods, empty for all
+   */
+  public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
+      String keyDescription, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods) {
+    this.source = source;
+    this.limiter = limiter;
+    this.permits = permits;
+    this.key = key;
+    this.keyDescription = keyDescription;
+    this.missingKey = missingKey;
+    this.patterns = List.copyOf(patterns);
+    this.methods = Set.copyOf(methods);
+  }
+
+  /** Whether a path rule applies; HEAD counts as GET because servlets answer HEAD by running doGet. */
+  boolean appliesTo(String method, String canonicalPath) {
+    if (!methods.isEmpty() && !methods.contains(method) && !(method.equals("HEAD") && methods.contains("GET"))) {
+      return false;
+    }
+    for (PathPattern p : patterns) {
+      if (p.matches(canonicalPath)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  String source() {
+    return source;
+  }
+
+  RateLimiter limiter() {
+    return limiter;
+  }
+
+  long permits() {
+    return permits;
+  }
+
+  KeyResolver<HttpServletRequest> key() {
+    return key;
+  }
+
+  String keyDescription() {
+    return keyDescription;
+  }
+
+  MissingKeyStrategy missingKey() {
+    return missingKey;
+  }
+
+  @Override
+  public String toString() {
+    return source + " -> " + limiter.policy();
+  }
+}

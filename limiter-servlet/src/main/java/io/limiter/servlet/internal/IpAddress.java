@@ -1,0 +1,291 @@
+package io.limiter.servlet.internal;
+
+import java.util.Arrays;
+
+/**
+ * An IPv4 or IPv6 address parsed from its literal text without any name lookup ({@code InetAddress.getByName} would
+ * resolve host names, so a header could make the server query DNS). IPv4-mapped IPv6 addresses
+ * ({@code ::ffff:192.0.2.1}) become IPv4; IPv6 zone ids ({@code %eth0}) are dropped. Immutable.
+ */
+public final class IpAddress {
+
+  private final byte[] bytes;
+
+  private IpAddress(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  /** @return true for IPv4, false for IPv6 */
+  public boolean isV4() {
+    return bytes.length == 4;
+  }
+
+  /** @return the number of address bits: 32 or 128 */
+  public int bits() {
+    return bytes.length * 8;
+  }
+
+  /**
+   * Parses an address literal.
+   *
+   * @param text e.g. {@code 192.0.2.1}, {@code 2001:db8::1}, {@code ::ffff:192.0.2.1}, {@code fe80::1%eth0}
+   * @return the address, or null if {@code text} is not exactly an address literal
+   */
+  public static IpAddress parse(String text) {
+    if (text == null || text.isEmpty() || text.length() > 64) {
+      return null;
+    }
+    if (text.indexOf(':') < 0) {
+      byte[] v4 = parseV4(text, 0, text.length());
+      return v4 == null ? null : new IpAddress(v4);
+    }
+    int zone = text.indexOf('%');
+    byte[] v6 = parseV6(zone < 0 ? text : text.substring(0, zone));
+    if (v6 == null) {
+      return null;
+    }
+    if (isV4Mapped(v6)) {
+      return new IpAddress(Arrays.copyOfRange(v6, 12, 16));
+    }
+    return new IpAddress(v6);
+  }
+
+  /**
+   * Parses one hop of a forwarding header: an address with an optional port, IPv6 optionally in brackets
+   * ({@code [2001:db8::1]:8080}), optionally in double quotes (RFC 7239).
+   *
+   * @param hop the hop text
+   * @return the address, or null if the hop is not an address (e.g. {@code unknown}, {@code _hidden}, garbage)
+   */
+  public static IpAddress parseHop(String hop) {
+    String h = hop.trim();
+    if (h.length() >= 2 && h.charAt(0) == '"' && h.charAt(h.length() - 1) == '"') {
+      h = h.substring(1, h.length() - 1).trim();
+    }
+    if (h.isEmpty()) {
+      return null;
+    }
+    if (h.charAt(0) == '[') {
+      int close = h.indexOf(']');
+      if (close < 0) {
+        return null;
+      }
+      String rest = h.substring(close + 1);
+      if (!rest.isEmpty() && !isPort(rest)) {
+        return null;
+      }
+      return parse(h.substring(1, close));
+    }
+    int colon = h.indexOf(':');
+    if (colon >= 0 && colon == h.lastIndexOf(':')) {
+      // exactly one colon: IPv4 with a port
+      if (!isPort(h.substring(colon))) {
+        return null;
+      }
+      h = h.substring(0, colon);
+      return h.indexOf(':') < 0 ? parse(h) : null;
+    }
+    return parse(h);
+  }
+
+  private static boolean isPort(String s) {
+    if (s.length() < 2 || s.length() > 6 || s.charAt(0) != ':') {
+      return false;
+    }
+    for (int i = 1; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return Integer.parseInt(s.substring(1)) <= 65535;
+  }
+
+  /** Strict dotted quad: four decimal parts 0-255 without leading zeros (which some parsers read as octal). */
+  private static byte[] parseV4(String s, int from, int to) {
+    byte[] out = new byte[4];
+    int part = 0;
+    int i = from;
+    while (part < 4) {
+      int start = i;
+      int value = 0;
+      while (i < to && s.charAt(i) >= '0' && s.charAt(i) <= '9' && i - start < 3) {
+        value = value * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      int len = i - start;
+      if (len == 0 || value > 255 || (len > 1 && s.charAt(start) == '0')) {
+        return null;
+      }
+      out[part++] = (byte) value;
+      if (part < 4) {
+        if (i >= to || s.charAt(i) != '.') {
+          return null;
+        }
+        i++;
+      }
+    }
+    return i == to ? out : null;
+  }
+
+  private static byte[] parseV6(String s) {
+    int lastColon = s.lastIndexOf(':');
+    byte[] v4 = null;
+    String hex = s;
+    if (s.indexOf('.', lastColon) >= 0) {
+      // an embedded IPv4 address takes the place of the last two groups
+      v4 = parseV4(s, lastColon + 1, s.length());
+      if (v4 == null) {
+        return null;
+      }
+      hex = lastColon > 0 && s.charAt(lastColon - 1) == ':' ? s.substring(0, lastColon + 1) : s.substring(0, lastColon);
+    }
+    int maxGroups = v4 == null ? 8 : 6;
+    int doubleColon = hex.indexOf("::");
+    int[] head;
+    int[] tail;
+    if (doubleColon < 0) {
+      head = groups(hex);
+      tail = new int[0];
+      if (head == null || head.length != maxGroups) {
+        return null;
+      }
+    } else {
+      if (hex.indexOf("::", doubleColon + 1) >= 0) {
+        return null;
+      }
+      head = groups(hex.substring(0, doubleColon));
+      tail = groups(hex.substring(doubleColon + 2));
+      if (head == null || tail == null || head.length + tail.length > maxGroups - 1) {
+        return null;
+      }
+    }
+    byte[] out = new byte[16];
+    for (int g = 0; g < head.length; g++) {
+      out[2 * g] = (byte) (head[g] >> 8);
+      out[2 * g + 1] = (byte) head[g];
+    }
+    int tailStart = maxGroups - tail.length;
+    for (int g = 0; g < tail.length; g++) {
+      out[2 * (tailStart + g)] = (byte) (tail[g] >> 8);
+      out[2 * (tailStart + g) + 1] = (byte) tail[g];
+    }
+    if (v4 != null) {
+      System.arraycopy(v4, 0, out, 12, 4);
+    }
+    return out;
+  }
+
+  /** Parses colon-separated groups of 1-4 hex digits; "" is no group; null if any group is malformed. */
+  private static int[] groups(String part) {
+    if (part.isEmpty()) {
+      return new int[0];
+    }
+    String[] texts = part.split(":", -1);
+    if (texts.length > 8) {
+      return null;
+    }
+    int[] values = new int[texts.length];
+    for (int i = 0; i < texts.length; i++) {
+      String g = texts[i];
+      if (g.isEmpty() || g.length() > 4) {
+        return null;
+      }
+      int v = 0;
+      for (int k = 0; k < g.length(); k++) {
+        int d = Character.digit(g.charAt(k), 16);
+        if (d < 0 || g.charAt(k) > 'f') {
+          return null;
+        }
+        v = v * 16 + d;
+      }
+      values[i] = v;
+    }
+    return values;
+  }
+
+  private static boolean isV4Mapped(byte[] v6) {
+    for (int i = 0; i < 10; i++) {
+      if (v6[i] != 0) {
+        return false;
+      }
+    }
+    return v6[10] == (byte) 0xff && v6[11] == (byte) 0xff;
+  }
+
+  /**
+   * @param prefixLength bits to keep, 0 to {@link #bits()}
+   * @return this address with all bits after the prefix cleared
+   */
+  public IpAddress masked(int prefixLength) {
+    if (prefixLength >= bits()) {
+      return this;
+    }
+    byte[] out = bytes.clone();
+    for (int i = 0; i < out.length; i++) {
+      int keep = Math.max(0, Math.min(8, prefixLength - 8 * i));
+      out[i] = (byte) (out[i] & (0xff00 >> keep));
+    }
+    return new IpAddress(out);
+  }
+
+  /**
+   * @param network a network address
+   * @param prefixLength its prefix length
+   * @return whether this address lies in the network (always false across address families)
+   */
+  public boolean isIn(IpAddress network, int prefixLength) {
+    return bytes.length == network.bytes.length && Arrays.equals(masked(prefixLength).bytes, network.bytes);
+  }
+
+  /** @return the canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as {@code ::}) */
+  @Override
+  public String toString() {
+    if (isV4()) {
+      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+    }
+    int[] g = new int[8];
+    for (int i = 0; i < 8; i++) {
+      g[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < 8; ) {
+      if (g[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && g[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    StringBuilder sb = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(g[i]));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpAddress other && Arrays.equals(bytes, other.bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
+}

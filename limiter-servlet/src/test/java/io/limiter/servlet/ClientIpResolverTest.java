@@ -1,0 +1,135 @@
+package io.limiter.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ClientIpResolverTest {
+
+  private final ClientIpResolver behindProxies = ClientIpResolver.builder()
+      .trustedProxies("10.0.0.0/8", "192.168.1.1", "fd00::/8").build();
+
+  private static String resolve(ClientIpResolver r, String peer, String... headerValues) {
+    return r.resolve(peer, Collections.enumeration(List.of(headerValues)));
+  }
+
+  @Test
+  void untrustedPeerIsTheClientWhateverItsHeaderSays() {
+    assertThat(resolve(behindProxies, "203.0.113.9", "1.1.1.1")).isEqualTo("203.0.113.9");
+    assertThat(resolve(ClientIpResolver.peerOnly(), "10.0.0.1", "1.1.1.1")).isEqualTo("10.0.0.1");
+  }
+
+  @Test
+  void peerOnlyDoesNotEvenReadTheHeader() {
+    HttpServletRequest request = mock(HttpServletRequest.class);
+    when(request.getRemoteAddr()).thenReturn("198.51.100.4");
+    assertThat(ClientIpResolver.peerOnly().resolve(request)).isEqualTo("198.51.100.4");
+    verify(request, never()).getHeaders("X-Forwarded-For");
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "198.51.100.7 | 198.51.100.7",
+      "198.51.100.7 | 6.6.6.6, 198.51.100.7",
+      "198.51.100.7 | 6.6.6.6, 198.51.100.7, 10.1.1.1",
+      "198.51.100.7 | 6.6.6.6, 198.51.100.7, 192.168.1.1, 10.1.1.1",
+      "198.51.100.7 | 198.51.100.7:5555, 10.1.1.1",
+      "10.9.9.9     | 10.9.9.9, 10.1.1.1",
+      "203.0.113.5  | ::ffff:203.0.113.5",
+      "2001:db8:1:2::/64 | '[2001:db8:1:2:aaaa::1]:443, fd00::1'",
+  })
+  void walksATrustedChainRightToLeft(String expected, String xff) {
+    assertThat(resolve(behindProxies, "10.0.0.1", xff)).isEqualTo(expected);
+  }
+
+  @Test
+  void readsSeveralHeaderLinesInOrder() {
+    assertThat(resolve(behindProxies, "10.0.0.1", "6.6.6.6, 198.51.100.7", "10.2.2.2")).isEqualTo("198.51.100.7");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"unknown", "1.2.3.4, evil.example", "1.2.3.4,,10.1.1.1", "not an ip", "", "1.2.3.4, "})
+  void malformedHopFallsBackToThePeer(String xff) {
+    assertThat(resolve(behindProxies, "10.0.0.1", xff)).isEqualTo("10.0.0.1");
+  }
+
+  @Test
+  void examinesAtMostOneHundredHops() {
+    String trustedHops = IntStream.range(0, 150).mapToObj(i -> "10.0." + (i / 250) + "." + (i % 250 + 1))
+        .collect(Collectors.joining(", "));
+    // 150 trusted hops after the client: the walk stops at the 100th hop from the right, a trusted proxy
+    assertThat(resolve(behindProxies, "10.0.0.1", "198.51.100.7, " + trustedHops)).isEqualTo("10.0.0.51");
+  }
+
+  @Test
+  void readsRfc7239Forwarded() {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies("10.0.0.0/8")
+        .forwardedHeader(ForwardedHeader.FORWARDED).build();
+    assertThat(resolve(r, "10.0.0.1", "for=6.6.6.6, for=198.51.100.7;proto=https;by=10.0.0.1, for=10.3.3.3"))
+        .isEqualTo("198.51.100.7");
+    assertThat(resolve(r, "10.0.0.1", "for=\"[2001:db8:cafe::17]:4711\"")).isEqualTo("2001:db8:cafe::/64");
+    assertThat(resolve(r, "10.0.0.1", "For=\"198.51.100.9:80\";host=\"a,b\"")).isEqualTo("198.51.100.9");
+    assertThat(resolve(r, "10.0.0.1", "for=unknown")).isEqualTo("10.0.0.1");
+    assertThat(resolve(r, "10.0.0.1", "for=_hidden, for=198.51.100.7")).isEqualTo("198.51.100.7");
+    assertThat(resolve(r, "10.0.0.1", "proto=https")).isEqualTo("10.0.0.1");
+  }
+
+  @Test
+  void keysIpv6ByConfiguredPrefix() {
+    assertThat(resolve(ClientIpResolver.peerOnly(), "2001:db8:1:2:3:4:5:6")).isEqualTo("2001:db8:1:2::/64");
+    ClientIpResolver full = ClientIpResolver.builder().ipv6PrefixLength(128).build();
+    assertThat(resolve(full, "2001:db8:1:2:3:4:5:6")).isEqualTo("2001:db8:1:2:3:4:5:6");
+    ClientIpResolver v4Net = ClientIpResolver.builder().ipv4PrefixLength(24).build();
+    assertThat(resolve(v4Net, "192.0.2.77")).isEqualTo("192.0.2.0/24");
+  }
+
+  @Test
+  void normalizesMappedAndZonedPeers() {
+    assertThat(resolve(ClientIpResolver.peerOnly(), "::ffff:192.0.2.1")).isEqualTo("192.0.2.1");
+    assertThat(resolve(ClientIpResolver.peerOnly(), "0:0:0:0:0:0:0:1")).isEqualTo("::/64");
+    assertThat(resolve(ClientIpResolver.builder().ipv6PrefixLength(128).build(), "fe80::1%lo")).isEqualTo("fe80::1");
+  }
+
+  @Test
+  void aPeerThatIsNoAddressIsKeyedByItsTextAndABlankOneIsMissing() {
+    assertThat(resolve(ClientIpResolver.peerOnly(), "unix:/tmp/sock")).isEqualTo("unix:/tmp/sock");
+    assertThat(resolve(ClientIpResolver.peerOnly(), " ")).isNull();
+  }
+
+  @Test
+  void trustingEveryAddressNeedsTheOptIn() {
+    assertThatThrownBy(() -> ClientIpResolver.builder().trustedProxies("0.0.0.0/0").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("0.0.0.0/0")
+        .hasMessageContaining("trust-all-proxies");
+    assertThatThrownBy(() -> ClientIpResolver.builder().trustedProxies("::/0").build())
+        .isInstanceOf(IllegalStateException.class);
+    ClientIpResolver all = ClientIpResolver.builder().trustedProxies("0.0.0.0/0").trustAllProxies(true).build();
+    assertThat(resolve(all, "203.0.113.1", "198.51.100.7")).isEqualTo("198.51.100.7");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/x", "fd00::/129", "proxy.local", "10.0.0/8", ""})
+  void rejectsMalformedProxies(String cidr) {
+    assertThatThrownBy(() -> ClientIpResolver.builder().trustedProxy(cidr))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(cidr);
+  }
+
+  @Test
+  void acceptsMappedNetworks() {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies("::ffff:10.0.0.0/104").build();
+    assertThat(resolve(r, "10.200.0.1", "198.51.100.7")).isEqualTo("198.51.100.7");
+  }
+}

@@ -1,0 +1,165 @@
+package io.limiter.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import io.limiter.core.Decision;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitStore;
+import io.limiter.test.ManualTicker;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The init-param reader and the builder's validation, without a container. */
+class FilterSettingsTest {
+
+  private static FilterConfig config(Map<String, String> params) {
+    ServletContext context = mock(ServletContext.class);
+    when(context.getClassLoader()).thenReturn(FilterSettingsTest.class.getClassLoader());
+    when(context.getResourceAsStream("/WEB-INF/limits.properties")).thenAnswer(i -> new ByteArrayInputStream(
+        "rule.file.path=/f\nrule.file.limit=1/minutez\nbogus=1\n".getBytes(StandardCharsets.UTF_8)));
+    when(context.getServletRegistrations()).thenReturn(Collections.emptyMap());
+    FilterConfig config = mock(FilterConfig.class);
+    when(config.getServletContext()).thenReturn(context);
+    when(config.getFilterName()).thenReturn("limits");
+    when(config.getInitParameterNames()).thenAnswer(i -> Collections.enumeration(params.keySet()));
+    when(config.getInitParameter(org.mockito.ArgumentMatchers.anyString()))
+        .thenAnswer(i -> params.get(i.<String>getArgument(0)));
+    return config;
+  }
+
+  private static ServletException initFails(Map<String, String> params) {
+    RateLimitFilter filter = new RateLimitFilter();
+    try {
+      filter.init(config(params));
+    } catch (ServletException e) {
+      return e;
+    }
+    throw new AssertionError("init succeeded for " + params);
+  }
+
+  @Test
+  void aValidConfigurationStarts() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.api.path", "/api/* , /v2/api/*");
+    params.put("rule.api.limit", "10/second; 1000/hour");
+    params.put("rule.api.algorithm", "sliding-window");
+    params.put("store", "caffeine");
+    params.put("store.max-keys", "5000");
+    params.put("trusted-proxies", "10.0.0.0/8\n  192.168.0.0/16");
+    params.put("ipv6-prefix", "56");
+    params.put("missing-key", "shared:anonymous");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(params));
+    filter.destroy();
+  }
+
+  @Test
+  void theConfigFileIsCheckedLikeInitParams() {
+    ServletException e = initFails(Map.of("config-file", "/WEB-INF/limits.properties"));
+    assertThat(e.getMessage()).contains("property in /WEB-INF/limits.properties: rule.file.limit=\"1/minutez\"")
+        .contains("property in /WEB-INF/limits.properties: bogus=\"1\": unknown setting");
+    assertThat(initFails(Map.of("config-file", "classpath:nope.properties")).getMessage())
+        .contains("config-file=\"classpath:nope.properties\": no such file");
+  }
+
+  @Test
+  void everyKindOfValueIsValidatedAndNamed() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.path", "/a/");
+    params.put("rule.a.limit", "5/minute");
+    params.put("rule.a.cost", "10");
+    params.put("rule.a.methods", "GET P@ST");
+    params.put("rule.a.shadow", "yes");
+    params.put("rule.b.path", "/b");
+    params.put("rule.b.policy", "p");
+    params.put("rule.b.algorithm", "fixed-window");
+    params.put("rule.c.path", "/c");
+    params.put("rule.c.limit", "1/s");
+    params.put("rule.c.colour", "blue");
+    params.put("policy.p.limit", "3/minute");
+    params.put("policy.p.failure-mode", "explode");
+    params.put("missing-key", "ignore");
+    params.put("missing-key-status", "302");
+    params.put("ipv6-prefix", "129");
+    params.put("forwarded-header", "x-real-ip");
+    params.put("exclude", "health");
+    params.put("listener", "com.example.Nope");
+    params.put("store", "java.lang.String");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems()).anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.path=\"/a/\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.methods=\"GET P@ST\"").contains("P@ST"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.shadow=\"yes\": must be true or false"))
+        .anySatisfy(p -> assertThat(p).startsWith("rule.b.*: algorithm, shadow and failure-mode belong to inline"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.c.colour=\"blue\": unknown setting"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.failure-mode=\"explode\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key=\"ignore\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key-status=\"302\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param ipv6-prefix=\"129\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param forwarded-header=\"x-real-ip\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param exclude=\"health\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param listener=\"com.example.Nope\"")
+            .contains("not found"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param store=\"java.lang.String\"")
+            .contains("neither a RateLimitStoreProvider nor a RateLimitStore"));
+  }
+
+  @Test
+  void costAboveCapacityIsReportedForInlineAndReferencedPolicies() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.path", "/a");
+    params.put("rule.a.limit", "5/minute");
+    params.put("rule.a.cost", "10");
+    params.put("policy.p.limit", "3/minute");
+    params.put("rule.b.path", "/b");
+    params.put("rule.b.policy", "p");
+    params.put("rule.b.cost", "4");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems()).hasSize(2)
+        .anySatisfy(p -> assertThat(p).startsWith("rule.a.*: cost 10 of policy a exceeds the capacity 5"))
+        .anySatisfy(p -> assertThat(p).startsWith("rule.b.*: cost 4 exceeds the capacity 3"));
+  }
+
+  @Test
+  void theProgrammaticBuilderReportsEveryProblemAtOnce() {
+    RateLimitStore store = RateLimitStore.builder().ticker(new ManualTicker()).buildInMemory();
+    RateLimitFilter.Builder builder = RateLimitFilter.builder()
+        .store(store)
+        .registry(io.limiter.core.RateLimiterRegistry.builder().build())
+        .rule(RateLimitRule.builder("a").paths("/a").policy("missing").build())
+        .rule(RateLimitRule.builder("a").paths("/b").limits("1/s").build());
+    assertThatThrownBy(builder::build).isInstanceOf(RateLimitConfigException.class)
+        .hasMessageContaining("registry and store are both set")
+        .hasMessageContaining("rule a: unknown policy \"missing\"")
+        .hasMessageContaining("rule a: another rule has the same name");
+  }
+
+  @Test
+  void ruleBuilderListsItsProblemsTogether() {
+    assertThatThrownBy(() -> RateLimitRule.builder("r").policy("p").shadow(true).limits("1/s").build())
+        .isInstanceOf(RateLimitConfigException.class)
+        .satisfies(e -> assertThat(((RateLimitConfigException) e).problems()).containsExactly(
+            "rule r: needs at least one path pattern",
+            "rule r: sets more than one of limits, a policy and a policy name; choose one"));
+  }
+
+  @Test
+  void ruleWithAWholePolicyUsesIt() {
+    LimitPolicy policy = LimitPolicy.of("shared", "5/minute");
+    RateLimitRule rule = RateLimitRule.builder("r").paths("/x").policy(policy).cost(2).build();
+    assertThat(rule.policy()).isEqualTo(policy);
+    assertThat(rule.policyName()).isEqualTo("shared");
+    assertThat(rule.cost()).isEqualTo(2);
+    assertThat(Rejection.of(java.util.List.of(Decision.rejected(policy, 0, 0, 1_000_000_000L, 1, 1)), 429)
+        .problemJson()).contains("\"violated-policies\":[\"shared\"]");
+  }
+}

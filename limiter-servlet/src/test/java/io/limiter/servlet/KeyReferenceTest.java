@@ -1,0 +1,81 @@
+package io.limiter.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import io.limiter.core.KeyResolver;
+import jakarta.servlet.http.HttpServletRequest;
+import java.security.Principal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class KeyReferenceTest {
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "ip | ip",
+      " IP  | ip",
+      "header:X-API-Key | header:X-API-Key",
+      "HEADER: X-API-Key | header:X-API-Key",
+      "principal | principal",
+      "attribute:tenant.id | attribute:tenant.id",
+      "global | global",
+      "header:X-API-Key,ip | header:X-API-Key, ip",
+      "principal , attribute:plan | principal, attribute:plan"
+  })
+  void parsesAndRoundTrips(String text, String normalized) {
+    KeyReference ref = KeyReference.parse(text);
+    assertThat(ref).hasToString(normalized);
+    assertThat(KeyReference.parse(ref.toString())).isEqualTo(ref);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "ipv4", "ip:x", "header", "header:", "header:X API", "header:X\"", "attribute:",
+      "global:1", "principal:x", "#apiKey", "ip,", ",ip", "ip,,header:a"})
+  void rejectsWithTheFormsItAccepts(String text) {
+    assertThatThrownBy(() -> KeyReference.parse(text)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ip, header:<name>, principal, attribute:<name> or global");
+  }
+
+  @Test
+  void resolvesEveryKind() {
+    HttpServletRequest request = mock(HttpServletRequest.class);
+    when(request.getRemoteAddr()).thenReturn("192.0.2.1");
+    when(request.getHeader("X-API-Key")).thenReturn("  k1 ");
+    Principal alice = () -> "alice";
+    when(request.getUserPrincipal()).thenReturn(alice);
+    when(request.getAttribute("plan")).thenReturn(42);
+    ClientIpResolver ip = ClientIpResolver.peerOnly();
+    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(request)).isEqualTo("192.0.2.1");
+    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(request)).isEqualTo("k1");
+    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(request)).isEqualTo("alice");
+    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(request)).isEqualTo("42");
+    assertThat(KeyReference.parse("global").toResolver(ip).resolve(request)).isEqualTo("global");
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(request)).isEqualTo("k1|192.0.2.1");
+  }
+
+  @Test
+  void missingPartsAreMissingKeys() {
+    HttpServletRequest request = mock(HttpServletRequest.class);
+    when(request.getHeader("X-API-Key")).thenReturn("   ");
+    when(request.getRemoteAddr()).thenReturn("192.0.2.1");
+    KeyResolver<HttpServletRequest> header = KeyReference.parse("header:X-API-Key").toResolver(
+        ClientIpResolver.peerOnly());
+    assertThat(header.resolve(request)).isNull();
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ClientIpResolver.peerOnly()).resolve(request))
+        .isNull();
+    assertThat(KeyReference.parse("principal").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
+    assertThat(KeyReference.parse("attribute:x").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
+  }
+
+  @Test
+  void describesWhatIsMissing() {
+    assertThat(KeyReference.parse("header:X-API-Key").describe()).isEqualTo("the header X-API-Key");
+    assertThat(KeyReference.parse("principal, attribute:t").describe())
+        .isEqualTo("an authenticated user and the request attribute t");
+  }
+}
