@@ -221,7 +221,7 @@ public final class LimitSpec {
       int burstAt = -1;
       int save = pos;
       skipSpace();
-      if (in.regionMatches(true, pos, "burst", 0, 5)) {
+      if (in.regionMatches(true, pos, "burst", 0, 5) && (pos + 5 == in.length() || !isLetter(in.charAt(pos + 5)))) {
         pos += 5;
         skipSpace();
         burstAt = pos;

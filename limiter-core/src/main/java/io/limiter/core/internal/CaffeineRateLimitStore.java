@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.LongAdder;
 public final class CaffeineRateLimitStore implements RateLimitStore {
 
   private final Ticker ticker;
+  private final long origin;
   private final Cache<SpaceKey, Cell> cache;
   private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
   private final LongAdder evictedActive = new LongAdder();
 
   public CaffeineRateLimitStore(long maxKeys, Ticker ticker, Executor executor) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.origin = LocalKeySpace.origin(ticker);
     this.cache = Caffeine.newBuilder()
         .maximumSize(maxKeys)
         .ticker(ticker::read)
@@ -55,7 +57,7 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
         })
         .evictionListener((SpaceKey key, Cell cell, RemovalCause cause) -> {
           if (key != null && cell != null) {
-            boolean active = key.space.base.killUnconditionally(cell, ticker.read());
+            boolean active = key.space.base.killUnconditionally(cell, ticker.read() - origin);
             if (active && cause == RemovalCause.SIZE) {
               evictedActive.increment();
             }
@@ -97,14 +99,17 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
 
   private final class Space extends LocalKeySpace {
     Space(LimitPolicy policy) {
-      super(policy, CaffeineRateLimitStore.this.ticker);
+      super(policy, CaffeineRateLimitStore.this.ticker, origin);
     }
 
     @Override
-    Cell cell(String key) {
-      SpaceKey spaceKey = new SpaceKey(this, key);
-      Cell cell = cache.getIfPresent(spaceKey);
-      return cell != null ? cell : cache.get(spaceKey, k -> base.newCell());
+    Cell lookup(String key) {
+      return cache.getIfPresent(new SpaceKey(this, key));
+    }
+
+    @Override
+    Cell insert(String key, Cell created) {
+      return cache.get(new SpaceKey(this, key), k -> created);
     }
 
     @Override

@@ -37,6 +37,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final long evictionTarget;
   private final long hardLimit;
   private final Ticker ticker;
+  private final long origin;
   private final Executor executor;
   private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
   private final AtomicLong size = new AtomicLong();
@@ -50,6 +51,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     this.evictionTarget = maxKeys - maxKeys / 8;
     this.hardLimit = maxKeys + Math.max(64, maxKeys / 8);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.origin = LocalKeySpace.origin(ticker);
     this.executor = Objects.requireNonNull(executor, "executor");
   }
 
@@ -82,7 +84,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
   private void cleanUpLocked() {
     insertsSinceCleanUp.set(0);
-    long now = ticker.read();
+    long now = ticker.read() - origin;
     for (Space space : spaces.values()) {
       space.sweep(now, -1);
     }
@@ -129,8 +131,9 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
   }
 
+  /** Amortized clean-up after an insert (the size was counted in {@code insert}). */
   private void onInsert() {
-    long n = size.incrementAndGet();
+    long n = size.get();
     if (n > hardLimit) {
       cleanUp();
     } else if (n > maxKeys || insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
@@ -167,23 +170,28 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
 
     Space(LimitPolicy policy) {
-      super(policy, InMemoryRateLimitStore.this.ticker);
+      super(policy, InMemoryRateLimitStore.this.ticker, origin);
       this.policy = base;
     }
 
     @Override
-    Cell cell(String key) {
-      Cell cell = cells.get(key);
-      if (cell != null) {
-        return cell;
-      }
-      Cell created = policy.newCell();
+    Cell lookup(String key) {
+      return cells.get(key);
+    }
+
+    @Override
+    Cell insert(String key, Cell created) {
       Cell raced = cells.putIfAbsent(key, created);
       if (raced != null) {
         return raced;
       }
-      onInsert();
+      size.incrementAndGet();
       return created;
+    }
+
+    @Override
+    void inserted() {
+      onInsert();
     }
 
     @Override
@@ -225,22 +233,33 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
       Handle(String key) {
         this.key = key;
-        this.cell = cell(key);
       }
 
       @Override
       public boolean tryAcquire(long permits) {
         checkPermits(permits);
         for (;;) {
-          long now = ticker.read();
+          long now = now();
           Cell c = cell;
+          Cell created = null;
+          if (c == null) {
+            c = lookup(key);
+            if (c == null) {
+              created = policy.newCell();
+              c = insert(key, created);
+            }
+            cell = c;
+          }
           int verdict = policy.single ? policy.tryAcquire((Cell.Single) c, now, permits)
               : policy.tryAcquire((Cell.Multi) c, now, permits);
+          if (c == created) {
+            inserted();
+          }
           if (verdict >= 0) {
             return verdict == 1;
           }
           discard(key, c);
-          cell = cell(key);
+          cell = null;
         }
       }
 
@@ -248,14 +267,26 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       public Decision acquire(long permits) {
         checkPermits(permits);
         for (;;) {
-          long now = ticker.read();
+          long now = now();
           Cell c = cell;
+          Cell created = null;
+          if (c == null) {
+            c = lookup(key);
+            if (c == null) {
+              created = policy.newCell();
+              c = insert(key, created);
+            }
+            cell = c;
+          }
           Decision decision = decide(policy, c, now, permits);
+          if (c == created) {
+            inserted();
+          }
           if (decision != null) {
             return decision;
           }
           discard(key, c);
-          cell = cell(key);
+          cell = null;
         }
       }
     }

@@ -9,21 +9,49 @@ import io.limiter.core.Ticker;
  * The decision loop shared by the local stores; subclasses only say how a key's cell is found and dropped. The clock
  * is read <em>before</em> the lookup so that a store whose expiry is based on access time (Caffeine) never expires a
  * cell before the state written by this decision is full again.
+ *
+ * <p>Time is taken relative to the store's origin (its first ticker reading rounded down to a whole UTC day), so
+ * that a ticker starting near {@code Long.MAX_VALUE} and wrapping, as {@code System.nanoTime()} may, still yields
+ * ordered timestamps; rounding to a day keeps windows aligned to the ticker's own second/minute/hour/day boundaries.
  */
 abstract class LocalKeySpace implements KeySpace {
 
+  static final long DAY_NANOS = 86_400_000_000_000L;
+
   final CompiledPolicy base;
-  final Ticker ticker;
+  private final Ticker ticker;
+  private final long origin;
   /** One-entry cache for step levels and tiers: they switch rarely, so recompiling on a miss is fine. */
   private volatile CompiledPolicy lastEffective;
 
-  LocalKeySpace(LimitPolicy policy, Ticker ticker) {
+  LocalKeySpace(LimitPolicy policy, Ticker ticker, long origin) {
     this.base = CompiledPolicy.compile(policy);
     this.ticker = ticker;
+    this.origin = origin;
   }
 
-  /** Returns the key's live or new cell, creating and registering it if absent. */
-  abstract Cell cell(String key);
+  /** The first reading of {@code ticker} rounded down to a whole day: a store's origin. */
+  static long origin(Ticker ticker) {
+    return Math.floorDiv(ticker.read(), DAY_NANOS) * DAY_NANOS;
+  }
+
+  /** Nanoseconds since the origin; wrapping subtraction keeps it exact across a ticker overflow. */
+  final long now() {
+    return ticker.read() - origin;
+  }
+
+  /** Returns the key's cell, or null if it has none. */
+  abstract Cell lookup(String key);
+
+  /** Maps {@code created} to the key unless another cell got there first; returns the cell now mapped. */
+  abstract Cell insert(String key, Cell created);
+
+  /**
+   * Called after the first decision on a newly inserted cell. Bookkeeping that may trigger clean-up runs here, not in
+   * {@link #insert}: a fresh cell is idle until charged, and a clean-up between insert and charge would drop it.
+   */
+  void inserted() {
+  }
 
   /** Removes a dead cell from the map if it is still there. */
   abstract void discard(String key, Cell dead);
@@ -47,10 +75,18 @@ abstract class LocalKeySpace implements KeySpace {
   public boolean tryAcquire(String key, long permits) {
     checkPermits(permits);
     for (;;) {
-      long now = ticker.read();
-      Cell cell = cell(key);
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       int verdict = base.single ? base.tryAcquire((Cell.Single) cell, now, permits)
           : base.tryAcquire((Cell.Multi) cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (verdict >= 0) {
         return verdict == 1;
       }
@@ -61,9 +97,17 @@ abstract class LocalKeySpace implements KeySpace {
   Decision acquire(String key, long permits, CompiledPolicy policy) {
     checkPermits(permits);
     for (;;) {
-      long now = ticker.read();
-      Cell cell = cell(key);
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        created = base.newCell();
+        cell = insert(key, created);
+      }
       Decision decision = decide(policy, cell, now, permits);
+      if (cell == created) {
+        inserted();
+      }
       if (decision != null) {
         return decision;
       }

@@ -1,0 +1,41 @@
+package io.limiter.core;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** DESIGN.md §1: the core depends on no framework; Caffeine is its only (optional) library. */
+class ArchitectureTest {
+
+  private final JavaClasses core = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("io.limiter");
+
+  @Test
+  void coreUsesNoServletSpringOrRedisType() {
+    noClasses().should().dependOnClassesThat().resideInAnyPackage(
+            "jakarta.servlet..", "javax.servlet..", "org.springframework..", "io.lettuce..", "redis.clients..",
+            "io.micrometer..", "org.slf4j..")
+        .check(core);
+  }
+
+  @Test
+  void onlyTheCaffeineStoreTouchesCaffeine() {
+    noClasses().that().doNotHaveSimpleName("CaffeineRateLimitStore")
+        .and().doNotHaveFullyQualifiedName("io.limiter.core.internal.CaffeineRateLimitStore$Space")
+        .and().doNotHaveFullyQualifiedName("io.limiter.core.internal.CaffeineRateLimitStore$SpaceKey")
+        .and().haveNameNotMatching(".*CaffeineRateLimitStore\\$.*")
+        .should().dependOnClassesThat().resideInAnyPackage("com.github.benmanes.caffeine..")
+        .check(core);
+  }
+
+  @Test
+  void apiDoesNotExposeInternalTypesInSignatures() {
+    noClasses().that().resideInAPackage("io.limiter.core.internal..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.limiter.annotation..")
+        .check(core);
+  }
+}
