@@ -8,6 +8,9 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.limiter.core.Decision;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * P6/P7: decisions per second against one Redis server — Limiter's Redis store, Bucket4j's Lettuce (compare-and-swap)
- * proxy manager, and a plain Lettuce {@code GET} as the floor of one round trip from this JVM. Each target guards one
+ * P6/P7: decisions per second against one Redis server — Limiter's Redis store (when limiter-redis is on the class
+ * path), Bucket4j's Lettuce (compare-and-swap) proxy manager, and a plain Lettuce {@code GET} as the floor of one round
+ * trip from this JVM. Each target guards one
  * hot key or keys picked uniformly from a set, under {@link LimitShape#BOTTOMLESS} (never rejects), driven
  * <ul>
  *   <li>synchronously by {@code N} threads ({@code syncN}), or</li>
@@ -57,6 +61,9 @@ public final class RedisLoad {
   static final Map<String, Function<String, Target>> TARGETS = new LinkedHashMap<>();
 
   static {
+    if (LimiterTarget.available()) {
+      TARGETS.put("limiter", LimiterTarget::new);
+    }
     TARGETS.put("bucket4j", Bucket4jTarget::new);
     TARGETS.put("get", GetTarget::new);
   }
@@ -248,6 +255,59 @@ public final class RedisLoad {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Limiter's Redis store through the public API: {@code RateLimiter.of(policy, RedisRateLimitStore.builder().uri(uri)
+   * .build())}. The store is opened reflectively so that this harness builds without limiter-redis; with limiter-redis
+   * on the class path (a dependency of limiter-bench) the target is available.
+   */
+  static final class LimiterTarget implements Target {
+    private static final String STORE = "io.limiter.redis.RedisRateLimitStore";
+
+    private final RateLimitStore store;
+    private final RateLimiter limiter;
+
+    LimiterTarget(String uri) {
+      store = open(uri);
+      limiter = RateLimiter.of(LimitShape.BOTTOMLESS.policy("bench"), store);
+    }
+
+    static boolean available() {
+      try {
+        Class.forName(STORE, false, RedisLoad.class.getClassLoader());
+        return true;
+      } catch (ClassNotFoundException e) {
+        return false;
+      }
+    }
+
+    private static RateLimitStore open(String uri) {
+      try {
+        Class<?> type = Class.forName(STORE, true, RedisLoad.class.getClassLoader());
+        Object builder = type.getMethod("builder").invoke(null);
+        builder = builder.getClass().getMethod("uri", String.class).invoke(builder, uri);
+        return (RateLimitStore) builder.getClass().getMethod("build").invoke(builder);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot open Limiter's Redis store (" + STORE + ") at " + uri
+            + "; is limiter-redis on the class path?", e);
+      }
+    }
+
+    @Override
+    public boolean decide(String key) {
+      return limiter.tryAcquire(key);
+    }
+
+    @Override
+    public CompletionStage<Boolean> decideAsync(String key) {
+      return limiter.acquireAsync(key, 1).thenApply(Decision::allowed);
+    }
+
+    @Override
+    public void close() {
+      store.close();
     }
   }
 
