@@ -9,6 +9,7 @@ import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.limiter.core.Decision;
+import io.limiter.core.FailureMode;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import java.io.IOException;
@@ -271,7 +272,9 @@ public final class RedisLoad {
 
     LimiterTarget(String uri) {
       store = open(uri);
-      limiter = RateLimiter.of(LimitShape.BOTTOMLESS.policy("bench"), store);
+      // fail closed: a decision Redis did not make must never count as throughput (it is counted as an error)
+      limiter = RateLimiter.of(LimitShape.BOTTOMLESS.policy("bench").toBuilder()
+          .failureMode(FailureMode.FAIL_CLOSED).build(), store);
     }
 
     static boolean available() {
@@ -288,6 +291,9 @@ public final class RedisLoad {
         Class<?> type = Class.forName(STORE, true, RedisLoad.class.getClassLoader());
         Object builder = type.getMethod("builder").invoke(null);
         builder = builder.getClass().getMethod("uri", String.class).invoke(builder, uri);
+        // a loaded 2-core machine can stall a round trip beyond the default 100 ms; measure, don't fail over
+        builder = builder.getClass().getMethod("commandTimeout", Duration.class).invoke(builder,
+            Duration.ofSeconds(2));
         return (RateLimitStore) builder.getClass().getMethod("build").invoke(builder);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot open Limiter's Redis store (" + STORE + ") at " + uri
@@ -297,12 +303,19 @@ public final class RedisLoad {
 
     @Override
     public boolean decide(String key) {
-      return limiter.tryAcquire(key);
+      return made(limiter.acquire(key));
     }
 
     @Override
     public CompletionStage<Boolean> decideAsync(String key) {
-      return limiter.acquireAsync(key, 1).thenApply(Decision::allowed);
+      return limiter.acquireAsync(key, 1).thenApply(LimiterTarget::made);
+    }
+
+    private static boolean made(Decision decision) {
+      if (decision.degraded()) {
+        throw new IllegalStateException("Redis did not decide (degraded decision)");
+      }
+      return decision.allowed();
     }
 
     @Override
