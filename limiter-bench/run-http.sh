@@ -48,7 +48,7 @@ for run in "${runs[@]}"; do
   server_pid=$!
   port=""
   for _ in $(seq 1 300); do
-    port="$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$log")"
+    port="$(awk '/^LISTENING / {print $2}' "$log")"
     [ -n "$port" ] && break
     if ! kill -0 "$server_pid" 2>/dev/null; then
       echo "run-http.sh: $main $variant did not start:" >&2
@@ -64,7 +64,8 @@ for run in "${runs[@]}"; do
   fi
   script=()
   [ "$load" = "half" ] && script=(-s "$here/wrk/half.lua")
-  url="http://127.0.0.1:$port/hello"
+  path="$(awk '/^LISTENING / {print $3}' "$log")"
+  url="http://127.0.0.1:$port${path:-/hello}"
   wrk -t"$threads" -c"$connections" -d"$warmup" "${script[@]}" "$url" >/dev/null
   for i in $(seq 1 "$repeats"); do
     result="$(wrk -t"$threads" -c"$connections" -d"$duration" "${script[@]}" "$url")"

@@ -28,7 +28,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * an exhausted limit.
  *
  * <p>Usage: {@code HttpTarget <variant> [port]}: starts on loopback (port 0 picks a free one), prints
- * {@code LISTENING <port>} and serves until stopped.
+ * {@code LISTENING <port> /hello} and serves until stopped.
  */
 public final class HttpTarget implements AutoCloseable {
 
@@ -139,7 +139,7 @@ public final class HttpTarget implements AutoCloseable {
       return;
     }
     HttpTarget target = start(args[0], args.length > 1 ? Integer.parseInt(args[1]) : 0);
-    System.out.println("LISTENING " + target.port());
+    System.out.println("LISTENING " + target.port() + " /hello");
     System.out.flush();
     target.server.join();
   }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
+import io.limiter.core.LimitSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Keeps the benchmark suite from rotting without running it: every JMH benchmark runs in-process for a few
@@ -122,8 +124,31 @@ class BenchmarkSmokeTest {
     assertThat(HttpTarget.runs()).contains("bare:open").doesNotContain("bare:half");
   }
 
+  @Test
+  void springTargetServesBothEndpointsAndRateLimitsOnlyTheAnnotatedOne() throws Exception {
+    assertThat(LimitSpec.parse(SpringTarget.NEVER_REACHED).limits())
+        .containsExactlyElementsOf(LimitShape.BOTTOMLESS.policy().limits());
+    HttpClient client = HttpClient.newHttpClient();
+    try (ConfigurableApplicationContext context = SpringTarget.start(0)) {
+      int port = SpringTarget.port(context);
+      HttpResponse<String> plain = get(client, port, SpringTarget.path("spring"));
+      HttpResponse<String> rated = get(client, port, SpringTarget.path("spring-ratelimit"));
+      assertThat(plain.statusCode()).isEqualTo(200);
+      assertThat(plain.body()).isEqualTo("hello\n");
+      assertThat(plain.headers().firstValue("RateLimit")).isEmpty();
+      assertThat(rated.statusCode()).isEqualTo(200);
+      assertThat(rated.body()).isEqualTo("hello\n");
+      assertThat(rated.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith("\"rated\""));
+    }
+    assertThat(HttpTarget.runs()).contains("spring:open", "spring-ratelimit:open");
+  }
+
   private static HttpResponse<String> get(HttpClient client, HttpTarget target, String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path)).build(),
+    return get(client, target.port(), path);
+  }
+
+  private static HttpResponse<String> get(HttpClient client, int port, String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 

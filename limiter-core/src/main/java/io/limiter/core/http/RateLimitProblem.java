@@ -31,6 +31,18 @@ public final class RateLimitProblem {
    * @return the JSON body
    */
   public static String json(List<Decision> decisions, int status) {
+    return of(decisions, status).json();
+  }
+
+  /**
+   * Returns the members of the problem body, for frameworks that render problems themselves (Spring's
+   * {@code ProblemDetail}); {@link Content#json()} is the body {@link #json(List, int)} writes.
+   *
+   * @param decisions the decisions of the request; the rejected ones are reported
+   * @param status the HTTP status of the response (429 unless configured otherwise; 503 when degraded)
+   * @return the problem's members
+   */
+  public static Content of(List<Decision> decisions, int status) {
     Set<String> violated = new LinkedHashSet<>();
     Decision first = null;
     boolean degraded = false;
@@ -43,24 +55,42 @@ public final class RateLimitProblem {
         }
       }
     }
-    StringBuilder sb = new StringBuilder(256).append('{');
-    field(sb, "type", degraded ? "about:blank" : QUOTA_EXCEEDED_TYPE).append(',');
-    field(sb, "title", title(status)).append(',');
-    sb.append("\"status\":").append(status);
-    if (first != null) {
-      sb.append(',');
-      field(sb, "detail", detail(first, degraded));
-    }
-    sb.append(",\"violated-policies\":[");
-    boolean comma = false;
-    for (String name : violated) {
-      if (comma) {
+    return new Content(degraded ? "about:blank" : QUOTA_EXCEEDED_TYPE, title(status), status,
+        first == null ? null : detail(first, degraded), List.copyOf(violated));
+  }
+
+  /**
+   * The members of a rate limit problem (RFC 9457).
+   *
+   * @param type the problem type URI
+   * @param title the short summary of the status
+   * @param status the HTTP status
+   * @param detail the explanation for this request, or null when nothing was rejected
+   * @param violatedPolicies the names of the rejecting policies, in order (the {@code violated-policies} member)
+   */
+  public record Content(String type, String title, int status, String detail, List<String> violatedPolicies) {
+
+    /** @return the {@code application/problem+json} body */
+    public String json() {
+      StringBuilder sb = new StringBuilder(256).append('{');
+      field(sb, "type", type).append(',');
+      field(sb, "title", title).append(',');
+      sb.append("\"status\":").append(status);
+      if (detail != null) {
         sb.append(',');
+        field(sb, "detail", detail);
       }
-      appendJsonString(sb, name);
-      comma = true;
+      sb.append(",\"violated-policies\":[");
+      boolean comma = false;
+      for (String name : violatedPolicies) {
+        if (comma) {
+          sb.append(',');
+        }
+        appendJsonString(sb, name);
+        comma = true;
+      }
+      return sb.append("]}").toString();
     }
-    return sb.append("]}").toString();
   }
 
   /**

@@ -1,0 +1,50 @@
+package io.limiter.examples.springboot;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+
+/**
+ * Starts the example on the in-memory store and prints where to send requests.
+ *
+ * <ul>
+ *   <li>{@code GET /api/hello}: {@code @RateLimit("5/minute")} per client IP;
+ *   <li>{@code GET /api/orders}: {@code "10/minute; 100/hour"} per {@code X-API-Key} header (no key → 401);
+ *   <li>every {@code /api/**} path: 100/minute per client IP, a URL rule in {@code application.properties};
+ *   <li>{@code GET /actuator/ratelimits}: the configured policies.
+ * </ul>
+ */
+@SpringBootApplication
+public class ExampleApplication {
+
+  private final Environment environment;
+
+  /**
+   * @param environment the environment, for the port the server listens on
+   */
+  public ExampleApplication(Environment environment) {
+    this.environment = environment;
+  }
+
+  /**
+   * @param args command line arguments, e.g. {@code --server.port=9090}
+   */
+  public static void main(String[] args) {
+    SpringApplication.run(ExampleApplication.class, args);
+  }
+
+  /** Prints the URLs once the server is up. */
+  @EventListener(ApplicationReadyEvent.class)
+  public void printUrls() {
+    String base = "http://localhost:" + environment.getProperty("local.server.port", "8080");
+    System.out.println();
+    System.out.println("Limiter example is running at " + base);
+    System.out.println("  curl -i " + base + "/api/hello                        (5/minute per IP)");
+    System.out.println("  curl -i -H 'X-API-Key: demo' " + base + "/api/orders  (10/minute; 100/hour per key)");
+    System.out.println("  curl " + base + "/actuator/ratelimits                  (configured policies)");
+    System.out.println("Stop it with Ctrl+C.");
+    System.out.println();
+  }
+}

@@ -1,0 +1,374 @@
+package io.limiter.spring.aop;
+
+import io.limiter.core.Decision;
+import io.limiter.core.FailureMode;
+import io.limiter.core.KeyResolver;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitExceededException;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.spring.KeyResolverRegistry;
+import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.spring.RateLimitInvocation;
+import io.limiter.spring.RateLimitKeyMissingException;
+import io.limiter.spring.internal.AnnotationRateLimitOperationSource;
+import io.limiter.spring.internal.InvocationKeys;
+import io.limiter.spring.internal.RateLimitAnnotationParser;
+import io.limiter.spring.internal.RateLimitOperation;
+import io.limiter.spring.internal.RateLimitOperations;
+import io.limiter.spring.spi.RequestKeySource;
+import io.limiter.spring.internal.ServletRequestKeySource;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.util.ClassUtils;
+
+/**
+ * The one engine behind {@link RateLimitInterceptor} (Spring AOP) and {@link RateLimitAspect} (AspectJ): finds the
+ * parsed {@code @RateLimit}s of a called method, resolves each key, asks each policy for permits and either proceeds
+ * or throws {@link RateLimitExceededException} carrying the rejecting decision (or calls the
+ * {@link io.limiter.spring.RateLimitFallback fallback}).
+ *
+ * <p>Per call it costs one cache lookup per method, one key resolution and one store decision per policy; parsing,
+ * SpEL compilation and policy lookup happen once per (method, target class). Policies are decided in order
+ * (method-level first) and the first rejection stops the call; earlier policies of the same call stay charged, so
+ * limits that must be all-or-nothing belong in one spec ({@code "10/second; 100/minute"}), which is atomic.
+ *
+ * <p>When the store throws, the {@link StoreFailureHandler} decides (by default the policy's
+ * {@link io.limiter.core.FailureMode}); a call without a key follows the {@link MissingKeyStrategy} (by default it is
+ * rejected with {@link RateLimitKeyMissingException}). Thread-safe.
+ *
+ * <pre>{@code
+ * // without Spring, e.g. with compile-time weaving:
+ * RateLimitAspectSupport support = RateLimitAspectSupport.builder()
+ *     .registry(RateLimiterRegistry.builder().store(RateLimitStore.inMemory()).build())
+ *     .proxyMode(false)
+ *     .build();
+ * Aspects.aspectOf(RateLimitAspect.class).setSupport(support);
+ * }</pre>
+ */
+public final class RateLimitAspectSupport {
+
+  /** Proceeds with the intercepted call. */
+  @FunctionalInterface
+  public interface Invoker {
+    /**
+     * @return the result of the call
+     * @throws Throwable whatever the call throws
+     */
+    Object proceed() throws Throwable;
+  }
+
+  /** Sees the decisions of every admitted call, e.g. to write {@code RateLimit} response fields. */
+  @FunctionalInterface
+  public interface AdmissionHandler {
+    /**
+     * @param invocation the admitted call
+     * @param decisions one decision per policy, in order; none rejected
+     */
+    void admitted(RateLimitInvocation invocation, List<Decision> decisions);
+  }
+
+  private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+      RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
+          "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
+
+  private final AnnotationRateLimitOperationSource source;
+  private final RateLimiterRegistry registry;
+  private final StoreFailureHandler failureHandler;
+  private final AdmissionHandler admissionHandler;
+
+  private RateLimitAspectSupport(Builder b) {
+    this.registry = b.registry;
+    this.failureHandler = b.failureHandler != null ? b.failureHandler
+        : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    this.admissionHandler = b.admissionHandler;
+    RequestKeySource requests = b.requestKeys;
+    if (requests == null && b.detectWeb && SERVLET_PRESENT) {
+      requests = ServletRequestKeySource.peerAddress();
+    }
+    InvocationKeys keys = new InvocationKeys(b.keyResolvers.asMap(), requests,
+        b.beanFactory == null ? null : new BeanFactoryResolver(b.beanFactory));
+    RateLimitAnnotationParser parser = new RateLimitAnnotationParser(registry, keys, b.policyKeys,
+        b.policyMissingKeys, b.missingKeyStrategy);
+    this.source = new AnnotationRateLimitOperationSource(parser, b.proxyMode);
+  }
+
+  /** @return a new builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return the registry of the policies the annotations use */
+  public RateLimiterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Runs a call under the rate limits of its method.
+   *
+   * @param method the called method
+   * @param targetClass the class of the target, or null for the method's declaring class
+   * @param target the target, or null for a static method
+   * @param args the arguments
+   * @param invoker proceeds with the call
+   * @return the call's result, or the fallback's
+   * @throws RateLimitExceededException if a policy rejects the call and there is no fallback
+   * @throws RateLimitKeyMissingException if a call has no key and the strategy rejects it
+   * @throws RateLimitConfigurationException if the method's annotations are invalid
+   * @throws Throwable whatever the call throws
+   */
+  public Object execute(Method method, Class<?> targetClass, Object target, Object[] args, Invoker invoker)
+      throws Throwable {
+    RateLimitOperations ops = source.getOperations(method, targetClass);
+    if (ops == null) {
+      return invoker.proceed();
+    }
+    ops.checkValid();
+    Class<?> userClass = targetClass != null ? targetClass : method.getDeclaringClass();
+    RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
+    List<RateLimitOperation> operations = ops.operations();
+    List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
+    for (int i = 0; i < operations.size(); i++) {
+      RateLimitOperation op = operations.get(i);
+      String key = op.key().resolve(invocation);
+      if (KeyResolver.isMissing(key)) {
+        MissingKeyStrategy missing = op.missingKey();
+        if (missing instanceof MissingKeyStrategy.SharedBucket shared) {
+          key = shared.key();
+        } else if (missing instanceof MissingKeyStrategy.Skip) {
+          continue;
+        } else {
+          throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
+        }
+      }
+      Decision decision = decide(op, key);
+      if (decision.rejected()) {
+        RateLimitExceededException rejection = new RateLimitExceededException(decision);
+        if (ops.fallback() != null) {
+          return fallback(ops.fallback(), target, args, rejection);
+        }
+        throw rejection;
+      }
+      if (decisions != null) {
+        decisions.add(decision);
+      }
+    }
+    if (decisions != null && !decisions.isEmpty()) {
+      admissionHandler.admitted(invocation, decisions);
+    }
+    return invoker.proceed();
+  }
+
+  private Decision decide(RateLimitOperation op, String key) {
+    try {
+      return op.limiter().acquire(key, op.cost());
+    } catch (RuntimeException failure) {
+      LimitPolicy policy = op.limiter().policy();
+      Decision decision = failureHandler.onFailure(policy, key, op.cost(), failure);
+      RateLimitListener listener = registry.listener();
+      if (listener != null) {
+        if (decision.outcome() == Decision.Outcome.ALLOWED) {
+          listener.onAllowed(key, decision);
+        } else {
+          listener.onRejected(key, decision);
+        }
+      }
+      return decision;
+    }
+  }
+
+  private static Object fallback(Method fallback, Object target, Object[] args, RateLimitExceededException e)
+      throws Throwable {
+    Object[] fallbackArgs = new Object[args.length + 1];
+    System.arraycopy(args, 0, fallbackArgs, 0, args.length);
+    fallbackArgs[args.length] = e;
+    try {
+      return fallback.invoke(target, fallbackArgs);
+    } catch (InvocationTargetException ex) {
+      throw ex.getTargetException();
+    }
+  }
+
+  /**
+   * @param method a method
+   * @param targetClass the class of the bean
+   * @return whether calls of the method are rate limited (or its annotations are invalid)
+   */
+  public boolean isRateLimited(Method method, Class<?> targetClass) {
+    return source.getOperations(method, targetClass) != null;
+  }
+
+  /**
+   * @param targetClass a bean class
+   * @return whether the class or one of its methods may carry {@code @RateLimit}
+   */
+  public boolean mayBeRateLimited(Class<?> targetClass) {
+    return source.mayHaveOperations(targetClass);
+  }
+
+  /**
+   * Parses every {@code @RateLimit} of the classes now and reports every problem at once; Spring contexts do this for
+   * all their beans at startup.
+   *
+   * @param classes the classes to check
+   * @throws RateLimitConfigurationException listing every problem, each naming its method
+   */
+  public void validate(Iterable<Class<?>> classes) {
+    Set<String> problems = new LinkedHashSet<>();
+    for (Class<?> c : classes) {
+      problems.addAll(source.problems(c));
+    }
+    if (!problems.isEmpty()) {
+      throw new RateLimitConfigurationException(new ArrayList<>(problems));
+    }
+  }
+
+  /**
+   * @param classes the classes to check
+   * @throws RateLimitConfigurationException listing every problem
+   */
+  public void validate(Class<?>... classes) {
+    validate(List.of(classes));
+  }
+
+  /** @return the policy names used by each rate limited method parsed so far ({@code Class.method} → names) */
+  public Map<String, List<String>> usage() {
+    Map<String, List<String>> usage = new java.util.TreeMap<>();
+    source.parsed().forEach((key, ops) -> {
+      List<String> names = ops.operations().stream().map(RateLimitOperation::policyName).toList();
+      if (!names.isEmpty()) {
+        usage.putIfAbsent(RateLimitAnnotationParser.describe(ops.method()), names);
+      }
+    });
+    return usage;
+  }
+
+  /** Builds a {@link RateLimitAspectSupport}; not thread-safe. */
+  public static final class Builder {
+    private RateLimiterRegistry registry;
+    private StoreFailureHandler failureHandler;
+    private MissingKeyStrategy missingKeyStrategy = MissingKeyStrategy.reject();
+    private KeyResolverRegistry keyResolvers = new KeyResolverRegistry();
+    private RequestKeySource requestKeys;
+    private boolean detectWeb = true;
+    private BeanFactory beanFactory;
+    private boolean proxyMode = true;
+    private AdmissionHandler admissionHandler;
+    private Map<String, String> policyKeys = Map.of();
+    private Map<String, MissingKeyStrategy> policyMissingKeys = Map.of();
+
+    private Builder() {
+    }
+
+    /**
+     * @param registry the configured policies and the store; inline policies of annotations are added to it
+     * @return this builder
+     */
+    public Builder registry(RateLimiterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * @param failureHandler decides when the store throws; the default applies each policy's {@link FailureMode}
+     * @return this builder
+     */
+    public Builder failureHandler(StoreFailureHandler failureHandler) {
+      this.failureHandler = failureHandler;
+      return this;
+    }
+
+    /**
+     * @param strategy what to do with calls without a key; the default rejects them
+     * @return this builder
+     */
+    public Builder missingKeyStrategy(MissingKeyStrategy strategy) {
+      this.missingKeyStrategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /**
+     * @param keyResolvers named resolvers for {@code @RateLimit(key = "name")}
+     * @return this builder
+     */
+    public Builder keyResolvers(KeyResolverRegistry keyResolvers) {
+      this.keyResolvers = Objects.requireNonNull(keyResolvers, "keyResolvers");
+      return this;
+    }
+
+    /**
+     * Sets how request-based keys ({@code ip}, {@code header:...}) are read. By default the servlet request bound by
+     * Spring MVC is used when the servlet API is present, with the socket peer as client IP.
+     *
+     * @param requestKeys the source, or null for none (no request-based keys)
+     * @return this builder
+     */
+    public Builder requestKeys(RequestKeySource requestKeys) {
+      this.requestKeys = requestKeys;
+      this.detectWeb = requestKeys != null;
+      return this;
+    }
+
+    /**
+     * @param beanFactory resolves {@code @bean} references in SpEL keys
+     * @return this builder
+     */
+    public Builder beanFactory(BeanFactory beanFactory) {
+      this.beanFactory = beanFactory;
+      return this;
+    }
+
+    /**
+     * @param proxyMode true (the default) when calls are intercepted by Spring AOP proxies, so annotations on
+     *     private, final and static methods are errors; false under AspectJ weaving
+     * @return this builder
+     */
+    public Builder proxyMode(boolean proxyMode) {
+      this.proxyMode = proxyMode;
+      return this;
+    }
+
+    /**
+     * @param admissionHandler sees the decisions of admitted calls, or null
+     * @return this builder
+     */
+    public Builder admissionHandler(AdmissionHandler admissionHandler) {
+      this.admissionHandler = admissionHandler;
+      return this;
+    }
+
+    /**
+     * @param policyKeys the default key of configured policies (from properties), by policy name
+     * @param policyMissingKeys the missing-key strategy of configured policies, by policy name
+     * @return this builder
+     */
+    public Builder policyDefaults(Map<String, String> policyKeys, Map<String, MissingKeyStrategy> policyMissingKeys) {
+      this.policyKeys = Map.copyOf(policyKeys);
+      this.policyMissingKeys = Map.copyOf(policyMissingKeys);
+      return this;
+    }
+
+    /**
+     * @return the engine
+     * @throws IllegalStateException if no registry was set
+     */
+    public RateLimitAspectSupport build() {
+      if (registry == null) {
+        throw new IllegalStateException("a registry is required: RateLimitAspectSupport.builder().registry(...)");
+      }
+      return new RateLimitAspectSupport(this);
+    }
+  }
+}

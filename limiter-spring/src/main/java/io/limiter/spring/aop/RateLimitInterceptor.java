@@ -1,0 +1,47 @@
+package io.limiter.spring.aop;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Applies {@code @RateLimit} on Spring AOP proxies (the default mode of {@code @EnableRateLimiting}); all logic is in
+ * {@link RateLimitAspectSupport}. Usable directly with a {@code ProxyFactory}:
+ *
+ * <pre>{@code
+ * ProxyFactory factory = new ProxyFactory(service);
+ * factory.addAdvice(new RateLimitInterceptor(support));
+ * }</pre>
+ * Thread-safe.
+ */
+public final class RateLimitInterceptor implements MethodInterceptor {
+
+  private final Supplier<RateLimitAspectSupport> support;
+
+  /**
+   * @param support the engine
+   */
+  public RateLimitInterceptor(RateLimitAspectSupport support) {
+    Objects.requireNonNull(support, "support");
+    this.support = () -> support;
+  }
+
+  /**
+   * @param support supplies the engine on the first call (a Spring context creates it after the proxies); called
+   *     once
+   */
+  public RateLimitInterceptor(Supplier<RateLimitAspectSupport> support) {
+    this.support = SingletonSupplier.of(Objects.requireNonNull(support, "support"));
+  }
+
+  @Override
+  public Object invoke(MethodInvocation invocation) throws Throwable {
+    Object target = invocation.getThis();
+    Class<?> targetClass = target != null ? AopUtils.getTargetClass(target) : null;
+    return support.get().execute(invocation.getMethod(), targetClass, target, invocation.getArguments(),
+        invocation::proceed);
+  }
+}

@@ -1,0 +1,216 @@
+package io.limiter.spring.boot;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.spi.RateLimitStoreProvider;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.RateLimitFilter;
+import io.limiter.spring.EnableRateLimiting;
+import io.limiter.spring.RateLimitingConfigurer;
+import io.limiter.spring.aop.RateLimitAspectSupport;
+import io.limiter.spring.internal.PolicyDefaults;
+import io.limiter.spring.internal.RateLimitingSettings;
+import io.limiter.spring.internal.ServletRequestKeySource;
+import io.limiter.spring.internal.StoreInstrumentation;
+import io.limiter.spring.spi.RequestKeySource;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * Auto-configures rate limiting from the {@code limiter.*} properties: the {@link RateLimitStore}
+ * ({@code limiter.store}), the {@link RateLimiterRegistry} of named policies ({@code limiter.policies.*}, plus
+ * {@link LimitPolicy} beans and {@link RateLimitingConfigurer}s), {@code @RateLimit} processing
+ * ({@link EnableRateLimiting}, unless the application enables it itself), and in a servlet web application the client
+ * IP resolver ({@code limiter.client-ip.*}) and the URL-rule filter ({@code limiter.filter.*}). Every bean backs off
+ * when the application defines its own. Off with {@code limiter.enabled=false}.
+ */
+@AutoConfiguration
+@ConditionalOnClass(RateLimiterRegistry.class)
+@ConditionalOnProperty(prefix = "limiter", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(LimiterProperties.class)
+public class LimiterAutoConfiguration {
+
+  /** The {@link RateLimitStoreProvider#name()} of the Redis store in limiter-redis. */
+  static final String REDIS_PROVIDER = "redis";
+
+  /**
+   * @param properties the properties
+   * @return the store named by {@code limiter.store}
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public RateLimitStore rateLimitStore(LimiterProperties properties) {
+    switch (properties.getStore()) {
+      case CAFFEINE:
+        return RateLimitStore.builder().maxKeys(properties.getMaxKeys()).buildCaffeine();
+      case REDIS:
+        return redisStore(properties);
+      case MEMORY:
+      default:
+        return RateLimitStore.builder().maxKeys(properties.getMaxKeys()).buildInMemory();
+    }
+  }
+
+  /** limiter-redis is an optional module: found through the store provider SPI, not linked at compile time. */
+  private static RateLimitStore redisStore(LimiterProperties properties) {
+    for (RateLimitStoreProvider provider : ServiceLoader.load(RateLimitStoreProvider.class,
+        LimiterAutoConfiguration.class.getClassLoader())) {
+      if (provider.name().equals(REDIS_PROVIDER)) {
+        return provider.create(properties.getRedis());
+      }
+    }
+    throw new IllegalStateException("limiter.store=redis needs io.limiter:limiter-redis on the class path (its "
+        + "RateLimitStoreProvider named \"redis\" was not found); add it, or define a RateLimitStore bean");
+  }
+
+  /**
+   * @param properties the properties
+   * @return applies each policy's failure mode when the store fails
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public StoreFailureHandler rateLimitStoreFailureHandler(LimiterProperties properties) {
+    return StoreFailureHandler.byFailureMode(RateLimitStore.builder().maxKeys(properties.getMaxKeys())
+        .buildInMemory(), properties.getFailure().getClosedRetryAfter(), properties.getFailure().getLogInterval());
+  }
+
+  /**
+   * @param properties the properties
+   * @param settings the combined configurers of {@code @EnableRateLimiting}
+   * @param configurers the configurers, if {@code @EnableRateLimiting} is off
+   * @param store the store
+   * @param policies policy beans
+   * @param listeners listener beans (e.g. metrics)
+   * @param instrumentation wraps the store (e.g. to time it)
+   * @return the registry of the application's policies
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public RateLimiterRegistry rateLimiterRegistry(LimiterProperties properties,
+      ObjectProvider<RateLimitingSettings> settings, ObjectProvider<RateLimitingConfigurer> configurers,
+      ObjectProvider<RateLimitStore> store, ObjectProvider<LimitPolicy> policies,
+      ObjectProvider<RateLimitListener> listeners, ObjectProvider<StoreInstrumentation> instrumentation) {
+    RateLimitingSettings combined = settings.getIfAvailable(
+        () -> RateLimitingSettings.from(configurers.orderedStream().toList()));
+    List<LimitPolicy> all = new ArrayList<>(PolicyProperties.read(properties).policies());
+    all.addAll(policies.orderedStream().toList());
+    return combined.buildRegistry(store.getIfUnique(), instrumentation.orderedStream().toList(), all,
+        listeners.orderedStream().toList());
+  }
+
+  /**
+   * @param properties the properties
+   * @return the keys of configured policies, for annotations that name a policy without a key
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public PolicyDefaults rateLimitPolicyDefaults(LimiterProperties properties) {
+    return PolicyProperties.read(properties).defaults();
+  }
+
+  /**
+   * @param properties the properties
+   * @return header mode and missing-key strategy from properties, overridable by the application's configurers
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public LimiterPropertiesConfigurer limiterPropertiesConfigurer(LimiterProperties properties) {
+    return new LimiterPropertiesConfigurer(properties);
+  }
+
+  /** Turns on {@code @RateLimit} processing unless the application has {@code @EnableRateLimiting}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(RateLimitAspectSupport.class)
+  @EnableRateLimiting
+  static class EnableRateLimitingConfiguration {
+  }
+
+  /** Client IP resolution and URL rules in servlet web applications. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass({HttpServletRequest.class, FilterRegistrationBean.class})
+  static class ServletConfiguration {
+
+    /**
+     * @param properties the properties
+     * @return the client IP resolver of {@code ip} keys
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    ClientIpResolver rateLimitClientIpResolver(LimiterProperties properties) {
+      return ServletProperties.clientIp(properties);
+    }
+
+    /**
+     * @param clientIp the client IP resolver
+     * @return request keys of {@code @RateLimit}, read like the filter reads them
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    RequestKeySource rateLimitRequestKeySource(ClientIpResolver clientIp) {
+      return new ServletRequestKeySource(clientIp);
+    }
+
+    /**
+     * @param properties the properties
+     * @param registry the registry
+     * @param clientIp the client IP resolver
+     * @param failureHandler the store failure handler
+     * @return the registration of the filter applying {@code limiter.filter.rules}
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
+    @Conditional(OnFilterRules.class)
+    FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(LimiterProperties properties,
+        RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler) {
+      RateLimitFilter filter = ServletProperties.filter(properties, registry, clientIp,
+          failureHandler.getIfUnique(), PolicyProperties.read(properties));
+      FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
+      registration.setName("rateLimitFilter");
+      registration.setOrder(properties.getFilter().getOrder());
+      registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.INCLUDE,
+          DispatcherType.ASYNC, DispatcherType.ERROR);
+      registration.addUrlPatterns("/*");
+      return registration;
+    }
+  }
+
+  /** Matches when {@code limiter.filter.enabled} is not false and at least one rule is configured. */
+  static final class OnFilterRules extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      Binder binder = Binder.get(context.getEnvironment());
+      boolean enabled = binder.bind("limiter.filter.enabled", Boolean.class).orElse(true);
+      boolean rules = binder.bind("limiter.filter.rules", Bindable.listOf(LimiterProperties.Rule.class))
+          .map(list -> !list.isEmpty()).orElse(false);
+      if (!enabled) {
+        return ConditionOutcome.noMatch("limiter.filter.enabled is false");
+      }
+      return rules ? ConditionOutcome.match("limiter.filter.rules are configured")
+          : ConditionOutcome.noMatch("no limiter.filter.rules configured");
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.limiter.spring.boot;
+
+import io.limiter.spring.internal.StoreInstrumentation;
+import io.limiter.spring.micrometer.RateLimitMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Publishes rate limit decisions, store latency and store errors to Micrometer ({@link RateLimitMetrics}) when a
+ * {@link MeterRegistry} bean exists. Ordered after Spring Boot's metrics auto-configuration (its Boot 4 and Boot 3
+ * class names) so that the registry is known.
+ */
+@AutoConfiguration(before = LimiterAutoConfiguration.class, afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean(MeterRegistry.class)
+@ConditionalOnProperty(prefix = "limiter", name = "enabled", havingValue = "true", matchIfMissing = true)
+public class LimiterMetricsAutoConfiguration {
+
+  /**
+   * @param registry the meter registry
+   * @return the meters, also a listener of every decision
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public RateLimitMetrics rateLimitMetrics(MeterRegistry registry) {
+    return new RateLimitMetrics(registry);
+  }
+
+  /**
+   * @param metrics the meters
+   * @return times the store
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "rateLimitStoreInstrumentation")
+  public StoreInstrumentation rateLimitStoreInstrumentation(RateLimitMetrics metrics) {
+    return metrics::instrument;
+  }
+}

@@ -1,0 +1,157 @@
+package io.limiter.spring.boot;
+
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.RateLimitConfigException;
+import io.limiter.servlet.RateLimitFilter;
+import io.limiter.servlet.RateLimitRule;
+import io.limiter.spring.RateLimitConfigurationException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds limiter-servlet's {@link ClientIpResolver} and {@link RateLimitFilter} from {@code limiter.client-ip.*} and
+ * {@code limiter.filter.*}, collecting every problem with its property and value. Loaded only with the servlet API.
+ */
+final class ServletProperties {
+
+  private ServletProperties() {
+  }
+
+  static ClientIpResolver clientIp(LimiterProperties properties) {
+    LimiterProperties.ClientIp p = properties.getClientIp();
+    List<String> problems = new ArrayList<>();
+    ClientIpResolver.Builder builder = ClientIpResolver.builder().trustAllProxies(p.isTrustAllProxies())
+        .forwardedHeader(p.getForwardedHeader());
+    List<String> proxies = p.getTrustedProxies();
+    for (int i = 0; i < proxies.size(); i++) {
+      try {
+        builder.trustedProxy(proxies.get(i));
+      } catch (IllegalArgumentException e) {
+        problems.add("limiter.client-ip.trusted-proxies[" + i + "]=\"" + proxies.get(i) + "\": " + e.getMessage());
+      }
+    }
+    try {
+      builder.ipv6PrefixLength(p.getIpv6PrefixLength());
+    } catch (IllegalArgumentException e) {
+      problems.add("limiter.client-ip.ipv6-prefix-length=" + p.getIpv6PrefixLength() + ": " + e.getMessage());
+    }
+    if (problems.isEmpty()) {
+      try {
+        return builder.build();
+      } catch (IllegalStateException e) {
+        problems.add("limiter.client-ip.trusted-proxies=" + proxies + ": " + e.getMessage());
+      }
+    }
+    throw new RateLimitConfigurationException(problems);
+  }
+
+  static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
+      ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies) {
+    List<String> problems = new ArrayList<>();
+    LimiterProperties.Filter f = properties.getFilter();
+    RateLimitFilter.Builder builder = RateLimitFilter.builder()
+        .registry(registry)
+        .clientIp(clientIp)
+        .headerMode(properties.getHeaders())
+        .missingKey(policies.missingKey())
+        .annotations(false)
+        .caseSensitivePaths(f.isCaseSensitivePaths());
+    if (failureHandler != null) {
+      builder.failureHandler(failureHandler);
+    }
+    set(problems, "limiter.failure.closed-retry-after", properties.getFailure().getClosedRetryAfter(),
+        () -> builder.failClosedRetryAfter(properties.getFailure().getClosedRetryAfter()));
+    set(problems, "limiter.filter.missing-key-status", f.getMissingKeyStatus(),
+        () -> builder.missingKeyStatus(f.getMissingKeyStatus()));
+    for (int i = 0; i < f.getExclude().size(); i++) {
+      String pattern = f.getExclude().get(i);
+      set(problems, "limiter.filter.exclude[" + i + "]", pattern, () -> builder.exclude(pattern));
+    }
+    List<LimiterProperties.Rule> rules = f.getRules();
+    for (int i = 0; i < rules.size(); i++) {
+      RateLimitRule rule = rule(rules.get(i), i, policies, problems);
+      if (rule != null) {
+        builder.rule(rule);
+      }
+    }
+    if (problems.isEmpty()) {
+      try {
+        return builder.build();
+      } catch (RateLimitConfigException e) {
+        e.problems().forEach(p -> problems.add("limiter.filter: " + p));
+      }
+    }
+    throw new RateLimitConfigurationException(problems);
+  }
+
+  private static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
+      List<String> problems) {
+    String prefix = "limiter.filter.rules[" + index + "].";
+    String name = r.getName() == null || r.getName().isBlank() ? "rule-" + index : r.getName().trim();
+    int before = problems.size();
+    RateLimitRule.Builder builder;
+    try {
+      builder = RateLimitRule.builder(name);
+    } catch (IllegalArgumentException e) {
+      problems.add(prefix + "name=\"" + name + "\": " + e.getMessage());
+      return null;
+    }
+    if (r.getPaths().isEmpty()) {
+      problems.add(prefix + "paths is missing; set one or more path patterns such as /api/**");
+    }
+    for (String path : r.getPaths()) {
+      set(problems, prefix + "paths", path, () -> builder.paths(path));
+    }
+    for (String method : r.getMethods()) {
+      set(problems, prefix + "methods", method, () -> builder.methods(method));
+    }
+    boolean hasLimits = r.getLimits() != null && !r.getLimits().isBlank();
+    boolean hasPolicy = r.getPolicy() != null && !r.getPolicy().isBlank();
+    if (hasLimits == hasPolicy) {
+      problems.add(prefix + "limits and " + prefix + "policy: set exactly one (limits=\"" + r.getLimits()
+          + "\", policy=\"" + r.getPolicy() + "\")");
+    } else if (hasLimits) {
+      set(problems, prefix + "limits", r.getLimits(), () -> builder.limits(r.getLimits()).algorithm(r.getAlgorithm())
+          .shadow(r.isShadow()).failureMode(r.getFailureMode()));
+    } else {
+      builder.policy(r.getPolicy().trim());
+    }
+    String key = r.getKey();
+    if ((key == null || key.isBlank()) && hasPolicy) {
+      key = policies.defaults().keys().get(r.getPolicy().trim());
+    }
+    if (key != null && !key.isBlank()) {
+      String k = key;
+      set(problems, prefix + "key", k, () -> builder.key(k));
+    }
+    if (r.getCost() != null) {
+      set(problems, prefix + "cost", r.getCost(), () -> builder.cost(r.getCost()));
+    }
+    MissingKeyStrategy missing = r.getMissingKey() != null
+        ? PolicyProperties.missingKey(prefix + "missing-key", r.getMissingKey(), problems)
+        : hasPolicy ? policies.defaults().missingKeys().get(r.getPolicy().trim()) : null;
+    if (missing != null) {
+      builder.missingKey(missing);
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return builder.build();
+    } catch (RateLimitConfigException e) {
+      e.problems().forEach(p -> problems.add(prefix + " " + p));
+      return null;
+    }
+  }
+
+  private static void set(List<String> problems, String property, Object value, Runnable setter) {
+    try {
+      setter.run();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      problems.add(property + "=\"" + value + "\": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.limiter.spring.internal;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.spring.EnableRateLimiting;
+import io.limiter.spring.RateLimitingConfigurer;
+import io.limiter.spring.aop.RateLimitAspectSupport;
+import io.limiter.spring.spi.RequestKeySource;
+import java.util.List;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.ImportAware;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.annotation.AnnotationAttributes;
+import org.springframework.core.type.AnnotationMetadata;
+
+/**
+ * The engine and the startup check, common to both advice modes. The engine takes the application's
+ * {@link RateLimiterRegistry} bean if there is one (Spring Boot defines it), else builds one from the
+ * {@link RateLimitingConfigurer}s and the {@link RateLimitStore}, {@link LimitPolicy} and {@link RateLimitListener}
+ * beans.
+ */
+@Configuration(proxyBeanMethods = false)
+public abstract class AbstractRateLimitingConfiguration implements ImportAware {
+
+  /** The bean name of the engine. */
+  public static final String SUPPORT_BEAN_NAME = "io.limiter.spring.rateLimitAspectSupport";
+
+  /** The attributes of {@code @EnableRateLimiting}. */
+  protected AnnotationAttributes enableRateLimiting;
+
+  @Override
+  public void setImportMetadata(AnnotationMetadata importMetadata) {
+    this.enableRateLimiting = AnnotationAttributes.fromMap(
+        importMetadata.getAnnotationAttributes(EnableRateLimiting.class.getName()));
+    if (this.enableRateLimiting == null) {
+      throw new IllegalArgumentException("@EnableRateLimiting is not present on importing class "
+          + importMetadata.getClassName());
+    }
+  }
+
+  /** @return whether calls are intercepted by proxies rather than woven code */
+  protected abstract boolean proxyMode();
+
+  /** The bean name of the combined configurer settings. */
+  public static final String SETTINGS_BEAN_NAME = "io.limiter.spring.rateLimitingSettings";
+
+  /**
+   * @param configurers the configurers, in order
+   * @return their combined settings (each configurer is called once, here)
+   */
+  @Bean(name = SETTINGS_BEAN_NAME)
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  public static RateLimitingSettings rateLimitingSettings(ObjectProvider<RateLimitingConfigurer> configurers) {
+    return RateLimitingSettings.from(configurers.orderedStream().toList());
+  }
+
+  /**
+   * The engine.
+   *
+   * @param settings the combined configurers
+   * @param registry the application's registry, if any
+   * @param store the store bean, if any
+   * @param failureHandler the failure handler bean, if any
+   * @param policies policy beans
+   * @param listeners listener beans
+   * @param requestKeys request keys, if a web layer provides them
+   * @param policyDefaults keys of configured policies, if any
+   * @param admission sees admitted calls, if any
+   * @param beanFactory resolves {@code @bean} in SpEL keys
+   * @return the engine
+   */
+  @Bean(name = SUPPORT_BEAN_NAME)
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  public RateLimitAspectSupport rateLimitAspectSupport(RateLimitingSettings settings,
+      ObjectProvider<RateLimiterRegistry> registry, ObjectProvider<RateLimitStore> store,
+      ObjectProvider<StoreFailureHandler> failureHandler, ObjectProvider<LimitPolicy> policies,
+      ObjectProvider<RateLimitListener> listeners, ObjectProvider<RequestKeySource> requestKeys,
+      ObjectProvider<PolicyDefaults> policyDefaults, ObjectProvider<RateLimitAspectSupport.AdmissionHandler> admission,
+      BeanFactory beanFactory) {
+    RateLimiterRegistry reg = registry.getIfUnique(() -> settings.buildRegistry(store.getIfUnique(), List.of(),
+        policies.orderedStream().toList(), listeners.orderedStream().toList()));
+    StoreFailureHandler handler = settings.failureHandler() != null ? settings.failureHandler()
+        : failureHandler.getIfUnique();
+    MissingKeyStrategy missingKey = settings.missingKey() != null ? settings.missingKey()
+        : MissingKeyStrategy.reject();
+    PolicyDefaults defaults = policyDefaults.getIfUnique(() -> new PolicyDefaults(java.util.Map.of(),
+        java.util.Map.of()));
+    RateLimitAspectSupport.Builder builder = RateLimitAspectSupport.builder()
+        .registry(reg)
+        .failureHandler(handler)
+        .missingKeyStrategy(missingKey)
+        .keyResolvers(settings.keyResolvers())
+        .beanFactory(beanFactory)
+        .proxyMode(proxyMode())
+        .admissionHandler(admission.getIfUnique())
+        .policyDefaults(defaults.keys(), defaults.missingKeys());
+    RequestKeySource web = requestKeys.getIfUnique();
+    if (web != null) {
+      builder.requestKeys(web);
+    }
+    return builder.build();
+  }
+
+  /**
+   * @param beanFactory the factory whose beans are checked
+   * @return the check that fails startup on invalid annotations
+   */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  public static RateLimitStartupValidator rateLimitStartupValidator(ConfigurableListableBeanFactory beanFactory) {
+    return new RateLimitStartupValidator(beanFactory, SUPPORT_BEAN_NAME);
+  }
+
+}

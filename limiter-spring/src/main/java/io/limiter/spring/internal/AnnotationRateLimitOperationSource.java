@@ -1,0 +1,296 @@
+package io.limiter.spring.internal;
+
+import io.limiter.annotation.RateLimit;
+import io.limiter.core.RateLimitExceededException;
+import io.limiter.spring.RateLimitFallback;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.core.annotation.MergedAnnotation;
+import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Finds the {@code @RateLimit} annotations that apply to a (method, target class) and caches the parsed result, like
+ * Spring's {@code AbstractFallbackCacheOperationSource}: each pair is parsed once, later calls cost one map lookup.
+ *
+ * <h2>Which annotations apply</h2>
+ * <ul>
+ *   <li>Method level: the annotations on the most specific implementation; if it has none, those on the nearest
+ *       method it overrides or implements (superclass or interface, generic signatures included).
+ *   <li>Class level: the annotations on the target class, else on its nearest annotated superclass or interface; they
+ *       apply to every public instance method called on the bean (not to methods of {@code Object}).
+ *   <li>Both apply together (the method-level ones are decided first): a method can be stricter than its class but
+ *       never escape it. A method-level annotation that names the same policy as a class-level one
+ *       ({@code name = "api"}) replaces it for that method, e.g. to charge a higher cost.
+ * </ul>
+ * In proxy mode an annotation on a private, static or final method is an error, since the proxy cannot intercept it.
+ * Thread-safe.
+ */
+public final class AnnotationRateLimitOperationSource {
+
+  private static final RateLimitOperations NONE = new RateLimitOperations(null, List.of(), null, List.of());
+
+  private final RateLimitAnnotationParser parser;
+  private final boolean proxyMode;
+  private final Map<MethodClassKey, RateLimitOperations> cache = new ConcurrentHashMap<>(256);
+  private final Map<Class<?>, List<String>> classProblems = new ConcurrentHashMap<>(64);
+
+  /**
+   * @param parser parses annotations
+   * @param proxyMode whether calls are intercepted by Spring AOP proxies (private, final and static methods cannot
+   *     be) rather than by AspectJ weaving
+   */
+  public AnnotationRateLimitOperationSource(RateLimitAnnotationParser parser, boolean proxyMode) {
+    this.parser = Objects.requireNonNull(parser, "parser");
+    this.proxyMode = proxyMode;
+  }
+
+  /**
+   * @param method the called method
+   * @param targetClass the class of the target bean, or null for the method's declaring class
+   * @return what applies, or null if the method is not rate limited
+   */
+  public RateLimitOperations getOperations(Method method, Class<?> targetClass) {
+    Class<?> target = targetClass == null ? method.getDeclaringClass() : ClassUtils.getUserClass(targetClass);
+    MethodClassKey key = new MethodClassKey(method, target);
+    RateLimitOperations cached = cache.get(key);
+    if (cached == null) {
+      // computeIfAbsent would hold a bin lock while parsing, which registers policies and may evaluate bean
+      // factories; a rare duplicate parse is harmless since parsing is idempotent.
+      cached = compute(method, target);
+      RateLimitOperations previous = cache.putIfAbsent(key, cached);
+      cached = previous != null ? previous : cached;
+    }
+    return cached == NONE ? null : cached;
+  }
+
+  /**
+   * Whether any {@code @RateLimit} applies to the method, by the rules above, without parsing: the proxy's method
+   * matcher, which must not create beans.
+   *
+   * @param method the called method
+   * @param targetClass the class of the target bean
+   * @return whether calls of the method are rate limited
+   */
+  public static boolean isAnnotated(Method method, Class<?> targetClass) {
+    if (method.getDeclaringClass() == Object.class) {
+      return false;
+    }
+    Class<?> target = targetClass == null ? method.getDeclaringClass() : ClassUtils.getUserClass(targetClass);
+    Method specific = AopUtils.getMostSpecificMethod(method, target);
+    if (isAnnotated(MergedAnnotations.from(specific, SearchStrategy.TYPE_HIERARCHY))) {
+      return true;
+    }
+    int modifiers = specific.getModifiers();
+    return Modifier.isPublic(modifiers) && !Modifier.isStatic(modifiers)
+        && isAnnotated(MergedAnnotations.from(target, SearchStrategy.TYPE_HIERARCHY));
+  }
+
+  /**
+   * Quick check for the proxy's class filter.
+   *
+   * @param targetClass a bean class
+   * @return whether the class or any of its methods (or what they override) carries {@code @RateLimit}
+   */
+  public static boolean mayHaveOperations(Class<?> targetClass) {
+    Class<?> user = ClassUtils.getUserClass(targetClass);
+    if (!AnnotationUtils.isCandidateClass(user, RateLimit.class)) {
+      return false;
+    }
+    if (isAnnotated(MergedAnnotations.from(user, SearchStrategy.TYPE_HIERARCHY))) {
+      return true;
+    }
+    for (Method m : ReflectionUtils.getAllDeclaredMethods(user)) {
+      if (m.getDeclaringClass() != Object.class
+          && isAnnotated(MergedAnnotations.from(m, SearchStrategy.TYPE_HIERARCHY))) {
+        return true;
+      }
+    }
+    for (Class<?> i : ClassUtils.getAllInterfacesForClassAsSet(user)) {
+      for (Method m : i.getMethods()) {
+        if (isAnnotated(MergedAnnotations.from(m, SearchStrategy.DIRECT))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Parses every rate limited method of a class, including the ones a proxy could never see, and returns what is
+   * wrong. Cached per class.
+   *
+   * @param targetClass a bean class
+   * @return the problems, one line each naming the method; empty if none
+   */
+  public List<String> problems(Class<?> targetClass) {
+    Class<?> user = ClassUtils.getUserClass(targetClass);
+    return classProblems.computeIfAbsent(user, c -> {
+      if (!mayHaveOperations(c)) {
+        return List.of();
+      }
+      Set<String> problems = new LinkedHashSet<>();
+      for (Method m : ReflectionUtils.getAllDeclaredMethods(c)) {
+        if (m.getDeclaringClass() == Object.class || m.isBridge() || m.isSynthetic()) {
+          continue;
+        }
+        RateLimitOperations ops = getOperations(m, c);
+        if (ops != null) {
+          problems.addAll(ops.problems());
+        }
+      }
+      return List.copyOf(problems);
+    });
+  }
+
+  private RateLimitOperations compute(Method method, Class<?> targetClass) {
+    if (method.getDeclaringClass() == Object.class) {
+      return NONE;
+    }
+    Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+    List<MergedAnnotation<RateLimit>> onMethod = nearest(MergedAnnotations.from(specific,
+        SearchStrategy.TYPE_HIERARCHY));
+    int modifiers = specific.getModifiers();
+    boolean publicInstance = Modifier.isPublic(modifiers) && !Modifier.isStatic(modifiers);
+    List<MergedAnnotation<RateLimit>> onClass = publicInstance
+        ? nearest(MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY)) : List.of();
+    if (onMethod.isEmpty() && onClass.isEmpty()) {
+      return NONE;
+    }
+    List<String> problems = new ArrayList<>();
+    if (proxyMode) {
+      String kind = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
+          : Modifier.isFinal(modifiers) ? "final" : null;
+      if (kind != null) {
+        String what = onMethod.isEmpty() ? "class-level @RateLimit of " + ClassUtils.getShortName(targetClass)
+            + " covers" : "@RateLimit is on";
+        problems.add(what + " " + kind + " method " + RateLimitAnnotationParser.describe(specific)
+            + ", which a Spring AOP proxy cannot intercept; make it " + (kind.equals("private") ? "public" : "non-"
+            + kind) + ", or weave the RateLimitAspect with AspectJ (@EnableRateLimiting(mode = AdviceMode.ASPECTJ))");
+      }
+    }
+    // The class level is parsed first so that its inline policy exists when a method refers to it by name.
+    List<RateLimitOperation> classOps = new ArrayList<>();
+    parseAll(onClass, specific, targetClass, classOps, problems);
+    List<RateLimitOperation> operations = new ArrayList<>();
+    parseAll(onMethod, specific, targetClass, operations, problems);
+    Set<String> methodPolicies = new LinkedHashSet<>();
+    for (RateLimitOperation op : operations) {
+      methodPolicies.add(op.policyName());
+    }
+    for (RateLimitOperation op : classOps) {
+      if (!methodPolicies.contains(op.policyName())) {
+        operations.add(op);
+      }
+    }
+    Method fallback = fallback(specific, targetClass, problems);
+    if (!problems.isEmpty()) {
+      return new RateLimitOperations(specific, List.of(), null, problems);
+    }
+    return new RateLimitOperations(specific, operations, fallback, List.of());
+  }
+
+  private void parseAll(List<MergedAnnotation<RateLimit>> annotations, Method method, Class<?> targetClass,
+      List<RateLimitOperation> into, List<String> problems) {
+    int inlineIndex = 0;
+    for (MergedAnnotation<RateLimit> annotation : annotations) {
+      boolean inline = !annotation.getString("value").isBlank() && annotation.getString("name").isBlank();
+      RateLimitOperation op = parser.parse(annotation, inline ? inlineIndex : 0, method, targetClass, problems);
+      if (inline) {
+        inlineIndex++;
+      }
+      if (op != null) {
+        into.add(op);
+      }
+    }
+  }
+
+  /** The annotations of the nearest level of the hierarchy that has any (the element itself first). */
+  private static List<MergedAnnotation<RateLimit>> nearest(MergedAnnotations annotations) {
+    List<MergedAnnotation<RateLimit>> all = annotations.stream(RateLimit.class).collect(Collectors.toList());
+    if (all.size() <= 1) {
+      return all;
+    }
+    int min = all.stream().mapToInt(MergedAnnotation::getAggregateIndex).min().orElse(0);
+    Object source = null;
+    List<MergedAnnotation<RateLimit>> nearest = new ArrayList<>();
+    for (MergedAnnotation<RateLimit> a : all) {
+      if (a.getAggregateIndex() == min && (source == null || source.equals(a.getSource()))) {
+        source = a.getSource();
+        nearest.add(a);
+      }
+    }
+    return Collections.unmodifiableList(nearest);
+  }
+
+  private static boolean isAnnotated(MergedAnnotations annotations) {
+    return annotations.isPresent(RateLimit.class) || annotations.isPresent(io.limiter.annotation.RateLimits.class);
+  }
+
+  private static Method fallback(Method method, Class<?> targetClass, List<String> problems) {
+    MergedAnnotation<RateLimitFallback> annotation = MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY)
+        .get(RateLimitFallback.class);
+    if (!annotation.isPresent()) {
+      annotation = MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY).get(RateLimitFallback.class);
+    }
+    if (!annotation.isPresent()) {
+      return null;
+    }
+    String name = annotation.getString("value");
+    Class<?>[] params = method.getParameterTypes();
+    Class<?>[] expected = Arrays.copyOf(params, params.length + 1);
+    for (Class<?> c = targetClass; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Method candidate : c.getDeclaredMethods()) {
+        Class<?>[] types = candidate.getParameterTypes();
+        if (candidate.getName().equals(name) && types.length == expected.length
+            && Arrays.equals(types, 0, params.length, params, 0, params.length)
+            && types[params.length].isAssignableFrom(RateLimitExceededException.class)) {
+          if (!ClassUtils.isAssignable(method.getReturnType(), candidate.getReturnType())) {
+            problems.add("@RateLimitFallback(\"" + name + "\") of " + RateLimitAnnotationParser.describe(method)
+                + ": " + RateLimitAnnotationParser.describe(candidate) + " returns " + candidate.getReturnType()
+                .getSimpleName() + ", which is not assignable to " + method.getReturnType().getSimpleName());
+            return null;
+          }
+          if (Modifier.isStatic(candidate.getModifiers()) != Modifier.isStatic(method.getModifiers())) {
+            problems.add("@RateLimitFallback(\"" + name + "\") of " + RateLimitAnnotationParser.describe(method)
+                + ": the fallback must be static exactly when the limited method is");
+            return null;
+          }
+          ReflectionUtils.makeAccessible(candidate);
+          return candidate;
+        }
+      }
+    }
+    problems.add("@RateLimitFallback(\"" + name + "\") of " + RateLimitAnnotationParser.describe(method)
+        + ": no method " + name + "(" + Arrays.stream(params).map(Class::getSimpleName)
+            .map(s -> s + ", ").collect(Collectors.joining()) + "RateLimitExceededException) in "
+        + ClassUtils.getShortName(targetClass));
+    return null;
+  }
+
+  /** @return every parsed (method, class) pair with operations, for reporting */
+  public Map<MethodClassKey, RateLimitOperations> parsed() {
+    Map<MethodClassKey, RateLimitOperations> result = new java.util.LinkedHashMap<>();
+    cache.forEach((k, v) -> {
+      if (v != NONE) {
+        result.put(k, v);
+      }
+    });
+    return result;
+  }
+}

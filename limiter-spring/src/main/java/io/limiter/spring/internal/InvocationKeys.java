@@ -1,0 +1,130 @@
+package io.limiter.spring.internal;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.spring.RateLimitInvocation;
+import io.limiter.spring.spi.RequestKeySource;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.expression.BeanResolver;
+import org.springframework.expression.EvaluationContext;
+import org.springframework.expression.Expression;
+
+/**
+ * Turns the key text of a {@code @RateLimit} (or of a configured policy) into a {@link KeyResolver} over calls:
+ * a SpEL expression (parsed here, once), a built-in reference ({@code global}; with a web layer {@code ip},
+ * {@code header:<name>}, {@code principal}, {@code attribute:<name>}), or the name of a registered resolver. Thread-safe
+ * after construction.
+ */
+public final class InvocationKeys {
+
+  private final Map<String, KeyResolver<RateLimitInvocation>> custom;
+  private final RequestKeySource requests;
+  private final KeyExpressionEvaluator evaluator = new KeyExpressionEvaluator();
+  private final BeanResolver beans;
+
+  /**
+   * @param custom named resolvers from configurers
+   * @param requests request-based keys, or null without a web layer
+   * @param beans resolves {@code @bean} in SpEL keys, or null
+   */
+  public InvocationKeys(Map<String, KeyResolver<RateLimitInvocation>> custom, RequestKeySource requests,
+      BeanResolver beans) {
+    this.custom = Map.copyOf(custom);
+    this.requests = requests;
+    this.beans = beans;
+  }
+
+  /**
+   * Compiles a key.
+   *
+   * @param text the key text, not blank
+   * @param method the method whose calls it keys (SpEL variables are checked against its parameters)
+   * @param declaredOn the annotated element that declared the key, for the expression cache
+   * @param targetClass the target class
+   * @param restricted whether the text comes from properties, so SpEL runs in a restricted context
+   * @return the resolver
+   * @throws IllegalArgumentException naming the text and what was expected
+   */
+  public KeyResolver<RateLimitInvocation> compile(String text, Method method, Object declaredOn,
+      Class<?> targetClass, boolean restricted) {
+    String key = text.trim();
+    if (KeyExpressionEvaluator.isExpression(key)) {
+      Expression expression;
+      try {
+        expression = evaluator.parse(key, new AnnotatedElementKey(
+            declaredOn instanceof Method m ? m : (Class<?>) declaredOn, targetClass));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("key \"" + key + "\" is not valid SpEL: " + e.getMessage(), e);
+      }
+      List<String> problems = evaluator.checkVariables(expression, method);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("key \"" + key + "\": " + String.join("; ", problems));
+      }
+      if (restricted && key.startsWith("@")) {
+        throw new IllegalArgumentException("key \"" + key + "\": bean references are not allowed in keys from "
+            + "properties");
+      }
+      return new SpelKey(expression, restricted);
+    }
+    if (key.equals("global")) {
+      return KeyResolver.constant("global");
+    }
+    KeyResolver<RateLimitInvocation> named = custom.get(key);
+    if (named != null) {
+      return named;
+    }
+    if (requests != null) {
+      KeyResolver<RateLimitInvocation> web = requests.reference(key);
+      if (web != null) {
+        return web;
+      }
+    } else if (key.equals("ip") || key.equals("principal") || key.startsWith("header:")
+        || key.startsWith("attribute:")) {
+      throw new IllegalArgumentException("key \"" + key + "\" reads the HTTP request, but there is no web layer "
+          + "(Spring MVC and the servlet API are not on the class path); use a SpEL key such as #userId");
+    }
+    TreeSet<String> known = new TreeSet<>(custom.keySet());
+    known.add("global");
+    if (requests != null) {
+      known.addAll(List.of("ip", "principal", "header:<name>", "attribute:<name>"));
+    }
+    throw new IllegalArgumentException("key \"" + key + "\" is neither SpEL (starting with # or @) nor a known key "
+        + "resolver; known resolvers: " + known);
+  }
+
+  /**
+   * @param methodKey the key of all calls of the method outside a web request
+   * @return the default key: the client IP in a web request, else {@code methodKey}
+   */
+  public KeyResolver<RateLimitInvocation> defaultKey(String methodKey) {
+    return requests != null ? requests.clientIpOr(methodKey) : KeyResolver.constant(methodKey);
+  }
+
+  /** A SpEL key; the expression was parsed at startup. */
+  private final class SpelKey implements KeyResolver<RateLimitInvocation> {
+    private final Expression expression;
+    private final boolean restricted;
+
+    SpelKey(Expression expression, boolean restricted) {
+      this.expression = expression;
+      this.restricted = restricted;
+    }
+
+    @Override
+    public String resolve(RateLimitInvocation invocation) {
+      Object request = requests == null ? null : requests.currentRequest();
+      EvaluationContext context = restricted ? evaluator.restrictedContext(invocation, request)
+          : evaluator.standardContext(invocation, request, beans);
+      Object value = expression.getValue(context);
+      return value == null ? null : value.toString();
+    }
+
+    @Override
+    public String toString() {
+      return expression.getExpressionString();
+    }
+  }
+}

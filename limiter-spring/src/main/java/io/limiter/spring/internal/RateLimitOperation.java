@@ -1,0 +1,26 @@
+package io.limiter.spring.internal;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimiter;
+import io.limiter.spring.RateLimitInvocation;
+
+/**
+ * One parsed {@code @RateLimit} as it applies to one method: the limiter of its policy, the cost of a call, how the
+ * key is found and what happens without one. Immutable; built once per (method, target class) at startup.
+ *
+ * @param source where it was declared, for messages ({@code @RateLimit on OrderController.create(String)})
+ * @param limiter the policy bound to the store
+ * @param cost permits one call takes
+ * @param keyDescription the key as written ({@code header:X-API-Key}, {@code #apiKey}) or {@code (default)}
+ * @param key resolves the key of a call; returns null when the call has none
+ * @param missingKey what to do when {@code key} finds nothing
+ */
+public record RateLimitOperation(String source, RateLimiter limiter, long cost, String keyDescription,
+    KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey) {
+
+  /** @return the name of the policy */
+  public String policyName() {
+    return limiter.policy().name();
+  }
+}

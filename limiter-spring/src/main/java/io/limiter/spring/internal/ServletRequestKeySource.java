@@ -1,0 +1,84 @@
+package io.limiter.spring.internal;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.KeyReference;
+import io.limiter.spring.RateLimitInvocation;
+import io.limiter.spring.spi.RequestKeySource;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Locale;
+import java.util.Objects;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/**
+ * Request keys on the servlet request that Spring MVC binds to the thread ({@code RequestContextHolder}), parsed and
+ * resolved by limiter-servlet's {@link KeyReference} and {@link ClientIpResolver}, so that annotations and the
+ * servlet filter's URL rules read keys (and trusted proxies) the same way.
+ */
+public final class ServletRequestKeySource implements RequestKeySource {
+
+  private final ClientIpResolver clientIp;
+
+  /**
+   * @param clientIp resolves {@code ip} keys and the default key
+   */
+  public ServletRequestKeySource(ClientIpResolver clientIp) {
+    this.clientIp = Objects.requireNonNull(clientIp, "clientIp");
+  }
+
+  /** @return a source that takes the socket peer as the client IP (no trusted proxies) */
+  public static ServletRequestKeySource peerAddress() {
+    return new ServletRequestKeySource(ClientIpResolver.peerOnly());
+  }
+
+  @Override
+  public KeyResolver<RateLimitInvocation> reference(String reference) {
+    KeyReference parsed;
+    try {
+      parsed = KeyReference.parse(reference);
+    } catch (IllegalArgumentException e) {
+      String word = reference.split("[:,]", 2)[0].trim().toLowerCase(Locale.ROOT);
+      if (reference.contains(",") || word.equals("ip") || word.equals("principal") || word.equals("global")
+          || word.equals("header") || word.equals("attribute")) {
+        throw e;
+      }
+      return null;
+    }
+    return new RequestKey(parsed.toString(), parsed.toResolver(clientIp));
+  }
+
+  @Override
+  public KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest) {
+    return invocation -> {
+      HttpServletRequest request = current();
+      return request == null ? outsideRequest : clientIp.resolve(request);
+    };
+  }
+
+  @Override
+  public Object currentRequest() {
+    return current();
+  }
+
+  private static HttpServletRequest current() {
+    RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+    return attributes instanceof ServletRequestAttributes servlet ? servlet.getRequest() : null;
+  }
+
+  /** A request-based key; null outside a request. */
+  private record RequestKey(String reference, KeyResolver<HttpServletRequest> resolver)
+      implements KeyResolver<RateLimitInvocation> {
+    @Override
+    public String resolve(RateLimitInvocation invocation) {
+      HttpServletRequest request = current();
+      return request == null ? null : resolver.resolve(request);
+    }
+
+    @Override
+    public String toString() {
+      return reference;
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Implementation of the Spring integration: the annotation parser, the cached operation source, SpEL key
+ * evaluation, the proxy advisor and the {@code @EnableRateLimiting} configurations. Not API: other modules and
+ * applications must not use it.
+ */
+package io.limiter.spring.internal;

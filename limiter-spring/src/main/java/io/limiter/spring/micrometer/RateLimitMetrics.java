@@ -1,0 +1,201 @@
+package io.limiter.spring.micrometer;
+
+import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitListener;
+import io.limiter.core.RateLimitStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Publishes rate limiting to Micrometer:
+ * <ul>
+ *   <li>{@value #DECISIONS} (counter), tags {@code policy} and {@code outcome} = {@code allowed}, {@code rejected} or
+ *       {@code shadow_rejected} (decisions taken by the failure mode while the store failed count here too, and in
+ *       {@value #STORE_ERRORS});
+ *   <li>{@value #STORE_LATENCY} (timer), tag {@code policy}: the time of each store decision, when the store is
+ *       {@link #instrument(RateLimitStore) instrumented};
+ *   <li>{@value #STORE_ERRORS} (counter), tag {@code policy}: store calls that threw or answered a degraded decision.
+ * </ul>
+ * Register it as a {@link RateLimitListener} (the Spring Boot auto-configuration does both). Meters are created once
+ * per policy (policies are few), never per client key. Thread-safe.
+ */
+public final class RateLimitMetrics implements RateLimitListener {
+
+  /** Decisions by policy and outcome. */
+  public static final String DECISIONS = "limiter.decisions";
+  /** Store decision latency by policy. */
+  public static final String STORE_LATENCY = "limiter.store.latency";
+  /** Store failures by policy. */
+  public static final String STORE_ERRORS = "limiter.store.errors";
+
+  private final MeterRegistry registry;
+  private final ConcurrentMap<String, Meters> meters = new ConcurrentHashMap<>();
+
+  /**
+   * @param registry where meters are registered
+   */
+  public RateLimitMetrics(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  @Override
+  public void onAllowed(String key, Decision decision) {
+    meters(decision.policy().name()).count(decision);
+  }
+
+  @Override
+  public void onRejected(String key, Decision decision) {
+    meters(decision.policy().name()).count(decision);
+  }
+
+  private Meters meters(String policy) {
+    Meters m = meters.get(policy);
+    return m != null ? m : meters.computeIfAbsent(policy, p -> new Meters(registry, p));
+  }
+
+  /**
+   * Returns a store that times every decision of {@code store} and counts its failures.
+   *
+   * @param store the store
+   * @return the instrumented store; closing it closes {@code store}
+   */
+  public RateLimitStore instrument(RateLimitStore store) {
+    return new TimedStore(Objects.requireNonNull(store, "store"));
+  }
+
+  /** The meters of one policy, created together on its first decision. */
+  private static final class Meters {
+    final Counter[] decisions = new Counter[Decision.Outcome.values().length];
+    final Timer latency;
+    final Counter errors;
+
+    Meters(MeterRegistry registry, String policy) {
+      for (Decision.Outcome outcome : Decision.Outcome.values()) {
+        decisions[outcome.ordinal()] = Counter.builder(DECISIONS)
+            .description("Rate limit decisions by policy and outcome")
+            .tag("policy", policy)
+            .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+            .register(registry);
+      }
+      latency = Timer.builder(STORE_LATENCY).description("Time of rate limit store decisions").tag("policy", policy)
+          .register(registry);
+      errors = Counter.builder(STORE_ERRORS).description("Rate limit store calls that failed").tag("policy", policy)
+          .register(registry);
+    }
+
+    void count(Decision decision) {
+      decisions[decision.outcome().ordinal()].increment();
+    }
+  }
+
+  /** Times every decision and counts failures: exceptions and degraded answers. */
+  private final class TimedStore implements RateLimitStore {
+    private final RateLimitStore delegate;
+
+    TimedStore(RateLimitStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public KeySpace keySpace(LimitPolicy policy) {
+      return new TimedKeySpace(delegate.keySpace(policy), meters(policy.name()));
+    }
+
+    @Override
+    public long trackedKeys() {
+      return delegate.trackedKeys();
+    }
+
+    @Override
+    public long evictedActiveKeys() {
+      return delegate.evictedActiveKeys();
+    }
+
+    @Override
+    public void cleanUp() {
+      delegate.cleanUp();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    @Override
+    public String toString() {
+      return delegate.toString();
+    }
+  }
+
+  private static final class TimedKeySpace implements KeySpace {
+    private final KeySpace delegate;
+    private final Meters meters;
+
+    TimedKeySpace(KeySpace delegate, Meters meters) {
+      this.delegate = delegate;
+      this.meters = meters;
+    }
+
+    @Override
+    public LimitPolicy policy() {
+      return delegate.policy();
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      long start = System.nanoTime();
+      try {
+        return observe(delegate.acquire(key, permits));
+      } catch (RuntimeException e) {
+        meters.errors.increment();
+        throw e;
+      } finally {
+        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    }
+
+    @Override
+    public Decision acquire(String key, long permits, LimitPolicy effective) {
+      long start = System.nanoTime();
+      try {
+        return observe(delegate.acquire(key, permits, effective));
+      } catch (RuntimeException e) {
+        meters.errors.increment();
+        throw e;
+      } finally {
+        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    }
+
+    @Override
+    public boolean tryAcquire(String key, long permits) {
+      return acquire(key, permits).allowed();
+    }
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      long start = System.nanoTime();
+      return delegate.acquireAsync(key, permits).whenComplete((decision, failure) -> {
+        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (failure != null || decision.degraded()) {
+          meters.errors.increment();
+        }
+      });
+    }
+
+    private Decision observe(Decision decision) {
+      if (decision.degraded()) {
+        meters.errors.increment();
+      }
+      return decision;
+    }
+  }
+}

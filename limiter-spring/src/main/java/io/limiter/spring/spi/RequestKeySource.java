@@ -1,0 +1,30 @@
+package io.limiter.spring.spi;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.spring.RateLimitInvocation;
+
+/**
+ * Where request-based keys ({@code ip}, {@code header:<name>}, {@code principal}, {@code attribute:<name>}) and the
+ * {@code #request} SpEL variable come from. The Spring integration implements it on the servlet request that Spring
+ * MVC binds to the thread; the interface keeps servlet types out of classes that must load without them.
+ * Implementations are thread-safe.
+ */
+public interface RequestKeySource {
+
+  /**
+   * @param reference a key reference such as {@code ip} or {@code header:X-API-Key}
+   * @return a resolver reading the current request (null outside a request), or null if {@code reference} is not a
+   *     request reference
+   * @throws IllegalArgumentException if the reference is request-based but malformed
+   */
+  KeyResolver<RateLimitInvocation> reference(String reference);
+
+  /**
+   * @param outsideRequest the key to use when no request is being served
+   * @return a resolver answering the client IP in a request, else {@code outsideRequest}
+   */
+  KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest);
+
+  /** @return the request being served on this thread, or null */
+  Object currentRequest();
+}

@@ -1,0 +1,2 @@
+/** Extension points of the Spring integration: where request-based keys come from. */
+package io.limiter.spring.spi;
