@@ -37,7 +37,7 @@ if $quick; then
   export HTTP_DURATION=2s HTTP_REPEATS=1 HTTP_WARMUP=1s REDIS_SECONDS=1 REDIS_WARMUP=1
 else
   jmh_opts=()
-  mem_args=(1000000 100000)
+  mem_args=(1000000 50000)
 fi
 
 jmh() {
