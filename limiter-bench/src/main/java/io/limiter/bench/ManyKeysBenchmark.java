@@ -87,17 +87,18 @@ public class ManyKeysBenchmark {
     }
   }
 
-  /** Limiter's in-memory store through the keyed {@code RateLimiter.tryAcquire(key)}. */
-  @State(Scope.Benchmark)
-  public static class LimiterInMemory {
+  /** A Limiter store behind the keyed {@code RateLimiter.tryAcquire(key)}, primed with every key. */
+  public abstract static class LimiterStore {
     RateLimitStore store;
     RateLimiter limiter;
 
+    abstract RateLimitStore open();
+
     @Setup
     public void setUp(Keys keys) {
-      store = RateLimitStore.inMemory();
+      store = open();
       limiter = RateLimiter.of(keys.shape.policy(), store);
-      keys.prime(limiter::tryAcquire, "Limiter in-memory store");
+      keys.prime(limiter::tryAcquire, "Limiter " + store);
     }
 
     @TearDown
@@ -106,22 +107,21 @@ public class ManyKeysBenchmark {
     }
   }
 
-  /** Limiter's Caffeine store through the keyed {@code RateLimiter.tryAcquire(key)}. */
+  /** Limiter's in-memory store. */
   @State(Scope.Benchmark)
-  public static class LimiterCaffeine {
-    RateLimitStore store;
-    RateLimiter limiter;
-
-    @Setup
-    public void setUp(Keys keys) {
-      store = RateLimitStore.caffeine();
-      limiter = RateLimiter.of(keys.shape.policy(), store);
-      keys.prime(limiter::tryAcquire, "Limiter Caffeine store");
+  public static class LimiterInMemory extends LimiterStore {
+    @Override
+    RateLimitStore open() {
+      return RateLimitStore.inMemory();
     }
+  }
 
-    @TearDown
-    public void tearDown() {
-      store.close();
+  /** Limiter's Caffeine store. */
+  @State(Scope.Benchmark)
+  public static class LimiterCaffeine extends LimiterStore {
+    @Override
+    RateLimitStore open() {
+      return RateLimitStore.caffeine();
     }
   }
 
