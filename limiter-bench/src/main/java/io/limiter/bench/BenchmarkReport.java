@@ -21,7 +21,8 @@ import java.util.function.Function;
  * and the {@link LoadResults load results}. The page's prose is the template {@code benchmarks.md.template} next to
  * this class; every table, the target verdicts, the environment and the chart are generated.
  *
- * <p>Usage: {@code BenchmarkReport --results <dir> --out <docs-dir> --command "<command line>" [--quick]}.
+ * <p>Usage: {@code BenchmarkReport --results <dir> --out <docs-dir> --command "<command line>" [--quick]}. Stateless
+ * between calls of {@link #generate}; not meant for concurrent use on the same output directory.
  */
 public final class BenchmarkReport {
 

@@ -28,7 +28,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * an exhausted limit.
  *
  * <p>Usage: {@code HttpTarget <variant> [port]}: starts on loopback (port 0 picks a free one), prints
- * {@code LISTENING <port> /hello} and serves until stopped.
+ * {@code LISTENING <port> /hello} and serves until stopped. The servlet and filters are thread-safe, as Jetty requires.
  */
 public final class HttpTarget implements AutoCloseable {
 

@@ -31,7 +31,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * <p>The allow path uses {@link LimitShape#LONG_BURST}, which never rejects yet never lets a bucket become full again,
  * so no store expires entries mid-run; the deny path uses {@link LimitShape#EXHAUSTED}.
  *
- * <p>Each contender lives in its own {@link State} class, so a benchmark builds only the structure it measures.
+ * <p>Each contender lives in its own {@link State} class, so a benchmark builds only the structure it measures. The
+ * shared states are thread-safe; {@link Pick} is per thread.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

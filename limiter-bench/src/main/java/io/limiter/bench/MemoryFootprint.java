@@ -43,7 +43,7 @@ import org.openjdk.jol.info.GraphStats;
  *
  * <p>Usage: {@code MemoryFootprint [keys [jolKeys [json-output]]]} (defaults 1,000,000 and 100,000; jolKeys 0 skips
  * JOL); prints a table and writes JSON for the report if a path is given. JOL needs
- * {@code -Djdk.attach.allowAttachSelf=true}.
+ * {@code -Djdk.attach.allowAttachSelf=true}. Single-threaded; run it alone in its JVM (it forces full GCs).
  */
 public final class MemoryFootprint {
 

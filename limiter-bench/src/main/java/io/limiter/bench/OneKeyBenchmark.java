@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * single key with the same limit ({@link LimitShape#BOTTOMLESS} on the allow path, {@link LimitShape#EXHAUSTED} on the deny
  * path) and is shared by all benchmark threads, so with two threads they contend on one piece of state.
  *
- * <p>{@code nanoTime} is the floor: every contender reads the clock once per decision.
+ * <p>{@code nanoTime} is the floor: every contender reads the clock once per decision. JMH creates and drives the
+ * state; every contender in it is thread-safe, as the two-thread run requires.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -42,7 +42,8 @@ import java.util.function.Function;
  * samples.
  *
  * <p>Usage: {@code RedisLoad --uri redis://127.0.0.1:6379 [--out redis.json] [--targets limiter,bucket4j,get]
- * [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5] [--warmup 1]}.
+ * [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5] [--warmup 1]}. {@link #run} is not reentrant: run
+ * one measurement at a time.
  */
 public final class RedisLoad {
 

@@ -15,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
  * two measurements differ only by the annotation.
  *
  * <p>Usage: {@code SpringTarget <spring|spring-ratelimit> [port]}: prints {@code LISTENING <port> <path>}, the path
- * being the endpoint of that variant, and serves until stopped.
+ * being the endpoint of that variant, and serves until stopped. The endpoints are stateless and thread-safe.
  */
 @SpringBootApplication(proxyBeanMethods = false)
 public class SpringTarget {
