@@ -29,6 +29,7 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -252,10 +253,7 @@ final class FilterSettings {
     } else {
       set(limit, p::limits);
     }
-    optional(s.get("algorithm"), v -> p.algorithm(algorithm(v)));
-    optional(s.get("cost"), v -> p.cost(integer(v)));
-    optional(s.get("shadow"), v -> p.shadow(bool(v)));
-    optional(s.get("failure-mode"), v -> p.failureMode(failureMode(v)));
+    policyOptions(s, p::algorithm, p::cost, p::shadow, p::failureMode);
     if (problems.size() == before) {
       try {
         builder.policy(p.build());
@@ -295,10 +293,7 @@ final class FilterSettings {
     }
     optional(s.get("limit"), r::limits);
     optional(s.get("policy"), r::policy);
-    optional(s.get("algorithm"), v -> r.algorithm(algorithm(v)));
-    optional(s.get("cost"), v -> r.cost(integer(v)));
-    optional(s.get("shadow"), v -> r.shadow(bool(v)));
-    optional(s.get("failure-mode"), v -> r.failureMode(failureMode(v)));
+    policyOptions(s, r::algorithm, r::cost, r::shadow, r::failureMode);
     optional(s.get("key"), r::key);
     optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
     if (problems.size() == before) {
@@ -316,6 +311,15 @@ final class FilterSettings {
    * Resolves the store named by the {@code store} setting and, if nothing else is wrong, creates it. Resolution
    * problems are reported with the rest; creation (which may connect to a server) only happens for a valid config.
    */
+  /** The settings a policy and an inline rule share, each through its builder's own setter. */
+  private void policyOptions(Map<String, Setting> s, Consumer<Algorithm> algorithm, LongConsumer cost,
+      Consumer<Boolean> shadow, Consumer<FailureMode> failureMode) {
+    optional(s.get("algorithm"), v -> algorithm.accept(algorithm(v)));
+    optional(s.get("cost"), v -> cost.accept(integer(v)));
+    optional(s.get("shadow"), v -> shadow.accept(bool(v)));
+    optional(s.get("failure-mode"), v -> failureMode.accept(failureMode(v)));
+  }
+
   private void store(String name, Setting setting, Map<String, String> storeSettings) {
     String where = setting == null ? "store" : setting.where();
     String n = name.trim();

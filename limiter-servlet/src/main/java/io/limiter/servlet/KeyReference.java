@@ -48,7 +48,11 @@ public final class KeyReference {
    * @param argument the header or attribute name; null for the other kinds
    */
   public record Part(Kind kind, String argument) {
-    /** @throws IllegalArgumentException if the argument is missing or present where it does not belong */
+    /**
+     * @param kind what to read
+     * @param argument the header or attribute name; null for the other kinds
+     * @throws IllegalArgumentException if the argument is missing or present where it does not belong
+     */
     public Part {
       Objects.requireNonNull(kind, "kind");
       boolean named = kind == Kind.HEADER || kind == Kind.ATTRIBUTE;

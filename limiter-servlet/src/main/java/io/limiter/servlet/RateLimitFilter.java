@@ -469,7 +469,7 @@ public final class RateLimitFilter implements Filter {
         }
         long permits = rule.cost() > 0 ? rule.cost() : limiter == null ? 1 : limiter.policy().cost();
         if (limiter != null && rule.policy() == null && rule.cost() > 0) {
-          RateLimitRule.Builder.checkCost(limiter.policy(), permits, all, where + ": ");
+          Binding.checkCost(limiter.policy(), permits, all, where + ": ");
         }
         KeyResolver<HttpServletRequest> key;
         String keyDescription;

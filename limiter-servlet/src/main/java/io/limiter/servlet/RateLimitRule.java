@@ -6,6 +6,7 @@ import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.servlet.internal.Binding;
 import io.limiter.servlet.internal.PathPattern;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
@@ -343,21 +344,12 @@ public final class RateLimitRule {
           problems.add(where + e.getMessage());
         }
       } else if (built != null && cost > 0) {
-        checkCost(built, cost, problems, where);
+        Binding.checkCost(built, cost, problems, where);
       }
       if (!problems.isEmpty()) {
         throw new RateLimitConfigException(problems);
       }
       return new RateLimitRule(this, built);
-    }
-
-    static void checkCost(LimitPolicy policy, long cost, List<String> problems, String where) {
-      for (io.limiter.core.Limit limit : policy.limits()) {
-        if (cost > limit.burst()) {
-          problems.add(where + "cost " + cost + " exceeds the capacity " + limit.burst() + " of limit " + limit
-              + " of policy " + policy.name() + "; every request would be rejected");
-        }
-      }
     }
   }
 }

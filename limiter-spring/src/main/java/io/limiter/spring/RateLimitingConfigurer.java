@@ -65,7 +65,7 @@ public interface RateLimitingConfigurer {
 
   /**
    * @return what decides a call when the store throws; null for a {@link StoreFailureHandler} bean, or else
-   *     {@link StoreFailureHandler#byFailureMode} (each policy's {@link io.limiter.core.FailureMode}, a 1 second
+   *     {@link StoreFailureHandler#byFailureMode} (each policy's {@link io.limiter.core.FailureMode}, a 5 second
    *     {@code Retry-After} when failing closed, an in-memory fallback store)
    */
   default StoreFailureHandler storeFailureHandler() {

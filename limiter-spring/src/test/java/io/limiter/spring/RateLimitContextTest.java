@@ -273,7 +273,7 @@ class RateLimitContextTest {
       assertThat(service.open()).isEqualTo("open");
       assertThatThrownBy(service::closed).isInstanceOfSatisfying(RateLimitExceededException.class, e -> {
         assertThat(e.decision().degraded()).isTrue();
-        assertThat(e.decision().retryAfter()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(e.decision().retryAfter()).isEqualTo(Duration.ofSeconds(5));
       });
       assertThat(SEEN).extracting(Decision::degraded).containsExactly(true, true);
     }

@@ -3,7 +3,6 @@ package io.limiter.servlet.internal;
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.Algorithm;
 import io.limiter.core.KeyResolver;
-import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
@@ -183,12 +182,7 @@ public final class AnnotationParser {
                 + " is configured elsewhere, set them there");
           }
           permits = a.cost() == 1 ? limiter.policy().cost() : a.cost();
-          for (Limit limit : limiter.policy().limits()) {
-            if (permits > limit.burst()) {
-              problems.add(at + ": cost " + permits + " exceeds the capacity " + limit.burst() + " of limit "
-                  + limit + " of policy " + a.name() + "; every request would be rejected");
-            }
-          }
+          Binding.checkCost(limiter.policy(), permits, problems, at + ": ");
         }
       } else {
         problems.add(at + ": set value (a rate spec such as \"10/minute\") or name (a configured policy)");

@@ -1,6 +1,8 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.core.KeyResolver;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,6 +45,23 @@ public final class Binding {
     this.missingKey = missingKey;
     this.patterns = List.copyOf(patterns);
     this.methods = Set.copyOf(methods);
+  }
+
+  /**
+   * Reports a cost that no limit of the policy can ever admit.
+   *
+   * @param policy the policy
+   * @param cost the permits one request takes
+   * @param problems receives the problem
+   * @param where the prefix naming the configuration element, ending in {@code ": "}
+   */
+  public static void checkCost(LimitPolicy policy, long cost, List<String> problems, String where) {
+    for (Limit limit : policy.limits()) {
+      if (cost > limit.burst()) {
+        problems.add(where + "cost " + cost + " exceeds the capacity " + limit.burst() + " of limit " + limit
+            + " of policy " + policy.name() + "; every request would be rejected");
+      }
+    }
   }
 
   /** Whether a path rule applies; HEAD counts as GET because servlets answer HEAD by running doGet. */

@@ -92,7 +92,7 @@ public final class RateLimitAspectSupport {
   private RateLimitAspectSupport(Builder b) {
     this.registry = b.registry;
     this.failureHandler = b.failureHandler != null ? b.failureHandler
-        : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), Duration.ofSeconds(1), Duration.ofMinutes(1));
+        : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), Duration.ofSeconds(5), Duration.ofMinutes(1));
     this.admissionHandler = b.admissionHandler;
     RequestKeySource requests = b.requestKeys;
     if (requests == null && b.detectWeb && SERVLET_PRESENT) {

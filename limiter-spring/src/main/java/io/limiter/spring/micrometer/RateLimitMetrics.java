@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Publishes rate limiting to Micrometer:
@@ -151,27 +153,23 @@ public final class RateLimitMetrics implements RateLimitListener {
 
     @Override
     public Decision acquire(String key, long permits) {
-      long start = System.nanoTime();
-      try {
-        return observe(delegate.acquire(key, permits));
-      } catch (RuntimeException e) {
-        meters.errors.increment();
-        throw e;
-      } finally {
-        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-      }
+      return timed(() -> delegate.acquire(key, permits));
     }
 
     @Override
     public Decision acquire(String key, long permits, LimitPolicy effective) {
+      return timed(() -> delegate.acquire(key, permits, effective));
+    }
+
+    private Decision timed(Supplier<Decision> call) {
       long start = System.nanoTime();
       try {
-        return observe(delegate.acquire(key, permits, effective));
+        return observe(call.get());
       } catch (RuntimeException e) {
         meters.errors.increment();
         throw e;
       } finally {
-        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        meters.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
     }
 
@@ -184,7 +182,7 @@ public final class RateLimitMetrics implements RateLimitListener {
     public CompletionStage<Decision> acquireAsync(String key, long permits) {
       long start = System.nanoTime();
       return delegate.acquireAsync(key, permits).whenComplete((decision, failure) -> {
-        meters.latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        meters.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         if (failure != null || decision.degraded()) {
           meters.errors.increment();
         }

@@ -9,12 +9,12 @@ import io.limiter.servlet.KeyReference;
 import io.limiter.spring.RateLimitKeyMissingException;
 import io.limiter.spring.internal.MvcAdmissionHandler;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -51,24 +51,25 @@ public class RateLimitExceptionHandler {
   /**
    * @param exception the rejection
    * @param request the request, whose URL-rule decisions are reported too
+   * @param response the response, which gets the rate limit fields
    * @return 429 or 503 with headers and a problem body
    */
   @ExceptionHandler(RateLimitExceededException.class)
   public ResponseEntity<ProblemDetail> handleRateLimitExceeded(RateLimitExceededException exception,
-      HttpServletRequest request) {
+      HttpServletRequest request, HttpServletResponse response) {
     Decision decision = exception.decision();
     int status = decision.degraded() ? HttpStatus.SERVICE_UNAVAILABLE.value() : HttpStatus.TOO_MANY_REQUESTS.value();
     List<Decision> decisions = MvcAdmissionHandler.withFilterDecisions(request, List.of(decision));
-    HttpHeaders headers = new HttpHeaders();
-    RateLimitHeaders.write(decisions, headerMode, headers::set);
+    // Set on the servlet response, replacing the fields the URL-rule filter set before: ResponseEntity headers are
+    // added to existing ones by some Spring versions, which would repeat the fields.
+    RateLimitHeaders.write(decisions, headerMode, response::setHeader);
     RateLimitProblem.Content content = RateLimitProblem.of(decisions, status);
     ProblemDetail problem = ProblemDetail.forStatus(status);
     problem.setType(URI.create(content.type()));
     problem.setTitle(content.title());
     problem.setDetail(content.detail());
     problem.setProperty("violated-policies", content.violatedPolicies());
-    return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem);
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
   }
 
   /**
