@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# P5: HTTP throughput of one embedded Jetty servlet with no filter, with Limiter's filter and with a hand-written
+# per-IP Bucket4j filter (and Spring MVC with and without @RateLimit), measured with wrk on loopback.
+#
+# Usage: limiter-bench/run-http.sh <classpath> <out.tsv> [variant[:load] ...]
+#   variant: a key of HttpTarget.VARIANTS (or spring/spring-ratelimit when SpringTarget exists);
+#   load:    open (every request to /hello, the default) or half (every second request to the exhausted /limited).
+# Environment: HTTP_DURATION (10s), HTTP_REPEATS (3), HTTP_WARMUP (5s), WRK_THREADS (2), WRK_CONNECTIONS (32).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cp="$1"
+out="$2"
+shift 2
+runs=("$@")
+if [ ${#runs[@]} -eq 0 ]; then
+  runs=(bare:open limiter:open limiter:half bucket4j:open bucket4j:half spring:open spring-ratelimit:open)
+fi
+duration="${HTTP_DURATION:-10s}"
+repeats="${HTTP_REPEATS:-3}"
+warmup="${HTTP_WARMUP:-5s}"
+threads="${WRK_THREADS:-2}"
+connections="${WRK_CONNECTIONS:-32}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "run-http.sh: wrk is not installed; install it with: apt-get install wrk" >&2
+  exit 1
+fi
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
+
+printf 'variant\tload\trun\trequests_per_second\tnon_2xx\trequests\n' > "$out"
+for run in "${runs[@]}"; do
+  variant="${run%%:*}"
+  load="open"
+  [ "$variant" != "$run" ] && load="${run#*:}"
+  main=io.limiter.bench.HttpTarget
+  case "$variant" in spring*) main=io.limiter.bench.SpringTarget ;; esac
+  log="$(mktemp)"
+  java -Xms512m -Xmx512m -cp "$cp" "$main" "$variant" 0 >"$log" 2>&1 &
+  server_pid=$!
+  port=""
+  for _ in $(seq 1 300); do
+    port="$(awk '/^LISTENING / {print $2}' "$log")"
+    [ -n "$port" ] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "run-http.sh: $main $variant did not start:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "run-http.sh: $main $variant did not report its port within 30 s" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  script=()
+  [ "$load" = "half" ] && script=(-s "$here/wrk/half.lua")
+  path="$(awk '/^LISTENING / {print $3}' "$log")"
+  url="http://127.0.0.1:$port${path:-/hello}"
+  wrk -t"$threads" -c"$connections" -d"$warmup" "${script[@]}" "$url" >/dev/null
+  for i in $(seq 1 "$repeats"); do
+    result="$(wrk -t"$threads" -c"$connections" -d"$duration" "${script[@]}" "$url")"
+    rps="$(echo "$result" | awk '/^Requests\/sec:/ {print $2}')"
+    non2xx="$(echo "$result" | awk '/Non-2xx or 3xx responses:/ {print $5}')"
+    requests="$(echo "$result" | awk '/requests in/ {print $1}')"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$load" "$i" "$rps" "${non2xx:-0}" "$requests" >> "$out"
+    echo "$variant ($load) run $i: $rps req/s, non-2xx ${non2xx:-0} of $requests"
+  done
+  stop_server
+  rm -f "$log"
+done

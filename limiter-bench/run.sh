@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs the whole benchmark suite and regenerates docs/benchmarks.md and docs/benchmarks.png.
+#
+# Usage: bash limiter-bench/run.sh [--quick]
+#   --quick  a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing.
+# About 15-20 minutes on 2 cores without --quick. Run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+command_line="bash limiter-bench/run.sh${1:+ $1}"
+results="$root/limiter-bench/target/results"
+
+echo "== building limiter-bench"
+mvn -q -B -pl limiter-bench -am package dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile=target/dependencies.txt -Dmdep.includeScope=runtime
+cp="$root/limiter-bench/target/classes:$(cat limiter-bench/target/dependencies.txt)"
+echo "$cp" > limiter-bench/target/classpath.txt
+rm -rf "$results"
+mkdir -p "$results"
+
+skipped=()
+{
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc=$(nproc)"
+  echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "os=$(uname -sr)"
+  echo "loadBefore=$(cut -d' ' -f1-3 /proc/loadavg)"
+  command -v wrk >/dev/null 2>&1 && echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+} > "$results/environment.txt"
+
+if $quick; then
+  jmh_opts=(-f 1 -wi 1 -w 100ms -i 2 -r 200ms)
+  mem_args=(100000 10000)
+  export HTTP_DURATION=2s HTTP_REPEATS=1 HTTP_WARMUP=1s REDIS_SECONDS=1 REDIS_WARMUP=1
+else
+  jmh_opts=()
+  mem_args=(1000000 50000)
+fi
+
+jmh() {
+  local out="$1"
+  shift
+  java -cp "$cp" org.openjdk.jmh.Main "$@" ${jmh_opts[@]+"${jmh_opts[@]}"} -rf json -rff "$results/$out"
+}
+
+echo "== P1: one key, 1 thread"
+jmh p1.json OneKeyBenchmark -t 1
+echo "== P2: one key, 2 threads"
+jmh p2.json OneKeyBenchmark -t 2
+echo "== P3: 100k keys, 1 and 2 threads"
+jmh p3.json ManyKeysBenchmark -t 1
+jmh p3-t2.json ManyKeysBenchmark -t 2
+
+echo "== P4: memory per key"
+java -Xmx3g -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true -cp "$cp" io.limiter.bench.MemoryFootprint \
+  "${mem_args[@]}" "$results/memory.json"
+
+echo "== P5: HTTP"
+if command -v wrk >/dev/null 2>&1; then
+  mapfile -t http_runs < <(java -cp "$cp" io.limiter.bench.HttpTarget --runs)
+  bash limiter-bench/run-http.sh "$cp" "$results/http.tsv" "${http_runs[@]}"
+else
+  skipped+=("P5 (wrk is not installed: apt-get install wrk)")
+fi
+
+echo "== P6/P7: Redis"
+if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
+  bash limiter-bench/run-redis.sh "$cp" "$results"
+else
+  skipped+=("P6/P7 (redis-server or redis-benchmark is not installed: apt-get install redis-server redis-tools)")
+fi
+
+{
+  echo "loadAfter=$(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ ${#skipped[@]} -gt 0 ]; then
+    (IFS=';'; echo "skipped=${skipped[*]}")
+  fi
+} >> "$results/environment.txt"
+
+echo "== report"
+report_args=(--results "$results" --out "$root/docs" --command "$command_line")
+$quick && report_args+=(--quick)
+java -cp "$cp" io.limiter.bench.BenchmarkReport "${report_args[@]}"

@@ -1,0 +1,161 @@
+package io.limiter.bench;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The non-JMH results of a suite run, read from the files the drivers write: {@code memory.json}
+ * ({@link MemoryFootprint}), {@code http.tsv} ({@code run-http.sh}), {@code redis.json} ({@link RedisLoad}) and
+ * {@code redis-benchmark.csv} ({@code run-redis.sh}). Missing files yield empty results. Immutable.
+ */
+final class LoadResults {
+
+  /** One P4 row, bytes per key. */
+  record Memory(String name, long keys, double heapWithoutKeys, double heapWithKeys, long jolKeys,
+      double jolWithoutKeys, double jolWithKeys) {
+  }
+
+  /** Requests per second over the repeats of one HTTP variant and load. */
+  record Http(String variant, String load, Score requestsPerSecond, double rejectedShare, int runs) {
+  }
+
+  /** Decisions per second of one Redis configuration. */
+  record Redis(String target, int keys, String mode, int concurrency, Score decisionsPerSecond, long rejected,
+      long errors) {
+  }
+
+  final List<Memory> memory;
+  final List<Http> http;
+  final List<Redis> redis;
+  /** redis-benchmark test name (e.g. {@code GET c=8}) → requests per second. */
+  final Map<String, Double> redisBenchmark;
+  final String redisVersion;
+
+  private LoadResults(List<Memory> memory, List<Http> http, List<Redis> redis, Map<String, Double> redisBenchmark,
+      String redisVersion) {
+    this.memory = List.copyOf(memory);
+    this.http = List.copyOf(http);
+    this.redis = List.copyOf(redis);
+    this.redisBenchmark = Map.copyOf(redisBenchmark);
+    this.redisVersion = redisVersion;
+  }
+
+  static LoadResults read(Path dir) throws IOException {
+    return new LoadResults(memory(dir.resolve("memory.json")), http(dir.resolve("http.tsv")),
+        redis(dir.resolve("redis.json")), redisBenchmark(dir.resolve("redis-benchmark.csv")),
+        text(dir.resolve("redis-version.txt")).orElse(""));
+  }
+
+  private static Optional<String> text(Path file) throws IOException {
+    return Files.isRegularFile(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim())
+        : Optional.empty();
+  }
+
+  private static List<Memory> memory(Path file) throws IOException {
+    List<Memory> rows = new ArrayList<>();
+    Optional<String> json = text(file);
+    if (json.isPresent()) {
+      for (JsonElement e : JsonParser.parseString(json.get()).getAsJsonObject().getAsJsonArray("rows")) {
+        JsonObject r = e.getAsJsonObject();
+        rows.add(new Memory(r.get("name").getAsString(), r.get("keys").getAsLong(),
+            r.get("heapWithoutKeys").getAsDouble(), r.get("heapWithKeys").getAsDouble(), r.get("jolKeys").getAsLong(),
+            doubleOrNaN(r, "jolWithoutKeys"), doubleOrNaN(r, "jolWithKeys")));
+      }
+    }
+    return rows;
+  }
+
+  private static double doubleOrNaN(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+  }
+
+  private static List<Http> http(Path file) throws IOException {
+    Optional<String> tsv = text(file);
+    if (tsv.isEmpty()) {
+      return List.of();
+    }
+    Map<String, List<double[]>> runs = new LinkedHashMap<>();
+    String[] lines = tsv.get().split("\n");
+    for (int i = 1; i < lines.length; i++) {
+      String[] f = lines[i].split("\t");
+      if (f.length < 6 || f[3].isEmpty()) {
+        continue;
+      }
+      double requests = Double.parseDouble(f[5]);
+      runs.computeIfAbsent(f[0] + "\t" + f[1], k -> new ArrayList<>())
+          .add(new double[] {Double.parseDouble(f[3]), requests == 0 ? 0 : Double.parseDouble(f[4]) / requests});
+    }
+    List<Http> rows = new ArrayList<>();
+    runs.forEach((key, samples) -> {
+      String[] k = key.split("\t");
+      double[] rps = samples.stream().mapToDouble(s -> s[0]).toArray();
+      double rejected = samples.stream().mapToDouble(s -> s[1]).average().orElse(0);
+      rows.add(new Http(k[0], k[1], meanAndStdev(rps), rejected, rps.length));
+    });
+    return rows;
+  }
+
+  static Score meanAndStdev(double[] xs) {
+    double mean = 0;
+    for (double x : xs) {
+      mean += x / xs.length;
+    }
+    double var = 0;
+    for (double x : xs) {
+      var += (x - mean) * (x - mean);
+    }
+    return new Score(mean, xs.length > 1 ? Math.sqrt(var / (xs.length - 1)) : 0);
+  }
+
+  private static List<Redis> redis(Path file) throws IOException {
+    List<Redis> rows = new ArrayList<>();
+    Optional<String> json = text(file);
+    if (json.isPresent()) {
+      for (JsonElement e : JsonParser.parseString(json.get()).getAsJsonObject().getAsJsonArray("rows")) {
+        JsonObject r = e.getAsJsonObject();
+        rows.add(new Redis(r.get("target").getAsString(), r.get("keys").getAsInt(), r.get("mode").getAsString(),
+            r.get("concurrency").getAsInt(), new Score(r.get("mean").getAsDouble(), r.get("stdev").getAsDouble()),
+            r.get("rejected").getAsLong(), r.get("errors").getAsLong()));
+      }
+    }
+    return rows;
+  }
+
+  private static Map<String, Double> redisBenchmark(Path file) throws IOException {
+    Map<String, Double> rows = new LinkedHashMap<>();
+    Optional<String> csv = text(file);
+    if (csv.isPresent()) {
+      for (String line : csv.get().split("\n")) {
+        String[] f = line.split(",");
+        if (f.length >= 2) {
+          rows.put(f[0].replace("\"", ""), Double.parseDouble(f[1].replace("\"", "")));
+        }
+      }
+    }
+    return rows;
+  }
+
+  Optional<Http> http(String variant, String load) {
+    return http.stream().filter(h -> h.variant().equals(variant) && h.load().equals(load)).findFirst();
+  }
+
+  Optional<Redis> redis(String target, int keys, String mode, int concurrency) {
+    return redis.stream().filter(r -> r.target().equals(target) && r.keys() == keys && r.mode().equals(mode)
+        && r.concurrency() == concurrency).findFirst();
+  }
+
+  Optional<Memory> memory(String name) {
+    return memory.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+}
