@@ -8,6 +8,13 @@ import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.spi.RateLimitStoreProvider;
+import io.limiter.core.step.HealthSignal;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.PenaltyRule;
+import io.limiter.core.step.StepConfigException;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepSchedule;
+import io.limiter.core.step.Tiers;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import java.io.IOException;
@@ -26,8 +33,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
@@ -45,11 +54,13 @@ final class FilterSettings {
   private static final List<String> GLOBAL = List.of(CONFIG_FILE, "store", "header-mode", "status", "missing-key",
       "missing-key-status", "default-key", "trusted-proxies", "trust-all-proxies", "forwarded-header", "ipv4-prefix",
       "ipv6-prefix", "case-sensitive-paths", "exclude", "annotations", "listener", "rejection-handler",
-      "fail-closed-retry-after");
+      "fail-closed-retry-after", "health-signals");
   private static final List<String> RULE = List.of("path", "methods", "limit", "policy", "algorithm", "cost",
-      "shadow", "failure-mode", "key", "missing-key");
-  private static final List<String> POLICY = List.of("limit", "algorithm", "cost", "shadow", "failure-mode");
+      "shadow", "failure-mode", "key", "missing-key", "tiers", "tier-key", "schedule", "adaptive", "penalty");
+  private static final List<String> POLICY = List.of("limit", "algorithm", "cost", "shadow", "failure-mode",
+      "tiers", "tier-key", "schedule", "adaptive", "penalty");
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
+  private static final Pattern ADAPTIVE = Pattern.compile("adaptive\\.([A-Za-z0-9_.-]+)");
   private static final Pattern LIST = Pattern.compile("[,\\s]+");
 
   /** A setting with where it came from. */
@@ -63,6 +74,8 @@ final class FilterSettings {
   private final List<String> problems = builder.problems;
   private final ClassLoader loader;
   private final ServletContext context;
+  /** The names of the controllers defined by {@code adaptive.<name>}, which policies may refer to. */
+  private Set<String> controllerNames = Set.of();
 
   private FilterSettings(ClassLoader loader, ServletContext context) {
     this.loader = loader;
@@ -105,8 +118,15 @@ final class FilterSettings {
     List<Setting> ipSettings = new ArrayList<>();
     String storeName = "memory";
     Setting storeSetting = null;
+    Map<String, Setting> controllers = new TreeMap<>();
+    Setting signals = null;
     for (Setting s : settings.values()) {
       String key = s.key();
+      Matcher adaptive = ADAPTIVE.matcher(key);
+      if (adaptive.matches()) {
+        controllers.put(adaptive.group(1), s);
+        continue;
+      }
       Matcher named = NAMED.matcher(key);
       if (named.matches()) {
         boolean rule = named.group(1).equals("rule");
@@ -176,8 +196,11 @@ final class FilterSettings {
           break;
         case "listener":
           for (String className : list(s.value())) {
-            set(s, v -> builder.listener(instantiate(className, RateLimitListener.class)));
+            set(s, v -> listener(className));
           }
+          break;
+        case "health-signals":
+          signals = s;
           break;
         case "rejection-handler":
           set(s, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
@@ -187,9 +210,12 @@ final class FilterSettings {
           break;
         default:
           problems.add(s.where() + ": unknown setting; known settings are " + GLOBAL
-              + ", store.<store setting>, rule.<name>." + RULE + " and policy.<name>." + POLICY);
+              + ", store.<store setting>, adaptive.<controller name>, rule.<name>." + RULE + " and policy.<name>."
+              + POLICY);
       }
     }
+    controllers(controllers, healthSignals(signals));
+    this.controllerNames = controllers.keySet();
     try {
       builder.clientIp(ip.build());
     } catch (IllegalStateException e) {
@@ -254,12 +280,91 @@ final class FilterSettings {
       set(limit, p::limits);
     }
     policyOptions(s, p::algorithm, p::cost, p::shadow, p::failureMode);
+    StepSettings steps = steps(s);
     if (problems.size() == before) {
       try {
-        builder.policy(p.build());
+        builder.policy(p.build(), steps);
       } catch (IllegalStateException e) {
         problems.add(where + ": " + e.getMessage());
       }
+    }
+  }
+
+  /** Reads tiers, tier-key, schedule, adaptive and penalty; each problem names its setting. */
+  private StepSettings steps(Map<String, Setting> s) {
+    StepSettings.Builder b = StepSettings.builder();
+    step(s.get("tiers"), (v, source) -> b.tiers(Tiers.parse(v, source)));
+    step(s.get("tier-key"), (v, source) -> b.tierKey(v));
+    step(s.get("schedule"), (v, source) -> b.schedule(StepSchedule.parse(v, source)));
+    step(s.get("penalty"), (v, source) -> b.penalty(PenaltyRule.parse(v, source)));
+    step(s.get("adaptive"), (v, source) -> {
+      if (!controllerNames.contains(v.trim())) {
+        throw new IllegalArgumentException("unknown step controller \"" + v.trim() + "\"; controllers are defined by "
+            + "adaptive.<name> settings" + (controllerNames.isEmpty() ? ", and there are none"
+            : ": " + controllerNames));
+      }
+      b.adaptive(v);
+    });
+    return b.build();
+  }
+
+  private void step(Setting s, BiConsumer<String, String> setter) {
+    if (s == null) {
+      return;
+    }
+    try {
+      setter.accept(s.value(), s.source() + " " + s.key());
+    } catch (StepConfigException e) {
+      problems.addAll(e.problems());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      problems.add(s.where() + ": " + e.getMessage());
+    }
+  }
+
+  private Map<String, HealthSignal> healthSignals(Setting s) {
+    Map<String, HealthSignal> signals = new TreeMap<>();
+    if (s == null) {
+      return signals;
+    }
+    for (String className : list(s.value())) {
+      set(s, v -> {
+        HealthSignal signal = instantiate(className, HealthSignal.class);
+        HealthSignal previous = signals.putIfAbsent(signal.name(), signal);
+        if (previous != null) {
+          throw new IllegalArgumentException(className + " and " + previous.getClass().getName() + " are both named \""
+              + signal.name() + "\"");
+        }
+      });
+    }
+    return signals;
+  }
+
+  private void controllers(Map<String, Setting> controllers, Map<String, HealthSignal> signals) {
+    controllers.forEach((name, s) -> {
+      try {
+        builder.controller(StepController.parse(name, s.value(), s.source() + " " + s.key(), signals));
+      } catch (StepConfigException e) {
+        problems.addAll(e.problems());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(s.where() + ": " + e.getMessage());
+      }
+    });
+  }
+
+  private void listener(String className) {
+    Object listener = instantiate(className, Object.class);
+    boolean used = false;
+    if (listener instanceof RateLimitListener l) {
+      builder.listener(l);
+      used = true;
+    }
+    if (listener instanceof PenaltyListener l) {
+      builder.penaltyListener(l);
+      used = true;
+    }
+    if (!used) {
+      throw new IllegalArgumentException(className + " implements neither " + RateLimitListener.class.getName()
+          + " nor " + PenaltyListener.class.getName());
     }
   }
 
@@ -296,6 +401,7 @@ final class FilterSettings {
     policyOptions(s, r::algorithm, r::cost, r::shadow, r::failureMode);
     optional(s.get("key"), r::key);
     optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
+    r.steps(steps(s));
     if (problems.size() == before) {
       try {
         builder.rule(r.build());

@@ -9,10 +9,16 @@ import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.SteppedRateLimiter;
+import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.internal.AnnotationParser;
 import io.limiter.servlet.internal.Binding;
 import io.limiter.servlet.internal.PathPattern;
 import io.limiter.servlet.internal.RateLimitEngine;
+import io.limiter.servlet.internal.StepBinder;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -26,9 +32,12 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -55,7 +64,15 @@ import java.util.Set;
  *       fields plus {@code Retry-After} are set and the {@link RejectionHandler} writes the response (429 and an RFC
  *       9457 problem body by default; 503 when the store failed and the policy fails closed).
  * </ol>
- * Each limit is charged at most once per request across all dispatches (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR):
+ * <h2>Step-function throttling</h2>
+ * Rules, named policies and {@code @RateLimit}s may carry {@link StepSettings}: client tiers, a schedule, an adaptive
+ * step controller and a penalty rule ({@code rule.<name>.tiers}, {@code policy.<name>.adaptive}, … and
+ * {@code adaptive.<name>} init-params; see {@code docs/step-throttling.md}). The filter starts the step controllers it
+ * defines in {@code init} and closes them in {@code destroy}, and feeds their built-in health signals with every
+ * request it admits under such a policy: latency from admission until the response is done (asynchronous requests
+ * included), in-flight requests, and failures (a 5xx status or an exception).
+ *
+ * <p>Each limit is charged at most once per request across all dispatches (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR):
  * a forward or error dispatch is free unless it reaches a resource under a different limit. Map the filter to all
  * dispatcher types (or at least REQUEST). Policies in shadow mode let over-limit requests through; their decisions are
  * in the request attribute {@link #SHADOW_REJECTIONS_ATTRIBUTE}, reported to the listeners, and not visible in headers.
@@ -125,7 +142,38 @@ public final class RateLimitFilter implements Filter {
     }
   }
 
-  /** Closes the store if the filter created it (from the {@code store} init-param or by default). */
+  /**
+   * Returns the step controllers the filter's policies use, e.g. to pin a level by hand.
+   *
+   * @return the controllers by name
+   * @throws IllegalStateException before {@code init}
+   */
+  public StepControllerRegistry stepControllers() {
+    return started().steps().controllers();
+  }
+
+  /**
+   * Returns the stepped limiter of a policy with step-function throttling, e.g. to read its current limits or release
+   * a client from its penalty box. Its request context is the tier name.
+   *
+   * @param policyName the policy
+   * @return the limiter, if the policy has step settings (for annotations: once their servlet's annotations are read)
+   * @throws IllegalStateException before {@code init}
+   */
+  public Optional<SteppedRateLimiter<String>> steppedLimiter(String policyName) {
+    StepBinder.Stepped stepped = started().steps().find(policyName);
+    return stepped == null ? Optional.empty() : Optional.of(stepped.limiter());
+  }
+
+  private RateLimitEngine started() {
+    RateLimitEngine e = engine;
+    if (e == null) {
+      throw new IllegalStateException("RateLimitFilter used before init(FilterConfig)");
+    }
+    return e;
+  }
+
+  /** Closes the step controllers and the store if the filter created them (init-params, builder, by default). */
   @Override
   public void destroy() {
     RateLimitEngine e = engine;
@@ -172,6 +220,11 @@ public final class RateLimitFilter implements Filter {
     private Duration failClosedRetryAfter = Duration.ofSeconds(5);
     private boolean annotations = true;
     private boolean caseSensitivePaths;
+    private final Map<String, StepSettings> policySteps = new LinkedHashMap<>();
+    private final Map<String, StepBinder.Stepped> prebuilt = new LinkedHashMap<>();
+    private final List<StepController> ownControllers = new ArrayList<>();
+    private StepControllerRegistry controllerRegistry;
+    private final List<PenaltyListener> penaltyListeners = new ArrayList<>();
 
     private Builder() {
     }
@@ -217,6 +270,74 @@ public final class RateLimitFilter implements Filter {
      */
     public Builder policy(LimitPolicy policy) {
       policies.add(Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /**
+     * Defines a named policy with step-function throttling; rules and {@code @RateLimit(name = ...)} that refer to it
+     * share one stepped limiter (its state, penalty box and controller).
+     *
+     * @param policy the policy
+     * @param steps its tiers, schedule, controller and penalty
+     * @return this builder
+     */
+    public Builder policy(LimitPolicy policy, StepSettings steps) {
+      policy(policy);
+      policySteps.put(policy.name(), Objects.requireNonNull(steps, "steps"));
+      return this;
+    }
+
+    /**
+     * Uses a stepped limiter built elsewhere for its policy, e.g. one that Spring shares between the filter and the
+     * {@code @RateLimit} aspect. Its request context must be the tier name: the filter resolves the tier with
+     * {@code tierKey} and passes the name.
+     *
+     * @param limiter the limiter, on this filter's store
+     * @param tierKey finds a request's tier, or null if the limiter has no tiers
+     * @return this builder
+     */
+    public Builder steppedPolicy(SteppedRateLimiter<String> limiter, TierResolver<HttpServletRequest> tierKey) {
+      Objects.requireNonNull(limiter, "limiter");
+      if (limiter.tiers().isPresent() && tierKey == null) {
+        throw new IllegalArgumentException("policy " + limiter.policy().name() + " has tiers, so it needs a tier key");
+      }
+      prebuilt.put(limiter.policy().name(), new StepBinder.Stepped(limiter, tierKey,
+          limiter.controller().orElse(null), "the stepped limiter of policy " + limiter.policy().name()));
+      return this;
+    }
+
+    /**
+     * Adds a step controller that policies name in {@link StepSettings.Builder#adaptive(String)}. The filter starts
+     * it in {@code init} (unless it is running already) and closes it in {@code destroy}.
+     *
+     * @param controller the controller
+     * @return this builder
+     */
+    public Builder controller(StepController controller) {
+      ownControllers.add(Objects.requireNonNull(controller, "controller"));
+      return this;
+    }
+
+    /**
+     * Looks up the controllers that policies name in this registry instead; their lifecycle stays with the caller
+     * (e.g. the Spring context). Excludes {@link #controller(StepController)}.
+     *
+     * @param controllers the registry
+     * @return this builder
+     */
+    public Builder controllers(StepControllerRegistry controllers) {
+      this.controllerRegistry = Objects.requireNonNull(controllers, "controllers");
+      return this;
+    }
+
+    /**
+     * Adds a listener for clients entering and leaving the penalty boxes of the filter's policies.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder penaltyListener(PenaltyListener listener) {
+      penaltyListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
@@ -445,6 +566,30 @@ public final class RateLimitFilter implements Filter {
           all.add("policy " + p.name() + ": " + e.getMessage());
         }
       }
+      for (StepBinder.Stepped s : prebuilt.values()) {
+        try {
+          reg.register(s.limiter().policy());
+        } catch (IllegalStateException e) {
+          all.add("policy " + s.limiter().policy().name() + ": " + e.getMessage());
+        }
+      }
+      boolean ownsControllers = controllerRegistry == null;
+      StepControllerRegistry controllers = ownsControllers ? new StepControllerRegistry() : controllerRegistry;
+      if (!ownsControllers && !ownControllers.isEmpty()) {
+        all.add("controllers (a registry) and controller are both set; register the controllers in the registry");
+      }
+      for (StepController c : ownControllers) {
+        try {
+          controllers.register(c);
+        } catch (IllegalStateException e) {
+          all.add((textual ? "adaptive." + c.name() : "controller " + c.name()) + ": " + e.getMessage());
+        }
+      }
+      StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners);
+      for (Map.Entry<String, StepSettings> e : policySteps.entrySet()) {
+        reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), textual ? "policy." + e.getKey() + ".*"
+            : "policy " + e.getKey(), all));
+      }
       boolean lowerCase = !caseSensitivePaths;
       List<Binding> bindings = new ArrayList<>();
       Set<String> ruleNames = new HashSet<>();
@@ -488,9 +633,19 @@ public final class RateLimitFilter implements Filter {
           patterns.add(PathPattern.compile(p, !lowerCase));
         }
         Set<String> methods = new LinkedHashSet<>(rule.methods());
+        StepBinder.Stepped stepped = null;
+        if (limiter != null) {
+          int before = all.size();
+          stepped = rule.policy() != null && !rule.steps().isEmpty()
+              ? steps.inline(limiter.policy(), rule.steps(), where, all)
+              : steps.named(limiter.policy(), where, all);
+          if (all.size() > before) {
+            limiter = null;
+          }
+        }
         if (limiter != null) {
           bindings.add(new Binding(where, limiter, permits, key, keyDescription,
-              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods));
+              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped));
         }
       }
       List<PathPattern> excluded = new ArrayList<>();
@@ -501,11 +656,11 @@ public final class RateLimitFilter implements Filter {
         throw fail(all, effectiveStore, owned);
       }
       AnnotationParser parser = annotations ? new AnnotationParser(reg, ref -> ref.toResolver(clientIp), defaultKey,
-          defaultResolver(), missingKey) : null;
+          defaultResolver(), missingKey, steps) : null;
       StoreFailureHandler onFailure = failureHandler != null ? failureHandler
           : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
       return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,
-          rejectionHandler, onFailure, owned ? effectiveStore : null);
+          rejectionHandler, onFailure, owned ? effectiveStore : null, steps, ownsControllers);
     }
 
     private KeyResolver<HttpServletRequest> defaultResolver() {

@@ -47,6 +47,7 @@ public final class RateLimitRule {
   private final KeyReference keyReference;
   private final KeyResolver<HttpServletRequest> keyResolver;
   private final MissingKeyStrategy missingKey;
+  private final StepSettings steps;
 
   private RateLimitRule(Builder b, LimitPolicy policy) {
     this.name = b.name;
@@ -58,6 +59,7 @@ public final class RateLimitRule {
     this.keyReference = b.keyReference;
     this.keyResolver = b.keyResolver;
     this.missingKey = b.missingKey;
+    this.steps = b.steps;
   }
 
   /**
@@ -113,6 +115,14 @@ public final class RateLimitRule {
     return missingKey;
   }
 
+  /**
+   * @return the step-function throttling of the rule's inline policy; {@link StepSettings#none()} if it has none (a
+   *     named policy brings its own)
+   */
+  public StepSettings steps() {
+    return steps;
+  }
+
   @Override
   public String toString() {
     return "RateLimitRule{" + name + ": " + paths + (methods.isEmpty() ? "" : " " + methods) + " -> "
@@ -138,6 +148,7 @@ public final class RateLimitRule {
     private KeyReference keyReference;
     private KeyResolver<HttpServletRequest> keyResolver;
     private MissingKeyStrategy missingKey;
+    private StepSettings steps = StepSettings.none();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -303,9 +314,21 @@ public final class RateLimitRule {
     }
 
     /**
+     * Adds step-function throttling (tiers, schedule, adaptive level, penalty box) to the rule's inline policy. A
+     * named policy has its own ({@link RateLimitFilter.Builder#policy(LimitPolicy, StepSettings)}).
+     *
+     * @param steps the step settings
+     * @return this builder
+     */
+    public Builder steps(StepSettings steps) {
+      this.steps = Objects.requireNonNull(steps, "steps");
+      return this;
+    }
+
+    /**
      * @return the rule
-     * @throws RateLimitConfigException listing every problem: no paths, no policy or two, policy options on a
-     *     referenced policy, an inconsistent inline policy
+     * @throws RateLimitConfigException listing every problem: no paths, no policy or two, policy options or step
+     *     settings on a referenced policy, an inconsistent inline policy
      */
     public RateLimitRule build() {
       List<String> problems = new ArrayList<>();
@@ -322,6 +345,11 @@ public final class RateLimitRule {
       if (limits == null && (algorithm != null || shadow != null || failureMode != null)) {
         problems.add(where + "algorithm, shadow and failure-mode belong to inline limits; set them on the policy "
             + (policyName != null ? policyName : "") + " instead");
+      }
+      if (policyName != null && !steps.isEmpty()) {
+        problems.add(where + String.join(", ", steps.parts()) + (steps.parts().size() == 1 ? " belongs" : " belong")
+            + " to inline limits; set " + (steps.parts().size() == 1 ? "it" : "them") + " on the policy " + policyName
+            + " instead");
       }
       LimitPolicy built = policy;
       if (limits != null && sources == 1) {

@@ -7,7 +7,12 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.step.PenaltyRule;
+import io.limiter.core.step.StepConfigException;
+import io.limiter.core.step.StepSchedule;
+import io.limiter.core.step.Tiers;
 import io.limiter.servlet.KeyReference;
+import io.limiter.servlet.StepSettings;
 import jakarta.servlet.GenericServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -39,6 +45,7 @@ public final class AnnotationParser {
   private final KeyReference defaultKey;
   private final KeyResolver<HttpServletRequest> defaultKeyResolver;
   private final MissingKeyStrategy missingKey;
+  private final StepBinder steps;
   private final Map<Class<?>, ServletLimits> byClass = new ConcurrentHashMap<>();
   /** Generated policy names and the element that generated each, to catch two elements with one name. */
   private final Map<String, String> generatedNames = new ConcurrentHashMap<>();
@@ -49,14 +56,17 @@ public final class AnnotationParser {
    * @param defaultKey the key of annotations without one, or null if {@code defaultKeyResolver} is custom
    * @param defaultKeyResolver the resolver of annotations without a key
    * @param missingKey what to do without a key
+   * @param steps builds stepped limiters for annotations with tiers, schedule, adaptive or penalty
    */
   public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpServletRequest>> keys,
-      KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver, MissingKeyStrategy missingKey) {
+      KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver, MissingKeyStrategy missingKey,
+      StepBinder steps) {
     this.registry = registry;
     this.keys = keys;
     this.defaultKey = defaultKey;
     this.defaultKeyResolver = defaultKeyResolver;
     this.missingKey = missingKey;
+    this.steps = steps;
   }
 
   /**
@@ -150,7 +160,9 @@ public final class AnnotationParser {
       if (a.cost() < 1) {
         problems.add(at + ": cost must be >= 1 but was " + a.cost());
       }
+      StepSettings stepSettings = stepSettings(a, at, problems);
       RateLimiter limiter = null;
+      StepBinder.Stepped stepped = null;
       long permits = a.cost();
       if (!a.value().isEmpty()) {
         String name = !a.name().isEmpty() ? a.name()
@@ -168,6 +180,9 @@ public final class AnnotationParser {
           }
           if (problems.size() == before) {
             limiter = registry.register(policy);
+            if (!stepSettings.isEmpty()) {
+              stepped = steps.inline(policy, stepSettings, at, problems);
+            }
           }
         } catch (IllegalArgumentException | IllegalStateException e) {
           problems.add(at + ": value \"" + a.value() + "\": " + e.getMessage());
@@ -181,16 +196,58 @@ public final class AnnotationParser {
             problems.add(at + ": algorithm and shadow apply to an inline policy (value); policy " + a.name()
                 + " is configured elsewhere, set them there");
           }
+          if (!stepSettings.isEmpty()) {
+            problems.add(at + ": " + String.join(", ", stepSettings.parts()) + " appl"
+                + (stepSettings.parts().size() == 1 ? "ies" : "y") + " to an inline policy (value); policy " + a.name()
+                + " is configured elsewhere, set " + (stepSettings.parts().size() == 1 ? "it" : "them") + " there");
+          }
           permits = a.cost() == 1 ? limiter.policy().cost() : a.cost();
           Binding.checkCost(limiter.policy(), permits, problems, at + ": ");
+          stepped = steps.named(limiter.policy(), at, problems);
         }
       } else {
         problems.add(at + ": set value (a rate spec such as \"10/minute\") or name (a configured policy)");
       }
       if (problems.size() == before && limiter != null) {
-        out.add(new Binding(at, limiter, permits, key, keyDescription, missingKey, List.of(), Set.of()));
+        out.add(new Binding(at, limiter, permits, key, keyDescription, missingKey, List.of(), Set.of(), stepped));
       }
     }
     return out;
+  }
+
+  /** Reads tiers, tierKey, schedule, adaptive and penalty; each problem names the element. */
+  private StepSettings stepSettings(RateLimit a, String at, List<String> problems) {
+    StepSettings.Builder b = StepSettings.builder();
+    step(a.tiers(), at + ": tiers", problems, v -> b.tiers(Tiers.parse(v, at + ": tiers")));
+    step(a.tierKey(), at + ": tierKey", problems, v -> {
+      if (v.trim().startsWith("#") || v.trim().startsWith("@")) {
+        throw new IllegalArgumentException("tier key \"" + v + "\" is a SpEL expression, which only limiter-spring "
+            + "evaluates; the servlet filter understands header:<name>, attribute:<name> and principal");
+      }
+      b.tierKey(v);
+    });
+    step(a.schedule(), at + ": schedule", problems, v -> b.schedule(StepSchedule.parse(v, at + ": schedule")));
+    step(a.adaptive(), at + ": adaptive", problems, v -> {
+      if (steps.controllers().find(v.trim()).isEmpty()) {
+        throw new IllegalArgumentException("unknown step controller \"" + v.trim() + "\"; known controllers: "
+            + (steps.controllers().names().isEmpty() ? "none" : steps.controllers().names()));
+      }
+      b.adaptive(v);
+    });
+    step(a.penalty(), at + ": penalty", problems, v -> b.penalty(PenaltyRule.parse(v, at + ": penalty")));
+    return b.build();
+  }
+
+  private static void step(String value, String where, List<String> problems, Consumer<String> setter) {
+    if (value.isBlank()) {
+      return;
+    }
+    try {
+      setter.accept(value);
+    } catch (StepConfigException e) {
+      problems.addAll(e.problems());
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
   }
 }

@@ -24,6 +24,7 @@ public final class Binding {
   private final MissingKeyStrategy missingKey;
   private final List<PathPattern> patterns;
   private final Set<String> methods;
+  private final StepBinder.Stepped stepped;
 
   /**
    * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
@@ -34,11 +35,14 @@ public final class Binding {
    * @param missingKey what to do without a key
    * @param patterns compiled path patterns; empty for annotations (which apply by servlet)
    * @param methods upper-case HTTP methods, empty for all
+   * @param stepped the policy's step throttling (then {@code limiter} is its limiter), or null
    */
   public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
-      String keyDescription, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods) {
+      String keyDescription, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods,
+      StepBinder.Stepped stepped) {
     this.source = source;
-    this.limiter = limiter;
+    this.limiter = stepped != null ? stepped.limiter() : limiter;
+    this.stepped = stepped;
     this.permits = permits;
     this.key = key;
     this.keyDescription = keyDescription;
@@ -99,6 +103,10 @@ public final class Binding {
 
   MissingKeyStrategy missingKey() {
     return missingKey;
+  }
+
+  StepBinder.Stepped stepped() {
+    return stepped;
   }
 
   @Override

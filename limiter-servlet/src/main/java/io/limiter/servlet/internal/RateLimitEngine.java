@@ -8,6 +8,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.core.step.StepController;
 import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
 import jakarta.servlet.DispatcherType;
@@ -57,6 +58,8 @@ public final class RateLimitEngine {
   private final RejectionHandler rejectionHandler;
   private final StoreFailureHandler failureHandler;
   private final RateLimitStore ownedStore;
+  private final StepBinder steps;
+  private final boolean ownsControllers;
   private final Map<String, ServletLimits> servlets = new ConcurrentHashMap<>();
   private volatile ServletContext context;
   private volatile String stateAttribute = RateLimitEngine.class.getName() + ".state";
@@ -72,10 +75,13 @@ public final class RateLimitEngine {
    * @param rejectionHandler writes refused responses
    * @param failureHandler decides when a store throws
    * @param ownedStore a store the filter created and closes on destroy, or null
+   * @param steps the stepped limiters and step controllers
+   * @param ownsControllers whether the filter starts the controllers on start and closes them on close
    */
   public RateLimitEngine(List<Binding> rules, List<PathPattern> excludes, boolean lowerCase,
       AnnotationParser annotations, HeaderMode headerMode, int status, int missingKeyStatus,
-      RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, RateLimitStore ownedStore) {
+      RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, RateLimitStore ownedStore,
+      StepBinder steps, boolean ownsControllers) {
     this.rules = List.copyOf(rules);
     this.excludes = List.copyOf(excludes);
     this.lowerCase = lowerCase;
@@ -86,11 +92,13 @@ public final class RateLimitEngine {
     this.rejectionHandler = rejectionHandler;
     this.failureHandler = failureHandler;
     this.ownedStore = ownedStore;
+    this.steps = steps;
+    this.ownsControllers = ownsControllers;
   }
 
   /**
    * Binds the engine to its context: reads the annotations of every registered servlet now, so that their errors fail
-   * startup.
+   * startup; then starts the step controllers the filter owns.
    *
    * @param servletContext the context
    * @param filterName the filter's name, which keeps the state of two filter instances apart
@@ -100,20 +108,26 @@ public final class RateLimitEngine {
     this.context = servletContext;
     this.stateAttribute = RateLimitEngine.class.getName() + ".state." + filterName;
     List<String> problems = new ArrayList<>();
-    if (annotations == null || servletContext == null) {
-      return problems;
+    if (annotations != null && servletContext != null) {
+      readAnnotations(servletContext, problems);
     }
+    if (problems.isEmpty() && ownsControllers) {
+      steps.controllers().start();
+    }
+    return problems;
+  }
+
+  private void readAnnotations(ServletContext servletContext, List<String> problems) {
     Map<String, ? extends ServletRegistration> registrations;
     try {
       registrations = servletContext.getServletRegistrations();
     } catch (UnsupportedOperationException e) {
       LOG.log(Level.DEBUG, "servlet registrations not available; reading annotations on first request", e);
-      return problems;
+      return;
     }
     for (Map.Entry<String, ? extends ServletRegistration> e : registrations.entrySet()) {
       servlets.put(e.getKey(), limitsOf(e.getValue(), problems));
     }
-    return problems;
   }
 
   private ServletLimits limitsOf(ServletRegistration registration, List<String> problems) {
@@ -202,6 +216,7 @@ public final class RateLimitEngine {
       request.setAttribute(stateAttribute, state);
     }
     Decision rejecting = null;
+    List<StepController> admitted = null;
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
@@ -219,7 +234,7 @@ public final class RateLimitEngine {
         }
         key = ((MissingKeyStrategy.SharedBucket) strategy).key();
       }
-      Decision decision = acquire(binding, key);
+      Decision decision = acquire(binding, key, request);
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -229,6 +244,12 @@ public final class RateLimitEngine {
         rejecting = decision;
         break;
       }
+      StepBinder.Stepped stepped = binding.stepped();
+      if (stepped != null && stepped.controller() != null
+          && (admitted == null || !admitted.contains(stepped.controller()))) {
+        admitted = admitted == null ? new ArrayList<>(1) : admitted;
+        admitted.add(stepped.controller());
+      }
     }
     publish(request, state);
     RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
@@ -236,7 +257,11 @@ public final class RateLimitEngine {
       rejectionHandler.reject(request, response, Rejection.of(state.visible, status));
       return;
     }
-    chain.doFilter(request, response);
+    if (admitted == null) {
+      chain.doFilter(request, response);
+    } else {
+      HealthFeed.run(admitted, request, response, chain);
+    }
   }
 
   private static List<Binding> add(List<Binding> list, Binding b) {
@@ -245,8 +270,12 @@ public final class RateLimitEngine {
     return out;
   }
 
-  private Decision acquire(Binding binding, String key) {
+  private Decision acquire(Binding binding, String key, HttpServletRequest request) {
     try {
+      StepBinder.Stepped stepped = binding.stepped();
+      if (stepped != null) {
+        return stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
+      }
       return binding.limiter().acquire(key, binding.permits());
     } catch (RuntimeException e) {
       LimitPolicy policy = binding.limiter().policy();
@@ -284,8 +313,11 @@ public final class RateLimitEngine {
     return path;
   }
 
-  /** Closes the store the filter created, if any. */
+  /** Closes the step controllers and the store the filter created, if any. */
   public void close() {
+    if (ownsControllers) {
+      steps.controllers().close();
+    }
     if (ownedStore != null) {
       try {
         ownedStore.close();
@@ -293,6 +325,11 @@ public final class RateLimitEngine {
         LOG.log(Level.WARNING, "closing the rate limit store failed", e);
       }
     }
+  }
+
+  /** @return the stepped limiters and step controllers */
+  public StepBinder steps() {
+    return steps;
   }
 
   /** @return the path rule bindings, for diagnostics */

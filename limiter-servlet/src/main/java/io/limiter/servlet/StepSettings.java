@@ -1,0 +1,281 @@
+package io.limiter.servlet;
+
+import io.limiter.core.step.PenaltyRule;
+import io.limiter.core.step.StepSchedule;
+import io.limiter.core.step.TierResolver;
+import io.limiter.core.step.Tiers;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
+ * and how a request's tier is found, a {@linkplain StepSchedule schedule}, the name of an adaptive
+ * {@linkplain io.limiter.core.step.StepController step controller}, and a {@linkplain PenaltyRule penalty rule}. See
+ * {@code docs/step-throttling.md}.
+ *
+ * <pre>{@code
+ * RateLimitRule api = RateLimitRule.builder("api").paths("/api/*").limits("100/minute")
+ *     .steps(StepSettings.builder()
+ *         .tiers("free=10/minute; pro=1000/minute; internal=unlimited; default=free")
+ *         .tierKey("attribute:plan")
+ *         .adaptive("api-health")
+ *         .penalty("5/minute -> block for 10m")
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * The filter combines the parts with the policy when it is built and reports every problem of the combination at
+ * once (a tier whose limits do not fit the policy, an unknown controller, tiers without a tier key). Immutable and
+ * thread-safe.
+ */
+public final class StepSettings {
+
+  private static final StepSettings NONE = new StepSettings(new Builder());
+
+  private final Tiers tiers;
+  private final TierResolver<HttpServletRequest> tierResolver;
+  private final String tierKey;
+  private final StepSchedule schedule;
+  private final String adaptive;
+  private final PenaltyRule penalty;
+
+  private StepSettings(Builder b) {
+    this.tiers = b.tiers;
+    this.tierResolver = b.tierResolver;
+    this.tierKey = b.tierKey;
+    this.schedule = b.schedule;
+    this.adaptive = b.adaptive;
+    this.penalty = b.penalty;
+  }
+
+  /** @return a new builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return settings without any part: the policy's limits apply as they are */
+  public static StepSettings none() {
+    return NONE;
+  }
+
+  /**
+   * Parses a tier key: where a request names its tier. {@code header:<name>} (only behind a gateway that sets the
+   * header; clients must not choose their own plan), {@code attribute:<name>} (set by your authentication filter, e.g.
+   * from an API-key lookup) or {@code principal} (the user name is the tier).
+   *
+   * @param reference the reference
+   * @return a resolver answering the tier name, null when the request names none
+   * @throws IllegalArgumentException naming the reference and the accepted forms
+   */
+  public static TierResolver<HttpServletRequest> parseTierKey(String reference) {
+    Objects.requireNonNull(reference, "reference");
+    String text = reference.trim();
+    String forms = "; a tier key is header:<name>, attribute:<name> or principal";
+    if (text.toLowerCase(Locale.ROOT).startsWith("authority:")) {
+      throw new IllegalArgumentException("tier key \"" + reference + "\" reads the principal's authorities, which "
+          + "only limiter-spring (with Spring Security) understands" + forms);
+    }
+    KeyReference parsed;
+    try {
+      parsed = KeyReference.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("tier key \"" + reference + "\" is not valid" + forms);
+    }
+    KeyReference.Kind kind = parsed.parts().get(0).kind();
+    if (parsed.parts().size() != 1 || kind == KeyReference.Kind.IP || kind == KeyReference.Kind.GLOBAL) {
+      throw new IllegalArgumentException("tier key \"" + reference + "\" does not name a tier" + forms);
+    }
+    return parsed.toResolver(ClientIpResolver.peerOnly())::resolve;
+  }
+
+  /** @return the tiers, or null */
+  public Tiers tiers() {
+    return tiers;
+  }
+
+  /** @return how a request's tier is found, or null */
+  public TierResolver<HttpServletRequest> tierResolver() {
+    return tierResolver;
+  }
+
+  /** @return the tier key as written ({@code attribute:plan}), {@code custom} for a resolver, or null */
+  public String tierKey() {
+    return tierKey;
+  }
+
+  /** @return the schedule, or null */
+  public StepSchedule schedule() {
+    return schedule;
+  }
+
+  /** @return the name of the step controller whose level scales the limits, or null */
+  public String adaptive() {
+    return adaptive;
+  }
+
+  /** @return the penalty rule, or null */
+  public PenaltyRule penalty() {
+    return penalty;
+  }
+
+  /** @return whether no part is set */
+  public boolean isEmpty() {
+    return tiers == null && tierResolver == null && schedule == null && adaptive == null && penalty == null;
+  }
+
+  /** @return the names of the parts that are set, e.g. {@code [tiers, adaptive]} */
+  public List<String> parts() {
+    List<String> parts = new ArrayList<>();
+    if (tiers != null) {
+      parts.add("tiers");
+    }
+    if (tierResolver != null) {
+      parts.add("tier-key");
+    }
+    if (schedule != null) {
+      parts.add("schedule");
+    }
+    if (adaptive != null) {
+      parts.add("adaptive");
+    }
+    if (penalty != null) {
+      parts.add("penalty");
+    }
+    return parts;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("StepSettings{");
+    String sep = "";
+    if (tiers != null) {
+      sb.append("tiers ").append(tiers);
+      sep = ", ";
+    }
+    if (tierKey != null) {
+      sb.append(sep).append("tier key ").append(tierKey);
+      sep = ", ";
+    }
+    if (schedule != null) {
+      sb.append(sep).append("schedule ").append(schedule);
+      sep = ", ";
+    }
+    if (adaptive != null) {
+      sb.append(sep).append("adaptive ").append(adaptive);
+      sep = ", ";
+    }
+    if (penalty != null) {
+      sb.append(sep).append("penalty ").append(penalty);
+    }
+    return sb.append('}').toString();
+  }
+
+  /**
+   * Builds {@link StepSettings}. String setters parse at once and throw
+   * {@link io.limiter.core.step.StepConfigException} (an {@link IllegalArgumentException}) naming the position of a
+   * problem. Not thread-safe.
+   */
+  public static final class Builder {
+    private Tiers tiers;
+    private TierResolver<HttpServletRequest> tierResolver;
+    private String tierKey;
+    private StepSchedule schedule;
+    private String adaptive;
+    private PenaltyRule penalty;
+
+    private Builder() {
+    }
+
+    /**
+     * @param tiers the client tiers; needs a {@linkplain #tierKey(String) tier key}
+     * @return this builder
+     */
+    public Builder tiers(Tiers tiers) {
+      this.tiers = Objects.requireNonNull(tiers, "tiers");
+      return this;
+    }
+
+    /**
+     * @param spec e.g. {@code free=10/minute; pro=1000/minute; internal=unlimited; default=free}
+     * @return this builder
+     */
+    public Builder tiers(String spec) {
+      return tiers(Tiers.parse(spec));
+    }
+
+    /**
+     * @param reference see {@link #parseTierKey(String)}
+     * @return this builder
+     */
+    public Builder tierKey(String reference) {
+      this.tierResolver = parseTierKey(reference);
+      this.tierKey = reference.trim();
+      return this;
+    }
+
+    /**
+     * @param resolver names the tier of a request (null for none)
+     * @return this builder
+     */
+    public Builder tierKey(TierResolver<HttpServletRequest> resolver) {
+      this.tierResolver = Objects.requireNonNull(resolver, "resolver");
+      this.tierKey = "custom";
+      return this;
+    }
+
+    /**
+     * @param schedule the schedule
+     * @return this builder
+     */
+    public Builder schedule(StepSchedule schedule) {
+      this.schedule = Objects.requireNonNull(schedule, "schedule");
+      return this;
+    }
+
+    /**
+     * @param spec e.g. {@code zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute}
+     * @return this builder
+     */
+    public Builder schedule(String spec) {
+      return schedule(StepSchedule.parse(spec));
+    }
+
+    /**
+     * @param controllerName the name of a step controller known to the filter ({@code adaptive.<name>} init-params,
+     *     {@link RateLimitFilter.Builder#controller}, {@link RateLimitFilter.Builder#controllers})
+     * @return this builder
+     */
+    public Builder adaptive(String controllerName) {
+      if (Objects.requireNonNull(controllerName, "controllerName").isBlank()) {
+        throw new IllegalArgumentException("adaptive must name a step controller but was blank");
+      }
+      this.adaptive = controllerName.trim();
+      return this;
+    }
+
+    /**
+     * @param rule the penalty rule
+     * @return this builder
+     */
+    public Builder penalty(PenaltyRule rule) {
+      this.penalty = Objects.requireNonNull(rule, "rule");
+      return this;
+    }
+
+    /**
+     * @param spec e.g. {@code 5/minute -> block for 10m}
+     * @return this builder
+     */
+    public Builder penalty(String spec) {
+      return penalty(PenaltyRule.parse(spec));
+    }
+
+    /** @return the settings */
+    public StepSettings build() {
+      return new StepSettings(this);
+    }
+  }
+}

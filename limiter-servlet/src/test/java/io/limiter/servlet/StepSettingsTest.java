@@ -1,0 +1,155 @@
+package io.limiter.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.step.StepController;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.security.Principal;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Step settings from init-params and the builders: every problem reported at init, each naming its source. */
+class StepSettingsTest {
+
+  private static RateLimitConfigException initFails(Map<String, String> params) {
+    ServletContext context = mock(ServletContext.class);
+    when(context.getClassLoader()).thenReturn(StepSettingsTest.class.getClassLoader());
+    when(context.getServletRegistrations()).thenReturn(Collections.emptyMap());
+    FilterConfig config = mock(FilterConfig.class);
+    when(config.getServletContext()).thenReturn(context);
+    when(config.getFilterName()).thenReturn("limits");
+    when(config.getInitParameterNames()).thenAnswer(i -> Collections.enumeration(params.keySet()));
+    when(config.getInitParameter(org.mockito.ArgumentMatchers.anyString()))
+        .thenAnswer(i -> params.get(i.<String>getArgument(0)));
+    try {
+      new RateLimitFilter().init(config);
+    } catch (ServletException e) {
+      return (RateLimitConfigException) e.getCause();
+    }
+    throw new AssertionError("init succeeded for " + params);
+  }
+
+  @Test
+  void everyStepProblemOfTheInitParamsIsReportedAtOnceNamingTheInitParam() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("adaptive.health", "levels=100%, 50%; down-after=0");
+    params.put("adaptive.fine", "latency=p95 250ms");
+    params.put("rule.a.path", "/a");
+    params.put("rule.a.limit", "10/minute");
+    params.put("rule.a.tiers", "free=10/minit");
+    params.put("rule.a.tier-key", "header:X-Plan");
+    params.put("rule.b.path", "/b");
+    params.put("rule.b.limit", "10/minute");
+    params.put("rule.b.tiers", "free=5/minute");
+    params.put("rule.c.path", "/c");
+    params.put("rule.c.limit", "10/minute");
+    params.put("rule.c.adaptive", "nope");
+    params.put("rule.d.path", "/d");
+    params.put("rule.d.policy", "p");
+    params.put("rule.d.penalty", "5/minute -> block for 10m");
+    params.put("policy.p.limit", "10/minute");
+    params.put("policy.p.schedule", "zone=Nowhere/Special; Mon = 50%");
+    params.put("rule.e.path", "/e");
+    params.put("rule.e.limit", "10/minute");
+    params.put("rule.e.tiers", "pro=10/second; 100/minute");
+    params.put("rule.e.tier-key", "attribute:plan");
+    params.put("rule.f.path", "/f");
+    params.put("rule.f.limit", "10/minute");
+    params.put("rule.f.tiers", "pro=20/minute");
+    params.put("rule.f.tier-key", "ip");
+    params.put("rule.g.path", "/g");
+    params.put("rule.g.limit", "10/minute");
+    params.put("rule.g.penalty", "5/minute => block");
+    params.put("health-signals", "com.example.QueueDepth");
+    assertThat(initFails(params).problems())
+        .anySatisfy(p -> assertThat(p).startsWith("init-param adaptive.health: invalid controller spec")
+            .contains("down-after"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.tiers: invalid tier spec \"free=10/minit\" at "
+            + "position").contains("minit"))
+        .anySatisfy(p -> assertThat(p).isEqualTo("rule.b.*: policy b has tiers (free=5/minute) but no tier key "
+            + "(tier-key, e.g. attribute:plan) to find a request's tier"))
+        .anySatisfy(p -> assertThat(p).isEqualTo("init-param rule.c.adaptive=\"nope\": unknown step controller "
+            + "\"nope\"; controllers are defined by adaptive.<name> settings: [fine, health]"))
+        .anySatisfy(p -> assertThat(p).isEqualTo("rule.d.*: penalty belongs to inline limits; set it on the policy p "
+            + "instead"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.schedule: invalid schedule spec"))
+        .anySatisfy(p -> assertThat(p).startsWith("rule.e.*: policy e: tier pro has 2 limits"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.f.tier-key=\"ip\": tier key \"ip\" does not name "
+            + "a tier"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.g.penalty: invalid penalty spec"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param health-signals=\"com.example.QueueDepth\": class "
+            + "com.example.QueueDepth not found"));
+  }
+
+  @Test
+  void aServletAnnotationWithBadStepsFailsInit() {
+    RateLimitFilter filter = RateLimitFilter.builder().build();
+    ServletContext context = mock(ServletContext.class);
+    when(context.getClassLoader()).thenReturn(StepSettingsTest.class.getClassLoader());
+    jakarta.servlet.ServletRegistration registration = mock(jakarta.servlet.ServletRegistration.class);
+    when(registration.getClassName()).thenReturn(BadSteps.class.getName());
+    Map<String, jakarta.servlet.ServletRegistration> registrations = Map.of("bad", registration);
+    org.mockito.Mockito.doReturn(registrations).when(context).getServletRegistrations();
+    FilterConfig config = mock(FilterConfig.class);
+    when(config.getServletContext()).thenReturn(context);
+    when(config.getFilterName()).thenReturn("limits");
+    when(config.getInitParameterNames()).thenReturn(Collections.emptyEnumeration());
+    assertThatThrownBy(() -> filter.init(config)).isInstanceOf(ServletException.class)
+        .cause().isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit on class " + BadSteps.class.getName()
+                + ": tierKey: tier key \"#plan\" is a SpEL expression, which only limiter-spring evaluates; the "
+                + "servlet filter understands header:<name>, attribute:<name> and principal"))
+            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit on class " + BadSteps.class.getName()
+                + ": adaptive: unknown step controller \"api-health\"; known controllers: none")));
+  }
+
+  @Test
+  void builderProblemsAreCollectedToo() {
+    StepController owned = StepController.builder("h").build();
+    assertThatThrownBy(() -> RateLimitFilter.builder()
+        .controllers(new io.limiter.core.step.StepControllerRegistry())
+        .controller(owned)
+        .policy(LimitPolicy.of("p", "10/minute"), StepSettings.builder().tierKey("header:X-Plan").build())
+        .rule(RateLimitRule.builder("r").paths("/r").policy("p").build())
+        .build())
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
+            "controllers (a registry) and controller are both set; register the controllers in the registry",
+            "policy p: policy p has a tier key (header:X-Plan) but no tiers"));
+    assertThatThrownBy(() -> RateLimitRule.builder("r").paths("/r").policy("p")
+        .steps(StepSettings.builder().tiers("a=1/s").tierKey("header:X").build()).build())
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
+            "rule r: tiers, tier-key belong to inline limits; set them on the policy p instead"));
+  }
+
+  @Test
+  void tierKeysReadHeadersAttributesAndThePrincipal() {
+    HttpServletRequest request = mock(HttpServletRequest.class);
+    when(request.getHeader("X-Plan")).thenReturn(" pro ");
+    when(request.getAttribute("plan")).thenReturn("internal");
+    Principal principal = () -> "partner";
+    when(request.getUserPrincipal()).thenReturn(principal);
+    assertThat(StepSettings.parseTierKey("header:X-Plan").resolve(request)).isEqualTo("pro");
+    assertThat(StepSettings.parseTierKey("attribute:plan").resolve(request)).isEqualTo("internal");
+    assertThat(StepSettings.parseTierKey("principal").resolve(request)).isEqualTo("partner");
+    assertThatThrownBy(() -> StepSettings.parseTierKey("authority:PLAN_"))
+        .hasMessageContaining("only limiter-spring (with Spring Security) understands");
+    assertThatThrownBy(() -> StepSettings.parseTierKey("header:X-Plan, ip")).hasMessageContaining("does not name");
+    assertThatThrownBy(() -> StepSettings.parseTierKey("cookie:plan")).hasMessageContaining("is not valid");
+  }
+
+  /** Bad step settings on a servlet. */
+  @io.limiter.annotation.RateLimit(value = "10/minute", tiers = "pro=20/minute", tierKey = "#plan",
+      adaptive = "api-health")
+  static final class BadSteps extends TestServlets.Counting {
+    private static final long serialVersionUID = 1L;
+  }
+}
