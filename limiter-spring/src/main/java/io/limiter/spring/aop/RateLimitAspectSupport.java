@@ -21,6 +21,10 @@ import io.limiter.spring.internal.RateLimitOperation;
 import io.limiter.spring.internal.RateLimitOperations;
 import io.limiter.spring.spi.RequestKeySource;
 import io.limiter.spring.internal.ServletRequestKeySource;
+import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.SteppedRateLimiter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -80,6 +84,17 @@ public final class RateLimitAspectSupport {
     void admitted(RateLimitInvocation invocation, List<Decision> decisions);
   }
 
+  private static final boolean WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.ResponseEntity",
+      RateLimitAspectSupport.class.getClassLoader());
+
+  /** Kept apart so that spring-web classes load only when present. */
+  private static final class ServerErrors {
+    static boolean isServerError(Object result) {
+      return result instanceof org.springframework.http.ResponseEntity<?> entity
+          && entity.getStatusCode().is5xxServerError();
+    }
+  }
+
   private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
       RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
           "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
@@ -88,6 +103,7 @@ public final class RateLimitAspectSupport {
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
   private final AdmissionHandler admissionHandler;
+  private final SteppedLimiters steps;
 
   private RateLimitAspectSupport(Builder b) {
     this.registry = b.registry;
@@ -100,8 +116,9 @@ public final class RateLimitAspectSupport {
     }
     InvocationKeys keys = new InvocationKeys(b.keyResolvers.asMap(), requests,
         b.beanFactory == null ? null : new BeanFactoryResolver(b.beanFactory));
+    this.steps = b.steps != null ? b.steps : new SteppedLimiters(registry, new StepControllerRegistry(), List.of());
     RateLimitAnnotationParser parser = new RateLimitAnnotationParser(registry, keys, b.policyKeys,
-        b.policyMissingKeys, b.missingKeyStrategy);
+        b.policyMissingKeys, b.missingKeyStrategy, steps);
     this.source = new AnnotationRateLimitOperationSource(parser, b.proxyMode);
   }
 
@@ -113,6 +130,23 @@ public final class RateLimitAspectSupport {
   /** @return the registry of the policies the annotations use */
   public RateLimiterRegistry registry() {
     return registry;
+  }
+
+  /** @return the step controllers that policies refer to with {@code adaptive} */
+  public StepControllerRegistry stepControllers() {
+    return steps.controllers();
+  }
+
+  /**
+   * Returns the stepped limiters of the policies with step-function throttling (tiers, schedule, adaptive level,
+   * penalty): configured ones and those of annotations parsed so far. Their request context is the tier name.
+   *
+   * @return the limiters by policy name, sorted
+   */
+  public Map<String, SteppedRateLimiter<String>> steppedLimiters() {
+    Map<String, SteppedRateLimiter<String>> all = new java.util.TreeMap<>();
+    steps.all().forEach((name, entry) -> all.put(name, entry.limiter()));
+    return all;
   }
 
   /**
@@ -140,6 +174,7 @@ public final class RateLimitAspectSupport {
     RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
     List<RateLimitOperation> operations = ops.operations();
     List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
+    List<StepController> admitted = null;
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       String key = op.key().resolve(invocation);
@@ -153,7 +188,7 @@ public final class RateLimitAspectSupport {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Decision decision = decide(op, key);
+      Decision decision = decide(op, key, invocation);
       if (decision.rejected()) {
         RateLimitExceededException rejection = new RateLimitExceededException(decision);
         if (ops.fallback() != null) {
@@ -164,15 +199,48 @@ public final class RateLimitAspectSupport {
       if (decisions != null) {
         decisions.add(decision);
       }
+      StepController controller = op.controller();
+      if (controller != null && (admitted == null || !admitted.contains(controller))) {
+        admitted = admitted == null ? new ArrayList<>(1) : admitted;
+        admitted.add(controller);
+      }
     }
     if (decisions != null && !decisions.isEmpty()) {
       admissionHandler.admitted(invocation, decisions);
     }
-    return invoker.proceed();
+    return admitted == null ? invoker.proceed() : proceedMeasured(admitted, invoker);
   }
 
-  private Decision decide(RateLimitOperation op, String key) {
+  /**
+   * Proceeds while feeding the controllers' built-in health signals: latency and in-flight calls, and failures (an
+   * exception other than a rate limit rejection, or a 5xx {@code ResponseEntity}).
+   */
+  private static Object proceedMeasured(List<StepController> controllers, Invoker invoker) throws Throwable {
+    long[] tokens = new long[controllers.size()];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = controllers.get(i).callStarted();
+    }
+    boolean failed = true;
     try {
+      Object result = invoker.proceed();
+      failed = WEB_PRESENT && ServerErrors.isServerError(result);
+      return result;
+    } catch (RateLimitExceededException | RateLimitKeyMissingException e) {
+      failed = false;
+      throw e;
+    } finally {
+      for (int i = 0; i < tokens.length; i++) {
+        controllers.get(i).callFinished(tokens[i], failed);
+      }
+    }
+  }
+
+  private Decision decide(RateLimitOperation op, String key, RateLimitInvocation invocation) {
+    try {
+      SteppedRateLimiter<String> stepped = op.stepped();
+      if (stepped != null) {
+        return stepped.acquire(key, op.tier() == null ? null : op.tier().resolve(invocation), op.cost());
+      }
       return op.limiter().acquire(key, op.cost());
     } catch (RuntimeException failure) {
       LimitPolicy policy = op.limiter().policy();
@@ -268,8 +336,22 @@ public final class RateLimitAspectSupport {
     private AdmissionHandler admissionHandler;
     private Map<String, String> policyKeys = Map.of();
     private Map<String, MissingKeyStrategy> policyMissingKeys = Map.of();
+    private SteppedLimiters steps;
 
     private Builder() {
+    }
+
+    /**
+     * Sets the step controllers and the stepped limiters of configured policies (the Spring Boot auto-configuration
+     * builds them from {@code limiter.adaptive.*} and {@code limiter.policies.*}); by default there are none, and
+     * inline {@code @RateLimit}s with step settings get their stepped limiters here.
+     *
+     * @param steps the stepped limiters, on the registry's store
+     * @return this builder
+     */
+    public Builder steps(SteppedLimiters steps) {
+      this.steps = Objects.requireNonNull(steps, "steps");
+      return this;
     }
 
     /**

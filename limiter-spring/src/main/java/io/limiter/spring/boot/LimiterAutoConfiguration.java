@@ -14,7 +14,13 @@ import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.internal.PolicyDefaults;
 import io.limiter.spring.internal.RateLimitingSettings;
 import io.limiter.spring.internal.ServletRequestKeySource;
+import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.StoreInstrumentation;
+import io.limiter.core.step.HealthSignal;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.StepListener;
 import io.limiter.spring.spi.RequestKeySource;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -44,7 +50,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * ({@code limiter.store}), the {@link RateLimiterRegistry} of named policies ({@code limiter.policies.*}, plus
  * {@link LimitPolicy} beans and {@link RateLimitingConfigurer}s), {@code @RateLimit} processing
  * ({@link EnableRateLimiting}, unless the application enables it itself), and in a servlet web application the client
- * IP resolver ({@code limiter.client-ip.*}) and the URL-rule filter ({@code limiter.filter.*}). Every bean backs off
+ * IP resolver ({@code limiter.client-ip.*}) and the URL-rule filter ({@code limiter.filter.*}); step-function
+ * throttling: the step controllers ({@code limiter.adaptive.*}, {@link StepController} and {@link HealthSignal} beans)
+ * and the stepped limiters of policies with step settings. Every bean backs off
  * when the application defines its own. Off with {@code limiter.enabled=false}.
  */
 @AutoConfiguration
@@ -123,6 +131,39 @@ public class LimiterAutoConfiguration {
 
   /**
    * @param properties the properties
+   * @param signals custom health signals, by {@link HealthSignal#name()}
+   * @param controllers step controllers defined as beans
+   * @param listeners told about every level change of every controller
+   * @param registry the policies, to report their step problems together with the controllers' ones
+   * @return the step controllers of {@code limiter.adaptive.*} and the {@link StepController} beans, started with the
+   *     application context and closed with it
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public StepControllerRegistry rateLimitStepControllers(LimiterProperties properties,
+      ObjectProvider<HealthSignal> signals, ObjectProvider<StepController> controllers,
+      ObjectProvider<StepListener> listeners, ObjectProvider<RateLimiterRegistry> registry) {
+    return StepProperties.controllers(properties, signals.orderedStream().toList(),
+        controllers.orderedStream().toList(), listeners.orderedStream().toList(), registry::getObject);
+  }
+
+  /**
+   * @param properties the properties
+   * @param registry the registry
+   * @param controllers the step controllers
+   * @param penaltyListeners told about clients entering and leaving penalty boxes (e.g. metrics)
+   * @return the stepped limiters of policies with step settings in {@code limiter.policies.*}
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public SteppedLimiters rateLimitSteppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
+      StepControllerRegistry controllers, ObjectProvider<PenaltyListener> penaltyListeners) {
+    return StepProperties.steppedLimiters(properties, registry, controllers,
+        penaltyListeners.orderedStream().toList());
+  }
+
+  /**
+   * @param properties the properties
    * @return the keys of configured policies, for annotations that name a policy without a key
    */
   @Bean
@@ -179,15 +220,17 @@ public class LimiterAutoConfiguration {
      * @param registry the registry
      * @param clientIp the client IP resolver
      * @param failureHandler the store failure handler
+     * @param steps the stepped limiters of configured policies, shared with {@code @RateLimit}
      * @return the registration of the filter applying {@code limiter.filter.rules}
      */
     @Bean
     @ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
     @Conditional(OnFilterRules.class)
     FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(LimiterProperties properties,
-        RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler) {
+        RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler,
+        SteppedLimiters steps) {
       RateLimitFilter filter = ServletProperties.filter(properties, registry, clientIp,
-          failureHandler.getIfUnique(), PolicyProperties.read(properties));
+          failureHandler.getIfUnique(), PolicyProperties.read(properties), steps);
       FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
       registration.setName("rateLimitFilter");
       registration.setOrder(properties.getFilter().getOrder());

@@ -1,8 +1,11 @@
 package io.limiter.spring.boot;
 
+import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.spring.micrometer.RateLimitMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,7 +14,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Publishes rate limit decisions, store latency and store errors to Micrometer ({@link RateLimitMetrics}) when a
+ * Publishes rate limit decisions, store latency, store errors, step controller levels and penalty box events to
+ * Micrometer ({@link RateLimitMetrics}) when a
  * {@link MeterRegistry} bean exists. Ordered after Spring Boot's metrics auto-configuration (its Boot 4 and Boot 3
  * class names) so that the registry is known.
  */
@@ -33,6 +37,18 @@ public class LimiterMetricsAutoConfiguration {
   @ConditionalOnMissingBean
   public RateLimitMetrics rateLimitMetrics(MeterRegistry registry) {
     return new RateLimitMetrics(registry);
+  }
+
+  /**
+   * @param metrics the meters
+   * @param controllers the step controllers, if any
+   * @return once every bean exists, publishes the level of every step controller
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "rateLimitStepMetrics")
+  public SmartInitializingSingleton rateLimitStepMetrics(RateLimitMetrics metrics,
+      ObjectProvider<StepControllerRegistry> controllers) {
+    return () -> controllers.ifUnique(registry -> registry.controllers().forEach(metrics::bind));
   }
 
   /**

@@ -40,6 +40,12 @@ public class LimiterProperties {
   private Map<String, Policy> policies = new LinkedHashMap<>();
 
   /**
+   * Step controllers by name (adaptive steps): each samples health signals every interval and moves its level
+   * through factors of the base limits; policies refer to one with adaptive = "<name>".
+   */
+  private Map<String, Adaptive> adaptive = new LinkedHashMap<>();
+
+  /**
    * Settings of the store provider when limiter.store=redis (e.g. limiter.redis.uri=redis://localhost:6379); see
    * limiter-redis for the names it accepts.
    */
@@ -102,6 +108,14 @@ public class LimiterProperties {
     this.policies = policies;
   }
 
+  public Map<String, Adaptive> getAdaptive() {
+    return adaptive;
+  }
+
+  public void setAdaptive(Map<String, Adaptive> adaptive) {
+    this.adaptive = adaptive;
+  }
+
   public Map<String, String> getRedis() {
     return redis;
   }
@@ -160,6 +174,31 @@ public class LimiterProperties {
     /** What happens to calls without a key under this policy (reject, skip, shared:<bucket>); default limiter.missing-key. */
     private String missingKey;
 
+    /**
+     * Client tiers, e.g. "free=10/minute; pro=1000/minute; internal=unlimited; default=free": a rate replaces the
+     * limits, a percentage scales them, unlimited skips the store. Needs tier-key.
+     */
+    private String tiers;
+
+    /**
+     * Where a call's tier comes from: header:<name> (only if a trusted gateway sets it), attribute:<name>, principal,
+     * authority:<prefix> (Spring Security), or a SpEL expression over the method arguments (annotations only).
+     */
+    private String tierKey;
+
+    /**
+     * A schedule of limits, e.g. "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute".
+     */
+    private String schedule;
+
+    /** The name of a step controller (limiter.adaptive.<name>) whose level scales the limits. */
+    private String adaptive;
+
+    /**
+     * A penalty for clients rejected again and again, e.g. "5/minute -> block for 10m" or "20/hour -> 10% for 1h".
+     */
+    private String penalty;
+
     public String getLimits() {
       return limits;
     }
@@ -214,6 +253,269 @@ public class LimiterProperties {
 
     public void setMissingKey(String missingKey) {
       this.missingKey = missingKey;
+    }
+
+    public String getTiers() {
+      return tiers;
+    }
+
+    public void setTiers(String tiers) {
+      this.tiers = tiers;
+    }
+
+    public String getTierKey() {
+      return tierKey;
+    }
+
+    public void setTierKey(String tierKey) {
+      this.tierKey = tierKey;
+    }
+
+    public String getSchedule() {
+      return schedule;
+    }
+
+    public void setSchedule(String schedule) {
+      this.schedule = schedule;
+    }
+
+    public String getAdaptive() {
+      return adaptive;
+    }
+
+    public void setAdaptive(String adaptive) {
+      this.adaptive = adaptive;
+    }
+
+    public String getPenalty() {
+      return penalty;
+    }
+
+    public void setPenalty(String penalty) {
+      this.penalty = penalty;
+    }
+  }
+
+  /**
+   * A step controller. Every value is text in the notation of the core's controller spec, validated at startup with
+   * the property named in each message. Unset values take the defaults.
+   */
+  public static class Adaptive {
+
+    /** The factors of the base limits, from the highest rate to the lowest, strictly decreasing. */
+    private String levels = "100%, 75%, 50%, 25%, 10%";
+
+    /** The time between two samples of the health signals, e.g. 1s or 500ms. */
+    private String interval = "1s";
+
+    /** Consecutive unhealthy intervals that step one level down. */
+    private String downAfter = "3";
+
+    /** Consecutive healthy intervals that step one level up. */
+    private String upAfter = "10";
+
+    /** The time after each change during which intervals are not counted (0 for none). */
+    private String cooldown = "10s";
+
+    /** The lowest level (one of levels), also the target of a severe signal; default the last level. */
+    private String floor;
+
+    /** The highest level (one of levels), and the starting level; default the first. */
+    private String ceiling;
+
+    /** Latency signal: the percentile of the limited calls' latency and its highest healthy value, e.g. p95 250ms. */
+    private String latency;
+
+    /** Latency above which an interval is severe (the controller jumps to its floor), e.g. 2s. */
+    private String latencySevere;
+
+    /** Error-ratio signal: the highest healthy share of failed calls (5xx or exceptions), e.g. 5%. */
+    private String errorRatio;
+
+    /** Error ratio above which an interval is severe. */
+    private String errorRatioSevere;
+
+    /** In-flight signal: the most calls in flight at once in a healthy interval. */
+    private String inFlight;
+
+    /** In-flight calls above which an interval is severe. */
+    private String inFlightSevere;
+
+    /** Process CPU signal: the highest healthy CPU load of this JVM, e.g. 85%. */
+    private String cpu;
+
+    /** CPU load above which an interval is severe. */
+    private String cpuSevere;
+
+    /** Calls an interval needs before latency and error ratio are judged. */
+    private String minSamples;
+
+    /** Custom signals: the names of HealthSignal beans (HealthSignal.name()), comma-separated. */
+    private String signals;
+
+    /** @return the set values by their keys in the controller spec ({@code down-after}, ...) */
+    public Map<String, String> toSpec() {
+      Map<String, String> spec = new LinkedHashMap<>();
+      put(spec, "levels", levels);
+      put(spec, "interval", interval);
+      put(spec, "down-after", downAfter);
+      put(spec, "up-after", upAfter);
+      put(spec, "cooldown", cooldown);
+      put(spec, "floor", floor);
+      put(spec, "ceiling", ceiling);
+      put(spec, "latency", latency);
+      put(spec, "latency-severe", latencySevere);
+      put(spec, "error-ratio", errorRatio);
+      put(spec, "error-ratio-severe", errorRatioSevere);
+      put(spec, "in-flight", inFlight);
+      put(spec, "in-flight-severe", inFlightSevere);
+      put(spec, "cpu", cpu);
+      put(spec, "cpu-severe", cpuSevere);
+      put(spec, "min-samples", minSamples);
+      put(spec, "signals", signals);
+      return spec;
+    }
+
+    private static void put(Map<String, String> spec, String key, String value) {
+      if (value != null) {
+        spec.put(key, value);
+      }
+    }
+
+    public String getLevels() {
+      return levels;
+    }
+
+    public void setLevels(String levels) {
+      this.levels = levels;
+    }
+
+    public String getInterval() {
+      return interval;
+    }
+
+    public void setInterval(String interval) {
+      this.interval = interval;
+    }
+
+    public String getDownAfter() {
+      return downAfter;
+    }
+
+    public void setDownAfter(String downAfter) {
+      this.downAfter = downAfter;
+    }
+
+    public String getUpAfter() {
+      return upAfter;
+    }
+
+    public void setUpAfter(String upAfter) {
+      this.upAfter = upAfter;
+    }
+
+    public String getCooldown() {
+      return cooldown;
+    }
+
+    public void setCooldown(String cooldown) {
+      this.cooldown = cooldown;
+    }
+
+    public String getFloor() {
+      return floor;
+    }
+
+    public void setFloor(String floor) {
+      this.floor = floor;
+    }
+
+    public String getCeiling() {
+      return ceiling;
+    }
+
+    public void setCeiling(String ceiling) {
+      this.ceiling = ceiling;
+    }
+
+    public String getLatency() {
+      return latency;
+    }
+
+    public void setLatency(String latency) {
+      this.latency = latency;
+    }
+
+    public String getLatencySevere() {
+      return latencySevere;
+    }
+
+    public void setLatencySevere(String latencySevere) {
+      this.latencySevere = latencySevere;
+    }
+
+    public String getErrorRatio() {
+      return errorRatio;
+    }
+
+    public void setErrorRatio(String errorRatio) {
+      this.errorRatio = errorRatio;
+    }
+
+    public String getErrorRatioSevere() {
+      return errorRatioSevere;
+    }
+
+    public void setErrorRatioSevere(String errorRatioSevere) {
+      this.errorRatioSevere = errorRatioSevere;
+    }
+
+    public String getInFlight() {
+      return inFlight;
+    }
+
+    public void setInFlight(String inFlight) {
+      this.inFlight = inFlight;
+    }
+
+    public String getInFlightSevere() {
+      return inFlightSevere;
+    }
+
+    public void setInFlightSevere(String inFlightSevere) {
+      this.inFlightSevere = inFlightSevere;
+    }
+
+    public String getCpu() {
+      return cpu;
+    }
+
+    public void setCpu(String cpu) {
+      this.cpu = cpu;
+    }
+
+    public String getCpuSevere() {
+      return cpuSevere;
+    }
+
+    public void setCpuSevere(String cpuSevere) {
+      this.cpuSevere = cpuSevere;
+    }
+
+    public String getMinSamples() {
+      return minSamples;
+    }
+
+    public void setMinSamples(String minSamples) {
+      this.minSamples = minSamples;
+    }
+
+    public String getSignals() {
+      return signals;
+    }
+
+    public void setSignals(String signals) {
+      this.signals = signals;
     }
   }
 

@@ -8,8 +8,12 @@ import io.limiter.servlet.RateLimitConfigException;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.servlet.RateLimitRule;
 import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds limiter-servlet's {@link ClientIpResolver} and {@link RateLimitFilter} from {@code limiter.client-ip.*} and
@@ -49,11 +53,13 @@ final class ServletProperties {
   }
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
-      ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies) {
+      ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies,
+      SteppedLimiters steps) {
     List<String> problems = new ArrayList<>();
     LimiterProperties.Filter f = properties.getFilter();
     RateLimitFilter.Builder builder = RateLimitFilter.builder()
         .registry(registry)
+        .controllers(steps.controllers())
         .clientIp(clientIp)
         .headerMode(properties.getHeaders())
         .missingKey(policies.missingKey())
@@ -70,8 +76,28 @@ final class ServletProperties {
       String pattern = f.getExclude().get(i);
       set(problems, "limiter.filter.exclude[" + i + "]", pattern, () -> builder.exclude(pattern));
     }
+    // Policies with steps share their stepped limiter (and penalty box) with the annotations; the filter finds the
+    // tier from the request. A SpEL tier key is an error only for rules that use the policy.
+    Map<String, String> noTierKey = new HashMap<>();
+    for (String name : properties.getPolicies().keySet()) {
+      SteppedLimiters.Entry entry = steps.find(name);
+      if (entry == null) {
+        continue;
+      }
+      String tierKey = entry.parts().tierKey();
+      try {
+        builder.steppedPolicy(entry.limiter(), tierKey == null ? null : TierKeys.forRequests(tierKey));
+      } catch (IllegalArgumentException e) {
+        noTierKey.put(name, entry.parts().source().apply("tierKey") + ": " + e.getMessage());
+      }
+    }
     List<LimiterProperties.Rule> rules = f.getRules();
     for (int i = 0; i < rules.size(); i++) {
+      String policy = rules.get(i).getPolicy() == null ? null : rules.get(i).getPolicy().trim();
+      if (policy != null && noTierKey.containsKey(policy)) {
+        problems.add("limiter.filter.rules[" + i + "].policy=\"" + policy + "\": " + noTierKey.get(policy));
+        continue;
+      }
       RateLimitRule rule = rule(rules.get(i), i, policies, problems);
       if (rule != null) {
         builder.rule(rule);

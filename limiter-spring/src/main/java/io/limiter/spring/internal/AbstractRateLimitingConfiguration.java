@@ -6,6 +6,9 @@ import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.spring.EnableRateLimiting;
 import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
@@ -75,6 +78,10 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
    * @param requestKeys request keys, if a web layer provides them
    * @param policyDefaults keys of configured policies, if any
    * @param admission sees admitted calls, if any
+   * @param steppedLimiters the stepped limiters of configured policies (Spring Boot), if any
+   * @param controllers the step controller registry, if any
+   * @param controllerBeans step controllers defined as beans, used when there is no registry
+   * @param penaltyListeners told about penalty box events, used when there are no stepped limiters
    * @param beanFactory resolves {@code @bean} in SpEL keys
    * @return the engine
    */
@@ -85,6 +92,8 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
       ObjectProvider<StoreFailureHandler> failureHandler, ObjectProvider<LimitPolicy> policies,
       ObjectProvider<RateLimitListener> listeners, ObjectProvider<RequestKeySource> requestKeys,
       ObjectProvider<PolicyDefaults> policyDefaults, ObjectProvider<RateLimitAspectSupport.AdmissionHandler> admission,
+      ObjectProvider<SteppedLimiters> steppedLimiters, ObjectProvider<StepControllerRegistry> controllers,
+      ObjectProvider<StepController> controllerBeans, ObjectProvider<PenaltyListener> penaltyListeners,
       BeanFactory beanFactory) {
     RateLimiterRegistry reg = registry.getIfUnique(() -> settings.buildRegistry(store.getIfUnique(), List.of(),
         policies.orderedStream().toList(), listeners.orderedStream().toList()));
@@ -94,8 +103,15 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
         : MissingKeyStrategy.reject();
     PolicyDefaults defaults = policyDefaults.getIfUnique(() -> new PolicyDefaults(java.util.Map.of(),
         java.util.Map.of()));
+    SteppedLimiters steps = steppedLimiters.getIfUnique(() -> new SteppedLimiters(reg,
+        controllers.getIfUnique(() -> {
+          StepControllerRegistry own = new StepControllerRegistry();
+          controllerBeans.orderedStream().forEach(own::register);
+          return own;
+        }), penaltyListeners.orderedStream().toList()));
     RateLimitAspectSupport.Builder builder = RateLimitAspectSupport.builder()
         .registry(reg)
+        .steps(steps)
         .failureHandler(handler)
         .missingKeyStrategy(missingKey)
         .keyResolvers(settings.keyResolvers())
@@ -108,6 +124,17 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
       builder.requestKeys(web);
     }
     return builder.build();
+  }
+
+  /**
+   * @param support the engine, whose step controllers it starts and stops
+   * @return starts the step controllers with the application context and closes them with it
+   */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  public static StepControllerLifecycle rateLimitStepControllerLifecycle(
+      ObjectProvider<RateLimitAspectSupport> support) {
+    return new StepControllerLifecycle(() -> support.getObject().stepControllers());
   }
 
   /**

@@ -47,6 +47,7 @@ public final class RateLimitAnnotationParser {
   private final Map<String, String> policyKeys;
   private final Map<String, MissingKeyStrategy> policyMissingKeys;
   private final MissingKeyStrategy defaultMissingKey;
+  private final SteppedLimiters steps;
   /** Which element owns each default policy name, so that two elements never share a bucket by accident. */
   private final ConcurrentMap<String, String> owners = new ConcurrentHashMap<>();
 
@@ -56,14 +57,17 @@ public final class RateLimitAnnotationParser {
    * @param policyKeys the default key of configured policies, by policy name
    * @param policyMissingKeys the missing-key strategy of configured policies, by policy name
    * @param defaultMissingKey the strategy of everything else
+   * @param steps the stepped limiters of configured policies; inline ones with steps are added
    */
   public RateLimitAnnotationParser(RateLimiterRegistry registry, InvocationKeys keys, Map<String, String> policyKeys,
-      Map<String, MissingKeyStrategy> policyMissingKeys, MissingKeyStrategy defaultMissingKey) {
+      Map<String, MissingKeyStrategy> policyMissingKeys, MissingKeyStrategy defaultMissingKey,
+      SteppedLimiters steps) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.policyKeys = Map.copyOf(policyKeys);
     this.policyMissingKeys = Map.copyOf(policyMissingKeys);
     this.defaultMissingKey = Objects.requireNonNull(defaultMissingKey, "defaultMissingKey");
+    this.steps = Objects.requireNonNull(steps, "steps");
   }
 
   /** @return the registry inline policies are registered in */
@@ -92,6 +96,10 @@ public final class RateLimitAnnotationParser {
     long cost = annotation.getLong("cost");
     Algorithm algorithm = annotation.getEnum("algorithm", Algorithm.class);
     boolean shadow = annotation.getBoolean("shadow");
+    String at = where;
+    SteppedLimiters.StepParts parts = new SteppedLimiters.StepParts(annotation.getString("tiers"),
+        annotation.getString("tierKey"), annotation.getString("schedule"), annotation.getString("adaptive"),
+        annotation.getString("penalty"), element -> at.replaceFirst("^@RateLimit", "@RateLimit(" + element + ")"));
 
     if (cost < 1) {
       problems.add(where + ": cost must be >= 1 but was " + cost);
@@ -104,9 +112,33 @@ public final class RateLimitAnnotationParser {
       limiter = inline(value, name, cost, algorithm, shadow, declaredOn, indexOnElement, where, problems);
     } else {
       limiter = named(name, cost, algorithm, shadow, where, problems);
+      if (!parts.isEmpty()) {
+        List<String> set = parts.names("tiers", "tierKey", "schedule", "adaptive", "penalty");
+        problems.add(where + ": " + String.join(", ", set) + (set.size() == 1 ? " applies" : " apply")
+            + " to inline policies (with value); set " + (set.size() == 1 ? "it" : "them") + " on the configured "
+            + "policy " + name + " instead (limiter.policies." + name + ".*)");
+      }
     }
     if (problems.size() > before) {
       return null;
+    }
+    SteppedLimiters.Entry stepped = !value.isEmpty() && !parts.isEmpty()
+        ? steps.build(limiter.policy(), parts, owner(declaredOn, indexOnElement), where, problems)
+        : steps.find(limiter.policy().name());
+    if (problems.size() > before) {
+      return null;
+    }
+    KeyResolver<RateLimitInvocation> tier = null;
+    if (stepped != null && stepped.parts().tierKey() != null) {
+      boolean tierFromProperties = value.isEmpty();
+      try {
+        tier = TierKeys.forCalls(stepped.parts().tierKey(), keys, method, declaredOn, targetClass,
+            tierFromProperties);
+      } catch (IllegalArgumentException e) {
+        problems.add(stepped.parts().source().apply("tierKey") + (tierFromProperties ? " (used by " + where + ")"
+            : "") + ": " + e.getMessage());
+        return null;
+      }
     }
     String policyName = limiter.policy().name();
     boolean fromProperties = false;
@@ -126,7 +158,13 @@ public final class RateLimitAnnotationParser {
     MissingKeyStrategy missing = policyMissingKeys.getOrDefault(policyName, defaultMissingKey);
     long effectiveCost = cost == 1 ? limiter.policy().cost() : cost;
     return new RateLimitOperation(where, limiter, effectiveCost, keyText.isEmpty() ? "(default)" : keyText, key,
-        missing);
+        missing, stepped == null ? null : stepped.limiter(), tier);
+  }
+
+  /** The element and position that define an inline policy, which alone may give it step settings. */
+  private static String owner(Object declaredOn, int index) {
+    String element = declaredOn instanceof Method m ? m.toGenericString() : ((Class<?>) declaredOn).getName();
+    return "@RateLimit on " + element + (index == 0 ? "" : " #" + (index + 1));
   }
 
   private RateLimiter inline(String value, String name, long cost, Algorithm algorithm, boolean shadow,

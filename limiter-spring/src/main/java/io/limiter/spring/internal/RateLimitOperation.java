@@ -3,6 +3,8 @@ package io.limiter.spring.internal;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.spring.RateLimitInvocation;
 
 /**
@@ -15,9 +17,17 @@ import io.limiter.spring.RateLimitInvocation;
  * @param keyDescription the key as written ({@code header:X-API-Key}, {@code #apiKey}) or {@code (default)}
  * @param key resolves the key of a call; returns null when the call has none
  * @param missingKey what to do when {@code key} finds nothing
+ * @param stepped the policy's step throttling (then {@code limiter} is its base), or null; its context is the tier
+ * @param tier finds a call's tier name, or null without tiers
  */
 public record RateLimitOperation(String source, RateLimiter limiter, long cost, String keyDescription,
-    KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey) {
+    KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey, SteppedRateLimiter<String> stepped,
+    KeyResolver<RateLimitInvocation> tier) {
+
+  /** @return the controller the policy's level follows, which admitted calls feed; or null */
+  public StepController controller() {
+    return stepped == null ? null : stepped.controller().orElse(null);
+  }
 
   /** @return the name of the policy */
   public String policyName() {

@@ -5,10 +5,17 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.step.PenaltyEvent;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.StepChange;
+import io.limiter.core.step.StepController;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,12 +31,19 @@ import java.util.function.Supplier;
  *       {@value #STORE_ERRORS});
  *   <li>{@value #STORE_LATENCY} (timer), tag {@code policy}: the time of each store decision, when the store is
  *       {@link #instrument(RateLimitStore) instrumented};
- *   <li>{@value #STORE_ERRORS} (counter), tag {@code policy}: store calls that threw or answered a degraded decision.
+ *   <li>{@value #STORE_ERRORS} (counter), tag {@code policy}: store calls that threw or answered a degraded decision;
+ *   <li>{@value #STEP_LEVEL} and {@value #STEP_FACTOR} (gauges), tag {@code controller}: the level (0 = the highest
+ *       rate) and its factor of the base limits, for every {@link #bind(StepController) bound} step controller;
+ *   <li>{@value #STEP_CHANGES} (counter), tags {@code controller} and {@code cause} ({@code down}, {@code up},
+ *       {@code emergency}, {@code pin}, {@code unpin}): level changes;
+ *   <li>{@value #PENALTY_EVENTS} (counter), tags {@code policy} and {@code type} ({@code entered}, {@code exited},
+ *       {@code released}): clients going into and out of penalty boxes, when registered as a {@link PenaltyListener}.
  * </ul>
- * Register it as a {@link RateLimitListener} (the Spring Boot auto-configuration does both). Meters are created once
- * per policy (policies are few), never per client key. Thread-safe.
+ * Register it as a {@link RateLimitListener} and {@link PenaltyListener} and bind the step controllers (the Spring
+ * Boot auto-configuration does all of it). Meters are created once per policy or controller (they are few), never
+ * per client key. Thread-safe.
  */
-public final class RateLimitMetrics implements RateLimitListener {
+public final class RateLimitMetrics implements RateLimitListener, PenaltyListener {
 
   /** Decisions by policy and outcome. */
   public static final String DECISIONS = "limiter.decisions";
@@ -37,9 +51,19 @@ public final class RateLimitMetrics implements RateLimitListener {
   public static final String STORE_LATENCY = "limiter.store.latency";
   /** Store failures by policy. */
   public static final String STORE_ERRORS = "limiter.store.errors";
+  /** The level of a step controller. */
+  public static final String STEP_LEVEL = "limiter.step.level";
+  /** The factor of the base limits of a step controller's level. */
+  public static final String STEP_FACTOR = "limiter.step.factor";
+  /** Level changes of a step controller by cause. */
+  public static final String STEP_CHANGES = "limiter.step.changes";
+  /** Penalty box events by policy and type. */
+  public static final String PENALTY_EVENTS = "limiter.penalty.events";
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Meters> meters = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> penalties = new ConcurrentHashMap<>();
+  private final Map<StepController, Boolean> bound = new ConcurrentHashMap<>();
 
   /**
    * @param registry where meters are registered
@@ -56,6 +80,42 @@ public final class RateLimitMetrics implements RateLimitListener {
   @Override
   public void onRejected(String key, Decision decision) {
     meters(decision.policy().name()).count(decision);
+  }
+
+  /**
+   * Publishes a step controller's level, factor and changes. Binding the same controller again does nothing.
+   *
+   * @param controller the controller
+   */
+  public void bind(StepController controller) {
+    Objects.requireNonNull(controller, "controller");
+    if (bound.putIfAbsent(controller, Boolean.TRUE) != null) {
+      return;
+    }
+    String name = controller.name();
+    Gauge.builder(STEP_LEVEL, controller, StepController::level)
+        .description("Level of a step controller (0 = the highest rate)").tag("controller", name).register(registry);
+    Gauge.builder(STEP_FACTOR, controller, StepController::factor)
+        .description("Factor of the base limits at the step controller's level").tag("controller", name)
+        .register(registry);
+    Map<StepChange.Cause, Counter> changes = new EnumMap<>(StepChange.Cause.class);
+    for (StepChange.Cause cause : StepChange.Cause.values()) {
+      changes.put(cause, Counter.builder(STEP_CHANGES).description("Level changes of a step controller")
+          .tag("controller", name).tag("cause", cause.name().toLowerCase(Locale.ROOT)).register(registry));
+    }
+    controller.addListener(change -> changes.get(change.cause()).increment());
+  }
+
+  @Override
+  public void onPenalty(PenaltyEvent event) {
+    String key = event.policy() + '\n' + event.type();
+    Counter counter = penalties.get(key);
+    if (counter == null) {
+      counter = penalties.computeIfAbsent(key, k -> Counter.builder(PENALTY_EVENTS)
+          .description("Clients going into and out of penalty boxes").tag("policy", event.policy())
+          .tag("type", event.type().name().toLowerCase(Locale.ROOT)).register(registry));
+    }
+    counter.increment();
   }
 
   private Meters meters(String policy) {

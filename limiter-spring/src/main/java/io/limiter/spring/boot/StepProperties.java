@@ -1,0 +1,117 @@
+package io.limiter.spring.boot;
+
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.step.HealthSignal;
+import io.limiter.core.step.PenaltyListener;
+import io.limiter.core.step.StepConfigException;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.StepListener;
+import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.spring.internal.KeyExpressionEvaluator;
+import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.spring.internal.TierKeys;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Builds the step controllers of {@code limiter.adaptive.*} and the stepped limiters of the step settings in
+ * {@code limiter.policies.*} ({@code tiers}, {@code tier-key}, {@code schedule}, {@code adaptive}, {@code penalty}),
+ * collecting every problem with its property into one {@link RateLimitConfigurationException}.
+ */
+final class StepProperties {
+
+  private StepProperties() {
+  }
+
+  /**
+   * Builds the controllers. When some are wrong, the policies' step settings are checked too (against the
+   * controllers that are fine, and the names of the broken ones), so that one exception lists both.
+   */
+  static StepControllerRegistry controllers(LimiterProperties properties, List<HealthSignal> signalBeans,
+      List<StepController> controllerBeans, List<StepListener> listeners, Supplier<RateLimiterRegistry> registry) {
+    List<String> problems = new ArrayList<>();
+    Map<String, HealthSignal> signals = new LinkedHashMap<>();
+    for (HealthSignal s : signalBeans) {
+      HealthSignal previous = signals.putIfAbsent(s.name(), s);
+      if (previous != null && previous != s) {
+        problems.add("HealthSignal beans " + previous + " and " + s + " are both named \"" + s.name() + "\"");
+      }
+    }
+    StepControllerRegistry controllers = new StepControllerRegistry();
+    for (StepController c : controllerBeans) {
+      register(controllers, c, "StepController bean " + c.name(), problems);
+    }
+    List<String> broken = new ArrayList<>();
+    properties.getAdaptive().forEach((name, adaptive) -> {
+      String prefix = "property limiter.adaptive." + name + ".";
+      try {
+        StepController c = StepController.fromProperties(name, adaptive.toSpec(), prefix, signals);
+        register(controllers, c, "limiter.adaptive." + name, problems);
+      } catch (StepConfigException e) {
+        problems.addAll(e.problems());
+        broken.add(name);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add("limiter.adaptive." + name + ": " + e.getMessage());
+        broken.add(name);
+      }
+    });
+    if (!problems.isEmpty()) {
+      StepControllerRegistry stand = new StepControllerRegistry();
+      controllers.controllers().forEach(stand::register);
+      broken.forEach(name -> stand.find(name).orElseGet(() -> stand.register(StepController.builder(name).build())));
+      try {
+        steppedLimiters(properties, registry.get(), stand, List.of());
+      } catch (RateLimitConfigurationException e) {
+        problems.addAll(e.getProblems());
+      }
+      throw new RateLimitConfigurationException(problems);
+    }
+    for (StepController c : controllers.controllers()) {
+      listeners.forEach(c::addListener);
+    }
+    return controllers;
+  }
+
+  private static void register(StepControllerRegistry registry, StepController c, String where,
+      List<String> problems) {
+    try {
+      registry.register(c);
+    } catch (IllegalStateException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
+  }
+
+  static SteppedLimiters steppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
+      StepControllerRegistry controllers, List<PenaltyListener> penaltyListeners) {
+    SteppedLimiters steps = new SteppedLimiters(registry, controllers, penaltyListeners);
+    List<String> problems = new ArrayList<>();
+    properties.getPolicies().forEach((name, p) -> {
+      String prefix = "limiter.policies." + name + ".";
+      SteppedLimiters.StepParts parts = new SteppedLimiters.StepParts(p.getTiers(), p.getTierKey(),
+          p.getSchedule(), p.getAdaptive(), p.getPenalty(), element -> "property " + prefix + kebab(element));
+      if (parts.tierKey() != null && !KeyExpressionEvaluator.isExpression(parts.tierKey())) {
+        try {
+          TierKeys.forRequests(parts.tierKey());
+        } catch (IllegalArgumentException e) {
+          problems.add("property " + prefix + "tier-key: " + e.getMessage());
+        }
+      }
+      if (!parts.isEmpty()) {
+        registry.find(name).ifPresent(limiter -> steps.build(limiter.policy(), parts, "property " + prefix + "*",
+            prefix + "*", problems));
+      }
+    });
+    if (!problems.isEmpty()) {
+      throw new RateLimitConfigurationException(problems);
+    }
+    return steps;
+  }
+
+  private static String kebab(String camel) {
+    return camel.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+  }
+}

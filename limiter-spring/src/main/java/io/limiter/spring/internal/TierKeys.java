@@ -1,0 +1,103 @@
+package io.limiter.spring.internal;
+
+import io.limiter.core.KeyResolver;
+import io.limiter.core.step.TierResolver;
+import io.limiter.servlet.StepSettings;
+import io.limiter.spring.RateLimitInvocation;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Compiles a tier key, where a call's tier (plan) comes from: the key forms that name something about the client
+ * ({@code header:<name>}, {@code attribute:<name>}, {@code principal}, a SpEL expression, a registered key resolver),
+ * plus {@code authority:<prefix>}, the first authority of Spring Security's current {@code Authentication} that starts
+ * with the prefix ({@code PLAN_pro} → {@code pro}).
+ */
+public final class TierKeys {
+
+  private static final String AUTHORITY = "authority:";
+  private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
+      "org.springframework.security.core.context.SecurityContextHolder", TierKeys.class.getClassLoader());
+
+  private TierKeys() {
+  }
+
+  /**
+   * A tier key for calls of a method.
+   *
+   * @param text the key as written
+   * @param keys compiles SpEL and key references
+   * @param method the method
+   * @param declaredOn the element that declared the key
+   * @param targetClass the target class
+   * @param restricted whether the text comes from properties (SpEL in a restricted context)
+   * @return the resolver; its answer is the tier name
+   * @throws IllegalArgumentException naming the text and what was expected
+   */
+  public static KeyResolver<RateLimitInvocation> forCalls(String text, InvocationKeys keys, Method method,
+      Object declaredOn, Class<?> targetClass, boolean restricted) {
+    String key = text.trim();
+    if (key.toLowerCase(Locale.ROOT).startsWith(AUTHORITY)) {
+      TierResolver<Object> authorities = authority(key);
+      return authorities::resolve;
+    }
+    String word = key.toLowerCase(Locale.ROOT);
+    if (word.equals("ip") || word.equals("global") || (!KeyExpressionEvaluator.isExpression(key)
+        && key.contains(","))) {
+      throw new IllegalArgumentException("tier key \"" + text + "\" does not name a tier; use header:<name>, "
+          + "attribute:<name>, principal, authority:<prefix> or a SpEL expression");
+    }
+    return keys.compile(key, method, declaredOn, targetClass, restricted);
+  }
+
+  /**
+   * A tier key for the URL-rule filter, which sees the request but no method arguments.
+   *
+   * @param text the key as written
+   * @return the resolver
+   * @throws IllegalArgumentException if the key is SpEL or otherwise not understood by the filter
+   */
+  public static TierResolver<jakarta.servlet.http.HttpServletRequest> forRequests(String text) {
+    String key = text.trim();
+    if (key.toLowerCase(Locale.ROOT).startsWith(AUTHORITY)) {
+      TierResolver<Object> authorities = authority(key);
+      return authorities::resolve;
+    }
+    if (KeyExpressionEvaluator.isExpression(key)) {
+      throw new IllegalArgumentException("tier key \"" + text + "\" is SpEL, which URL rules cannot evaluate (they "
+          + "run before any method); use header:<name>, attribute:<name>, principal or authority:<prefix>");
+    }
+    return StepSettings.parseTierKey(key);
+  }
+
+  private static TierResolver<Object> authority(String key) {
+    String prefix = key.substring(AUTHORITY.length()).trim();
+    if (prefix.isEmpty()) {
+      throw new IllegalArgumentException("tier key \"" + key + "\" needs a prefix, e.g. authority:PLAN_");
+    }
+    if (!SECURITY_PRESENT) {
+      throw new IllegalArgumentException("tier key \"" + key + "\" reads Spring Security's authorities, but "
+          + "spring-security-core is not on the class path");
+    }
+    return TierResolver.fromPrefixed(context -> SecurityAuthorities.current(), prefix);
+  }
+
+  /** Kept apart so that Spring Security classes load only when an authority tier key is used. */
+  private static final class SecurityAuthorities {
+    static List<String> current() {
+      var authentication = org.springframework.security.core.context.SecurityContextHolder.getContext()
+          .getAuthentication();
+      if (authentication == null || !authentication.isAuthenticated()) {
+        return null;
+      }
+      List<String> names = new ArrayList<>();
+      for (var authority : authentication.getAuthorities()) {
+        names.add(authority.getAuthority());
+      }
+      return names;
+    }
+  }
+}
