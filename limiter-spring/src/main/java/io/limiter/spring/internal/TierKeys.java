@@ -70,7 +70,12 @@ public final class TierKeys {
       throw new IllegalArgumentException("tier key \"" + text + "\" is SpEL, which URL rules cannot evaluate (they "
           + "run before any method); use header:<name>, attribute:<name>, principal or authority:<prefix>");
     }
-    return StepSettings.parseTierKey(key);
+    try {
+      return StepSettings.parseTierKey(key);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("tier key \"" + text + "\" is not a tier key; use header:<name>, "
+          + "attribute:<name>, principal, authority:<prefix> or a SpEL expression", e);
+    }
   }
 
   private static TierResolver<Object> authority(String key) {

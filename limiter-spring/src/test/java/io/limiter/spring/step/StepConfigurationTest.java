@@ -115,7 +115,9 @@ class StepConfigurationTest {
                 + "\"free=10/minit\" at position"))
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.b.adaptive: unknown step controller "
                 + "\"nope\"; known controllers: [api-health]"))
-            .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.c.tier-key: tier key \"cookie:plan\""))
+            .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.c.tier-key: tier key \"cookie:plan\" "
+                + "is not a tier key; use header:<name>, attribute:<name>, principal, authority:<prefix> or a SpEL "
+                + "expression"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.d.*: policy d: tier pro has 2 limits"))
             .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.e.penalty: invalid penalty spec"))
             .anySatisfy(p -> assertThat(p).isEqualTo("limiter.policies.f.*: tiers need a tier key (property "

@@ -13,7 +13,10 @@ import org.springframework.core.env.Environment;
  *   <li>{@code GET /api/hello}: {@code @RateLimit("5/minute")} per client IP;
  *   <li>{@code GET /api/orders}: {@code "10/minute; 100/hour"} per {@code X-API-Key} header (no key → 401);
  *   <li>every {@code /api/**} path: 100/minute per client IP, a URL rule in {@code application.properties};
- *   <li>{@code GET /actuator/ratelimits}: the configured policies.
+ *   <li>{@code GET /catalog}: limits by the API key's plan (free, pro, internal), see {@link ThrottledController};
+ *   <li>{@code GET /work}: a limit that steps down while the endpoint's latency is high and back up when it recovers;
+ *   <li>{@code GET /actuator/ratelimits}: the configured policies and step controllers; {@code POST} and
+ *       {@code DELETE /actuator/ratelimits/controllers/work-health} pin and unpin the controller's level.
  * </ul>
  */
 @SpringBootApplication
@@ -43,7 +46,11 @@ public class ExampleApplication {
     System.out.println("Limiter example is running at " + base);
     System.out.println("  curl -i " + base + "/api/hello                        (5/minute per IP)");
     System.out.println("  curl -i -H 'X-API-Key: demo' " + base + "/api/orders  (10/minute; 100/hour per key)");
-    System.out.println("  curl " + base + "/actuator/ratelimits                  (configured policies)");
+    System.out.println("  curl -i -H 'X-API-Key: " + DemoApiKeys.FREE + "' " + base + "/catalog       (free: 5/minute;"
+        + " also " + DemoApiKeys.PRO + ", " + DemoApiKeys.INTERNAL + ")");
+    System.out.println("  curl -i " + base + "/work                              (300/second x the level of "
+        + "work-health)");
+    System.out.println("  curl " + base + "/actuator/ratelimits                  (policies and step controllers)");
     System.out.println("Stop it with Ctrl+C.");
     System.out.println();
   }

@@ -2,10 +2,17 @@ package io.limiter.examples.springboot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.examples.springboot.demo.StepDemo;
+import io.limiter.examples.springboot.demo.Timeline;
+import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -87,6 +94,61 @@ class ExampleApplicationIT {
     assertThat(get("/api/hello", "203.0.113.20").statusCode()).as("the rule covers annotated paths too")
         .isEqualTo(429);
     assertThat(get("/actuator/health", "203.0.113.20").statusCode()).as("outside /api/**").isEqualTo(200);
+  }
+
+  @Test
+  void threeDemoApiKeysOnThreeTiers() throws Exception {
+    int free = 0;
+    int pro = 0;
+    for (int i = 0; i < 8; i++) {
+      free += get("/catalog", "203.0.113.40", "X-API-Key", DemoApiKeys.FREE).statusCode() == 200 ? 1 : 0;
+      pro += get("/catalog", "203.0.113.40", "X-API-Key", DemoApiKeys.PRO).statusCode() == 200 ? 1 : 0;
+    }
+    assertThat(free).as("free: 5/minute").isEqualTo(5);
+    assertThat(pro).as("pro: 100/minute").isEqualTo(8);
+    HttpResponse<String> proResponse = get("/catalog", "203.0.113.40", "X-API-Key", DemoApiKeys.PRO);
+    assertThat(proResponse.headers().firstValue("RateLimit-Policy")).hasValue("\"catalog\";q=100;w=60");
+    for (int i = 0; i < 120; i++) {
+      HttpResponse<String> internal = get("/catalog", "203.0.113.40", "X-API-Key", DemoApiKeys.INTERNAL);
+      assertThat(internal.statusCode()).isEqualTo(200);
+      assertThat(internal.headers().firstValue("RateLimit-Policy")).as("unlimited: no fields").isEmpty();
+    }
+    HttpResponse<String> unknown = get("/catalog", "203.0.113.40", "X-API-Key", "stolen-key");
+    assertThat(unknown.headers().firstValue("RateLimit-Policy")).as("unknown keys get the free tier")
+        .hasValue("\"catalog\";q=5;w=60");
+  }
+
+  @Test
+  void theAdaptiveEndpointIsLimitedByItsControllersLevel() throws Exception {
+    HttpResponse<String> work = get("/work", "203.0.113.50");
+    assertThat(work.statusCode()).isEqualTo(200);
+    assertThat(work.body()).contains("\"workedMillis\"");
+    assertThat(work.headers().firstValue("RateLimit-Policy")).hasValue("\"work\";q=300;w=1");
+    HttpResponse<String> limits = get("/actuator/ratelimits", "203.0.113.50");
+    assertThat(limits.body()).contains("\"work-health\":{\"level\":0,\"factor\":\"100%\"",
+        "\"levels\":[\"100%\",\"75%\",\"50%\",\"25%\"]", "\"running\":true", "\"adaptive\":\"work-health\"");
+  }
+
+  @Test
+  void theStepDemoDriverRunsAgainstTheApp() throws Exception {
+    // a smoke run of the demonstration's driver (the real one runs with -Pstep-demo), so that it never rots
+    System.setProperty("java.awt.headless", "true");
+    StepDemo.Result result = StepDemo.run(StepDemo.Options.parse("--seconds", "3", "--low", "20", "--peak", "60",
+        "--url", "http://localhost:" + port, "--out", Path.of("target", "step-demo-smoke").toString()));
+    assertThat(result.rows()).hasSize(3).allSatisfy(r -> {
+      assertThat(r.offered()).isPositive();
+      assertThat(r.rejected()).as("light load stays under 300/s").isZero();
+      assertThat(r.limitRps()).isEqualTo(300.0);
+    });
+    assertThat(result.rows().stream().mapToLong(Timeline.Row::admitted).sum()).isGreaterThan(40);
+    List<String> csv = Files.readAllLines(result.csv());
+    assertThat(csv).hasSize(4);
+    assertThat(csv.get(0)).isEqualTo("t_s,offered_rps,admitted_rps,rejected_rps,p95_latency_ms,level,level_pct,"
+        + "limit_rps,failed,client_dropped");
+    assertThat(csv.get(1)).startsWith("0,").contains(",0,100,300,");
+    BufferedImage png = ImageIO.read(result.png().toFile());
+    assertThat(png.getWidth()).isEqualTo(1200);
+    assertThat(png.getHeight()).isEqualTo(900);
   }
 
   @Test
