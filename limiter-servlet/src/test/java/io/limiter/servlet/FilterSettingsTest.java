@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** The init-param reader and the builder's validation, without a container. */
 class FilterSettingsTest {
 
-  private static FilterConfig config(Map<String, String> params) {
+  static FilterConfig config(Map<String, String> params) {
     ServletContext context = mock(ServletContext.class);
     when(context.getClassLoader()).thenReturn(FilterSettingsTest.class.getClassLoader());
     when(context.getResourceAsStream("/WEB-INF/limits.properties")).thenAnswer(i -> new ByteArrayInputStream(
@@ -37,7 +37,7 @@ class FilterSettingsTest {
     return config;
   }
 
-  private static ServletException initFails(Map<String, String> params) {
+  static ServletException initFails(Map<String, String> params) {
     RateLimitFilter filter = new RateLimitFilter();
     try {
       filter.init(config(params));

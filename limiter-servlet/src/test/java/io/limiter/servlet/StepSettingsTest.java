@@ -21,21 +21,7 @@ import org.junit.jupiter.api.Test;
 class StepSettingsTest {
 
   private static RateLimitConfigException initFails(Map<String, String> params) {
-    ServletContext context = mock(ServletContext.class);
-    when(context.getClassLoader()).thenReturn(StepSettingsTest.class.getClassLoader());
-    when(context.getServletRegistrations()).thenReturn(Collections.emptyMap());
-    FilterConfig config = mock(FilterConfig.class);
-    when(config.getServletContext()).thenReturn(context);
-    when(config.getFilterName()).thenReturn("limits");
-    when(config.getInitParameterNames()).thenAnswer(i -> Collections.enumeration(params.keySet()));
-    when(config.getInitParameter(org.mockito.ArgumentMatchers.anyString()))
-        .thenAnswer(i -> params.get(i.<String>getArgument(0)));
-    try {
-      new RateLimitFilter().init(config);
-    } catch (ServletException e) {
-      return (RateLimitConfigException) e.getCause();
-    }
-    throw new AssertionError("init succeeded for " + params);
+    return (RateLimitConfigException) FilterSettingsTest.initFails(params).getCause();
   }
 
   @Test

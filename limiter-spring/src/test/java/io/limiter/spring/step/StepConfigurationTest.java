@@ -65,25 +65,27 @@ class StepConfigurationTest {
     assertThat(seen[1].running()).isFalse();
   }
 
+  private static final String[] BAD_POLICIES = {
+      "limiter.policies.a.limits=10/minute",
+      "limiter.policies.a.tiers=free=10/minit",
+      "limiter.policies.a.tier-key=header:X-Plan",
+      "limiter.policies.b.limits=10/minute",
+      "limiter.policies.b.adaptive=nope",
+      "limiter.policies.c.limits=10/minute",
+      "limiter.policies.c.tiers=pro=20/minute",
+      "limiter.policies.c.tier-key=cookie:plan",
+      "limiter.policies.d.limits=10/minute",
+      "limiter.policies.d.tiers=pro=10/second; 100/minute",
+      "limiter.policies.d.tier-key=header:X-Plan",
+      "limiter.policies.e.limits=10/minute",
+      "limiter.policies.e.penalty=5/minute => block"};
+
   @Test
   void everyPropertyProblemIsNamed() {
-    plain.withPropertyValues(
+    plain.withPropertyValues(BAD_POLICIES).withPropertyValues(
         "limiter.adaptive.api-health.down-after=0",
         "limiter.adaptive.api-health.latency=p95 fast",
-        "limiter.adaptive.other.signals=db-pool",
-        "limiter.policies.a.limits=10/minute",
-        "limiter.policies.a.tiers=free=10/minit",
-        "limiter.policies.a.tier-key=header:X-Plan",
-        "limiter.policies.b.limits=10/minute",
-        "limiter.policies.b.adaptive=nope",
-        "limiter.policies.c.limits=10/minute",
-        "limiter.policies.c.tiers=pro=20/minute",
-        "limiter.policies.c.tier-key=cookie:plan",
-        "limiter.policies.d.limits=10/minute",
-        "limiter.policies.d.tiers=pro=10/second; 100/minute",
-        "limiter.policies.d.tier-key=header:X-Plan",
-        "limiter.policies.e.limits=10/minute",
-        "limiter.policies.e.penalty=5/minute => block").run(context -> {
+        "limiter.adaptive.other.signals=db-pool").run(context -> {
           List<String> problems = problems(context);
           assertThat(problems)
               .anySatisfy(p -> assertThat(p).startsWith("property limiter.adaptive.api-health.down-after: "))
@@ -94,21 +96,8 @@ class StepConfigurationTest {
               .noneSatisfy(p -> assertThat(p).contains("unknown step controller \"api-health\""));
         });
     // with valid controllers, the policies alone
-    plain.withPropertyValues(
+    plain.withPropertyValues(BAD_POLICIES).withPropertyValues(
         "limiter.adaptive.api-health.latency=p95 250ms",
-        "limiter.policies.a.limits=10/minute",
-        "limiter.policies.a.tiers=free=10/minit",
-        "limiter.policies.a.tier-key=header:X-Plan",
-        "limiter.policies.b.limits=10/minute",
-        "limiter.policies.b.adaptive=nope",
-        "limiter.policies.c.limits=10/minute",
-        "limiter.policies.c.tiers=pro=20/minute",
-        "limiter.policies.c.tier-key=cookie:plan",
-        "limiter.policies.d.limits=10/minute",
-        "limiter.policies.d.tiers=pro=10/second; 100/minute",
-        "limiter.policies.d.tier-key=header:X-Plan",
-        "limiter.policies.e.limits=10/minute",
-        "limiter.policies.e.penalty=5/minute => block",
         "limiter.policies.f.limits=10/minute",
         "limiter.policies.f.tiers=pro=20/minute").run(context -> assertThat(problems(context))
             .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.a.tiers: invalid tier spec "
