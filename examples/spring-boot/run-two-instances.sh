@@ -24,16 +24,19 @@ stop_all() {
   [[ -n $stopping ]] && return
   stopping=1
   trap - INT TERM EXIT
-  echo
-  echo "Stopping..."
-  for pid in "${apps[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${apps[@]}"; do wait "$pid" 2>/dev/null || true; done
+  trap '' PIPE # a closed terminal or pipe must not stop the clean-up half-way
+  set +eu
+  for pid in "${apps[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${apps[@]}"; do wait "$pid" 2>/dev/null; done
   if [[ -n $redis_pid ]]; then
-    kill "$redis_pid" 2>/dev/null || true
-    wait "$redis_pid" 2>/dev/null || true
-    echo "Stopped the private redis-server on 127.0.0.1:$REDIS_PORT."
+    kill "$redis_pid" 2>/dev/null
+    wait "$redis_pid" 2>/dev/null
   fi
-  echo "Stopped both instances."
+  {
+    echo
+    [[ ${#apps[@]} -gt 0 ]] && echo "Stopped both instances."
+    [[ -n $redis_pid ]] && echo "Stopped the private redis-server on 127.0.0.1:$REDIS_PORT."
+  } 2>/dev/null
 }
 trap stop_all INT TERM EXIT
 
@@ -70,8 +73,8 @@ else
 fi
 
 if [[ ${SKIP_BUILD:-} != 1 || ! -f $JAR ]]; then
-  echo "Building the example (mvn -q -pl examples/spring-boot -am package -DskipTests)..."
-  mvn -q -pl examples/spring-boot -am package -DskipTests
+  echo "Building the example (mvn -q -B -pl examples/spring-boot -am package -DskipTests)..."
+  mvn -q -B -pl examples/spring-boot -am package -DskipTests
 fi
 
 for port in "$PORT_A" "$PORT_B"; do
