@@ -290,6 +290,21 @@ class LimiterRedisAutoConfigurationIT {
   }
 
   @Test
+  void theApplicationsOwnRedisStoreGetsMetersToo() {
+    new ApplicationContextRunner().withConfiguration(BOOT_METRICS).withConfiguration(LIMITER)
+        .withBean(RedisRateLimitStore.class, () -> RedisRateLimitStore.builder().uri(REDIS.uri())
+            .keyPrefix("own-store:").build())
+        .withPropertyValues("limiter.policies.p.limits=5/minute").run(context -> {
+          assertThat(context).hasSingleBean(RateLimitStore.class);
+          context.getBean(RateLimiterRegistry.class).limiter("p").acquire("k");
+          MeterRegistry meters = context.getBean(MeterRegistry.class);
+          assertThat(count(meters, RedisStoreMetrics.DECISIONS)).isEqualTo(1);
+          assertThat(meters.get(RateLimitMetrics.DECISIONS).tags("policy", "p", "outcome", "allowed").counter()
+              .count()).isEqualTo(1);
+        });
+  }
+
+  @Test
   void aRedisThatIsDownAtStartupDoesNotStopTheApplication() {
     int port = RedisServer.freePort();
     runner.withPropertyValues("spring.data.redis.port=" + port, "spring.data.redis.connect-timeout=200ms",

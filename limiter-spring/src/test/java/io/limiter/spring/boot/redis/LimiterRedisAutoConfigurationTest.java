@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -38,16 +37,6 @@ class LimiterRedisAutoConfigurationTest {
           .doesNotHaveBean(LimiterRedisProperties.class);
       assertThat(context.getBean(RateLimitStore.class).toString()).startsWith("InMemoryRateLimitStore");
     });
-  }
-
-  @Test
-  void withoutLimiterRedisOnTheClassPathStartupSaysWhatIsMissing() {
-    runner.withClassLoader(new FilteredClassLoader("io.limiter.redis")).withPropertyValues("limiter.store=redis")
-        .run(context -> {
-          assertThat(context).hasFailed();
-          assertThat(context.getStartupFailure()).rootCause()
-              .hasMessageContaining("limiter.store=redis needs io.limiter:limiter-redis on the class path");
-        });
   }
 
   @Test
