@@ -17,9 +17,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Starts real Redis servers for a test class and stops them after it: one standalone server, or a Redis Cluster of
  * masters on loopback ports (slots assigned with CLUSTER ADDSLOTS, nodes joined with CLUSTER MEET, so that no
- * {@code redis-cli} is needed). Register it as a static field with {@code @RegisterExtension}.
+ * {@code redis-cli} is needed). Register it as a static field with {@code @RegisterExtension}. Shared with other modules' integration tests through this module's test jar.
  */
-final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
+public final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
 
   private static final int SLOTS = 16384;
 
@@ -33,7 +33,7 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** @return an extension with one standalone server */
-  static RedisExtension standalone() {
+  public static RedisExtension standalone() {
     return new RedisExtension(0);
   }
 
@@ -41,7 +41,7 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
    * @param masters the number of cluster masters
    * @return an extension with a Redis Cluster
    */
-  static RedisExtension cluster(int masters) {
+  public static RedisExtension cluster(int masters) {
     return new RedisExtension(masters);
   }
 
@@ -98,37 +98,37 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** @return Lettuce thread pools to share between the stores of a test class (they are slow to create) */
-  ClientResources resources() {
+  public ClientResources resources() {
     return resources;
   }
 
   /** @return the (first) server */
-  RedisServer server() {
+  public RedisServer server() {
     return servers.get(0);
   }
 
   /** @return all servers */
-  List<RedisServer> servers() {
+  public List<RedisServer> servers() {
     return servers;
   }
 
   /** @return the URI of the (first) server */
-  String uri() {
+  public String uri() {
     return server().uri();
   }
 
   /** @return the URIs of every server */
-  String[] uris() {
+  public String[] uris() {
     return servers.stream().map(RedisServer::uri).toArray(String[]::new);
   }
 
   /** Runs an admin command on the (first) server through a short-lived connection. */
-  <T> T command(Function<RedisCommands<String, String>, T> command) {
+  public <T> T command(Function<RedisCommands<String, String>, T> command) {
     return onNode(0, command);
   }
 
   /** Runs an admin command on one server through a short-lived connection. */
-  <T> T onNode(int node, Function<RedisCommands<String, String>, T> command) {
+  public <T> T onNode(int node, Function<RedisCommands<String, String>, T> command) {
     try (StatefulRedisConnection<String, String> c = admin.connect(
         io.lettuce.core.RedisURI.create(servers.get(node).uri()))) {
       return command.apply(c.sync());

@@ -21,8 +21,11 @@ import java.util.concurrent.TimeUnit;
  * A real {@code redis-server} process on a free loopback port, for integration tests. The binary is the one on the
  * PATH (Debian's package), else the Linux binary inside {@code com.github.codemonstur:embedded-redis} on the test
  * class path; if neither runs, starting fails with instructions. Processes are killed when the JVM exits.
+ *
+ * <p>Shared with other modules' integration tests through this module's test jar. Not thread-safe: one test
+ * thread controls a server.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
   private static final String EMBEDDED = "redis-server-6.2.6-v5-linux-amd64";
   private static final Path TARGET = Paths.get("target", "redis-servers");
@@ -46,7 +49,7 @@ final class RedisServer implements AutoCloseable {
    * @param extraArgs more {@code redis-server} arguments, e.g. {@code --cluster-enabled yes}
    * @return the running server
    */
-  static RedisServer start(String... extraArgs) {
+  public static RedisServer start(String... extraArgs) {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freePort();
@@ -67,7 +70,7 @@ final class RedisServer implements AutoCloseable {
    * @param port the port
    * @return the running server
    */
-  static RedisServer startOn(int port) {
+  public static RedisServer startOn(int port) {
     try {
       RedisServer server = new RedisServer(port, List.of());
       server.launch();
@@ -77,15 +80,15 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
@@ -114,7 +117,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Whether the server answers PING now. */
-  boolean ping() {
+  public boolean ping() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
       s.setSoTimeout(500);
@@ -131,7 +134,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Kills the server at once (SIGKILL), as a crash would. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
@@ -141,7 +144,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts the server again on the same port, with empty data (as after a crash without persistence). */
-  void restart() {
+  public void restart() {
     try {
       for (int attempt = 0; ; attempt++) {
         try {
@@ -160,12 +163,12 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Freezes the process (SIGSTOP): it keeps its connections but answers nothing, like a stalled server. */
-  void freeze() {
+  public void freeze() {
     signal("STOP");
   }
 
   /** Lets a frozen process go on (SIGCONT). */
-  void thaw() {
+  public void thaw() {
     signal("CONT");
   }
 
@@ -198,7 +201,7 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  static synchronized Path binary() {
+  public static synchronized Path binary() {
     if (binary != null) {
       return binary;
     }
@@ -264,7 +267,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** A port free now on loopback, with its cluster bus port (+10000) free too. */
-  static int freePort() {
+  public static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         int port = s.getLocalPort();
@@ -283,7 +286,7 @@ final class RedisServer implements AutoCloseable {
     throw new IllegalStateException("cannot find a free loopback port whose cluster bus port is free too");
   }
 
-  static void sleep(long millis) {
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

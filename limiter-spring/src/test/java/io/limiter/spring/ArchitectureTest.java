@@ -7,7 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** limiter-spring uses only the published API of limiter-core and limiter-servlet. */
+/** limiter-spring uses only the published API of limiter-core, limiter-servlet and limiter-redis. */
 class ArchitectureTest {
 
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -17,7 +17,7 @@ class ArchitectureTest {
   @Test
   void noCoreOrServletInternals() {
     noClasses().should().dependOnClassesThat().resideInAnyPackage("io.limiter.core.internal..",
-        "io.limiter.servlet.internal..").check(CLASSES);
+        "io.limiter.servlet.internal..", "io.limiter.redis.internal..").check(CLASSES);
   }
 
   @Test

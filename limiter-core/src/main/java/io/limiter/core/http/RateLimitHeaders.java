@@ -22,7 +22,8 @@ import java.util.function.BiConsumer;
  *
  * <h2>Retry-After</h2>
  * {@code ceil(retryAfter)} in whole seconds, at least 1 (never 0 from truncation), and never earlier than the
- * {@code t} of any item. A request that can never succeed gets no {@code Retry-After}.
+ * {@code t} of the rejecting limit's item (other items' {@code t} says when <em>they</em> gain quota, which may be later
+ * without mattering for the retry). A request that can never succeed gets no {@code Retry-After}.
  *
  * <p>Degraded decisions (the store failed) carry no rate limit fields, since nothing is known about the quota, and
  * neither do {@link Decision#unlimited() unlimited} ones (a client tier without a limit).

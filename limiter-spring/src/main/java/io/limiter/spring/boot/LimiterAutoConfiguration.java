@@ -4,29 +4,28 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
-import io.limiter.core.spi.RateLimitStoreProvider;
 import io.limiter.core.spi.StoreFailureHandler;
-import io.limiter.servlet.ClientIpResolver;
-import io.limiter.servlet.RateLimitFilter;
-import io.limiter.spring.EnableRateLimiting;
-import io.limiter.spring.RateLimitingConfigurer;
-import io.limiter.spring.aop.RateLimitAspectSupport;
-import io.limiter.spring.internal.PolicyDefaults;
-import io.limiter.spring.internal.RateLimitingSettings;
-import io.limiter.spring.internal.ServletRequestKeySource;
-import io.limiter.spring.internal.SteppedLimiters;
-import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.RateLimitFilter;
+import io.limiter.spring.EnableRateLimiting;
+import io.limiter.spring.RateLimitingConfigurer;
+import io.limiter.spring.aop.RateLimitAspectSupport;
+import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
+import io.limiter.spring.internal.PolicyDefaults;
+import io.limiter.spring.internal.RateLimitingSettings;
+import io.limiter.spring.internal.ServletRequestKeySource;
+import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.spring.spi.RequestKeySource;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
@@ -61,9 +60,6 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @EnableConfigurationProperties(LimiterProperties.class)
 public class LimiterAutoConfiguration {
 
-  /** The {@link RateLimitStoreProvider#name()} of the Redis store in limiter-redis. */
-  static final String REDIS_PROVIDER = "redis";
-
   /**
    * @param properties the properties
    * @return the store named by {@code limiter.store}
@@ -75,23 +71,17 @@ public class LimiterAutoConfiguration {
       case CAFFEINE:
         return RateLimitStore.builder().maxKeys(properties.getMaxKeys()).buildCaffeine();
       case REDIS:
-        return redisStore(properties);
+        throw redisMissing();
       case MEMORY:
       default:
         return RateLimitStore.builder().maxKeys(properties.getMaxKeys()).buildInMemory();
     }
   }
 
-  /** limiter-redis is an optional module: found through the store provider SPI, not linked at compile time. */
-  private static RateLimitStore redisStore(LimiterProperties properties) {
-    for (RateLimitStoreProvider provider : ServiceLoader.load(RateLimitStoreProvider.class,
-        LimiterAutoConfiguration.class.getClassLoader())) {
-      if (provider.name().equals(REDIS_PROVIDER)) {
-        return provider.create(properties.getRedis());
-      }
-    }
-    throw new IllegalStateException("limiter.store=redis needs io.limiter:limiter-redis on the class path (its "
-        + "RateLimitStoreProvider named \"redis\" was not found); add it, or define a RateLimitStore bean");
+  /** With limiter-redis on the class path, {@link LimiterRedisAutoConfiguration} has defined the store already. */
+  private static IllegalStateException redisMissing() {
+    return new IllegalStateException("limiter.store=redis needs io.limiter:limiter-redis on the class path; add it "
+        + "(the Redis connection then comes from spring.data.redis.*), or define a RateLimitStore bean");
   }
 
   /**

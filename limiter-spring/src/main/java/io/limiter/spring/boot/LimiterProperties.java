@@ -21,7 +21,10 @@ public class LimiterProperties {
   /** Whether rate limiting is on: @RateLimit annotations and the URL rules of limiter.filter. */
   private boolean enabled = true;
 
-  /** Where rate limit state lives: memory, caffeine (bounded Caffeine cache), or redis (needs limiter-redis). */
+  /**
+   * Where rate limit state lives: memory, caffeine (bounded Caffeine cache), or redis (needs limiter-redis; connects
+   * with the spring.data.redis.* properties, limiter-specific settings under limiter.redis.*).
+   */
   private StoreType store = StoreType.MEMORY;
 
   /** The most client keys the local stores (memory, caffeine) track at once, over all policies. */
@@ -44,12 +47,6 @@ public class LimiterProperties {
    * through factors of the base limits; policies refer to one with adaptive = "<name>".
    */
   private Map<String, Adaptive> adaptive = new LinkedHashMap<>();
-
-  /**
-   * Settings of the store provider when limiter.store=redis (e.g. limiter.redis.uri=redis://localhost:6379); see
-   * limiter-redis for the names it accepts.
-   */
-  private Map<String, String> redis = new LinkedHashMap<>();
 
   /** URL rules applied by limiter-servlet's RateLimitFilter. */
   private final Filter filter = new Filter();
@@ -114,14 +111,6 @@ public class LimiterProperties {
 
   public void setAdaptive(Map<String, Adaptive> adaptive) {
     this.adaptive = adaptive;
-  }
-
-  public Map<String, String> getRedis() {
-    return redis;
-  }
-
-  public void setRedis(Map<String, String> redis) {
-    this.redis = redis;
   }
 
   public Filter getFilter() {

@@ -18,7 +18,7 @@ public class RateLimitConfigurationFailureAnalyzer extends AbstractFailureAnalyz
     for (String problem : cause.getProblems()) {
       description.append("\n    ").append(problem);
     }
-    String action = "Fix the @RateLimit annotations and limiter.* properties listed above. Limits use the rate "
+    String action = "Fix the @RateLimit annotations and properties listed above. Limits use the rate "
         + "grammar \"<permits>/<period>\", e.g. \"10/minute\", \"5 per 2 seconds\", \"10/s; 1000/day\" or "
         + "\"100/minute burst 20\" (units: s, m, h, d). @RateLimit(name = ...) must name a policy defined in "
         + "limiter.policies.<name>, a LimitPolicy bean or a RateLimitingConfigurer. Keys are ip, header:<name>, "

@@ -1,5 +1,6 @@
 /**
  * Micrometer meters for rate limiting: {@link io.limiter.spring.micrometer.RateLimitMetrics} counts decisions by
- * policy and outcome, times store calls and counts store errors.
+ * policy and outcome, times store calls and counts store errors; {@link io.limiter.spring.micrometer.RedisStoreMetrics}
+ * publishes the counters of the Redis store (needs limiter-redis).
  */
 package io.limiter.spring.micrometer;

@@ -10,6 +10,7 @@ import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.boot.actuate.RateLimitsEndpoint;
 import io.limiter.spring.boot.actuate.RateLimitsEndpointAutoConfiguration;
+import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
 import io.limiter.spring.micrometer.RateLimitMetrics;
 import io.limiter.spring.spi.RequestKeySource;
 import io.limiter.spring.web.RateLimitExceptionHandler;
@@ -56,11 +57,13 @@ class LimiterAutoConfigurationTest {
 
   @Test
   void redisStoreWithoutLimiterRedisSaysWhatIsMissing() {
-    plain.withPropertyValues("limiter.store=redis").run(context -> {
-      assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause()
-          .hasMessageContaining("limiter.store=redis needs io.limiter:limiter-redis");
-    });
+    plain.withConfiguration(AutoConfigurations.of(LimiterRedisAutoConfiguration.class))
+        .withClassLoader(new FilteredClassLoader("io.limiter.redis")).withPropertyValues("limiter.store=redis")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("limiter.store=redis needs io.limiter:limiter-redis");
+        });
   }
 
   @Test

@@ -39,6 +39,19 @@ public class ApiController {
   }
 
   /**
+   * An expensive call: two a minute per client IP under the policy {@code export} of {@code application.properties},
+   * which fails closed: while the store cannot be asked (Redis down), calls get 503 with {@code Retry-After}
+   * instead of going through unlimited.
+   *
+   * @return a report
+   */
+  @GetMapping("/export")
+  @RateLimit(name = "export")
+  public Map<String, String> export() {
+    return Map.of("report", "all orders", "generated", Instant.now().toString());
+  }
+
+  /**
    * Not annotated: only the URL rule applies.
    *
    * @return the server time

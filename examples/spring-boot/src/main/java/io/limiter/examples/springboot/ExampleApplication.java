@@ -7,11 +7,15 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 
 /**
- * Starts the example on the in-memory store and prints where to send requests.
+ * Starts the example and prints where to send requests. By default the limits live in this JVM (the in-memory
+ * store); with the profile {@code redis} ({@code application-redis.properties}) they live in Redis, so that several
+ * instances share them ({@code run-two-instances.sh} starts two).
  *
  * <ul>
  *   <li>{@code GET /api/hello}: {@code @RateLimit("5/minute")} per client IP;
  *   <li>{@code GET /api/orders}: {@code "10/minute; 100/hour"} per {@code X-API-Key} header (no key → 401);
+ *   <li>{@code GET /api/export}: the policy {@code export}, 2/minute per client IP, failing closed (503) while the
+ *       store is unavailable;
  *   <li>every {@code /api/**} path: 100/minute per client IP, a URL rule in {@code application.properties};
  *   <li>{@code GET /catalog}: limits by the API key's plan (free, pro, internal), see {@link ThrottledController};
  *   <li>{@code GET /work}: a limit that steps down while the endpoint's latency is high and back up when it recovers;
@@ -43,9 +47,11 @@ public class ExampleApplication {
   public void printUrls() {
     String base = "http://localhost:" + environment.getProperty("local.server.port", "8080");
     System.out.println();
-    System.out.println("Limiter example is running at " + base);
+    System.out.println("Limiter example is running at " + base + " (store: "
+        + environment.getProperty("limiter.store", "memory") + ")");
     System.out.println("  curl -i " + base + "/api/hello                        (5/minute per IP)");
     System.out.println("  curl -i -H 'X-API-Key: demo' " + base + "/api/orders  (10/minute; 100/hour per key)");
+    System.out.println("  curl -i " + base + "/api/export                       (2/minute per IP, fails closed)");
     System.out.println("  curl -i -H 'X-API-Key: " + DemoApiKeys.FREE + "' " + base + "/catalog       (free: 5/minute;"
         + " also " + DemoApiKeys.PRO + ", " + DemoApiKeys.INTERNAL + ")");
     System.out.println("  curl -i " + base + "/work                              (300/second x the level of "
