@@ -411,7 +411,8 @@ public final class BenchmarkReport {
       }
     }
     if (!load.redisBenchmark.isEmpty()) {
-      sb.append("\n`redis-benchmark -t get` on the same server: ");
+      sb.append("\n`redis-benchmark` on the same server, without pipelining (`GET`, and `EVALSHA` of Limiter's "
+          + "token-bucket script on one hot key, the most decisions one Redis server makes): ");
       List<String> parts = new ArrayList<>();
       load.redisBenchmark.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s: %,.0f req/s", k, v)));
       sb.append(String.join("; ", parts)).append(".\n");

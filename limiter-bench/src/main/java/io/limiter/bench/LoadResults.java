@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ final class LoadResults {
     this.memory = List.copyOf(memory);
     this.http = List.copyOf(http);
     this.redis = List.copyOf(redis);
-    this.redisBenchmark = Map.copyOf(redisBenchmark);
+    this.redisBenchmark = Collections.unmodifiableMap(new LinkedHashMap<>(redisBenchmark)); // file order
     this.redisVersion = redisVersion;
   }
 

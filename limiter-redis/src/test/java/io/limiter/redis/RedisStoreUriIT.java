@@ -33,7 +33,7 @@ class RedisStoreUriIT {
       RateLimiter limiter = RateLimiter.of(LimitPolicy.of("uri", "2/minute"), store);
       assertThat(limiter.acquire("client")).isAllowed().isNotDegraded().hasRemaining(1);
       String value = REDIS.command(c -> c.get("from-uri:{uri:client}"));
-      assertThat(value).startsWith("g1,");
+      assertThat(value).startsWith("g1:");
       // keys over 256 bytes are hashed by the limiter before they reach the store
       limiter.acquire("x".repeat(1000));
       List<String> hashed = REDIS.command(c -> c.keys("from-uri:{uri:sha256:*}"));

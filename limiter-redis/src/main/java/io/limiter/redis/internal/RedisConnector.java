@@ -10,6 +10,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -152,7 +153,9 @@ public final class RedisConnector implements AutoCloseable {
     builder.autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .replayFilter(command -> true) // never replay: an unanswered script may have run already
-        // no TimeoutOptions: the store bounds every call itself (see Call), without a scheduled task per command
+        // the store bounds every call itself (see Call); Lettuce's own command timeouts, on by default since Lettuce
+        // 6, would add a second timer task per command
+        .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
     return builder;
   }

@@ -4,7 +4,8 @@
 -- State: window index, count. Reply words: the count, and the microseconds until the counted window ends.
 
 local limits = (#ARGV - 3) / 3
-local s = load_state(2 * limits)
+local format = state_format(2 * limits)
+local s = load_state(format, 2 * limits)
 local admitted = 1
 local reply = { now, 0 }
 local state = {}
@@ -28,7 +29,7 @@ for i = 1, limits do
 end
 
 if admitted == 1 then
-  save_state(state, 2 * limits, ttl)
+  save_state(format, state, ttl)
   for i = 1, limits do
     reply[2 * i + 1] = state[2 * i]
   end

@@ -1,6 +1,8 @@
 -- Limiter: the part every algorithm script starts with (the Java side appends one algorithm to it).
 --
--- KEYS[1]  the state of one client under one policy: "<tag>,<word>,<word>,..." with a PX expiry
+-- KEYS[1]  the state of one client under one policy: "<tag>:" followed by its words as big-endian IEEE doubles
+--          (struct.pack '>d'), with a PX expiry. Binary words, not decimal text: formatting and parsing numbers
+--          made the script about a sixth slower on the server (every distinct string Lua builds is also interned).
 -- ARGV[1]  "" to take the time from the server (TIME), else a test clock in microseconds (tests only)
 -- ARGV[2]  the state's tag: algorithm and number of limits; a stored value with another tag counts as empty
 -- ARGV[3]  the least expiry in milliseconds
@@ -16,7 +18,7 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local tag = ARGV[2]
+local tag = ARGV[2] .. ':'
 local min_ttl = tonumber(ARGV[3])
 
 -- floor(a / b); the division in doubles can round up to the next integer, so the quotient is corrected
@@ -30,40 +32,26 @@ local function fdiv(a, b)
   return q
 end
 
--- the stored words, or nil when there is no state (or it has another tag)
-local function load_state(words)
+-- the struct format of a state of this many words
+local function state_format(words)
+  return '>' .. string.rep('d', words)
+end
+
+-- the stored words (a table indexed from 1), or nil when there is no state or it has another tag or length
+local function load_state(format, words)
   local v = redis.call('GET', KEYS[1])
-  if not v then
+  if not v or #v ~= #tag + 8 * words or string.sub(v, 1, #tag) ~= tag then
     return nil
   end
-  local s = {}
-  local i = 0
-  for w in string.gmatch(v, '[^,]+') do
-    if i == 0 then
-      if w ~= tag then
-        return nil
-      end
-    else
-      s[i] = tonumber(w)
-    end
-    i = i + 1
-  end
-  if i - 1 ~= words then
-    return nil
-  end
-  return s
+  return { struct.unpack(format, v, #tag + 1) }
 end
 
 -- writes the words with an expiry of at least until the state is full again (ttl_us from now), plus 1 ms for the
 -- rounding to milliseconds and for the server's expiry clock being taken at the start of the script
-local function save_state(s, words, ttl_us)
-  local parts = { tag }
-  for i = 1, words do
-    parts[i + 1] = string.format('%.0f', s[i])
-  end
+local function save_state(format, s, ttl_us)
   local ttl = fdiv(ttl_us + 999, 1000) + 1
   if ttl < min_ttl then
     ttl = min_ttl
   end
-  redis.call('SET', KEYS[1], table.concat(parts, ','), 'PX', string.format('%.0f', ttl))
+  redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(s)), 'PX', string.format('%.0f', ttl))
 end

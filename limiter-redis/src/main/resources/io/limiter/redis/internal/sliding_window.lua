@@ -18,7 +18,8 @@ local function threshold(room, prev, w)
 end
 
 local limits = (#ARGV - 3) / 3
-local s = load_state(3 * limits)
+local format = state_format(3 * limits)
+local s = load_state(format, 3 * limits)
 local admitted = 1
 local reply = { now, 0 }
 local state = {}
@@ -59,7 +60,7 @@ for i = 1, limits do
 end
 
 if admitted == 1 then
-  save_state(state, 3 * limits, ttl)
+  save_state(format, state, ttl)
   for i = 1, limits do
     reply[3 * i + 1] = state[3 * i - 1]
   end

@@ -7,50 +7,48 @@
 -- now as microseconds and nanosecond rest.
 
 local limits = (#ARGV - 3) / 4
-local s = load_state(2 * limits)
+local format = state_format(2 * limits)
+local s = load_state(format, 2 * limits)
 local admitted = 1
-local before = {}
+-- the reply carries the debts before; they are replaced by the debts after if every limit admits
+local reply = { now, 0 }
 local after = {}
-local tats = {}
 local ttl = 0
 for i = 1, limits do
   local a = 4 * i
-  local inc_us, inc_ns = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
-  local cap_us, cap_ns = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local inc_us = tonumber(ARGV[a])
   local debt_us, debt_ns = 0, 0
   if s and s[2 * i - 1] >= now then
     debt_us, debt_ns = s[2 * i - 1] - now, s[2 * i]
   end
-  before[2 * i - 1], before[2 * i] = debt_us, debt_ns
+  reply[2 * i + 1], reply[2 * i + 2] = debt_us, debt_ns
   if inc_us < 0 then
     admitted = 0
   else
-    local d_us, d_ns = debt_us + inc_us, debt_ns + inc_ns
+    local d_us, d_ns = debt_us + inc_us, debt_ns + tonumber(ARGV[a + 1])
     if d_ns >= 1000 then
       d_us, d_ns = d_us + 1, d_ns - 1000
     end
-    if d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
+    local cap_us = tonumber(ARGV[a + 2])
+    if d_us > cap_us or (d_us == cap_us and d_ns > tonumber(ARGV[a + 3])) then
       admitted = 0
     end
     after[2 * i - 1], after[2 * i] = d_us, d_ns
-    tats[2 * i - 1], tats[2 * i] = now + d_us, d_ns
-    local full = d_us
     if d_ns > 0 then
-      full = full + 1
+      d_us = d_us + 1
     end
-    if full > ttl then
-      ttl = full
+    if d_us > ttl then
+      ttl = d_us
     end
   end
 end
 
-local reply = { now, admitted }
-local words = before
 if admitted == 1 then
-  save_state(tats, 2 * limits, ttl)
-  words = after
+  for i = 1, limits do
+    reply[2 * i + 1], reply[2 * i + 2] = after[2 * i - 1], after[2 * i]
+    after[2 * i - 1] = now + after[2 * i - 1]
+  end
+  save_state(format, after, ttl)
 end
-for i = 1, 2 * limits do
-  reply[i + 2] = words[i]
-end
+reply[2] = admitted
 return reply

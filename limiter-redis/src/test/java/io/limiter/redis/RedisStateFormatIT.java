@@ -1,0 +1,93 @@
+package io.limiter.redis;
+
+import static io.limiter.test.DecisionAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.limiter.core.Algorithm;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimiter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The stored value: the layout tag, a colon and the state words as big-endian doubles; a value of any other shape
+ * under the key (another algorithm's, another number of limits, the decimal text of earlier builds, garbage) counts
+ * as no state, never as a misread one.
+ */
+class RedisStateFormatIT {
+
+  @RegisterExtension
+  static final RedisExtension REDIS = RedisExtension.standalone();
+
+  private static RedisClient client;
+  private static StatefulRedisConnection<byte[], byte[]> binary;
+  private static RedisRateLimitStore store;
+
+  @BeforeAll
+  static void connect() {
+    client = RedisClient.create(REDIS.resources(), REDIS.uri());
+    binary = client.connect(ByteArrayCodec.INSTANCE);
+    store = RedisRateLimitStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  @AfterAll
+  static void close() {
+    store.close();
+    binary.close();
+    client.shutdown();
+  }
+
+  private static byte[] raw(String key) {
+    return binary.sync().get(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void theValueIsTheTagAndTwoOrThreeDoublesPerLimit(Algorithm algorithm) {
+    LimitPolicy policy = LimitPolicy.builder("format-" + algorithm).limits("5/minute; 50/hour")
+        .algorithm(algorithm).build();
+    assertThat(RateLimiter.of(policy, store).acquire("client")).isAllowed();
+
+    byte[] value = raw(store.redisKey(policy.name(), "client"));
+    int words = algorithm == Algorithm.SLIDING_WINDOW ? 3 : 2;
+    String tag = switch (algorithm) {
+      case TOKEN_BUCKET -> "g2:";
+      case FIXED_WINDOW -> "f2:";
+      case SLIDING_WINDOW -> "s2:";
+    };
+    assertThat(new String(value, 0, 3, StandardCharsets.US_ASCII)).isEqualTo(tag);
+    assertThat(value).hasSize(3 + 2 * words * Double.BYTES);
+    ByteBuffer doubles = ByteBuffer.wrap(value, 3, value.length - 3); // big-endian, as struct '>d'
+    for (int i = 0; i < 2 * words; i++) {
+      double word = doubles.getDouble();
+      assertThat(word).as("word %d is a whole number", i).isEqualTo(Math.rint(word)).isNotNegative();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"g1,99999999999999999,0", "f1:0123456789abcdef", "g2:0123456789abcdef", "g1:short",
+      "g1:0123456789abcdefX", "", "\u0000\u0001"})
+  void aValueOfAnotherShapeCountsAsNoState(String foreign) {
+    LimitPolicy policy = LimitPolicy.of("foreign", "3/minute");
+    String client = "client-" + Integer.toHexString(foreign.hashCode());
+    String key = store.redisKey(policy.name(), client);
+    binary.sync().set(key.getBytes(StandardCharsets.UTF_8), foreign.getBytes(StandardCharsets.ISO_8859_1));
+    RateLimiter limiter = RateLimiter.of(policy, store);
+
+    assertThat(limiter.acquire(client)).isAllowed().hasRemaining(2);
+    byte[] rewritten = raw(key);
+    assertThat(new String(rewritten, 0, 3, StandardCharsets.US_ASCII)).isEqualTo("g1:");
+    assertThat(rewritten).hasSize(19);
+    assertThat(limiter.acquire(client)).isAllowed().hasRemaining(1);
+  }
+}
