@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A parsed key resolver reference: the text notation for "which client is this request" used by
@@ -183,6 +184,25 @@ public final class KeyReference {
       }
     }
     return resolvers.size() == 1 ? resolvers.get(0) : KeyResolver.composite(resolvers);
+  }
+
+  /**
+   * Returns the {@code WWW-Authenticate} challenge for a 401 response to a request that lacks this key, since a 401
+   * must carry one (RFC 9110 §15.5.2): for a reference with a header part, {@code ApiKey header="<name>"} (the first
+   * header part), a scheme that is not registered but tells the client which header to send. Other references have
+   * no challenge of their own (an authenticated principal is challenged by the application's authentication, which
+   * normally answers before the rate limiter).
+   *
+   * @return the challenge, or empty if this reference has none
+   */
+  public Optional<String> challenge() {
+    for (Part part : parts) {
+      if (part.kind() == Kind.HEADER) {
+        // header names are tokens (checked by parse), so they need no escaping inside the quoted-string
+        return Optional.of("ApiKey header=\"" + part.argument() + "\"");
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -617,16 +617,16 @@ public final class RateLimitFilter implements Filter {
           Binding.checkCost(limiter.policy(), permits, all, where + ": ");
         }
         KeyResolver<HttpServletRequest> key;
-        String keyDescription;
+        KeyReference keyReference;
         if (rule.keyResolver() != null) {
           key = rule.keyResolver();
-          keyDescription = "a client key";
+          keyReference = null;
         } else if (rule.keyReference() != null) {
           key = rule.keyReference().toResolver(clientIp);
-          keyDescription = rule.keyReference().describe();
+          keyReference = rule.keyReference();
         } else {
           key = defaultResolver();
-          keyDescription = defaultKey == null ? "a client key" : defaultKey.describe();
+          keyReference = defaultKey;
         }
         List<PathPattern> patterns = new ArrayList<>();
         for (String p : rule.paths()) {
@@ -644,7 +644,7 @@ public final class RateLimitFilter implements Filter {
           }
         }
         if (limiter != null) {
-          bindings.add(new Binding(where, limiter, permits, key, keyDescription,
+          bindings.add(new Binding(where, limiter, permits, key, keyReference,
               rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped));
         }
       }

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Writes the response for a request the filter refuses. When it is called, the filter has already set the rate limit
- * header fields and {@code Retry-After} (per the configured {@link io.limiter.core.http.HeaderMode}); the handler sets
- * the status and writes a body. The default, {@link #problemJson()}, writes RFC 9457 {@code application/problem+json}.
+ * header fields and {@code Retry-After} (per the configured {@link io.limiter.core.http.HeaderMode}), and, when a
+ * request without its API-key header gets a 401, the {@code WWW-Authenticate} challenge naming the header
+ * ({@link KeyReference#challenge()}); the handler sets the status and writes a body. The default, {@link #problemJson()}, writes RFC 9457 {@code application/problem+json}.
  * A custom handler can render HTML, another JSON shape, or redirect. Implementations must be thread-safe; the chain is
  * not continued after the handler returns.
  */

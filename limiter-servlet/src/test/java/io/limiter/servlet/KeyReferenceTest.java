@@ -78,4 +78,13 @@ class KeyReferenceTest {
     assertThat(KeyReference.parse("principal, attribute:t").describe())
         .isEqualTo("an authenticated user and the request attribute t");
   }
+
+  @Test
+  void challengesNameTheFirstHeaderAndOtherKeysHaveNone() {
+    assertThat(KeyReference.parse("header:X-API-Key").challenge()).hasValue("ApiKey header=\"X-API-Key\"");
+    assertThat(KeyReference.parse("ip, header:X-Tenant, header:X-Key").challenge())
+        .hasValue("ApiKey header=\"X-Tenant\"");
+    assertThat(KeyReference.parse("principal").challenge()).isEmpty();
+    assertThat(KeyReference.parse("attribute:a, ip").challenge()).isEmpty();
+  }
 }

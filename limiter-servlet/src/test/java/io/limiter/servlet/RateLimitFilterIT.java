@@ -162,6 +162,26 @@ class RateLimitFilterIT {
   }
 
   @Test
+  void onlyA401ForAMissingHeaderCarriesAChallenge() throws Exception {
+    try (JettyApp byUser = JettyApp.builder()
+        .param("rule.user.path", "/user").param("rule.user.limit", "5/minute").param("rule.user.key", "principal")
+        .servlet("s", new TestServlets.Counting(), "/user").start();
+        JettyApp forbidding = JettyApp.builder().param("missing-key-status", "403")
+            .param("rule.key.path", "/key").param("rule.key.limit", "5/minute")
+            .param("rule.key.key", "header:X-API-Key")
+            .servlet("s", new TestServlets.Counting(), "/key").start()) {
+      HttpResponse<String> anonymous = byUser.get("/user");
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.headers().firstValue("WWW-Authenticate")).as("the application's login challenges users")
+          .isEmpty();
+      HttpResponse<String> forbidden = forbidding.get("/key");
+      assertThat(forbidden.statusCode()).isEqualTo(403);
+      assertThat(forbidden.headers().firstValue("WWW-Authenticate")).isEmpty();
+      assertThat(forbidden.body()).contains("\"status\":403", "send the header X-API-Key");
+    }
+  }
+
+  @Test
   void missingKeyIsRejectedWith401UnlessConfiguredOtherwise() throws Exception {
     TestServlets.Counting servlet = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
@@ -177,6 +197,8 @@ class RateLimitFilterIT {
       assertThat(missing.headers().firstValue("Content-Type")).hasValueSatisfying(
           ct -> assertThat(ct).startsWith("application/problem+json"));
       assertThat(missing.body()).contains("\"status\":401").contains("X-API-Key");
+      assertThat(missing.headers().firstValue("WWW-Authenticate")).as("a 401 carries a challenge")
+          .hasValue("ApiKey header=\"X-API-Key\"");
       assertThat(app.get("/strict", "X-API-Key", "  ").statusCode()).isEqualTo(401);
       assertThat(app.get("/strict", "X-API-Key", "k").statusCode()).isEqualTo(200);
 

@@ -85,7 +85,7 @@ public final class Tiers {
    * Parses a tier spec that came from configuration.
    *
    * @param spec the spec
-   * @param source where it came from, for the messages: {@code init-param limiter.api.tiers}
+   * @param source where it came from, for the messages: {@code init-param rule.api.tiers}
    * @return the tiers
    * @throws StepConfigException listing every problem, each naming the source, the spec and the position
    */

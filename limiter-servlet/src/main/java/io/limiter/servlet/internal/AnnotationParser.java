@@ -141,7 +141,7 @@ public final class AnnotationParser {
       String at = annotations.length == 1 ? where : where + " (#" + (i + 1) + ")";
       int before = problems.size();
       KeyResolver<HttpServletRequest> key = defaultKeyResolver;
-      String keyDescription = defaultKey == null ? "a client key" : defaultKey.describe();
+      KeyReference keyReference = defaultKey;
       if (!a.key().isEmpty()) {
         String k = a.key().trim();
         if (k.startsWith("#") || k.startsWith("@")) {
@@ -151,7 +151,7 @@ public final class AnnotationParser {
           try {
             KeyReference reference = KeyReference.parse(k);
             key = keys.apply(reference);
-            keyDescription = reference.describe();
+            keyReference = reference;
           } catch (IllegalArgumentException e) {
             problems.add(at + ": key: " + e.getMessage());
           }
@@ -209,7 +209,7 @@ public final class AnnotationParser {
         problems.add(at + ": set value (a rate spec such as \"10/minute\") or name (a configured policy)");
       }
       if (problems.size() == before && limiter != null) {
-        out.add(new Binding(at, limiter, permits, key, keyDescription, missingKey, List.of(), Set.of(), stepped));
+        out.add(new Binding(at, limiter, permits, key, keyReference, missingKey, List.of(), Set.of(), stepped));
       }
     }
     return out;

@@ -5,6 +5,7 @@ import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
+import io.limiter.servlet.KeyReference;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,7 @@ public final class Binding {
   private final long permits;
   private final KeyResolver<HttpServletRequest> key;
   private final String keyDescription;
+  private final String keyChallenge;
   private final MissingKeyStrategy missingKey;
   private final List<PathPattern> patterns;
   private final Set<String> methods;
@@ -31,21 +33,22 @@ public final class Binding {
    * @param limiter the limiter
    * @param permits the cost of one request
    * @param key the key resolver
-   * @param keyDescription what the key is, for the missing-key response (e.g. {@code the header X-API-Key})
+   * @param keyReference the key as configured, for the missing-key response; null for a custom resolver
    * @param missingKey what to do without a key
    * @param patterns compiled path patterns; empty for annotations (which apply by servlet)
    * @param methods upper-case HTTP methods, empty for all
    * @param stepped the policy's step throttling (then {@code limiter} is its limiter), or null
    */
   public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
-      String keyDescription, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods,
+      KeyReference keyReference, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods,
       StepBinder.Stepped stepped) {
     this.source = source;
     this.limiter = stepped != null ? stepped.limiter() : limiter;
     this.stepped = stepped;
     this.permits = permits;
     this.key = key;
-    this.keyDescription = keyDescription;
+    this.keyDescription = keyReference == null ? "a client key" : keyReference.describe();
+    this.keyChallenge = keyReference == null ? null : keyReference.challenge().orElse(null);
     this.missingKey = missingKey;
     this.patterns = List.copyOf(patterns);
     this.methods = Set.copyOf(methods);
@@ -99,6 +102,11 @@ public final class Binding {
 
   String keyDescription() {
     return keyDescription;
+  }
+
+  /** The {@code WWW-Authenticate} challenge for a 401 without the key, or null if the key has none. */
+  String keyChallenge() {
+    return keyChallenge;
   }
 
   MissingKeyStrategy missingKey() {

@@ -48,6 +48,8 @@ public final class RateLimitEngine {
   /** Request attribute with the shadow policies' would-reject decisions, {@code List<Decision>}; absent if none. */
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = "io.limiter.servlet.shadowRejections";
 
+  private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+
   private final List<Binding> rules;
   private final List<PathPattern> excludes;
   private final boolean lowerCase;
@@ -228,6 +230,10 @@ public final class RateLimitEngine {
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
           publish(request, state);
           RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
+          if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
+              && !response.containsHeader(WWW_AUTHENTICATE)) {
+            response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
+          }
           rejectionHandler.reject(request, response,
               Rejection.missingKey(missingKeyStatus, binding.keyDescription(), binding.limiter().name()));
           return;

@@ -13,8 +13,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -30,7 +32,8 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
  *       {@code Retry-After}, the {@code RateLimit}/{@code RateLimit-Policy} fields (or the configured
  *       {@link HeaderMode}) and an RFC 9457 {@link ProblemDetail}, all formatted by {@link RateLimitHeaders} and
  *       {@link RateLimitProblem}.
- *   <li>{@link RateLimitKeyMissingException} → 401 with a problem naming the key the call lacks.
+ *   <li>{@link RateLimitKeyMissingException} → 401 with a problem naming the key the call lacks, and for a header key
+ *       the {@code WWW-Authenticate} challenge naming the header ({@link KeyReference#challenge()}).
  * </ul>
  * It has the lowest precedence, so an {@code @ExceptionHandler} for these exceptions in a controller or in one of the
  * application's own {@code @ControllerAdvice} classes takes over. Thread-safe.
@@ -83,16 +86,24 @@ public class RateLimitExceptionHandler {
         + "per client (policy " + exception.getPolicy() + ") and the request has no "
         + wanted.replaceFirst("^(the|an|a) ", "") + " to identify the client; send " + wanted + ".");
     problem.setTitle("Unauthorized");
-    return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem);
+    ResponseEntity.BodyBuilder response = ResponseEntity.status(HttpStatus.UNAUTHORIZED)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    reference(exception.getKey()).flatMap(KeyReference::challenge)
+        .ifPresent(challenge -> response.header(HttpHeaders.WWW_AUTHENTICATE, challenge));
+    return response.body(problem);
   }
 
   /** The key as a phrase for the client, as the servlet filter words it. */
   private static String describe(String key) {
+    return reference(key).map(KeyReference::describe).orElse("a client key");
+  }
+
+  /** The key as a reference, or empty for SpEL and the default key. */
+  private static Optional<KeyReference> reference(String key) {
     try {
-      return KeyReference.parse(key).describe();
+      return Optional.of(KeyReference.parse(key));
     } catch (IllegalArgumentException notAReference) {
-      return "a client key";
+      return Optional.empty();
     }
   }
 }

@@ -61,6 +61,7 @@ class RateLimitMvcTest {
         .andExpect(status().isUnauthorized())
         .andExpect(content().contentType("application/problem+json"))
         .andExpect(jsonPath("$.title").value("Unauthorized"))
+        .andExpect(header().string("WWW-Authenticate", "ApiKey header=\"X-API-Key\""))
         .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("send the header X-API-Key")));
     mvc.perform(get("/orders").header("X-API-Key", "alice")).andExpect(status().isOk());
     mvc.perform(get("/orders").header("X-API-Key", "alice")).andExpect(status().isOk());

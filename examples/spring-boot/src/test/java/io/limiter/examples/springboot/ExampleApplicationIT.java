@@ -64,6 +64,7 @@ class ExampleApplicationIT {
     assertThat(noKey.statusCode()).isEqualTo(401);
     assertThat(noKey.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     assertThat(noKey.body()).contains("send the header X-API-Key");
+    assertThat(noKey.headers().firstValue("WWW-Authenticate")).hasValue("ApiKey header=\"X-API-Key\"");
     for (int i = 0; i < 10; i++) {
       HttpResponse<String> ok = get("/api/orders", "203.0.113.10", "X-API-Key", "alice");
       assertThat(ok.statusCode()).isEqualTo(200);
