@@ -4,6 +4,7 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.FailureMode;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
@@ -11,7 +12,6 @@ import io.limiter.core.spi.RateLimitStoreProvider;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.PenaltyRule;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.Tiers;
@@ -314,7 +314,7 @@ final class FilterSettings {
     }
     try {
       setter.accept(s.value(), s.source() + " " + s.key());
-    } catch (StepConfigException e) {
+    } catch (RateLimitConfigException e) {
       problems.addAll(e.problems());
     } catch (IllegalArgumentException | IllegalStateException e) {
       problems.add(s.where() + ": " + e.getMessage());
@@ -343,7 +343,7 @@ final class FilterSettings {
     controllers.forEach((name, s) -> {
       try {
         builder.controller(StepController.parse(name, s.value(), s.source() + " " + s.key(), signals));
-      } catch (StepConfigException e) {
+      } catch (RateLimitConfigException e) {
         problems.addAll(e.problems());
       } catch (IllegalArgumentException | IllegalStateException e) {
         problems.add(s.where() + ": " + e.getMessage());

@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;

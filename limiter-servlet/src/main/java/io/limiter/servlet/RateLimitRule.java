@@ -6,6 +6,7 @@ import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.servlet.internal.Binding;
 import io.limiter.servlet.internal.PathPattern;
 import jakarta.servlet.http.HttpServletRequest;

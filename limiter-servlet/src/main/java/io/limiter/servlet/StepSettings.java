@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.step.PenaltyRule;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
@@ -175,7 +176,7 @@ public final class StepSettings {
 
   /**
    * Builds {@link StepSettings}. String setters parse at once and throw
-   * {@link io.limiter.core.step.StepConfigException} (an {@link IllegalArgumentException}) naming the position of a
+   * {@link io.limiter.core.RateLimitConfigException} (an {@link IllegalArgumentException}) naming the position of a
    * problem. Not thread-safe.
    */
   public static final class Builder {

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.when;
 
 import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.test.ManualTicker;
 import jakarta.servlet.FilterConfig;

@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.http.HeaderMode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -1,5 +1,6 @@
 package io.limiter.spring;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.spring.internal.RateLimitingConfigurationSelector;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -23,7 +24,7 @@ import org.springframework.core.Ordered;
  *
  * <p>Every {@code @RateLimit} of every singleton bean is checked when the context starts: a bad spec, an unknown
  * policy name, a SpEL syntax error, a missing fallback or (in proxy mode) an annotation on a private, final or static
- * method fails the startup with one {@link RateLimitConfigurationException} naming each method. When Spring MVC is
+ * method fails the startup with one {@link RateLimitConfigException} naming each method. When Spring MVC is
  * present, rejected handler calls become 429 problem responses and admitted ones carry {@code RateLimit} fields.
  *
  * <p>Customize through {@link RateLimitingConfigurer} beans, or define a {@link io.limiter.core.RateLimiterRegistry}

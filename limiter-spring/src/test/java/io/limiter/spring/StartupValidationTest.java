@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Every bad {@code @RateLimit} fails the context startup with one {@link RateLimitConfigurationException} that names
+ * Every bad {@code @RateLimit} fails the context startup with one {@link RateLimitConfigException} that names
  * the method, before any call.
  */
 class StartupValidationTest {
@@ -133,20 +134,20 @@ class StartupValidationTest {
 
   private void failsNaming(Class<?> bean, String... fragments) {
     runner.withBean(bean).run(context -> {
-      RateLimitConfigurationException e = failure(context);
-      assertThat(e.getProblems()).hasSize(1);
+      RateLimitConfigException e = failure(context);
+      assertThat(e.problems()).hasSize(1);
       assertThat(e.getMessage()).contains(fragments);
     });
   }
 
-  private static RateLimitConfigurationException failure(AssertableApplicationContext context) {
+  private static RateLimitConfigException failure(AssertableApplicationContext context) {
     assertThat(context).hasFailed();
     Throwable t = context.getStartupFailure();
-    while (t != null && !(t instanceof RateLimitConfigurationException)) {
+    while (t != null && !(t instanceof RateLimitConfigException)) {
       t = t.getCause();
     }
-    assertThat(t).as("cause of %s", context.getStartupFailure()).isInstanceOf(RateLimitConfigurationException.class);
-    return (RateLimitConfigurationException) t;
+    assertThat(t).as("cause of %s", context.getStartupFailure()).isInstanceOf(RateLimitConfigException.class);
+    return (RateLimitConfigException) t;
   }
 
   @Test
@@ -228,8 +229,8 @@ class StartupValidationTest {
   void everyProblemOfEveryBeanIsReportedAtOnce() {
     runner.withBean(BadSpec.class).withBean(UnknownPolicy.class).withBean(PrivateMethod.class)
         .withBean(BadSpel.class).run(context -> {
-          RateLimitConfigurationException e = failure(context);
-          assertThat(e.getProblems()).hasSize(4);
+          RateLimitConfigException e = failure(context);
+          assertThat(e.problems()).hasSize(4);
           assertThat(e.getMessage()).startsWith("Invalid rate limit configuration (4 problems):")
               .contains("BadSpec.call()", "UnknownPolicy.call()", "PrivateMethod.inner()", "BadSpel.call(String)");
         });

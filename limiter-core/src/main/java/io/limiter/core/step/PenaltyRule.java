@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.time.Duration;
@@ -83,7 +84,7 @@ public final class PenaltyRule {
    *
    * @param spec e.g. {@code "5/minute -> block for 10 minutes"}
    * @return the rule
-   * @throws StepConfigException naming the problems and their positions
+   * @throws RateLimitConfigException naming the problems and their positions
    */
   public static PenaltyRule parse(String spec) {
     return parse(spec, null);
@@ -95,11 +96,11 @@ public final class PenaltyRule {
    * @param spec the spec
    * @param source where it came from, for the messages
    * @return the rule
-   * @throws StepConfigException naming the source, the spec, the problems and their positions
+   * @throws RateLimitConfigException naming the source, the spec, the problems and their positions
    */
   public static PenaltyRule parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    return StepConfigException.collect(problems -> parse(spec, source, problems));
+    return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
   static PenaltyRule parse(String spec, String source, List<String> problems) {

@@ -1,6 +1,7 @@
 package io.limiter.core.step;
 
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.Ticker;
 import io.limiter.core.internal.step.CallSignals;
 import io.limiter.core.internal.step.ControllerSpec;
@@ -152,7 +153,7 @@ public final class StepController implements AutoCloseable {
    * @param source where the string came from, for the messages, or null
    * @param customSignals the signals that {@code signals=} may name (user beans), by name; may be empty
    * @return the controller, not started
-   * @throws StepConfigException listing every problem, each naming the source, the value and the position
+   * @throws RateLimitConfigException listing every problem, each naming the source, the value and the position
    */
   public static StepController parse(String name, String spec, String source, Map<String, HealthSignal> customSignals) {
     return ControllerSpec.parse(builder(name), spec, source, customSignals);
@@ -167,7 +168,7 @@ public final class StepController implements AutoCloseable {
    * @param sourcePrefix prepended to each key in messages, e.g. {@code property limiter.adaptive.api-health.}
    * @param customSignals the signals that {@code signals} may name, by name; may be empty
    * @return the controller, not started
-   * @throws StepConfigException listing every problem, each naming the property and its value
+   * @throws RateLimitConfigException listing every problem, each naming the property and its value
    */
   public static StepController fromProperties(String name, Map<String, String> properties, String sourcePrefix,
       Map<String, HealthSignal> customSignals) {

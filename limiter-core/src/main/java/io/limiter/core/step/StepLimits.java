@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.util.Locale;
@@ -86,11 +87,11 @@ public final class StepLimits {
    *
    * @param text the value
    * @return the value
-   * @throws StepConfigException naming the text, the position and what was expected
+   * @throws RateLimitConfigException naming the text, the position and what was expected
    */
   public static StepLimits parse(String text) {
     Objects.requireNonNull(text, "text");
-    return StepConfigException.collect(problems -> parse(text, 0, new SpecProblems("step value", text, null,
+    return SpecProblems.collect(problems -> parse(text, 0, new SpecProblems("step value", text, null,
         problems)));
   }
 

@@ -1,5 +1,6 @@
 package io.limiter.core.step;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.time.DateTimeException;
@@ -110,7 +111,7 @@ public final class StepSchedule {
    *
    * @param spec e.g. {@code "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute"}
    * @return the schedule
-   * @throws StepConfigException listing every problem with its position
+   * @throws RateLimitConfigException listing every problem with its position
    */
   public static StepSchedule parse(String spec) {
     return parse(spec, null);
@@ -122,11 +123,11 @@ public final class StepSchedule {
    * @param spec the spec
    * @param source where it came from, for the messages: {@code property limiter.policies.api.schedule}
    * @return the schedule
-   * @throws StepConfigException listing every problem, each naming the source, the spec and the position
+   * @throws RateLimitConfigException listing every problem, each naming the source, the spec and the position
    */
   public static StepSchedule parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    return StepConfigException.collect(problems -> parse(spec, source, problems));
+    return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
   static StepSchedule parse(String spec, String source, List<String> problems) {
@@ -575,7 +576,7 @@ public final class StepSchedule {
      * @param condition e.g. {@code Mon-Fri 08:00-20:00} or {@code 2025-12-24}
      * @param limits a {@link StepLimits.Kind#LIMITS} or {@link StepLimits.Kind#FACTOR} value
      * @return this builder
-     * @throws StepConfigException if the condition does not parse or the value is of another kind
+     * @throws RateLimitConfigException if the condition does not parse or the value is of another kind
      */
     public Builder rule(String condition, StepLimits limits) {
       Objects.requireNonNull(condition, "condition");
@@ -587,7 +588,7 @@ public final class StepSchedule {
       }
       Rule rule = Rule.parse(condition, 0, p, limits);
       if (!problems.isEmpty()) {
-        throw new StepConfigException(problems);
+        throw new RateLimitConfigException(problems);
       }
       rules.add(rule);
       return this;

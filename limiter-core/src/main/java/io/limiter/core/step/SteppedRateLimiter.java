@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
@@ -142,7 +143,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * Builds a {@link SteppedRateLimiter}. Parts given as strings (from init-params, properties or annotation
    * elements) are parsed when set, and their problems are collected with the source they came from; {@link #build()}
    * then also checks every combination of tier, schedule entry, level and penalty, and throws one
-   * {@link StepConfigException} listing everything. Not thread-safe.
+   * {@link RateLimitConfigException} listing everything. Not thread-safe.
    *
    * @param <C> the request context of the tier resolver
    */
@@ -324,7 +325,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
      * Validates everything and builds the limiter.
      *
      * @return the limiter
-     * @throws StepConfigException listing every problem: parts that did not parse (with their sources), tiers without
+     * @throws RateLimitConfigException listing every problem: parts that did not parse (with their sources), tiers without
      *     a resolver or a resolver without tiers, a tier and a schedule that both replace limits, and every
      *     combination whose limits do not fit the policy's state or cost
      */
@@ -339,7 +340,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
       SteppedRateLimiter<C> limiter = new DefaultSteppedRateLimiter<>(policy, store, schedule, controller, tiers,
           tierResolver, penalty, penaltyListeners, penaltyMaxKeys, listener, clock, ticker, all);
       if (!all.isEmpty()) {
-        throw new StepConfigException(all);
+        throw new RateLimitConfigException(all);
       }
       return limiter;
     }

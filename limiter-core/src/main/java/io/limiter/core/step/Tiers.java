@@ -1,5 +1,6 @@
 package io.limiter.core.step;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.util.Collections;
@@ -75,7 +76,7 @@ public final class Tiers {
    *
    * @param spec e.g. {@code "free=10/minute; pro=1000/minute; internal=unlimited; default=free"}
    * @return the tiers
-   * @throws StepConfigException listing every problem with its position
+   * @throws RateLimitConfigException listing every problem with its position
    */
   public static Tiers parse(String spec) {
     return parse(spec, null);
@@ -87,11 +88,11 @@ public final class Tiers {
    * @param spec the spec
    * @param source where it came from, for the messages: {@code init-param rule.api.tiers}
    * @return the tiers
-   * @throws StepConfigException listing every problem, each naming the source, the spec and the position
+   * @throws RateLimitConfigException listing every problem, each naming the source, the spec and the position
    */
   public static Tiers parse(String spec, String source) {
     Objects.requireNonNull(spec, "spec");
-    return StepConfigException.collect(problems -> parse(spec, source, problems));
+    return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
   static Tiers parse(String spec, String source, List<String> problems) {

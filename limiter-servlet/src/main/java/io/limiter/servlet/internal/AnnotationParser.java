@@ -5,10 +5,10 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.PenaltyRule;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.Tiers;
 import io.limiter.servlet.KeyReference;
@@ -244,7 +244,7 @@ public final class AnnotationParser {
     }
     try {
       setter.accept(value);
-    } catch (StepConfigException e) {
+    } catch (RateLimitConfigException e) {
       problems.addAll(e.problems());
     } catch (IllegalArgumentException e) {
       problems.add(where + ": " + e.getMessage());

@@ -1,9 +1,9 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.PenaltyListener;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
@@ -172,7 +172,7 @@ public final class StepBinder {
     SteppedRateLimiter<String> limiter;
     try {
       limiter = b.build();
-    } catch (StepConfigException e) {
+    } catch (RateLimitConfigException e) {
       e.problems().forEach(p -> problems.add(prefix + p));
       return null;
     }

@@ -5,6 +5,7 @@ import io.limiter.core.FailureMode;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitExceededException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
@@ -14,7 +15,6 @@ import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.spring.KeyResolverRegistry;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.RateLimitKeyMissingException;
 import io.limiter.spring.internal.AnnotationRateLimitOperationSource;
@@ -160,7 +160,7 @@ public final class RateLimitAspectSupport {
    * @return the call's result, or the fallback's
    * @throws RateLimitExceededException if a policy rejects the call and there is no fallback
    * @throws RateLimitKeyMissingException if a call has no key and the strategy rejects it
-   * @throws RateLimitConfigurationException if the method's annotations are invalid
+   * @throws RateLimitConfigException if the method's annotations are invalid
    * @throws Throwable whatever the call throws
    */
   public Object execute(Method method, Class<?> targetClass, Object target, Object[] args, Invoker invoker)
@@ -291,7 +291,7 @@ public final class RateLimitAspectSupport {
    * all their beans at startup.
    *
    * @param classes the classes to check
-   * @throws RateLimitConfigurationException listing every problem, each naming its method
+   * @throws RateLimitConfigException listing every problem, each naming its method
    */
   public void validate(Iterable<Class<?>> classes) {
     Set<String> problems = new LinkedHashSet<>();
@@ -299,13 +299,13 @@ public final class RateLimitAspectSupport {
       problems.addAll(source.problems(c));
     }
     if (!problems.isEmpty()) {
-      throw new RateLimitConfigurationException(new ArrayList<>(problems));
+      throw new RateLimitConfigException(new ArrayList<>(problems));
     }
   }
 
   /**
    * @param classes the classes to check
-   * @throws RateLimitConfigurationException listing every problem
+   * @throws RateLimitConfigException listing every problem
    */
   public void validate(Class<?>... classes) {
     validate(List.of(classes));

@@ -3,7 +3,7 @@ package io.limiter.spring.boot;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpecException;
 import io.limiter.core.MissingKeyStrategy;
-import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.spring.internal.PolicyDefaults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The validated policies of {@code limiter.policies.*} and {@code limiter.missing-key}: every problem is collected
- * and reported in one {@link RateLimitConfigurationException}, each naming its property and value.
+ * and reported in one {@link RateLimitConfigException}, each naming its property and value.
  *
  * @param policies the policies, in property order
  * @param defaults the key and missing-key strategy of each policy
@@ -56,7 +56,7 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
       }
     });
     if (!problems.isEmpty()) {
-      throw new RateLimitConfigurationException(problems);
+      throw new RateLimitConfigException(problems);
     }
     return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey);
   }

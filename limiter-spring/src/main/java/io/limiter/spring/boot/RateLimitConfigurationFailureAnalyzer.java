@@ -1,6 +1,6 @@
 package io.limiter.spring.boot;
 
-import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.core.RateLimitConfigException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
@@ -8,14 +8,14 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  * Explains an invalid rate limit configuration at startup with Spring Boot's "APPLICATION FAILED TO START"
  * description and action: every problem on its own line, then how to fix it.
  */
-public class RateLimitConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<RateLimitConfigurationException> {
+public class RateLimitConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<RateLimitConfigException> {
 
   @Override
-  protected FailureAnalysis analyze(Throwable rootFailure, RateLimitConfigurationException cause) {
+  protected FailureAnalysis analyze(Throwable rootFailure, RateLimitConfigException cause) {
     StringBuilder description = new StringBuilder("The rate limit configuration is invalid (")
-        .append(cause.getProblems().size()).append(cause.getProblems().size() == 1 ? " problem" : " problems")
+        .append(cause.problems().size()).append(cause.problems().size() == 1 ? " problem" : " problems")
         .append("):\n");
-    for (String problem : cause.getProblems()) {
+    for (String problem : cause.problems()) {
       description.append("\n    ").append(problem);
     }
     String action = "Fix the @RateLimit annotations and properties listed above. Limits use the rate "

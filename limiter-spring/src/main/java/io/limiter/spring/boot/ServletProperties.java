@@ -1,13 +1,12 @@
 package io.limiter.spring.boot;
 
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.servlet.ClientIpResolver;
-import io.limiter.servlet.RateLimitConfigException;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.servlet.RateLimitRule;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
@@ -49,7 +48,7 @@ final class ServletProperties {
         problems.add("limiter.client-ip.trusted-proxies=" + proxies + ": " + e.getMessage());
       }
     }
-    throw new RateLimitConfigurationException(problems);
+    throw new RateLimitConfigException(problems);
   }
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
@@ -110,7 +109,7 @@ final class ServletProperties {
         e.problems().forEach(p -> problems.add("limiter.filter: " + p));
       }
     }
-    throw new RateLimitConfigurationException(problems);
+    throw new RateLimitConfigException(problems);
   }
 
   private static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,

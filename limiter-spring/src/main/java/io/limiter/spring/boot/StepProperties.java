@@ -1,13 +1,12 @@
 package io.limiter.spring.boot;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.internal.KeyExpressionEvaluator;
 import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
@@ -20,7 +19,7 @@ import java.util.function.Supplier;
 /**
  * Builds the step controllers of {@code limiter.adaptive.*} and the stepped limiters of the step settings in
  * {@code limiter.policies.*} ({@code tiers}, {@code tier-key}, {@code schedule}, {@code adaptive}, {@code penalty}),
- * collecting every problem with its property into one {@link RateLimitConfigurationException}.
+ * collecting every problem with its property into one {@link RateLimitConfigException}.
  */
 final class StepProperties {
 
@@ -51,7 +50,7 @@ final class StepProperties {
       try {
         StepController c = StepController.fromProperties(name, adaptive.toSpec(), prefix, signals);
         register(controllers, c, "limiter.adaptive." + name, problems);
-      } catch (StepConfigException e) {
+      } catch (RateLimitConfigException e) {
         problems.addAll(e.problems());
         broken.add(name);
       } catch (IllegalArgumentException | IllegalStateException e) {
@@ -65,10 +64,10 @@ final class StepProperties {
       broken.forEach(name -> stand.find(name).orElseGet(() -> stand.register(StepController.builder(name).build())));
       try {
         steppedLimiters(properties, registry.get(), stand, List.of());
-      } catch (RateLimitConfigurationException e) {
-        problems.addAll(e.getProblems());
+      } catch (RateLimitConfigException e) {
+        problems.addAll(e.problems());
       }
-      throw new RateLimitConfigurationException(problems);
+      throw new RateLimitConfigException(problems);
     }
     for (StepController c : controllers.controllers()) {
       listeners.forEach(c::addListener);
@@ -106,7 +105,7 @@ final class StepProperties {
       }
     });
     if (!problems.isEmpty()) {
-      throw new RateLimitConfigurationException(problems);
+      throw new RateLimitConfigException(problems);
     }
     return steps;
   }

@@ -1,6 +1,6 @@
 package io.limiter.spring.internal;
 
-import io.limiter.spring.RateLimitConfigurationException;
+import io.limiter.core.RateLimitConfigException;
 import java.lang.reflect.Method;
 import java.util.List;
 
@@ -22,10 +22,10 @@ public record RateLimitOperations(Method method, List<RateLimitOperation> operat
     problems = List.copyOf(problems);
   }
 
-  /** @throws RateLimitConfigurationException if parsing found problems */
+  /** @throws RateLimitConfigException if parsing found problems */
   public void checkValid() {
     if (!problems.isEmpty()) {
-      throw new RateLimitConfigurationException(problems);
+      throw new RateLimitConfigException(problems);
     }
   }
 }

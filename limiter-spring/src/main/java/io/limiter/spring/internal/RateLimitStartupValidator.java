@@ -1,6 +1,7 @@
 package io.limiter.spring.internal;
 
 import io.limiter.annotation.RateLimit;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -12,7 +13,7 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Parses the {@code @RateLimit}s of every bean class once all singletons exist and fails the startup with one
- * {@link io.limiter.spring.RateLimitConfigurationException} listing every problem of every bean, so that an invalid
+ * {@link io.limiter.core.RateLimitConfigException} listing every problem of every bean, so that an invalid
  * annotation never waits for its first call.
  */
 public final class RateLimitStartupValidator implements SmartInitializingSingleton {

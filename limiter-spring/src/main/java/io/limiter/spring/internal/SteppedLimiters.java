@@ -1,9 +1,9 @@
 package io.limiter.spring.internal;
 
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.PenaltyListener;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
@@ -171,7 +171,7 @@ public final class SteppedLimiters {
     SteppedRateLimiter<String> limiter = null;
     try {
       limiter = b.build();
-    } catch (StepConfigException e) {
+    } catch (RateLimitConfigException e) {
       Map<String, String> unique = new LinkedHashMap<>();
       for (String p : e.problems()) {
         // parse problems name their source already; combination problems ("policy api: ...") get the element

@@ -3,10 +3,10 @@ package io.limiter.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.servlet.ClientIpResolver;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.boot.actuate.RateLimitsEndpoint;
 import io.limiter.spring.boot.actuate.RateLimitsEndpointAutoConfiguration;
@@ -143,7 +143,7 @@ class LimiterAutoConfigurationTest {
   void invalidFilterRulesAndProxiesAreReportedWithTheirProperties() {
     web.withPropertyValues("limiter.client-ip.trusted-proxies=10.0.0.0/33,not-an-ip").run(context -> {
       assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause().isInstanceOf(RateLimitConfigurationException.class)
+      assertThat(context.getStartupFailure()).rootCause().isInstanceOf(RateLimitConfigException.class)
           .hasMessageContaining("limiter.client-ip.trusted-proxies[0]=\"10.0.0.0/33\"")
           .hasMessageContaining("limiter.client-ip.trusted-proxies[1]=\"not-an-ip\"");
     });
@@ -151,7 +151,7 @@ class LimiterAutoConfigurationTest {
         "limiter.filter.rules[0].key=cookie:x", "limiter.filter.rules[1].paths=/b",
         "limiter.filter.rules[1].policy=nope").run(context -> {
           assertThat(context).hasFailed();
-          assertThat(context.getStartupFailure()).rootCause().isInstanceOf(RateLimitConfigurationException.class)
+          assertThat(context.getStartupFailure()).rootCause().isInstanceOf(RateLimitConfigException.class)
               .hasMessageContaining("limiter.filter.rules[0].key=\"cookie:x\"");
         });
   }

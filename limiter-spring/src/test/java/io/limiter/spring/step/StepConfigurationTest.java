@@ -3,10 +3,10 @@ package io.limiter.spring.step;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.annotation.RateLimit;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.boot.LimiterAutoConfiguration;
 import io.limiter.spring.boot.LimiterMetricsAutoConfiguration;
 import io.limiter.spring.boot.actuate.RateLimitsEndpointAutoConfiguration;
@@ -34,11 +34,11 @@ class StepConfigurationTest {
   private static List<String> problems(ApplicationContextAssertProvider<?> context) {
     assertThat(context).hasFailed();
     Throwable t = context.getStartupFailure();
-    while (t != null && !(t instanceof RateLimitConfigurationException)) {
+    while (t != null && !(t instanceof RateLimitConfigException)) {
       t = t.getCause();
     }
-    assertThat(t).as("a RateLimitConfigurationException in " + context.getStartupFailure()).isNotNull();
-    return ((RateLimitConfigurationException) t).getProblems();
+    assertThat(t).as("a RateLimitConfigException in " + context.getStartupFailure()).isNotNull();
+    return ((RateLimitConfigException) t).problems();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.limiter.core.LimitSpec;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.test.ManualTicker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class PenaltyBoxTest {
             + "\"for <duration>\"; expected <count>/<period> -> <block | percentage | rate> for <duration>, such as "
             + "5/minute -> block for 10m");
     assertThatThrownBy(() -> PenaltyRule.parse("5/fortnight -> unlimited for 10 eons"))
-        .isInstanceOfSatisfying(StepConfigException.class, e -> assertThat(e.problems()).containsExactly(
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 2: unknown unit \"fortnight\"; "
                 + "expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, month, y, "
                 + "yr, year (optionally plural)",

@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.limiter.core.RateLimitConfigException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,8 +45,8 @@ class StepControllerSpecTest {
         + "signals=queue-depth, db-pool";
     assertThatThrownBy(() -> StepController.parse("api", spec, "init-param limiter.adaptive.api",
         Map.of("queue-depth", QUEUE)))
-        .isInstanceOf(StepConfigException.class)
-        .satisfies(e -> assertThat(((StepConfigException) e).problems()).containsExactly(
+        .isInstanceOf(RateLimitConfigException.class)
+        .satisfies(e -> assertThat(((RateLimitConfigException) e).problems()).containsExactly(
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 7: levels must "
                 + "decrease strictly from the highest rate to the lowest, but level 2 (75%) is not below level 1 (50%)",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 32: must be >= 1 "
@@ -60,14 +61,14 @@ class StepControllerSpecTest {
                 + "cpu, cpu-severe, min-samples, signals",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 111: unknown "
                 + "health signal \"db-pool\"; known signals: queue-depth"))
-        .hasMessageStartingWith("6 problems in step throttling configuration:\n - init-param");
+        .hasMessageStartingWith("Invalid rate limit configuration (6 problems):\n - init-param");
   }
 
   @Test
   void combinationProblemsNameTheSource() {
     assertThatThrownBy(() -> StepController.parse("api", "floor=75%; ceiling=50%", "property limiter.adaptive.api",
         Map.of()))
-        .isInstanceOf(StepConfigException.class)
+        .isInstanceOf(RateLimitConfigException.class)
         .hasMessage("property limiter.adaptive.api: step controller api: floor 75% is above ceiling 50%");
   }
 
@@ -87,8 +88,8 @@ class StepControllerSpecTest {
     bad.put("flavour", "x");
     bad.put("floor", "30%");
     assertThatThrownBy(() -> StepController.fromProperties("api", bad, "property limiter.adaptive.api.", Map.of()))
-        .isInstanceOf(StepConfigException.class)
-        .satisfies(e -> assertThat(((StepConfigException) e).problems()).containsExactly(
+        .isInstanceOf(RateLimitConfigException.class)
+        .satisfies(e -> assertThat(((RateLimitConfigException) e).problems()).containsExactly(
             "property limiter.adaptive.api.down-after: invalid value \"two\" at position 0: expected a whole number "
                 + "but found \"two\"",
             "property limiter.adaptive.api.min-samples: invalid value \"\": expected a value",

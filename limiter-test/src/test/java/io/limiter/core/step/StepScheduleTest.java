@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.LimitSpec;
+import io.limiter.core.RateLimitConfigException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -115,7 +116,7 @@ class StepScheduleTest {
     String spec = "zone=Mars/Olympus; Mon-Fry 25:00-20:00 = 1000/minit; 2025-02-30 = 5%; default=unlimited; "
         + "Sat 2025-12-24 = 10%; 22:00-06:00 = 10%";
     assertThatThrownBy(() -> StepSchedule.parse(spec, "property limiter.policies.api.schedule"))
-        .isInstanceOfSatisfying(StepConfigException.class, e -> assertThat(e.problems()).containsExactly(
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 5: unknown "
                 + "time zone \"Mars/Olympus\"; expected a region such as Europe/Berlin, or UTC",
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 46: unknown "

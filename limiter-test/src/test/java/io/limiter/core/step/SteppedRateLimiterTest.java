@@ -10,6 +10,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
@@ -419,7 +420,7 @@ class SteppedRateLimiterTest {
         .schedule("zone=UTC; Mon = 1000/minit", "init-param limiter.api.schedule")
         .penalty("5/minute -> block", "init-param limiter.api.penalty")
         .controller(health).build())
-        .isInstanceOfSatisfying(StepConfigException.class, e -> assertThat(e.problems()).containsExactly(
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "init-param limiter.api.schedule: invalid schedule spec \"zone=UTC; Mon = 1000/minit\" at position 21: "
                 + "unknown unit \"minit\"; expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, "
                 + "w, week, mo, month, y, yr, year (optionally plural)",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.LimitSpec;
+import io.limiter.core.RateLimitConfigException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class TiersTest {
   void everyProblemIsReportedWithItsPosition() {
     String spec = "free=10/minit; Pro=1000/minute; pro=5/s; default=gold; x y=1/s; ban=block; default=free";
     assertThatThrownBy(() -> Tiers.parse(spec, "@RateLimit(tiers) on Api.search"))
-        .isInstanceOfSatisfying(StepConfigException.class, e -> assertThat(e.problems()).containsExactly(
+        .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "@RateLimit(tiers) on Api.search: invalid tier spec \"" + spec + "\" at position 8: unknown unit "
                 + "\"minit\"; expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, "
                 + "month, y, yr, year (optionally plural)",

@@ -1,7 +1,7 @@
 package io.limiter.core.internal.step;
 
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.step.HealthSignal;
-import io.limiter.core.step.StepConfigException;
 import io.limiter.core.step.StepController;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * Reads a step controller's configuration, as one string ({@code key=value; ...}) or as separate properties, into a
  * {@link StepController.Builder}. Each value goes through the builder's own validation; every problem is collected
- * with its position and source, and one {@link StepConfigException} lists them all.
+ * with its position and source, and one {@link RateLimitConfigException} lists them all.
  */
 public final class ControllerSpec {
 
@@ -74,7 +74,7 @@ public final class ControllerSpec {
 
   private static StepController build(StepController.Builder builder, List<String> problems, String source) {
     if (!problems.isEmpty()) {
-      throw new StepConfigException(problems);
+      throw new RateLimitConfigException(problems);
     }
     try {
       return builder.build();
@@ -83,7 +83,7 @@ public final class ControllerSpec {
       while (where.endsWith(".")) {
         where = where.substring(0, where.length() - 1); // a property prefix such as "property limiter.adaptive.x."
       }
-      throw new StepConfigException((where.isEmpty() ? "" : where + ": ") + e.getMessage());
+      throw new RateLimitConfigException((where.isEmpty() ? "" : where + ": ") + e.getMessage());
     }
   }
 

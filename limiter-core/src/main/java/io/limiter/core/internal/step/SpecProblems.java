@@ -1,7 +1,10 @@
 package io.limiter.core.internal.step;
 
 import io.limiter.core.LimitSpecException;
+import io.limiter.core.RateLimitConfigException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Collects the problems found in one configuration string, each rendered the same way as the rate grammar's errors:
@@ -28,6 +31,23 @@ public final class SpecProblems {
     this.source = source;
     this.sink = sink;
     this.before = sink.size();
+  }
+
+  /**
+   * Runs a parser that reports into a list, and throws if it reported anything.
+   *
+   * @param parser parses, reporting problems into the list it is given
+   * @param <T> the result type
+   * @return the parser's result
+   * @throws RateLimitConfigException listing the problems, if any
+   */
+  public static <T> T collect(Function<List<String>, T> parser) {
+    List<String> problems = new ArrayList<>();
+    T result = parser.apply(problems);
+    if (!problems.isEmpty()) {
+      throw new RateLimitConfigException(problems);
+    }
+    return result;
   }
 
   /** The input string. */

@@ -3,10 +3,10 @@ package io.limiter.spring.boot.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.redis.RedisRateLimitStore;
 import io.limiter.redis.RedisRateLimitStoreBuilder;
-import io.limiter.spring.RateLimitConfigurationException;
 import io.limiter.spring.boot.LimiterAutoConfiguration;
 import io.limiter.spring.boot.LimiterProperties;
 import io.limiter.spring.micrometer.RedisStoreMetrics;
@@ -44,7 +44,7 @@ import org.springframework.core.env.Environment;
  * Rate-limiting settings come from {@code limiter.redis.*} ({@link LimiterRedisProperties}) and
  * {@code limiter.failure.*} (Retry-After of fail-closed rejections, failure log interval), then from
  * {@link RedisRateLimitStoreCustomizer} beans. Every invalid setting is reported at startup in one
- * {@link RateLimitConfigurationException}, naming its property. A Redis that is down at startup does not stop the
+ * {@link RateLimitConfigException}, naming its property. A Redis that is down at startup does not stop the
  * application: decisions follow each policy's failure mode until Redis answers.
  *
  * <p>With Micrometer, the counters of a {@link RedisRateLimitStore} bean (also one the application defines) are
@@ -82,7 +82,7 @@ public class LimiterRedisAutoConfiguration {
       connection(builder, Binder.get(environment), clients, clusterClients, resources, problems);
       settings(builder, limiter, redis, problems);
       if (!problems.isEmpty()) {
-        throw new RateLimitConfigurationException(problems);
+        throw new RateLimitConfigException(problems);
       }
       customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
       return builder.build();
