@@ -85,10 +85,14 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     if (peerAddress == null || peerAddress.isBlank()) {
       return null;
     }
-    IpAddress peer = IpAddress.parse(peerAddress.trim());
+    String text = peerAddress.trim();
+    if (trusted.isEmpty() && ipv4Prefix >= 32 && IpAddress.isV4Literal(text)) {
+      return text; // the usual direct IPv4 peer: the literal is already the canonical key, no need to parse it
+    }
+    IpAddress peer = IpAddress.parse(text);
     if (peer == null) {
       // not an IP literal (e.g. a Unix domain socket); the container's text is the best key there is
-      return peerAddress.trim();
+      return text;
     }
     if (!isTrusted(peer) || headerValues == null || !headerValues.hasMoreElements()) {
       return key(peer);

@@ -1,7 +1,6 @@
 package io.limiter.core.http;
 
 import io.limiter.core.Decision;
-import io.limiter.core.Limit;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
@@ -123,18 +122,23 @@ public final class RateLimitHeaders {
    * @return the {@code RateLimit-Policy} field value, or "" if there is nothing to say
    */
   public static String policyField(List<Decision> decisions) {
-    StringBuilder sb = new StringBuilder();
+    String single = null;
+    StringBuilder sb = null;
     for (Decision d : decisions) {
       if (d.degraded() || d.unlimited()) {
         continue;
       }
-      List<Limit> limits = d.policy().limits();
-      for (Limit limit : limits) {
-        item(sb, d, limit).append(";q=").append(limit.permits())
-            .append(";w=").append(Math.max(1, ceilSeconds(limit.periodNanos())));
+      String field = PolicyFields.of(d.policy()).policyField;
+      if (single == null && sb == null) {
+        single = field; // the usual case, one policy: the cached string as it is
+      } else {
+        if (sb == null) {
+          sb = new StringBuilder(single);
+        }
+        sb.append(", ").append(field);
       }
     }
-    return sb.toString();
+    return sb != null ? sb.toString() : single != null ? single : "";
   }
 
   /**
@@ -147,21 +151,25 @@ public final class RateLimitHeaders {
       if (d.degraded() || d.unlimited()) {
         continue;
       }
-      for (Decision.LimitState state : d.limitStates()) {
-        item(sb, d, state.limit()).append(";r=").append(state.remaining())
-            .append(";t=").append(ceilSeconds(state.refillAfterNanos()));
+      String[] names = PolicyFields.of(d.policy()).itemNames;
+      if (names.length == 1) {
+        // one limit: the decision's own fields are its state (no LimitState list to allocate)
+        item(sb, names[0], d.remaining(), d.refillAfterNanos());
+      } else {
+        List<Decision.LimitState> states = d.limitStates();
+        for (int i = 0; i < names.length; i++) {
+          item(sb, names[i], states.get(i).remaining(), states.get(i).refillAfterNanos());
+        }
       }
     }
     return sb.toString();
   }
 
-  private static StringBuilder item(StringBuilder sb, Decision d, Limit limit) {
+  private static void item(StringBuilder sb, String name, long remaining, long refillAfterNanos) {
     if (sb.length() > 0) {
       sb.append(", ");
     }
-    String name = d.policy().limits().size() == 1 ? d.policy().name()
-        : d.policy().name() + "/" + limit.periodText();
-    return appendSfString(sb, name);
+    sb.append(name).append(";r=").append(remaining).append(";t=").append(ceilSeconds(refillAfterNanos));
   }
 
   /**

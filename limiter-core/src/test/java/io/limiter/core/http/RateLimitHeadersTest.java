@@ -72,6 +72,26 @@ class RateLimitHeadersTest {
   }
 
   @Test
+  void severalPoliciesListTheirItemsInOrder() {
+    Decision single = store.acquire("k", LimitPolicy.of("api", "100/minute"), 1);
+    Decision multi = store.acquire("k", LimitPolicy.of("orders", "10/minute; 100/hour"), 3);
+    assertThat(headers(List.of(single, multi), HeaderMode.IETF)).containsExactly(
+        Map.entry("RateLimit-Policy", "\"api\";q=100;w=60, \"orders/minute\";q=10;w=60, \"orders/hour\";q=100;w=3600"),
+        Map.entry("RateLimit", "\"api\";r=99;t=1, \"orders/minute\";r=7;t=6, \"orders/hour\";r=97;t=36"));
+  }
+
+  @Test
+  void fieldsStayRightForMorePoliciesThanAreCached() {
+    for (int i = 0; i < 1500; i++) {
+      LimitPolicy policy = LimitPolicy.of("p" + i, (i + 1) + "/second");
+      Decision d = store.acquire("k", policy, 1);
+      assertThat(headers(List.of(d), HeaderMode.IETF)).containsExactly(
+          Map.entry("RateLimit-Policy", "\"p" + i + "\";q=" + (i + 1) + ";w=1"),
+          Map.entry("RateLimit", "\"p" + i + "\";r=" + i + ";t=1"));
+    }
+  }
+
+  @Test
   void policyNamesAreEscapedAsSfStrings() {
     Decision d = store.acquire("k", LimitPolicy.of("a \"quoted\" \\ näme", "5/minute"), 1);
     assertThat(RateLimitHeaders.policyField(List.of(d))).isEqualTo("\"a \\\"quoted\\\" \\\\ n?me\";q=5;w=60");

@@ -100,9 +100,28 @@ public final class IpAddress {
     return Integer.parseInt(s.substring(1)) <= 65535;
   }
 
-  /** Strict dotted quad: four decimal parts 0-255 without leading zeros (which some parsers read as octal). */
+  /**
+   * Returns whether {@code text} is exactly an IPv4 dotted quad, which {@link #parse} accepts only in canonical form
+   * (no leading zeros, no spaces): then {@code parse(text).toString()} equals {@code text}, and a caller keying by
+   * the whole address can use the text as it is, without parsing it into an object and formatting it again.
+   *
+   * @param text the text
+   * @return whether it is an IPv4 literal
+   */
+  public static boolean isV4Literal(String text) {
+    return text != null && text.length() >= 7 && text.length() <= 15 && parseV4(text, 0, text.length(), null);
+  }
+
   private static byte[] parseV4(String s, int from, int to) {
     byte[] out = new byte[4];
+    return parseV4(s, from, to, out) ? out : null;
+  }
+
+  /**
+   * Parses a strict dotted quad into {@code out} (or only checks it, if {@code out} is null): four decimal parts
+   * 0-255 without leading zeros (which some parsers read as octal). False if {@code s[from, to)} is none.
+   */
+  private static boolean parseV4(String s, int from, int to, byte[] out) {
     int part = 0;
     int i = from;
     while (part < 4) {
@@ -114,17 +133,20 @@ public final class IpAddress {
       }
       int len = i - start;
       if (len == 0 || value > 255 || (len > 1 && s.charAt(start) == '0')) {
-        return null;
+        return false;
       }
-      out[part++] = (byte) value;
+      if (out != null) {
+        out[part] = (byte) value;
+      }
+      part++;
       if (part < 4) {
         if (i >= to || s.charAt(i) != '.') {
-          return null;
+          return false;
         }
         i++;
       }
     }
-    return i == to ? out : null;
+    return i == to;
   }
 
   private static byte[] parseV6(String s) {

@@ -32,6 +32,20 @@ class IpAddressTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.0.0.10", "1.2.3.4"})
+  void v4LiteralsAreTheirOwnCanonicalText(String text) {
+    assertThat(IpAddress.isV4Literal(text)).isTrue();
+    assertThat(IpAddress.parse(text)).hasToString(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.04", "1..2.3", " 1.2.3.4",
+      "1.2.3.4 ", "1.2.3.4:80", "::1", "::ffff:1.2.3.4", "1.2.3.1000", "١.٢.٣.٤", "localhost"})
+  void otherTextIsNoV4Literal(String text) {
+    assertThat(IpAddress.isV4Literal(text)).isFalse();
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"", "localhost", "example.com", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4",
       "1..2.3", ":::", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "g::1", ":1::", "1:", "1.2.3.4:", "::1.2.3",
       "1:2:3:4:5:6:7:1.2.3.4", "[::1]", " 1.2.3.4", "١.٢.٣.٤"})
