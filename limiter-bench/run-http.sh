@@ -5,7 +5,11 @@
 # Usage: limiter-bench/run-http.sh <classpath> <out.tsv> [variant[:load] ...]
 #   variant: a key of HttpTarget.VARIANTS (or spring/spring-ratelimit when SpringTarget exists);
 #   load:    open (every request to /hello, the default) or half (every second request to the exhausted /limited).
-# Environment: HTTP_DURATION (10s), HTTP_REPEATS (3), HTTP_WARMUP (5s), WRK_THREADS (2), WRK_CONNECTIONS (32).
+# Environment: HTTP_ROUNDS (3), HTTP_REPEATS (1), HTTP_DURATION (10s), HTTP_WARMUP (5s), WRK_THREADS (2),
+#   WRK_CONNECTIONS (32).
+# Each round starts every variant's server afresh, in turn, and measures it HTTP_REPEATS times: the variants are
+# interleaved, so a slow phase of the machine or one unlucky JIT compilation of one server JVM spreads over all of
+# them instead of biasing one variant (with one JVM per variant, two runs of the suite disagreed by 10%).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cp="$1"
@@ -16,7 +20,8 @@ if [ ${#runs[@]} -eq 0 ]; then
   runs=(bare:open limiter:open limiter:half bucket4j:open bucket4j:half spring:open spring-ratelimit:open)
 fi
 duration="${HTTP_DURATION:-10s}"
-repeats="${HTTP_REPEATS:-3}"
+rounds="${HTTP_ROUNDS:-3}"
+repeats="${HTTP_REPEATS:-1}"
 warmup="${HTTP_WARMUP:-5s}"
 threads="${WRK_THREADS:-2}"
 connections="${WRK_CONNECTIONS:-32}"
@@ -37,6 +42,7 @@ stop_server() {
 trap stop_server EXIT
 
 printf 'variant\tload\trun\trequests_per_second\tnon_2xx\trequests\n' > "$out"
+for round in $(seq 1 "$rounds"); do
 for run in "${runs[@]}"; do
   variant="${run%%:*}"
   load="open"
@@ -72,9 +78,10 @@ for run in "${runs[@]}"; do
     rps="$(echo "$result" | awk '/^Requests\/sec:/ {print $2}')"
     non2xx="$(echo "$result" | awk '/Non-2xx or 3xx responses:/ {print $5}')"
     requests="$(echo "$result" | awk '/requests in/ {print $1}')"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$load" "$i" "$rps" "${non2xx:-0}" "$requests" >> "$out"
-    echo "$variant ($load) run $i: $rps req/s, non-2xx ${non2xx:-0} of $requests"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$load" "$round.$i" "$rps" "${non2xx:-0}" "$requests" >> "$out"
+    echo "$variant ($load) round $round run $i: $rps req/s, non-2xx ${non2xx:-0} of $requests"
   done
   stop_server
   rm -f "$log"
+done
 done

@@ -360,7 +360,8 @@ public final class BenchmarkReport {
     StringBuilder sb = new StringBuilder();
     int runs = load.http.get(0).runs();
     sb.append("Requests per second, mean ± standard deviation over ").append(runs)
-        .append(runs == 1 ? " run" : " runs").append(" of `wrk`. Rejected: share of non-2xx responses.\n\n");
+        .append(runs == 1 ? " run" : " runs").append(" of `wrk`, each on a freshly started server, the variants taking "
+            + "turns. Rejected: share of non-2xx responses.\n\n");
     sb.append("| server | req/s | ÷ same server without limiter | rejected |\n|---|---:|---:|---:|\n");
     for (Map.Entry<String, String> c : HTTP.entrySet()) {
       String[] k = c.getKey().split(":");
