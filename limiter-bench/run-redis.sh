@@ -32,10 +32,10 @@ args=(--uri "redis://127.0.0.1:$port" --out "$out/redis.json"
 java -Xmx1g -cp "$cp" io.limiter.bench.RedisLoad "${args[@]}"
 
 # the server's own floors, 8 clients (as 8 sync threads) and 64 (as 64 in flight), no pipelining: a GET, and
-# Limiter's token-bucket script itself on one hot key under a limit never reached (1 µs per permit, a burst of 10^12
+# Limiter's (single-limit) token-bucket script itself on one hot key under a limit never reached (1 µs per permit, a burst of 10^12
 # µs), which is what one Redis server can decide per second whatever the client
 scripts="$(dirname "$0")/../limiter-redis/src/main/resources/io/limiter/redis/internal"
-sha="$(redis-cli -p "$port" script load "$(cat "$scripts/prelude.lua"; echo; cat "$scripts/token_bucket.lua")")"
+sha="$(redis-cli -p "$port" script load "$(cat "$scripts/prelude.lua"; echo; cat "$scripts/token_bucket_single.lua")")"
 script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1 1000 1 0 1000000000000 0)
 {
   redis-benchmark -h 127.0.0.1 -p "$port" -t get -c 8 -n 200000 --csv | sed -n '2p' | sed 's/^"GET"/"GET c=8"/'

@@ -11,7 +11,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * One algorithm on Redis: its Lua script (the shared prelude plus the algorithm's body), the arguments it takes per
+ * One algorithm on Redis: its Lua script (the shared prelude, the state helpers and the algorithm's body; or the
+ * prelude and a body of its own, for the single-limit token bucket), the arguments it takes per
  * limit, and the Java half of the kernel. The split: the script does only what must be atomic (read the state and the
  * time, decide admission for every limit, charge all or none, write the state with its expiry) and replies with the
  * state words it decided on; Java derives remaining, retry-after, reset and refill from those words with the same
@@ -35,17 +36,31 @@ abstract class LimitScript {
   private final int wordsPerLimit;
 
   LimitScript(String body, char tag, int argsPerLimit, int wordsPerLimit) {
-    this.source = resource("prelude.lua") + "\n" + resource(body);
+    this(body, true, tag, argsPerLimit, wordsPerLimit);
+  }
+
+  /**
+   * @param body the algorithm's script resource
+   * @param withStateHelpers whether the body uses the state helpers of {@code state.lua}
+   */
+  LimitScript(String body, boolean withStateHelpers, char tag, int argsPerLimit, int wordsPerLimit) {
+    this.source = resource("prelude.lua") + "\n" + (withStateHelpers ? resource("state.lua") + "\n" : "")
+        + resource(body);
     this.sha = sha1(source);
     this.tag = tag;
     this.argsPerLimit = argsPerLimit;
     this.wordsPerLimit = wordsPerLimit;
   }
 
-  static LimitScript of(Algorithm algorithm) {
+  /**
+   * @param algorithm the policy's algorithm
+   * @param limits the number of limits of the policy
+   * @return the script that decides such a policy
+   */
+  static LimitScript of(Algorithm algorithm, int limits) {
     switch (algorithm) {
       case TOKEN_BUCKET:
-        return TokenBucketScript.INSTANCE;
+        return limits == 1 ? TokenBucketScript.SINGLE : TokenBucketScript.INSTANCE;
       case FIXED_WINDOW:
         return FixedWindowScript.INSTANCE;
       case SLIDING_WINDOW:

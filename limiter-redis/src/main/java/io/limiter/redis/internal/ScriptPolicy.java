@@ -28,8 +28,8 @@ final class ScriptPolicy {
 
   private ScriptPolicy(LimitPolicy policy, String minTtl) {
     this.policy = policy;
-    this.script = LimitScript.of(policy.algorithm());
     this.limits = policy.limits().toArray(new Limit[0]);
+    this.script = LimitScript.of(policy.algorithm(), limits.length);
     this.tag = script.tag(limits.length);
     this.minTtl = minTtl;
     this.costArgs = buildArgs(policy.cost());
@@ -50,7 +50,7 @@ final class ScriptPolicy {
    */
   static ScriptPolicy of(LimitPolicy policy, long minTtlMillis) {
     List<String> problems = new ArrayList<>();
-    LimitScript script = LimitScript.of(policy.algorithm());
+    LimitScript script = LimitScript.of(policy.algorithm(), policy.limits().size());
     for (Limit limit : policy.limits()) {
       String problem = script.unsupported(limit);
       if (problem != null) {

@@ -11,10 +11,13 @@ import io.limiter.core.Limit;
  */
 final class TokenBucketScript extends LimitScript {
 
-  static final TokenBucketScript INSTANCE = new TokenBucketScript();
+  /** Any number of limits. */
+  static final TokenBucketScript INSTANCE = new TokenBucketScript("token_bucket.lua", true);
+  /** Exactly one limit, the most common policy: the same state and reply from a leaner script. */
+  static final TokenBucketScript SINGLE = new TokenBucketScript("token_bucket_single.lua", false);
 
-  private TokenBucketScript() {
-    super("token_bucket.lua", 'g', 4, 2);
+  private TokenBucketScript(String body, boolean withStateHelpers) {
+    super(body, withStateHelpers, 'g', 4, 2);
   }
 
   @Override

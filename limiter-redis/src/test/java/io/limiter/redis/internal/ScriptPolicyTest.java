@@ -107,9 +107,15 @@ class ScriptPolicyTest {
 
   @Test
   void scriptsHaveDistinctShasAndTags() {
-    assertThat(List.of(TokenBucketScript.INSTANCE.sha(), FixedWindowScript.INSTANCE.sha(),
-        SlidingWindowScript.INSTANCE.sha())).doesNotHaveDuplicates().allMatch(s -> s.matches("[0-9a-f]{40}"));
-    assertThat(TokenBucketScript.INSTANCE.source()).startsWith("-- Limiter").contains("redis.call('TIME')");
+    assertThat(List.of(TokenBucketScript.INSTANCE.sha(), TokenBucketScript.SINGLE.sha(),
+        FixedWindowScript.INSTANCE.sha(), SlidingWindowScript.INSTANCE.sha()))
+        .doesNotHaveDuplicates().allMatch(s -> s.matches("[0-9a-f]{40}"));
+    assertThat(TokenBucketScript.INSTANCE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
+        .contains("local function save_state");
+    assertThat(TokenBucketScript.SINGLE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
+        .doesNotContain("local function");
+    assertThat(prepared("5/second", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.SINGLE);
+    assertThat(prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.INSTANCE);
     assertThat(List.of(TokenBucketScript.INSTANCE.tag(1), FixedWindowScript.INSTANCE.tag(1),
         SlidingWindowScript.INSTANCE.tag(1), SlidingWindowScript.INSTANCE.tag(2))).doesNotHaveDuplicates();
   }
