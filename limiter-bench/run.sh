@@ -3,7 +3,7 @@
 #
 # Usage: bash limiter-bench/run.sh [--quick]
 #   --quick  a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing.
-# About 15-20 minutes on 2 cores without --quick. Run it on an otherwise idle machine.
+# About 20-25 minutes on 2 cores without --quick. Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -34,7 +34,7 @@ skipped=()
 if $quick; then
   jmh_opts=(-f 1 -wi 1 -w 100ms -i 2 -r 200ms)
   mem_args=(100000 10000)
-  export HTTP_DURATION=2s HTTP_ROUNDS=1 HTTP_REPEATS=1 HTTP_WARMUP=1s REDIS_SECONDS=1 REDIS_WARMUP=1
+  export HTTP_DURATION=2s HTTP_ROUNDS=1 HTTP_REPEATS=1 HTTP_WARMUP=1s HTTP_SPRING_WARMUP=1s REDIS_SECONDS=1 REDIS_WARMUP=1
 else
   jmh_opts=()
   mem_args=(1000000 50000)
