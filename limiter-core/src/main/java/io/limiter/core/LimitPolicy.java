@@ -30,6 +30,8 @@ public final class LimitPolicy {
   private final long cost;
   private final boolean shadow;
   private final FailureMode failureMode;
+  /** Computed once: policies key the stores' key spaces and the header field cache, looked up per request. */
+  private final int hash;
 
   private LimitPolicy(Builder b) {
     this.name = b.name;
@@ -38,6 +40,7 @@ public final class LimitPolicy {
     this.cost = b.cost;
     this.shadow = b.shadow;
     this.failureMode = b.failureMode;
+    this.hash = Objects.hash(name, spec, algorithm, cost, shadow, failureMode);
   }
 
   /**
@@ -160,7 +163,7 @@ public final class LimitPolicy {
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, spec, algorithm, cost, shadow, failureMode);
+    return hash;
   }
 
   @Override
