@@ -3,7 +3,7 @@
 #
 # Usage: bash limiter-bench/run.sh [--quick]
 #   --quick  a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing.
-# About 20-25 minutes on 2 cores without --quick. Run it on an otherwise idle machine.
+# About 20 minutes on 2 cores without --quick (19 min in the last full run). Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
