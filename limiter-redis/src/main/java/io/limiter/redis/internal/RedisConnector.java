@@ -153,8 +153,8 @@ public final class RedisConnector implements AutoCloseable {
     builder.autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .replayFilter(command -> true) // never replay: an unanswered script may have run already
-        // the store bounds every call itself (see Call); Lettuce's own command timeouts, on by default since Lettuce
-        // 6, would add a second timer task per command
+        // the store bounds every call itself (see Call); Lettuce's own command timeouts (on by default in the
+        // Lettuce we build against: ClientOptions.DEFAULT_TIMEOUT_OPTIONS) would add a second timer task per command
         .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
     return builder;

@@ -3,7 +3,7 @@
 --
 -- KEYS[1]  the state of one client under one policy: "<tag>:" followed by its words as big-endian IEEE doubles
 --          (struct.pack '>d'), with a PX expiry. Binary words, not decimal text: formatting and parsing numbers
---          made the script about a sixth slower on the server (every distinct string Lua builds is also interned).
+--          made the script noticeably slower on the server (every distinct string Lua builds is also interned).
 -- ARGV[1]  "" to take the time from the server (TIME), else a test clock in microseconds (tests only)
 -- ARGV[2]  the state's tag: algorithm and number of limits; a stored value with another tag counts as empty
 -- ARGV[3]  the least expiry in milliseconds

@@ -1,5 +1,5 @@
 -- Token bucket with exactly one limit: token_bucket.lua without its loops, tables and helper closures, which made
--- it about a sixth slower for the most common policy. Same arguments, state (tag "g1") and reply, so either script
+-- it noticeably slower for the most common policy. Same arguments, state (tag "g1") and reply, so either script
 -- may decide on state the other wrote.
 
 local v = redis.call('GET', KEYS[1])
