@@ -7,7 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md §1: the core depends on no framework; Caffeine is its only (optional) library. */
+/** docs/architecture.md: the core depends on no framework; Caffeine is its only (optional) library. */
 class ArchitectureTest {
 
   private final JavaClasses core = new ClassFileImporter()

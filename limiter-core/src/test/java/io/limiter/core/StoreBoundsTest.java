@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** DESIGN.md §6: a flood of distinct keys cannot grow the heap without limit, nor free a hot client. */
+/** A flood of distinct keys cannot grow the heap without limit, nor free a hot client. */
 class StoreBoundsTest {
 
   private final AtomicLong now = new AtomicLong();

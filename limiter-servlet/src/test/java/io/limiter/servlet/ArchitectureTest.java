@@ -16,7 +16,7 @@ class ArchitectureTest {
   @Test
   void usesNoCoreInternals() {
     noClasses().should().dependOnClassesThat().resideInAPackage("io.limiter.core.internal..")
-        .because("core internals are not API (CONVENTIONS.md 1)").check(classes);
+        .because("core internals are not API (docs/architecture.md)").check(classes);
   }
 
   @Test
