@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.annotation.RateLimitAnnotations;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -220,6 +221,7 @@ public final class RateLimitFilter implements Filter {
     private StoreFailureHandler failureHandler;
     private Duration failClosedRetryAfter = Duration.ofSeconds(5);
     private boolean annotations = true;
+    private RateLimitAnnotations annotationLookup = RateLimitAnnotations.metaAnnotations();
     private boolean caseSensitivePaths;
     private final Map<String, StepSettings> policySteps = new LinkedHashMap<>();
     private final Map<String, StepBinder.Stepped> prebuilt = new LinkedHashMap<>();
@@ -517,6 +519,20 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
+     * Sets how {@code @RateLimit}s are found on one servlet class or method; the default,
+     * {@link RateLimitAnnotations#metaAnnotations()}, reads plain, repeated and composed annotations. limiter-spring's
+     * auto-configuration passes one based on Spring's merged annotations (which also honours {@code @AliasFor}), the
+     * same lookup as its aspect.
+     *
+     * @param lookup the lookup
+     * @return this builder
+     */
+    public Builder annotationLookup(RateLimitAnnotations lookup) {
+      this.annotationLookup = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
      * Sets whether path patterns match case-sensitively; default false: {@code /API/data} counts against a rule on
      * {@code /api/data}, because some deployments (case-insensitive file systems, proxies, catch-all servlets) route
      * both to the same resource. Set true only if your paths differ by case alone.
@@ -657,7 +673,7 @@ public final class RateLimitFilter implements Filter {
         throw fail(all, effectiveStore, owned);
       }
       AnnotationParser parser = annotations ? new AnnotationParser(reg, ref -> ref.toResolver(clientIp), defaultKey,
-          defaultResolver(), missingKey, steps) : null;
+          defaultResolver(), missingKey, steps, annotationLookup) : null;
       StoreFailureHandler onFailure = failureHandler != null ? failureHandler
           : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
       return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,
