@@ -163,8 +163,6 @@ class AnnotationMatrixIT {
     cells.add(new Cell("stricter subclass over looser inherited doGet", new StricterSubclass(), "/target", "GET",
         2));
     cells.add(new Cell("override without annotation inherits", new InheritedDoGet(), "/target", "GET", 2));
-    cells.add(new Cell("named forward", new OnDoGet(), "/dispatch?how=named-forward", "GET", 2));
-    cells.add(new Cell("named include", new OnDoGet(), "/dispatch?how=named-include", "GET", 2));
     cells.add(new Cell("path forward", new OnDoGet(), "/dispatch?how=path-forward", "GET", 2));
     return cells.stream().map(Arguments::of);
   }
