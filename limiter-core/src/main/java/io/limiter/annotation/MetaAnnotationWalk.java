@@ -1,10 +1,11 @@
 package io.limiter.annotation;
 
 import java.lang.annotation.Annotation;
+import java.lang.annotation.Repeatable;
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Method;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -29,11 +30,24 @@ final class MetaAnnotationWalk implements RateLimitAnnotations {
       return List.of();
     }
     List<RateLimit> found = null;
-    Deque<Annotation> queue = new ArrayDeque<>();
-    Set<Class<? extends Annotation>> visited = new HashSet<>();
-    Collections.addAll(queue, direct);
+    // Breadth-first over (root, annotation): each directly present annotation is a root whose meta-annotations are
+    // visited once (the cycle guard), so two @Tier("a") @Tier("b") each contribute, as with Spring.
+    Deque<Node> queue = new ArrayDeque<>();
+    int roots = 0;
+    for (Annotation a : direct) {
+      Annotation[] repeated = repeated(a);
+      if (repeated != null) {
+        for (Annotation r : repeated) {
+          queue.add(new Node(roots++, r));
+        }
+      } else {
+        queue.add(new Node(roots++, a));
+      }
+    }
+    Set<Node> visited = new HashSet<>();
     while (!queue.isEmpty()) {
-      Annotation a = queue.poll();
+      Node node = queue.poll();
+      Annotation a = node.annotation();
       Class<? extends Annotation> type = a.annotationType();
       if (a instanceof RateLimit limit) {
         found = add(found, limit);
@@ -41,12 +55,53 @@ final class MetaAnnotationWalk implements RateLimitAnnotations {
         for (RateLimit limit : limits.value()) {
           found = add(found, limit);
         }
-      } else if (!type.getName().startsWith("java.lang.annotation.") && visited.add(type)) {
+      } else if (!type.getName().startsWith("java.lang.annotation.")
+          && visited.add(new Node(node.root(), null, type))) {
         // a composed annotation: its own annotations are one level further away
-        Collections.addAll(queue, type.getDeclaredAnnotations());
+        for (Annotation meta : type.getDeclaredAnnotations()) {
+          Annotation[] repeated = repeated(meta);
+          if (repeated != null) {
+            for (Annotation r : repeated) {
+              queue.add(new Node(node.root(), r));
+            }
+          } else {
+            queue.add(new Node(node.root(), meta));
+          }
+        }
       }
     }
     return found == null ? List.of() : List.copyOf(found);
+  }
+
+  /** An annotation reached from one root; as a visited mark, the root and the type entered. */
+  private record Node(int root, Annotation annotation, Class<?> type) {
+    Node(int root, Annotation annotation) {
+      this(root, annotation, null);
+    }
+  }
+
+  /** The elements of a container of a {@code @Repeatable} annotation, else null. */
+  private static Annotation[] repeated(Annotation a) {
+    Method value;
+    try {
+      value = a.annotationType().getDeclaredMethod("value");
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
+    Class<?> component = value.getReturnType().getComponentType();
+    if (component == null || !component.isAnnotation()) {
+      return null;
+    }
+    Repeatable repeatable = component.getAnnotation(Repeatable.class);
+    if (repeatable == null || repeatable.value() != a.annotationType()) {
+      return null;
+    }
+    try {
+      value.setAccessible(true);
+      return (Annotation[]) value.invoke(a);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static List<RateLimit> add(List<RateLimit> list, RateLimit limit) {

@@ -58,7 +58,9 @@ import java.util.Set;
  *   <li>The path of the dispatch is made canonical (decoded, {@code ;params} removed, dot segments resolved, duplicate
  *       and trailing slashes folded, lower-cased unless paths are case-sensitive) and checked against the exemptions.
  *   <li>Every path rule whose patterns and methods match applies, in order; then the {@code @RateLimit}s of the target
- *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init).
+ *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init; plain,
+ *       repeated or composed, on {@code doXxx}, {@code service} and the class, all levels applying; a named dispatch
+ *       reaches them through a {@link NamedDispatchFilter}).
  *   <li>Each applicable limit resolves its key (a missing key → the {@link MissingKeyStrategy}; default: reject with
  *       401 and a problem body) and asks the store. Evaluation stops at the first rejection; limits decided before it
  *       stay charged.

@@ -13,6 +13,7 @@ import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -52,6 +53,7 @@ public final class RateLimitEngine {
   private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
   /** Context attribute: the started engines, {@code List<RateLimitEngine>}. */
   private static final String ENGINES_ATTRIBUTE = RateLimitEngine.class.getName() + ".engines";
+  private static final String NAMED_DISPATCH_FILTER = "io.limiter.servlet.NamedDispatchFilter";
   /** Guards creating the engine list of a context; taken once per filter start. */
   private static final Object ENGINES_LOCK = new Object();
 
@@ -156,6 +158,31 @@ public final class RateLimitEngine {
     for (Map.Entry<String, ? extends ServletRegistration> e : registrations.entrySet()) {
       servlets.put(e.getKey(), limitsOf(e.getValue(), problems));
     }
+    List<String> unguarded = new ArrayList<>();
+    servlets.forEach((name, limits) -> {
+      if (!limits.isEmpty() && !namedDispatchGuarded(servletContext, name)) {
+        unguarded.add(name);
+      }
+    });
+    if (!unguarded.isEmpty()) {
+      LOG.log(Level.INFO, "named dispatches (getNamedDispatcher(name).forward/include) into the rate limited "
+          + "servlets " + unguarded + " are not charged unless a NamedDispatchFilter is mapped to each by name");
+    }
+  }
+
+  /** Whether a NamedDispatchFilter is mapped to the servlet by name, so its named dispatches reach this engine. */
+  private static boolean namedDispatchGuarded(ServletContext servletContext, String servletName) {
+    try {
+      for (FilterRegistration r : servletContext.getFilterRegistrations().values()) {
+        if (NAMED_DISPATCH_FILTER.equals(r.getClassName()) && r.getServletNameMappings().contains(servletName)) {
+          return true;
+        }
+      }
+    } catch (UnsupportedOperationException e) {
+      // a context that hides its registrations: nothing to report
+      return true;
+    }
+    return false;
   }
 
   private ServletLimits limitsOf(ServletRegistration registration, List<String> problems) {
