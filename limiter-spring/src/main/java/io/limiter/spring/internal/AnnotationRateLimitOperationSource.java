@@ -33,13 +33,17 @@ import org.springframework.util.ReflectionUtils;
  *   <li>Method level: the annotations on the most specific implementation; if it has none, those on the nearest
  *       method it overrides or implements (superclass or interface, generic signatures included).
  *   <li>Class level: the annotations on the target class, else on its nearest annotated superclass or interface; they
- *       apply to every public instance method called on the bean (not to methods of {@code Object}).
+ *       apply to the methods {@link #classLevelCovers} names: request handlers of any visibility, and outside
+ *       controllers every public instance method (not methods of {@code Object}, nor MVC's callbacks).
+ *   <li>Composed annotations count like plain ones (Spring's merged annotations, {@code @AliasFor} included).
+ *   <li>Servlets are left to limiter-servlet's filter.
  *   <li>Both apply together (the method-level ones are decided first): a method can be stricter than its class but
  *       never escape it. A method-level annotation that names the same policy as a class-level one
  *       ({@code name = "api"}) replaces it for that method, e.g. to charge a higher cost.
  * </ul>
- * In proxy mode an annotation on a private, static or final method is an error, since the proxy cannot intercept it.
- * Thread-safe.
+ * In proxy mode an annotation on a private, static or final method is an error, since the proxy cannot intercept it;
+ * {@link #unenforced} lists what the mode would miss otherwise (self-invocations, or under weaving inherited
+ * annotations). Thread-safe.
  */
 public final class AnnotationRateLimitOperationSource {
 
@@ -240,6 +244,10 @@ public final class AnnotationRateLimitOperationSource {
    */
   public List<String> unenforced(Class<?> targetClass) {
     Class<?> user = ClassUtils.getUserClass(targetClass);
+    if (isServlet(user)) {
+      return declaresRateLimit(user) ? List.of("@RateLimit on servlet " + user.getName() + " is enforced by "
+          + "limiter-servlet's RateLimitFilter (mapped to the servlet), never by the aspect or a proxy") : List.of();
+    }
     if (!mayHaveOperations(user)) {
       return List.of();
     }

@@ -24,6 +24,11 @@ class StartupTargetsTest {
   static class JdkProxies {
   }
 
+  @Configuration(proxyBeanMethods = false)
+  @EnableRateLimiting(failOnUnenforced = false)
+  static class WarnOnly {
+  }
+
   /** Valid on the interface method, invalid on a method only the implementation has. */
   public static class BrokenImplementation implements Shapes.Probe {
     @Override
@@ -87,6 +92,14 @@ class StartupTargetsTest {
           assertThat(context.getStartupFailure()).hasStackTraceContaining("StartupTargetsTest.BrokenImplementation"
               + ".other()").hasStackTraceContaining("10/fortnight");
         });
+  }
+
+  @Test
+  void failOnUnenforcedFalseTurnsASelfInvocationIntoAWarning() {
+    new ApplicationContextRunner().withUserConfiguration(WarnOnly.class).withBean(Shapes.SelfInvocation.class)
+        .run(context -> assertThat(context).hasNotFailed());
+    new ApplicationContextRunner().withUserConfiguration(WarnOnly.class).withBean(Shapes.PrivateMethod.class)
+        .run(context -> assertThat(context).as("an annotation no proxy can reach still fails").hasFailed());
   }
 
   @Test
