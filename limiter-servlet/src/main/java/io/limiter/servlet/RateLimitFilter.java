@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.annotation.RateLimitAnnotations;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -57,7 +58,9 @@ import java.util.Set;
  *   <li>The path of the dispatch is made canonical (decoded, {@code ;params} removed, dot segments resolved, duplicate
  *       and trailing slashes folded, lower-cased unless paths are case-sensitive) and checked against the exemptions.
  *   <li>Every path rule whose patterns and methods match applies, in order; then the {@code @RateLimit}s of the target
- *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init).
+ *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init; plain,
+ *       repeated or composed, on {@code doXxx}, {@code service} and the class, all levels applying; a named dispatch
+ *       reaches them through a {@link NamedDispatchFilter}).
  *   <li>Each applicable limit resolves its key (a missing key → the {@link MissingKeyStrategy}; default: reject with
  *       401 and a problem body) and asks the store. Evaluation stops at the first rejection; limits decided before it
  *       stay charged.
@@ -220,6 +223,7 @@ public final class RateLimitFilter implements Filter {
     private StoreFailureHandler failureHandler;
     private Duration failClosedRetryAfter = Duration.ofSeconds(5);
     private boolean annotations = true;
+    private RateLimitAnnotations annotationLookup = RateLimitAnnotations.metaAnnotations();
     private boolean caseSensitivePaths;
     private final Map<String, StepSettings> policySteps = new LinkedHashMap<>();
     private final Map<String, StepBinder.Stepped> prebuilt = new LinkedHashMap<>();
@@ -517,6 +521,20 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
+     * Sets how {@code @RateLimit}s are found on one servlet class or method; the default,
+     * {@link RateLimitAnnotations#metaAnnotations()}, reads plain, repeated and composed annotations. limiter-spring's
+     * auto-configuration passes one based on Spring's merged annotations (which also honours {@code @AliasFor}), the
+     * same lookup as its aspect.
+     *
+     * @param lookup the lookup
+     * @return this builder
+     */
+    public Builder annotationLookup(RateLimitAnnotations lookup) {
+      this.annotationLookup = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
      * Sets whether path patterns match case-sensitively; default false: {@code /API/data} counts against a rule on
      * {@code /api/data}, because some deployments (case-insensitive file systems, proxies, catch-all servlets) route
      * both to the same resource. Set true only if your paths differ by case alone.
@@ -657,7 +675,7 @@ public final class RateLimitFilter implements Filter {
         throw fail(all, effectiveStore, owned);
       }
       AnnotationParser parser = annotations ? new AnnotationParser(reg, ref -> ref.toResolver(clientIp), defaultKey,
-          defaultResolver(), missingKey, steps) : null;
+          defaultResolver(), missingKey, steps, annotationLookup) : null;
       StoreFailureHandler onFailure = failureHandler != null ? failureHandler
           : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
       return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,

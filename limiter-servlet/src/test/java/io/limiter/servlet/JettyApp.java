@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
@@ -83,6 +84,13 @@ final class JettyApp implements AutoCloseable {
     private final Map<Integer, String> errorPages = new LinkedHashMap<>();
     private Filter filter = new RateLimitFilter();
     private boolean lenientUris;
+    private final List<String> namedDispatch = new ArrayList<>();
+
+    /** Maps a {@link NamedDispatchFilter} to the servlet, by name. */
+    Builder namedDispatch(String servletName) {
+      namedDispatch.add(servletName);
+      return this;
+    }
 
     Builder filter(Filter f) {
       this.filter = f;
@@ -134,6 +142,16 @@ final class JettyApp implements AutoCloseable {
       holder.setName("rateLimit");
       initParams.forEach(holder::setInitParameter);
       context.addFilter(holder, "/*", EnumSet.allOf(DispatcherType.class));
+      for (String name : namedDispatch) {
+        FilterHolder named = new FilterHolder(new NamedDispatchFilter(name));
+        named.setName("rateLimitNamedDispatch-" + name);
+        context.getServletHandler().addFilter(named);
+        FilterMapping mapping = new FilterMapping();
+        mapping.setFilterName(named.getName());
+        mapping.setServletName(name);
+        mapping.setDispatcherTypes(EnumSet.of(DispatcherType.FORWARD, DispatcherType.INCLUDE));
+        context.getServletHandler().addFilterMapping(mapping);
+      }
       if (!errorPages.isEmpty()) {
         ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
         errorPages.forEach(errors::addErrorPage);

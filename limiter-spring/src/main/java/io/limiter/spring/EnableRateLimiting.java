@@ -22,9 +22,14 @@ import org.springframework.core.Ordered;
  * class AppConfig implements RateLimitingConfigurer { ... }
  * }</pre>
  *
- * <p>Every {@code @RateLimit} of every singleton bean is checked when the context starts: a bad spec, an unknown
- * policy name, a SpEL syntax error, a missing fallback or (in proxy mode) an annotation on a private, final or static
- * method fails the startup with one {@link RateLimitConfigException} naming each method. When Spring MVC is
+ * <p>Every {@code @RateLimit} of every bean class the context knows is checked when the context starts: a bad spec,
+ * an unknown policy name, a SpEL syntax error, a missing fallback, (in proxy mode) an annotation on a private, final
+ * or static method or a self-invocation of a limited method, or (in AspectJ mode) an annotation the woven aspect
+ * never sees fails the startup with one {@link RateLimitConfigException} naming each method. The class checked is
+ * the target class of each created singleton (behind JDK or CGLIB proxies), else the type the bean is declared with:
+ * an implementation that only exists behind an interface-typed {@code @Lazy} or prototype bean or a
+ * {@code FactoryBean} is checked through that interface, and annotations written only on the implementation are
+ * parsed at its first call, which then throws {@link RateLimitConfigException} (it never runs unlimited). When Spring MVC is
  * present, rejected handler calls become 429 problem responses and admitted ones carry {@code RateLimit} fields.
  *
  * <p>Customize through {@link RateLimitingConfigurer} beans, or define a {@link io.limiter.core.RateLimiterRegistry}
@@ -49,4 +54,12 @@ public @interface EnableRateLimiting {
 
   /** @return the order of the rate limit advice among other advice on the same join point */
   int order() default Ordered.LOWEST_PRECEDENCE;
+
+  /**
+   * @return what the startup check does with a {@code @RateLimit} that applies by the detection rules but that the
+   *     mode cannot enforce: with {@link AdviceMode#ASPECTJ}, one inherited from an interface or superclass method or
+   *     class (the woven pointcut matches annotations where they are written), or composed more than two levels
+   *     deep. True (the default) fails the startup naming each method; false logs a warning per method instead
+   */
+  boolean failOnUnenforced() default true;
 }

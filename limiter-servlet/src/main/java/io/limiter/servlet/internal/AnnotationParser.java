@@ -1,6 +1,7 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.annotation.RateLimit;
+import io.limiter.annotation.RateLimitAnnotations;
 import io.limiter.core.Algorithm;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
@@ -14,6 +15,8 @@ import io.limiter.core.step.Tiers;
 import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.StepSettings;
 import jakarta.servlet.GenericServlet;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,11 +31,16 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Reads {@code @RateLimit} from a servlet class and its {@code doXxx}/{@code service} methods into bindings, once per
- * class. Precedence for a request: the annotations of {@code doXxx} for its method, else those of
- * {@code service(HttpServletRequest, HttpServletResponse)}, else those of the class; {@code HEAD} without its own
- * falls back to {@code doGet}. The nearest declaration up the class hierarchy that carries annotations counts, so an
- * override without annotations does not drop an inherited limit.
+ * Reads {@code @RateLimit} from a servlet class and its {@code service}/{@code doXxx} methods into bindings, once per
+ * class. Annotations are found by a {@link RateLimitAnnotations} lookup, so composed annotations
+ * ({@code @TwoPerHour} carrying {@code @RateLimit}) count like plain ones.
+ *
+ * <p>The rule, the same as limiter-spring's: limits declared at different levels all apply to a request, the most
+ * specific first: {@code doXxx} of its HTTP method ({@code HEAD} without annotations of its own takes
+ * {@code doGet}'s), then {@code service} (either signature), then the class. At each level the nearest declaration
+ * up the class hierarchy that carries annotations counts, so an override without annotations does not drop an
+ * inherited limit, and a superclass's method never replaces a subclass's class-level limit. A level that names the
+ * same policy as a less specific one ({@code name = "api"}) replaces it, e.g. to charge a higher cost.
  */
 public final class AnnotationParser {
 
@@ -46,6 +54,7 @@ public final class AnnotationParser {
   private final KeyResolver<HttpServletRequest> defaultKeyResolver;
   private final MissingKeyStrategy missingKey;
   private final StepBinder steps;
+  private final RateLimitAnnotations lookup;
   private final Map<Class<?>, ServletLimits> byClass = new ConcurrentHashMap<>();
   /** Generated policy names and the element that generated each, to catch two elements with one name. */
   private final Map<String, String> generatedNames = new ConcurrentHashMap<>();
@@ -57,16 +66,18 @@ public final class AnnotationParser {
    * @param defaultKeyResolver the resolver of annotations without a key
    * @param missingKey what to do without a key
    * @param steps builds stepped limiters for annotations with tiers, schedule, adaptive or penalty
+   * @param lookup finds the annotations of one class or method
    */
   public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpServletRequest>> keys,
       KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver, MissingKeyStrategy missingKey,
-      StepBinder steps) {
+      StepBinder steps, RateLimitAnnotations lookup) {
     this.registry = registry;
     this.keys = keys;
     this.defaultKey = defaultKey;
     this.defaultKeyResolver = defaultKeyResolver;
     this.missingKey = missingKey;
     this.steps = steps;
+    this.lookup = lookup;
   }
 
   /**
@@ -81,15 +92,28 @@ public final class AnnotationParser {
     }
     List<String> found = new ArrayList<>();
     List<Binding> classLevel = List.of();
-    Class<?> declaring = annotatedClass(servletClass);
-    if (declaring != null) {
-      classLevel = bindings(declaring.getDeclaredAnnotationsByType(RateLimit.class), servletClass.getSimpleName(),
-          "@RateLimit on class " + servletClass.getName(), found);
+    for (Class<?> k = servletClass; isApplicationClass(k); k = k.getSuperclass()) {
+      List<RateLimit> onClass = lookup.on(k);
+      if (!onClass.isEmpty()) {
+        classLevel = bindings(onClass, servletClass.getSimpleName(), "@RateLimit on class " + k.getName(), found);
+        break;
+      }
+    }
+    List<Binding> service = new ArrayList<>();
+    List<Binding> httpService = methodBindings(servletClass, "service", HttpServletRequest.class,
+        HttpServletResponse.class, found);
+    if (httpService != null) {
+      service.addAll(httpService);
+    }
+    List<Binding> genericService = methodBindings(servletClass, "service", ServletRequest.class,
+        ServletResponse.class, found);
+    if (genericService != null) {
+      service.addAll(genericService);
     }
     Map<String, List<Binding>> byMethod = new HashMap<>();
-    List<Binding> service = methodBindings(servletClass, "service", found);
     for (String[] m : HTTP_METHODS) {
-      List<Binding> own = methodBindings(servletClass, m[1], found);
+      List<Binding> own = methodBindings(servletClass, m[1], HttpServletRequest.class, HttpServletResponse.class,
+          found);
       if (own != null) {
         byMethod.put(m[0], own);
       }
@@ -98,7 +122,7 @@ public final class AnnotationParser {
       byMethod.put("HEAD", byMethod.get("GET"));
     }
     problems.addAll(found);
-    ServletLimits limits = classLevel.isEmpty() && service == null && byMethod.isEmpty() ? ServletLimits.NONE
+    ServletLimits limits = classLevel.isEmpty() && service.isEmpty() && byMethod.isEmpty() ? ServletLimits.NONE
         : new ServletLimits(classLevel, service, byMethod);
     if (found.isEmpty()) {
       byClass.put(servletClass, limits);
@@ -106,39 +130,37 @@ public final class AnnotationParser {
     return limits;
   }
 
-  private static Class<?> annotatedClass(Class<?> c) {
-    for (Class<?> k = c; k != null && k != HttpServlet.class && k != GenericServlet.class && k != Object.class;
-        k = k.getSuperclass()) {
-      if (k.getDeclaredAnnotationsByType(RateLimit.class).length > 0) {
-        return k;
-      }
-    }
-    return null;
+  /** The application's part of a servlet's hierarchy; the servlet API's own classes carry no limits. */
+  private static boolean isApplicationClass(Class<?> k) {
+    return k != null && k != HttpServlet.class && k != GenericServlet.class && k != Object.class;
   }
 
-  private List<Binding> methodBindings(Class<?> servletClass, String methodName, List<String> problems) {
-    for (Class<?> k = servletClass; k != null && k != HttpServlet.class && k != GenericServlet.class
-        && k != Object.class; k = k.getSuperclass()) {
+  private List<Binding> methodBindings(Class<?> servletClass, String methodName, Class<?> requestType,
+      Class<?> responseType, List<String> problems) {
+    for (Class<?> k = servletClass; isApplicationClass(k); k = k.getSuperclass()) {
       Method method;
       try {
-        method = k.getDeclaredMethod(methodName, HttpServletRequest.class, HttpServletResponse.class);
+        method = k.getDeclaredMethod(methodName, requestType, responseType);
       } catch (NoSuchMethodException e) {
         continue;
       }
-      RateLimit[] annotations = method.getDeclaredAnnotationsByType(RateLimit.class);
-      if (annotations.length > 0) {
-        String element = servletClass.getSimpleName() + "." + methodName;
-        return bindings(annotations, element, "@RateLimit on " + k.getName() + "." + methodName, problems);
+      List<RateLimit> annotations = lookup.on(method);
+      if (!annotations.isEmpty()) {
+        boolean generic = requestType == ServletRequest.class;
+        String element = servletClass.getSimpleName() + "." + methodName + (generic ? "(ServletRequest)" : "");
+        return bindings(annotations, element, "@RateLimit on " + k.getName() + "." + methodName
+            + (generic ? "(ServletRequest, ServletResponse)" : ""), problems);
       }
     }
     return null;
   }
 
-  private List<Binding> bindings(RateLimit[] annotations, String element, String where, List<String> problems) {
-    List<Binding> out = new ArrayList<>(annotations.length);
-    for (int i = 0; i < annotations.length; i++) {
-      RateLimit a = annotations[i];
-      String at = annotations.length == 1 ? where : where + " (#" + (i + 1) + ")";
+  private List<Binding> bindings(List<RateLimit> annotations, String element, String where,
+      List<String> problems) {
+    List<Binding> out = new ArrayList<>(annotations.size());
+    for (int i = 0; i < annotations.size(); i++) {
+      RateLimit a = annotations.get(i);
+      String at = annotations.size() == 1 ? where : where + " (#" + (i + 1) + ")";
       int before = problems.size();
       KeyResolver<HttpServletRequest> key = defaultKeyResolver;
       KeyReference keyReference = defaultKey;
@@ -166,7 +188,7 @@ public final class AnnotationParser {
       long permits = a.cost();
       if (!a.value().isEmpty()) {
         String name = !a.name().isEmpty() ? a.name()
-            : annotations.length == 1 ? element : element + "#" + (i + 1);
+            : annotations.size() == 1 ? element : element + "#" + (i + 1);
         try {
           LimitPolicy policy = LimitPolicy.builder(name).limits(a.value()).algorithm(a.algorithm())
               .shadow(a.shadow()).cost(Math.max(1, a.cost())).build();

@@ -13,6 +13,7 @@ import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The filter's per-request work: canonical path → exemptions → matching rules and the target servlet's annotations →
@@ -49,6 +51,11 @@ public final class RateLimitEngine {
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = "io.limiter.servlet.shadowRejections";
 
   private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+  /** Context attribute: the started engines, {@code List<RateLimitEngine>}. */
+  private static final String ENGINES_ATTRIBUTE = RateLimitEngine.class.getName() + ".engines";
+  private static final String NAMED_DISPATCH_FILTER = "io.limiter.servlet.NamedDispatchFilter";
+  /** Guards creating the engine list of a context; taken once per filter start. */
+  private static final Object ENGINES_LOCK = new Object();
 
   private final List<Binding> rules;
   private final List<PathPattern> excludes;
@@ -116,7 +123,28 @@ public final class RateLimitEngine {
     if (problems.isEmpty() && ownsControllers) {
       steps.controllers().start();
     }
+    if (problems.isEmpty() && servletContext != null) {
+      engines(servletContext).add(this);
+    }
     return problems;
+  }
+
+  /**
+   * The started engines of a context, which the named-dispatch filters hand named dispatches to.
+   *
+   * @param servletContext the context
+   * @return the live list (copy-on-write: filters start and stop while requests read it)
+   */
+  @SuppressWarnings("unchecked")
+  public static List<RateLimitEngine> engines(ServletContext servletContext) {
+    synchronized (ENGINES_LOCK) {
+      Object list = servletContext.getAttribute(ENGINES_ATTRIBUTE);
+      if (list == null) {
+        list = new CopyOnWriteArrayList<RateLimitEngine>();
+        servletContext.setAttribute(ENGINES_ATTRIBUTE, list);
+      }
+      return (List<RateLimitEngine>) list;
+    }
   }
 
   private void readAnnotations(ServletContext servletContext, List<String> problems) {
@@ -130,6 +158,31 @@ public final class RateLimitEngine {
     for (Map.Entry<String, ? extends ServletRegistration> e : registrations.entrySet()) {
       servlets.put(e.getKey(), limitsOf(e.getValue(), problems));
     }
+    List<String> unguarded = new ArrayList<>();
+    servlets.forEach((name, limits) -> {
+      if (!limits.isEmpty() && !namedDispatchGuarded(servletContext, name)) {
+        unguarded.add(name);
+      }
+    });
+    if (!unguarded.isEmpty()) {
+      LOG.log(Level.INFO, "named dispatches (getNamedDispatcher(name).forward/include) into the rate limited "
+          + "servlets " + unguarded + " are not charged unless a NamedDispatchFilter is mapped to each by name");
+    }
+  }
+
+  /** Whether a NamedDispatchFilter is mapped to the servlet by name, so its named dispatches reach this engine. */
+  private static boolean namedDispatchGuarded(ServletContext servletContext, String servletName) {
+    try {
+      for (FilterRegistration r : servletContext.getFilterRegistrations().values()) {
+        if (NAMED_DISPATCH_FILTER.equals(r.getClassName()) && r.getServletNameMappings().contains(servletName)) {
+          return true;
+        }
+      }
+    } catch (UnsupportedOperationException e) {
+      // a context that hides its registrations: nothing to report
+      return true;
+    }
+    return false;
   }
 
   private ServletLimits limitsOf(ServletRegistration registration, List<String> problems) {
@@ -182,6 +235,34 @@ public final class RateLimitEngine {
    */
   public void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
+    String servlet = null;
+    if (annotations != null) {
+      HttpServletMapping mapping = request.getDispatcherType() == DispatcherType.INCLUDE
+          ? (HttpServletMapping) request.getAttribute(RequestDispatcher.INCLUDE_MAPPING)
+          : request.getHttpServletMapping();
+      servlet = mapping == null ? null : mapping.getServletName();
+    }
+    filter(request, response, chain, servlet);
+  }
+
+  /**
+   * Filters a named dispatch ({@code getNamedDispatcher(name).forward/include}) into a servlet: the request carries
+   * the mapping of the dispatching servlet, so only the caller, mapped by servlet name, knows the target.
+   *
+   * @param servletName the target servlet
+   * @param request the request
+   * @param response the response
+   * @param chain the rest of the chain
+   * @throws IOException from the chain or the rejection handler
+   * @throws ServletException from the chain
+   */
+  public void doNamedDispatch(String servletName, HttpServletRequest request, HttpServletResponse response,
+      FilterChain chain) throws IOException, ServletException {
+    filter(request, response, chain, annotations == null ? null : servletName);
+  }
+
+  private void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+      String servletName) throws IOException, ServletException {
     State state = (State) request.getAttribute(stateAttribute);
     String method = request.getMethod();
     String path = dispatchPath(request);
@@ -197,15 +278,10 @@ public final class RateLimitEngine {
         applicable = add(applicable, rule);
       }
     }
-    if (annotations != null) {
-      HttpServletMapping mapping = request.getDispatcherType() == DispatcherType.INCLUDE
-          ? (HttpServletMapping) request.getAttribute(RequestDispatcher.INCLUDE_MAPPING)
-          : request.getHttpServletMapping();
-      if (mapping != null && mapping.getServletName() != null) {
-        for (Binding b : servletLimits(mapping.getServletName()).forMethod(method)) {
-          if (state == null || !state.charged.contains(b)) {
-            applicable = add(applicable, b);
-          }
+    if (servletName != null) {
+      for (Binding b : servletLimits(servletName).forMethod(method)) {
+        if (state == null || !state.charged.contains(b)) {
+          applicable = add(applicable, b);
         }
       }
     }
@@ -321,6 +397,10 @@ public final class RateLimitEngine {
 
   /** Closes the step controllers and the store the filter created, if any. */
   public void close() {
+    ServletContext c = context;
+    if (c != null) {
+      engines(c).remove(this);
+    }
     if (ownsControllers) {
       steps.controllers().close();
     }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.aspectj.lang.ProceedingJoinPoint;
 import org.aspectj.lang.annotation.Around;
 import org.aspectj.lang.annotation.Aspect;
+import org.aspectj.lang.annotation.Pointcut;
 import org.aspectj.lang.reflect.MethodSignature;
 import org.springframework.aop.support.AopUtils;
 
@@ -19,12 +20,32 @@ import org.springframework.aop.support.AopUtils;
  * }</pre>
  * A limited call before that fails with {@link IllegalStateException} rather than running unlimited.
  *
- * <p>Under weaving AspectJ matches annotations where they are written: on the method, or on its class (for every
- * public method). Annotations inherited from interfaces or superclasses are honoured by the proxy mode only.
- * Thread-safe.
+ * <p>Under weaving AspectJ matches annotations where they are written: on the executing method, or on the class that
+ * declares it; plain, repeated, or inside a composed annotation at most two levels deep
+ * ({@code @TwoPerHour} carrying {@code @RateLimit}, or {@code @Throttled} carrying {@code @TwoPerHour}). Annotations
+ * inherited from interfaces or superclasses apply once the call is matched, but do not make it match: the
+ * validation ({@link RateLimitAspectSupport#validate}, run by {@code @EnableRateLimiting(mode = ASPECTJ)} at startup)
+ * fails for such methods instead of letting them run unlimited. Thread-safe.
  */
 @Aspect
 public class RateLimitAspect {
+
+  /** Executions of methods carrying {@code @RateLimit}, directly, repeated or composed (depth 1 and 2). */
+  @Pointcut("@annotation(io.limiter.annotation.RateLimit) || @annotation(io.limiter.annotation.RateLimits)"
+      + " || execution(@(@io.limiter.annotation.RateLimit *) * *(..))"
+      + " || execution(@(@io.limiter.annotation.RateLimits *) * *(..))"
+      + " || execution(@(@(@io.limiter.annotation.RateLimit *) *) * *(..))"
+      + " || execution(@(@(@io.limiter.annotation.RateLimits *) *) * *(..))")
+  void limitedMethod() {
+  }
+
+  /** Join points in classes carrying {@code @RateLimit}, directly, repeated or composed (depth 1 and 2). */
+  @Pointcut("@within(io.limiter.annotation.RateLimit) || @within(io.limiter.annotation.RateLimits)"
+      + " || within(@(@io.limiter.annotation.RateLimit *) *) || within(@(@io.limiter.annotation.RateLimits *) *)"
+      + " || within(@(@(@io.limiter.annotation.RateLimit *) *) *)"
+      + " || within(@(@(@io.limiter.annotation.RateLimits *) *) *)")
+  void limitedClass() {
+  }
 
   private volatile RateLimitAspectSupport support;
 
@@ -53,9 +74,7 @@ public class RateLimitAspect {
    * @return its result
    * @throws Throwable what the call throws, or {@link io.limiter.core.RateLimitExceededException}
    */
-  @Around("execution(* *(..)) && (@annotation(io.limiter.annotation.RateLimit)"
-      + " || @annotation(io.limiter.annotation.RateLimits) || @within(io.limiter.annotation.RateLimit)"
-      + " || @within(io.limiter.annotation.RateLimits))")
+  @Around("execution(* *(..)) && (limitedMethod() || limitedClass())")
   public Object rateLimit(ProceedingJoinPoint call) throws Throwable {
     RateLimitAspectSupport engine = support;
     if (engine == null) {

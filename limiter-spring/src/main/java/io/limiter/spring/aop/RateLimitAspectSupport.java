@@ -99,11 +99,24 @@ public final class RateLimitAspectSupport {
       RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
           "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
 
+  private static final System.Logger LOG = System.getLogger(RateLimitAspectSupport.class.getName());
+
   private final AnnotationRateLimitOperationSource source;
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
   private final AdmissionHandler admissionHandler;
   private final SteppedLimiters steps;
+  private final boolean failOnUnenforced;
+  /**
+   * The limited calls in progress on this thread, innermost last: a nested limited call on the same target (a woven
+   * {@code this.inner()} or {@code super.m()}, a proxy calling itself through its own reference) is part of the call
+   * that was already charged, and takes only the policies not charged by an enclosing call.
+   */
+  private final ThreadLocal<ArrayList<Frame>> inProgress = ThreadLocal.withInitial(() -> new ArrayList<>(2));
+
+  /** One limited call in progress: its target (or class, for static methods) and the policies it charged. */
+  private record Frame(Object target, List<String> policies) {
+  }
 
   private RateLimitAspectSupport(Builder b) {
     this.registry = b.registry;
@@ -120,6 +133,7 @@ public final class RateLimitAspectSupport {
     RateLimitAnnotationParser parser = new RateLimitAnnotationParser(registry, keys, b.policyKeys,
         b.policyMissingKeys, b.missingKeyStrategy, steps);
     this.source = new AnnotationRateLimitOperationSource(parser, b.proxyMode);
+    this.failOnUnenforced = b.failOnUnenforced;
   }
 
   /** @return a new builder */
@@ -175,8 +189,15 @@ public final class RateLimitAspectSupport {
     List<RateLimitOperation> operations = ops.operations();
     List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
     List<StepController> admitted = null;
+    ArrayList<Frame> frames = inProgress.get();
+    Object identity = target != null ? target : userClass;
+    List<String> charged = new ArrayList<>(operations.size());
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
+      if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
+        continue;
+      }
+      charged.add(op.policyName());
       String key = op.key().resolve(invocation);
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();
@@ -208,7 +229,22 @@ public final class RateLimitAspectSupport {
     if (decisions != null && !decisions.isEmpty()) {
       admissionHandler.admitted(invocation, decisions);
     }
-    return admitted == null ? invoker.proceed() : proceedMeasured(admitted, invoker);
+    frames.add(new Frame(identity, charged));
+    try {
+      return admitted == null ? invoker.proceed() : proceedMeasured(admitted, invoker);
+    } finally {
+      frames.remove(frames.size() - 1);
+    }
+  }
+
+  private static boolean chargedByEnclosingCall(List<Frame> frames, Object identity, String policy) {
+    for (int i = frames.size() - 1; i >= 0; i--) {
+      Frame f = frames.get(i);
+      if (f.target() == identity && f.policies().contains(policy)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -295,8 +331,15 @@ public final class RateLimitAspectSupport {
    */
   public void validate(Iterable<Class<?>> classes) {
     Set<String> problems = new LinkedHashSet<>();
+    Set<String> unenforced = new LinkedHashSet<>();
     for (Class<?> c : classes) {
       problems.addAll(source.problems(c));
+      unenforced.addAll(source.unenforced(c));
+    }
+    if (failOnUnenforced) {
+      problems.addAll(unenforced);
+    } else {
+      unenforced.forEach(line -> LOG.log(System.Logger.Level.WARNING, line));
     }
     if (!problems.isEmpty()) {
       throw new RateLimitConfigException(new ArrayList<>(problems));
@@ -337,8 +380,23 @@ public final class RateLimitAspectSupport {
     private Map<String, String> policyKeys = Map.of();
     private Map<String, MissingKeyStrategy> policyMissingKeys = Map.of();
     private SteppedLimiters steps;
+    private boolean failOnUnenforced = true;
 
     private Builder() {
+    }
+
+    /**
+     * Sets what {@link #validate} does with an annotation that applies by the rules but that the chosen mode cannot
+     * enforce: under AspectJ weaving, one inherited from an interface or superclass method (or class), or composed
+     * deeper than the woven pointcut looks. By default such an annotation is a problem that fails validation; false
+     * logs a warning instead.
+     *
+     * @param fail whether to fail
+     * @return this builder
+     */
+    public Builder failOnUnenforced(boolean fail) {
+      this.failOnUnenforced = fail;
+      return this;
     }
 
     /**

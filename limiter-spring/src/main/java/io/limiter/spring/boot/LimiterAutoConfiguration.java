@@ -11,11 +11,13 @@ import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
 import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.NamedDispatchFilter;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.spring.EnableRateLimiting;
 import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
+import io.limiter.spring.internal.MergedRateLimitAnnotations;
 import io.limiter.spring.internal.PolicyDefaults;
 import io.limiter.spring.internal.RateLimitingSettings;
 import io.limiter.spring.internal.ServletRequestKeySource;
@@ -23,9 +25,14 @@ import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.spring.spi.RequestKeySource;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
@@ -35,9 +42,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletContextInitializer;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -211,11 +219,12 @@ public class LimiterAutoConfiguration {
      * @param clientIp the client IP resolver
      * @param failureHandler the store failure handler
      * @param steps the stepped limiters of configured policies, shared with {@code @RateLimit}
-     * @return the registration of the filter applying {@code limiter.filter.rules}
+     * @return the registration of the filter applying {@code limiter.filter.rules} and the {@code @RateLimit}s of
+     *     servlets
      */
     @Bean
     @ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
-    @Conditional(OnFilterRules.class)
+    @Conditional(OnFilterEnabled.class)
     FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(LimiterProperties properties,
         RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler,
         SteppedLimiters steps) {
@@ -229,21 +238,49 @@ public class LimiterAutoConfiguration {
       registration.addUrlPatterns("/*");
       return registration;
     }
+
+    /**
+     * @param beans the servlet beans and registrations
+     * @return registers a {@link NamedDispatchFilter} for every rate limited servlet, so that a named dispatch
+     *     ({@code getNamedDispatcher(name).forward}) into it is charged like a request to its path
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "rateLimitNamedDispatchFilters")
+    @Conditional(OnFilterEnabled.class)
+    ServletContextInitializer rateLimitNamedDispatchFilters(ListableBeanFactory beans) {
+      return servletContext -> {
+        Set<Object> registered = new HashSet<>();
+        for (ServletRegistrationBean<?> registration : beans.getBeansOfType(ServletRegistrationBean.class)
+            .values()) {
+          Servlet servlet = registration.getServlet();
+          registered.add(servlet);
+          if (servlet != null && NamedDispatchFilter.isRateLimited(AopUtils.getTargetClass(servlet),
+              MergedRateLimitAnnotations.INSTANCE)) {
+            NamedDispatchFilter.register(servletContext, registration.getServletName());
+          }
+        }
+        // servlet beans without a registration bean are registered by Spring Boot under their bean name
+        beans.getBeansOfType(Servlet.class).forEach((name, servlet) -> {
+          if (!registered.contains(servlet) && NamedDispatchFilter.isRateLimited(AopUtils.getTargetClass(servlet),
+              MergedRateLimitAnnotations.INSTANCE)) {
+            NamedDispatchFilter.register(servletContext, name);
+          }
+        });
+      };
+    }
   }
 
-  /** Matches when {@code limiter.filter.enabled} is not false and at least one rule is configured. */
-  static final class OnFilterRules extends SpringBootCondition {
+  /**
+   * Matches unless {@code limiter.filter.enabled} is false: the filter applies {@code limiter.filter.rules} and the
+   * {@code @RateLimit}s of servlets (servlet beans and registrations), which no proxy can limit.
+   */
+  static final class OnFilterEnabled extends SpringBootCondition {
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-      Binder binder = Binder.get(context.getEnvironment());
-      boolean enabled = binder.bind("limiter.filter.enabled", Boolean.class).orElse(true);
-      boolean rules = binder.bind("limiter.filter.rules", Bindable.listOf(LimiterProperties.Rule.class))
-          .map(list -> !list.isEmpty()).orElse(false);
-      if (!enabled) {
-        return ConditionOutcome.noMatch("limiter.filter.enabled is false");
-      }
-      return rules ? ConditionOutcome.match("limiter.filter.rules are configured")
-          : ConditionOutcome.noMatch("no limiter.filter.rules configured");
+      boolean enabled = Binder.get(context.getEnvironment()).bind("limiter.filter.enabled", Boolean.class)
+          .orElse(true);
+      return enabled ? ConditionOutcome.match("limiter.filter.enabled is not false")
+          : ConditionOutcome.noMatch("limiter.filter.enabled is false");
     }
   }
 }

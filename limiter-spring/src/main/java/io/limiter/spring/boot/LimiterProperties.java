@@ -511,7 +511,10 @@ public class LimiterProperties {
   /** The servlet filter that applies URL rules. */
   public static class Filter {
 
-    /** Whether to register the filter when rules are configured. */
+    /**
+     * Whether to register the filter: it applies the rules and the {@code @RateLimit}s of servlets (with a
+     * {@code NamedDispatchFilter} per rate limited servlet for named dispatches).
+     */
     private boolean enabled = true;
 
     /** The order of the filter in the servlet filter chain (after Spring Security's, at -100, by default). */

@@ -7,6 +7,7 @@ import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.servlet.RateLimitRule;
+import io.limiter.spring.internal.MergedRateLimitAnnotations;
 import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ final class ServletProperties {
         .clientIp(clientIp)
         .headerMode(properties.getHeaders())
         .missingKey(policies.missingKey())
-        .annotations(false)
+        .annotationLookup(MergedRateLimitAnnotations.INSTANCE)
         .caseSensitivePaths(f.isCaseSensitivePaths());
     if (failureHandler != null) {
       builder.failureHandler(failureHandler);

@@ -117,6 +117,7 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
         .keyResolvers(settings.keyResolvers())
         .beanFactory(beanFactory)
         .proxyMode(proxyMode())
+        .failOnUnenforced(enableRateLimiting.getBoolean("failOnUnenforced"))
         .admissionHandler(admission.getIfUnique())
         .policyDefaults(defaults.keys(), defaults.missingKeys());
     RequestKeySource web = requestKeys.getIfUnique();

@@ -33,17 +33,29 @@ import org.springframework.util.ReflectionUtils;
  *   <li>Method level: the annotations on the most specific implementation; if it has none, those on the nearest
  *       method it overrides or implements (superclass or interface, generic signatures included).
  *   <li>Class level: the annotations on the target class, else on its nearest annotated superclass or interface; they
- *       apply to every public instance method called on the bean (not to methods of {@code Object}).
+ *       apply to the methods {@link #classLevelCovers} names: request handlers of any visibility, and outside
+ *       controllers every public instance method (not methods of {@code Object}, nor MVC's callbacks).
+ *   <li>Composed annotations count like plain ones (Spring's merged annotations, {@code @AliasFor} included).
+ *   <li>Servlets are left to limiter-servlet's filter.
  *   <li>Both apply together (the method-level ones are decided first): a method can be stricter than its class but
  *       never escape it. A method-level annotation that names the same policy as a class-level one
  *       ({@code name = "api"}) replaces it for that method, e.g. to charge a higher cost.
  * </ul>
- * In proxy mode an annotation on a private, static or final method is an error, since the proxy cannot intercept it.
- * Thread-safe.
+ * In proxy mode an annotation on a private, static or final method is an error, since the proxy cannot intercept it;
+ * {@link #unenforced} lists what the mode would miss otherwise (self-invocations, or under weaving inherited
+ * annotations). Thread-safe.
  */
 public final class AnnotationRateLimitOperationSource {
 
   private static final RateLimitOperations NONE = new RateLimitOperations(null, List.of(), null, List.of());
+
+  // Spring MVC is optional: its annotations are matched by name, so that no class of it is loaded here.
+  private static final String REQUEST_MAPPING = "org.springframework.web.bind.annotation.RequestMapping";
+  private static final String MODEL_ATTRIBUTE = "org.springframework.web.bind.annotation.ModelAttribute";
+  private static final String INIT_BINDER = "org.springframework.web.bind.annotation.InitBinder";
+  private static final String EXCEPTION_HANDLER = "org.springframework.web.bind.annotation.ExceptionHandler";
+  private static final String CONTROLLER = "org.springframework.stereotype.Controller";
+  private static final Class<?> SERVLET = servletType();
 
   private final RateLimitAnnotationParser parser;
   private final boolean proxyMode;
@@ -92,13 +104,55 @@ public final class AnnotationRateLimitOperationSource {
       return false;
     }
     Class<?> target = targetClass == null ? method.getDeclaringClass() : ClassUtils.getUserClass(targetClass);
+    if (isServlet(target)) {
+      return false;
+    }
     Method specific = AopUtils.getMostSpecificMethod(method, target);
     if (isAnnotated(MergedAnnotations.from(specific, SearchStrategy.TYPE_HIERARCHY))) {
       return true;
     }
-    int modifiers = specific.getModifiers();
-    return Modifier.isPublic(modifiers) && !Modifier.isStatic(modifiers)
+    return classLevelCovers(specific, target)
         && isAnnotated(MergedAnnotations.from(target, SearchStrategy.TYPE_HIERARCHY));
+  }
+
+  /**
+   * Whether a class-level {@code @RateLimit} covers a method: a request-handling method of any visibility
+   * ({@code @RequestMapping} and its variants); in a controller nothing else; elsewhere every public instance method.
+   * MVC's callbacks ({@code @ModelAttribute}, {@code @InitBinder}, {@code @ExceptionHandler}) are never covered: MVC
+   * calls them around a request's handler, and charging them would charge one request several times (or limit the
+   * handler of the rejection itself).
+   *
+   * @param method the most specific method
+   * @param targetClass the target class
+   * @return whether the class-level annotations apply to calls of the method
+   */
+  static boolean classLevelCovers(Method method, Class<?> targetClass) {
+    int modifiers = method.getModifiers();
+    if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()) {
+      return false;
+    }
+    MergedAnnotations annotations = MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY);
+    if (annotations.isPresent(REQUEST_MAPPING)) {
+      return true;
+    }
+    if (annotations.isPresent(MODEL_ATTRIBUTE) || annotations.isPresent(INIT_BINDER)
+        || annotations.isPresent(EXCEPTION_HANDLER)) {
+      return false;
+    }
+    MergedAnnotations type = MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY);
+    if (type.isPresent(CONTROLLER) || type.isPresent(REQUEST_MAPPING)) {
+      return false;
+    }
+    return Modifier.isPublic(modifiers);
+  }
+
+  /**
+   * Servlets are limited by limiter-servlet's filter, which reads the same annotations (Spring Boot registers it);
+   * a proxy or aspect would charge {@code init}, {@code service} and {@code doXxx} on top of it, and cannot see
+   * {@code service} calling {@code doGet} on itself.
+   */
+  static boolean isServlet(Class<?> type) {
+    return SERVLET != null && SERVLET.isAssignableFrom(type);
   }
 
   /**
@@ -109,6 +163,14 @@ public final class AnnotationRateLimitOperationSource {
    */
   public static boolean mayHaveOperations(Class<?> targetClass) {
     Class<?> user = ClassUtils.getUserClass(targetClass);
+    return !isServlet(user) && declaresRateLimit(user);
+  }
+
+  /**
+   * @param user a class
+   * @return whether it, one of its methods or what they override carries {@code @RateLimit}, servlets included
+   */
+  static boolean declaresRateLimit(Class<?> user) {
     if (!AnnotationUtils.isCandidateClass(user, RateLimit.class)) {
       return false;
     }
@@ -158,16 +220,99 @@ public final class AnnotationRateLimitOperationSource {
     });
   }
 
+  private static Class<?> servletType() {
+    ClassLoader loader = AnnotationRateLimitOperationSource.class.getClassLoader();
+    return ClassUtils.isPresent("jakarta.servlet.Servlet", loader)
+        ? ClassUtils.resolveClassName("jakarta.servlet.Servlet", loader) : null;
+  }
+
+  /**
+   * How deep in composed annotations the woven {@code RateLimitAspect}'s pointcut looks: 0 is {@code @RateLimit}
+   * itself, 1 an annotation carrying it, 2 an annotation carrying such an annotation. Keep in step with the pointcut.
+   */
+  public static final int WOVEN_META_DEPTH = 2;
+
+  /**
+   * The rate limited methods of a class whose limits the mode never sees. Under AspectJ weaving: its pointcut
+   * matches annotations written (directly or composed, up to {@link #WOVEN_META_DEPTH}) on the executing method or on
+   * the class that declares it, so a limit inherited from an interface or superclass method, or from a superclass,
+   * does not run by itself. In proxy mode: calls of a limited method from the bean's own code (self-invocation),
+   * which never pass the proxy, found in the bytecode by {@link SelfInvocations}.
+   *
+   * @param targetClass a bean class
+   * @return one line per method, naming it and saying how to fix it
+   */
+  public List<String> unenforced(Class<?> targetClass) {
+    Class<?> user = ClassUtils.getUserClass(targetClass);
+    if (isServlet(user)) {
+      return declaresRateLimit(user) ? List.of("@RateLimit on servlet " + user.getName() + " is enforced by "
+          + "limiter-servlet's RateLimitFilter (mapped to the servlet), never by the aspect or a proxy") : List.of();
+    }
+    if (!mayHaveOperations(user)) {
+      return List.of();
+    }
+    if (proxyMode) {
+      return SelfInvocations.find(user, this::policiesOf);
+    }
+    List<String> lines = new ArrayList<>();
+    for (Method m : ReflectionUtils.getAllDeclaredMethods(user)) {
+      if (m.getDeclaringClass() == Object.class || m.isBridge() || m.isSynthetic()
+          || !AopUtils.getMostSpecificMethod(m, user).equals(m)) {
+        continue;
+      }
+      RateLimitOperations ops = getOperations(m, user);
+      if (ops == null || woven(m) || (classLevelCovers(m, user) && woven(m.getDeclaringClass()))) {
+        continue;
+      }
+      lines.add("@RateLimit applies to " + RateLimitAnnotationParser.describe(m) + " (declared on "
+          + declaredOn(m, user) + "), but the woven RateLimitAspect only matches annotations written on the executing "
+          + "method or its class, at most " + WOVEN_META_DEPTH + " composed annotations deep: calls of it run "
+          + "unlimited (or charge only if it calls super). Repeat the annotation on " + RateLimitAnnotationParser
+          .describe(m) + " or on class " + ClassUtils.getShortName(m.getDeclaringClass()) + ", or use proxy mode");
+    }
+    return lines;
+  }
+
+  /** The policies a call of the method takes on the class, empty if none (or invalid: reported elsewhere). */
+  private Set<String> policiesOf(Method method, Class<?> targetClass) {
+    RateLimitOperations ops = getOperations(method, targetClass);
+    if (ops == null) {
+      return Set.of();
+    }
+    Set<String> names = new LinkedHashSet<>();
+    ops.operations().forEach(op -> names.add(op.policyName()));
+    return names;
+  }
+
+  /** Whether the woven pointcut matches an element: {@code @RateLimit} present at most WOVEN_META_DEPTH deep. */
+  private static boolean woven(java.lang.reflect.AnnotatedElement element) {
+    return MergedAnnotations.from(element, SearchStrategy.DIRECT).stream(RateLimit.class)
+        .anyMatch(a -> a.getDistance() <= WOVEN_META_DEPTH)
+        || MergedAnnotations.from(element, SearchStrategy.DIRECT).stream(io.limiter.annotation.RateLimits.class)
+        .anyMatch(a -> a.getDistance() <= WOVEN_META_DEPTH);
+  }
+
+  private static String declaredOn(Method m, Class<?> user) {
+    MergedAnnotation<RateLimit> onMethod = MergedAnnotations.from(m, SearchStrategy.TYPE_HIERARCHY)
+        .get(RateLimit.class);
+    Object source = onMethod.isPresent() ? onMethod.getSource()
+        : MergedAnnotations.from(user, SearchStrategy.TYPE_HIERARCHY).get(RateLimit.class).getSource();
+    return source instanceof Method sm ? RateLimitAnnotationParser.describe(sm)
+        : source instanceof Class<?> sc ? "class " + ClassUtils.getShortName(sc) : String.valueOf(source);
+  }
+
   private RateLimitOperations compute(Method method, Class<?> targetClass) {
-    if (method.getDeclaringClass() == Object.class) {
+    if (method.getDeclaringClass() == Object.class || isServlet(targetClass)) {
       return NONE;
     }
+    // The same rule for proxies and woven code: a call is governed by the target class's implementation (its own
+    // annotations, else the nearest inherited ones). Woven, super.m() from an override runs as a nested call on the
+    // same target that resolves to the same operations, which RateLimitAspectSupport does not charge again.
     Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
     List<MergedAnnotation<RateLimit>> onMethod = nearest(MergedAnnotations.from(specific,
         SearchStrategy.TYPE_HIERARCHY));
     int modifiers = specific.getModifiers();
-    boolean publicInstance = Modifier.isPublic(modifiers) && !Modifier.isStatic(modifiers);
-    List<MergedAnnotation<RateLimit>> onClass = publicInstance
+    List<MergedAnnotation<RateLimit>> onClass = classLevelCovers(specific, targetClass)
         ? nearest(MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY)) : List.of();
     if (onMethod.isEmpty() && onClass.isEmpty()) {
       return NONE;

@@ -127,7 +127,7 @@ class LimiterAutoConfigurationTest {
   }
 
   @Test
-  void webApplicationGetsClientIpKeysAndTheFilterWhenRulesAreConfigured() {
+  void webApplicationGetsClientIpKeysAndTheFilterUnlessDisabled() {
     web.withPropertyValues("limiter.client-ip.trusted-proxies=10.0.0.0/8",
         "limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].limits=100/minute").run(context -> {
           assertThat(context).hasSingleBean(ClientIpResolver.class).hasSingleBean(RequestKeySource.class)
@@ -135,8 +135,10 @@ class LimiterAutoConfigurationTest {
           assertThat(context.getBean(ClientIpResolver.class).trustedProxies()).containsExactly("10.0.0.0/8");
           assertThat(context.getBean(RateLimiterRegistry.class).names()).contains("rule-0");
         });
-    web.run(context -> assertThat(context).hasSingleBean(ClientIpResolver.class)
-        .doesNotHaveBean(FilterRegistrationBean.class));
+    web.run(context -> assertThat(context).as("without rules the filter still reads servlets' @RateLimit")
+        .hasSingleBean(ClientIpResolver.class).hasSingleBean(FilterRegistrationBean.class));
+    web.withPropertyValues("limiter.filter.enabled=false").run(context -> assertThat(context)
+        .hasSingleBean(ClientIpResolver.class).doesNotHaveBean(FilterRegistrationBean.class));
   }
 
   @Test
