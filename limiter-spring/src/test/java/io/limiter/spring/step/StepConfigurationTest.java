@@ -68,7 +68,7 @@ class StepConfigurationTest {
   private static final String[] BAD_POLICIES = {
       "limiter.policies.a.limits=10/minute",
       "limiter.policies.a.tiers=free=10/minit",
-      "limiter.policies.a.tier-key=header:X-Plan",
+      "limiter.policies.a.tier-key=trusted:header:X-Plan",
       "limiter.policies.b.limits=10/minute",
       "limiter.policies.b.adaptive=nope",
       "limiter.policies.c.limits=10/minute",
@@ -76,7 +76,7 @@ class StepConfigurationTest {
       "limiter.policies.c.tier-key=cookie:plan",
       "limiter.policies.d.limits=10/minute",
       "limiter.policies.d.tiers=pro=10/second; 100/minute",
-      "limiter.policies.d.tier-key=header:X-Plan",
+      "limiter.policies.d.tier-key=trusted:header:X-Plan",
       "limiter.policies.e.limits=10/minute",
       "limiter.policies.e.penalty=5/minute => block"};
 
@@ -124,7 +124,7 @@ class StepConfigurationTest {
     public void unknownController() {
     }
 
-    @RateLimit(name = "configured", tiers = "pro=20/minute", tierKey = "header:X-Plan")
+    @RateLimit(name = "configured", tiers = "pro=20/minute", tierKey = "trusted:header:X-Plan")
     public void stepsOnANamedPolicy() {
     }
 

@@ -31,7 +31,7 @@ import org.springframework.test.web.servlet.MockMvc;
     "limiter.policies.catalog.limits=10/hour",
     "limiter.policies.catalog.key=header:X-API-Key",
     "limiter.policies.catalog.tiers=free=2/hour; pro=5/hour; internal=unlimited; default=free",
-    "limiter.policies.catalog.tier-key=header:X-Plan",
+    "limiter.policies.catalog.tier-key=trusted:header:X-Plan",
     "limiter.adaptive.scripted-health.levels=100%, 50%, 10%",
     "limiter.adaptive.scripted-health.down-after=1",
     "limiter.adaptive.scripted-health.up-after=1",

@@ -86,7 +86,7 @@ class StepControllerRobustnessTest {
   @Test
   void aSignalThrowingAnErrorIsCountedAndTheControllerKeepsTicking() throws Exception {
     AtomicInteger samples = new AtomicInteger();
-    CountDownLatch threeTicks = new CountDownLatch(3);
+    CountDownLatch threeTicks = new CountDownLatch(5); // 1 manual tick, then at least 4 scheduled samples
     HealthSignal broken = new HealthSignal() {
       @Override
       public String name() {
