@@ -105,13 +105,13 @@ class StepConfigurationTest {
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.b.adaptive: unknown step controller "
                 + "\"nope\"; known controllers: [api-health]"))
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.c.tier-key: tier key \"cookie:plan\" "
-                + "is not a tier key; use header:<name>, attribute:<name>, principal, authority:<prefix> or a SpEL "
-                + "expression"))
+                + "is not a tier key; use attribute:<name>, authority:<prefix>, a SpEL expression, "
+                + "trusted:header:<name> or trusted:principal"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.d.*: policy d: tier pro has 2 limits"))
             .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.e.penalty: invalid penalty spec"))
             .anySatisfy(p -> assertThat(p).isEqualTo("limiter.policies.f.*: tiers need a tier key (property "
-                + "limiter.policies.f.tier-key, e.g. header:X-Plan, authority:PLAN_ or a SpEL expression) to find a "
-                + "call's tier")));
+                + "limiter.policies.f.tier-key, e.g. authority:PLAN_, attribute:plan or a SpEL expression that looks "
+                + "the plan up) to find a call's tier")));
   }
 
   /** Annotations with step settings that cannot work. */
@@ -171,7 +171,6 @@ class StepConfigurationTest {
         "limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].policy=api")
         .run(context -> assertThat(problems(context)).containsExactly("limiter.filter.rules[0].policy=\"api\": "
             + "property limiter.policies.api.tier-key: tier key \"#request.getHeader('X-Plan')\" is SpEL, which URL "
-            + "rules cannot evaluate (they run before any method); use header:<name>, attribute:<name>, principal or "
-            + "authority:<prefix>"));
+            + "rules cannot evaluate (they run before any method); use attribute:<name> or authority:<prefix>"));
   }
 }

@@ -45,6 +45,9 @@ import org.springframework.test.web.servlet.MockMvc;
     "limiter.adaptive.errors.cooldown=0",
     "limiter.adaptive.errors.interval=1h",
     "limiter.adaptive.errors.in-flight=50",
+    "limiter.adaptive.errors.ignored-keys=0",
+    "limiter.adaptive.items-health.error-ratio=5%",
+    "limiter.adaptive.items-health.interval=1h",
     "limiter.filter.rules[0].paths=/filtered/**",
     "limiter.filter.rules[0].policy=catalog",
     "management.endpoints.web.exposure.include=ratelimits"})
