@@ -125,6 +125,8 @@ class StepThrottlingMvcTest {
         .isEqualTo(0.5);
     assertThat(meters.get(RateLimitMetrics.STEP_CHANGES).tags("controller", "scripted-health", "cause", "down")
         .counter().count()).isEqualTo(1.0);
+    assertThat(meters.get(RateLimitMetrics.STEP_SIGNAL_FAILURES).tag("controller", "scripted-health")
+        .functionCounter().count()).isZero();
 
     scripted.next.set(Health.healthy("queue 10 <= 500"));
     mvc.perform(post("/actuator/ratelimits/controllers/scripted-health").contentType(MediaType.APPLICATION_JSON)
@@ -141,6 +143,8 @@ class StepThrottlingMvcTest {
     mvc.perform(get("/actuator/ratelimits"))
         .andExpect(jsonPath("$.controllers.scripted-health.pinned").value(true))
         .andExpect(jsonPath("$.controllers.scripted-health.levels[1]").value("50%"))
+        .andExpect(jsonPath("$.controllers.scripted-health.signalFailures").value(0))
+        .andExpect(jsonPath("$.controllers.scripted-health.warnings").isArray())
         .andExpect(jsonPath("$.policies.adaptive.steps.adaptive").value("scripted-health"))
         .andExpect(jsonPath("$.policies.adaptive.steps.limitsNow['(default)']").value("1/hour"));
 
