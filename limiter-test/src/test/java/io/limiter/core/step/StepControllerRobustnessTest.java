@@ -284,6 +284,25 @@ class StepControllerRobustnessTest {
   }
 
   @Test
+  void scheduleEntriesThatCanNeverApplyWarn() {
+    assertThat(StepSchedule.parse("zone=UTC; Mon-Fri 08:00-20:00 = 200%; Mon 09:00-10:00 = 50%").warnings())
+        .containsExactly("schedule entry \"Mon 09:00-10:00 = 50%\" never applies: entry \"Mon-Fri 08:00-20:00 = 200%\" "
+            + "is checked first and matches whenever it does; reorder or narrow them");
+    assertThat(StepSchedule.parse("zone=UTC; 2025-12-24..2025-12-26 = 10%; 2025-12-25 = 20%").warnings())
+        .singleElement().asString().startsWith("schedule entry \"2025-12-25 = 20%\" never applies");
+    assertThat(StepSchedule.parse("zone=UTC; --12-24..--01-01 = 10%; --12-31 = 20%; --01-01 = 30%").warnings())
+        .hasSize(2);
+    assertThat(StepSchedule.parse("zone=UTC; --02-29 = 50%").warnings()).containsExactly(
+        "schedule entry \"--02-29 = 50%\" applies only in leap years (February 29 exists one year in four)");
+    assertThat(StepSchedule.parse("zone=UTC; Mon 09:00-10:00 = 50%; Mon-Fri = 200%; 2025-12-24 = 10%").warnings())
+        .as("narrower first, and dates are checked before days").isEmpty();
+    SteppedRateLimiter<Object> api = SteppedRateLimiter.builder(LimitPolicy.of("api", "100/minute"),
+        RateLimitStore.inMemory()).schedule("zone=UTC; weekdays = 50%; Mon = 20%", null).build();
+    assertThat(api.warnings()).singleElement().asString().startsWith("policy api: schedule entry \"Mon = 20%\" never "
+        + "applies");
+  }
+
+  @Test
   void levelsThatCollapseToTheSameLimitWarn() {
     StepController c = StepController.builder("api").build();
     SteppedRateLimiter<Object> one = SteppedRateLimiter.builder(LimitPolicy.of("tiny", "1/second"),

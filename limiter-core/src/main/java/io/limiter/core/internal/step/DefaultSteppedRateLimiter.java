@@ -187,6 +187,11 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (composeProblems.isEmpty()) {
       collapsedLevels(tierList, rows);
     }
+    if (schedule != null) {
+      for (String w : schedule.warnings()) {
+        warnings.add("policy " + base.name() + ": " + w);
+      }
+    }
     for (String w : warnings) {
       System.getLogger(SteppedRateLimiter.class.getName()).log(System.Logger.Level.WARNING, w);
     }
