@@ -43,6 +43,7 @@ public final class StepSettings {
   private final StepSchedule schedule;
   private final String adaptive;
   private final PenaltyRule penalty;
+  private final boolean penalizeSharedKeys;
 
   private StepSettings(Builder b) {
     this.tiers = b.tiers;
@@ -51,6 +52,7 @@ public final class StepSettings {
     this.schedule = b.schedule;
     this.adaptive = b.adaptive;
     this.penalty = b.penalty;
+    this.penalizeSharedKeys = b.penalizeSharedKeys;
   }
 
   /** @return a new builder */
@@ -149,6 +151,11 @@ public final class StepSettings {
     return penalty;
   }
 
+  /** @return whether the penalty box also counts keys many clients share (the missing-key bucket, global) */
+  public boolean penalizeSharedKeys() {
+    return penalizeSharedKeys;
+  }
+
   /** @return whether no part is set */
   public boolean isEmpty() {
     return tiers == null && tierResolver == null && schedule == null && adaptive == null && penalty == null;
@@ -213,6 +220,7 @@ public final class StepSettings {
     private StepSchedule schedule;
     private String adaptive;
     private PenaltyRule penalty;
+    private boolean penalizeSharedKeys;
 
     private Builder() {
     }
@@ -299,6 +307,18 @@ public final class StepSettings {
      */
     public Builder penalty(String spec) {
       return penalty(PenaltyRule.parse(spec));
+    }
+
+    /**
+     * Lets the penalty box count a key that many clients share (the bucket of requests without a key, a
+     * {@code global} key); off by default, because boxing it boxes every client behind it.
+     *
+     * @param penalize whether to penalize shared keys
+     * @return this builder
+     */
+    public Builder penalizeSharedKeys(boolean penalize) {
+      this.penalizeSharedKeys = penalize;
+      return this;
     }
 
     /** @return the settings */

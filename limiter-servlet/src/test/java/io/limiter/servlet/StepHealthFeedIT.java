@@ -214,6 +214,29 @@ class StepHealthFeedIT {
     }
   }
 
+  @Test
+  void aLevelDropDoesNotBoxAWellBehavedClient() throws Exception {
+    RateLimitFilter filter = new RateLimitFilter();
+    try (JettyApp app = JettyApp.builder().filter(filter)
+        .param("adaptive.api", "latency=p95 250ms; interval=1h")
+        .param("rule.api.path", "/api/*").param("rule.api.limit", "100/hour").param("rule.api.key", "header:X-User")
+        .param("rule.api.adaptive", "api").param("rule.api.penalty", "2/hour -> block for 1h")
+        .servlet("api", new MaybeSlow(), "/api/*").start()) {
+      StepController c = filter.stepControllers().controller("api");
+      c.pin(4, "slow traffic from other keys"); // 10%: 10/hour
+      int admitted = 0;
+      for (int i = 0; i < 20; i++) {
+        if (app.get("/api/x", "X-User", "steady").statusCode() == 200) {
+          admitted++;
+        }
+      }
+      assertThat(admitted).as("squeezed to the lower level").isEqualTo(10);
+      c.pin(0, "healthy again");
+      assertThat(new HttpResponse429(app.get("/api/x", "X-User", "steady")).retryAfter())
+          .as("its bucket refills at 100/hour, one permit per 36 s; no hour-long penalty").isLessThanOrEqualTo(36);
+    }
+  }
+
   private record HttpResponse429(java.net.http.HttpResponse<String> response) {
     long retryAfter() {
       assertThat(response.statusCode()).isEqualTo(429);

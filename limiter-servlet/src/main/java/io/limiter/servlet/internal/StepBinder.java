@@ -190,7 +190,7 @@ public final class StepBinder {
       }
     }
     if (steps.penalty() != null) {
-      b.penalty(steps.penalty());
+      b.penalty(steps.penalty()).penalizeSharedKeys(steps.penalizeSharedKeys());
       penaltyListeners.forEach(b::penaltyListener);
     }
     if (problems.size() > before) {
