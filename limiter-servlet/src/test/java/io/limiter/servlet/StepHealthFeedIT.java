@@ -237,6 +237,22 @@ class StepHealthFeedIT {
     }
   }
 
+  @Test
+  void aFilterInitialisedAgainStartsItsControllerAgain() throws Exception {
+    StepController owned = StepController.builder("api").interval(java.time.Duration.ofHours(1)).build();
+    RateLimitFilter filter = RateLimitFilter.builder().controller(owned)
+        .rule(RateLimitRule.builder("api").paths("/api/*").limits("100/hour").key("ip")
+            .steps(StepSettings.builder().adaptive("api").build()).build())
+        .build();
+    for (int round = 0; round < 2; round++) {
+      try (JettyApp app = JettyApp.builder().filter(filter).servlet("api", new MaybeSlow(), "/api/*").start()) {
+        assertThat(owned.running()).as("started by init, round " + round).isTrue();
+        assertThat(app.get("/api/x").statusCode()).isEqualTo(200);
+      }
+      assertThat(owned.running()).as("closed by destroy").isFalse();
+    }
+  }
+
   private record HttpResponse429(java.net.http.HttpResponse<String> response) {
     long retryAfter() {
       assertThat(response.statusCode()).isEqualTo(429);
