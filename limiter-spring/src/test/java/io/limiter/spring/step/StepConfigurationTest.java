@@ -164,6 +164,19 @@ class StepConfigurationTest {
   }
 
   @Test
+  void aStoppedContextStartsItsControllersAgain() {
+    plain.withPropertyValues("limiter.adaptive.h.latency=p95 250ms", "limiter.adaptive.h.interval=1h")
+        .run(context -> {
+          StepController c = context.getBean(StepControllerRegistry.class).controller("h");
+          assertThat(c.running()).isTrue();
+          context.stop();
+          assertThat(c.running()).isFalse();
+          context.start(); // pause and resume, CRaC: the same controller ticks again
+          assertThat(c.running()).isTrue();
+        });
+  }
+
+  @Test
   void aUrlRuleCannotUseAPolicyWhoseTierKeyIsSpel() {
     new WebApplicationContextRunner().withConfiguration(LIMITER).withPropertyValues(
         "limiter.policies.api.limits=10/minute", "limiter.policies.api.tiers=pro=20/minute",
