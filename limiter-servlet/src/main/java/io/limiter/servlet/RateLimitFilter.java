@@ -604,7 +604,7 @@ public final class RateLimitFilter implements Filter {
           all.add((textual ? "adaptive." + c.name() : "controller " + c.name()) + ": " + e.getMessage());
         }
       }
-      StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners);
+      StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners, clientIp);
       for (Map.Entry<String, StepSettings> e : policySteps.entrySet()) {
         reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), textual ? "policy." + e.getKey() + ".*"
             : "policy " + e.getKey(), all));

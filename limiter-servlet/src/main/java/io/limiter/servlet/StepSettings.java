@@ -35,6 +35,7 @@ import java.util.Objects;
 public final class StepSettings {
 
   private static final StepSettings NONE = new StepSettings(new Builder());
+  private static final String TRUSTED = "trusted:";
 
   private final Tiers tiers;
   private final TierResolver<HttpServletRequest> tierResolver;
@@ -42,6 +43,7 @@ public final class StepSettings {
   private final StepSchedule schedule;
   private final String adaptive;
   private final PenaltyRule penalty;
+  private final boolean penalizeSharedKeys;
 
   private StepSettings(Builder b) {
     this.tiers = b.tiers;
@@ -50,6 +52,7 @@ public final class StepSettings {
     this.schedule = b.schedule;
     this.adaptive = b.adaptive;
     this.penalty = b.penalty;
+    this.penalizeSharedKeys = b.penalizeSharedKeys;
   }
 
   /** @return a new builder */
@@ -63,18 +66,24 @@ public final class StepSettings {
   }
 
   /**
-   * Parses a tier key: where a request names its tier. {@code header:<name>} (only behind a gateway that sets the
-   * header; clients must not choose their own plan), {@code attribute:<name>} (set by your authentication filter, e.g.
-   * from an API-key lookup) or {@code principal} (the user name is the tier).
+   * Parses a tier key: where a request names its tier. {@code attribute:<name>} (set by your authentication filter,
+   * e.g. from an API-key lookup) is the safe form. Forms a client can set are refused, because a client would choose
+   * its own plan: {@code header:<name>} (any client can send any header) and {@code principal} (users may pick a user
+   * name such as {@code internal}). Prefix them with {@code trusted:} ({@code trusted:header:X-Plan}) only when
+   * something you control sets them: a gateway that strips the client's header and sets its own.
    *
    * @param reference the reference
    * @return a resolver answering the tier name, null when the request names none
-   * @throws IllegalArgumentException naming the reference and the accepted forms
+   * @throws IllegalArgumentException naming the reference, why it is refused and the accepted forms
    */
   public static TierResolver<HttpServletRequest> parseTierKey(String reference) {
     Objects.requireNonNull(reference, "reference");
     String text = reference.trim();
-    String forms = "; a tier key is header:<name>, attribute:<name> or principal";
+    boolean trusted = text.regionMatches(true, 0, TRUSTED, 0, TRUSTED.length());
+    if (trusted) {
+      text = text.substring(TRUSTED.length()).trim();
+    }
+    String forms = "; a tier key is attribute:<name>, or trusted:header:<name> or trusted:principal";
     if (text.toLowerCase(Locale.ROOT).startsWith("authority:")) {
       throw new IllegalArgumentException("tier key \"" + reference + "\" reads the principal's authorities, which "
           + "only limiter-spring (with Spring Security) understands" + forms);
@@ -89,7 +98,27 @@ public final class StepSettings {
     if (parsed.parts().size() != 1 || kind == KeyReference.Kind.IP || kind == KeyReference.Kind.GLOBAL) {
       throw new IllegalArgumentException("tier key \"" + reference + "\" does not name a tier" + forms);
     }
+    if (!trusted && (kind == KeyReference.Kind.HEADER || kind == KeyReference.Kind.PRINCIPAL)) {
+      throw new IllegalArgumentException(clientSettable(reference, kind == KeyReference.Kind.HEADER,
+          "attribute:<name> set by your authentication filter (e.g. from an API-key lookup)"));
+    }
     return parsed.toResolver(ClientIpResolver.peerOnly())::resolve;
+  }
+
+  /**
+   * The message refusing a tier key that a client can set.
+   *
+   * @param reference the tier key as written
+   * @param header whether it reads a header (else the principal's name)
+   * @param safe the safe forms to suggest
+   * @return the message
+   */
+  public static String clientSettable(String reference, boolean header, String safe) {
+    String why = header ? "any client can send that header and pick its own plan, e.g. the unlimited one"
+        : "the principal's name is the user name, which users may choose (a user named after a tier gets it)";
+    return "tier key \"" + reference + "\" is refused: " + why + "; resolve the tier from something the client "
+        + "cannot forge: " + safe + "; only if a gateway you trust strips and sets it, write trusted:"
+        + reference.trim();
   }
 
   /** @return the tiers, or null */
@@ -120,6 +149,11 @@ public final class StepSettings {
   /** @return the penalty rule, or null */
   public PenaltyRule penalty() {
     return penalty;
+  }
+
+  /** @return whether the penalty box also counts keys many clients share (the missing-key bucket, global) */
+  public boolean penalizeSharedKeys() {
+    return penalizeSharedKeys;
   }
 
   /** @return whether no part is set */
@@ -186,6 +220,7 @@ public final class StepSettings {
     private StepSchedule schedule;
     private String adaptive;
     private PenaltyRule penalty;
+    private boolean penalizeSharedKeys;
 
     private Builder() {
     }
@@ -272,6 +307,18 @@ public final class StepSettings {
      */
     public Builder penalty(String spec) {
       return penalty(PenaltyRule.parse(spec));
+    }
+
+    /**
+     * Lets the penalty box count a key that many clients share (the bucket of requests without a key, a
+     * {@code global} key); off by default, because boxing it boxes every client behind it.
+     *
+     * @param penalize whether to penalize shared keys
+     * @return this builder
+     */
+    public Builder penalizeSharedKeys(boolean penalize) {
+      this.penalizeSharedKeys = penalize;
+      return this;
     }
 
     /** @return the settings */

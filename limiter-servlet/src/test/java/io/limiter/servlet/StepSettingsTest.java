@@ -33,7 +33,7 @@ class StepSettingsTest {
     params.put("rule.a.path", "/a");
     params.put("rule.a.limit", "10/minute");
     params.put("rule.a.tiers", "free=10/minit");
-    params.put("rule.a.tier-key", "header:X-Plan");
+    params.put("rule.a.tier-key", "trusted:header:X-Plan");
     params.put("rule.b.path", "/b");
     params.put("rule.b.limit", "10/minute");
     params.put("rule.b.tiers", "free=5/minute");
@@ -56,8 +56,21 @@ class StepSettingsTest {
     params.put("rule.g.path", "/g");
     params.put("rule.g.limit", "10/minute");
     params.put("rule.g.penalty", "5/minute => block");
+    params.put("rule.h.path", "/h");
+    params.put("rule.h.limit", "10/minute");
+    params.put("rule.h.tiers", "free=5/minute; internal=unlimited");
+    params.put("rule.h.tier-key", "header:X-Plan");
+    params.put("rule.i.path", "/i");
+    params.put("rule.i.limit", "10/minute");
+    params.put("rule.i.tiers", "free=5/minute; internal=unlimited");
+    params.put("rule.i.tier-key", "principal");
     params.put("health-signals", "com.example.QueueDepth");
     assertThat(initFails(params).problems())
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.h.tier-key").contains("tier key \"header:X-Plan\" "
+            + "is refused: any client can send that header and pick its own plan").contains("write "
+            + "trusted:header:X-Plan"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.i.tier-key").contains("tier key \"principal\" is "
+            + "refused: the principal's name is the user name, which users may choose"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param adaptive.health: invalid controller spec")
             .contains("down-after"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.tiers: invalid tier spec \"free=10/minit\" at "
@@ -105,14 +118,14 @@ class StepSettingsTest {
     assertThatThrownBy(() -> RateLimitFilter.builder()
         .controllers(new io.limiter.core.step.StepControllerRegistry())
         .controller(owned)
-        .policy(LimitPolicy.of("p", "10/minute"), StepSettings.builder().tierKey("header:X-Plan").build())
+        .policy(LimitPolicy.of("p", "10/minute"), StepSettings.builder().tierKey("trusted:header:X-Plan").build())
         .rule(RateLimitRule.builder("r").paths("/r").policy("p").build())
         .build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "controllers (a registry) and controller are both set; register the controllers in the registry",
-            "policy p: policy p has a tier key (header:X-Plan) but no tiers"));
+            "policy p: policy p has a tier key (trusted:header:X-Plan) but no tiers"));
     assertThatThrownBy(() -> RateLimitRule.builder("r").paths("/r").policy("p")
-        .steps(StepSettings.builder().tiers("a=1/s").tierKey("header:X").build()).build())
+        .steps(StepSettings.builder().tiers("a=1/s").tierKey("attribute:x").build()).build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "rule r: tiers, tier-key belong to inline limits; set them on the policy p instead"));
   }
@@ -124,12 +137,12 @@ class StepSettingsTest {
     when(request.getAttribute("plan")).thenReturn("internal");
     Principal principal = () -> "partner";
     when(request.getUserPrincipal()).thenReturn(principal);
-    assertThat(StepSettings.parseTierKey("header:X-Plan").resolve(request)).isEqualTo("pro");
+    assertThat(StepSettings.parseTierKey("trusted:header:X-Plan").resolve(request)).isEqualTo("pro");
     assertThat(StepSettings.parseTierKey("attribute:plan").resolve(request)).isEqualTo("internal");
-    assertThat(StepSettings.parseTierKey("principal").resolve(request)).isEqualTo("partner");
+    assertThat(StepSettings.parseTierKey("trusted:principal").resolve(request)).isEqualTo("partner");
     assertThatThrownBy(() -> StepSettings.parseTierKey("authority:PLAN_"))
         .hasMessageContaining("only limiter-spring (with Spring Security) understands");
-    assertThatThrownBy(() -> StepSettings.parseTierKey("header:X-Plan, ip")).hasMessageContaining("does not name");
+    assertThatThrownBy(() -> StepSettings.parseTierKey("trusted:header:X-Plan, ip")).hasMessageContaining("does not name");
     assertThatThrownBy(() -> StepSettings.parseTierKey("cookie:plan")).hasMessageContaining("is not valid");
   }
 

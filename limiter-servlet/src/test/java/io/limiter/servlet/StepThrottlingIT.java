@@ -45,7 +45,7 @@ class StepThrottlingIT {
     try (JettyApp app = JettyApp.builder()
         .param("rule.api.path", "/api/*").param("rule.api.limit", "10/hour")
         .param("rule.api.key", "header:X-API-Key")
-        .param("rule.api.tiers", TIERS).param("rule.api.tier-key", "header:X-Plan")
+        .param("rule.api.tiers", TIERS).param("rule.api.tier-key", "trusted:header:X-Plan")
         .servlet("api", api, "/api/*").start()) {
       assertThat(admitted(app, 8, "/api/x", "X-API-Key", "key-free", "X-Plan", "free")).isEqualTo(2);
       assertThat(admitted(app, 8, "/api/x", "X-API-Key", "key-pro", "X-Plan", "PRO")).as("case-insensitive")
@@ -70,7 +70,7 @@ class StepThrottlingIT {
     RateLimitStore store = RateLimitStore.inMemory();
     RateLimitFilter filter = RateLimitFilter.builder().store(store)
         .rule(RateLimitRule.builder("api").paths("/api/*").limits("1/hour").key("header:X-API-Key")
-            .steps(StepSettings.builder().tiers(TIERS).tierKey("header:X-Plan").build()).build())
+            .steps(StepSettings.builder().tiers(TIERS).tierKey("trusted:header:X-Plan").build()).build())
         .build();
     try (JettyApp app = JettyApp.builder().filter(filter).servlet("api", new TestServlets.Counting(), "/api/*")
         .start()) {
@@ -135,7 +135,7 @@ class StepThrottlingIT {
   void admittedResponsesFeedTheErrorRatioOfTheController() throws Exception {
     RateLimitFilter filter = new RateLimitFilter();
     try (JettyApp app = JettyApp.builder().filter(filter)
-        .param("adaptive.errors", "levels=100%, 50%; error-ratio=10%; min-samples=4; down-after=1; cooldown=0; "
+        .param("adaptive.errors", "levels=100%, 50%; error-ratio=10%; min-samples=4; down-after=1; cooldown=0; ignored-keys=0; "
             + "interval=1h; in-flight=100")
         .param("rule.api.path", "/api/*").param("rule.api.limit", "100/hour").param("rule.api.adaptive", "errors")
         .servlet("ok", new TestServlets.Counting(), "/api/ok")
@@ -203,7 +203,7 @@ class StepThrottlingIT {
         .servlet("shared", new TestServlets.Counting(), "/shared/*")
         .start()) {
       assertThat(admitted(app, 10, "/tiered", "X-User", "u1", "X-Plan", "vip")).isEqualTo(6);
-      assertThat(admitted(app, 10, "/tiered", "X-User", "u2")).isEqualTo(3);
+      assertThat(admitted(app, 10, "/tiered", "X-User", "u2")).as("no tier: the lowest, basic").isEqualTo(3);
       assertThat(admitted(app, 10, "/shared/x", "X-User", "u3")).as("default tier gold: 200% of 4").isEqualTo(8);
     }
   }
@@ -220,7 +220,8 @@ class StepThrottlingIT {
   }
 
   /** Step settings on a servlet's annotation. */
-  @RateLimit(value = "3/hour", key = "header:X-User", tiers = "vip=6/hour", tierKey = "header:X-Plan")
+  @RateLimit(value = "3/hour", key = "header:X-User", tiers = "basic=100%; vip=6/hour",
+      tierKey = "trusted:header:X-Plan")
   static final class Tiered extends TestServlets.Counting {
     private static final long serialVersionUID = 1L;
   }

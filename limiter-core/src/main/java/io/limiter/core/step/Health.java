@@ -13,8 +13,13 @@ public record Health(Status status, String detail) {
 
   /** How an interval was judged, from best to worst. */
   public enum Status {
-    /** Within the targets (or too little data to judge). */
+    /** Within the targets. */
     HEALTHY,
+    /**
+     * Not judged: too little data (fewer calls than {@code min-samples}), or the signal failed or timed out. Unknown
+     * is not healthy: by default the controller holds its level and its streaks.
+     */
+    UNKNOWN,
     /** Over a target: counts towards stepping the rate down. */
     UNHEALTHY,
     /** Over a severe threshold: the controller jumps straight to its floor level. */
@@ -32,6 +37,14 @@ public record Health(Status status, String detail) {
    */
   public static Health healthy(String detail) {
     return new Health(Status.HEALTHY, detail);
+  }
+
+  /**
+   * @param detail why the interval could not be judged
+   * @return a sample that judges nothing
+   */
+  public static Health unknown(String detail) {
+    return new Health(Status.UNKNOWN, detail);
   }
 
   /**

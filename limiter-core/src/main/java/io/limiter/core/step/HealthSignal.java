@@ -9,9 +9,11 @@ import java.util.function.DoubleSupplier;
  * configured on {@link StepController.Builder}; implement this interface for others: queue depth, database pool
  * usage, a downstream's 429s.
  *
- * <p>Sampling happens on the controller's thread, one call at a time, so an implementation may reset per-interval
- * counters in {@link #sample()}. It must be fast and should not throw; a signal that throws counts as healthy for that
- * interval and is logged.
+ * <p>Sampling happens one call at a time (custom signals on a thread of the controller's signal pool, never under a
+ * lock an operator needs), so an implementation may reset per-interval counters in {@link #sample()}. It should be
+ * fast and should not throw: a signal that throws (even an {@link Error}), returns null or does not answer within the
+ * controller's {@code signal-timeout} is <em>unknown</em> for that interval (which holds the level), and is logged
+ * and counted; a signal that has not answered is not sampled again until it has.
  */
 public interface HealthSignal {
 

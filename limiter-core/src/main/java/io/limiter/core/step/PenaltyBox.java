@@ -28,7 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Memory and scope</h2>
  * Only clients with recent rejections have an entry; entries are dropped once their rejections are older than
- * {@code within} and they are not boxed. The box holds at most {@code maxKeys} clients: beyond that, clean-up drops
+ * {@code within} and they are not boxed. A boxed client keeps no rejection log (it is dropped on boxing), and a
+ * counting client's log grows only with its rejections (to at most {@code rejections + 1} timestamps, 8 bytes each).
+ * The box holds at most {@code maxKeys} clients and an estimated {@code maxBytes} of entries: beyond either, clean-up drops
  * clients that are only being counted, so under a flood of new offenders the clients already boxed stay boxed and
  * newcomers are counted again once there is room; boxed clients are dropped only if that is not enough (counted in
  * {@link #evictedBoxedKeys()}). The box is
@@ -45,6 +47,11 @@ public final class PenaltyBox {
 
   private static final System.Logger LOG = System.getLogger(PenaltyBox.class.getName());
   private static final int SWEEP_EVERY = 1024;
+  /** The default bound on the estimated bytes of the entries: 64 MiB. */
+  public static final long DEFAULT_MAX_BYTES = 64L << 20;
+  /** Estimated bytes of an entry besides its timestamps: map node, key, counters. */
+  static final long ENTRY_BYTES = 128;
+  private static final long[] NO_TIMES = new long[0];
 
   private final String policy;
   private final PenaltyRule rule;
@@ -53,6 +60,8 @@ public final class PenaltyBox {
   private final long withinNanos;
   private final long durationNanos;
   private final int capacity;
+  private final long maxBytes;
+  private final AtomicLong bytes = new AtomicLong();
   private final ConcurrentHashMap<String, Strikes> clients = new ConcurrentHashMap<>();
   private final AtomicLong insertsSinceSweep = new AtomicLong();
   private final ReentrantLock sweepLock = new ReentrantLock();
@@ -68,6 +77,23 @@ public final class PenaltyBox {
    * @param maxKeys the most clients tracked at once, at least 16
    */
   public PenaltyBox(String policy, PenaltyRule rule, Ticker ticker, long maxKeys) {
+    this(policy, rule, ticker, maxKeys, DEFAULT_MAX_BYTES);
+  }
+
+  /**
+   * Creates an empty box bounded by entries and by their estimated bytes.
+   *
+   * @param policy the name of the policy, for events
+   * @param rule the rule
+   * @param ticker the clock of rejections and penalties
+   * @param maxKeys the most clients tracked at once, at least 16
+   * @param maxBytes the most estimated bytes of entries (128 per entry plus 8 per kept rejection), at least 64 KiB
+   */
+  public PenaltyBox(String policy, PenaltyRule rule, Ticker ticker, long maxKeys, long maxBytes) {
+    if (maxBytes < 65_536) {
+      throw new IllegalArgumentException("maxBytes must be >= 65536 but was " + maxBytes);
+    }
+    this.maxBytes = maxBytes;
     this.policy = Objects.requireNonNull(policy, "policy");
     this.rule = Objects.requireNonNull(rule, "rule");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -150,11 +176,12 @@ public final class PenaltyBox {
       Strikes s = clients.get(key);
       boolean inserted = false;
       if (s == null) {
-        Strikes created = new Strikes(Math.min(capacity, 8));
+        Strikes created = new Strikes();
         s = clients.putIfAbsent(key, created);
         if (s == null) {
           s = created;
           inserted = true;
+          bytes.addAndGet(ENTRY_BYTES);
         }
       }
       synchronized (s) {
@@ -167,14 +194,18 @@ public final class PenaltyBox {
           }
           s.release();
         }
-        if (s.add(now, capacity) && now - s.oldest() < withinNanos) {
+        int before = s.times.length;
+        boolean full = s.add(now, capacity);
+        bytes.addAndGet(8L * (s.times.length - before));
+        if (full && now - s.oldest() < withinNanos) {
           s.until = now + durationNanos;
-          s.clear();
+          bytes.addAndGet(-8L * s.times.length);
+          s.drop(); // a boxed client's log is not needed until it leaves the box
           entered = new PenaltyEvent(policy, key, PenaltyEvent.Type.ENTERED, now, s.until, capacity);
         }
       }
       publish(entered);
-      if (inserted) {
+      if (inserted || bytes.get() > maxBytes) {
         onInsert(now); // only after counting: a clean-up must never drop an entry before its first rejection
       }
       return entered != null;
@@ -209,6 +240,11 @@ public final class PenaltyBox {
     return clients.size();
   }
 
+  /** @return the estimated bytes of the entries (128 per client plus 8 per kept rejection) */
+  public long estimatedBytes() {
+    return bytes.get();
+  }
+
   /** @return how many boxed clients were dropped early because more than {@code maxKeys} clients were tracked */
   public long evictedBoxedKeys() {
     return evictedBoxed.sum();
@@ -226,7 +262,7 @@ public final class PenaltyBox {
 
   private void onInsert(long now) {
     long size = clients.size();
-    if ((size > maxKeys || insertsSinceSweep.incrementAndGet() >= Math.max(SWEEP_EVERY, size / 2))
+    if ((size > maxKeys || bytes.get() > maxBytes || insertsSinceSweep.incrementAndGet() >= Math.max(SWEEP_EVERY, size / 2))
         && sweepLock.tryLock()) {
       try {
         sweep(now);
@@ -242,7 +278,7 @@ public final class PenaltyBox {
     for (int pass = 0; pass < 3; pass++) {
       Iterator<Map.Entry<String, Strikes>> it = clients.entrySet().iterator();
       while (it.hasNext()) {
-        if (pass > 0 && clients.size() <= maxKeys - maxKeys / 8) {
+        if (pass > 0 && clients.size() <= maxKeys - maxKeys / 8 && bytes.get() <= maxBytes - maxBytes / 8) {
           break;
         }
         Map.Entry<String, Strikes> e = it.next();
@@ -262,10 +298,11 @@ public final class PenaltyBox {
             }
             s.dead = true;
             it.remove();
+            bytes.addAndGet(-ENTRY_BYTES - 8L * s.times.length);
           }
         }
       }
-      if (clients.size() <= maxKeys) {
+      if (clients.size() <= maxKeys && bytes.get() <= maxBytes) {
         break;
       }
     }
@@ -297,7 +334,7 @@ public final class PenaltyBox {
 
   /** One client's recent rejections (a ring of timestamps) and penalty; guarded by its own monitor. */
   private static final class Strikes {
-    private long[] times;
+    private long[] times = NO_TIMES;
     private int head; // index of the oldest
     private int count;
     /** Read without the monitor on the request path; written under it. */
@@ -305,14 +342,10 @@ public final class PenaltyBox {
     /** Set under the monitor when clean-up drops the entry; a counting thread then starts over. */
     boolean dead;
 
-    Strikes(int initialCapacity) {
-      this.times = new long[initialCapacity];
-    }
-
     /** Adds a rejection; returns whether the ring is full (holds {@code capacity} rejections). */
     boolean add(long now, int capacity) {
       if (count == times.length && times.length < capacity) {
-        long[] grown = new long[Math.min(capacity, times.length * 2)];
+        long[] grown = new long[Math.min(capacity, Math.max(4, times.length * 2))];
         for (int i = 0; i < count; i++) {
           grown[i] = times[(head + i) % times.length];
         }
@@ -340,6 +373,12 @@ public final class PenaltyBox {
     void clear() {
       count = 0;
       head = 0;
+    }
+
+    /** Clears and frees the log. */
+    void drop() {
+      clear();
+      times = NO_TIMES;
     }
 
     void release() {

@@ -14,9 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,8 +34,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Rules, per tick</h2>
  * <ol>
  *   <li>All signals are sampled; they combine by <em>worst wins</em>: one severe signal makes the interval severe,
- *       else one unhealthy signal makes it unhealthy, else it is healthy. A signal with too little data (fewer calls
- *       than {@code min-samples}) is healthy: an idle server is not a sick one.
+ *       else one unhealthy signal makes it unhealthy, else one unknown signal makes it unknown, else it is healthy.
+ *       A signal with too little data (fewer calls than {@code min-samples}, pooled over up to {@code max-window}
+ *       intervals), one that throws (even an {@link Error}) or one that does not answer within {@code signal-timeout}
+ *       is <em>unknown</em>: an unknown interval holds the level and the streaks ({@code unknown=healthy} counts it
+ *       as healthy instead). Custom signals are sampled on a separate thread, never under the lock that
+ *       {@link #pin}, {@link #unpin}, {@link #running()} and {@link #close()} take.
+ *   <li>No single client can move the level: the latency and error-ratio signals set aside the calls of the
+ *       {@code ignored-keys} clients with the most slow (failed) calls, and judge the interval on the rest (see
+ *       {@link #callFinished(long, boolean, String, long)}).
  *   <li>While pinned by an operator, nothing else happens.
  *   <li>A severe interval moves the level straight to the floor (emergency), even during a cooldown.
  *   <li>During the cooldown after a change, intervals are not counted: the streaks stay at zero, so the system gets
@@ -43,7 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Driving it</h2>
  * Tests call {@link #tick(long)} with a fake time; production calls {@link #start()}, which ticks every
- * {@link #interval()} on a daemon thread the controller owns until {@link #close()}. The integrations feed the
+ * {@link #interval()} on a daemon thread the controller owns until {@link #close()} (missed ticks after a stall
+ * coalesce into one; a closed controller may be started again). The integrations feed the
  * built-in signals with {@link #callStarted()} and {@link #callFinished(long, boolean)} around every call they let
  * through.
  *
@@ -53,7 +67,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  * levels=100%,75%,50%,25%,10%; interval=1s; down-after=3; up-after=10; cooldown=10s; floor=10%; ceiling=100%;
  * latency=p95 250ms; latency-severe=2s; error-ratio=5%; error-ratio-severe=50%; in-flight=200; in-flight-severe=400;
- * cpu=85%; cpu-severe=98%; min-samples=20; signals=queue-depth, db-pool
+ * cpu=85%; cpu-severe=98%; min-samples=20; max-window=10; ignored-keys=1; signal-timeout=500ms; unknown=hold;
+ * risky=warn; signals=queue-depth, db-pool
  * </pre>
  *
  * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized.
@@ -80,8 +95,19 @@ public final class StepController implements AutoCloseable {
   private final CallSignals.Latency latency;
   private final CallSignals.Errors errors;
   private final CallSignals.InFlight inFlight;
+  private final CallSignals.Clients clients;
+  private final int ignoredKeys;
+  private final int builtIn;
+  private final long signalTimeoutNanos;
+  private final boolean holdWhenUnknown;
+  private final List<String> warnings;
   private final List<StepListener> listeners = new CopyOnWriteArrayList<>();
+  private final LongAdder signalFailures = new LongAdder();
+  private final LongAdder tickFailures = new LongAdder();
 
+  /** Serializes sampling (signals may assume one sampler at a time); never held by pin, unpin, running or close. */
+  private final ReentrantLock sampleLock = new ReentrantLock();
+  /** Guards the level's state; held only for decisions, never while a signal is sampled. */
   private final ReentrantLock lock = new ReentrantLock();
   private volatile int level;
   private volatile boolean pinned;
@@ -92,9 +118,12 @@ public final class StepController implements AutoCloseable {
   private int healthyStreak;
   private boolean cooling;
   private long cooldownUntil;
-  private long lastFailureLog = Long.MIN_VALUE;
   private ScheduledExecutorService scheduler;
-  private boolean closed;
+  private ExecutorService signalPool;
+  // guarded by sampleLock
+  private long lastFailureLog = Long.MIN_VALUE;
+  private final Future<Health>[] pending;
+  private long lastScheduledTick = Long.MIN_VALUE;
 
   private StepController(Builder b) {
     this.name = b.name;
@@ -111,10 +140,16 @@ public final class StepController implements AutoCloseable {
     this.floor = b.floor < 0 ? levels.length - 1 : b.floor;
     this.ceiling = Math.max(0, b.ceiling);
     this.ticker = b.ticker;
-    this.latency = b.latencyTarget == null ? null
-        : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget, b.latencySevere, b.minSamples);
-    this.errors = Double.isNaN(b.errorRatio) ? null
-        : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere, b.minSamples);
+    boolean perClient = b.ignoredKeys > 0 && (b.latencyTarget != null || !Double.isNaN(b.errorRatio));
+    this.clients = perClient ? new CallSignals.Clients() : null;
+    this.ignoredKeys = b.ignoredKeys;
+    this.latency = b.latencyTarget == null ? null : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget,
+        b.latencySevere, b.minSamples, b.maxWindow, clients, b.ignoredKeys);
+    this.errors = Double.isNaN(b.errorRatio) ? null : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere,
+        b.minSamples, b.maxWindow, clients, b.ignoredKeys);
+    this.signalTimeoutNanos = (b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2)).toNanos();
+    this.holdWhenUnknown = b.holdWhenUnknown;
+    this.warnings = List.copyOf(b.warnings);
     this.inFlight = b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere);
     List<HealthSignal> all = new ArrayList<>();
     if (latency != null) {
@@ -129,8 +164,12 @@ public final class StepController implements AutoCloseable {
     if (!Double.isNaN(b.cpu)) {
       all.add(HealthSignal.processCpu(b.cpu, b.cpuSevere));
     }
+    this.builtIn = all.size();
     all.addAll(b.signals);
     this.signals = List.copyOf(all);
+    @SuppressWarnings("unchecked")
+    Future<Health>[] futures = (Future<Health>[]) new Future<?>[signals.size()];
+    this.pending = futures;
     this.listeners.addAll(b.listeners);
     this.level = ceiling;
   }
@@ -230,6 +269,36 @@ public final class StepController implements AutoCloseable {
     return signals;
   }
 
+  /**
+   * @return how often a signal threw (an exception or an {@link Error}), returned null or did not answer within the
+   *     signal timeout since this controller was built; such an interval is {@linkplain Health.Status#UNKNOWN unknown}
+   *     for that signal
+   */
+  public long signalFailures() {
+    return signalFailures.sum();
+  }
+
+  /** @return how often a scheduled tick failed outside the signals (e.g. a listener threw an {@link Error}) */
+  public long tickFailures() {
+    return tickFailures.sum();
+  }
+
+  /**
+   * @return how many clients, those with the most slow (or failed) calls, the latency and error-ratio signals set
+   *     aside when judging an interval ({@code ignored-keys}); 0 when every call counts
+   */
+  public int ignoredKeys() {
+    return ignoredKeys;
+  }
+
+  /**
+   * @return warnings about risky settings found when the controller was built (each also logged once at WARNING),
+   *     e.g. settings that let it flap or let one client be judged alone; empty when none
+   */
+  public List<String> warnings() {
+    return warnings;
+  }
+
   /** @return calls in flight now, as counted by {@link #callStarted()}; 0 when no in-flight signal is configured */
   public long inFlight() {
     return inFlight == null ? 0 : inFlight.current();
@@ -269,20 +338,45 @@ public final class StepController implements AutoCloseable {
   }
 
   /**
+   * Marks the end of a call started with {@link #callStarted()} that is not attributed to a client: it always counts
+   * in full. Integrations that serve clients use {@link #callFinished(long, boolean, String, long)}, so that no client
+   * can steer the level.
+   *
+   * @param token what {@link #callStarted()} returned
+   * @param failed whether the server failed: a 5xx response or an exception (not a client error or a client abort)
+   */
+  public void callFinished(long token, boolean failed) {
+    callFinished(token, failed, null, 0);
+  }
+
+  /**
    * Marks the end of a call started with {@link #callStarted()}.
    *
    * @param token what {@link #callStarted()} returned
-   * @param failed whether the call failed: a 5xx response or an exception
+   * @param failed whether the server failed: a 5xx response or an exception; a client error (4xx) or a client that
+   *     hung up is not a failure
+   * @param client who made the call (the limiter key, or the client address for a key shared by many clients), or
+   *     null if unknown; the calls of the {@link #ignoredKeys()} clients with the most slow (or failed) calls are
+   *     set aside when an interval is judged, so that no single client can move the level
+   * @param clientWaitNanos time the call spent waiting for the client (reading its request body, writing the
+   *     response to it), which is not the server's own work and is left out of the latency; 0 if unknown
    */
-  public void callFinished(long token, boolean failed) {
+  public void callFinished(long token, boolean failed, String client, long clientWaitNanos) {
     if (inFlight != null) {
       inFlight.exit();
     }
+    int slot = -1;
+    if (clients != null) {
+      slot = clients.slot(client);
+      if (slot >= 0) {
+        clients.called(slot);
+      }
+    }
     if (latency != null) {
-      latency.record(ticker.read() - token);
+      latency.record(ticker.read() - token - Math.max(0, clientWaitNanos), clients, slot);
     }
     if (errors != null) {
-      errors.record(failed);
+      errors.record(failed, clients, slot);
     }
   }
 
@@ -299,34 +393,35 @@ public final class StepController implements AutoCloseable {
    * @param now the time on the controller's ticker, in nanoseconds
    */
   public void tick(long now) {
-    lock.lock();
+    sampleLock.lock();
     try {
+      // sampled outside the state lock: a slow signal never blocks pin, unpin, running or close
       Health health = sample(now);
-      lastHealth = health;
-      StepChange change = decide(now, health);
+      StepChange change;
+      lock.lock();
+      try {
+        lastHealth = health;
+        change = decide(now, health);
+        if (change != null) {
+          lastChange = change;
+        }
+      } finally {
+        lock.unlock();
+      }
       if (change != null) {
         publish(change);
       }
     } finally {
-      lock.unlock();
+      sampleLock.unlock();
     }
   }
 
   private Health sample(long now) {
     Health worst = null;
     StringBuilder details = new StringBuilder();
-    for (HealthSignal signal : signals) {
-      Health h;
-      try {
-        h = Objects.requireNonNull(signal.sample(), "sample() returned null");
-      } catch (RuntimeException e) {
-        if (lastFailureLog == Long.MIN_VALUE || now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
-          lastFailureLog = now;
-          LOG.log(Level.WARNING, "health signal " + signal.name() + " of step controller " + name
-              + " failed; counting it as healthy", e);
-        }
-        h = Health.healthy(signal.name() + " failed: " + e);
-      }
+    for (int i = 0; i < signals.size(); i++) {
+      HealthSignal signal = signals.get(i);
+      Health h = i < builtIn ? sampleDirectly(signal, now) : sampleGuarded(i, signal, now);
       if (worst == null || h.status().compareTo(worst.status()) > 0) {
         worst = h;
         details.setLength(0);
@@ -336,6 +431,70 @@ public final class StepController implements AutoCloseable {
       }
     }
     return worst == null ? Health.healthy("no signals") : new Health(worst.status(), details.toString());
+  }
+
+  private Health sampleDirectly(HealthSignal signal, long now) {
+    try {
+      return Objects.requireNonNull(signal.sample(), "sample() returned null");
+    } catch (Throwable e) { // an Error too: the controller must keep ticking
+      return failed(signal, now, "failed: " + e, e);
+    }
+  }
+
+  /** Samples a user signal on the signal pool, waiting at most the signal timeout; a hung signal is not re-run. */
+  private Health sampleGuarded(int i, HealthSignal signal, long now) {
+    Future<Health> f = pending[i];
+    boolean waited = f != null;
+    if (f == null) {
+      try {
+        f = signalPool().submit(signal::sample);
+      } catch (RejectedExecutionException e) {
+        return failed(signal, now, "could not be sampled: " + e, e);
+      }
+      pending[i] = f;
+    }
+    try {
+      Health h = waited ? (f.isDone() ? f.get() : null) : f.get(signalTimeoutNanos, TimeUnit.NANOSECONDS);
+      if (h == null && waited) {
+        return failed(signal, now, "still running since an earlier interval (timeout "
+            + Duration.ofNanos(signalTimeoutNanos) + ")", null);
+      }
+      pending[i] = null;
+      return Objects.requireNonNull(h, "sample() returned null");
+    } catch (TimeoutException e) {
+      return failed(signal, now, "did not answer within " + Duration.ofNanos(signalTimeoutNanos), null);
+    } catch (ExecutionException e) {
+      pending[i] = null;
+      return failed(signal, now, "failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Health.unknown(signal.name() + " not sampled: interrupted");
+    } catch (RuntimeException e) {
+      pending[i] = null;
+      return failed(signal, now, "failed: " + e, e);
+    }
+  }
+
+  private Health failed(HealthSignal signal, long now, String what, Throwable cause) {
+    signalFailures.increment();
+    if (lastFailureLog == Long.MIN_VALUE || now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
+      lastFailureLog = now;
+      LOG.log(Level.WARNING, "health signal " + signal.name() + " of step controller " + name + " " + what
+          + "; the interval is unknown for it (" + signalFailures.sum() + " failures so far; logged at most once a "
+          + "minute)", cause);
+    }
+    return Health.unknown(signal.name() + " " + what);
+  }
+
+  private synchronized ExecutorService signalPool() {
+    if (signalPool == null) {
+      signalPool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "limiter-step-" + name + "-signal");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return signalPool;
   }
 
   private StepChange decide(long now, Health health) {
@@ -354,7 +513,10 @@ public final class StepController implements AutoCloseable {
       return null;
     }
     cooling = false;
-    if (health.status() != Health.Status.HEALTHY) {
+    if (health.status() == Health.Status.UNKNOWN && holdWhenUnknown) {
+      return null; // no evidence either way: hold the level and both streaks
+    }
+    if (health.status() == Health.Status.UNHEALTHY || health.status() == Health.Status.SEVERE) {
       healthyStreak = 0;
       unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
       if (unhealthyStreak >= downAfter && current < floor) {
@@ -396,18 +558,20 @@ public final class StepController implements AutoCloseable {
       throw new IllegalArgumentException("level must be between 0 and " + (levels.length - 1) + " but was " + level
           + " (levels of step controller " + name + ": " + percentages() + ")");
     }
+    StepChange change;
     lock.lock();
     try {
-      StepChange change = new StepChange(name, this.level, level, levels[this.level], levels[level],
+      change = new StepChange(name, this.level, level, levels[this.level], levels[level],
           StepChange.Cause.PIN, "pinned: " + reason, ticker.read());
       this.level = level;
       pinned = true;
       unhealthyStreak = 0;
       healthyStreak = 0;
-      publish(change);
+      lastChange = change;
     } finally {
       lock.unlock();
     }
+    publish(change);
   }
 
   /**
@@ -418,33 +582,34 @@ public final class StepController implements AutoCloseable {
    */
   public void unpin(String reason) {
     Objects.requireNonNull(reason, "reason");
+    StepChange change;
     lock.lock();
     try {
       if (!pinned) {
         return;
       }
       int to = Math.max(ceiling, Math.min(floor, level));
-      StepChange change = new StepChange(name, level, to, levels[level], levels[to], StepChange.Cause.UNPIN,
+      change = new StepChange(name, level, to, levels[level], levels[to], StepChange.Cause.UNPIN,
           "unpinned: " + reason, ticker.read());
       level = to;
       pinned = false;
       unhealthyStreak = 0;
       healthyStreak = 0;
-      publish(change);
+      lastChange = change;
     } finally {
       lock.unlock();
     }
+    publish(change);
   }
 
   private void publish(StepChange change) {
-    lastChange = change;
     if (LOG.isLoggable(Level.INFO)) {
       LOG.log(Level.INFO, change.toString());
     }
     for (StepListener listener : listeners) {
       try {
         listener.onStepChange(change);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         LOG.log(Level.WARNING, "step listener of controller " + name + " failed", e);
       }
     }
@@ -453,17 +618,16 @@ public final class StepController implements AutoCloseable {
   // ---- scheduling -----------------------------------------------------------------------------------------------
 
   /**
-   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller.
+   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller. A controller that was
+   * {@linkplain #close() closed} may be started again (an application context stopped and started, a filter
+   * initialised again); its level and streaks carry over.
    *
    * @return this controller
-   * @throws IllegalStateException if already started or closed
+   * @throws IllegalStateException if already started
    */
   public StepController start() {
     lock.lock();
     try {
-      if (closed) {
-        throw new IllegalStateException("step controller " + name + " is closed");
-      }
       if (scheduler != null) {
         throw new IllegalStateException("step controller " + name + " is already started");
       }
@@ -482,33 +646,63 @@ public final class StepController implements AutoCloseable {
 
   private void scheduledTick() {
     try {
-      tick();
-    } catch (RuntimeException e) {
-      // an exception would cancel the schedule; the level stays where it is until the next tick
+      scheduledTick(ticker.read());
+    } catch (Throwable e) {
+      // anything escaping would cancel the schedule and freeze the level: count, log, and keep ticking
+      tickFailures.increment();
       LOG.log(Level.WARNING, "tick of step controller " + name + " failed", e);
     }
   }
 
-  /** @return whether {@link #start()} was called and {@link #close()} was not */
+  /**
+   * One tick of the schedule. After a stall (a long pause, a suspended machine) a fixed-rate scheduler fires the
+   * missed ticks back to back; those would judge near-empty intervals, so a tick less than half an interval after
+   * the previous one is skipped: missed ticks coalesce into one.
+   *
+   * @return whether it ticked
+   */
+  boolean scheduledTick(long now) {
+    sampleLock.lock();
+    try {
+      if (lastScheduledTick != Long.MIN_VALUE && now - lastScheduledTick < interval.toNanos() / 2) {
+        return false;
+      }
+      lastScheduledTick = now;
+      tick(now);
+      return true;
+    } finally {
+      sampleLock.unlock();
+    }
+  }
+
+  /** @return whether {@link #start()} was called and {@link #close()} was not called after it */
   public boolean running() {
     lock.lock();
     try {
-      return scheduler != null && !closed;
+      return scheduler != null;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Stops ticking and waits (up to 5 s) for a running tick to finish. Idempotent; the level stays readable. */
+  /**
+   * Stops ticking and waits (up to 5 s) for a running tick to finish; a signal that does not answer is abandoned on
+   * its own thread. Idempotent; the level stays readable, and {@link #start()} may start it again.
+   */
   @Override
   public void close() {
     ScheduledExecutorService s;
+    ExecutorService pool;
     lock.lock();
     try {
-      closed = true;
       s = scheduler;
+      scheduler = null;
     } finally {
       lock.unlock();
+    }
+    synchronized (this) {
+      pool = signalPool;
+      signalPool = null;
     }
     if (s != null) {
       s.shutdownNow();
@@ -517,6 +711,9 @@ public final class StepController implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (pool != null) {
+      pool.shutdownNow();
     }
   }
 
@@ -557,6 +754,12 @@ public final class StepController implements AutoCloseable {
     private double cpu = Double.NaN;
     private double cpuSevere = Double.POSITIVE_INFINITY;
     private long minSamples = 20;
+    private int maxWindow = 10;
+    private int ignoredKeys = 1;
+    private Duration signalTimeout;
+    private boolean holdWhenUnknown = true;
+    private boolean refuseRisky;
+    private final List<String> warnings = new ArrayList<>();
     private final List<HealthSignal> signals = new ArrayList<>();
     private final List<StepListener> listeners = new ArrayList<>();
 
@@ -805,6 +1008,93 @@ public final class StepController implements AutoCloseable {
     }
 
     /**
+     * Sets how many intervals the latency and error-ratio signals may pool to reach {@code min-samples}; the default
+     * is 10. An interval with fewer calls is not judged (unknown) and its calls count towards the next one, so a
+     * stepped-down rate with few calls is still judged, only more slowly.
+     *
+     * @param intervals at least 1
+     * @return this builder
+     */
+    public Builder maxWindow(int intervals) {
+      if (intervals < 1) {
+        throw new IllegalArgumentException("max-window must be >= 1 but was " + intervals);
+      }
+      this.maxWindow = intervals;
+      return this;
+    }
+
+    /**
+     * Sets how many clients (see {@link StepController#callFinished(long, boolean, String, long)}) the latency and
+     * error-ratio signals set aside when judging an interval: those with the most slow calls (for latency) or failed
+     * calls (for the error ratio). An interval is unhealthy (or severe) only if it still is without them, and not
+     * judged if too few calls remain. The default is 1: no single client can move the level, whatever it sends.
+     * {@code 0} counts every call, for a controller whose every client is trusted.
+     *
+     * @param keys 0 to 16
+     * @return this builder
+     */
+    public Builder ignoredKeys(int keys) {
+      if (keys < 0 || keys > 16) {
+        throw new IllegalArgumentException("ignored-keys must be between 0 and 16 but was " + keys);
+      }
+      this.ignoredKeys = keys;
+      return this;
+    }
+
+    /**
+     * Sets how long a tick waits for a custom signal; the default is half the interval. A signal that does not answer
+     * in time is unknown for the interval and is not sampled again until it has answered.
+     *
+     * @param timeout at least 1 ms
+     * @return this builder
+     */
+    public Builder signalTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("signal-timeout must be at least 1ms but was " + timeout);
+      }
+      this.signalTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets what an interval that could not be judged does (too few calls, a signal that failed or timed out); the
+     * default is {@code true}: hold the level and the streaks. {@code false} counts it as healthy.
+     *
+     * @param hold whether unknown intervals hold the level
+     * @return this builder
+     */
+    public Builder holdWhenUnknown(boolean hold) {
+      this.holdWhenUnknown = hold;
+      return this;
+    }
+
+    /**
+     * Makes {@link #build()} refuse risky settings (see {@link StepController#warnings()}) instead of logging them.
+     *
+     * @param refuse whether to refuse
+     * @return this builder
+     */
+    public Builder refuseRisky(boolean refuse) {
+      this.refuseRisky = refuse;
+      return this;
+    }
+
+    private void collectWarnings() {
+      warnings.clear();
+      if (cooldown.compareTo(interval) < 0 && upAfter <= downAfter) {
+        warnings.add("down-after=" + downAfter + ", up-after=" + upAfter + " and cooldown=" + SpecReader.format(cooldown)
+            + " (shorter than the interval " + SpecReader.format(interval) + ") let the level change every "
+            + "interval or two (flapping); make up-after greater than down-after, or set a cooldown of a few "
+            + "intervals");
+      }
+      if (ignoredKeys == 0 && (latencyTarget != null || !Double.isNaN(errorRatio))) {
+        warnings.add("ignored-keys=0 lets one client's slow or failed calls make an interval unhealthy and step "
+            + "every client down; use it only when every client is trusted");
+      }
+    }
+
+    /**
      * Adds a custom signal.
      *
      * @param signal the signal
@@ -871,8 +1161,17 @@ public final class StepController implements AutoCloseable {
               + SpecReader.percent(cpu));
         }
       }
+      collectWarnings();
+      if (refuseRisky) {
+        for (String w : warnings) {
+          problems.add(w + " (refused because risky=refuse)");
+        }
+      }
       if (!problems.isEmpty()) {
         throw new IllegalStateException("step controller " + name + ": " + String.join("; ", problems));
+      }
+      for (String w : warnings) {
+        LOG.log(Level.WARNING, "step controller " + name + ": " + w);
       }
       return new StepController(this);
     }

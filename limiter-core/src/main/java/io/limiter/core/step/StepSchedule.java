@@ -80,6 +80,8 @@ public final class StepSchedule {
   /** Every local time at which some rule may start or stop applying, midnight included. */
   private final LocalTime[] boundaries;
 
+  private final List<String> warnings;
+
   private StepSchedule(ZoneId zone, List<Rule> rules, StepLimits otherwise) {
     this.zone = zone;
     this.rules = List.copyOf(rules);
@@ -104,6 +106,41 @@ public final class StepSchedule {
       }
     }
     this.boundaries = times.toArray(new LocalTime[0]);
+    this.warnings = List.copyOf(findWarnings());
+  }
+
+  /**
+   * @return entries that can never apply or apply less than they seem to: an entry hidden by an earlier one (it
+   *     matches only when an entry checked before it matches too), and {@code --02-29} (only in leap years); empty
+   *     when none. The limiters built with this schedule log them at WARNING.
+   */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  private List<String> findWarnings() {
+    List<String> out = new ArrayList<>();
+    for (int b = 0; b < order.length; b++) {
+      Rule later = rules.get(order[b]);
+      for (int a = 0; a < b; a++) {
+        Rule earlier = rules.get(order[a]);
+        if (earlier.covers(later)) {
+          out.add("schedule entry \"" + later + "\" never applies: entry \"" + earlier + "\" is checked first and "
+              + "matches whenever it does" + (later.dateRule() == earlier.dateRule() ? "" : " (dates are checked "
+              + "before days)") + "; reorder or narrow them");
+          break;
+        }
+      }
+      if (later.monthDays != null) {
+        for (MonthDay[] range : later.monthDays) {
+          if (range[0].equals(range[1]) && range[0].equals(MonthDay.of(2, 29))) {
+            out.add("schedule entry \"" + later + "\" applies only in leap years (February 29 exists one year in "
+                + "four)");
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -499,6 +536,69 @@ public final class StepSchedule {
     /** @return the value that applies while the condition holds */
     public StepLimits limits() {
       return limits;
+    }
+
+    /**
+     * Whether this rule matches at every local time that {@code other} matches (so {@code other}, checked after it,
+     * never applies). Conservative: answers false when it cannot tell.
+     */
+    boolean covers(Rule other) {
+      if (startNanos > other.startNanos || endNanos < other.endNanos) {
+        return false;
+      }
+      if (days == null && dates == null && monthDays == null) {
+        return true; // every day
+      }
+      if (days != null) {
+        if (other.days != null) {
+          return days.containsAll(other.days);
+        }
+        return days.size() == 7;
+      }
+      if (other.days != null || (other.dates == null && other.monthDays == null)) {
+        return false; // dates never cover every weekday of every week
+      }
+      if (other.dates != null) {
+        for (LocalDate[] range : other.dates) {
+          if (!coversDates(range[0], range[1])) {
+            return false;
+          }
+        }
+      }
+      if (other.monthDays != null) {
+        for (MonthDay[] range : other.monthDays) {
+          if (range[0].isAfter(range[1]) || !coversMonthDays(range[0], range[1])) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+    private boolean coversDates(LocalDate first, LocalDate last) {
+      if (dates != null) {
+        for (LocalDate[] range : dates) {
+          if (!first.isBefore(range[0]) && !last.isAfter(range[1])) {
+            return true;
+          }
+        }
+      }
+      return first.getYear() == last.getYear() && coversMonthDays(MonthDay.from(first), MonthDay.from(last));
+    }
+
+    private boolean coversMonthDays(MonthDay first, MonthDay last) {
+      if (monthDays != null) {
+        for (MonthDay[] range : monthDays) {
+          boolean in = range[0].isAfter(range[1])
+              ? (!first.isBefore(range[0]) && !last.isBefore(range[0])) || (!first.isAfter(range[1])
+                  && !last.isAfter(range[1]))
+              : !first.isBefore(range[0]) && !last.isAfter(range[1]);
+          if (in) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     /** @return whether the condition names dates (such rules are checked before the others) */

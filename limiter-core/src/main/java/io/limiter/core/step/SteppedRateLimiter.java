@@ -120,9 +120,28 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
   CompletionStage<Decision> acquireAsync(String key, C context, long permits);
 
   /**
+   * Like {@link #acquire(String, Object, long)} for a key that many clients share: the bucket of requests without a
+   * key ({@link io.limiter.core.MissingKeyStrategy#sharedBucket}), a global key. The penalty box does not count its
+   * rejections (boxing it would box every client behind it) unless the builder's
+   * {@link Builder#penalizeSharedKeys(boolean)} says so.
+   *
+   * @param key the shared key
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the cost, at least 1
+   * @return the decision
+   */
+  Decision acquireShared(String key, C context, long permits);
+
+  /**
+   * @return warnings about the configuration found when the limiter was built (each also logged once at WARNING),
+   *     e.g. controller levels that give the same limits; empty when none
+   */
+  List<String> warnings();
+
+  /**
    * Returns the limits that a client of a tier gets now (outside the penalty box).
    *
-   * @param tier a tier name, or null for the default
+   * @param tier a tier name (matched as decisions match it), or null for the default
    * @return the effective policy, or empty if the tier is unlimited
    */
   Optional<LimitPolicy> currentPolicy(String tier);
@@ -159,6 +178,8 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
     private PenaltyRule penalty;
     private final List<PenaltyListener> penaltyListeners = new ArrayList<>();
     private long penaltyMaxKeys = 100_000;
+    private long penaltyMaxBytes = PenaltyBox.DEFAULT_MAX_BYTES;
+    private boolean penalizeSharedKeys;
     private RateLimitListener listener;
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
@@ -287,6 +308,33 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
     }
 
     /**
+     * Bounds the memory of the penalty box's rejection logs (an estimate of its entries' bytes); the default is
+     * {@value PenaltyBox#DEFAULT_MAX_BYTES} bytes.
+     *
+     * @param maxBytes at least 64 KiB
+     * @return this builder
+     */
+    public Builder<C> penaltyMaxBytes(long maxBytes) {
+      if (maxBytes < 65_536) {
+        throw new IllegalArgumentException("penalty maxBytes must be >= 65536 but was " + maxBytes);
+      }
+      this.penaltyMaxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * Whether {@link SteppedRateLimiter#acquireShared} keys (many clients behind one key) count towards the penalty
+     * box; the default is {@code false}, because boxing such a key boxes every client behind it.
+     *
+     * @param penalize whether to penalize shared keys
+     * @return this builder
+     */
+    public Builder<C> penalizeSharedKeys(boolean penalize) {
+      this.penalizeSharedKeys = penalize;
+      return this;
+    }
+
+    /**
      * Sets a listener for every decision (including unlimited and penalty decisions).
      *
      * @param listener the listener, or null for none
@@ -338,7 +386,8 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
         all.add("policy " + policy.name() + " has a tier resolver but no tiers");
       }
       SteppedRateLimiter<C> limiter = new DefaultSteppedRateLimiter<>(policy, store, schedule, controller, tiers,
-          tierResolver, penalty, penaltyListeners, penaltyMaxKeys, listener, clock, ticker, all);
+          tierResolver, penalty, penaltyListeners, penaltyMaxKeys, penaltyMaxBytes, penalizeSharedKeys, listener, clock,
+          ticker, all);
       if (!all.isEmpty()) {
         throw new RateLimitConfigException(all);
       }

@@ -26,8 +26,11 @@ import java.util.Set;
  * a rate spec ({@code pro=100/second; 10000/day} — a separator followed by another rate continues the value), a
  * percentage of the policy's own limits ({@code partner=200%}), or {@code unlimited} (the store is skipped
  * entirely). The entry {@code default=<tier>} names the tier of clients without a known tier; without it they get the
- * policy's own limits. Tier names consist of letters, digits, {@code _}, {@code -}, {@code .} and {@code :} (at most
- * 64) and match case-insensitively; {@code default} is reserved.
+ * <em>lowest</em> tier (the one at or below every other on each limit; the builder refuses tiers without one), so a
+ * missing, unknown or forged tier name never earns more than the least plan. Tier names consist of ASCII letters,
+ * digits, {@code _}, {@code -}, {@code .} and {@code :} (at most 64) and match exactly or with ASCII letters folded to
+ * lower case; no other character folds, so a look-alike such as {@code ınternal} or {@code İnternal} is an unknown
+ * tier. {@code default} is reserved.
  *
  * <p>Every tier's limits must fit the state the store keeps for the policy (same number of limits; for the window
  * algorithms the same periods); {@link SteppedRateLimiter.Builder#build()} checks this. Immutable and thread-safe.
@@ -107,7 +110,8 @@ public final class Tiers {
         if (defaultTier != null) {
           p.at(e.nameAt(), "default is given twice; expected it once");
         }
-        defaultTier = SpecReader.single(e, p).toLowerCase(Locale.ROOT);
+        String folded = SpecReader.asciiLowerCase(SpecReader.single(e, p));
+        defaultTier = folded == null ? SpecReader.single(e, p) : folded;
         defaultAt = e.valueAt();
         continue;
       }
@@ -161,10 +165,11 @@ public final class Tiers {
    * @return the tier, if defined
    */
   public Optional<Tier> tier(String name) {
-    return name == null ? Optional.empty() : Optional.ofNullable(tiers.get(name.toLowerCase(Locale.ROOT)));
+    String folded = name == null ? null : SpecReader.asciiLowerCase(name);
+    return folded == null ? Optional.empty() : Optional.ofNullable(tiers.get(folded));
   }
 
-  /** @return the tier of clients whose tier is missing or unknown; empty means the policy's own limits */
+  /** @return the declared tier of clients whose tier is missing or unknown; empty means the lowest tier */
   public Optional<String> defaultTier() {
     return Optional.ofNullable(defaultTier);
   }
@@ -250,13 +255,14 @@ public final class Tiers {
     }
 
     /**
-     * Names the tier of clients whose tier is missing or unknown; by default they get the policy's own limits.
+     * Names the tier of clients whose tier is missing or unknown; by default they get the lowest tier.
      *
      * @param name a tier added to this builder
      * @return this builder
      */
     public Builder defaultTier(String name) {
-      this.defaultTier = Objects.requireNonNull(name, "name").toLowerCase(Locale.ROOT);
+      String folded = SpecReader.asciiLowerCase(Objects.requireNonNull(name, "name"));
+      this.defaultTier = folded == null ? name : folded;
       return this;
     }
 

@@ -27,6 +27,7 @@ public final class Binding {
   private final List<PathPattern> patterns;
   private final Set<String> methods;
   private final StepBinder.Stepped stepped;
+  private final boolean sharedKey;
 
   /**
    * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
@@ -49,6 +50,8 @@ public final class Binding {
     this.key = key;
     this.keyDescription = keyReference == null ? "a client key" : keyReference.describe();
     this.keyChallenge = keyReference == null ? null : keyReference.challenge().orElse(null);
+    this.sharedKey = keyReference != null && keyReference.parts().size() == 1
+        && keyReference.parts().get(0).kind() == KeyReference.Kind.GLOBAL;
     this.missingKey = missingKey;
     this.patterns = List.copyOf(patterns);
     this.methods = Set.copyOf(methods);
@@ -98,6 +101,11 @@ public final class Binding {
 
   KeyResolver<HttpServletRequest> key() {
     return key;
+  }
+
+  /** Whether every request shares one key ({@code global}): the penalty box must never box it. */
+  boolean sharedKey() {
+    return sharedKey;
   }
 
   String keyDescription() {

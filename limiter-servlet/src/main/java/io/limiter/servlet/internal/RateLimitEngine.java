@@ -24,6 +24,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -298,6 +299,7 @@ public final class RateLimitEngine {
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
+      boolean shared = binding.sharedKey();
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
@@ -315,8 +317,9 @@ public final class RateLimitEngine {
           return;
         }
         key = ((MissingKeyStrategy.SharedBucket) strategy).key();
+        shared = true;
       }
-      Decision decision = acquire(binding, key, request);
+      Decision decision = acquire(binding, key, shared, request);
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -342,7 +345,9 @@ public final class RateLimitEngine {
     if (admitted == null) {
       chain.doFilter(request, response);
     } else {
-      HealthFeed.run(admitted, request, response, chain);
+      // the health signals know each call by the client's address, which the client cannot choose as it can a key
+      String client = steps.clientOf(request);
+      HealthFeed.run(admitted, Collections.nCopies(admitted.size(), client), request, response, chain);
     }
   }
 
@@ -352,11 +357,13 @@ public final class RateLimitEngine {
     return out;
   }
 
-  private Decision acquire(Binding binding, String key, HttpServletRequest request) {
+  private Decision acquire(Binding binding, String key, boolean shared, HttpServletRequest request) {
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
-        return stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
+        // a key many clients share (the missing-key bucket, a global key) is never put in the penalty box
+        return shared ? stepped.limiter().acquireShared(key, stepped.tierOf(request), binding.permits())
+            : stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
       }
       return binding.limiter().acquire(key, binding.permits());
     } catch (RuntimeException e) {

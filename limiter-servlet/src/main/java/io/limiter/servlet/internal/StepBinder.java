@@ -1,5 +1,6 @@
 package io.limiter.servlet.internal;
 
+import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
@@ -8,6 +9,7 @@ import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TierResolver;
+import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.StepSettings;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
@@ -51,6 +53,7 @@ public final class StepBinder {
   private final StepControllerRegistry controllers;
   private final Map<String, StepSettings> policySteps;
   private final List<PenaltyListener> penaltyListeners;
+  private final KeyResolver<HttpServletRequest> clientIp;
   private final Map<String, Stepped> byPolicy = new ConcurrentHashMap<>();
   /** Named policies whose steps had problems, reported once however many elements use them. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
@@ -64,11 +67,35 @@ public final class StepBinder {
    */
   public StepBinder(RateLimiterRegistry registry, StepControllerRegistry controllers,
       Map<String, StepSettings> policySteps, Map<String, Stepped> prebuilt, List<PenaltyListener> penaltyListeners) {
+    this(registry, controllers, policySteps, prebuilt, penaltyListeners, ClientIpResolver.peerOnly());
+  }
+
+  /**
+   * @param registry the store and listener of the limiters, and the policies
+   * @param controllers the step controllers by name
+   * @param policySteps the step settings of named policies
+   * @param prebuilt stepped limiters built elsewhere (e.g. by Spring), by policy name
+   * @param penaltyListeners told about clients entering and leaving penalty boxes
+   * @param clientIp finds the client of a request, by which the health signals tell clients apart
+   */
+  public StepBinder(RateLimiterRegistry registry, StepControllerRegistry controllers,
+      Map<String, StepSettings> policySteps, Map<String, Stepped> prebuilt, List<PenaltyListener> penaltyListeners,
+      KeyResolver<HttpServletRequest> clientIp) {
+    this.clientIp = Objects.requireNonNull(clientIp, "clientIp");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.controllers = Objects.requireNonNull(controllers, "controllers");
     this.policySteps = Map.copyOf(policySteps);
     this.penaltyListeners = List.copyOf(penaltyListeners);
     this.byPolicy.putAll(prebuilt);
+  }
+
+  /**
+   * @param request a request
+   * @return its client, as the health signals tell clients apart: the client address (trusted proxies honoured)
+   */
+  public String clientOf(HttpServletRequest request) {
+    String ip = clientIp.resolve(request);
+    return KeyResolver.isMissing(ip) ? request.getRemoteAddr() : ip;
   }
 
   /** @return the step controllers */
@@ -163,7 +190,7 @@ public final class StepBinder {
       }
     }
     if (steps.penalty() != null) {
-      b.penalty(steps.penalty());
+      b.penalty(steps.penalty()).penalizeSharedKeys(steps.penalizeSharedKeys());
       penaltyListeners.forEach(b::penaltyListener);
     }
     if (problems.size() > before) {

@@ -93,6 +93,24 @@ public final class RateLimitAspectSupport {
       return result instanceof org.springframework.http.ResponseEntity<?> entity
           && entity.getStatusCode().is5xxServerError();
     }
+
+    /**
+     * Whether an exception is the client's doing, not a server failure: it maps to a 4xx status (an
+     * {@code ErrorResponse} such as {@code ResponseStatusException}, or an exception annotated with a 4xx
+     * {@code @ResponseStatus}), or the client hung up.
+     */
+    static boolean isClientError(Throwable e) {
+      if (e instanceof org.springframework.web.ErrorResponse error) {
+        return error.getStatusCode().is4xxClientError();
+      }
+      org.springframework.web.bind.annotation.ResponseStatus status = org.springframework.core.annotation
+          .AnnotatedElementUtils.findMergedAnnotation(e.getClass(),
+              org.springframework.web.bind.annotation.ResponseStatus.class);
+      if (status != null) {
+        return status.code().is4xxClientError();
+      }
+      return org.springframework.web.util.DisconnectedClientHelper.isClientDisconnectedException(e);
+    }
   }
 
   private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
@@ -118,6 +136,8 @@ public final class RateLimitAspectSupport {
   private record Frame(Object target, List<String> policies) {
   }
 
+  private final KeyResolver<RateLimitInvocation> clientIp;
+
   private RateLimitAspectSupport(Builder b) {
     this.registry = b.registry;
     this.failureHandler = b.failureHandler != null ? b.failureHandler
@@ -127,6 +147,7 @@ public final class RateLimitAspectSupport {
     if (requests == null && b.detectWeb && SERVLET_PRESENT) {
       requests = ServletRequestKeySource.peerAddress();
     }
+    this.clientIp = requests == null ? null : requests.clientIpOr(null);
     InvocationKeys keys = new InvocationKeys(b.keyResolvers.asMap(), requests,
         b.beanFactory == null ? null : new BeanFactoryResolver(b.beanFactory));
     this.steps = b.steps != null ? b.steps : new SteppedLimiters(registry, new StepControllerRegistry(), List.of());
@@ -192,6 +213,7 @@ public final class RateLimitAspectSupport {
     ArrayList<Frame> frames = inProgress.get();
     Object identity = target != null ? target : userClass;
     List<String> charged = new ArrayList<>(operations.size());
+    String client = null;
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
@@ -199,17 +221,19 @@ public final class RateLimitAspectSupport {
       }
       charged.add(op.policyName());
       String key = op.key().resolve(invocation);
+      boolean shared = "global".equalsIgnoreCase(op.keyDescription().trim());
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();
-        if (missing instanceof MissingKeyStrategy.SharedBucket shared) {
-          key = shared.key();
+        if (missing instanceof MissingKeyStrategy.SharedBucket bucket) {
+          key = bucket.key();
+          shared = true;
         } else if (missing instanceof MissingKeyStrategy.Skip) {
           continue;
         } else {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Decision decision = decide(op, key, invocation);
+      Decision decision = decide(op, key, shared, invocation);
       if (decision.rejected()) {
         RateLimitExceededException rejection = new RateLimitExceededException(decision);
         if (ops.fallback() != null) {
@@ -224,6 +248,9 @@ public final class RateLimitAspectSupport {
       if (controller != null && (admitted == null || !admitted.contains(controller))) {
         admitted = admitted == null ? new ArrayList<>(1) : admitted;
         admitted.add(controller);
+        if (client == null) {
+          client = clientOf(invocation, shared ? null : key);
+        }
       }
     }
     if (decisions != null && !decisions.isEmpty()) {
@@ -231,7 +258,7 @@ public final class RateLimitAspectSupport {
     }
     frames.add(new Frame(identity, charged));
     try {
-      return admitted == null ? invoker.proceed() : proceedMeasured(admitted, invoker);
+      return admitted == null ? invoker.proceed() : proceedMeasured(admitted, client, invoker);
     } finally {
       frames.remove(frames.size() - 1);
     }
@@ -248,10 +275,20 @@ public final class RateLimitAspectSupport {
   }
 
   /**
+   * Who made a call, for the health signals: the client address when serving a request (a client cannot choose it as
+   * it can choose a header key), else the limiter key unless many callers share it; null when unknown.
+   */
+  private String clientOf(RateLimitInvocation invocation, String key) {
+    String ip = clientIp == null ? null : clientIp.resolve(invocation);
+    return KeyResolver.isMissing(ip) ? key : ip;
+  }
+
+  /**
    * Proceeds while feeding the controllers' built-in health signals: latency and in-flight calls, and failures (an
    * exception other than a rate limit rejection, or a 5xx {@code ResponseEntity}).
    */
-  private static Object proceedMeasured(List<StepController> controllers, Invoker invoker) throws Throwable {
+  private static Object proceedMeasured(List<StepController> controllers, String client, Invoker invoker)
+      throws Throwable {
     long[] tokens = new long[controllers.size()];
     for (int i = 0; i < tokens.length; i++) {
       tokens[i] = controllers.get(i).callStarted();
@@ -264,18 +301,24 @@ public final class RateLimitAspectSupport {
     } catch (RateLimitExceededException | RateLimitKeyMissingException e) {
       failed = false;
       throw e;
+    } catch (Throwable e) {
+      // a 404 or 400 thrown by the method, or a client that hung up, is the client's doing, not a server failure
+      failed = !(WEB_PRESENT && ServerErrors.isClientError(e));
+      throw e;
     } finally {
       for (int i = 0; i < tokens.length; i++) {
-        controllers.get(i).callFinished(tokens[i], failed);
+        controllers.get(i).callFinished(tokens[i], failed, client, 0);
       }
     }
   }
 
-  private Decision decide(RateLimitOperation op, String key, RateLimitInvocation invocation) {
+  private Decision decide(RateLimitOperation op, String key, boolean shared, RateLimitInvocation invocation) {
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
-        return stepped.acquire(key, op.tier() == null ? null : op.tier().resolve(invocation), op.cost());
+        String tier = op.tier() == null ? null : op.tier().resolve(invocation);
+        // a key many callers share (global, the missing-key bucket) is never put in the penalty box
+        return shared ? stepped.acquireShared(key, tier, op.cost()) : stepped.acquire(key, tier, op.cost());
       }
       return op.limiter().acquire(key, op.cost());
     } catch (RuntimeException failure) {

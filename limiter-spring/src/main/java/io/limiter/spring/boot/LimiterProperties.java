@@ -342,6 +342,24 @@ public class LimiterProperties {
     /** Custom signals: the names of HealthSignal beans (HealthSignal.name()), comma-separated. */
     private String signals;
 
+    /** Intervals the latency and error-ratio signals may pool to reach min-samples (default 10). */
+    private String maxWindow;
+
+    /**
+     * Clients with the most slow (or failed) calls set aside when judging an interval, so that no client alone
+     * moves the level (default 1; 0 only when every client is trusted).
+     */
+    private String ignoredKeys;
+
+    /** How long a tick waits for a custom signal (default half the interval). */
+    private String signalTimeout;
+
+    /** What an interval that could not be judged does: hold (the default) or healthy. */
+    private String unknown;
+
+    /** Risky settings (flapping, ignored-keys=0): warn (the default) or refuse. */
+    private String risky;
+
     /** @return the set values by their keys in the controller spec ({@code down-after}, ...) */
     public Map<String, String> toSpec() {
       Map<String, String> spec = new LinkedHashMap<>();
@@ -362,6 +380,11 @@ public class LimiterProperties {
       put(spec, "cpu-severe", cpuSevere);
       put(spec, "min-samples", minSamples);
       put(spec, "signals", signals);
+      put(spec, "max-window", maxWindow);
+      put(spec, "ignored-keys", ignoredKeys);
+      put(spec, "signal-timeout", signalTimeout);
+      put(spec, "unknown", unknown);
+      put(spec, "risky", risky);
       return spec;
     }
 
@@ -505,6 +528,46 @@ public class LimiterProperties {
 
     public void setSignals(String signals) {
       this.signals = signals;
+    }
+
+    public String getMaxWindow() {
+      return maxWindow;
+    }
+
+    public void setMaxWindow(String maxWindow) {
+      this.maxWindow = maxWindow;
+    }
+
+    public String getIgnoredKeys() {
+      return ignoredKeys;
+    }
+
+    public void setIgnoredKeys(String ignoredKeys) {
+      this.ignoredKeys = ignoredKeys;
+    }
+
+    public String getSignalTimeout() {
+      return signalTimeout;
+    }
+
+    public void setSignalTimeout(String signalTimeout) {
+      this.signalTimeout = signalTimeout;
+    }
+
+    public String getUnknown() {
+      return unknown;
+    }
+
+    public void setUnknown(String unknown) {
+      this.unknown = unknown;
+    }
+
+    public String getRisky() {
+      return risky;
+    }
+
+    public void setRisky(String risky) {
+      this.risky = risky;
     }
   }
 

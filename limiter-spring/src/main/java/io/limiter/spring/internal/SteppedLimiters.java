@@ -143,8 +143,8 @@ public final class SteppedLimiters {
     if (parts.tiers() != null) {
       b.tiers(parts.tiers(), parts.source().apply("tiers"));
       if (parts.tierKey() == null) {
-        problems.add(where + ": tiers need a tier key (" + parts.source().apply("tierKey") + ", e.g. header:X-Plan, "
-            + "authority:PLAN_ or a SpEL expression) to find a call's tier");
+        problems.add(where + ": tiers need a tier key (" + parts.source().apply("tierKey") + ", e.g. authority:PLAN_, "
+            + "attribute:plan or a SpEL expression that looks the plan up) to find a call's tier");
       }
       b.tierResolver(tier -> tier);
     } else if (parts.tierKey() != null) {

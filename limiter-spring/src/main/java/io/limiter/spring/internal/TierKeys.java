@@ -19,6 +19,9 @@ import org.springframework.util.ClassUtils;
 public final class TierKeys {
 
   private static final String AUTHORITY = "authority:";
+  private static final String TRUSTED = "trusted:";
+  private static final String SAFE = "authority:<prefix> (the plan as a granted authority), attribute:<name> set by "
+      + "your authentication filter, or a SpEL expression that looks the plan up (e.g. by API key)";
   private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
       "org.springframework.security.core.context.SecurityContextHolder", TierKeys.class.getClassLoader());
 
@@ -44,11 +47,19 @@ public final class TierKeys {
       TierResolver<Object> authorities = authority(key);
       return authorities::resolve;
     }
+    boolean trusted = key.regionMatches(true, 0, TRUSTED, 0, TRUSTED.length());
+    if (trusted) {
+      key = key.substring(TRUSTED.length()).trim();
+    }
     String word = key.toLowerCase(Locale.ROOT);
     if (word.equals("ip") || word.equals("global") || (!KeyExpressionEvaluator.isExpression(key)
         && key.contains(","))) {
-      throw new IllegalArgumentException("tier key \"" + text + "\" does not name a tier; use header:<name>, "
-          + "attribute:<name>, principal, authority:<prefix> or a SpEL expression");
+      throw new IllegalArgumentException("tier key \"" + text + "\" does not name a tier; use attribute:<name>, "
+          + "authority:<prefix>, a SpEL expression, trusted:header:<name> or trusted:principal");
+    }
+    if (!trusted && !KeyExpressionEvaluator.isExpression(key) && (word.startsWith("header:")
+        || word.equals("principal"))) {
+      throw new IllegalArgumentException(StepSettings.clientSettable(text, word.startsWith("header:"), SAFE));
     }
     return keys.compile(key, method, declaredOn, targetClass, restricted);
   }
@@ -68,13 +79,17 @@ public final class TierKeys {
     }
     if (KeyExpressionEvaluator.isExpression(key)) {
       throw new IllegalArgumentException("tier key \"" + text + "\" is SpEL, which URL rules cannot evaluate (they "
-          + "run before any method); use header:<name>, attribute:<name>, principal or authority:<prefix>");
+          + "run before any method); use attribute:<name> or authority:<prefix>");
+    }
+    String word = key.toLowerCase(Locale.ROOT);
+    if (word.startsWith("header:") || word.equals("principal")) {
+      throw new IllegalArgumentException(StepSettings.clientSettable(text, word.startsWith("header:"), SAFE));
     }
     try {
       return StepSettings.parseTierKey(key);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("tier key \"" + text + "\" is not a tier key; use header:<name>, "
-          + "attribute:<name>, principal, authority:<prefix> or a SpEL expression", e);
+      throw new IllegalArgumentException("tier key \"" + text + "\" is not a tier key; use attribute:<name>, "
+          + "authority:<prefix>, a SpEL expression, trusted:header:<name> or trusted:principal", e);
     }
   }
 

@@ -10,6 +10,7 @@ import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepChange;
 import io.limiter.core.step.StepController;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -36,6 +37,8 @@ import java.util.function.Supplier;
  *       rate) and its factor of the base limits, for every {@link #bind(StepController) bound} step controller;
  *   <li>{@value #STEP_CHANGES} (counter), tags {@code controller} and {@code cause} ({@code down}, {@code up},
  *       {@code emergency}, {@code pin}, {@code unpin}): level changes;
+ *   <li>{@value #STEP_SIGNAL_FAILURES} (function counter), tag {@code controller}: health signals that threw, returned
+ *       null or did not answer in time (each makes its interval unknown);
  *   <li>{@value #PENALTY_EVENTS} (counter), tags {@code policy} and {@code type} ({@code entered}, {@code exited},
  *       {@code released}): clients going into and out of penalty boxes, when registered as a {@link PenaltyListener}.
  * </ul>
@@ -57,6 +60,8 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
   public static final String STEP_FACTOR = "limiter.step.factor";
   /** Level changes of a step controller by cause. */
   public static final String STEP_CHANGES = "limiter.step.changes";
+  /** Health signals of a step controller that failed or timed out. */
+  public static final String STEP_SIGNAL_FAILURES = "limiter.step.signal.failures";
   /** Penalty box events by policy and type. */
   public static final String PENALTY_EVENTS = "limiter.penalty.events";
 
@@ -98,6 +103,9 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
     Gauge.builder(STEP_FACTOR, controller, StepController::factor)
         .description("Factor of the base limits at the step controller's level").tag("controller", name)
         .register(registry);
+    FunctionCounter.builder(STEP_SIGNAL_FAILURES, controller, StepController::signalFailures)
+        .description("Health signals of a step controller that failed or did not answer in time")
+        .tag("controller", name).register(registry);
     Map<StepChange.Cause, Counter> changes = new EnumMap<>(StepChange.Cause.class);
     for (StepChange.Cause cause : StepChange.Cause.values()) {
       changes.put(cause, Counter.builder(STEP_CHANGES).description("Level changes of a step controller")

@@ -68,7 +68,7 @@ class StepConfigurationTest {
   private static final String[] BAD_POLICIES = {
       "limiter.policies.a.limits=10/minute",
       "limiter.policies.a.tiers=free=10/minit",
-      "limiter.policies.a.tier-key=header:X-Plan",
+      "limiter.policies.a.tier-key=trusted:header:X-Plan",
       "limiter.policies.b.limits=10/minute",
       "limiter.policies.b.adaptive=nope",
       "limiter.policies.c.limits=10/minute",
@@ -76,7 +76,7 @@ class StepConfigurationTest {
       "limiter.policies.c.tier-key=cookie:plan",
       "limiter.policies.d.limits=10/minute",
       "limiter.policies.d.tiers=pro=10/second; 100/minute",
-      "limiter.policies.d.tier-key=header:X-Plan",
+      "limiter.policies.d.tier-key=trusted:header:X-Plan",
       "limiter.policies.e.limits=10/minute",
       "limiter.policies.e.penalty=5/minute => block"};
 
@@ -105,13 +105,13 @@ class StepConfigurationTest {
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.b.adaptive: unknown step controller "
                 + "\"nope\"; known controllers: [api-health]"))
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.c.tier-key: tier key \"cookie:plan\" "
-                + "is not a tier key; use header:<name>, attribute:<name>, principal, authority:<prefix> or a SpEL "
-                + "expression"))
+                + "is not a tier key; use attribute:<name>, authority:<prefix>, a SpEL expression, "
+                + "trusted:header:<name> or trusted:principal"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.d.*: policy d: tier pro has 2 limits"))
             .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.e.penalty: invalid penalty spec"))
             .anySatisfy(p -> assertThat(p).isEqualTo("limiter.policies.f.*: tiers need a tier key (property "
-                + "limiter.policies.f.tier-key, e.g. header:X-Plan, authority:PLAN_ or a SpEL expression) to find a "
-                + "call's tier")));
+                + "limiter.policies.f.tier-key, e.g. authority:PLAN_, attribute:plan or a SpEL expression that looks "
+                + "the plan up) to find a call's tier")));
   }
 
   /** Annotations with step settings that cannot work. */
@@ -124,7 +124,7 @@ class StepConfigurationTest {
     public void unknownController() {
     }
 
-    @RateLimit(name = "configured", tiers = "pro=20/minute", tierKey = "header:X-Plan")
+    @RateLimit(name = "configured", tiers = "pro=20/minute", tierKey = "trusted:header:X-Plan")
     public void stepsOnANamedPolicy() {
     }
 
@@ -164,6 +164,19 @@ class StepConfigurationTest {
   }
 
   @Test
+  void aStoppedContextStartsItsControllersAgain() {
+    plain.withPropertyValues("limiter.adaptive.h.latency=p95 250ms", "limiter.adaptive.h.interval=1h")
+        .run(context -> {
+          StepController c = context.getBean(StepControllerRegistry.class).controller("h");
+          assertThat(c.running()).isTrue();
+          context.stop();
+          assertThat(c.running()).isFalse();
+          context.start(); // pause and resume, CRaC: the same controller ticks again
+          assertThat(c.running()).isTrue();
+        });
+  }
+
+  @Test
   void aUrlRuleCannotUseAPolicyWhoseTierKeyIsSpel() {
     new WebApplicationContextRunner().withConfiguration(LIMITER).withPropertyValues(
         "limiter.policies.api.limits=10/minute", "limiter.policies.api.tiers=pro=20/minute",
@@ -171,7 +184,6 @@ class StepConfigurationTest {
         "limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].policy=api")
         .run(context -> assertThat(problems(context)).containsExactly("limiter.filter.rules[0].policy=\"api\": "
             + "property limiter.policies.api.tier-key: tier key \"#request.getHeader('X-Plan')\" is SpEL, which URL "
-            + "rules cannot evaluate (they run before any method); use header:<name>, attribute:<name>, principal or "
-            + "authority:<prefix>"));
+            + "rules cannot evaluate (they run before any method); use attribute:<name> or authority:<prefix>"));
   }
 }

@@ -7,11 +7,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /** A Spring Boot web application with every kind of step-function throttling. */
 @SpringBootApplication
@@ -84,6 +87,18 @@ public class StepTestApplication {
     @RateLimit(value = "1/hour", name = "boxed", key = "header:X-API-Key", penalty = "1/hour -> block for 1h")
     public String boxed() {
       return "boxed";
+    }
+
+    @GetMapping("/items/{id}")
+    @RateLimit(value = "100000/hour", name = "items", key = "ip", adaptive = "items-health")
+    public String item(@PathVariable String id) {
+      if (id.equals("boom")) {
+        throw new IllegalStateException("the database is down");
+      }
+      if (!id.equals("1")) {
+        throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no item " + id);
+      }
+      return "item 1";
     }
 
     @GetMapping("/filtered/x")

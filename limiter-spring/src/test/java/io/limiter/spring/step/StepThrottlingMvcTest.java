@@ -31,7 +31,7 @@ import org.springframework.test.web.servlet.MockMvc;
     "limiter.policies.catalog.limits=10/hour",
     "limiter.policies.catalog.key=header:X-API-Key",
     "limiter.policies.catalog.tiers=free=2/hour; pro=5/hour; internal=unlimited; default=free",
-    "limiter.policies.catalog.tier-key=header:X-Plan",
+    "limiter.policies.catalog.tier-key=trusted:header:X-Plan",
     "limiter.adaptive.scripted-health.levels=100%, 50%, 10%",
     "limiter.adaptive.scripted-health.down-after=1",
     "limiter.adaptive.scripted-health.up-after=1",
@@ -45,6 +45,9 @@ import org.springframework.test.web.servlet.MockMvc;
     "limiter.adaptive.errors.cooldown=0",
     "limiter.adaptive.errors.interval=1h",
     "limiter.adaptive.errors.in-flight=50",
+    "limiter.adaptive.errors.ignored-keys=0",
+    "limiter.adaptive.items-health.error-ratio=5%",
+    "limiter.adaptive.items-health.interval=1h",
     "limiter.filter.rules[0].paths=/filtered/**",
     "limiter.filter.rules[0].policy=catalog",
     "management.endpoints.web.exposure.include=ratelimits"})
@@ -122,6 +125,8 @@ class StepThrottlingMvcTest {
         .isEqualTo(0.5);
     assertThat(meters.get(RateLimitMetrics.STEP_CHANGES).tags("controller", "scripted-health", "cause", "down")
         .counter().count()).isEqualTo(1.0);
+    assertThat(meters.get(RateLimitMetrics.STEP_SIGNAL_FAILURES).tag("controller", "scripted-health")
+        .functionCounter().count()).isZero();
 
     scripted.next.set(Health.healthy("queue 10 <= 500"));
     mvc.perform(post("/actuator/ratelimits/controllers/scripted-health").contentType(MediaType.APPLICATION_JSON)
@@ -138,6 +143,8 @@ class StepThrottlingMvcTest {
     mvc.perform(get("/actuator/ratelimits"))
         .andExpect(jsonPath("$.controllers.scripted-health.pinned").value(true))
         .andExpect(jsonPath("$.controllers.scripted-health.levels[1]").value("50%"))
+        .andExpect(jsonPath("$.controllers.scripted-health.signalFailures").value(0))
+        .andExpect(jsonPath("$.controllers.scripted-health.warnings").isArray())
         .andExpect(jsonPath("$.policies.adaptive.steps.adaptive").value("scripted-health"))
         .andExpect(jsonPath("$.policies.adaptive.steps.limitsNow['(default)']").value("1/hour"));
 

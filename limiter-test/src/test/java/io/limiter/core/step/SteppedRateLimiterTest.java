@@ -81,12 +81,43 @@ class SteppedRateLimiterTest {
   }
 
   @Test
-  void withoutADeclaredDefaultUnknownTiersGetThePolicysOwnLimits() {
-    SteppedRateLimiter<Map<String, String>> api = limiter("100/minute").tiers("pro=1000/minute", null)
-        .tierResolver(PLAN_HEADER).build();
-    assertThat(admitted(api, "a", plan("gold"), 5000)).isEqualTo(100);
-    assertThat(admitted(api, "b", plan(null), 5000)).isEqualTo(100);
+  void withoutADeclaredDefaultUnknownTiersGetTheLowestTier() {
+    SteppedRateLimiter<Map<String, String>> api = limiter("100/minute")
+        .tiers("pro=1000/minute; internal=unlimited; free=50%", null).tierResolver(PLAN_HEADER).build();
+    assertThat(admitted(api, "a", plan("bogus"), 5000)).as("unknown: the lowest tier, not the policy's").isEqualTo(50);
+    assertThat(admitted(api, "b", plan(null), 5000)).isEqualTo(50);
     assertThat(admitted(api, "c", plan("pro"), 5000)).isEqualTo(1000);
+    assertThat(api.currentPolicy("bogus").orElseThrow().spec()).isEqualTo(LimitSpec.parse("50/minute"));
+  }
+
+  @Test
+  void tiersWithoutALowestOneNeedADeclaredDefault() {
+    assertThatThrownBy(() -> limiter("100/minute; 1000/day")
+        .tiers("burst=200/minute; 1000/day; steady=50/minute; 5000/day", null).tierResolver(PLAN_HEADER).build())
+        .isInstanceOf(RateLimitConfigException.class)
+        .hasMessageContaining("have no lowest tier for requests whose tier is missing or unknown")
+        .hasMessageContaining("name it with default=<tier>");
+    assertThat(limiter("100/minute; 1000/day")
+        .tiers("burst=200/minute; 1000/day; steady=50/minute; 5000/day; default=steady", null)
+        .tierResolver(PLAN_HEADER).build().currentPolicy("x").orElseThrow().spec())
+        .isEqualTo(LimitSpec.parse("50/minute; 5000/day"));
+  }
+
+  @Test
+  void tierNamesFoldOnlyAsciiLetters() {
+    SteppedRateLimiter<Map<String, String>> api = limiter("100/minute")
+        .tiers("free=10/minute; internal=unlimited; key=1000/minute; default=free", null).tierResolver(PLAN_HEADER)
+        .build();
+    assertThat(admitted(api, "ascii", plan("INTERNAL"), 50)).as("ASCII case folds").isEqualTo(50);
+    for (String lookAlike : List.of("\u0131nternal", "\u0130nternal", "\u0130NTERNAL", "internal\u200b",
+        "\uff49nternal")) {
+      assertThat(admitted(api, "u" + lookAlike, plan(lookAlike), 50)).as(lookAlike).isEqualTo(10);
+      assertThat(api.currentPolicy(lookAlike)).as("what operators see for " + lookAlike)
+          .hasValueSatisfying(p -> assertThat(p.spec()).isEqualTo(LimitSpec.parse("10/minute")));
+    }
+    assertThat(admitted(api, "kelvin", plan("\u212Aey"), 50)).as("the Kelvin sign is not k").isEqualTo(10);
+    assertThat(api.currentPolicy("\u212Aey").orElseThrow().spec()).isEqualTo(LimitSpec.parse("10/minute"));
+    assertThat(Tiers.parse("free=1/minute; key=2/minute").tier("\u212Aey")).isEmpty();
   }
 
   @Test
@@ -212,7 +243,7 @@ class SteppedRateLimiterTest {
         .schedule("zone=UTC; Sat Sun = 20%", null).build();
     assertThat(admitted(api, "a", plan("free"), 5000)).isEqualTo(2);
     assertThat(admitted(api, "b", plan("pro"), 5000)).isEqualTo(200);
-    assertThat(admitted(api, "c", null, 5000)).isEqualTo(20);
+    assertThat(admitted(api, "c", null, 5000)).as("no tier: the lowest").isEqualTo(2);
   }
 
   // ---- adaptive levels ----------------------------------------------------------------------------------------------
@@ -320,8 +351,8 @@ class SteppedRateLimiterTest {
   @Test
   void tierScheduleLevelAndPenaltyMultiply() {
     ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-07T10:00:00Z"))); // a Saturday
-    StepController health = StepController.builder("h").ticker(ticker).build();
-    health.pin(2, "test"); // 50%
+    // the controller's ceiling is 50%: penalties count at the ceiling, and multiply with it
+    StepController health = StepController.builder("h").ticker(ticker).levels(1.0, 0.5, 0.25).ceiling(0.5).build();
     SteppedRateLimiter<Map<String, String>> api = limiter("100/minute")
         .tiers("pro=1000/minute", null).tierResolver(PLAN_HEADER)
         .schedule("zone=UTC; weekends = 40%", null)
@@ -435,11 +466,7 @@ class SteppedRateLimiterTest {
                 + "step must have as many limits as the policy, in the same order, because they share the state of "
                 + "each client",
             "policy api: tier gold, level 10%: cost 30 of policy api exceeds the capacity 20 of limit 20/minute; "
-                + "every request would be rejected",
-            "policy api: clients without a tier, level 25%: cost 30 of policy api exceeds the capacity 25 of limit "
-                + "25/minute; every request would be rejected",
-            "policy api: clients without a tier, level 10%: cost 30 of policy api exceeds the capacity 10 of limit "
-                + "10/minute; every request would be rejected"));
+                + "every request would be rejected"));
   }
 
   @Test

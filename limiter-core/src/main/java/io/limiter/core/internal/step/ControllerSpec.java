@@ -24,7 +24,7 @@ public final class ControllerSpec {
 
   static final String KEYS = "levels, interval, down-after, up-after, cooldown, floor, ceiling, latency, "
       + "latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, cpu, cpu-severe, min-samples, "
-      + "signals";
+      + "max-window, ignored-keys, signal-timeout, unknown, risky, signals";
   private static final Pattern LATENCY = Pattern.compile("(?i)\\s*(?:p([0-9]{1,3}(?:\\.[0-9]{1,6})?)\\s*<?)?\\s*(.+)");
 
   private ControllerSpec() {
@@ -147,6 +147,27 @@ public final class ControllerSpec {
         case "minsamples":
           whole(value, at, p, b::minSamples);
           break;
+        case "maxwindow":
+          count(value, at, p, n -> b.maxWindow(n));
+          break;
+        case "ignoredkeys": {
+          long n = SpecReader.number(value, 0, at, p);
+          if (n > 16) {
+            p.at(at, "ignored-keys must be between 0 and 16 but was " + n);
+          } else if (n >= 0) {
+            b.ignoredKeys((int) n);
+          }
+          break;
+        }
+        case "signaltimeout":
+          duration(value, at, p, b::signalTimeout);
+          break;
+        case "unknown":
+          choice(value, at, p, "hold", "healthy", hold -> b.holdWhenUnknown(hold));
+          break;
+        case "risky":
+          choice(value, at, p, "refuse", "warn", refuse -> b.refuseRisky(refuse));
+          break;
         case "signals":
           signals(b, value, at, p, customSignals);
           break;
@@ -231,6 +252,20 @@ public final class ControllerSpec {
 
   private interface DurationSetter {
     void set(Duration value);
+  }
+
+  private interface BooleanSetter {
+    void set(boolean value);
+  }
+
+  /** One of two words: {@code yes} sets true, {@code no} false. */
+  private static void choice(String value, int at, SpecProblems p, String yes, String no, BooleanSetter setter) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (v.equals(yes) || v.equals(no)) {
+      setter.set(v.equals(yes));
+    } else {
+      p.at(at, "expected " + yes + " or " + no + " but found \"" + value + "\"");
+    }
   }
 
   private static void duration(String value, int at, SpecProblems p, DurationSetter setter) {

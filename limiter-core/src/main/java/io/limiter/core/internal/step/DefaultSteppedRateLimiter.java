@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +66,9 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   private final PenaltyBox box;
   private final int penaltySlots;
+  private final boolean penalizeShared;
+  private final int countingLevel;
+  private final List<String> warnings = new ArrayList<>();
 
   private final Step[] table;
 
@@ -89,8 +91,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   public DefaultSteppedRateLimiter(LimitPolicy base, RateLimitStore store, StepSchedule schedule,
       StepController controller, Tiers tiers, TierResolver<C> resolver, PenaltyRule penalty,
-      List<PenaltyListener> penaltyListeners, long penaltyMaxKeys, RateLimitListener listener, Clock clock,
-      Ticker ticker, List<String> problems) {
+      List<PenaltyListener> penaltyListeners, long penaltyMaxKeys, long penaltyMaxBytes, boolean penalizeShared,
+      RateLimitListener listener, Clock clock, Ticker ticker, List<String> problems) {
     this.base = base;
     this.listener = listener;
     this.plain = listener == null && !base.shadow();
@@ -109,12 +111,17 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       tierRows.put(tierNames[i], i);
     }
     String defaultTier = tiers == null ? null : tiers.defaultTier().orElse(null);
-    int rows = tierList.size() + (defaultTier == null ? 1 : 0);
-    this.fallbackRow = defaultTier == null ? tierList.size() : tierRows.get(defaultTier);
+    // without tiers there is one row (the policy's own limits); with tiers, requests without a known tier get the
+    // declared default, else the lowest tier: an unknown or forged tier name never earns more than the least plan
+    int rows = tierList.isEmpty() ? 1 : tierList.size();
     this.unlimitedRow = new boolean[rows];
+    this.penalizeShared = penalizeShared;
+    // rejections count towards the penalty box only at the controller's ceiling: below it the level, not the client,
+    // is why a well-behaved client is rejected
+    this.countingLevel = controller == null ? 0 : controller.ceiling();
     this.unlimited = Decision.unlimited(base);
     if (penalty != null) {
-      this.box = new PenaltyBox(base.name(), penalty, ticker, penaltyMaxKeys);
+      this.box = new PenaltyBox(base.name(), penalty, ticker, penaltyMaxKeys, penaltyMaxBytes);
       penaltyListeners.forEach(box::addListener);
     } else {
       this.box = null;
@@ -133,6 +140,9 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       badStep[s] = !fits(scheduled(s), scheduleName(s), prefix, problems);
     }
     boolean badPenalty = penalty != null && !fits(penalty.action(), "the penalty", prefix, problems);
+    int fallback = tierList.isEmpty() ? 0 : defaultTier != null ? tierRows.get(defaultTier)
+        : lowestTier(tierList, badTier, prefix, problems);
+    this.fallbackRow = Math.max(0, fallback);
     String conflict = conflict(tierList, prefix);
     if (conflict != null) {
       problems.add(conflict);
@@ -174,6 +184,98 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       }
     }
     problems.addAll(composeProblems.values());
+    if (composeProblems.isEmpty()) {
+      collapsedLevels(tierList, rows);
+    }
+    if (schedule != null) {
+      for (String w : schedule.warnings()) {
+        warnings.add("policy " + base.name() + ": " + w);
+      }
+    }
+    for (String w : warnings) {
+      System.getLogger(SteppedRateLimiter.class.getName()).log(System.Logger.Level.WARNING, w);
+    }
+  }
+
+  /**
+   * The tier whose limits are at or below every other tier's, limit by limit (as a rate); -1 and a problem when the
+   * tiers are not ordered that way, so that the operator names the default.
+   */
+  private int lowestTier(List<Tiers.Tier> tierList, boolean[] badTier, String prefix, List<String> problems) {
+    for (boolean bad : badTier) {
+      if (bad) {
+        return -1;
+      }
+    }
+    int lowest = -1;
+    for (int t = 0; t < tierList.size(); t++) {
+      boolean atOrBelowAll = true;
+      for (int o = 0; o < tierList.size() && atOrBelowAll; o++) {
+        atOrBelowAll = o == t || atOrBelow(tierList.get(t), tierList.get(o));
+      }
+      if (atOrBelowAll) {
+        lowest = t;
+        break;
+      }
+    }
+    if (lowest < 0) {
+      problems.add(prefix + "the tiers (" + tiers + ") have no lowest tier for requests whose tier is missing or "
+          + "unknown (none is at or below all others on every limit); name it with default=<tier>");
+    }
+    return lowest;
+  }
+
+  private boolean atOrBelow(Tiers.Tier a, Tiers.Tier b) {
+    if (b.limits().kind() == StepLimits.Kind.UNLIMITED) {
+      return true;
+    }
+    if (a.limits().kind() == StepLimits.Kind.UNLIMITED) {
+      return false;
+    }
+    List<io.limiter.core.Limit> la = compose(a, null, 1.0, null).limits();
+    List<io.limiter.core.Limit> lb = compose(b, null, 1.0, null).limits();
+    for (int i = 0; i < la.size() && i < lb.size(); i++) {
+      // permits per nanosecond, compared without division: pa / Ta <= pb / Tb
+      double ra = (double) la.get(i).permits() * lb.get(i).periodNanos();
+      double rb = (double) lb.get(i).permits() * la.get(i).periodNanos();
+      if (ra > rb || la.get(i).burst() > lb.get(i).burst() && ra == rb) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Warns when neighbouring levels give the same limits: rounding to whole permits leaves nothing to step. */
+  private void collapsedLevels(List<Tiers.Tier> tierList, int rows) {
+    if (controller == null || levels < 2) {
+      return;
+    }
+    java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+    for (int row = 0; row < rows; row++) {
+      if (unlimitedRow[row]) {
+        continue;
+      }
+      for (int s = 0; s < steps; s++) {
+        List<String> same = new ArrayList<>();
+        for (int l = 1; l < levels; l++) {
+          Step upper = table[((row * steps + s) * levels + l - 1) * penaltySlots];
+          Step lower = table[((row * steps + s) * levels + l) * penaltySlots];
+          if (upper != null && lower != null && upper.policy.limits().equals(lower.policy.limits())) {
+            same.add(SpecReader.percent(controller.levels().get(l - 1)) + " and "
+                + SpecReader.percent(controller.levels().get(l)) + " (" + lower.policy.spec() + ")");
+          }
+        }
+        if (!same.isEmpty()) {
+          String what = (tierList.isEmpty() ? "" : row < tierList.size() ? "tier " + tierList.get(row).name() + ", "
+              : "") + (schedule == null ? "" : scheduleName(s) + ", ");
+          seen.add("policy " + base.name() + ": " + what + "levels " + String.join("; ", same) + " of step "
+              + "controller " + controller.name() + " give the same limits (scaling rounds down to whole permits, "
+              + "never below 1), so stepping between them throttles nothing; use a limit with more permits per "
+              + "period (e.g. 60/minute instead of 1/second) or fewer levels");
+        }
+      }
+    }
+    warnings.addAll(seen);
   }
 
   private StepLimits scheduled(int step) {
@@ -295,25 +397,36 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (resolver == null || context == null) {
       return fallbackRow;
     }
-    String name = resolver.resolve(context);
+    return rowOf(resolver.resolve(context));
+  }
+
+  /**
+   * The row of a tier name: exact, or with ASCII letters folded to lower case. Nothing else folds: Unicode case
+   * mapping would let look-alikes ({@code ınternal}, {@code İnternal}, the Kelvin sign for {@code k}) select a tier.
+   */
+  private int rowOf(String name) {
     if (name == null) {
       return fallbackRow;
     }
     Integer row = tierRows.get(name);
-    if (row != null) {
-      return row;
+    if (row == null) {
+      String folded = SpecReader.asciiLowerCase(name);
+      row = folded == null ? null : tierRows.get(folded);
     }
-    for (int t = 0; t < tierNames.length; t++) {
-      if (tierNames[t].equalsIgnoreCase(name)) {
-        return t;
-      }
-    }
-    return fallbackRow;
+    return row == null ? fallbackRow : row;
   }
 
-  private int index(int row) {
-    int level = controller == null ? 0 : controller.level();
+  private int level() {
+    return controller == null ? 0 : controller.level();
+  }
+
+  private int index(int row, int level) {
     return ((row * steps + scheduleStep()) * levels + level) * penaltySlots;
+  }
+
+  /** Whether a rejection at this level counts towards the penalty box. */
+  private boolean counts(int level, boolean shared) {
+    return level <= countingLevel && (penalizeShared || !shared);
   }
 
   private int scheduleStep() {
@@ -340,22 +453,28 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public Decision acquire(String key, C context, long permits) {
-    return decide(KeyNormalizer.canonical(key), row(context), permits);
+    return decide(KeyNormalizer.canonical(key), row(context), permits, false);
   }
 
-  private Decision decide(String key, int row, long permits) {
+  @Override
+  public Decision acquireShared(String key, C context, long permits) {
+    return decide(KeyNormalizer.canonical(key), row(context), permits, true);
+  }
+
+  private Decision decide(String key, int row, long permits, boolean shared) {
     checkPermits(permits);
     if (unlimitedRow[row]) {
       return complete(key, unlimited, false, 0);
     }
-    int index = index(row);
+    int level = level();
+    int index = index(row, level);
     if (box == null) {
       return complete(key, table[index].space.acquire(key, permits), false, 0);
     }
     long now = ticker.read();
     long until = box.boxedUntil(key, now);
     if (until == PenaltyBox.NOT_BOXED) {
-      return complete(key, table[index].space.acquire(key, permits), true, now);
+      return complete(key, table[index].space.acquire(key, permits), counts(level, shared), now);
     }
     Step boxed = table[index + 1];
     if (boxed.block) {
@@ -375,7 +494,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (unlimitedRow[row]) {
       return true;
     }
-    int index = index(row);
+    int level = level();
+    int index = index(row, level);
     if (box == null) {
       return table[index].space.tryAcquire(k, permits);
     }
@@ -385,7 +505,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       return !boxed.block && boxed.space.tryAcquire(k, permits);
     }
     boolean admitted = table[index].space.tryAcquire(k, permits);
-    if (!admitted) {
+    if (!admitted && counts(level, false)) {
       box.reject(k, now);
     }
     return admitted;
@@ -399,14 +519,15 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (unlimitedRow[row]) {
       return CompletableFuture.completedFuture(complete(k, unlimited, false, 0));
     }
-    int index = index(row);
+    int level = level();
+    int index = index(row, level);
     long now = 0;
     boolean count = false;
     if (box != null) {
       now = ticker.read();
       long until = box.boxedUntil(k, now);
       if (until == PenaltyBox.NOT_BOXED) {
-        count = true;
+        count = counts(level, false);
       } else if (table[index + 1].block) {
         return CompletableFuture.completedFuture(complete(k, blocked(table[index + 1], until, now), false, now));
       } else {
@@ -474,7 +595,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
       @Override
       public Decision acquire(long permits) {
-        return decide(k, fallbackRow, permits);
+        return decide(k, fallbackRow, permits, false);
       }
     };
   }
@@ -483,12 +604,13 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public Optional<LimitPolicy> currentPolicy(String tier) {
-    int row = fallbackRow;
-    if (tier != null) {
-      Integer r = tierRows.get(tier.toLowerCase(Locale.ROOT));
-      row = r == null ? fallbackRow : r;
-    }
-    return unlimitedRow[row] ? Optional.empty() : Optional.of(table[index(row)].policy);
+    int row = rowOf(tier); // the same lookup as decisions, so operators see what requests with this name get
+    return unlimitedRow[row] ? Optional.empty() : Optional.of(table[index(row, level())].policy);
+  }
+
+  @Override
+  public List<String> warnings() {
+    return List.copyOf(warnings);
   }
 
   @Override

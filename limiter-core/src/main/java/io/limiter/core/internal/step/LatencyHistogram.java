@@ -20,6 +20,7 @@ public final class LatencyHistogram {
 
   private final LongAdder[] counts = new LongAdder[BUCKETS];
   private final long[] previous = new long[BUCKETS];
+  private final long[] current = new long[BUCKETS];
   private final long[] interval = new long[BUCKETS];
 
   public LatencyHistogram() {
@@ -33,7 +34,7 @@ public final class LatencyHistogram {
     counts[bucket(nanos)].increment();
   }
 
-  static int bucket(long nanos) {
+  public static int bucket(long nanos) {
     long micros = nanos <= 0 ? 0 : nanos / 1000;
     if (micros < LINEAR) {
       return (int) micros;
@@ -47,7 +48,7 @@ public final class LatencyHistogram {
   }
 
   /** The exclusive upper bound of a bucket, in nanoseconds: what a percentile in it is reported as. */
-  static long upperBoundNanos(int bucket) {
+  public static long upperBoundNanos(int bucket) {
     if (bucket < LINEAR) {
       return (bucket + 1) * 1000L;
     }
@@ -57,15 +58,20 @@ public final class LatencyHistogram {
   }
 
   /**
-   * Takes the counts recorded since the previous snapshot; read them with {@link #total()} and
-   * {@link #percentileNanos(double)}. Not thread-safe (one reader).
+   * Takes the counts recorded since the last {@link #commit()}; read them with {@link #total()} and
+   * {@link #percentileNanos(double)}. Until {@link #commit()}, later snapshots keep including these counts, so a
+   * window that had too few samples to judge grows into the next interval. Not thread-safe (one reader).
    */
   public void snapshot() {
     for (int i = 0; i < BUCKETS; i++) {
-      long now = counts[i].sum();
-      interval[i] = now - previous[i];
-      previous[i] = now;
+      current[i] = counts[i].sum();
+      interval[i] = current[i] - previous[i];
     }
+  }
+
+  /** Starts the next window at the last {@link #snapshot()}: what it counted is not counted again. */
+  public void commit() {
+    System.arraycopy(current, 0, previous, 0, BUCKETS);
   }
 
   /** Number of durations in the last snapshot. */
@@ -75,6 +81,20 @@ public final class LatencyHistogram {
       total += c;
     }
     return total;
+  }
+
+  /**
+   * @param boundNanos a latency
+   * @return how many durations of the last snapshot are in buckets whose upper bound exceeds it
+   */
+  public long countAbove(long boundNanos) {
+    long n = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      if (upperBoundNanos(i) > boundNanos) {
+        n += interval[i];
+      }
+    }
+    return n;
   }
 
   /**

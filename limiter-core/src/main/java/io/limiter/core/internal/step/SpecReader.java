@@ -242,6 +242,31 @@ public final class SpecReader {
     return d.toString();
   }
 
+  /**
+   * Folds ASCII upper-case letters to lower case and nothing else; answers null for a string with any non-ASCII
+   * character. Unlike {@link String#toLowerCase(java.util.Locale)}, no Unicode look-alike ({@code İ}, the Kelvin sign)
+   * can fold into an ASCII name.
+   *
+   * @param s the string
+   * @return the folded string, or null if it is not ASCII
+   */
+  public static String asciiLowerCase(String s) {
+    char[] out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c > 0x7f) {
+        return null;
+      }
+      if (c >= 'A' && c <= 'Z') {
+        if (out == null) {
+          out = s.toCharArray();
+        }
+        out[i] = (char) (c + ('a' - 'A'));
+      }
+    }
+    return out == null ? s : new String(out);
+  }
+
   /** Formats a factor as a percentage: {@code 75%}, {@code 12.5%}. */
   public static String percent(double factor) {
     double pct = factor * 100;

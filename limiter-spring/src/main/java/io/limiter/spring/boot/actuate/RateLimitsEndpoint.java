@@ -234,7 +234,7 @@ public class RateLimitsEndpoint {
     return new ControllerDescriptor(c.level(), percent(c.factor()), percents(c.levels()), c.pinned(),
         percent(c.levels().get(c.floor())), percent(c.levels().get(c.ceiling())),
         c.lastHealth().status().name().toLowerCase(Locale.ROOT), c.lastHealth().detail(), c.interval().toString(),
-        c.running(), last);
+        c.running(), c.signalFailures(), c.warnings(), last);
   }
 
   private static List<String> percents(List<Double> factors) {
@@ -302,15 +302,17 @@ public class RateLimitsEndpoint {
    * @param pinned whether an operator pinned the level
    * @param floor the lowest level the controller steps down to
    * @param ceiling the highest level it steps up to
-   * @param health the combined health of the last sample: healthy, unhealthy or severe
+   * @param health the combined health of the last sample: healthy, unknown, unhealthy or severe
    * @param healthDetail the signals' verdicts
    * @param interval the time between samples
    * @param running whether the controller samples on its own thread
+   * @param signalFailures health signals that threw or did not answer in time since the controller was built
+   * @param warnings risky settings found when the controller was built
    * @param lastChange the last level change, or null
    */
   public record ControllerDescriptor(int level, String factor, List<String> levels, boolean pinned, String floor,
-      String ceiling, String health, String healthDetail, String interval, boolean running,
-      ChangeDescriptor lastChange) {
+      String ceiling, String health, String healthDetail, String interval, boolean running, long signalFailures,
+      List<String> warnings, ChangeDescriptor lastChange) {
   }
 
   /**
