@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
@@ -86,6 +87,17 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @return the decision; its {@link Decision#policy()} carries the effective limits
    */
   Decision acquire(String key, C context, long permits);
+
+  /**
+   * Takes {@code permits} in the bucket that requests without a key share, under the limits in force for this
+   * request now (see {@link RateLimiter#acquireShared}).
+   *
+   * @param bucket the shared bucket
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the cost, at least 1
+   * @return the decision
+   */
+  Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
 
   /**
    * Takes the policy's cost for {@code key} under the limits in force for this request now.
