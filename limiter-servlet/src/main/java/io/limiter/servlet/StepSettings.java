@@ -89,7 +89,7 @@ public final class StepSettings {
     if (parsed.parts().size() != 1 || kind == KeyReference.Kind.IP || kind == KeyReference.Kind.GLOBAL) {
       throw new IllegalArgumentException("tier key \"" + reference + "\" does not name a tier" + forms);
     }
-    return parsed.toResolver(ClientIpResolver.peerOnly())::resolve;
+    return parsed.toValueResolver(ClientIpResolver.peerOnly())::resolve;
   }
 
   /** @return the tiers, or null */

@@ -222,6 +222,7 @@ public final class RateLimitEngine {
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
+      MissingKeyStrategy.SharedBucket shared = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
@@ -238,9 +239,9 @@ public final class RateLimitEngine {
               Rejection.missingKey(missingKeyStatus, binding.keyDescription(), binding.limiter().name()));
           return;
         }
-        key = ((MissingKeyStrategy.SharedBucket) strategy).key();
+        shared = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      Decision decision = acquire(binding, key, request);
+      Decision decision = acquire(binding, key, shared, request);
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -276,16 +277,22 @@ public final class RateLimitEngine {
     return out;
   }
 
-  private Decision acquire(Binding binding, String key, HttpServletRequest request) {
+  /** Decides for a client key, or (key null) in the binding's shared bucket for requests without one. */
+  private Decision acquire(Binding binding, String key, MissingKeyStrategy.SharedBucket shared,
+      HttpServletRequest request) {
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
-        return stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
+        return shared != null ? stepped.limiter().acquireShared(shared, stepped.tierOf(request), binding.permits())
+            : stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
       }
-      return binding.limiter().acquire(key, binding.permits());
+      return shared != null ? binding.limiter().acquireShared(shared, binding.permits())
+          : binding.limiter().acquire(key, binding.permits());
     } catch (RuntimeException e) {
       LimitPolicy policy = binding.limiter().policy();
-      Decision d = failureHandler.onFailure(policy, key, binding.permits(), e);
+      // the handler (and a local fallback store) takes the stored key, as a store would have
+      String stored = shared != null ? shared.key() : binding.limiter().forKey(key).key();
+      Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
       return policy.shadow() ? d.asShadow() : d;
     }
   }
