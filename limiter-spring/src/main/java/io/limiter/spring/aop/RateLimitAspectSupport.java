@@ -178,17 +178,18 @@ public final class RateLimitAspectSupport {
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       String key = op.key().resolve(invocation);
+      MissingKeyStrategy.SharedBucket shared = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();
-        if (missing instanceof MissingKeyStrategy.SharedBucket shared) {
-          key = shared.key();
+        if (missing instanceof MissingKeyStrategy.SharedBucket bucket) {
+          shared = bucket;
         } else if (missing instanceof MissingKeyStrategy.Skip) {
           continue;
         } else {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Decision decision = decide(op, key, invocation);
+      Decision decision = decide(op, key, shared, invocation);
       if (decision.rejected()) {
         RateLimitExceededException rejection = new RateLimitExceededException(decision);
         if (ops.fallback() != null) {
@@ -235,14 +236,19 @@ public final class RateLimitAspectSupport {
     }
   }
 
-  private Decision decide(RateLimitOperation op, String key, RateLimitInvocation invocation) {
+  /** Decides for a client key, or (key missing) in the shared bucket for calls without one. */
+  private Decision decide(RateLimitOperation op, String key, MissingKeyStrategy.SharedBucket shared,
+      RateLimitInvocation invocation) {
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
-        return stepped.acquire(key, op.tier() == null ? null : op.tier().resolve(invocation), op.cost());
+        String tier = op.tier() == null ? null : op.tier().resolve(invocation);
+        return shared != null ? stepped.acquireShared(shared, tier, op.cost()) : stepped.acquire(key, tier, op.cost());
       }
-      return op.limiter().acquire(key, op.cost());
+      return shared != null ? op.limiter().acquireShared(shared, op.cost()) : op.limiter().acquire(key, op.cost());
     } catch (RuntimeException failure) {
+      // the handler (and a local fallback store) takes the stored key, as a store would have
+      key = shared != null ? shared.key() : op.limiter().forKey(key).key();
       LimitPolicy policy = op.limiter().policy();
       Decision decision = failureHandler.onFailure(policy, key, op.cost(), failure);
       RateLimitListener listener = registry.listener();

@@ -50,7 +50,7 @@ public final class TierKeys {
       throw new IllegalArgumentException("tier key \"" + text + "\" does not name a tier; use header:<name>, "
           + "attribute:<name>, principal, authority:<prefix> or a SpEL expression");
     }
-    return keys.compile(key, method, declaredOn, targetClass, restricted);
+    return keys.compileValue(key, method, declaredOn, targetClass, restricted);
   }
 
   /**
