@@ -1,5 +1,6 @@
 package io.limiter.core;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -54,7 +55,8 @@ public interface KeyResolver<C> {
 
   /**
    * Returns a resolver whose key combines the keys of all parts (e.g. API key and IP), or is missing when any part is.
-   * Parts are escaped and joined with {@code '|'}, so different part values never produce the same key.
+   * The key is a {@link KeyKind#COMPOSITE} key ({@link KeyKind#composite(List)}): parts are escaped and joined with
+   * {@code '|'} behind {@code c:}, so different part values never produce the same key, nor a key of another kind.
    *
    * @param parts the resolvers, at least one
    * @param <C> the request context
@@ -66,24 +68,15 @@ public interface KeyResolver<C> {
       throw new IllegalArgumentException("a composite key needs at least one part");
     }
     return context -> {
-      StringBuilder key = new StringBuilder();
-      for (int i = 0; i < all.size(); i++) {
+      String[] keys = new String[all.size()];
+      for (int i = 0; i < keys.length; i++) {
         String part = all.get(i).resolve(context);
         if (isMissing(part)) {
           return null;
         }
-        if (i > 0) {
-          key.append('|');
-        }
-        for (int j = 0; j < part.length(); j++) {
-          char c = part.charAt(j);
-          if (c == '|' || c == '\\') {
-            key.append('\\');
-          }
-          key.append(c);
-        }
+        keys[i] = part;
       }
-      return key.toString();
+      return KeyKind.composite(Arrays.asList(keys));
     };
   }
 

@@ -1,5 +1,6 @@
 package io.limiter.core;
 
+import io.limiter.core.internal.KeyNormalizer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,12 +10,29 @@ import java.util.concurrent.CompletionStage;
  * counters) per limit and key. Obtained from {@link RateLimitStore#keySpace(LimitPolicy)}; {@link RateLimiter} is the
  * usual way to reach it.
  *
- * <p>Keys arrive already canonical (non-blank, at most 256 UTF-8 bytes; {@link RateLimiter} hashes longer ones).
+ * <p>Keys are <em>stored keys</em>: the form {@link RateLimiter} gives every key it is passed (see its class comment:
+ * reserved {@code !} keys, long keys hashed). Every implementation checks the keys its methods are given with
+ * {@link #requireStoredKey(String)} (before a key can take any room in the store), so a blank, over-long or
+ * malformed key given to a store directly is refused, never stored; stores do not hash or escape keys themselves,
+ * which would make a key passed through a {@link RateLimiter} and the same key passed directly two different keys.
  * Every method decides and charges all limits of the policy atomically for the key: a request rejected by one limit
  * charges none. Implementations must be thread-safe, must never admit more than the limits allow under any
  * concurrency, and must not lock globally.
  */
 public interface KeySpace {
+
+  /**
+   * Checks a key given to a store: the one rule every store applies on its direct API.
+   *
+   * @param key a stored key
+   * @return the key
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException naming the key if it is blank, longer than 256 UTF-8 bytes or contains an
+   *     unpaired surrogate; {@link RateLimiter} hashes such keys instead
+   */
+  static String requireStoredKey(String key) {
+    return KeyNormalizer.requireStored(key);
+  }
 
   /** @return the policy whose state this is */
   LimitPolicy policy();

@@ -1,5 +1,6 @@
 package io.limiter.core;
 
+import io.limiter.core.internal.KeyNormalizer;
 import java.util.Objects;
 
 /**
@@ -29,8 +30,10 @@ public sealed interface MissingKeyStrategy
   }
 
   /**
-   * @param bucket the bucket's name; the key becomes {@code "missing:" + bucket}, which no resolver produces
+   * @param bucket the bucket's name; its stored key is {@code "!missing:" + bucket}, which no key passed to a
+   *     {@link RateLimiter} can become (see {@link RateLimiter#acquireShared})
    * @return the strategy that counts requests without a key in one shared bucket
+   * @throws IllegalArgumentException if the name is blank or longer than a stored key allows
    */
   static MissingKeyStrategy sharedBucket(String bucket) {
     return new SharedBucket(bucket);
@@ -92,16 +95,20 @@ public sealed interface MissingKeyStrategy
    * @param bucket the bucket's name
    */
   record SharedBucket(String bucket) implements MissingKeyStrategy {
-    /** @throws IllegalArgumentException if the name is blank */
+    /** @throws IllegalArgumentException if the name is blank or longer than a stored key allows */
     public SharedBucket {
-      if (KeyResolver.isMissing(bucket)) {
-        throw new IllegalArgumentException("shared bucket name must not be blank but was \"" + bucket + "\"");
-      }
+      KeyNormalizer.sharedBucket(bucket);
     }
 
-    /** @return the key all requests without a key share */
+    /**
+     * Returns the stored key all requests without a key share: {@code !missing:<bucket>}. It is reserved: passing
+     * it to {@link RateLimiter#acquire(String, long)} reaches another key; use
+     * {@link RateLimiter#acquireShared(SharedBucket, long)}.
+     *
+     * @return the stored key
+     */
     public String key() {
-      return "missing:" + bucket;
+      return KeyNormalizer.sharedBucket(bucket);
     }
 
     @Override

@@ -14,8 +14,22 @@ import java.util.concurrent.CompletionStage;
  * }
  * }</pre>
  *
- * <p>Keys must be non-null and non-blank (resolve missing keys with a {@link MissingKeyStrategy} first); keys longer
- * than 256 UTF-8 bytes are replaced by their SHA-256 hash, so memory per key stays bounded. In a
+ * <p><b>Keys.</b> A key is any non-blank text (resolve missing keys with a {@link MissingKeyStrategy} first; blank
+ * keys are refused with an {@link IllegalArgumentException}). Every method here, {@link #forKey} included, turns it
+ * into the key the store holds in one place, the same way for every store:
+ * <ul>
+ *   <li>Keys starting with {@code !} are reserved for the library: {@code !missing:<bucket>}, the shared bucket of
+ *       requests without a key (reached only through {@link #acquireShared}), and {@code !sha256:<hash>}, a hashed
+ *       long key. A key you pass that starts with {@code !} or {@code \} is stored with a {@code \} in front, so no
+ *       key you pass, whatever its spelling, shares state with a reserved key.
+ *   <li>A key whose stored form would exceed 256 UTF-8 bytes, or that contains an unpaired surrogate, is stored as
+ *       {@code !sha256:} and its hash, so memory per key stays bounded.
+ *   <li>Every other key is stored as given. The integrations spell their keys with their {@link KeyKind}
+ *       ({@code ip:203.0.113.7}, {@code h:x-api-key:...}), so a header's value cannot pose as an IP. When you pass
+ *       a client-supplied value yourself, spell it with a {@link KeyKind} (or a prefix of your own) too, if the
+ *       policy is also used with other kinds of key.
+ * </ul>
+ * In a
  * {@link LimitPolicy#shadow() shadow} policy, requests over the limit are reported but allowed. Thread-safe.
  */
 public interface RateLimiter {
@@ -116,11 +130,22 @@ public interface RateLimiter {
   CompletionStage<Decision> acquireAsync(String key, long permits);
 
   /**
+   * Takes {@code permits} in the bucket that requests without a key share under a
+   * {@link MissingKeyStrategy#sharedBucket(String) shared-bucket strategy}. Its stored key, {@code !missing:<bucket>},
+   * is reserved: no key passed to {@link #acquire(String, long)} reaches it.
+   *
+   * @param bucket the shared bucket
+   * @param permits the cost, at least 1
+   * @return the decision
+   */
+  Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, long permits);
+
+  /**
    * Returns a limiter fixed to one key, for code that limits one resource (an outbound API, a job) rather than many
    * clients. It skips the per-call key lookup.
    *
    * @param key the key
-   * @return the bound limiter
+   * @return the bound limiter; its {@link BoundLimiter#key()} is the stored key
    */
   BoundLimiter forKey(String key);
 }

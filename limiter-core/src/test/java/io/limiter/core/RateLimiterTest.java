@@ -90,7 +90,7 @@ class RateLimiterTest {
     assertThat(limiter.tryAcquire(longA)).isTrue();
     assertThat(limiter.tryAcquire(longA)).isFalse();
     assertThat(limiter.tryAcquire(longB)).as("distinct long keys stay distinct").isTrue();
-    assertThat(limiter.forKey(longA).key()).startsWith("sha256:").hasSizeLessThan(60);
+    assertThat(limiter.forKey(longA).key()).startsWith("!sha256:").hasSizeLessThan(60);
     String exactly256 = "é".repeat(128); // 256 UTF-8 bytes
     assertThat(limiter.forKey(exactly256).key()).isEqualTo(exactly256);
   }
@@ -169,7 +169,7 @@ class RateLimiterTest {
     assertThat(MissingKeyStrategy.parse("shared:anonymous"))
         .isEqualTo(MissingKeyStrategy.sharedBucket("anonymous"));
     assertThat(((MissingKeyStrategy.SharedBucket) MissingKeyStrategy.parse("shared:anon")).key())
-        .isEqualTo("missing:anon");
+        .isEqualTo("!missing:anon");
     assertThatThrownBy(() -> MissingKeyStrategy.parse("shared:"))
         .hasMessage("missing-key strategy must be reject, skip or shared:<name> but was \"shared:\"");
   }

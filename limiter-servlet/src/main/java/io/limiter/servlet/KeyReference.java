@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
@@ -156,12 +157,49 @@ public final class KeyReference {
   }
 
   /**
-   * Creates the resolver this reference stands for.
+   * Creates the resolver of rate limit keys this reference stands for. Each key carries its {@link KeyKind}
+   * ({@code ip:203.0.113.7}, {@code h:x-api-key:<value>}, {@code p:<name>}, {@code a:<name>:<value>}, {@code global};
+   * several parts form a {@link KeyKind#COMPOSITE} key), so a value of one kind can never equal a key of another: an
+   * {@code X-API-Key: 203.0.113.7} header does not drain the IP 203.0.113.7's bucket. Header names are case-insensitive
+   * and spelled in lower case.
    *
    * @param clientIp resolves {@code ip} parts
    * @return the resolver; a composite one if there are several parts
    */
   public KeyResolver<HttpServletRequest> toResolver(ClientIpResolver clientIp) {
+    Objects.requireNonNull(clientIp, "clientIp");
+    List<KeyResolver<HttpServletRequest>> resolvers = new ArrayList<>(parts.size());
+    for (Part part : parts) {
+      switch (part.kind()) {
+        case IP:
+          resolvers.add(KeyKind.IP.of(clientIp));
+          break;
+        case HEADER:
+          resolvers.add(KeyKind.HEADER.of(part.argument().toLowerCase(Locale.ROOT),
+              RequestKeys.header(part.argument())));
+          break;
+        case PRINCIPAL:
+          resolvers.add(KeyKind.PRINCIPAL.of(RequestKeys.principal()));
+          break;
+        case ATTRIBUTE:
+          resolvers.add(KeyKind.ATTRIBUTE.of(part.argument(), RequestKeys.attribute(part.argument())));
+          break;
+        case GLOBAL:
+        default:
+          resolvers.add(RequestKeys.global());
+      }
+    }
+    return resolvers.size() == 1 ? resolvers.get(0) : KeyResolver.composite(resolvers);
+  }
+
+  /**
+   * Creates a resolver of the plain value this reference reads, without a kind: what a tier key needs, whose answer
+   * is a tier name rather than a rate limit key.
+   *
+   * @param clientIp resolves {@code ip} parts
+   * @return the resolver; for several parts, a composite of their plain values
+   */
+  public KeyResolver<HttpServletRequest> toValueResolver(ClientIpResolver clientIp) {
     Objects.requireNonNull(clientIp, "clientIp");
     List<KeyResolver<HttpServletRequest>> resolvers = new ArrayList<>(parts.size());
     for (Part part : parts) {

@@ -1,6 +1,7 @@
 package io.limiter.servlet;
 
 import io.limiter.annotation.RateLimitAnnotations;
+import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -389,7 +390,8 @@ public final class RateLimitFilter implements Filter {
     /**
      * Sets a custom resolver as the key of rules and annotations that name none.
      *
-     * @param resolver the resolver
+     * @param resolver the resolver; its answers are stored as {@link KeyKind#CUSTOM} keys ({@code x:<answer>}), so
+     *     they never share state with keys of another kind
      * @return this builder
      */
     public Builder defaultKey(KeyResolver<HttpServletRequest> resolver) {
@@ -638,7 +640,7 @@ public final class RateLimitFilter implements Filter {
         KeyResolver<HttpServletRequest> key;
         KeyReference keyReference;
         if (rule.keyResolver() != null) {
-          key = rule.keyResolver();
+          key = KeyKind.CUSTOM.of(rule.keyResolver());
           keyReference = null;
         } else if (rule.keyReference() != null) {
           key = rule.keyReference().toResolver(clientIp);
@@ -683,7 +685,7 @@ public final class RateLimitFilter implements Filter {
     }
 
     private KeyResolver<HttpServletRequest> defaultResolver() {
-      return defaultKeyResolver != null ? defaultKeyResolver : defaultKey.toResolver(clientIp);
+      return defaultKeyResolver != null ? KeyKind.CUSTOM.of(defaultKeyResolver) : defaultKey.toResolver(clientIp);
     }
 
     private static RateLimitConfigException fail(List<String> problems, RateLimitStore store, boolean owned) {

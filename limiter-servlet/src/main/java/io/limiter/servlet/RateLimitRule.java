@@ -294,7 +294,9 @@ public final class RateLimitRule {
     /**
      * Sets a custom key resolver.
      *
-     * @param resolver the resolver; it answers null when the request carries no key
+     * @param resolver the resolver; it answers null when the request carries no key. Its answers are stored as
+     *     {@link io.limiter.core.KeyKind#CUSTOM} keys ({@code x:<answer>}), so they never share state with keys of
+     *     another kind
      * @return this builder
      */
     public Builder key(KeyResolver<HttpServletRequest> resolver) {

@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
@@ -9,11 +10,14 @@ import java.util.Objects;
  * Key resolvers over {@link HttpServletRequest}: the building blocks that {@link KeyReference}s stand for. Combine
  * them with {@link KeyResolver#composite(java.util.List)} and {@link KeyResolver#orElse(KeyResolver)}. A resolver
  * answers null when the request carries no key; the filter then applies the rule's
- * {@link io.limiter.core.MissingKeyStrategy}. All resolvers are stateless and thread-safe.
+ * {@link io.limiter.core.MissingKeyStrategy}. These answer plain values; {@link KeyReference#toResolver} spells them as
+ * keys of their {@link KeyKind}, and the filter spells the answers of a resolver given to it directly as
+ * {@link KeyKind#CUSTOM} keys ({@code x:<value>}), so no value can pose as a key of another kind. All resolvers are
+ * stateless and thread-safe.
  */
 public final class RequestKeys {
 
-  /** The key {@link #global()} answers. */
+  /** The key {@link #global()} answers: {@link KeyKind#global()}. */
   public static final String GLOBAL_KEY = "global";
 
   private RequestKeys() {
@@ -53,6 +57,6 @@ public final class RequestKeys {
 
   /** @return a resolver answering {@value #GLOBAL_KEY} for every request: one bucket shared by all clients */
   public static KeyResolver<HttpServletRequest> global() {
-    return KeyResolver.constant(GLOBAL_KEY);
+    return KeyResolver.constant(KeyKind.global());
   }
 }

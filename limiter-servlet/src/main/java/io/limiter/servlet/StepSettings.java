@@ -102,7 +102,8 @@ public final class StepSettings {
       throw new IllegalArgumentException(clientSettable(reference, kind == KeyReference.Kind.HEADER,
           "attribute:<name> set by your authentication filter (e.g. from an API-key lookup)"));
     }
-    return parsed.toResolver(ClientIpResolver.peerOnly())::resolve;
+    // a tier name is a plain value, not a stored key: read it without the key-kind prefix
+    return parsed.toValueResolver(ClientIpResolver.peerOnly())::resolve;
   }
 
   /**

@@ -36,7 +36,7 @@ class ClientIpIT {
       assertThat(api.calls).hasValue(10);
       Set<String> keys = new HashSet<>(listener.allowedKeys);
       keys.addAll(listener.overLimitKeys);
-      assertThat(keys).as("one bucket: the peer's").containsExactly("127.0.0.1");
+      assertThat(keys).as("one bucket: the peer's").containsExactly("ip:127.0.0.1");
     }
   }
 
@@ -64,8 +64,8 @@ class ClientIpIT {
       assertThat(app.get("/api/x", "X-Forwarded-For", "garbage, 10.1.1.1").statusCode()).as("peer's bucket")
           .isEqualTo(200);
       assertThat(api.calls).hasValue(8);
-      assertThat(new HashSet<>(RecordingListener.KEYS)).containsExactlyInAnyOrder("198.51.100.7",
-          "2001:db8:1:2::/64", "203.0.113.9", "127.0.0.1");
+      assertThat(new HashSet<>(RecordingListener.KEYS)).containsExactlyInAnyOrder("ip:198.51.100.7",
+          "ip:2001:db8:1:2::/64", "ip:203.0.113.9", "ip:127.0.0.1");
     }
   }
 

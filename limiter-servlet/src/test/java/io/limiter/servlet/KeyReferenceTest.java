@@ -50,12 +50,54 @@ class KeyReferenceTest {
     when(request.getUserPrincipal()).thenReturn(alice);
     when(request.getAttribute("plan")).thenReturn(42);
     ClientIpResolver ip = ClientIpResolver.peerOnly();
-    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(request)).isEqualTo("192.0.2.1");
-    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(request)).isEqualTo("k1");
-    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(request)).isEqualTo("alice");
-    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(request)).isEqualTo("42");
+    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(request)).isEqualTo("ip:192.0.2.1");
+    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(request)).isEqualTo("h:x-api-key:k1");
+    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(request)).isEqualTo("p:alice");
+    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(request)).isEqualTo("a:plan:42");
     assertThat(KeyReference.parse("global").toResolver(ip).resolve(request)).isEqualTo("global");
-    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(request)).isEqualTo("k1|192.0.2.1");
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(request))
+        .isEqualTo("c:h:x-api-key:k1|ip:192.0.2.1");
+    // tiers read the plain values
+    assertThat(KeyReference.parse("header:X-API-Key").toValueResolver(ip).resolve(request)).isEqualTo("k1");
+    assertThat(KeyReference.parse("attribute:plan").toValueResolver(ip).resolve(request)).isEqualTo("42");
+    assertThat(KeyReference.parse("principal").toValueResolver(ip).resolve(request)).isEqualTo("alice");
+  }
+
+  @Test
+  void noClientValueOfOneKindSpellsAKeyOfAnother() {
+    ClientIpResolver ip = ClientIpResolver.peerOnly();
+    HttpServletRequest victim = mock(HttpServletRequest.class);
+    when(victim.getRemoteAddr()).thenReturn("203.0.113.7");
+    when(victim.getHeader("X-API-Key")).thenReturn("k1");
+    when(victim.getUserPrincipal()).thenReturn(() -> "alice");
+    when(victim.getAttribute("tenant")).thenReturn("t1");
+    when(victim.getHeader("X-Other")).thenReturn("k1");
+    when(victim.getAttribute("tenant:x")).thenReturn("t1");
+    java.util.List<String> references = java.util.List.of("ip", "header:X-API-Key", "header:X-Other", "principal",
+        "attribute:tenant", "attribute:tenant:x", "global", "header:X-API-Key, ip", "ip, principal");
+    java.util.Map<String, String> victimKeys = new java.util.HashMap<>(); // key -> reference
+    for (String reference : references) {
+      victimKeys.put(KeyReference.parse(reference).toResolver(ip).resolve(victim), reference);
+    }
+    assertThat(victimKeys).hasSameSizeAs(references);
+    // the attacker puts each victim key, and each key's value part, into every client-controlled place
+    for (String forged : new java.util.ArrayList<>(victimKeys.keySet())) {
+      for (String value : java.util.List.of(forged, forged.substring(forged.indexOf(':') + 1))) {
+        HttpServletRequest attacker = mock(HttpServletRequest.class);
+        when(attacker.getRemoteAddr()).thenReturn("198.51.100.1");
+        when(attacker.getHeader("X-API-Key")).thenReturn(value);
+        when(attacker.getHeader("X-Other")).thenReturn(value);
+        when(attacker.getUserPrincipal()).thenReturn(() -> value);
+        when(attacker.getAttribute("tenant")).thenReturn(value);
+        when(attacker.getAttribute("tenant:x")).thenReturn(value);
+        for (String reference : references) {
+          String key = KeyReference.parse(reference).toResolver(ip).resolve(attacker);
+          // the same kind with the same value is the same client; any other match would be a forgery
+          assertThat(victimKeys.getOrDefault(key, reference)).as("%s from %s = %s", reference, value, key)
+              .isEqualTo(reference);
+        }
+      }
+    }
   }
 
   @Test

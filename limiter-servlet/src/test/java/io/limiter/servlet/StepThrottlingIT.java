@@ -177,7 +177,7 @@ class StepThrottlingIT {
       assertThat(boxed.statusCode()).isEqualTo(429);
       assertThat(events).singleElement().satisfies(e -> {
         assertThat(e.type()).isEqualTo(PenaltyEvent.Type.ENTERED);
-        assertThat(e.key()).isEqualTo("mallory");
+        assertThat(e.key()).as("the stored key").isEqualTo("h:x-user:mallory");
         assertThat(e.policy()).isEqualTo("login");
       });
       assertThat(Long.parseLong(app.get("/login", "X-User", "mallory").headers().firstValue("Retry-After")
@@ -185,7 +185,7 @@ class StepThrottlingIT {
       assertThat(app.get("/login", "X-User", "alice").statusCode()).as("others are not boxed").isEqualTo(200);
 
       SteppedRateLimiter<String> login = filter.steppedLimiter("login").orElseThrow();
-      assertThat(login.penaltyBox().orElseThrow().release("mallory")).isTrue();
+      assertThat(login.penaltyBox().orElseThrow().release("h:x-user:mallory")).isTrue();
       assertThat(Long.parseLong(app.get("/login", "X-User", "mallory").headers().firstValue("Retry-After")
           .orElseThrow())).as("only the bucket's own wait").isLessThanOrEqualTo(60);
       assertThat(events).extracting(PenaltyEvent::type)

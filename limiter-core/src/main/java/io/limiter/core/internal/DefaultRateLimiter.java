@@ -4,6 +4,7 @@ import io.limiter.core.BoundLimiter;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
@@ -55,6 +56,12 @@ public final class DefaultRateLimiter implements RateLimiter {
   public CompletionStage<Decision> acquireAsync(String key, long permits) {
     String canonical = KeyNormalizer.canonical(key);
     return space.acquireAsync(canonical, permits).thenApply(decision -> complete(canonical, decision));
+  }
+
+  @Override
+  public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    String stored = bucket.key();
+    return complete(stored, space.acquire(stored, permits));
   }
 
   @Override

@@ -223,7 +223,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
     @Override
     public KeyHandle handle(String key) {
-      return new Handle(key);
+      return new Handle(KeyNormalizer.requireStored(key));
     }
 
     /** Caches the cell, so a decision is one clock read and one CAS; re-resolves when the cell dies. */

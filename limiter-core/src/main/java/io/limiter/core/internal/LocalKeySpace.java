@@ -103,6 +103,7 @@ abstract class LocalKeySpace implements KeySpace {
       Cell cell = lookup(key);
       Cell created = null;
       if (cell == null) {
+        KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a cell
         created = base.newCell();
         cell = insert(key, created);
       }
@@ -125,6 +126,7 @@ abstract class LocalKeySpace implements KeySpace {
       Cell cell = lookup(key);
       Cell created = null;
       if (cell == null) {
+        KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a cell
         created = base.newCell();
         cell = insert(key, created);
       }

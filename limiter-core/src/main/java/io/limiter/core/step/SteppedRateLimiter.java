@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
@@ -88,6 +89,18 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
   Decision acquire(String key, C context, long permits);
 
   /**
+   * Takes {@code permits} in the bucket that requests without a key share, under the limits in force for this
+   * request now (see {@link RateLimiter#acquireShared}). Like every shared key, the penalty box does not count its
+   * rejections unless the builder's {@link Builder#penalizeSharedKeys(boolean)} says so.
+   *
+   * @param bucket the shared bucket
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the cost, at least 1
+   * @return the decision
+   */
+  Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
+
+  /**
    * Takes the policy's cost for {@code key} under the limits in force for this request now.
    *
    * @param key the client key
@@ -120,9 +133,9 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
   CompletionStage<Decision> acquireAsync(String key, C context, long permits);
 
   /**
-   * Like {@link #acquire(String, Object, long)} for a key that many clients share: the bucket of requests without a
-   * key ({@link io.limiter.core.MissingKeyStrategy#sharedBucket}), a global key. The penalty box does not count its
-   * rejections (boxing it would box every client behind it) unless the builder's
+   * Like {@link #acquire(String, Object, long)} for a client key that many clients share, such as a global key (the
+   * bucket of requests without a key goes through {@link #acquireShared(MissingKeyStrategy.SharedBucket, Object,
+   * long)}). The penalty box does not count its rejections (boxing it would box every client behind it) unless the builder's
    * {@link Builder#penalizeSharedKeys(boolean)} says so.
    *
    * @param key the shared key

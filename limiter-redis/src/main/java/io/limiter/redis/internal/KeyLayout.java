@@ -1,5 +1,6 @@
 package io.limiter.redis.internal;
 
+import io.limiter.core.KeySpace;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,8 @@ import java.util.Objects;
  * <p>The names are unambiguous: {@code %}, <code>{</code> and <code>}</code> are percent-encoded in both parts and
  * {@code :} in the policy name, so no policy/key pair can produce another's key and no part can end the hash tag
  * early. Client keys arrive canonical, at most 256 UTF-8 bytes ({@code RateLimiter} replaces longer ones by their
- * SHA-256, see {@link io.limiter.core.KeySpace}), so a Redis key stays below about 1.3 KB even fully escaped.
+ * SHA-256, see {@link io.limiter.core.RateLimiter}; keys given to the store directly are checked by
+ * {@link KeySpace#requireStoredKey}), so a Redis key stays below about 1.3 KB even fully escaped.
  * Immutable and thread-safe.
  */
 public final class KeyLayout {
@@ -55,9 +57,9 @@ public final class KeyLayout {
     return prefix + "{" + escape(policyName, true) + ":";
   }
 
-  /** The full key, from {@link #policyPart}. */
+  /** The full key, from {@link #policyPart}; refuses what is not a stored key, as every store does. */
   String key(String policyPart, String key) {
-    return policyPart + escape(key, false) + "}";
+    return policyPart + escape(KeySpace.requireStoredKey(key), false) + "}";
   }
 
   private static String escape(String s, boolean colon) {

@@ -299,7 +299,8 @@ public final class RateLimitEngine {
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
-      boolean shared = binding.sharedKey();
+      boolean sharedKey = binding.sharedKey();
+      MissingKeyStrategy.SharedBucket bucket = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
@@ -316,10 +317,9 @@ public final class RateLimitEngine {
               Rejection.missingKey(missingKeyStatus, binding.keyDescription(), binding.limiter().name()));
           return;
         }
-        key = ((MissingKeyStrategy.SharedBucket) strategy).key();
-        shared = true;
+        bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      Decision decision = acquire(binding, key, shared, request);
+      Decision decision = acquire(binding, key, sharedKey, bucket, request);
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -357,18 +357,28 @@ public final class RateLimitEngine {
     return out;
   }
 
-  private Decision acquire(Binding binding, String key, boolean shared, HttpServletRequest request) {
+  /**
+   * Decides for a client key, or (bucket non-null) in the binding's shared bucket for requests without one. A key
+   * many clients share (the missing-key bucket, a global key) is never put in the penalty box.
+   */
+  private Decision acquire(Binding binding, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket bucket,
+      HttpServletRequest request) {
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
-        // a key many clients share (the missing-key bucket, a global key) is never put in the penalty box
-        return shared ? stepped.limiter().acquireShared(key, stepped.tierOf(request), binding.permits())
+        if (bucket != null) {
+          return stepped.limiter().acquireShared(bucket, stepped.tierOf(request), binding.permits());
+        }
+        return sharedKey ? stepped.limiter().acquireShared(key, stepped.tierOf(request), binding.permits())
             : stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
       }
-      return binding.limiter().acquire(key, binding.permits());
+      return bucket != null ? binding.limiter().acquireShared(bucket, binding.permits())
+          : binding.limiter().acquire(key, binding.permits());
     } catch (RuntimeException e) {
       LimitPolicy policy = binding.limiter().policy();
-      Decision d = failureHandler.onFailure(policy, key, binding.permits(), e);
+      // the handler (and a local fallback store) takes the stored key, as a store would have
+      String stored = bucket != null ? bucket.key() : binding.limiter().forKey(key).key();
+      Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
       return policy.shadow() ? d.asShadow() : d;
     }
   }

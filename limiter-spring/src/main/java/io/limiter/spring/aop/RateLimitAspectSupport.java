@@ -221,19 +221,19 @@ public final class RateLimitAspectSupport {
       }
       charged.add(op.policyName());
       String key = op.key().resolve(invocation);
-      boolean shared = "global".equalsIgnoreCase(op.keyDescription().trim());
+      boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim());
+      MissingKeyStrategy.SharedBucket shared = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();
         if (missing instanceof MissingKeyStrategy.SharedBucket bucket) {
-          key = bucket.key();
-          shared = true;
+          shared = bucket;
         } else if (missing instanceof MissingKeyStrategy.Skip) {
           continue;
         } else {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Decision decision = decide(op, key, shared, invocation);
+      Decision decision = decide(op, key, sharedKey, shared, invocation);
       if (decision.rejected()) {
         RateLimitExceededException rejection = new RateLimitExceededException(decision);
         if (ops.fallback() != null) {
@@ -249,7 +249,7 @@ public final class RateLimitAspectSupport {
         admitted = admitted == null ? new ArrayList<>(1) : admitted;
         admitted.add(controller);
         if (client == null) {
-          client = clientOf(invocation, shared ? null : key);
+          client = clientOf(invocation, sharedKey || shared != null ? null : key);
         }
       }
     }
@@ -312,16 +312,25 @@ public final class RateLimitAspectSupport {
     }
   }
 
-  private Decision decide(RateLimitOperation op, String key, boolean shared, RateLimitInvocation invocation) {
+  /**
+   * Decides for a client key, or (shared non-null) in the shared bucket for calls without one. A key many callers
+   * share (global, the missing-key bucket) is never put in the penalty box.
+   */
+  private Decision decide(RateLimitOperation op, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket shared,
+      RateLimitInvocation invocation) {
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
         String tier = op.tier() == null ? null : op.tier().resolve(invocation);
-        // a key many callers share (global, the missing-key bucket) is never put in the penalty box
-        return shared ? stepped.acquireShared(key, tier, op.cost()) : stepped.acquire(key, tier, op.cost());
+        if (shared != null) {
+          return stepped.acquireShared(shared, tier, op.cost());
+        }
+        return sharedKey ? stepped.acquireShared(key, tier, op.cost()) : stepped.acquire(key, tier, op.cost());
       }
-      return op.limiter().acquire(key, op.cost());
+      return shared != null ? op.limiter().acquireShared(shared, op.cost()) : op.limiter().acquire(key, op.cost());
     } catch (RuntimeException failure) {
+      // the handler (and a local fallback store) takes the stored key, as a store would have
+      key = shared != null ? shared.key() : op.limiter().forKey(key).key();
       LimitPolicy policy = op.limiter().policy();
       Decision decision = failureHandler.onFailure(policy, key, op.cost(), failure);
       RateLimitListener listener = registry.listener();

@@ -1,5 +1,6 @@
 package io.limiter.spring.internal;
 
+import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.spi.RequestKeySource;
@@ -38,7 +39,9 @@ public final class InvocationKeys {
   }
 
   /**
-   * Compiles a key.
+   * Compiles a rate limit key: its answers are spelled with their {@link KeyKind} ({@code s:<value>} for SpEL,
+   * {@code r:<name>:<value>} for a registered resolver, {@code ip:}, {@code h:<name>:}... for request references,
+   * {@code global}), so a value of one kind never equals a key of another.
    *
    * @param text the key text, not blank
    * @param method the method whose calls it keys (SpEL variables are checked against its parameters)
@@ -50,6 +53,40 @@ public final class InvocationKeys {
    */
   public KeyResolver<RateLimitInvocation> compile(String text, Method method, Object declaredOn,
       Class<?> targetClass, boolean restricted) {
+    return compile(text, method, declaredOn, targetClass, restricted, true);
+  }
+
+  /**
+   * Compiles the same notation as {@link #compile} into a resolver of plain values, without kinds: what a tier key
+   * needs, whose answer is a tier name.
+   *
+   * @param text the key text, not blank
+   * @param method the method whose calls it keys (SpEL variables are checked against its parameters)
+   * @param declaredOn the annotated element that declared the key, for the expression cache
+   * @param targetClass the target class
+   * @param restricted whether the text comes from properties, so SpEL runs in a restricted context
+   * @return the resolver
+   * @throws IllegalArgumentException naming the text and what was expected
+   */
+  public KeyResolver<RateLimitInvocation> compileValue(String text, Method method, Object declaredOn,
+      Class<?> targetClass, boolean restricted) {
+    return compile(text, method, declaredOn, targetClass, restricted, false);
+  }
+
+  /**
+   * Compiles a key.
+   *
+   * @param text the key text, not blank
+   * @param method the method whose calls it keys (SpEL variables are checked against its parameters)
+   * @param declaredOn the annotated element that declared the key, for the expression cache
+   * @param targetClass the target class
+   * @param restricted whether the text comes from properties, so SpEL runs in a restricted context
+   * @param kinds whether answers are spelled as keys of their kind, or left plain
+   * @return the resolver
+   * @throws IllegalArgumentException naming the text and what was expected
+   */
+  private KeyResolver<RateLimitInvocation> compile(String text, Method method, Object declaredOn,
+      Class<?> targetClass, boolean restricted, boolean kinds) {
     String key = text.trim();
     if (KeyExpressionEvaluator.isExpression(key)) {
       Expression expression;
@@ -67,17 +104,18 @@ public final class InvocationKeys {
         throw new IllegalArgumentException("key \"" + key + "\": bean references are not allowed in keys from "
             + "properties");
       }
-      return new SpelKey(expression, restricted);
+      SpelKey spel = new SpelKey(expression, restricted);
+      return kinds ? KeyKind.EXPRESSION.of(spel) : spel;
     }
     if (key.equals("global")) {
-      return KeyResolver.constant("global");
+      return KeyResolver.constant(KeyKind.global());
     }
     KeyResolver<RateLimitInvocation> named = custom.get(key);
     if (named != null) {
-      return named;
+      return kinds ? KeyKind.RESOLVER.of(key, named) : named;
     }
     if (requests != null) {
-      KeyResolver<RateLimitInvocation> web = requests.reference(key);
+      KeyResolver<RateLimitInvocation> web = kinds ? requests.key(key) : requests.reference(key);
       if (web != null) {
         return web;
       }

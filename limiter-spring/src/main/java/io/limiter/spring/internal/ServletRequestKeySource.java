@@ -1,5 +1,6 @@
 package io.limiter.spring.internal;
 
+import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.KeyReference;
@@ -35,6 +36,18 @@ public final class ServletRequestKeySource implements RequestKeySource {
 
   @Override
   public KeyResolver<RateLimitInvocation> reference(String reference) {
+    KeyReference parsed = parse(reference);
+    return parsed == null ? null : new RequestKey(parsed.toString(), parsed.toValueResolver(clientIp));
+  }
+
+  @Override
+  public KeyResolver<RateLimitInvocation> key(String reference) {
+    KeyReference parsed = parse(reference);
+    return parsed == null ? null : new RequestKey(parsed.toString(), parsed.toResolver(clientIp));
+  }
+
+  /** Parses a request reference; null if the text is no request reference at all (it may name a resolver). */
+  private static KeyReference parse(String reference) {
     KeyReference parsed;
     try {
       parsed = KeyReference.parse(reference);
@@ -46,14 +59,15 @@ public final class ServletRequestKeySource implements RequestKeySource {
       }
       return null;
     }
-    return new RequestKey(parsed.toString(), parsed.toResolver(clientIp));
+    return parsed;
   }
 
   @Override
   public KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest) {
+    KeyResolver<HttpServletRequest> ip = KeyKind.IP.of(clientIp);
     return invocation -> {
       HttpServletRequest request = current();
-      return request == null ? outsideRequest : clientIp.resolve(request);
+      return request == null ? outsideRequest : ip.resolve(request);
     };
   }
 

@@ -61,7 +61,7 @@ public final class TierKeys {
         || word.equals("principal"))) {
       throw new IllegalArgumentException(StepSettings.clientSettable(text, word.startsWith("header:"), SAFE));
     }
-    return keys.compile(key, method, declaredOn, targetClass, restricted);
+    return keys.compileValue(key, method, declaredOn, targetClass, restricted);
   }
 
   /**

@@ -13,15 +13,24 @@ public interface RequestKeySource {
 
   /**
    * @param reference a key reference such as {@code ip} or {@code header:X-API-Key}
-   * @return a resolver reading the current request (null outside a request), or null if {@code reference} is not a
-   *     request reference
+   * @return a resolver of the plain value the reference reads in the current request (null outside a request), e.g.
+   *     a tier name; or null if {@code reference} is not a request reference
    * @throws IllegalArgumentException if the reference is request-based but malformed
    */
   KeyResolver<RateLimitInvocation> reference(String reference);
 
   /**
+   * @param reference a key reference such as {@code ip} or {@code header:X-API-Key}
+   * @return a resolver of rate limit keys spelled with their {@link io.limiter.core.KeyKind} ({@code ip:...},
+   *     {@code h:<name>:...}), null outside a request; or null if {@code reference} is not a request reference
+   * @throws IllegalArgumentException if the reference is request-based but malformed
+   */
+  KeyResolver<RateLimitInvocation> key(String reference);
+
+  /**
    * @param outsideRequest the key to use when no request is being served
-   * @return a resolver answering the client IP in a request, else {@code outsideRequest}
+   * @return a resolver answering the client IP's key ({@code ip:<address>}) in a request, else
+   *     {@code outsideRequest}
    */
   KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest);
 

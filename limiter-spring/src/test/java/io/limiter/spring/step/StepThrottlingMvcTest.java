@@ -50,7 +50,8 @@ import org.springframework.test.web.servlet.MockMvc;
     "limiter.adaptive.items-health.interval=1h",
     "limiter.filter.rules[0].paths=/filtered/**",
     "limiter.filter.rules[0].policy=catalog",
-    "management.endpoints.web.exposure.include=ratelimits"})
+    "management.endpoints.web.exposure.include=ratelimits",
+    "management.endpoint.ratelimits.access=unrestricted"})
 @AutoConfigureMockMvc
 class StepThrottlingMvcTest {
 
@@ -187,11 +188,12 @@ class StepThrottlingMvcTest {
     assertThat(meters.get(RateLimitMetrics.PENALTY_EVENTS).tags("policy", "boxed", "type", "entered").counter()
         .count()).isEqualTo(1.0);
 
-    mvc.perform(delete("/actuator/ratelimits/penalties/boxed").param("key", "mallory"))
-        .andExpect(status().isOk()).andExpect(jsonPath("$.released").value(true));
+    mvc.perform(delete("/actuator/ratelimits/penalties/boxed").param("key", "h:x-api-key:mallory"))
+        .andExpect(status().isOk()).andExpect(jsonPath("$.released").value(true))
+        .andExpect(jsonPath("$.key").value("h:x-api-key:mallory"));
     assertThat(meters.get(RateLimitMetrics.PENALTY_EVENTS).tags("policy", "boxed", "type", "released").counter()
         .count()).isEqualTo(1.0);
-    mvc.perform(delete("/actuator/ratelimits/penalties/boxed").param("key", "mallory"))
+    mvc.perform(delete("/actuator/ratelimits/penalties/boxed").param("key", "h:x-api-key:mallory"))
         .andExpect(jsonPath("$.released").value(false));
     mvc.perform(delete("/actuator/ratelimits/penalties/boxed")).andExpect(status().isBadRequest());
     mvc.perform(delete("/actuator/ratelimits/penalties/catalog").param("key", "x")).andExpect(status().isBadRequest());

@@ -19,8 +19,9 @@ import org.springframework.core.env.Environment;
  *   <li>every {@code /api/**} path: 100/minute per client IP, a URL rule in {@code application.properties};
  *   <li>{@code GET /catalog}: limits by the API key's plan (free, pro, internal), see {@link ThrottledController};
  *   <li>{@code GET /work}: a limit that steps down while the endpoint's latency is high and back up when it recovers;
- *   <li>{@code GET /actuator/ratelimits}: the configured policies and step controllers; {@code POST} and
- *       {@code DELETE /actuator/ratelimits/controllers/work-health} pin and unpin the controller's level.
+ *   <li>{@code GET /actuator/ratelimits}: the configured policies and step controllers. The endpoint is read-only
+ *       here: pinning a controller's level ({@code POST /actuator/ratelimits/controllers/work-health}) needs
+ *       {@code management.endpoint.ratelimits.access=unrestricted} and, then, protection (docs/spring.md).
  * </ul>
  */
 @SpringBootApplication

@@ -153,6 +153,22 @@ class ExampleApplicationIT {
   }
 
   @Test
+  void theActuatorEndpointIsReadOnly() throws Exception {
+    HttpRequest pin = HttpRequest.newBuilder(URI.create("http://localhost:" + port
+            + "/actuator/ratelimits/controllers/work-health"))
+        .header("X-Forwarded-For", "203.0.113.31").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"level\": \"25%\", \"reason\": \"anyone\"}")).build();
+    assertThat(http.send(pin, HttpResponse.BodyHandlers.ofString()).statusCode()).as("pin").isBetween(400, 499);
+    HttpRequest release = HttpRequest.newBuilder(URI.create("http://localhost:" + port
+            + "/actuator/ratelimits/penalties/work?key=ip:203.0.113.31"))
+        .header("X-Forwarded-For", "203.0.113.31").DELETE().build();
+    assertThat(http.send(release, HttpResponse.BodyHandlers.ofString()).statusCode()).as("release")
+        .isBetween(400, 499);
+    assertThat(get("/actuator/ratelimits", "203.0.113.31").body())
+        .contains("\"work-health\":{\"level\":0,\"factor\":\"100%\"").contains("\"pinned\":false");
+  }
+
+  @Test
   void actuatorListsThePolicies() throws Exception {
     HttpResponse<String> limits = get("/actuator/ratelimits", "203.0.113.30");
     assertThat(limits.statusCode()).isEqualTo(200);

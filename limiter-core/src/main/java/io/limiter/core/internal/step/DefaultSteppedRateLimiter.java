@@ -5,6 +5,7 @@ import io.limiter.core.BoundLimiter;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
@@ -459,6 +460,17 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   @Override
   public Decision acquireShared(String key, C context, long permits) {
     return decide(KeyNormalizer.canonical(key), row(context), permits, true);
+  }
+
+  @Override
+  public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+    // the bucket's key is a reserved stored key already: it must not be canonicalised (that would escape it)
+    return decide(bucket.key(), row(context), permits, true);
+  }
+
+  @Override
+  public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return acquireShared(bucket, null, permits);
   }
 
   private Decision decide(String key, int row, long permits, boolean shared) {

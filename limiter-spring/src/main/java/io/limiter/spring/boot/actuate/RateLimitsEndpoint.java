@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -36,13 +37,17 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  *   <li>{@code POST /actuator/ratelimits/controllers/{name}} with {@code {"level": "25%", "reason": "..."}} (a
  *       factor of the controller's levels, or a level index): pins the controller's level.
  *   <li>{@code DELETE /actuator/ratelimits/controllers/{name}}: unpins it; the controller steps on its signals again.
- *   <li>{@code DELETE /actuator/ratelimits/penalties/{policy}?key=<client key>}: releases a client from the policy's
- *       penalty box.
+ *   <li>{@code DELETE /actuator/ratelimits/penalties/{policy}?key=<stored key>}: releases a client from the policy's
+ *       penalty box. The key is the client's stored key, as the listener and the logs show it
+ *       ({@code ip:203.0.113.7}, {@code h:x-api-key:<value>}, {@code !missing:<bucket>}; see
+ *       {@link io.limiter.core.KeyKind}).
  * </ul>
- * The write operations need the endpoint exposed over the web and, in production, protected like every write
- * operation of the actuator. Thread-safe.
+ * <b>Access is read-only by default</b> ({@link Access#READ_ONLY}): the write operations let a caller throttle every
+ * client (pin a low level) or free itself from a penalty box, so they exist only when an application opts in with
+ * {@code management.endpoint.ratelimits.access=unrestricted}, and should then be protected like every write operation
+ * of the actuator (see docs/spring.md for a Spring Security configuration). Thread-safe.
  */
-@Endpoint(id = "ratelimits")
+@Endpoint(id = "ratelimits", defaultAccess = Access.READ_ONLY)
 public class RateLimitsEndpoint {
 
   static final String CONTROLLERS = "controllers";
@@ -122,7 +127,7 @@ public class RateLimitsEndpoint {
    *
    * @param section {@code controllers} or {@code penalties}
    * @param name the controller or the policy
-   * @param key the client key to release (penalties only)
+   * @param key the stored key of the client to release, e.g. {@code ip:203.0.113.7} (penalties only)
    * @param reason why, for the event and the log line (controllers only)
    * @return the controller after the unpin, or whether the client was boxed
    * @throws InvalidEndpointRequestException (400) for an unknown controller, a policy without penalty box or a
@@ -148,7 +153,8 @@ public class RateLimitsEndpoint {
         throw new InvalidEndpointRequestException("policy \"" + name + "\" has no penalty box; policies with one: "
             + boxed, "no penalty box " + name);
       }
-      String canonical = limiter.forKey(key).key();
+      // a stored key of the library (!missing:..., !sha256:...) is taken as given: only an operator reaches this
+      String canonical = key.charAt(0) == '!' ? key : limiter.forKey(key).key();
       return new ReleaseDescriptor(name, canonical, limiter.penaltyBox().get().release(canonical));
     }
     throw new InvalidEndpointRequestException("DELETE /actuator/ratelimits/{section}/{name}: section must be "
