@@ -253,12 +253,18 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     return connector.expireLater(request.reply).handle(request::complete);
   }
 
-  /** One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. */
+  /**
+   * One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. Any policy of the
+   * same name may decide on it ({@link ScriptPolicy}: state of another shape counts as empty); views and ad hoc
+   * effective policies are prepared once and kept.
+   */
   final class Space implements KeySpace {
+    /** Ad hoc effective policies kept per space; step levels and tiers are few, and views hold their own. */
+    private static final int MAX_PREPARED = 64;
+
     final ScriptPolicy base;
     final String policyPart;
-    /** One-entry cache for step levels and tiers: they switch rarely, so preparing again on a miss is fine. */
-    private volatile ScriptPolicy lastEffective;
+    private final ConcurrentHashMap<LimitPolicy, ScriptPolicy> prepared = new ConcurrentHashMap<>();
 
     Space(LimitPolicy policy) {
       this.base = ScriptPolicy.of(policy, minTtlMillis);
@@ -285,26 +291,76 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return decideAsync(this, key, permits, base);
     }
 
-    private ScriptPolicy prepared(LimitPolicy effective) {
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      ScriptPolicy policy = prepared(effective);
+      return policy == base ? this : new View(this, policy);
+    }
+
+    ScriptPolicy prepared(LimitPolicy effective) {
+      Objects.requireNonNull(effective, "effective");
       if (effective == base.policy || effective.equals(base.policy)) {
         return base;
       }
-      ScriptPolicy last = lastEffective;
-      if (last != null && last.policy.equals(effective)) {
-        return last;
+      ScriptPolicy known = prepared.get(effective);
+      if (known != null) {
+        return known;
       }
-      if (!base.compatibleWith(effective)) {
+      if (!effective.name().equals(base.policy.name())) {
         throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
-            + ": name, algorithm and number of limits must match");
+            + ": the names differ");
       }
-      ScriptPolicy prepared = ScriptPolicy.of(effective, minTtlMillis);
-      lastEffective = prepared;
-      return prepared;
+      ScriptPolicy made = ScriptPolicy.of(effective, minTtlMillis);
+      if (prepared.size() < MAX_PREPARED) {
+        prepared.putIfAbsent(effective, made);
+      }
+      return made;
     }
 
     @Override
     public String toString() {
       return "RedisKeySpace{" + base.policy + "}";
+    }
+  }
+
+  /** A space's state decided with other limits (a step level or tier); sync and async like the space itself. */
+  private final class View implements KeySpace {
+    private final Space space;
+    private final ScriptPolicy policy;
+
+    View(Space space, ScriptPolicy policy) {
+      this.space = space;
+      this.policy = policy;
+    }
+
+    @Override
+    public LimitPolicy policy() {
+      return policy.policy;
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      return decide(space, key, permits, policy);
+    }
+
+    @Override
+    public Decision acquire(String key, long permits, LimitPolicy effective) {
+      return space.acquire(key, permits, effective);
+    }
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      return decideAsync(space, key, permits, policy);
+    }
+
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      return space.view(effective);
+    }
+
+    @Override
+    public String toString() {
+      return "RedisKeySpace.View{" + policy.policy + "}";
     }
   }
 }

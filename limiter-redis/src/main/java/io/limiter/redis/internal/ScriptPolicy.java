@@ -4,22 +4,38 @@ import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * A policy prepared for its script, once: the limits, the state tag, and the argument vector for the policy's own
- * cost (the common request), so that a decision only copies it and fills in the time. Also turns a script reply into
- * the {@link Decision}, choosing the deciding limit exactly like the in-memory stores: for a rejection the limit with
- * the longest wait, for an admission the one with the fewest permits left.
+ * A policy prepared for its script, once: the limits in canonical order, the state tag, and the argument vector for
+ * the policy's own cost (the common request), so that a decision only copies it and fills in the time. Also turns a
+ * script reply into the {@link Decision}, choosing the deciding limit exactly like the in-memory stores: for a
+ * rejection the limit with the longest wait, for an admission the one with the fewest permits left (first in the
+ * policy's own order on ties).
+ *
+ * <p>State identity: a client's state belongs to the policy's name (in the key) and its <em>shape</em> (in the tag):
+ * the algorithm and the periods of its limits, sorted (a spec names each period once). The script receives
+ * the limits in that canonical order, so re-ordering the limits of a spec keeps the state, and so does any change of
+ * counts, bursts, cost, shadow or failure mode (the scripts clamp the stored state to the new limits). A policy of
+ * another shape under the same name finds a foreign tag and starts from empty state. Immutable and thread-safe.
  */
 final class ScriptPolicy {
 
   /** ARGV[1] time, ARGV[2] tag, ARGV[3] least TTL; limits follow. */
   private static final int HEADER = 3;
 
+  /** Orders limits canonically: by period (unique within a spec), then capacity, should that ever change. */
+  private static final Comparator<Limit> CANONICAL = Comparator.comparingLong(Limit::periodNanos)
+      .thenComparingLong(Limit::burst).thenComparingLong(Limit::permits);
+
   final LimitPolicy policy;
   final LimitScript script;
+  /** The limits in canonical order: the order of the script's arguments and reply words. */
   private final Limit[] limits;
+  /** For each limit of the policy (in its own order), its position in {@link #limits}. */
+  private final int[] position;
   private final String tag;
   private final String minTtl;
   private final String[] costArgs;
@@ -28,9 +44,20 @@ final class ScriptPolicy {
 
   private ScriptPolicy(LimitPolicy policy, String minTtl) {
     this.policy = policy;
-    this.limits = policy.limits().toArray(new Limit[0]);
+    List<Limit> own = policy.limits();
+    Integer[] order = new Integer[own.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> CANONICAL.compare(own.get(a), own.get(b))); // stable: equal limits keep their order
+    this.limits = new Limit[order.length];
+    this.position = new int[order.length];
+    for (int c = 0; c < order.length; c++) {
+      limits[c] = own.get(order[c]);
+      position[order[c]] = c;
+    }
     this.script = LimitScript.of(policy.algorithm(), limits.length);
-    this.tag = script.tag(limits.length);
+    this.tag = shapeTag(script, limits);
     this.minTtl = minTtl;
     this.costArgs = buildArgs(policy.cost());
     long span = 0;
@@ -64,10 +91,24 @@ final class ScriptPolicy {
     return new ScriptPolicy(policy, Long.toString(minTtlMillis));
   }
 
-  /** Whether {@code other} can decide on state written for this policy (same layout). */
-  boolean compatibleWith(LimitPolicy other) {
-    return other.name().equals(policy.name()) && other.algorithm() == policy.algorithm()
-        && other.limits().size() == policy.limits().size();
+  /**
+   * The state tag of a shape: the script's letter and each period in nanoseconds (base 36), canonical order. Two
+   * policies share state exactly when their tags (and names) are equal.
+   */
+  static String shapeTag(LimitScript script, Limit[] canonical) {
+    StringBuilder tag = new StringBuilder(2 + 8 * canonical.length).append(script.letter());
+    for (int i = 0; i < canonical.length; i++) {
+      if (i > 0) {
+        tag.append('.');
+      }
+      tag.append(Long.toString(canonical[i].periodNanos(), 36));
+    }
+    return tag.toString();
+  }
+
+  /** @return the state tag: the policy's shape */
+  String tag() {
+    return tag;
   }
 
   private String[] buildArgs(long permits) {
@@ -130,16 +171,17 @@ final class ScriptPolicy {
     long maxWait = 0;
     int deciding = 0;
     int fewest = 0;
-    for (int i = 0; i < limits.length; i++) {
-      int o = i * wordsPerLimit;
-      remaining[i] = script.remaining(limits[i], words, o);
-      reset[i] = shift(script.resetNanos(limits[i], words, o), offsetNanos);
-      refill[i] = shift(script.refillNanos(limits[i], words, o), offsetNanos);
+    for (int i = 0; i < limits.length; i++) { // the policy's own order; c is the canonical position
+      int c = position[i];
+      int o = c * wordsPerLimit;
+      remaining[i] = script.remaining(limits[c], words, o);
+      reset[i] = shift(script.resetNanos(limits[c], words, o), offsetNanos);
+      refill[i] = shift(script.refillNanos(limits[c], words, o), offsetNanos);
       if (remaining[i] < remaining[fewest]) {
         fewest = i;
       }
       if (!allowed) {
-        long wait = script.waitNanos(limits[i], permits, words, o);
+        long wait = script.waitNanos(limits[c], permits, words, o);
         if (wait > maxWait) {
           maxWait = wait;
           deciding = i;

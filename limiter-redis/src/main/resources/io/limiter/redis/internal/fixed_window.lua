@@ -1,5 +1,6 @@
 -- Fixed window, like the in-memory kernel: windows [k·W, (k+1)·W) on the microsecond clock, one count per window.
--- A stored window later than the current one (the clock went backwards) keeps counting: never a refill.
+-- A stored window later than the current one (the clock went backwards) keeps counting: never a refill. A count
+-- above the permits (written under larger limits of the same shape) is clamped to the permits.
 -- Per limit (3 arguments): W in microseconds, the permits per window, the permits requested.
 -- State: window index, count. Reply words: the count, and the microseconds until the counted window ends.
 
@@ -7,7 +8,9 @@ local limits = (#ARGV - 3) / 3
 local format = state_format(2 * limits)
 local s = load_state(format, 2 * limits)
 local admitted = 1
+local clamped = false
 local reply = { now, 0 }
+local before = {}
 local state = {}
 local ttl = 0
 for i = 1, limits do
@@ -16,11 +19,15 @@ for i = 1, limits do
   local index, count = fdiv(now, w), 0
   if s and s[2 * i] > 0 and s[2 * i - 1] >= index then
     index, count = s[2 * i - 1], s[2 * i]
+    if count > permits then
+      count, clamped = permits, true
+    end
   end
   if count + n > permits then
     admitted = 0
   end
   local until_end = (index + 1) * w - now
+  before[2 * i - 1], before[2 * i] = index, count
   state[2 * i - 1], state[2 * i] = index, count + n
   reply[2 * i + 1], reply[2 * i + 2] = count, until_end
   if until_end > ttl then
@@ -33,6 +40,8 @@ if admitted == 1 then
   for i = 1, limits do
     reply[2 * i + 1] = state[2 * i]
   end
+else
+  finish_rejected(format, clamped, before, ttl)
 end
 reply[2] = admitted
 return reply

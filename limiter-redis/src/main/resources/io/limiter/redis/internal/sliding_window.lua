@@ -1,6 +1,7 @@
 -- Sliding window (two weighted fixed windows), like the in-memory kernel: with e the time elapsed in the current
 -- window, a request of n is admitted iff prev·(W-e) <= (P-curr-n)·W, i.e. e >= W - floor((P-curr-n)·W/prev).
 -- Per limit (3 arguments): W in microseconds, the permits P per window, the permits n requested.
+-- Counts above P (written under larger limits of the same shape) are clamped to P.
 -- State: window index, current count, previous count. Reply words: window start minus now (microseconds, <= 0
 -- unless the clock went backwards), current count, previous count.
 
@@ -21,6 +22,8 @@ local limits = (#ARGV - 3) / 3
 local format = state_format(3 * limits)
 local s = load_state(format, 3 * limits)
 local admitted = 1
+local clamped = false
+local before = {}
 local reply = { now, 0 }
 local state = {}
 local ttl = 0
@@ -38,6 +41,12 @@ for i = 1, limits do
     elseif current == si + 1 then
       prev = sc
     end
+    if curr > permits then
+      curr, clamped = permits, true
+    end
+    if prev > permits then
+      prev, clamped = permits, true
+    end
   end
   local start = index * w
   local e = now - start
@@ -50,6 +59,7 @@ for i = 1, limits do
   if not (room >= 0 and (prev == 0 or room >= prev or e >= w - threshold(room, prev, w))) then
     admitted = 0
   end
+  before[3 * i - 2], before[3 * i - 1], before[3 * i] = index, curr, prev
   state[3 * i - 2], state[3 * i - 1], state[3 * i] = index, curr + n, prev
   reply[3 * i], reply[3 * i + 1], reply[3 * i + 2] = start - now, curr, prev
   -- after a charge the current count is positive, so the limit is full again two windows after its start
@@ -64,6 +74,8 @@ if admitted == 1 then
   for i = 1, limits do
     reply[3 * i + 1] = state[3 * i - 1]
   end
+else
+  finish_rejected(format, clamped, before, ttl)
 end
 reply[2] = admitted
 return reply
