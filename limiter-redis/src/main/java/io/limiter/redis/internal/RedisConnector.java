@@ -23,6 +23,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +75,7 @@ public final class RedisConnector implements AutoCloseable {
     this.connect = connect;
     this.timeoutNanos = commandTimeout.toNanos();
     this.timeoutText = "Redis did not answer within " + commandTimeout.toMillis() + " ms (command timeout)";
+    Expiry.TIMER.pendingTimeouts(); // starts the shared timer now, off every decision's path
   }
 
   /**
@@ -279,20 +281,34 @@ public final class RedisConnector implements AutoCloseable {
    * @return the call
    */
   CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
-    if (!call.isDone()) {
+    if (call instanceof Call c) {
+      c.expireAfter(timeoutNanos);
+    } else if (!call.isDone()) {
       Expiry.TIMER.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
           TimeUnit.NANOSECONDS);
     }
     return call;
   }
 
-  /** One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms, started on first use. */
+  /** @return timeout timers not yet expired nor cancelled, JVM-wide (tests: answered calls leave none behind) */
+  static long pendingTimers() {
+    return Expiry.TIMER.pendingTimeouts();
+  }
+
+  /**
+   * One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms. Started when the first connector is
+   * created, never on a decision's path: starting it waits for its thread, which an event-loop caller must not do.
+   */
   private static final class Expiry {
     static final HashedWheelTimer TIMER = new HashedWheelTimer(runnable -> {
       Thread thread = new Thread(runnable, "limiter-redis-timeouts");
       thread.setDaemon(true);
       return thread;
     }, 10, TimeUnit.MILLISECONDS, 512);
+
+    static {
+      TIMER.start();
+    }
   }
 
   long scriptLoads() {
@@ -331,6 +347,7 @@ public final class RedisConnector implements AutoCloseable {
     private final String[] keys;
     private final String[] args;
     private volatile RedisFuture<Object> pending;
+    private volatile Timeout timer;
     private boolean reloaded;
 
     Call(RedisScriptingAsyncCommands<String, String> commands, LimitScript script, String key, String[] args) {
@@ -347,11 +364,32 @@ public final class RedisConnector implements AutoCloseable {
       return this;
     }
 
+    /** Fails this call with a timeout after {@code nanos} unless it completes first; the timer is then cancelled. */
+    void expireAfter(long nanos) {
+      if (isDone()) {
+        return;
+      }
+      Timeout t = Expiry.TIMER.newTimeout(x -> completeExceptionally(new TimeoutException()), nanos,
+          TimeUnit.NANOSECONDS);
+      timer = t;
+      if (isDone()) { // completed meanwhile: its completion may not have seen the timer
+        t.cancel();
+      }
+    }
+
+    private void cancelTimer() {
+      Timeout t = timer;
+      if (t != null) {
+        t.cancel();
+      }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public void accept(Object reply, Throwable error) {
       if (error == null) {
         complete((List<Object>) reply);
+        cancelTimer();
       } else if (!reloaded && !isDone() && isNoScript(error)) {
         // the server does not know the script (restart, SCRIPT FLUSH, failover): it ran nothing, so send it whole
         reloaded = true;
@@ -361,6 +399,7 @@ public final class RedisConnector implements AutoCloseable {
         f.whenComplete(this);
       } else {
         super.completeExceptionally(error);
+        cancelTimer();
       }
     }
 
