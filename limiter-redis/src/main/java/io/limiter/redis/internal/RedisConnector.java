@@ -41,8 +41,8 @@ import java.util.function.Supplier;
  * The store's one Lettuce connection (standalone, Sentinel-managed or Cluster) and the way scripts run on it.
  *
  * <p>Every concurrent decision shares the connection; Lettuce pipelines them. A script runs as {@code EVALSHA}; only
- * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code EVAL} of the full source, which also
- * caches it again. Nothing else is retried: after a timeout or a lost connection the script may have run, and
+ * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code SCRIPT LOAD} of the full source and
+ * the {@code EVALSHA} again ({@code EVAL} would cache it too, but Redis 7.4+ may evict scripts cached that way). Nothing else is retried: after a timeout or a lost connection the script may have run, and
  * running it again would charge twice. For the same reason clients the store creates never replay unanswered
  * commands after a reconnect, and a command whose answer came too late is cancelled.
  *
@@ -66,6 +66,9 @@ public final class RedisConnector implements AutoCloseable {
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
+  /** Why the last server connected to cannot run the scripts, or null. */
+  private volatile String versionProblem;
+  private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
       Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout) {
@@ -114,6 +117,7 @@ public final class RedisConnector implements AutoCloseable {
   public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, Duration commandTimeout,
       Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
+    uri = handshakeBounded(uri, connectTimeout);
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
     return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout);
@@ -132,6 +136,7 @@ public final class RedisConnector implements AutoCloseable {
   public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, Duration commandTimeout,
       Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
+    seeds = seeds.stream().map(seed -> handshakeBounded(seed, connectTimeout)).toList();
     RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -141,6 +146,16 @@ public final class RedisConnector implements AutoCloseable {
     options(options, commandTimeout, connectTimeout);
     client.setOptions(options.build());
     return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout);
+  }
+
+  /**
+   * A copy of {@code uri} whose timeout, which Lettuce applies to the connection handshake (the store bounds its
+   * commands itself), is the connect timeout (at least a second): with Lettuce's default of 60 s, a server that accepted the TCP
+   * connection but answered slowly at a cold start kept the store from connecting again for a minute.
+   */
+  private static RedisURI handshakeBounded(RedisURI uri, Duration connectTimeout) {
+    return RedisURI.builder(uri).withTimeout(connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
+        ? Duration.ofSeconds(1) : connectTimeout).build();
   }
 
   private static ClientResources newResources() {
@@ -186,13 +201,17 @@ public final class RedisConnector implements AutoCloseable {
    * @return whether the connection is up
    */
   public boolean connect(Duration wait) {
-    CompletableFuture<? extends StatefulConnection<String, String>> attempt = startConnect();
+    CompletableFuture<?> attempt = startConnect();
     if (attempt == null) {
       return commands != null;
     }
     try {
       attempt.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException | TimeoutException e) {
+      String problem = versionProblem;
+      if (problem != null) {
+        throw new IllegalStateException(problem);
+      }
       LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
           + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
     } catch (InterruptedException e) {
@@ -201,7 +220,18 @@ public final class RedisConnector implements AutoCloseable {
     return commands != null;
   }
 
-  private CompletableFuture<? extends StatefulConnection<String, String>> startConnect() {
+  /**
+   * Sets what to run when a connection (the first, or a new one after a connection failure before start) is up: the
+   * store closes its recovery gate then, instead of waiting for its next probe.
+   *
+   * @param listener run on a Lettuce thread; must not block
+   */
+  void onConnected(Runnable listener) {
+    this.onConnected = listener;
+  }
+
+  /** Starts a connection attempt unless one runs or the connection is up; null if none was started. */
+  private CompletableFuture<?> startConnect() {
     if (closed || commands != null || !connecting.compareAndSet(false, true)) {
       return null;
     }
@@ -212,18 +242,102 @@ public final class RedisConnector implements AutoCloseable {
       connecting.set(false);
       return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<Object> ready = new CompletableFuture<>();
     attempt.whenComplete((c, error) -> {
-      if (error == null) {
-        if (closed) {
-          c.closeAsync();
-        } else {
-          connection = c;
-          commands = commandsOf(c);
-        }
+      if (error != null) {
+        connecting.set(false);
+        ready.completeExceptionally(error);
+      } else if (closed) {
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisConnectionException("the Redis rate limit store is closed"));
+      } else {
+        checkVersion(c, ready);
       }
-      connecting.set(false);
     });
-    return attempt;
+    return ready;
+  }
+
+  /** Asks the new connection's server for its version; uses the connection only if the scripts run there. */
+  private void checkVersion(StatefulConnection<String, String> c, CompletableFuture<Object> ready) {
+    CompletableFuture<String> info;
+    try {
+      info = (c instanceof StatefulRedisClusterConnection<String, String> cluster ? cluster.async().info("server")
+          : ((StatefulRedisConnection<String, String>) c).async().info("server")).toCompletableFuture();
+    } catch (RuntimeException e) {
+      info = CompletableFuture.failedFuture(e);
+    }
+    info.whenComplete((text, error) -> {
+      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check
+      String problem = error == null ? versionProblem(text) : null;
+      if (problem != null) {
+        versionProblem = problem;
+        LOG.log(Level.ERROR, problem);
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisConnectionException(problem));
+        return;
+      }
+      versionProblem = null;
+      connection = c;
+      commands = commandsOf(c);
+      connecting.set(false);
+      ready.complete(c);
+      Runnable listener = onConnected;
+      if (listener != null) {
+        listener.run();
+      }
+    });
+  }
+
+  /** The oldest Redis whose scripts run as needed: TIME before writes relies on effects replication (5.0's default). */
+  static final String MIN_VERSION = "5.0.0";
+
+  /**
+   * Checks the server's {@code INFO server} text.
+   *
+   * @param info the text
+   * @return why the server is too old for the scripts, or null if it is recent enough (or says no version)
+   */
+  static String versionProblem(String info) {
+    if (info == null) {
+      return null;
+    }
+    String redis = null;
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("valkey_version:")) {
+        return null; // every Valkey release is compatible with Redis 7.2 or later
+      }
+      if (line.startsWith("redis_version:")) {
+        redis = line.substring("redis_version:".length()).trim();
+      }
+    }
+    if (redis == null || compareVersions(redis, MIN_VERSION) >= 0) {
+      return null;
+    }
+    return "Redis " + redis + " is too old for the rate limit scripts: they need Redis " + MIN_VERSION
+        + " or later (or any Valkey); upgrade the server the store connects to";
+  }
+
+  /** Compares dotted versions numerically; a part that is not a number counts as 0. */
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      int c = Long.compare(part(x, i), part(y, i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  private static long part(String[] parts, int i) {
+    if (i >= parts.length) {
+      return 0;
+    }
+    String digits = parts[i].replaceAll("[^0-9].*$", "");
+    return digits.isEmpty() ? 0 : Long.parseLong(digits.substring(0, Math.min(digits.length(), 9)));
   }
 
   @SuppressWarnings("unchecked")
@@ -247,8 +361,9 @@ public final class RedisConnector implements AutoCloseable {
     RedisScriptingAsyncCommands<String, String> c = commands;
     if (c == null) {
       startConnect();
+      String problem = versionProblem;
       return CompletableFuture.failedFuture(new RedisConnectionException(
-          closed ? "the Redis rate limit store is closed" : "not connected to Redis yet"));
+          closed ? "the Redis rate limit store is closed" : problem != null ? problem : "not connected to Redis yet"));
     }
     return new Call(c, script, key, args).start();
   }
@@ -337,7 +452,7 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * One script call: EVALSHA, and on NOSCRIPT once EVAL. Completing it with a {@link TimeoutException} (by
+   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. Completing it with a {@link TimeoutException} (by
    * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
    * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
    */
@@ -346,7 +461,7 @@ public final class RedisConnector implements AutoCloseable {
     private final LimitScript script;
     private final String[] keys;
     private final String[] args;
-    private volatile RedisFuture<Object> pending;
+    private volatile RedisFuture<?> pending;
     private volatile Timeout timer;
     private boolean reloaded;
 
@@ -391,16 +506,29 @@ public final class RedisConnector implements AutoCloseable {
         complete((List<Object>) reply);
         cancelTimer();
       } else if (!reloaded && !isDone() && isNoScript(error)) {
-        // the server does not know the script (restart, SCRIPT FLUSH, failover): it ran nothing, so send it whole
+        // the server does not know the script (restart, SCRIPT FLUSH, failover, or Redis 7.4+ evicting scripts that
+        // EVAL cached): it ran nothing, so load it with SCRIPT LOAD, which no eviction touches, and run it again
         reloaded = true;
         scriptLoads.increment();
-        RedisFuture<Object> f = commands.eval(script.source(), ScriptOutputType.MULTI, keys, args);
-        pending = f;
-        f.whenComplete(this);
+        RedisFuture<String> load = commands.scriptLoad(script.source());
+        pending = load;
+        load.whenComplete((sha, loadError) -> {
+          if (loadError != null) {
+            fail(loadError);
+          } else if (!isDone()) {
+            RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+            pending = f;
+            f.whenComplete(this);
+          }
+        });
       } else {
-        super.completeExceptionally(error);
-        cancelTimer();
+        fail(error);
       }
+    }
+
+    private void fail(Throwable error) {
+      super.completeExceptionally(error);
+      cancelTimer();
     }
 
     @Override
@@ -410,7 +538,7 @@ public final class RedisConnector implements AutoCloseable {
       }
       boolean completed = super.completeExceptionally(new RedisCommandTimeoutException(timeoutText));
       // only after completing: cancelling completes the Lettuce future, whose callback must find this call done
-      RedisFuture<Object> f = pending;
+      RedisFuture<?> f = pending;
       if (f != null) {
         f.cancel(false);
       }
