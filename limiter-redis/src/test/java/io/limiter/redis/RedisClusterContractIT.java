@@ -27,7 +27,7 @@ class RedisClusterContractIT extends RateLimitStoreContract {
     return RedisRateLimitStore.builder()
         .cluster(CLUSTER.uris())
         .clientResources(CLUSTER.resources())
-        .commandTimeout(Duration.ofSeconds(5))
+        .commandTimeout(Duration.ofSeconds(30))
         .testTicker(ticker)
         .build();
   }
@@ -52,8 +52,8 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   void twoInstancesOnTheClusterAdmitExactlyTheCapacity() throws Exception {
     LimitPolicy policy = LimitPolicy.of("cluster-exact", "100/hour; 1000/day");
     List<RedisRateLimitStore> stores = List.of(
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build(),
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build());
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30)).build(),
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30)).build());
     List<RateLimiter> limiters = stores.stream().map(store -> RateLimiter.of(policy, store)).toList();
     try (Hammer hammer = new Hammer(16, 2)) {
       for (int repetition = 0; repetition < 4; repetition++) {

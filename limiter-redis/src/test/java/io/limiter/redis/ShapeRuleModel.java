@@ -14,8 +14,8 @@ import java.util.Map;
  * A reference model of the state-identity rule, independent of any store: the state of a key belongs to the policy's
  * name and shape (algorithm and the sorted periods of its limits). Under a policy of the same shape the stored state
  * is read with the new limits, clamped (a token bucket's debt to at most its burst period, a window's counts to at
- * most its permits) and the clamped state is kept even when the request is rejected; under another shape the state
- * counts as empty. The kernels are the in-memory ones (GCRA, fixed window, two-window sliding estimate) on a
+ * most its permits); an admission writes the clamped state charged, a rejection leaves the stored state as it was.
+ * Under another shape the state counts as empty, and a rejection deletes it. The kernels are the in-memory ones (GCRA, fixed window, two-window sliding estimate) on a
  * nanosecond clock, so the model decides like the in-memory store where no policy changes.
  *
  * <p>It answers what a store must decide: outcome, deciding limit, the remaining permits of each limit and the wait of
@@ -62,7 +62,6 @@ final class ShapeRuleModel {
     String shape = shape(policy);
     boolean foreign = state.words != null && !shape.equals(state.shape);
     long[] before = new long[limits.size() * w];
-    boolean clamped = false;
     long[] waits = new long[limits.size()];
     long[] after = new long[before.length];
     for (int c = 0; c < limits.size(); c++) {
@@ -76,7 +75,6 @@ final class ShapeRuleModel {
           long debt = stored == null ? 0 : Math.max(0, stored[o] - now);
           if (debt > b) {
             debt = b;
-            clamped = true;
           }
           before[o] = now + debt;
           waits[c] = permits > limit.burst() ? Decision.NEVER : Math.max(0, debt + permits * t - b);
@@ -93,7 +91,6 @@ final class ShapeRuleModel {
           }
           if (count > p) {
             count = p;
-            clamped = true;
           }
           before[o] = index;
           before[o + 1] = count;
@@ -120,11 +117,9 @@ final class ShapeRuleModel {
           }
           if (curr > p) {
             curr = p;
-            clamped = true;
           }
           if (prev > p) {
             prev = p;
-            clamped = true;
           }
           before[o] = index;
           before[o + 1] = curr;
@@ -142,9 +137,9 @@ final class ShapeRuleModel {
       allowed &= wait == 0;
     }
     long[] decided = allowed ? after : before;
-    if (allowed || clamped) {
+    if (allowed) {
       state.shape = shape;
-      state.words = decided;
+      state.words = after;
     } else if (foreign) {
       state.words = null;
     }

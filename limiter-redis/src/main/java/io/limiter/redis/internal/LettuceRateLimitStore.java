@@ -285,9 +285,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   }
 
   /**
-   * One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. Any policy of the
-   * same name may decide on it ({@link ScriptPolicy}: state of another shape counts as empty); views and ad hoc
-   * effective policies are prepared once and kept.
+   * One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. Views and ad hoc
+   * effective policies (step levels, tiers) decide on the base's state ({@link ScriptPolicy#view}); they are prepared
+   * once and kept.
+   * A policy of the same name and another shape gets a key space of its own, on the same keys: there the state of
+   * the other shape counts as empty ({@link ScriptPolicy}).
    */
   final class Space implements KeySpace {
     /** Ad hoc effective policies kept per space; step levels and tiers are few, and views hold their own. */
@@ -337,11 +339,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       if (known != null) {
         return known;
       }
-      if (!effective.name().equals(base.policy.name())) {
-        throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
-            + ": the names differ");
-      }
-      ScriptPolicy made = ScriptPolicy.of(effective, minTtlMillis);
+      ScriptPolicy made = base.view(effective);
       if (prepared.size() < MAX_PREPARED) {
         prepared.putIfAbsent(effective, made);
       }

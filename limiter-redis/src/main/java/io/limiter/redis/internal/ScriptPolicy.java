@@ -42,22 +42,34 @@ final class ScriptPolicy {
   /** The largest {@link LimitScript#spanMicros} of the limits. */
   final long spanMicros;
 
-  private ScriptPolicy(LimitPolicy policy, String minTtl) {
+  /**
+   * @param layout null to lay the limits out in canonical order under the policy's own shape tag; else a policy whose
+   *     state this one decides on as a view, positionally (token-bucket levels may change periods): its tag and the
+   *     canonical position of each of its limits are used for the limit at the same index here
+   */
+  private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout) {
     this.policy = policy;
     List<Limit> own = policy.limits();
-    Integer[] order = new Integer[own.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> CANONICAL.compare(own.get(a), own.get(b))); // stable: equal limits keep their order
-    this.limits = new Limit[order.length];
-    this.position = new int[order.length];
-    for (int c = 0; c < order.length; c++) {
-      limits[c] = own.get(order[c]);
-      position[order[c]] = c;
+    this.limits = new Limit[own.size()];
+    if (layout != null) {
+      this.position = layout.position.clone();
+      for (int i = 0; i < position.length; i++) {
+        limits[position[i]] = own.get(i);
+      }
+    } else {
+      Integer[] order = new Integer[own.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> CANONICAL.compare(own.get(a), own.get(b))); // stable
+      this.position = new int[order.length];
+      for (int c = 0; c < order.length; c++) {
+        limits[c] = own.get(order[c]);
+        position[order[c]] = c;
+      }
     }
     this.script = LimitScript.of(policy.algorithm(), limits.length);
-    this.tag = shapeTag(script, limits);
+    this.tag = layout != null ? layout.tag : shapeTag(script, limits);
     this.minTtl = minTtl;
     this.costArgs = buildArgs(policy.cost());
     long span = 0;
@@ -76,6 +88,33 @@ final class ScriptPolicy {
    * @throws IllegalArgumentException naming every limit the script cannot decide exactly
    */
   static ScriptPolicy of(LimitPolicy policy, long minTtlMillis) {
+    checkSupported(policy);
+    return new ScriptPolicy(policy, Long.toString(minTtlMillis), null);
+  }
+
+  /**
+   * Prepares a policy that decides on this one's state (a step level or tier): of the same shape, laid out by its own
+   * canonical order; else, where {@link LimitPolicy#canShareStateWith} allows it (token buckets whose periods
+   * changed), on this policy's layout and tag, limit by limit in the policies' own order.
+   *
+   * @param effective the policy to decide with
+   * @return the prepared policy
+   * @throws IllegalArgumentException if it cannot share this policy's state, or a limit is beyond the scripts
+   */
+  ScriptPolicy view(LimitPolicy effective) {
+    checkSupported(effective);
+    ScriptPolicy own = new ScriptPolicy(effective, minTtl, null);
+    if (effective.name().equals(policy.name()) && own.tag.equals(tag)) {
+      return own;
+    }
+    if (policy.canShareStateWith(effective)) {
+      return new ScriptPolicy(effective, minTtl, this);
+    }
+    throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + policy
+        + ": name, algorithm and the periods of the limits must match");
+  }
+
+  private static void checkSupported(LimitPolicy policy) {
     List<String> problems = new ArrayList<>();
     LimitScript script = LimitScript.of(policy.algorithm(), policy.limits().size());
     for (Limit limit : policy.limits()) {
@@ -88,7 +127,6 @@ final class ScriptPolicy {
       throw new IllegalArgumentException("policy " + policy.name() + " cannot be decided on Redis: "
           + String.join("; ", problems));
     }
-    return new ScriptPolicy(policy, Long.toString(minTtlMillis));
   }
 
   /**

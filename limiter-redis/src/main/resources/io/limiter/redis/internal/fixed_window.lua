@@ -8,9 +8,7 @@ local limits = (#ARGV - 3) / 3
 local format = state_format(2 * limits)
 local s = load_state(format, 2 * limits)
 local admitted = 1
-local clamped = false
 local reply = { now, 0 }
-local before = {}
 local state = {}
 local ttl = 0
 for i = 1, limits do
@@ -20,14 +18,13 @@ for i = 1, limits do
   if s and s[2 * i] > 0 and s[2 * i - 1] >= index then
     index, count = s[2 * i - 1], s[2 * i]
     if count > permits then
-      count, clamped = permits, true
+      count = permits
     end
   end
   if count + n > permits then
     admitted = 0
   end
   local until_end = (index + 1) * w - now
-  before[2 * i - 1], before[2 * i] = index, count
   state[2 * i - 1], state[2 * i] = index, count + n
   reply[2 * i + 1], reply[2 * i + 2] = count, until_end
   if until_end > ttl then
@@ -41,7 +38,7 @@ if admitted == 1 then
     reply[2 * i + 1] = state[2 * i]
   end
 else
-  finish_rejected(format, clamped, before, ttl)
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

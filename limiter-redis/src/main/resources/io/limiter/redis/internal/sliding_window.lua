@@ -22,8 +22,6 @@ local limits = (#ARGV - 3) / 3
 local format = state_format(3 * limits)
 local s = load_state(format, 3 * limits)
 local admitted = 1
-local clamped = false
-local before = {}
 local reply = { now, 0 }
 local state = {}
 local ttl = 0
@@ -42,10 +40,10 @@ for i = 1, limits do
       prev = sc
     end
     if curr > permits then
-      curr, clamped = permits, true
+      curr = permits
     end
     if prev > permits then
-      prev, clamped = permits, true
+      prev = permits
     end
   end
   local start = index * w
@@ -59,7 +57,6 @@ for i = 1, limits do
   if not (room >= 0 and (prev == 0 or room >= prev or e >= w - threshold(room, prev, w))) then
     admitted = 0
   end
-  before[3 * i - 2], before[3 * i - 1], before[3 * i] = index, curr, prev
   state[3 * i - 2], state[3 * i - 1], state[3 * i] = index, curr + n, prev
   reply[3 * i], reply[3 * i + 1], reply[3 * i + 2] = start - now, curr, prev
   -- after a charge the current count is positive, so the limit is full again two windows after its start
@@ -75,7 +72,7 @@ if admitted == 1 then
     reply[3 * i + 1] = state[3 * i - 1]
   end
 else
-  finish_rejected(format, clamped, before, ttl)
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

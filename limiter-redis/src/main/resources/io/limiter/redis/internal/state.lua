@@ -43,12 +43,11 @@ local function save_state(format, s, ttl_us)
   redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(s)), 'PX', string.format('%.0f', ttl))
 end
 
--- after a rejection: state that was clamped to the policy now deciding is written back clamped (so its expiry is
--- that policy's), and state of another shape is deleted (it counts as empty, and its expiry may be far longer)
-local function finish_rejected(format, clamped, s, ttl_us)
-  if clamped then
-    save_state(format, s, ttl_us)
-  elseif foreign then
+-- after a rejection: state of another shape is deleted (it counts as empty, and its expiry, set for another policy,
+-- may be far longer than this one's); state of this shape stays as it was stored (clamping is how it is read, and
+-- writing it back while the clock is behind would refill it)
+local function finish_rejected()
+  if foreign then
     redis.call('DEL', KEYS[1])
   end
 end

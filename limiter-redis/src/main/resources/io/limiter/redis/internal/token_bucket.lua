@@ -1,8 +1,9 @@
 -- Token bucket as GCRA, exact to the nanosecond like the in-memory kernel: the theoretical arrival time "tat" of
 -- each limit is stored as whole microseconds plus a nanosecond rest (0..999), and the clock is in microseconds.
 -- A request is admitted iff max(tat, now) + n·T - now <= B·T for every limit; then each tat becomes
--- max(tat, now) + n·T. A debt max(tat, now) - now above B·T (state written under a larger burst) is first clamped to
--- B·T: never a longer wait than this limit can impose.
+-- max(tat, now) + n·T. A debt max(tat, now) - now above B·T (state written under a larger burst, or a clock gone
+-- back) is read as B·T: never a longer wait than this limit can impose. Such a debt never admits, so the clamp is
+-- never written.
 -- Per limit (4 arguments): n·T as microseconds and nanosecond rest (microseconds -1: n exceeds the burst, never
 -- admitted), then B·T likewise. State: tat microseconds, tat nanosecond rest. Reply words: the debt max(tat, now) -
 -- now as microseconds and nanosecond rest.
@@ -11,12 +12,9 @@ local limits = (#ARGV - 3) / 4
 local format = state_format(2 * limits)
 local s = load_state(format, 2 * limits)
 local admitted = 1
-local clamped = false
 -- the reply carries the debts before; they are replaced by the debts after if every limit admits
 local reply = { now, 0 }
-local before = {}
 local after = {}
-local ttl_before = 0
 local ttl = 0
 for i = 1, limits do
   local a = 4 * i
@@ -26,14 +24,10 @@ for i = 1, limits do
   if s and s[2 * i - 1] >= now then
     debt_us, debt_ns = s[2 * i - 1] - now, s[2 * i]
     if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
-      debt_us, debt_ns, clamped = cap_us, cap_ns, true
+      debt_us, debt_ns = cap_us, cap_ns
     end
   end
   reply[2 * i + 1], reply[2 * i + 2] = debt_us, debt_ns
-  before[2 * i - 1], before[2 * i] = now + debt_us, debt_ns
-  if debt_us + 1 > ttl_before then
-    ttl_before = debt_us + 1
-  end
   if inc_us < 0 then
     admitted = 0
   else
@@ -61,7 +55,7 @@ if admitted == 1 then
   end
   save_state(format, after, ttl)
 else
-  finish_rejected(format, clamped, before, ttl_before)
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

@@ -14,12 +14,12 @@ if v then
 end
 local debt_us, debt_ns = 0, 0
 local cap_us, cap_ns = tonumber(ARGV[6]), tonumber(ARGV[7])
-local clamped = false
 if tat_us and tat_us >= now then
   debt_us, debt_ns = tat_us - now, tat_ns
   if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
-    -- written under a larger burst: never a longer wait than this limit can impose
-    debt_us, debt_ns, clamped = cap_us, cap_ns, true
+    -- written under a larger burst (or the clock went back): read as a full debt, never a longer wait than this
+    -- limit can impose; such a debt never admits, so the clamp is never written
+    debt_us, debt_ns = cap_us, cap_ns
   end
 end
 local inc_us = tonumber(ARGV[4])
@@ -27,13 +27,8 @@ local d_us, d_ns = debt_us + inc_us, debt_ns + tonumber(ARGV[5])
 if d_ns >= 1000 then
   d_us, d_ns = d_us + 1, d_ns - 1000
 end
-local admitted = 1
 if inc_us < 0 or d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
-  if not clamped then
-    return { now, 0, debt_us, debt_ns }
-  end
-  -- rejected, but the clamped state is written back so that its expiry is this limit's
-  admitted, d_us, d_ns = 0, debt_us, debt_ns
+  return { now, 0, debt_us, debt_ns }
 end
 -- the expiry as in state.lua's save_state; math.floor of the rounded quotient is never below the exact one, and a
 -- millisecond more of expiry is harmless. A number below 10^14 reaches Redis as its integer digits.
@@ -46,4 +41,4 @@ if ttl < min_ttl then
   ttl = min_ttl
 end
 redis.call('SET', KEYS[1], tag .. struct.pack('>dd', now + d_us, d_ns), 'PX', ttl)
-return { now, admitted, d_us, d_ns }
+return { now, 1, d_us, d_ns }

@@ -117,6 +117,22 @@ class ScriptPolicyTest {
   }
 
   @Test
+  void viewsDecideOnTheBasesStateOrAreRefused() {
+    ScriptPolicy base = prepared("100/minute; 10/second", Algorithm.FIXED_WINDOW);
+    LimitPolicy level = base.policy.withLimits(LimitSpec.parse("5/second; 50/minute"));
+    assertThat(base.view(level).tag()).as("same shape, other order").isEqualTo(base.tag());
+    assertThatIllegalArgumentException().isThrownBy(() -> base.view(base.policy.withLimits(
+        LimitSpec.parse("100/hour; 10/second")))).withMessageContaining("periods of the limits must match");
+    assertThatIllegalArgumentException().isThrownBy(() -> base.view(LimitPolicy.builder("other")
+        .limits("100/minute; 10/second").algorithm(Algorithm.FIXED_WINDOW).build()));
+    // token-bucket state is a point in time: a level with other periods decides on the base's layout and tag
+    ScriptPolicy bucket = prepared("10/minute", Algorithm.TOKEN_BUCKET);
+    ScriptPolicy hourly = bucket.view(bucket.policy.withLimits(LimitSpec.parse("10/hour")));
+    assertThat(hourly.tag()).isEqualTo(bucket.tag());
+    assertThat(hourly.args(1, null)).containsSequence("360000000", "0");
+  }
+
+  @Test
   void repliesInCanonicalOrderAreReportedInThePolicysOrder() {
     ScriptPolicy p = prepared("6/minute; 5/second", Algorithm.FIXED_WINDOW); // canonical: 5/second, 6/minute
     Decision rejected = p.decision(List.of(1L, 0L, 5L, 400_000L, 6L, 30_000_000L), 1, 0);
