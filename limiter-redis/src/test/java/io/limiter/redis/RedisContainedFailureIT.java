@@ -27,7 +27,7 @@ class RedisContainedFailureIT {
 
   private static RedisRateLimitStore store(RedisServer server, Duration commandTimeout) {
     return RedisRateLimitStore.builder().uri(server.uri()).commandTimeout(commandTimeout)
-        .connectTimeout(Duration.ofSeconds(1)).recoveryBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+        .connectTimeout(Duration.ofSeconds(30)).recoveryBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
         .failureLogInterval(Duration.ofMinutes(1)).build();
   }
 

@@ -62,7 +62,7 @@ class RedisKernelEquivalenceIT {
     long shortest = policy.limits().stream().mapToLong(Limit::periodNanos).min().orElseThrow();
     Random random = new Random(spec.hashCode() * 31L + algorithm.ordinal());
     try (RateLimitStore redis = RedisRateLimitStore.builder().uri(REDIS.uri()).testTicker(redisClock)
-        .commandTimeout(java.time.Duration.ofSeconds(30)).build();
+        .commandTimeout(java.time.Duration.ofSeconds(30)).connectTimeout(java.time.Duration.ofSeconds(30)).build();
         RateLimitStore local = RateLimitStore.builder().ticker(localClock).executor(Runnable::run).buildInMemory()) {
       for (int step = 0; step < 250; step++) {
         long advance;

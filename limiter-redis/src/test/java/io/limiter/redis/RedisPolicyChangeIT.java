@@ -44,7 +44,7 @@ class RedisPolicyChangeIT {
     LimitPolicy policy = randomPolicy(random, name, null);
     int changes = 0;
     try (RedisRateLimitStore redis = RedisRateLimitStore.builder().uri(REDIS.uri()).testTicker(clock)
-        .commandTimeout(Duration.ofSeconds(30)) // exactness is tested here, not latency
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)) // exactness is tested here, not latency
         .build()) {
       for (int step = 0; step < 700; step++) {
         if (random.nextInt(8) == 0) {
@@ -92,7 +92,7 @@ class RedisPolicyChangeIT {
   void redeploymentsNeverLockOutNorOutliveThePolicy() {
     String name = "redeploy-" + System.nanoTime();
     try (RedisRateLimitStore redis = RedisRateLimitStore.builder().uri(REDIS.uri())
-        .commandTimeout(Duration.ofSeconds(30)).build()) {
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build()) {
       // fixed window 5/second redeployed as 300/minute: another shape, a fresh window
       LimitPolicy fast = fixed(name, "5/second");
       for (int i = 0; i < 6; i++) {

@@ -27,7 +27,7 @@ class RedisStoreUriIT {
     RateLimitStoreProvider provider = ServiceLoader.load(RateLimitStoreProvider.class).stream()
         .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("redis")).findFirst().orElseThrow();
     try (RateLimitStore store = provider.create(Map.of("uri", REDIS.uri(), "key-prefix", "from-uri:",
-        "command-timeout", "20s", "deny-cache-size", "100"))) {
+        "command-timeout", "20s", "connect-timeout", "30s", "deny-cache-size", "100"))) {
       assertThat(store).isInstanceOf(RedisRateLimitStore.class).hasToString(
           "RedisRateLimitStore{prefix=from-uri:, commandTimeout=20000ms}");
       RateLimiter limiter = RateLimiter.of(LimitPolicy.of("uri", "2/minute"), store);

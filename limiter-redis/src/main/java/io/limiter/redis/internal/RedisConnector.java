@@ -267,7 +267,17 @@ public final class RedisConnector implements AutoCloseable {
     } catch (RuntimeException e) {
       info = CompletableFuture.failedFuture(e);
     }
-    info.whenComplete((text, error) -> {
+    // commands carry no Lettuce timeout here (the store bounds its own calls): a server that stalls right after the
+    // handshake must not hold this attempt, and with it every later one, forever
+    info.orTimeout(Math.max(timeoutNanos, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS).whenComplete((text,
+        error) -> {
+      if (error instanceof TimeoutException || error instanceof CompletionException
+          && error.getCause() instanceof TimeoutException) {
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisCommandTimeoutException("Redis did not answer INFO after connecting"));
+        return;
+      }
       // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check
       String problem = error == null ? versionProblem(text) : null;
       if (problem != null) {
