@@ -187,9 +187,10 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         // wrong shape): this decision follows the failure mode, every other key still goes to Redis
         keyErrors.increment();
         answered(pass);
-        keyErrorLog.log(localTicker.read(), "Redis answered an error for key " + redisKey + " of policy "
-            + policy.policy.name() + " (" + RedisConnector.describe(error) + "); that decision follows the policy's "
-            + "failure mode, other keys are unaffected", null);
+        // the client's key stays out of the line: it comes from the request and may be forged to forge log lines
+        keyErrorLog.log(localTicker.read(), "Redis answered an error for a key of policy " + policy.policy.name()
+            + " (" + RedisConnector.describe(error) + "); that decision follows the policy's failure mode, other "
+            + "keys are unaffected", null);
       }
       return degraded(policy.policy, key, permits, error);
     }
