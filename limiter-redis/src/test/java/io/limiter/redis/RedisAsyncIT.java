@@ -49,7 +49,8 @@ class RedisAsyncIT {
   void aStalledServerNeverBlocksTheCaller() throws Exception {
     RedisServer server = RedisServer.start();
     try (server; RedisRateLimitStore store = RedisRateLimitStore.builder().uri(server.uri())
-        .commandTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(30)).build()) { // long enough for a busy machine's warm-up call
+        // long enough for a busy machine's warm-up call
+        .commandTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(30)).build()) {
       KeySpace space = store.keySpace(LimitPolicy.builder("async-stall").limits("5/minute")
           .failureMode(FailureMode.FAIL_CLOSED).build());
       assertThat(space.acquireAsync("client", 1).toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotDegraded();

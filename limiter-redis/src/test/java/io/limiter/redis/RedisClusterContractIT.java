@@ -52,8 +52,10 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   void twoInstancesOnTheClusterAdmitExactlyTheCapacity() throws Exception {
     LimitPolicy policy = LimitPolicy.of("cluster-exact", "100/hour; 1000/day");
     List<RedisRateLimitStore> stores = List.of(
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build(),
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build());
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30))
+            .connectTimeout(Duration.ofSeconds(30)).build(),
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30))
+            .connectTimeout(Duration.ofSeconds(30)).build());
     List<RateLimiter> limiters = stores.stream().map(store -> RateLimiter.of(policy, store)).toList();
     try (Hammer hammer = new Hammer(16, 2)) {
       for (int repetition = 0; repetition < 4; repetition++) {

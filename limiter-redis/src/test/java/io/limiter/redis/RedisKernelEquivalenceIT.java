@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Redis scripts decide like the in-memory kernels: random request sequences (costs, keys, time steps that are
- * not whole microseconds, the clock going backwards for the window algorithms) run against both stores, and every decision must match. The
+ * not whole microseconds, the clock going backwards for the window algorithms) run against both stores, and every
+ * decision must match. The
  * Redis store decides at the test clock floored to microseconds, so the in-memory store runs at that floored clock;
  * outcome, deciding limit and remaining must be equal, and every duration must be the in-memory one rounded up to
  * the next whole microsecond, counted from the unfloored clock.

@@ -33,7 +33,8 @@ class RedisNonBlockingIT {
   void everyAsyncPathReturnsAtOnceAndNeverParksAThread() throws Exception {
     RedisServer server = RedisServer.start();
     try (server; BlockingDetector detector = new BlockingDetector();
-        RedisRateLimitStore store = RedisRateLimitStore.builder().uri(server.uri()).commandTimeout(TIMEOUT).connectTimeout(Duration.ofSeconds(30))
+        RedisRateLimitStore store = RedisRateLimitStore.builder().uri(server.uri()).commandTimeout(TIMEOUT)
+            .connectTimeout(Duration.ofSeconds(30))
             .recoveryBackoff(Duration.ofMillis(50), Duration.ofMillis(100)).localDenyCache(1000).build()) {
       List<Supplier<CompletionStage<Decision>>> paths = new ArrayList<>();
       for (FailureMode mode : FailureMode.values()) {

@@ -44,7 +44,8 @@ class RedisPolicyChangeIT {
     LimitPolicy policy = randomPolicy(random, name, null);
     int changes = 0;
     try (RedisRateLimitStore redis = RedisRateLimitStore.builder().uri(REDIS.uri()).testTicker(clock)
-        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)) // exactness is tested here, not latency
+        // exactness is tested here, not latency
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
         .build()) {
       for (int step = 0; step < 700; step++) {
         if (random.nextInt(8) == 0) {

@@ -38,7 +38,8 @@ class RedisStateFormatIT {
   static void connect() {
     client = RedisClient.create(REDIS.resources(), REDIS.uri());
     binary = client.connect(ByteArrayCodec.INSTANCE);
-    store = RedisRateLimitStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build();
+    store = RedisRateLimitStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30))
+        .connectTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterAll

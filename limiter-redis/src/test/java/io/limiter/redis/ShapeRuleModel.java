@@ -15,7 +15,8 @@ import java.util.Map;
  * name and shape (algorithm and the sorted periods of its limits). Under a policy of the same shape the stored state
  * is read with the new limits, clamped (a token bucket's debt to at most its burst period, a window's counts to at
  * most its permits); an admission writes the clamped state charged, a rejection leaves the stored state as it was.
- * Under another shape the state counts as empty, and a rejection deletes it. The kernels are the in-memory ones (GCRA, fixed window, two-window sliding estimate) on a
+ * Under another shape the state counts as empty, and a rejection deletes it. The kernels are the in-memory ones (GCRA,
+ * fixed window, two-window sliding estimate) on a
  * nanosecond clock, so the model decides like the in-memory store where no policy changes.
  *
  * <p>It answers what a store must decide: outcome, deciding limit, the remaining permits of each limit and the wait of

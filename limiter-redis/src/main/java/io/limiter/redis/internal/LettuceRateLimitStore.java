@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * worth asking; run the policy's script on the client's key (one {@code EVALSHA}); turn the reply into the decision
  * ({@link ScriptPolicy}); on any failure let the failure handler decide, and mark Redis unavailable only for a
  * connection-level failure ({@link RecoveryGate#isConnectionFailure}): an error Redis answers for one key concerns
- * that decision alone. State changes and per-key errors are logged at most once per failure log interval. Sync and async
+ * that decision alone. State changes and per-key errors are logged at most once per failure log interval. Sync and
+ * async
  * decisions are the same code: the sync one waits for the call, which the connector bounds by the command timeout.
  */
 public final class LettuceRateLimitStore implements RedisRateLimitStore {

@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  *
  * <p>Every concurrent decision shares the connection; Lettuce pipelines them. A script runs as {@code EVALSHA}; only
  * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code SCRIPT LOAD} of the full source and
- * the {@code EVALSHA} again ({@code EVAL} would cache it too, but Redis 7.4+ may evict scripts cached that way). Nothing else is retried: after a timeout or a lost connection the script may have run, and
+ * the {@code EVALSHA} again ({@code EVAL} would cache it too, but Redis 7.4+ may evict scripts cached that way).
+ * Nothing else is retried: after a timeout or a lost connection the script may have run, and
  * running it again would charge twice. For the same reason clients the store creates never replay unanswered
  * commands after a reconnect, and a command whose answer came too late is cancelled.
  *
@@ -54,6 +55,8 @@ import java.util.function.Supplier;
 public final class RedisConnector implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(RedisConnector.class.getName());
+  /** Connect timeout assumed for clients the application manages (their own timeouts apply too). */
+  private static final Duration USER_CLIENT_CONNECT_BOUND = Duration.ofSeconds(5);
 
   private final AbstractRedisClient client;
   private final boolean ownsClient;
@@ -66,12 +69,19 @@ public final class RedisConnector implements AutoCloseable {
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
+  private final long connectBoundNanos;
   /** Why the last server connected to cannot run the scripts, or null. */
   private volatile String versionProblem;
   private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
-      Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout) {
+      Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
+      Duration connectTimeout) {
+    // a connection attempt is given up after the connect timeout plus the command timeout (for the handshake and the
+    // version check), at least 2 s: Lettuce bounds the handshake by the URI's timeout, 60 s by default, and an attempt
+    // held that long by a server that accepted the connection but answered slowly kept the store from connecting
+    this.connectBoundNanos = Math.max(TimeUnit.SECONDS.toNanos(2),
+        connectTimeout.toNanos() + commandTimeout.toNanos());
     this.client = client;
     this.ownsClient = ownsClient;
     this.ownedResources = ownedResources;
@@ -90,7 +100,8 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout);
+    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND);
   }
 
   /**
@@ -101,7 +112,8 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout);
+    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND);
   }
 
   /**
@@ -117,10 +129,9 @@ public final class RedisConnector implements AutoCloseable {
   public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, Duration commandTimeout,
       Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
-    uri = handshakeBounded(uri, connectTimeout);
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout);
+    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout);
   }
 
   /**
@@ -136,7 +147,6 @@ public final class RedisConnector implements AutoCloseable {
   public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, Duration commandTimeout,
       Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
-    seeds = seeds.stream().map(seed -> handshakeBounded(seed, connectTimeout)).toList();
     RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -145,17 +155,7 @@ public final class RedisConnector implements AutoCloseable {
             .build());
     options(options, commandTimeout, connectTimeout);
     client.setOptions(options.build());
-    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout);
-  }
-
-  /**
-   * A copy of {@code uri} whose timeout, which Lettuce applies to the connection handshake (the store bounds its
-   * commands itself), is the connect timeout (at least a second): with Lettuce's default of 60 s, a server that accepted the TCP
-   * connection but answered slowly at a cold start kept the store from connecting again for a minute.
-   */
-  private static RedisURI handshakeBounded(RedisURI uri, Duration connectTimeout) {
-    return RedisURI.builder(uri).withTimeout(connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
-        ? Duration.ofSeconds(1) : connectTimeout).build();
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout);
   }
 
   private static ClientResources newResources() {
@@ -243,7 +243,22 @@ public final class RedisConnector implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Object> ready = new CompletableFuture<>();
+    AtomicBoolean settled = new AtomicBoolean();
+    Timeout giveUp = Expiry.TIMER.newTimeout(t -> {
+      if (settled.compareAndSet(false, true)) {
+        connecting.set(false); // the next call starts a new attempt; this one's connection is closed if it comes
+        ready.completeExceptionally(new RedisConnectionException("could not connect to Redis within "
+            + TimeUnit.NANOSECONDS.toMillis(connectBoundNanos) + " ms"));
+      }
+    }, connectBoundNanos, TimeUnit.NANOSECONDS);
     attempt.whenComplete((c, error) -> {
+      if (!settled.compareAndSet(false, true)) {
+        if (c != null) {
+          c.closeAsync();
+        }
+        return;
+      }
+      giveUp.cancel();
       if (error != null) {
         connecting.set(false);
         ready.completeExceptionally(error);
@@ -462,7 +477,8 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. Completing it with a {@link TimeoutException} (by
+   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. Completing it with a {@link
+   * TimeoutException} (by
    * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
    * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
    */

@@ -18,7 +18,8 @@ class AsyncTimerIT {
   void answeredCallsCancelTheirTimeoutTimers() throws Exception {
     try (RedisServer server = RedisServer.start();
         RedisRateLimitStore store = RedisRateLimitStore.builder().uri(server.uri())
-            .commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(30)).build()) { // an uncancelled timer would stay for a minute
+            // an uncancelled timer would stay for a minute
+            .commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(30)).build()) {
       KeySpace space = store.keySpace(LimitPolicy.of("timers", "100000/hour"));
       CompletableFuture<?>[] calls = new CompletableFuture<?>[2000];
       for (int i = 0; i < calls.length; i++) {

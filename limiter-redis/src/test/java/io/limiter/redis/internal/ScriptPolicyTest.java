@@ -22,7 +22,8 @@ class ScriptPolicyTest {
   @Test
   void tokenBucketArgumentsSplitNanosecondsIntoMicrosecondsAndRest() {
     ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET); // interval 8,571,428,572 ns
-    assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36), "1000", "8571428", "572", "60000000", "4");
+    assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36), "1000", "8571428", "572",
+        "60000000", "4");
     assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", p.tag(), "1000", "17142857", "144",
         "60000000", "4");
     assertThat(p.args(8, null)).as("more than the burst: never").containsSequence("-1", "0");
