@@ -328,7 +328,7 @@ public final class RedisRateLimitStoreBuilder {
    * @return the store; close it when done
    * @throws IllegalStateException unless exactly one of {@code uri}, {@code cluster} or {@code client} is set (a
    *     {@code uri} may accompany a standalone {@code client}), or if client resources are set together with a
-   *     client
+   *     client, or if the server answers within the connect timeout and is older than Redis 5.0 (Valkey: any)
    */
   public RedisRateLimitStore build() {
     List<String> problems = new ArrayList<>();
@@ -360,7 +360,12 @@ public final class RedisRateLimitStoreBuilder {
         failureLogInterval, fallbackMaxKeys, instances, recoveryBackoff, recoveryBackoffMax, denyCacheSize,
         localTicker, testTicker);
     LettuceRateLimitStore store = new LettuceRateLimitStore(connector, settings);
-    connector.connect(connectTimeout);
+    try {
+      connector.connect(connectTimeout);
+    } catch (RuntimeException e) { // a server too old for the scripts
+      store.close();
+      throw e;
+    }
     return store;
   }
 

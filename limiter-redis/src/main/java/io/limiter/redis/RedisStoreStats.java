@@ -12,10 +12,13 @@ package io.limiter.redis;
  * @param skipped decisions that did not try Redis because it was unavailable (decided by the failure handler)
  * @param degradedAllowed degraded admissions: {@code FAIL_OPEN}, and {@code LOCAL_FALLBACK} admissions
  * @param degradedRejected degraded rejections: {@code FAIL_CLOSED}, and {@code LOCAL_FALLBACK} rejections
- * @param scriptLoads scripts sent whole ({@code EVAL}) after Redis answered {@code NOSCRIPT}
+ * @param scriptLoads scripts loaded ({@code SCRIPT LOAD}) after Redis answered {@code NOSCRIPT}
+ * @param keyErrors failures (counted in {@code failures} too) that Redis answered for one key or call, such as
+ *     {@code WRONGTYPE}, {@code OOM} or a script error: decided by the failure mode without marking Redis unavailable
  */
 public record RedisStoreStats(boolean available, long serverDecisions, long localDenials, long failures,
-    long timeouts, long skipped, long degradedAllowed, long degradedRejected, long scriptLoads) {
+    long timeouts, long skipped, long degradedAllowed, long degradedRejected, long scriptLoads,
+    long keyErrors) {
 
   /** @return all degraded decisions: decided by the failure handler instead of Redis */
   public long degradedDecisions() {

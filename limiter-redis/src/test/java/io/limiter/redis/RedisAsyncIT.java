@@ -30,7 +30,7 @@ class RedisAsyncIT {
   void thousandsInFlightShareOneConnectionAndStayExact() throws Exception {
     long before = clients();
     try (RedisRateLimitStore store = RedisRateLimitStore.builder().uri(REDIS.uri())
-        .commandTimeout(Duration.ofSeconds(10)).build()) {
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build()) {
       KeySpace space = store.keySpace(LimitPolicy.of("async", "500/hour"));
       List<CompletableFuture<Decision>> inFlight = new ArrayList<>();
       for (int i = 0; i < 3000; i++) {
@@ -49,19 +49,23 @@ class RedisAsyncIT {
   void aStalledServerNeverBlocksTheCaller() throws Exception {
     RedisServer server = RedisServer.start();
     try (server; RedisRateLimitStore store = RedisRateLimitStore.builder().uri(server.uri())
-        .commandTimeout(Duration.ofMillis(100)).build()) {
+        // long enough for a busy machine's warm-up call
+        .commandTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(30)).build()) {
       KeySpace space = store.keySpace(LimitPolicy.builder("async-stall").limits("5/minute")
           .failureMode(FailureMode.FAIL_CLOSED).build());
-      assertThat(space.acquireAsync("client", 1).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNotDegraded();
+      assertThat(space.acquireAsync("client", 1).toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotDegraded();
 
       server.freeze();
-      long start = System.nanoTime();
-      CompletionStage<Decision> stage = space.acquireAsync("client", 1);
-      long returnedAfter = System.nanoTime() - start;
-      assertThat(Duration.ofNanos(returnedAfter)).as("time to return the stage").isLessThan(Duration.ofMillis(50));
-      assertThat(stage.toCompletableFuture().isDone()).as("done before the server answered").isFalse();
-      Decision decision = stage.toCompletableFuture().get(350, TimeUnit.MILLISECONDS);
-      assertThat(decision).isRejected().isDegraded();
+      try {
+        // a caller that waited would get a stage already completed by the timeout (RedisNonBlockingIT watches
+        // every async path for any wait); no wall-clock bound here, which a loaded machine could miss
+        CompletionStage<Decision> stage = space.acquireAsync("client", 1);
+        assertThat(stage.toCompletableFuture().isDone()).as("done before the server answered").isFalse();
+        Decision decision = stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(decision).isRejected().isDegraded();
+      } finally {
+        server.thaw();
+      }
     }
   }
 }

@@ -25,7 +25,7 @@ class RedisClockIT {
   private static RedisRateLimitStore store(long skewNanos) {
     Ticker skewed = () -> Ticker.system().read() + skewNanos;
     return RedisRateLimitStore.builder().uri(REDIS.uri()).localTicker(skewed).localDenyCache(100)
-        .commandTimeout(Duration.ofSeconds(2)).build();
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build();
   }
 
   @Test

@@ -27,7 +27,7 @@ class RedisClusterContractIT extends RateLimitStoreContract {
     return RedisRateLimitStore.builder()
         .cluster(CLUSTER.uris())
         .clientResources(CLUSTER.resources())
-        .commandTimeout(Duration.ofSeconds(5))
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
         .testTicker(ticker)
         .build();
   }
@@ -35,7 +35,7 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   @Test
   void clientsSpreadOverEveryMaster() {
     try (RedisRateLimitStore clusterStore = RedisRateLimitStore.fromUri(String.join(",", CLUSTER.uris()),
-        Map.of("cluster", "true", "key-prefix", "spread:"))) {
+        Map.of("cluster", "true", "key-prefix", "spread:", "command-timeout", "30s", "connect-timeout", "30s"))) {
       RateLimiter limiter = RateLimiter.of(LimitPolicy.of("spread", "5/minute"), clusterStore);
       for (int i = 0; i < 60; i++) {
         assertThat(limiter.acquire("client-" + i).degraded()).isFalse();
@@ -52,8 +52,10 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   void twoInstancesOnTheClusterAdmitExactlyTheCapacity() throws Exception {
     LimitPolicy policy = LimitPolicy.of("cluster-exact", "100/hour; 1000/day");
     List<RedisRateLimitStore> stores = List.of(
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build(),
-        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(5)).build());
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30))
+            .connectTimeout(Duration.ofSeconds(30)).build(),
+        RedisRateLimitStore.builder().cluster(CLUSTER.uris()).commandTimeout(Duration.ofSeconds(30))
+            .connectTimeout(Duration.ofSeconds(30)).build());
     List<RateLimiter> limiters = stores.stream().map(store -> RateLimiter.of(policy, store)).toList();
     try (Hammer hammer = new Hammer(16, 2)) {
       for (int repetition = 0; repetition < 4; repetition++) {

@@ -26,7 +26,7 @@ class RedisDenyCacheIT {
 
   private static RedisRateLimitStore store(ManualTicker ticker, int denyCache, String prefix) {
     return RedisRateLimitStore.builder().uri(REDIS.uri()).testTicker(ticker).localDenyCache(denyCache)
-        .keyPrefix(prefix).commandTimeout(Duration.ofSeconds(2)).build();
+        .keyPrefix(prefix).commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build();
   }
 
   @Test

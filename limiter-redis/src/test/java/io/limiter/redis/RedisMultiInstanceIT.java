@@ -48,7 +48,8 @@ class RedisMultiInstanceIT {
       List<RateLimiter> limiters = new ArrayList<>();
       for (int i = 0; i < INSTANCES; i++) {
         RedisRateLimitStore store = RedisRateLimitStore.builder().uri(REDIS.uri())
-            .commandTimeout(Duration.ofSeconds(5)) // exactness is tested here, not latency
+            // exactness is tested here, not latency
+            .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
             .localDenyCache(denyCache ? 1000 : 0).build();
         stores.add(store);
         limiters.add(RateLimiter.of(policy, store));

@@ -20,9 +20,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The stored value: the layout tag, a colon and the state words as big-endian doubles; a value of any other shape
- * under the key (another algorithm's, another number of limits, the decimal text of earlier builds, garbage) counts
- * as no state, never as a misread one.
+ * The stored value: the shape tag (algorithm letter and the limits' periods in nanoseconds, base 36, shortest first),
+ * a colon and the state words as big-endian doubles; a value of any other shape under the key (another algorithm's,
+ * other periods or number of limits, the tags and decimal text of earlier builds, garbage) counts as no state, never
+ * as a misread one.
  */
 class RedisStateFormatIT {
 
@@ -37,7 +38,8 @@ class RedisStateFormatIT {
   static void connect() {
     client = RedisClient.create(REDIS.resources(), REDIS.uri());
     binary = client.connect(ByteArrayCodec.INSTANCE);
-    store = RedisRateLimitStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(2)).build();
+    store = RedisRateLimitStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30))
+        .connectTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterAll
@@ -60,14 +62,15 @@ class RedisStateFormatIT {
 
     byte[] value = raw(store.redisKey(policy.name(), "client"));
     int words = algorithm == Algorithm.SLIDING_WINDOW ? 3 : 2;
+    String periods = Long.toString(60_000_000_000L, 36) + "." + Long.toString(3_600_000_000_000L, 36) + ":";
     String tag = switch (algorithm) {
-      case TOKEN_BUCKET -> "g2:";
-      case FIXED_WINDOW -> "f2:";
-      case SLIDING_WINDOW -> "s2:";
+      case TOKEN_BUCKET -> "g" + periods;
+      case FIXED_WINDOW -> "f" + periods;
+      case SLIDING_WINDOW -> "s" + periods;
     };
-    assertThat(new String(value, 0, 3, StandardCharsets.US_ASCII)).isEqualTo(tag);
-    assertThat(value).hasSize(3 + 2 * words * Double.BYTES);
-    ByteBuffer doubles = ByteBuffer.wrap(value, 3, value.length - 3); // big-endian, as struct '>d'
+    assertThat(new String(value, 0, tag.length(), StandardCharsets.US_ASCII)).isEqualTo(tag);
+    assertThat(value).hasSize(tag.length() + 2 * words * Double.BYTES);
+    ByteBuffer doubles = ByteBuffer.wrap(value, tag.length(), value.length - tag.length()); // big-endian, as '>d'
     for (int i = 0; i < 2 * words; i++) {
       double word = doubles.getDouble();
       assertThat(word).as("word %d is a whole number", i).isEqualTo(Math.rint(word)).isNotNegative();
@@ -76,7 +79,8 @@ class RedisStateFormatIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"g1,99999999999999999,0", "f1:0123456789abcdef", "g2:0123456789abcdef", "g1:short",
-      "g1:0123456789abcdefX", "", "\u0000\u0001"})
+      "g1:0123456789abcdefX", "", "\u0000\u0001", "g1:0123456789abcdef", "gsa7ylc0:0123456789abcdef",
+      "frkag8ao:0123456789abcdef", "grkag8ao:short", "grkag8ao.19xtf1ts0:0123456789abcdef0123456789abcdef"})
   void aValueOfAnotherShapeCountsAsNoState(String foreign) {
     LimitPolicy policy = LimitPolicy.of("foreign", "3/minute");
     String client = "client-" + Integer.toHexString(foreign.hashCode());
@@ -86,8 +90,9 @@ class RedisStateFormatIT {
 
     assertThat(limiter.acquire(client)).isAllowed().hasRemaining(2);
     byte[] rewritten = raw(key);
-    assertThat(new String(rewritten, 0, 3, StandardCharsets.US_ASCII)).isEqualTo("g1:");
-    assertThat(rewritten).hasSize(19);
+    String tag = "g" + Long.toString(60_000_000_000L, 36) + ":";
+    assertThat(new String(rewritten, 0, tag.length(), StandardCharsets.US_ASCII)).isEqualTo(tag);
+    assertThat(rewritten).hasSize(tag.length() + 16);
     assertThat(limiter.acquire(client)).isAllowed().hasRemaining(1);
   }
 }

@@ -16,7 +16,8 @@ class RedisStoreContractIT extends RateLimitStoreContract {
     return RedisRateLimitStore.builder()
         .uri(REDIS.uri())
         .clientResources(REDIS.resources())
-        .commandTimeout(java.time.Duration.ofSeconds(5)) // a shared 2-core machine: exactness, not latency, is tested
+        // a shared 2-core machine: exactness, not latency, is tested
+        .commandTimeout(java.time.Duration.ofSeconds(30)).connectTimeout(java.time.Duration.ofSeconds(30))
         .testTicker(ticker)
         .build();
   }

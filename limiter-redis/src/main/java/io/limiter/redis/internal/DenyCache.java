@@ -4,7 +4,8 @@ import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Remembers rejections so that a client known to be over its limit is rejected without a Redis call until the time
@@ -20,27 +21,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * The retry-after of a local rejection is exact while this instance is the only one charging the key (an admission
  * through this instance drops the entry); charges by other instances can only make Redis's real answer later, so a
  * local rejection may name too early a retry, never too late a one.
- * Bounded: at most {@code maxEntries}; when full, expired entries are swept, and if it is still full a new rejection
- * is simply not cached.
+ * Bounded: at most about {@code maxEntries}. Eviction is amortized O(1), never a scan (the cache exists for floods of
+ * rejections, when a scan per insertion would cost most): entries also sit in a FIFO queue in insertion order, and
+ * each insertion into a full cache drops the oldest entries (expired or not: dropping one only costs a Redis call).
+ * Queue nodes of replaced or forgotten entries are skipped when they reach the head.
  */
 final class DenyCache {
 
   private final int maxEntries;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-  private final AtomicLong lastSweep = new AtomicLong(Long.MIN_VALUE);
+  /** Every entry put, oldest first; nodes whose entry was replaced or removed are stale and skipped. */
+  private final ConcurrentLinkedQueue<Entry> order = new ConcurrentLinkedQueue<>();
+  /** Nodes in {@link #order} (ConcurrentLinkedQueue.size() is a scan). */
+  private final AtomicInteger queued = new AtomicInteger();
 
   DenyCache(int maxEntries) {
     this.maxEntries = maxEntries;
   }
 
   private static final class Entry {
+    final String key;
     final LimitPolicy policy;
     final long permits;
     final long decidedAt;
     final long until;
     final Decision decision;
 
-    Entry(LimitPolicy policy, long permits, long decidedAt, long until, Decision decision) {
+    Entry(String key, LimitPolicy policy, long permits, long decidedAt, long until, Decision decision) {
+      this.key = key;
       this.policy = policy;
       this.permits = permits;
       this.decidedAt = decidedAt;
@@ -87,10 +95,19 @@ final class DenyCache {
     if (retry == Decision.NEVER || retry <= 0) {
       return; // a cost above the capacity is rejected at once anyway
     }
-    if (entries.size() >= maxEntries && !sweep(sentAt)) {
-      return;
+    Entry entry = new Entry(redisKey, decision.policy(), permits, sentAt, sentAt + retry, decision);
+    entries.put(redisKey, entry);
+    order.offer(entry);
+    int nodes = queued.incrementAndGet();
+    // each insertion removes at most two nodes: the map stays near its bound, the queue below twice it
+    for (int i = 0; i < 2 && (nodes > 2 * maxEntries || entries.size() > maxEntries); i++) {
+      Entry oldest = order.poll();
+      if (oldest == null) {
+        break;
+      }
+      nodes = queued.decrementAndGet();
+      entries.remove(oldest.key, oldest); // no-op for a stale node
     }
-    entries.put(redisKey, new Entry(decision.policy(), permits, sentAt, sentAt + retry, decision));
   }
 
   /**
@@ -103,15 +120,6 @@ final class DenyCache {
     if (!entries.isEmpty()) {
       entries.remove(redisKey);
     }
-  }
-
-  /** Drops expired entries, at most once per millisecond of the local clock; returns whether there is room. */
-  private boolean sweep(long now) {
-    long last = lastSweep.get();
-    if ((last == Long.MIN_VALUE || now - last >= 1_000_000) && lastSweep.compareAndSet(last, now)) {
-      entries.values().removeIf(e -> now - e.until >= 0);
-    }
-    return entries.size() < maxEntries;
   }
 
   int size() {

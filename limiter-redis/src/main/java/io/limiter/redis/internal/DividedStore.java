@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The local fallback store for {@code LOCAL_FALLBACK}: a bounded local store whose limits are divided by the number
  * of application instances, so that while Redis is down the instances together admit about what Redis would have.
  * Each limit keeps its period; its permits and burst are divided and rounded down, but never below the policy's cost
- * (a request of the normal cost must stay possible). With one instance the limits are used as they are.
+ * (a request of the normal cost must stay possible). With one instance the limits are used as they are. State is
+ * kept per policy name and shape, not per policy: step levels and tiers share it, as they share it on Redis.
  */
 final class DividedStore implements RateLimitStore {
 
@@ -25,7 +26,7 @@ final class DividedStore implements RateLimitStore {
   private final RateLimitStore local;
   private final int instances;
   private final ConcurrentHashMap<LimitPolicy, LimitPolicy> divided = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<LimitPolicy, KeySpace> spaces = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, KeySpace> byName = new ConcurrentHashMap<>();
 
   DividedStore(RateLimitStore local, int instances) {
     this.local = Objects.requireNonNull(local, "local");
@@ -59,10 +60,28 @@ final class DividedStore implements RateLimitStore {
 
   @Override
   public KeySpace keySpace(LimitPolicy policy) {
-    KeySpace space = spaces.get(policy);
-    return space != null ? space : spaces.computeIfAbsent(policy, p -> new Space(local.keySpace(p)));
+    Objects.requireNonNull(policy, "policy");
+    return new Space(policy);
   }
 
+  @Override
+  public Decision acquire(String key, LimitPolicy policy, long permits) {
+    return stateOf(policy).acquire(key, permits, divided(policy));
+  }
+
+  /**
+   * The local state of a policy's name: shared by every policy of that name and shape (the base policy, its step
+   * levels and tiers), so that a step change during an outage keeps each client's local count. A policy of another
+   * shape replaces it (its clients start afresh, as on Redis).
+   */
+  private KeySpace stateOf(LimitPolicy policy) {
+    KeySpace state = byName.get(policy.name());
+    if (state != null && (state.policy() == policy || state.policy().canShareStateWith(policy))) {
+      return state;
+    }
+    return byName.compute(policy.name(), (name, current) -> current != null
+        && current.policy().canShareStateWith(policy) ? current : local.keySpace(policy));
+  }
   @Override
   public long trackedKeys() {
     return local.trackedKeys();
@@ -83,26 +102,27 @@ final class DividedStore implements RateLimitStore {
     local.close();
   }
 
+  /** A policy's view of its name's local state. */
   private final class Space implements KeySpace {
-    private final KeySpace inner;
+    private final LimitPolicy policy;
 
-    Space(KeySpace inner) {
-      this.inner = inner;
+    Space(LimitPolicy policy) {
+      this.policy = policy;
     }
 
     @Override
     public LimitPolicy policy() {
-      return inner.policy();
+      return policy;
     }
 
     @Override
     public Decision acquire(String key, long permits) {
-      return inner.acquire(key, permits, divided(inner.policy()));
+      return DividedStore.this.acquire(key, policy, permits);
     }
 
     @Override
     public Decision acquire(String key, long permits, LimitPolicy effective) {
-      return inner.acquire(key, permits, divided(effective));
+      return DividedStore.this.acquire(key, effective, permits);
     }
   }
 }

@@ -22,7 +22,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The Redis store on Lettuce. A decision: check the local deny cache; ask the {@link RecoveryGate} whether Redis is
  * worth asking; run the policy's script on the client's key (one {@code EVALSHA}); turn the reply into the decision
- * ({@link ScriptPolicy}); on any failure let the failure handler decide and mark Redis unavailable. Sync and async
+ * ({@link ScriptPolicy}); on any failure let the failure handler decide, and mark Redis unavailable only for a
+ * connection-level failure ({@link RecoveryGate#isConnectionFailure}): an error Redis answers for one key concerns
+ * that decision alone. State changes and per-key errors are logged at most once per failure log interval. Sync and
+ * async
  * decisions are the same code: the sync one waits for the call, which the connector bounds by the command timeout.
  */
 public final class LettuceRateLimitStore implements RedisRateLimitStore {
@@ -47,6 +50,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   private final LongAdder serverDecisions = new LongAdder();
   private final LongAdder localDenials = new LongAdder();
   private final LongAdder failures = new LongAdder();
+  private final LongAdder keyErrors = new LongAdder();
+  /** State changes and per-key errors, each at most once per failure log interval (intermittent failures flap). */
+  private final ThrottledLog unavailableLog;
+  private final ThrottledLog availableLog;
+  private final ThrottledLog keyErrorLog;
   private final LongAdder timeouts = new LongAdder();
   private final LongAdder skipped = new LongAdder();
   private final LongAdder degradedAllowed = new LongAdder();
@@ -68,7 +76,15 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       this.failureHandler = StoreFailureHandler.byFailureMode(fallback, settings.closedRetryAfter(),
           settings.failureLogInterval());
     }
+    this.unavailableLog = new ThrottledLog(LOG, Level.WARNING, settings.failureLogInterval());
+    this.availableLog = new ThrottledLog(LOG, Level.INFO, settings.failureLogInterval());
+    this.keyErrorLog = new ThrottledLog(LOG, Level.WARNING, settings.failureLogInterval());
     this.gate = new RecoveryGate(settings.recoveryBackoff().toNanos(), settings.recoveryBackoffMax().toNanos());
+    connector.onConnected(() -> {
+      if (gate.connected()) {
+        availableLog.log(localTicker.read(), "connected to Redis; rate limit decisions are made by Redis", null);
+      }
+    });
     this.denyCache = settings.denyCacheSize() > 0 ? new DenyCache(settings.denyCacheSize()) : null;
     this.description = "RedisRateLimitStore{prefix=" + settings.keyPrefix() + ", commandTimeout="
         + settings.commandTimeout().toMillis() + "ms" + (testTicker != null ? ", TEST CLOCK" : "") + "}";
@@ -94,7 +110,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   @Override
   public RedisStoreStats stats() {
     return new RedisStoreStats(gate.available(), serverDecisions.sum(), localDenials.sum(), failures.sum(),
-        timeouts.sum(), skipped.sum(), degradedAllowed.sum(), degradedRejected.sum(), connector.scriptLoads());
+        timeouts.sum(), skipped.sum(), degradedAllowed.sum(), degradedRejected.sum(), connector.scriptLoads(),
+        keyErrors.sum());
   }
 
   @Override
@@ -143,9 +160,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
           return failed(e);
         }
         serverDecisions.increment();
-        if (gate.succeeded(pass)) {
-          LOG.log(Level.INFO, "Redis answers again; rate limit decisions are made by Redis again");
-        }
+        answered(pass);
         if (denyCache != null) {
           if (decision.rejected()) {
             denyCache.rejected(redisKey, permits, sentAt, decision);
@@ -163,11 +178,29 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       if (error instanceof RedisCommandTimeoutException) {
         timeouts.increment();
       }
-      if (gate.failed(pass, localTicker.read(), error)) {
-        LOG.log(Level.WARNING, "Redis failed (" + RedisConnector.describe(error) + "); each policy's failure mode "
-            + "decides until Redis answers a probe again");
+      if (RecoveryGate.isConnectionFailure(error)) {
+        if (gate.failed(pass, localTicker.read(), error)) {
+          unavailableLog.log(localTicker.read(), "Redis failed (" + RedisConnector.describe(error) + "); each "
+              + "policy's failure mode decides until Redis answers a probe again", null);
+        }
+      } else {
+        // Redis answered, with an error for this key or this call (WRONGTYPE, OOM, a script error, a reply of the
+        // wrong shape): this decision follows the failure mode, every other key still goes to Redis
+        keyErrors.increment();
+        answered(pass);
+        // the client's key stays out of the line: it comes from the request and may be forged to forge log lines
+        keyErrorLog.log(localTicker.read(), "Redis answered an error for a key of policy " + policy.policy.name()
+            + " (" + RedisConnector.describe(error) + "); that decision follows the policy's failure mode, other "
+            + "keys are unaffected", null);
       }
       return degraded(policy.policy, key, permits, error);
+    }
+  }
+
+  /** Redis answered the call (a decision or an error of its own): a probe that gets an answer closes the gate. */
+  private void answered(int pass) {
+    if (gate.succeeded(pass)) {
+      availableLog.log(localTicker.read(), "Redis answers again; rate limit decisions are made by Redis again", null);
     }
   }
 
@@ -253,12 +286,20 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     return connector.expireLater(request.reply).handle(request::complete);
   }
 
-  /** One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. */
+  /**
+   * One policy's key space: its prepared script arguments and key prefix; state lives in Redis only. Views and ad hoc
+   * effective policies (step levels, tiers) decide on the base's state ({@link ScriptPolicy#view}); they are prepared
+   * once and kept.
+   * A policy of the same name and another shape gets a key space of its own, on the same keys: there the state of
+   * the other shape counts as empty ({@link ScriptPolicy}).
+   */
   final class Space implements KeySpace {
+    /** Ad hoc effective policies kept per space; step levels and tiers are few, and views hold their own. */
+    private static final int MAX_PREPARED = 64;
+
     final ScriptPolicy base;
     final String policyPart;
-    /** One-entry cache for step levels and tiers: they switch rarely, so preparing again on a miss is fine. */
-    private volatile ScriptPolicy lastEffective;
+    private final ConcurrentHashMap<LimitPolicy, ScriptPolicy> prepared = new ConcurrentHashMap<>();
 
     Space(LimitPolicy policy) {
       this.base = ScriptPolicy.of(policy, minTtlMillis);
@@ -285,26 +326,72 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return decideAsync(this, key, permits, base);
     }
 
-    private ScriptPolicy prepared(LimitPolicy effective) {
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      ScriptPolicy policy = prepared(effective);
+      return policy == base ? this : new View(this, policy);
+    }
+
+    ScriptPolicy prepared(LimitPolicy effective) {
+      Objects.requireNonNull(effective, "effective");
       if (effective == base.policy || effective.equals(base.policy)) {
         return base;
       }
-      ScriptPolicy last = lastEffective;
-      if (last != null && last.policy.equals(effective)) {
-        return last;
+      ScriptPolicy known = prepared.get(effective);
+      if (known != null) {
+        return known;
       }
-      if (!base.compatibleWith(effective)) {
-        throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
-            + ": name, algorithm and number of limits must match");
+      ScriptPolicy made = base.view(effective);
+      if (prepared.size() < MAX_PREPARED) {
+        prepared.putIfAbsent(effective, made);
       }
-      ScriptPolicy prepared = ScriptPolicy.of(effective, minTtlMillis);
-      lastEffective = prepared;
-      return prepared;
+      return made;
     }
 
     @Override
     public String toString() {
       return "RedisKeySpace{" + base.policy + "}";
+    }
+  }
+
+  /** A space's state decided with other limits (a step level or tier); sync and async like the space itself. */
+  private final class View implements KeySpace {
+    private final Space space;
+    private final ScriptPolicy policy;
+
+    View(Space space, ScriptPolicy policy) {
+      this.space = space;
+      this.policy = policy;
+    }
+
+    @Override
+    public LimitPolicy policy() {
+      return policy.policy;
+    }
+
+    @Override
+    public Decision acquire(String key, long permits) {
+      return decide(space, key, permits, policy);
+    }
+
+    @Override
+    public Decision acquire(String key, long permits, LimitPolicy effective) {
+      return space.acquire(key, permits, effective);
+    }
+
+    @Override
+    public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      return decideAsync(space, key, permits, policy);
+    }
+
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      return space.view(effective);
+    }
+
+    @Override
+    public String toString() {
+      return "RedisKeySpace.View{" + policy.policy + "}";
     }
   }
 }

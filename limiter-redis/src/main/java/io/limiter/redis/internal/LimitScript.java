@@ -78,9 +78,9 @@ abstract class LimitScript {
     return sha;
   }
 
-  /** The state tag: algorithm letter and number of limits, so that state of another layout is never misread. */
-  String tag(int limits) {
-    return tag + Integer.toString(limits);
+  /** @return the algorithm's letter, the first character of every state tag of its policies */
+  char letter() {
+    return tag;
   }
 
   int argsPerLimit() {

@@ -90,6 +90,66 @@ final class RecoveryGate {
     return false;
   }
 
+  /**
+   * Whether a failure says that Redis cannot be reached or cannot serve any key now, and so may mark it unavailable:
+   * a timeout, a lost or refused connection, a closed store, or a server that is loading its data set, failing over
+   * ({@code MASTERDOWN}, {@code READONLY} from a demoted master, {@code CLUSTERDOWN}, {@code TRYAGAIN}) or busy with
+   * a script. Anything else Redis answers ({@code WRONGTYPE}, {@code OOM}, a script error) concerns one call.
+   *
+   * @param failure the failure of a call
+   * @return whether it is connection-level
+   */
+  static boolean isConnectionFailure(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof io.lettuce.core.RedisCommandTimeoutException
+        || t instanceof io.lettuce.core.RedisConnectionException
+        || t instanceof io.lettuce.core.RedisLoadingException
+        || t instanceof io.lettuce.core.RedisBusyException
+        || t instanceof java.util.concurrent.TimeoutException
+        || t instanceof java.io.IOException
+        || t instanceof java.util.concurrent.CancellationException
+        || t instanceof InterruptedException) {
+      return true;
+    }
+    if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
+      String message = t.getMessage() == null ? "" : t.getMessage();
+      for (String code : SERVER_UNAVAILABLE) {
+        if (message.startsWith(code)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (t instanceof io.lettuce.core.RedisException) {
+      // Lettuce's own client-side failures: connection closed, not connected, reconnecting
+      return true;
+    }
+    return false;
+  }
+
+  /** Error codes with which a reachable server refuses every key for now (loading, failover, cluster down). */
+  private static final String[] SERVER_UNAVAILABLE = {"LOADING", "MASTERDOWN", "READONLY", "CLUSTERDOWN",
+      "TRYAGAIN", "BUSY", "NOREPLICAS", "NOAUTH", "WRONGPASS"};
+
+  /**
+   * Reports that a new connection is up (the store was started while Redis did not answer): decisions go to Redis
+   * at once instead of after the next probe's back-off.
+   *
+   * @return whether this made Redis available again
+   */
+  synchronized boolean connected() {
+    if (!unavailable) {
+      return false;
+    }
+    backoffNanos = initialBackoffNanos;
+    unavailable = false;
+    return true;
+  }
+
   boolean available() {
     return !unavailable;
   }

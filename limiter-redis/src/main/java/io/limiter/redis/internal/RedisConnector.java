@@ -23,6 +23,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +41,9 @@ import java.util.function.Supplier;
  * The store's one Lettuce connection (standalone, Sentinel-managed or Cluster) and the way scripts run on it.
  *
  * <p>Every concurrent decision shares the connection; Lettuce pipelines them. A script runs as {@code EVALSHA}; only
- * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code EVAL} of the full source, which also
- * caches it again. Nothing else is retried: after a timeout or a lost connection the script may have run, and
+ * a {@code NOSCRIPT} error (the server never ran it) is followed by one {@code SCRIPT LOAD} of the full source and
+ * the {@code EVALSHA} again ({@code EVAL} would cache it too, but Redis 7.4+ may evict scripts cached that way).
+ * Nothing else is retried: after a timeout or a lost connection the script may have run, and
  * running it again would charge twice. For the same reason clients the store creates never replay unanswered
  * commands after a reconnect, and a command whose answer came too late is cancelled.
  *
@@ -53,6 +55,8 @@ import java.util.function.Supplier;
 public final class RedisConnector implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(RedisConnector.class.getName());
+  /** Connect timeout assumed for clients the application manages (their own timeouts apply too). */
+  private static final Duration USER_CLIENT_CONNECT_BOUND = Duration.ofSeconds(5);
 
   private final AbstractRedisClient client;
   private final boolean ownsClient;
@@ -65,15 +69,26 @@ public final class RedisConnector implements AutoCloseable {
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
+  private final long connectBoundNanos;
+  /** Why the last server connected to cannot run the scripts, or null. */
+  private volatile String versionProblem;
+  private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
-      Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout) {
+      Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
+      Duration connectTimeout) {
+    // a connection attempt is given up after the connect timeout plus the command timeout (for the handshake and the
+    // version check), at least 2 s: Lettuce bounds the handshake by the URI's timeout, 60 s by default, and an attempt
+    // held that long by a server that accepted the connection but answered slowly kept the store from connecting
+    this.connectBoundNanos = Math.max(TimeUnit.SECONDS.toNanos(2),
+        connectTimeout.toNanos() + commandTimeout.toNanos());
     this.client = client;
     this.ownsClient = ownsClient;
     this.ownedResources = ownedResources;
     this.connect = connect;
     this.timeoutNanos = commandTimeout.toNanos();
     this.timeoutText = "Redis did not answer within " + commandTimeout.toMillis() + " ms (command timeout)";
+    Expiry.TIMER.pendingTimeouts(); // starts the shared timer now, off every decision's path
   }
 
   /**
@@ -85,7 +100,8 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout);
+    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND);
   }
 
   /**
@@ -96,7 +112,8 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout);
+    return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND);
   }
 
   /**
@@ -114,7 +131,7 @@ public final class RedisConnector implements AutoCloseable {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout);
+    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout);
   }
 
   /**
@@ -138,7 +155,7 @@ public final class RedisConnector implements AutoCloseable {
             .build());
     options(options, commandTimeout, connectTimeout);
     client.setOptions(options.build());
-    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout);
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout);
   }
 
   private static ClientResources newResources() {
@@ -184,13 +201,17 @@ public final class RedisConnector implements AutoCloseable {
    * @return whether the connection is up
    */
   public boolean connect(Duration wait) {
-    CompletableFuture<? extends StatefulConnection<String, String>> attempt = startConnect();
+    CompletableFuture<?> attempt = startConnect();
     if (attempt == null) {
       return commands != null;
     }
     try {
       attempt.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException | TimeoutException e) {
+      String problem = versionProblem;
+      if (problem != null) {
+        throw new IllegalStateException(problem);
+      }
       LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
           + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
     } catch (InterruptedException e) {
@@ -199,7 +220,18 @@ public final class RedisConnector implements AutoCloseable {
     return commands != null;
   }
 
-  private CompletableFuture<? extends StatefulConnection<String, String>> startConnect() {
+  /**
+   * Sets what to run when a connection (the first, or a new one after a connection failure before start) is up: the
+   * store closes its recovery gate then, instead of waiting for its next probe.
+   *
+   * @param listener run on a Lettuce thread; must not block
+   */
+  void onConnected(Runnable listener) {
+    this.onConnected = listener;
+  }
+
+  /** Starts a connection attempt unless one runs or the connection is up; null if none was started. */
+  private CompletableFuture<?> startConnect() {
     if (closed || commands != null || !connecting.compareAndSet(false, true)) {
       return null;
     }
@@ -210,18 +242,127 @@ public final class RedisConnector implements AutoCloseable {
       connecting.set(false);
       return CompletableFuture.failedFuture(e);
     }
-    attempt.whenComplete((c, error) -> {
-      if (error == null) {
-        if (closed) {
-          c.closeAsync();
-        } else {
-          connection = c;
-          commands = commandsOf(c);
-        }
+    CompletableFuture<Object> ready = new CompletableFuture<>();
+    AtomicBoolean settled = new AtomicBoolean();
+    Timeout giveUp = Expiry.TIMER.newTimeout(t -> {
+      if (settled.compareAndSet(false, true)) {
+        connecting.set(false); // the next call starts a new attempt; this one's connection is closed if it comes
+        ready.completeExceptionally(new RedisConnectionException("could not connect to Redis within "
+            + TimeUnit.NANOSECONDS.toMillis(connectBoundNanos) + " ms"));
       }
-      connecting.set(false);
+    }, connectBoundNanos, TimeUnit.NANOSECONDS);
+    attempt.whenComplete((c, error) -> {
+      if (!settled.compareAndSet(false, true)) {
+        if (c != null) {
+          c.closeAsync();
+        }
+        return;
+      }
+      giveUp.cancel();
+      if (error != null) {
+        connecting.set(false);
+        ready.completeExceptionally(error);
+      } else if (closed) {
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisConnectionException("the Redis rate limit store is closed"));
+      } else {
+        checkVersion(c, ready);
+      }
     });
-    return attempt;
+    return ready;
+  }
+
+  /** Asks the new connection's server for its version; uses the connection only if the scripts run there. */
+  private void checkVersion(StatefulConnection<String, String> c, CompletableFuture<Object> ready) {
+    CompletableFuture<String> info;
+    try {
+      info = (c instanceof StatefulRedisClusterConnection<String, String> cluster ? cluster.async().info("server")
+          : ((StatefulRedisConnection<String, String>) c).async().info("server")).toCompletableFuture();
+    } catch (RuntimeException e) {
+      info = CompletableFuture.failedFuture(e);
+    }
+    // commands carry no Lettuce timeout here (the store bounds its own calls): a server that stalls right after the
+    // handshake must not hold this attempt, and with it every later one, forever
+    info.orTimeout(Math.max(timeoutNanos, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS).whenComplete((text,
+        error) -> {
+      if (error instanceof TimeoutException || error instanceof CompletionException
+          && error.getCause() instanceof TimeoutException) {
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisCommandTimeoutException("Redis did not answer INFO after connecting"));
+        return;
+      }
+      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check
+      String problem = error == null ? versionProblem(text) : null;
+      if (problem != null) {
+        versionProblem = problem;
+        LOG.log(Level.ERROR, problem);
+        c.closeAsync();
+        connecting.set(false);
+        ready.completeExceptionally(new RedisConnectionException(problem));
+        return;
+      }
+      versionProblem = null;
+      connection = c;
+      commands = commandsOf(c);
+      connecting.set(false);
+      ready.complete(c);
+      Runnable listener = onConnected;
+      if (listener != null) {
+        listener.run();
+      }
+    });
+  }
+
+  /** The oldest Redis whose scripts run as needed: TIME before writes relies on effects replication (5.0's default). */
+  static final String MIN_VERSION = "5.0.0";
+
+  /**
+   * Checks the server's {@code INFO server} text.
+   *
+   * @param info the text
+   * @return why the server is too old for the scripts, or null if it is recent enough (or says no version)
+   */
+  static String versionProblem(String info) {
+    if (info == null) {
+      return null;
+    }
+    String redis = null;
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("valkey_version:")) {
+        return null; // every Valkey release is compatible with Redis 7.2 or later
+      }
+      if (line.startsWith("redis_version:")) {
+        redis = line.substring("redis_version:".length()).trim();
+      }
+    }
+    if (redis == null || compareVersions(redis, MIN_VERSION) >= 0) {
+      return null;
+    }
+    return "Redis " + redis + " is too old for the rate limit scripts: they need Redis " + MIN_VERSION
+        + " or later (or any Valkey); upgrade the server the store connects to";
+  }
+
+  /** Compares dotted versions numerically; a part that is not a number counts as 0. */
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      int c = Long.compare(part(x, i), part(y, i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  private static long part(String[] parts, int i) {
+    if (i >= parts.length) {
+      return 0;
+    }
+    String digits = parts[i].replaceAll("[^0-9].*$", "");
+    return digits.isEmpty() ? 0 : Long.parseLong(digits.substring(0, Math.min(digits.length(), 9)));
   }
 
   @SuppressWarnings("unchecked")
@@ -245,8 +386,9 @@ public final class RedisConnector implements AutoCloseable {
     RedisScriptingAsyncCommands<String, String> c = commands;
     if (c == null) {
       startConnect();
+      String problem = versionProblem;
       return CompletableFuture.failedFuture(new RedisConnectionException(
-          closed ? "the Redis rate limit store is closed" : "not connected to Redis yet"));
+          closed ? "the Redis rate limit store is closed" : problem != null ? problem : "not connected to Redis yet"));
     }
     return new Call(c, script, key, args).start();
   }
@@ -279,20 +421,34 @@ public final class RedisConnector implements AutoCloseable {
    * @return the call
    */
   CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
-    if (!call.isDone()) {
+    if (call instanceof Call c) {
+      c.expireAfter(timeoutNanos);
+    } else if (!call.isDone()) {
       Expiry.TIMER.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
           TimeUnit.NANOSECONDS);
     }
     return call;
   }
 
-  /** One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms, started on first use. */
+  /** @return timeout timers not yet expired nor cancelled, JVM-wide (tests: answered calls leave none behind) */
+  static long pendingTimers() {
+    return Expiry.TIMER.pendingTimeouts();
+  }
+
+  /**
+   * One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms. Started when the first connector is
+   * created, never on a decision's path: starting it waits for its thread, which an event-loop caller must not do.
+   */
   private static final class Expiry {
     static final HashedWheelTimer TIMER = new HashedWheelTimer(runnable -> {
       Thread thread = new Thread(runnable, "limiter-redis-timeouts");
       thread.setDaemon(true);
       return thread;
     }, 10, TimeUnit.MILLISECONDS, 512);
+
+    static {
+      TIMER.start();
+    }
   }
 
   long scriptLoads() {
@@ -321,7 +477,8 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * One script call: EVALSHA, and on NOSCRIPT once EVAL. Completing it with a {@link TimeoutException} (by
+   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. Completing it with a {@link
+   * TimeoutException} (by
    * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
    * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
    */
@@ -330,7 +487,8 @@ public final class RedisConnector implements AutoCloseable {
     private final LimitScript script;
     private final String[] keys;
     private final String[] args;
-    private volatile RedisFuture<Object> pending;
+    private volatile RedisFuture<?> pending;
+    private volatile Timeout timer;
     private boolean reloaded;
 
     Call(RedisScriptingAsyncCommands<String, String> commands, LimitScript script, String key, String[] args) {
@@ -347,21 +505,56 @@ public final class RedisConnector implements AutoCloseable {
       return this;
     }
 
+    /** Fails this call with a timeout after {@code nanos} unless it completes first; the timer is then cancelled. */
+    void expireAfter(long nanos) {
+      if (isDone()) {
+        return;
+      }
+      Timeout t = Expiry.TIMER.newTimeout(x -> completeExceptionally(new TimeoutException()), nanos,
+          TimeUnit.NANOSECONDS);
+      timer = t;
+      if (isDone()) { // completed meanwhile: its completion may not have seen the timer
+        t.cancel();
+      }
+    }
+
+    private void cancelTimer() {
+      Timeout t = timer;
+      if (t != null) {
+        t.cancel();
+      }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public void accept(Object reply, Throwable error) {
       if (error == null) {
         complete((List<Object>) reply);
+        cancelTimer();
       } else if (!reloaded && !isDone() && isNoScript(error)) {
-        // the server does not know the script (restart, SCRIPT FLUSH, failover): it ran nothing, so send it whole
+        // the server does not know the script (restart, SCRIPT FLUSH, failover, or Redis 7.4+ evicting scripts that
+        // EVAL cached): it ran nothing, so load it with SCRIPT LOAD, which no eviction touches, and run it again
         reloaded = true;
         scriptLoads.increment();
-        RedisFuture<Object> f = commands.eval(script.source(), ScriptOutputType.MULTI, keys, args);
-        pending = f;
-        f.whenComplete(this);
+        RedisFuture<String> load = commands.scriptLoad(script.source());
+        pending = load;
+        load.whenComplete((sha, loadError) -> {
+          if (loadError != null) {
+            fail(loadError);
+          } else if (!isDone()) {
+            RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+            pending = f;
+            f.whenComplete(this);
+          }
+        });
       } else {
-        super.completeExceptionally(error);
+        fail(error);
       }
+    }
+
+    private void fail(Throwable error) {
+      super.completeExceptionally(error);
+      cancelTimer();
     }
 
     @Override
@@ -371,7 +564,7 @@ public final class RedisConnector implements AutoCloseable {
       }
       boolean completed = super.completeExceptionally(new RedisCommandTimeoutException(timeoutText));
       // only after completing: cancelling completes the Lettuce future, whose callback must find this call done
-      RedisFuture<Object> f = pending;
+      RedisFuture<?> f = pending;
       if (f != null) {
         f.cancel(false);
       }

@@ -4,33 +4,72 @@ import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * A policy prepared for its script, once: the limits, the state tag, and the argument vector for the policy's own
- * cost (the common request), so that a decision only copies it and fills in the time. Also turns a script reply into
- * the {@link Decision}, choosing the deciding limit exactly like the in-memory stores: for a rejection the limit with
- * the longest wait, for an admission the one with the fewest permits left.
+ * A policy prepared for its script, once: the limits in canonical order, the state tag, and the argument vector for
+ * the policy's own cost (the common request), so that a decision only copies it and fills in the time. Also turns a
+ * script reply into the {@link Decision}, choosing the deciding limit exactly like the in-memory stores: for a
+ * rejection the limit with the longest wait, for an admission the one with the fewest permits left (first in the
+ * policy's own order on ties).
+ *
+ * <p>State identity: a client's state belongs to the policy's name (in the key) and its <em>shape</em> (in the tag):
+ * the algorithm and the periods of its limits, sorted (a spec names each period once). The script receives
+ * the limits in that canonical order, so re-ordering the limits of a spec keeps the state, and so does any change of
+ * counts, bursts, cost, shadow or failure mode (the scripts clamp the stored state to the new limits). A policy of
+ * another shape under the same name finds a foreign tag and starts from empty state. Immutable and thread-safe.
  */
 final class ScriptPolicy {
 
   /** ARGV[1] time, ARGV[2] tag, ARGV[3] least TTL; limits follow. */
   private static final int HEADER = 3;
 
+  /** Orders limits canonically: by period (unique within a spec), then capacity, should that ever change. */
+  private static final Comparator<Limit> CANONICAL = Comparator.comparingLong(Limit::periodNanos)
+      .thenComparingLong(Limit::burst).thenComparingLong(Limit::permits);
+
   final LimitPolicy policy;
   final LimitScript script;
+  /** The limits in canonical order: the order of the script's arguments and reply words. */
   private final Limit[] limits;
+  /** For each limit of the policy (in its own order), its position in {@link #limits}. */
+  private final int[] position;
   private final String tag;
   private final String minTtl;
   private final String[] costArgs;
   /** The largest {@link LimitScript#spanMicros} of the limits. */
   final long spanMicros;
 
-  private ScriptPolicy(LimitPolicy policy, String minTtl) {
+  /**
+   * @param layout null to lay the limits out in canonical order under the policy's own shape tag; else a policy whose
+   *     state this one decides on as a view, positionally (token-bucket levels may change periods): its tag and the
+   *     canonical position of each of its limits are used for the limit at the same index here
+   */
+  private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout) {
     this.policy = policy;
-    this.limits = policy.limits().toArray(new Limit[0]);
+    List<Limit> own = policy.limits();
+    this.limits = new Limit[own.size()];
+    if (layout != null) {
+      this.position = layout.position.clone();
+      for (int i = 0; i < position.length; i++) {
+        limits[position[i]] = own.get(i);
+      }
+    } else {
+      Integer[] order = new Integer[own.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> CANONICAL.compare(own.get(a), own.get(b))); // stable
+      this.position = new int[order.length];
+      for (int c = 0; c < order.length; c++) {
+        limits[c] = own.get(order[c]);
+        position[order[c]] = c;
+      }
+    }
     this.script = LimitScript.of(policy.algorithm(), limits.length);
-    this.tag = script.tag(limits.length);
+    this.tag = layout != null ? layout.tag : shapeTag(script, limits);
     this.minTtl = minTtl;
     this.costArgs = buildArgs(policy.cost());
     long span = 0;
@@ -49,6 +88,33 @@ final class ScriptPolicy {
    * @throws IllegalArgumentException naming every limit the script cannot decide exactly
    */
   static ScriptPolicy of(LimitPolicy policy, long minTtlMillis) {
+    checkSupported(policy);
+    return new ScriptPolicy(policy, Long.toString(minTtlMillis), null);
+  }
+
+  /**
+   * Prepares a policy that decides on this one's state (a step level or tier): of the same shape, laid out by its own
+   * canonical order; else, where {@link LimitPolicy#canShareStateWith} allows it (token buckets whose periods
+   * changed), on this policy's layout and tag, limit by limit in the policies' own order.
+   *
+   * @param effective the policy to decide with
+   * @return the prepared policy
+   * @throws IllegalArgumentException if it cannot share this policy's state, or a limit is beyond the scripts
+   */
+  ScriptPolicy view(LimitPolicy effective) {
+    checkSupported(effective);
+    ScriptPolicy own = new ScriptPolicy(effective, minTtl, null);
+    if (effective.name().equals(policy.name()) && own.tag.equals(tag)) {
+      return own;
+    }
+    if (policy.canShareStateWith(effective)) {
+      return new ScriptPolicy(effective, minTtl, this);
+    }
+    throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + policy
+        + ": name, algorithm and the periods of the limits must match");
+  }
+
+  private static void checkSupported(LimitPolicy policy) {
     List<String> problems = new ArrayList<>();
     LimitScript script = LimitScript.of(policy.algorithm(), policy.limits().size());
     for (Limit limit : policy.limits()) {
@@ -61,13 +127,26 @@ final class ScriptPolicy {
       throw new IllegalArgumentException("policy " + policy.name() + " cannot be decided on Redis: "
           + String.join("; ", problems));
     }
-    return new ScriptPolicy(policy, Long.toString(minTtlMillis));
   }
 
-  /** Whether {@code other} can decide on state written for this policy (same layout). */
-  boolean compatibleWith(LimitPolicy other) {
-    return other.name().equals(policy.name()) && other.algorithm() == policy.algorithm()
-        && other.limits().size() == policy.limits().size();
+  /**
+   * The state tag of a shape: the script's letter and each period in nanoseconds (base 36), canonical order. Two
+   * policies share state exactly when their tags (and names) are equal.
+   */
+  static String shapeTag(LimitScript script, Limit[] canonical) {
+    StringBuilder tag = new StringBuilder(2 + 8 * canonical.length).append(script.letter());
+    for (int i = 0; i < canonical.length; i++) {
+      if (i > 0) {
+        tag.append('.');
+      }
+      tag.append(Long.toString(canonical[i].periodNanos(), 36));
+    }
+    return tag.toString();
+  }
+
+  /** @return the state tag: the policy's shape */
+  String tag() {
+    return tag;
   }
 
   private String[] buildArgs(long permits) {
@@ -130,16 +209,17 @@ final class ScriptPolicy {
     long maxWait = 0;
     int deciding = 0;
     int fewest = 0;
-    for (int i = 0; i < limits.length; i++) {
-      int o = i * wordsPerLimit;
-      remaining[i] = script.remaining(limits[i], words, o);
-      reset[i] = shift(script.resetNanos(limits[i], words, o), offsetNanos);
-      refill[i] = shift(script.refillNanos(limits[i], words, o), offsetNanos);
+    for (int i = 0; i < limits.length; i++) { // the policy's own order; c is the canonical position
+      int c = position[i];
+      int o = c * wordsPerLimit;
+      remaining[i] = script.remaining(limits[c], words, o);
+      reset[i] = shift(script.resetNanos(limits[c], words, o), offsetNanos);
+      refill[i] = shift(script.refillNanos(limits[c], words, o), offsetNanos);
       if (remaining[i] < remaining[fewest]) {
         fewest = i;
       }
       if (!allowed) {
-        long wait = script.waitNanos(limits[i], permits, words, o);
+        long wait = script.waitNanos(limits[c], permits, words, o);
         if (wait > maxWait) {
           maxWait = wait;
           deciding = i;

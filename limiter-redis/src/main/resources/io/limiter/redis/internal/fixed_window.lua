@@ -1,5 +1,6 @@
 -- Fixed window, like the in-memory kernel: windows [k·W, (k+1)·W) on the microsecond clock, one count per window.
--- A stored window later than the current one (the clock went backwards) keeps counting: never a refill.
+-- A stored window later than the current one (the clock went backwards) keeps counting: never a refill. A count
+-- above the permits (written under larger limits of the same shape) is clamped to the permits.
 -- Per limit (3 arguments): W in microseconds, the permits per window, the permits requested.
 -- State: window index, count. Reply words: the count, and the microseconds until the counted window ends.
 
@@ -16,6 +17,9 @@ for i = 1, limits do
   local index, count = fdiv(now, w), 0
   if s and s[2 * i] > 0 and s[2 * i - 1] >= index then
     index, count = s[2 * i - 1], s[2 * i]
+    if count > permits then
+      count = permits
+    end
   end
   if count + n > permits then
     admitted = 0
@@ -33,6 +37,8 @@ if admitted == 1 then
   for i = 1, limits do
     reply[2 * i + 1] = state[2 * i]
   end
+else
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

@@ -1,6 +1,7 @@
 -- Sliding window (two weighted fixed windows), like the in-memory kernel: with e the time elapsed in the current
 -- window, a request of n is admitted iff prev·(W-e) <= (P-curr-n)·W, i.e. e >= W - floor((P-curr-n)·W/prev).
 -- Per limit (3 arguments): W in microseconds, the permits P per window, the permits n requested.
+-- Counts above P (written under larger limits of the same shape) are clamped to P.
 -- State: window index, current count, previous count. Reply words: window start minus now (microseconds, <= 0
 -- unless the clock went backwards), current count, previous count.
 
@@ -38,6 +39,12 @@ for i = 1, limits do
     elseif current == si + 1 then
       prev = sc
     end
+    if curr > permits then
+      curr = permits
+    end
+    if prev > permits then
+      prev = permits
+    end
   end
   local start = index * w
   local e = now - start
@@ -64,6 +71,8 @@ if admitted == 1 then
   for i = 1, limits do
     reply[3 * i + 1] = state[3 * i - 1]
   end
+else
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

@@ -16,10 +16,18 @@ local function state_format(words)
   return '>' .. string.rep('d', words)
 end
 
--- the stored words (a table indexed from 1), or nil when there is no state or it has another tag or length
+-- whether KEYS[1] holds a value of another shape (see the prelude): load_state sets it, finish_rejected reads it
+local foreign = false
+
+-- the stored words (a table indexed from 1), or nil when there is no state or it has another tag or length (state of
+-- another policy shape: treated as empty)
 local function load_state(format, words)
   local v = redis.call('GET', KEYS[1])
-  if not v or #v ~= #tag + 8 * words or string.sub(v, 1, #tag) ~= tag then
+  if not v then
+    return nil
+  end
+  if #v ~= #tag + 8 * words or string.sub(v, 1, #tag) ~= tag then
+    foreign = true
     return nil
   end
   return { struct.unpack(format, v, #tag + 1) }
@@ -33,4 +41,13 @@ local function save_state(format, s, ttl_us)
     ttl = min_ttl
   end
   redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(s)), 'PX', string.format('%.0f', ttl))
+end
+
+-- after a rejection: state of another shape is deleted (it counts as empty, and its expiry, set for another policy,
+-- may be far longer than this one's); state of this shape stays as it was stored (clamping is how it is read, and
+-- writing it back while the clock is behind would refill it)
+local function finish_rejected()
+  if foreign then
+    redis.call('DEL', KEYS[1])
+  end
 end

@@ -1,7 +1,9 @@
 -- Token bucket as GCRA, exact to the nanosecond like the in-memory kernel: the theoretical arrival time "tat" of
 -- each limit is stored as whole microseconds plus a nanosecond rest (0..999), and the clock is in microseconds.
 -- A request is admitted iff max(tat, now) + n·T - now <= B·T for every limit; then each tat becomes
--- max(tat, now) + n·T.
+-- max(tat, now) + n·T. A debt max(tat, now) - now above B·T (state written under a larger burst, or a clock gone
+-- back) is read as B·T: never a longer wait than this limit can impose. Such a debt never admits, so the clamp is
+-- never written.
 -- Per limit (4 arguments): n·T as microseconds and nanosecond rest (microseconds -1: n exceeds the burst, never
 -- admitted), then B·T likewise. State: tat microseconds, tat nanosecond rest. Reply words: the debt max(tat, now) -
 -- now as microseconds and nanosecond rest.
@@ -17,9 +19,13 @@ local ttl = 0
 for i = 1, limits do
   local a = 4 * i
   local inc_us = tonumber(ARGV[a])
+  local cap_us, cap_ns = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   local debt_us, debt_ns = 0, 0
   if s and s[2 * i - 1] >= now then
     debt_us, debt_ns = s[2 * i - 1] - now, s[2 * i]
+    if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
+      debt_us, debt_ns = cap_us, cap_ns
+    end
   end
   reply[2 * i + 1], reply[2 * i + 2] = debt_us, debt_ns
   if inc_us < 0 then
@@ -29,8 +35,7 @@ for i = 1, limits do
     if d_ns >= 1000 then
       d_us, d_ns = d_us + 1, d_ns - 1000
     end
-    local cap_us = tonumber(ARGV[a + 2])
-    if d_us > cap_us or (d_us == cap_us and d_ns > tonumber(ARGV[a + 3])) then
+    if d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
       admitted = 0
     end
     after[2 * i - 1], after[2 * i] = d_us, d_ns
@@ -49,6 +54,8 @@ if admitted == 1 then
     after[2 * i - 1] = now + after[2 * i - 1]
   end
   save_state(format, after, ttl)
+else
+  finish_rejected()
 end
 reply[2] = admitted
 return reply

@@ -1,26 +1,33 @@
 -- Token bucket with exactly one limit: token_bucket.lua without its loops, tables and helper closures, which made
--- it noticeably slower for the most common policy. Same arguments, state (tag "g1") and reply, so either script
--- may decide on state the other wrote.
+-- it noticeably slower for the most common policy. Same arguments, state, clamping and reply, so either script may
+-- decide on state the other wrote.
 
 local v = redis.call('GET', KEYS[1])
 local tat_us, tat_ns
-if v and #v == #tag + 16 and string.sub(v, 1, #tag) == tag then
-  tat_us, tat_ns = struct.unpack('>dd', v, #tag + 1)
+if v then
+  if #v == #tag + 16 and string.sub(v, 1, #tag) == tag then
+    tat_us, tat_ns = struct.unpack('>dd', v, #tag + 1)
+  else
+    -- state of another policy shape counts as empty; drop it now so that its expiry cannot outlive this policy's
+    redis.call('DEL', KEYS[1])
+  end
 end
 local debt_us, debt_ns = 0, 0
+local cap_us, cap_ns = tonumber(ARGV[6]), tonumber(ARGV[7])
 if tat_us and tat_us >= now then
   debt_us, debt_ns = tat_us - now, tat_ns
+  if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
+    -- written under a larger burst (or the clock went back): read as a full debt, never a longer wait than this
+    -- limit can impose; such a debt never admits, so the clamp is never written
+    debt_us, debt_ns = cap_us, cap_ns
+  end
 end
 local inc_us = tonumber(ARGV[4])
-if inc_us < 0 then
-  return { now, 0, debt_us, debt_ns }
-end
 local d_us, d_ns = debt_us + inc_us, debt_ns + tonumber(ARGV[5])
 if d_ns >= 1000 then
   d_us, d_ns = d_us + 1, d_ns - 1000
 end
-local cap_us = tonumber(ARGV[6])
-if d_us > cap_us or (d_us == cap_us and d_ns > tonumber(ARGV[7])) then
+if inc_us < 0 or d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
   return { now, 0, debt_us, debt_ns }
 end
 -- the expiry as in state.lua's save_state; math.floor of the rounded quotient is never below the exact one, and a

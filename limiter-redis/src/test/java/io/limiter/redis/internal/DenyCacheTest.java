@@ -55,10 +55,34 @@ class DenyCacheTest {
     assertThat(cache.size()).isZero();
     cache.rejected("a", 1, 0, rejection);
     cache.rejected("b", 1, 0, rejection);
-    cache.rejected("c", 1, 1, rejection); // full, nothing expired
+    cache.rejected("c", 1, 1, rejection); // full, nothing expired: the oldest goes
     assertThat(cache.size()).isEqualTo(2);
-    assertThat(cache.check("c", policy, 1, 2)).isNull();
-    cache.rejected("d", 1, 20_000_000_000L, rejection); // a and b expired: swept
+    assertThat(cache.check("a", policy, 1, 2)).isNull();
+    assertThat(cache.check("b", policy, 1, 2)).isNotNull();
+    assertThat(cache.check("c", policy, 1, 2)).isNotNull();
+    cache.rejected("d", 1, 20_000_000_000L, rejection);
     assertThat(cache.check("d", policy, 1, 20_000_000_001L)).isNotNull();
+    assertThat(cache.size()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void aFullCacheUnderAFloodOfRejectionsNeverScans() {
+    // the old sweep scanned every entry once per millisecond of a full cache: 100,000 rejections one millisecond
+    // apart cost 100,000 scans of 100,000 entries (minutes); eviction from the insertion queue costs O(1) each
+    int max = 100_000;
+    DenyCache cache = new DenyCache(max);
+    Decision longRejection = Decision.of(policy, false, 1, 3_600_000_000_000L, new long[] {0, 0},
+        new long[] {30_000_000_000L, 3_600_000_000_000L}, new long[] {5_000_000_000L, 10_000_000_000L});
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      for (int i = 0; i < 3 * max; i++) {
+        cache.rejected("key-" + i, 1, i * 1_000_000L, longRejection);
+        if (i % 7 == 0) {
+          cache.rejected("key-" + (i / 2), 1, i * 1_000_000L, longRejection); // replacing leaves stale nodes
+          cache.admitted("key-" + (i / 3));
+        }
+      }
+    });
+    assertThat(cache.size()).isLessThanOrEqualTo(max);
+    assertThat(cache.check("key-" + (3 * max - 1), policy, 1, 3L * max * 1_000_000L)).isNotNull();
   }
 }

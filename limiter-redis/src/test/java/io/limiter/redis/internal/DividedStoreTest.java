@@ -51,4 +51,21 @@ class DividedStoreTest {
     assertThat(store.acquire("k", policy, 1)).isRejected();
     assertThat(new DividedStore(local, 1).divided(policy)).isSameAs(policy);
   }
+
+  @Test
+  void aStepChangeDuringAnOutageKeepsTheLocalCounts() {
+    // the failure handler passes the effective policy (a step level) as the policy: state is keyed by name and shape
+    DividedStore store = new DividedStore(local, 1);
+    LimitPolicy base = LimitPolicy.builder("outage").limits("10/hour").algorithm(Algorithm.FIXED_WINDOW).build();
+    LimitPolicy level = base.scaled(0.5);
+    for (int i = 0; i < 4; i++) {
+      assertThat(store.acquire("k", base, 1)).isAllowed();
+    }
+    assertThat(store.acquire("k", level, 1)).isAllowed().hasRemaining(0);
+    assertThat(store.acquire("k", level, 1)).isRejected();
+    assertThat(store.acquire("k", base, 1)).isAllowed().hasRemaining(4);
+    // another shape under the name starts afresh
+    LimitPolicy minutely = base.withLimits(LimitSpec.parse("3/minute"));
+    assertThat(store.acquire("k", minutely, 1)).isAllowed().hasRemaining(2);
+  }
 }

@@ -51,4 +51,27 @@ class RecoveryGateTest {
     assertThat(gate.succeeded(RecoveryGate.PASS)).isFalse();
     assertThat(gate.available()).isFalse();
   }
+
+  @Test
+  void onlyConnectionLevelFailuresMayOpenTheGate() {
+    assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisCommandTimeoutException("slow"))).isTrue();
+    assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisConnectionException("refused"))).isTrue();
+    assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisException("Connection closed"))).isTrue();
+    assertThat(RecoveryGate.isConnectionFailure(new java.util.concurrent.CompletionException(
+        new java.util.concurrent.TimeoutException()))).isTrue();
+    for (String code : new String[] {"LOADING Redis is loading the dataset in memory", "MASTERDOWN Link down",
+        "READONLY You can't write against a read only replica.", "CLUSTERDOWN The cluster is down",
+        "TRYAGAIN Multiple keys request during rehashing", "BUSY Redis is busy running a script"}) {
+      assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisCommandExecutionException(code)))
+          .as(code).isTrue();
+    }
+    for (String code : new String[] {"WRONGTYPE Operation against a key holding the wrong kind of value",
+        "OOM command not allowed when used memory > 'maxmemory'.", "ERR Error running script (call to f_1): oops",
+        "NOSCRIPT No matching script"}) {
+      assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisCommandExecutionException(code)))
+          .as(code).isFalse();
+    }
+    assertThat(RecoveryGate.isConnectionFailure(new IllegalStateException("unexpected reply"))).isFalse();
+    assertThat(RecoveryGate.isConnectionFailure(new ClassCastException())).isFalse();
+  }
 }

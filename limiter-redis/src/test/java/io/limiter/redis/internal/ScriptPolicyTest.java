@@ -22,18 +22,20 @@ class ScriptPolicyTest {
   @Test
   void tokenBucketArgumentsSplitNanosecondsIntoMicrosecondsAndRest() {
     ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET); // interval 8,571,428,572 ns
-    assertThat(p.args(1, null)).containsExactly("", "g1", "1000", "8571428", "572", "60000000", "4");
-    assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", "g1", "1000", "17142857", "144",
+    assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36), "1000", "8571428", "572",
+        "60000000", "4");
+    assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", p.tag(), "1000", "17142857", "144",
         "60000000", "4");
     assertThat(p.args(8, null)).as("more than the burst: never").containsSequence("-1", "0");
   }
 
   @Test
   void windowArgumentsAreMicrosecondWindowsPermitsAndCost() {
-    assertThat(prepared("10/second; 100/hour", Algorithm.FIXED_WINDOW).args(3, null))
-        .containsExactly("", "f2", "1000", "1000000", "10", "3", "3600000000", "100", "3");
+    assertThat(prepared("100/hour; 10/second", Algorithm.FIXED_WINDOW).args(3, null)).as("canonical order")
+        .containsExactly("", "f" + Long.toString(1_000_000_000L, 36) + "." + Long.toString(3_600_000_000_000L, 36),
+            "1000", "1000000", "10", "3", "3600000000", "100", "3");
     assertThat(prepared("5/2 seconds", Algorithm.SLIDING_WINDOW).args(1, null))
-        .containsExactly("", "s1", "1000", "2000000", "5", "1");
+        .containsExactly("", "s" + Long.toString(2_000_000_000L, 36), "1000", "2000000", "5", "1");
   }
 
   @Test
@@ -97,12 +99,48 @@ class ScriptPolicyTest {
   }
 
   @Test
-  void stepLevelsMustKeepTheLayout() {
+  void theTagIsTheShapeAlgorithmAndPeriodsInCanonicalOrder() {
     ScriptPolicy p = prepared("5/second; 6/minute", Algorithm.FIXED_WINDOW);
-    LimitPolicy base = p.policy;
-    assertThat(p.compatibleWith(base.withLimits(LimitSpec.parse("50/second; 60/minute")))).isTrue();
-    assertThat(p.compatibleWith(base.withLimits(LimitSpec.parse("50/second")))).isFalse();
-    assertThat(p.compatibleWith(base.toBuilder().algorithm(Algorithm.SLIDING_WINDOW).build())).isFalse();
+    // same shape: counts, order, cost, shadow and failure mode do not matter
+    assertThat(prepared("60/minute; 50/second", Algorithm.FIXED_WINDOW).tag()).isEqualTo(p.tag());
+    assertThat(ScriptPolicy.of(p.policy.toBuilder().cost(2).shadow(true).build(), 1000).tag()).isEqualTo(p.tag());
+    // another shape: a period, the number of limits or the algorithm differs
+    assertThat(List.of(p.tag(), prepared("300/minute", Algorithm.FIXED_WINDOW).tag(),
+        prepared("5/second; 6/hour", Algorithm.FIXED_WINDOW).tag(),
+        prepared("5/second; 6/minute; 7/hour", Algorithm.FIXED_WINDOW).tag(),
+        prepared("5/second", Algorithm.FIXED_WINDOW).tag(),
+        prepared("5/second; 6/minute", Algorithm.SLIDING_WINDOW).tag(),
+        prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).tag()))
+        .doesNotHaveDuplicates();
+    // a token bucket's burst is not its shape; one limit uses the single-limit script with the same tag
+    assertThat(prepared("10/second burst 100", Algorithm.TOKEN_BUCKET).tag())
+        .isEqualTo(prepared("3/second", Algorithm.TOKEN_BUCKET).tag());
+  }
+
+  @Test
+  void viewsDecideOnTheBasesStateOrAreRefused() {
+    ScriptPolicy base = prepared("100/minute; 10/second", Algorithm.FIXED_WINDOW);
+    LimitPolicy level = base.policy.withLimits(LimitSpec.parse("5/second; 50/minute"));
+    assertThat(base.view(level).tag()).as("same shape, other order").isEqualTo(base.tag());
+    assertThatIllegalArgumentException().isThrownBy(() -> base.view(base.policy.withLimits(
+        LimitSpec.parse("100/hour; 10/second")))).withMessageContaining("periods of the limits must match");
+    assertThatIllegalArgumentException().isThrownBy(() -> base.view(LimitPolicy.builder("other")
+        .limits("100/minute; 10/second").algorithm(Algorithm.FIXED_WINDOW).build()));
+    // token-bucket state is a point in time: a level with other periods decides on the base's layout and tag
+    ScriptPolicy bucket = prepared("10/minute", Algorithm.TOKEN_BUCKET);
+    ScriptPolicy hourly = bucket.view(bucket.policy.withLimits(LimitSpec.parse("10/hour")));
+    assertThat(hourly.tag()).isEqualTo(bucket.tag());
+    assertThat(hourly.args(1, null)).containsSequence("360000000", "0");
+  }
+
+  @Test
+  void repliesInCanonicalOrderAreReportedInThePolicysOrder() {
+    ScriptPolicy p = prepared("6/minute; 5/second", Algorithm.FIXED_WINDOW); // canonical: 5/second, 6/minute
+    Decision rejected = p.decision(List.of(1L, 0L, 5L, 400_000L, 6L, 30_000_000L), 1, 0);
+    assertThat(rejected).isRejected().isDecidedBy(Limit.of(6, Duration.ofMinutes(1)))
+        .hasRetryAfter(Duration.ofSeconds(30));
+    assertThat(rejected.limitIndex()).isZero();
+    assertThat(rejected.limitStates().get(1).limit()).isEqualTo(Limit.of(5, Duration.ofSeconds(1)));
   }
 
   @Test
@@ -116,7 +154,8 @@ class ScriptPolicyTest {
         .doesNotContain("local function");
     assertThat(prepared("5/second", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.SINGLE);
     assertThat(prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.INSTANCE);
-    assertThat(List.of(TokenBucketScript.INSTANCE.tag(1), FixedWindowScript.INSTANCE.tag(1),
-        SlidingWindowScript.INSTANCE.tag(1), SlidingWindowScript.INSTANCE.tag(2))).doesNotHaveDuplicates();
+    assertThat(List.of(TokenBucketScript.INSTANCE.letter(), FixedWindowScript.INSTANCE.letter(),
+        SlidingWindowScript.INSTANCE.letter())).doesNotHaveDuplicates();
+    assertThat(TokenBucketScript.SINGLE.letter()).isEqualTo(TokenBucketScript.INSTANCE.letter());
   }
 }
