@@ -29,6 +29,14 @@ class ClientIdentityIT {
         .flatMap(c -> Stream.of(Arguments.of(c, "127.0.0.1", "127.0.0.1"), Arguments.of(c, "::1", "::/64")));
   }
 
+  private static RateLimitFilter apiFilter(String limit, TestServlets.Recording listener, String... trustedProxies) {
+    return RateLimitFilter.builder()
+        .clientIp(ClientIpResolver.builder().trustedProxies(trustedProxies).build())
+        .rule(RateLimitRule.builder("api").paths("/api/*").limits(limit).build())
+        .listener(listener)
+        .build();
+  }
+
   /** One spoofed header: X-Forwarded-For, Forwarded or X-Real-IP, in every spelling a forger might try. */
   private static String[] spoofed(Random random, int i) {
     String v4 = random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256);
@@ -55,12 +63,8 @@ class ClientIdentityIT {
   void aThousandSpoofedHeadersFromAnUntrustedPeerShareThePeersBucket(Container container, String host,
       String peerKey) throws Exception {
     TestServlets.Recording listener = new TestServlets.Recording();
-    RateLimitFilter filter = RateLimitFilter.builder()
-        // trusted proxies that are not the loopback peer, in both families
-        .clientIp(ClientIpResolver.builder().trustedProxies("10.0.0.0/8", "fd00::/8").build())
-        .rule(RateLimitRule.builder("api").paths("/api/*").limits("10/hour").build())
-        .listener(listener)
-        .build();
+    // trusted proxies that are not the loopback peer, in both families
+    RateLimitFilter filter = apiFilter("10/hour", listener, "10.0.0.0/8", "fd00::/8");
     TestServlets.Counting api = new TestServlets.Counting();
     try (EmbeddedApp app = container.builder().host(host).filter(filter).servlet("api", api, "/api/*").start()) {
       Random random = new Random(11);
@@ -82,12 +86,8 @@ class ClientIdentityIT {
   void clientsBehindATrustedProxyAreGroupedByTheirOwnNetworkHoweverTheyAreSpelled(Container container, String host,
       String peerKey) throws Exception {
     TestServlets.Recording listener = new TestServlets.Recording();
-    RateLimitFilter filter = RateLimitFilter.builder()
-        // the loopback peer is the proxy, written as a network of its own family
-        .clientIp(ClientIpResolver.builder().trustedProxies(host.equals("::1") ? "::1/128" : "127.0.0.1/32").build())
-        .rule(RateLimitRule.builder("api").paths("/api/*").limits("3/hour").build())
-        .listener(listener)
-        .build();
+    // the loopback peer is the proxy, written as a network of its own family
+    RateLimitFilter filter = apiFilter("3/hour", listener, host.equals("::1") ? "::1/128" : "127.0.0.1/32");
     TestServlets.Counting api = new TestServlets.Counting();
     try (EmbeddedApp app = container.builder().host(host).filter(filter).servlet("api", api, "/api/*").start()) {
       // five addresses of one /64, spelled five ways: one bucket of 3
