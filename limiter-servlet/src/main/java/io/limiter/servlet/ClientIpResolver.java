@@ -279,7 +279,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
         literal = literal.substring(1, literal.length() - 1);
       }
       // as written: an IPv6 network's prefix counts IPv6 bits even where its addresses embed IPv4 ones
-      IpAddress address = literal.indexOf('%') >= 0 ? null : IpAddress.parseRaw(literal);
+      IpAddress address = IpAddress.parseRaw(literal); // a zone id (fe80::1%eth0) is dropped, as from peers
       if (address == null) {
         throw new IllegalArgumentException("trusted proxy must be an IP address or CIDR network such as 10.0.0.0/8 "
             + "or fd00::/8 but was \"" + cidr + "\"");

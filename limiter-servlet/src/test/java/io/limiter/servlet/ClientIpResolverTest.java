@@ -150,7 +150,7 @@ class ClientIpResolverTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"[::1], ::1", "[::1]/128, [::1]", "[fd00::]/8, fd00::7"})
+  @CsvSource({"[::1], ::1", "[::1]/128, [::1]", "[fd00::]/8, fd00::7", "fe80::1%eth0, [fe80::1%25eth1]"})
   void trustedProxiesMayBeWrittenInBrackets(String cidr, String peer) {
     ClientIpResolver r = ClientIpResolver.builder().trustedProxies(cidr).build();
     assertThat(resolve(r, peer, "198.51.100.7")).isEqualTo("198.51.100.7");

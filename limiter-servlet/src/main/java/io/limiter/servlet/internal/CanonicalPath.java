@@ -78,20 +78,6 @@ public final class CanonicalPath {
   }
 
   /**
-   * Canonicalizes a request URI and removes the context path from it.
-   *
-   * @param requestUri the raw request URI
-   * @param contextPath the raw context path ({@code ""} for the root context)
-   * @param lowerCase whether to lower-case
-   * @return the canonical path inside the context, or null if the URI does not start with the context path
-   */
-  public static String withinContext(String requestUri, String contextPath, boolean lowerCase) {
-    String path = of(requestUri, lowerCase);
-    String context = contextPath == null || contextPath.isEmpty() ? "/" : of(contextPath, lowerCase);
-    return stripContext(path, context);
-  }
-
-  /**
    * Every spelling of a dispatch's path inside its context (see the class comment), original case.
    *
    * @param requestUri the raw request URI ({@code getRequestURI()}, or the include's); null if unknown
