@@ -55,6 +55,7 @@ public final class CanonicalPath {
   private static final byte DOUBLE_ENCODED_SLASH = 8;
   private static final byte DOUBLE_ENCODED_BACKSLASH = 16;
   private static final int MAX_LENGTH = 8192;
+  private static final int MAX_AMBIGUOUS_LENGTH = 2048;
 
   private CanonicalPath() {
   }
@@ -108,18 +109,27 @@ public final class CanonicalPath {
       if (parsed.problem != null && refuseUnreadable) {
         return PathSpellings.refused(parsed.problem);
       }
+      if (parsed.separatorKinds != 0 && requestUri.length() > MAX_AMBIGUOUS_LENGTH && refuseUnreadable) {
+        // up to 64 spellings of a long path: bound the work a client can ask for
+        return PathSpellings.refused("it is longer than " + MAX_AMBIGUOUS_LENGTH + " characters and has encoded "
+            + "slashes or backslashes");
+      }
       String canonicalContext = of(context, false);
       // the two double-encoded kinds are one reading (decoding twice), so they count as one dimension
       int soft = parsed.separatorKinds & ~DOUBLE_ENCODED_BACKSLASH
           | ((parsed.separatorKinds & DOUBLE_ENCODED_BACKSLASH) != 0 ? DOUBLE_ENCODED_SLASH : 0);
       for (int kinds = soft; ; kinds = (kinds - 1) & soft) {
         int on = (kinds & DOUBLE_ENCODED_SLASH) != 0 ? kinds | DOUBLE_ENCODED_BACKSLASH : kinds;
-        for (int variant = 0; variant < 4; variant++) {
-          String spelling = parsed.spell(on, (variant & 1) != 0, (variant & 2) != 0);
-          String inContext = stripContext(spelling, canonicalContext);
-          // a reading under which the URI is outside the context is not how the container read it, but keeping it
-          // whole only ever blocks an exemption; dropping it could grant one
-          out.add(inContext != null ? inContext : spelling);
+        // merged and without a trailing slash first; the other readings only where they differ from it
+        add(out, parsed.spell(on, false, false), canonicalContext);
+        boolean dropped = parsed.droppedEmpty;
+        boolean trailing = parsed.trailing;
+        if (trailing) {
+          add(out, parsed.spell(on, false, true), canonicalContext);
+        }
+        if (dropped) {
+          add(out, parsed.spell(on, true, false), canonicalContext);
+          add(out, parsed.spell(on, true, true), canonicalContext);
         }
         if (kinds == 0) {
           break;
@@ -136,6 +146,15 @@ public final class CanonicalPath {
       out.add("/");
     }
     return PathSpellings.of(out.toArray(new String[0]));
+  }
+
+  /**
+   * Adds a spelling inside the context. A reading under which the URI is outside the context is not how the container
+   * read it, but kept whole it only ever blocks an exemption; dropping it could grant one.
+   */
+  private static void add(Set<String> out, String spelling, String canonicalContext) {
+    String inContext = stripContext(spelling, canonicalContext);
+    out.add(inContext != null ? inContext : spelling);
   }
 
   private static String stripContext(String path, String context) {
@@ -180,19 +199,42 @@ public final class CanonicalPath {
     final List<byte[]> separators = new ArrayList<>();
     /** The kinds of soft separator that occur at all. */
     int separatorKinds;
+    /** After {@link #spell} without keeping empty segments: whether it dropped one (so keeping them differs). */
+    boolean droppedEmpty;
+    /** After {@link #spell}: whether the path ended in a slash (an empty or dot segment last). */
+    boolean trailing;
     /** Why the path cannot be read with confidence, or null. */
     String problem;
     private CharsetDecoder decoder;
+    /** Bytes of the piece being decoded; room for a whole raw path. */
+    private ByteBuffer bytes;
+    private static final byte[] NO_SEPARATORS = new byte[0];
+
+    /** Whether {@code raw[from, to)} has nothing to decode, split or refuse. */
+    private static boolean isPlain(String raw, int from, int to) {
+      for (int i = from; i < to; i++) {
+        char c = raw.charAt(i);
+        if (c == '%' || c == '\\' || c < 0x20 || c == 0x7f) {
+          return false;
+        }
+      }
+      return true;
+    }
 
     static Parsed of(String raw) {
       Parsed p = new Parsed();
       int n = raw.length();
       int start = raw.charAt(0) == '/' ? 1 : 0;
+      p.bytes = ByteBuffer.allocate(3 * n + 4);
       while (start <= n) {
-        int end = raw.indexOf('/', start);
-        end = end < 0 ? n : end;
-        int semicolon = raw.indexOf(';', start);
-        p.addRawSegment(raw, start, semicolon >= 0 && semicolon < end ? semicolon : end);
+        int end = start;
+        int cut = -1; // the first raw ';' of the segment: path parameters follow
+        for (char c; end < n && (c = raw.charAt(end)) != '/'; end++) {
+          if (c == ';' && cut < 0) {
+            cut = end;
+          }
+        }
+        p.addRawSegment(raw, start, cut >= 0 ? cut : end);
         start = end + 1;
       }
       return p;
@@ -203,14 +245,18 @@ public final class CanonicalPath {
       Parsed p = new Parsed();
       for (String segment : decoded.substring(1).split("/", -1)) {
         p.pieces.add(new String[] {segment});
-        p.separators.add(new byte[0]);
+        p.separators.add(NO_SEPARATORS);
       }
       return p;
     }
 
     private void addRawSegment(String raw, int from, int to) {
+      if (isPlain(raw, from, to)) {
+        pieces.add(new String[] {raw.substring(from, to)});
+        separators.add(NO_SEPARATORS);
+        return;
+      }
       List<String> texts = new ArrayList<>(1);
-      ByteBuffer bytes = ByteBuffer.allocate(3 * (to - from) + 4);
       byte[] kinds = new byte[to - from];
       int count = 0;
       for (int i = from; i < to; i++) {
@@ -260,6 +306,16 @@ public final class CanonicalPath {
       separators.add(Arrays.copyOf(kinds, count));
     }
 
+    private static boolean isAscii(ByteBuffer bytes) {
+      byte[] a = bytes.array();
+      for (int i = 0; i < bytes.limit(); i++) {
+        if (a[i] < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** The kind of separator that {@code raw[at, at + 2)} encodes once more ({@code 2F}, {@code 5C}), or 0. */
     private static byte doubleEncoded(String raw, int at) {
       int hi = hex(raw.charAt(at));
@@ -287,6 +343,18 @@ public final class CanonicalPath {
     /** Decodes and clears the buffer; invalid or overlong UTF-8 is a problem (and becomes U+FFFD). */
     private String decodeUtf8(ByteBuffer bytes) {
       bytes.flip();
+      if (isAscii(bytes)) {
+        // the usual piece: no decoder needed (control characters were caught on the way in or are checked here)
+        String ascii = new String(bytes.array(), 0, bytes.limit(), StandardCharsets.ISO_8859_1);
+        bytes.clear();
+        for (int k = 0; k < ascii.length(); k++) {
+          char c = ascii.charAt(k);
+          if (c < 0x20 || c == 0x7f) {
+            problem("it contains an encoded control character");
+          }
+        }
+        return ascii;
+      }
       String text;
       if (decoder == null) {
         decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -316,21 +384,24 @@ public final class CanonicalPath {
      */
     String spell(int separatorsOn, boolean keepEmpty, boolean keepTrailing) {
       List<String> out = new ArrayList<>(pieces.size() + 2);
-      boolean trailing = false;
+      trailing = false;
+      if (!keepEmpty) {
+        droppedEmpty = false;
+      }
       for (int r = 0; r < pieces.size(); r++) {
         String[] texts = pieces.get(r);
         byte[] kinds = separators.get(r);
         StringBuilder segment = new StringBuilder(texts[0]);
         for (int k = 0; k < kinds.length; k++) {
           if ((kinds[k] & separatorsOn) != 0) {
-            trailing = push(out, segment.toString(), keepEmpty);
+            trailing = push(out, segment.toString(), keepEmpty, false);
             segment.setLength(0);
           } else {
             segment.append(literal(kinds[k]));
           }
           segment.append(texts[k + 1]);
         }
-        trailing = push(out, segment.toString(), keepEmpty && r < pieces.size() - 1);
+        trailing = push(out, segment.toString(), keepEmpty, r == pieces.size() - 1);
       }
       if (out.isEmpty()) {
         return "/";
@@ -359,12 +430,18 @@ public final class CanonicalPath {
       }
     }
 
-    /** Adds a segment or resolves a dot segment; returns whether the path now ends in a slash. */
-    private static boolean push(List<String> out, String segment, boolean keepEmpty) {
+    /**
+     * Adds a segment or resolves a dot segment; returns whether the path now ends in a slash. The last segment of the
+     * path ({@code last}), when empty, is a trailing slash, never an empty segment.
+     */
+    private boolean push(List<String> out, String segment, boolean keepEmpty, boolean last) {
       if (segment.isEmpty()) {
-        if (keepEmpty) {
-          out.add(segment);
-          return false;
+        if (!last) {
+          if (keepEmpty) {
+            out.add(segment);
+            return false;
+          }
+          droppedEmpty = true;
         }
         return true;
       }

@@ -133,6 +133,20 @@ class CanonicalPathTest {
   }
 
   @Test
+  void boundsTheWorkALongAmbiguousPathCanAskFor() {
+    String segments = "/a%2Fb%5Cc\\d%252Fe".repeat(110); // 1980 characters, every kind of soft separator
+    assertThat(CanonicalPath.spellings("/app" + segments, "/app", null, null, true).size()).isEqualTo(16);
+    assertThat(CanonicalPath.spellings("/app" + segments + segments, "/app", null, null, true).refusal())
+        .contains("longer than 2048");
+    assertThat(CanonicalPath.spellings("/app" + "/abcdefgh".repeat(800), "/app", null, null, true).size())
+        .isEqualTo(1);
+    assertThat(CanonicalPath.spellings("/app" + "/abc%41efgh".repeat(700), "/app", null, null, true).refusal())
+        .isNull();
+    assertThat(CanonicalPath.spellings("/app" + "/abc%41efgh".repeat(800), "/app", null, null, true).refusal())
+        .contains("longer than 8192");
+  }
+
+  @Test
   void exemptOnlyWhenEverySpellingIs() {
     List<PathPattern> health = List.of(PathPattern.compile("/health", true));
     assertThat(CanonicalPath.spellings("/app/health", "/app", null, null, true).allMatch(health)).isTrue();
