@@ -51,6 +51,16 @@ class EncodedTraversalIT {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"/files/%u002e%u002e/health, a %u escape", "/files/%C0%AE%C0%AE/health, overlong UTF-8",
+      "/files/x%09, control character"})
+  void theFilterRefusesWhatALenientContainerWouldServe(String spelling, String why) {
+    // Jetty's UNSAFE mode serves these (it decodes %u and overlong UTF-8); the filter answers 400 itself, saying why
+    RawHttp.Response r = APPS.get(Container.JETTY_LENIENT).raw(spelling, "X-Client", "c" + CLIENTS.incrementAndGet());
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body()).contains("\"status\":400").contains("cannot be read with confidence").contains(why);
+  }
+
   private static final Map<Container, EmbeddedApp> APPS = new EnumMap<>(Container.class);
   private static final Map<Container, TestServlets.Counting> FILES = new EnumMap<>(Container.class);
   private static final AtomicInteger CLIENTS = new AtomicInteger();
