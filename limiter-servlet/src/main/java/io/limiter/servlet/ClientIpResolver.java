@@ -3,11 +3,17 @@ package io.limiter.servlet;
 import io.limiter.core.KeyResolver;
 import io.limiter.servlet.internal.IpAddress;
 import jakarta.servlet.http.HttpServletRequest;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Resolves the client's IP address as a rate limit key, safely behind reverse proxies.
@@ -21,12 +27,18 @@ import java.util.Objects;
  * <ul>
  *   <li>At most {@value #MAX_HOPS} hops are examined; if all are trusted, the last one examined is the client.
  *   <li>A malformed hop (not an address literal, {@code unknown}, an obfuscated RFC 7239 identifier, an empty list
- *       element) makes the resolver fall back to the peer address. It never throws and never resolves host names.
- *   <li>Ports are stripped, IPv4-mapped IPv6 addresses become IPv4, IPv6 zone ids are dropped.
+ *       element, an RFC 7239 element with no or two {@code for} parameters) makes the resolver fall back to the peer
+ *       address. It never throws and never resolves host names.
+ *   <li>Every container's spelling of the peer is understood: IPv6 in brackets (Jetty 12: {@code [2001:db8::1]}) or
+ *       without (Tomcat: {@code 2001:db8:0:0:0:0:0:1}). Ports are stripped, IPv6 zone ids are dropped.
+ *   <li>An IPv6 address that carries an IPv4 host is that IPv4 address, for the key and for trust alike:
+ *       IPv4-mapped {@code ::ffff:192.0.2.1}, NAT64 {@code 64:ff9b::192.0.2.1}, IPv4-compatible {@code ::192.0.2.1}.
  *   <li>The key is the canonical address text; IPv6 addresses are keyed by their /64 network by default
  *       ({@code 2001:db8:1:2::/64}), since one subscriber usually holds a whole /64.
- *   <li>Trusting every address ({@code 0.0.0.0/0}, {@code ::/0}) needs {@link Builder#trustAllProxies(boolean)}:
- *       it only makes sense when the application is reachable through the proxies alone.
+ *   <li>Trusting every address of a family needs {@link Builder#trustAllProxies(boolean)}: it only makes sense when
+ *       the application is reachable through the proxies alone. The guard judges the union of the trusted networks
+ *       ({@code 0.0.0.0/1} with {@code 128.0.0.0/1} is every IPv4 address), and counts an IPv6 network that holds
+ *       every embedded form of IPv4 ({@code ::ffff:0:0/96}, {@code 64:ff9b::/96}) as every IPv4 address.
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -89,7 +101,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     if (trusted.isEmpty() && ipv4Prefix >= 32 && IpAddress.isV4Literal(text)) {
       return text; // the usual direct IPv4 peer: the literal is already the canonical key, no need to parse it
     }
-    IpAddress peer = IpAddress.parse(text);
+    IpAddress peer = IpAddress.parsePeer(text);
     if (peer == null) {
       // not an IP literal (e.g. a Unix domain socket); the container's text is the best key there is
       return text;
@@ -142,14 +154,16 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
       List<String> pairs = new ArrayList<>();
       splitOutsideQuotes(elements.get(i), ';', pairs);
       String forValue = null;
+      int forCount = 0;
       for (String pair : pairs) {
         int eq = pair.indexOf('=');
         if (eq > 0 && pair.substring(0, eq).trim().equalsIgnoreCase("for")) {
           forValue = unquote(pair.substring(eq + 1).trim());
-          break;
+          forCount++;
         }
       }
-      hops.add(forValue);
+      // RFC 7239 allows each parameter once per element: with two, which one the proxy wrote is unknowable
+      hops.add(forCount == 1 ? forValue : null);
     }
     return hops;
   }
@@ -229,7 +243,8 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
         + ", ipv6=/" + ipv6Prefix + "}";
   }
 
-  private record Network(IpAddress address, int prefix) {
+  /** A trusted network; {@code source} is the configured text it comes from, for error messages. */
+  private record Network(IpAddress address, int prefix, String source) {
   }
 
   /** Builds a {@link ClientIpResolver}; validates each value when set. Not thread-safe. */
@@ -237,7 +252,6 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     private final List<Network> trusted = new ArrayList<>();
     private final List<String> trustedText = new ArrayList<>();
     private boolean trustAll;
-    private String everyAddress;
     private ForwardedHeader header = ForwardedHeader.X_FORWARDED_FOR;
     private int ipv4Prefix = 32;
     private int ipv6Prefix = 64;
@@ -246,8 +260,10 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     }
 
     /**
-     * Adds a trusted proxy: an address ({@code 10.0.0.7}, {@code ::1}) or a network in CIDR notation
-     * ({@code 10.0.0.0/8}, {@code fd00::/8}). Host bits after the prefix are ignored.
+     * Adds a trusted proxy: an address ({@code 10.0.0.7}, {@code ::1}, {@code [::1]}) or a network in CIDR notation
+     * ({@code 10.0.0.0/8}, {@code fd00::/8}, {@code [fd00::]/8}). Host bits after the prefix are ignored. An IPv6
+     * network that holds embedded IPv4 addresses ({@code ::ffff:10.0.0.0/104}, {@code 64:ff9b::10.0.0.0/104}) also
+     * trusts those IPv4 addresses.
      *
      * @param cidr the address or network
      * @return this builder
@@ -257,7 +273,13 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
       Objects.requireNonNull(cidr, "cidr");
       String text = cidr.trim();
       int slash = text.indexOf('/');
-      IpAddress address = IpAddress.parse(slash < 0 ? text : text.substring(0, slash));
+      String literal = slash < 0 ? text : text.substring(0, slash);
+      if (literal.length() > 2 && literal.charAt(0) == '[' && literal.charAt(literal.length() - 1) == ']'
+          && literal.indexOf(':') > 0) {
+        literal = literal.substring(1, literal.length() - 1);
+      }
+      // as written: an IPv6 network's prefix counts IPv6 bits even where its addresses embed IPv4 ones
+      IpAddress address = IpAddress.parseRaw(literal); // a zone id (fe80::1%eth0) is dropped, as from peers
       if (address == null) {
         throw new IllegalArgumentException("trusted proxy must be an IP address or CIDR network such as 10.0.0.0/8 "
             + "or fd00::/8 but was \"" + cidr + "\"");
@@ -270,19 +292,16 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
         } catch (NumberFormatException e) {
           prefix = -1;
         }
-        // An IPv4-mapped network (::ffff:10.0.0.0/104) is stored as IPv4, so its prefix shrinks by 96.
-        if (address.isV4() && text.substring(0, slash).indexOf(':') >= 0) {
-          prefix -= 96;
-        }
         if (prefix < 0 || prefix > address.bits()) {
           throw new IllegalArgumentException("prefix length of trusted proxy \"" + cidr + "\" must be between 0 and "
               + address.bits() + " but was \"" + p + "\"");
         }
       }
-      if (prefix == 0) {
-        everyAddress = cidr;
+      trusted.add(new Network(address.masked(prefix), prefix, text));
+      // the same hosts in their IPv4 form, which is how peers and hops that embed IPv4 are matched
+      for (Map.Entry<IpAddress, Integer> v4 : address.embeddedV4Networks(prefix)) {
+        trusted.add(new Network(v4.getKey(), v4.getValue(), text));
       }
-      trusted.add(new Network(address.masked(prefix), prefix));
       trustedText.add(text);
       return this;
     }
@@ -312,9 +331,9 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     }
 
     /**
-     * Allows a trusted network that contains every address ({@code 0.0.0.0/0} or {@code ::/0}). Without this opt-in
-     * such a network fails {@link #build()}: it lets any client that reaches the application directly choose its own
-     * key.
+     * Allows trusted networks that together contain every IPv4 or every IPv6 address ({@code 0.0.0.0/0},
+     * {@code ::/0}, {@code 0.0.0.0/1} + {@code 128.0.0.0/1}, {@code ::ffff:0:0/96}). Without this opt-in they fail
+     * {@link #build()}: they let any client that reaches the application directly choose its own key.
      *
      * @param trustAll whether to allow it
      * @return this builder
@@ -365,16 +384,51 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
 
     /**
      * @return the resolver
-     * @throws IllegalStateException if a trusted network contains every address and
+     * @throws IllegalStateException if the trusted networks together contain every IPv4 or every IPv6 address and
      *     {@link #trustAllProxies(boolean)} was not set
      */
     public ClientIpResolver build() {
-      if (everyAddress != null && !trustAll) {
-        throw new IllegalStateException("trusted proxy \"" + everyAddress + "\" contains every address, so any "
-            + "client could choose its own key with X-Forwarded-For; list your proxies' networks, or opt in with "
-            + "trust-all-proxies=true if the application is reachable through the proxies only");
+      if (!trustAll) {
+        refuseEveryAddress(6, 128);
+        refuseEveryAddress(4, 32);
       }
       return new ClientIpResolver(this);
+    }
+
+    /**
+     * Fails if the trusted networks of one family together hold every address of it. Judged on the union, since
+     * {@code 0.0.0.0/1} and {@code 128.0.0.0/1} trust every client as surely as {@code 0.0.0.0/0} does.
+     */
+    private void refuseEveryAddress(int family, int bits) {
+      List<Network> networks = new ArrayList<>();
+      for (Network n : trusted) {
+        if (n.address.bits() == bits) {
+          networks.add(n);
+        }
+      }
+      networks.sort(Comparator.comparing((Network n) -> n.address.toBigInteger()));
+      BigInteger covered = BigInteger.ZERO; // every address below this one is trusted
+      Set<String> sources = new LinkedHashSet<>();
+      for (Network n : networks) {
+        BigInteger first = n.address.toBigInteger();
+        if (first.compareTo(covered) > 0) {
+          return; // a gap: some address is not trusted
+        }
+        BigInteger end = first.add(BigInteger.ONE.shiftLeft(bits - n.prefix));
+        covered = covered.max(end);
+        sources.add(n.source);
+      }
+      if (covered.compareTo(BigInteger.ONE.shiftLeft(bits)) < 0) {
+        return;
+      }
+      boolean viaV6 = family == 4 && sources.stream().anyMatch(t -> t.indexOf(':') >= 0);
+      throw new IllegalStateException((sources.size() == 1 ? "trusted proxy " : "trusted proxies ")
+          + sources.stream().map(t -> "\"" + t + "\"").collect(Collectors.joining(", "))
+          + (sources.size() == 1 ? " contains" : " together contain") + " every IPv" + family + " address"
+          + (viaV6 ? " (IPv6 forms such as ::ffff:192.0.2.1 and 64:ff9b::192.0.2.1 are IPv4 clients)" : "")
+          + ", so any client could choose its own key with " + header.headerName() + "; list your proxies' "
+          + "networks, or opt in with trust-all-proxies=true if the application is reachable through the proxies "
+          + "only");
     }
   }
 }

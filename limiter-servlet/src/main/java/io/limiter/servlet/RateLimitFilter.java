@@ -56,12 +56,16 @@ import java.util.Set;
  *
  * <h2>Per request</h2>
  * <ol>
- *   <li>The path of the dispatch is made canonical (decoded, {@code ;params} removed, dot segments resolved, duplicate
- *       and trailing slashes folded, lower-cased unless paths are case-sensitive) and checked against the exemptions.
- *   <li>Every path rule whose patterns and methods match applies, in order; then the {@code @RateLimit}s of the target
- *       servlet ({@code getHttpServletMapping()} → registration → class, read once per servlet at init; plain,
- *       repeated or composed, on {@code doXxx}, {@code service} and the class, all levels applying; a named dispatch
- *       reaches them through a {@link NamedDispatchFilter}).
+ *   <li>The path of the dispatch is read in every way a container may route it (its <em>spellings</em>: decoded,
+ *       {@code ;params} removed, dot segments resolved; encoded slashes and backslashes, empty segments and a
+ *       trailing slash read each way; see {@code docs/servlet.md}). A path that cannot be read with confidence
+ *       (invalid or overlong UTF-8, {@code %u} escapes, control characters) is refused with 400. The request is exempt
+ *       only if every spelling matches an exemption (case-sensitively).
+ *   <li>Every path rule whose methods match and whose patterns match any spelling (lower-cased unless paths are
+ *       case-sensitive) applies, in order; then the {@code @RateLimit}s of the target servlet
+ *       ({@code getHttpServletMapping()} → registration → class, read once per servlet at init; plain, repeated or
+ *       composed, on {@code doXxx}, {@code service} and the class, all levels applying; a named dispatch reaches them
+ *       through a {@link NamedDispatchFilter}).
  *   <li>Each applicable limit resolves its key (a missing key → the {@link MissingKeyStrategy}; default: reject with
  *       401 and a problem body) and asks the store. Evaluation stops at the first rejection; limits decided before it
  *       stay charged.
@@ -359,8 +363,9 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * Exempts paths from every limit of this filter (rules and annotations), e.g. health checks. Matched on the
-     * canonical path, like rules.
+     * Exempts paths from every limit of this filter (rules and annotations), e.g. health checks. A request is exempt
+     * only when every spelling of its path matches an exemption, case-sensitively: {@code /health} does not exempt
+     * {@code /HEALTH}, {@code /health/} or {@code /x%2F..%2Fhealth}, which a container may route elsewhere.
      *
      * @param patterns path patterns
      * @return this builder
@@ -537,9 +542,10 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * Sets whether path patterns match case-sensitively; default false: {@code /API/data} counts against a rule on
+     * Sets whether rule patterns match case-sensitively; default false: {@code /API/data} counts against a rule on
      * {@code /api/data}, because some deployments (case-insensitive file systems, proxies, catch-all servlets) route
-     * both to the same resource. Set true only if your paths differ by case alone.
+     * both to the same resource. Set true only if your paths differ by case alone. Exemptions are case-sensitive
+     * either way.
      *
      * @param caseSensitive whether case matters
      * @return this builder
@@ -671,7 +677,8 @@ public final class RateLimitFilter implements Filter {
       }
       List<PathPattern> excluded = new ArrayList<>();
       for (String p : excludes) {
-        excluded.add(PathPattern.compile(p, !lowerCase));
+        // case-sensitive whatever the rules do: the container routes /HEALTH elsewhere than /health
+        excluded.add(PathPattern.compile(p, true));
       }
       if (!all.isEmpty()) {
         throw fail(all, effectiveStore, owned);

@@ -19,21 +19,26 @@ public final class Rejection {
     /** The store failed and the policy fails closed (status 503). */
     STORE_UNAVAILABLE,
     /** The request carries no key for a rule whose missing-key strategy is reject (status 401 by default). */
-    MISSING_KEY
+    MISSING_KEY,
+    /**
+     * The request's path cannot be read with confidence (an invalid or {@code %u} escape, invalid or overlong UTF-8, a
+     * control character), so which limits apply is unknowable (status 400).
+     */
+    AMBIGUOUS_PATH
   }
 
   private final Reason reason;
   private final int status;
   private final List<Decision> decisions;
   private final Decision decision;
-  private final String missingKey;
+  private final String detail;
 
-  private Rejection(Reason reason, int status, List<Decision> decisions, Decision decision, String missingKey) {
+  private Rejection(Reason reason, int status, List<Decision> decisions, Decision decision, String detail) {
     this.reason = reason;
     this.status = status;
     this.decisions = List.copyOf(decisions);
     this.decision = decision;
-    this.missingKey = missingKey;
+    this.detail = detail;
   }
 
   /**
@@ -63,6 +68,16 @@ public final class Rejection {
             + missingKey.replaceFirst("^(the|an|a) ", "") + " to identify the client; send " + missingKey + ".");
   }
 
+  /**
+   * @param why what makes the path unreadable, e.g. {@code it contains invalid or overlong UTF-8}
+   * @return a rejection with status 400 for a path that cannot be read with confidence
+   */
+  public static Rejection ambiguousPath(String why) {
+    Objects.requireNonNull(why, "why");
+    return new Rejection(Reason.AMBIGUOUS_PATH, 400, List.of(), null, "The request path cannot be read with "
+        + "confidence (" + why + "), so the rate limits that apply to it are unknown.");
+  }
+
   /** @return why the request is refused */
   public Reason reason() {
     return reason;
@@ -73,24 +88,23 @@ public final class Rejection {
     return status;
   }
 
-  /** @return the visible decisions of the request, ending with the rejecting one; empty for a missing key */
+  /** @return the visible decisions of the request, ending with the rejecting one; empty for a missing key or path */
   public List<Decision> decisions() {
     return decisions;
   }
 
-  /** @return the rejecting decision; null for {@link Reason#MISSING_KEY} */
+  /** @return the rejecting decision; null for {@link Reason#MISSING_KEY} and {@link Reason#AMBIGUOUS_PATH} */
   public Decision decision() {
     return decision;
   }
 
   /** @return the standard RFC 9457 problem body for this rejection ({@link RateLimitProblem}) */
   public String problemJson() {
-    return reason == Reason.MISSING_KEY ? RateLimitProblem.json(status, missingKey)
-        : RateLimitProblem.json(decisions, status);
+    return detail != null ? RateLimitProblem.json(status, detail) : RateLimitProblem.json(decisions, status);
   }
 
   @Override
   public String toString() {
-    return "Rejection{" + reason + ", " + status + (decision != null ? ", " + decision : ", " + missingKey) + "}";
+    return "Rejection{" + reason + ", " + status + (decision != null ? ", " + decision : ", " + detail) + "}";
   }
 }

@@ -132,4 +132,81 @@ class ClientIpResolverTest {
     ClientIpResolver r = ClientIpResolver.builder().trustedProxies("::ffff:10.0.0.0/104").build();
     assertThat(resolve(r, "10.200.0.1", "198.51.100.7")).isEqualTo("198.51.100.7");
   }
+
+  @ParameterizedTest(name = "peer {0}")
+  @ValueSource(strings = {"[2001:db8:1:2:0:0:0:1]", "[2001:db8:1:2::7]", "2001:db8:1:2::7", "[2001:db8:1:2::7]:443",
+      "[2001:db8:1:2::7%25eth0]", "2001:db8:1:2::7%eth0", "[2001:DB8:1:2:ffff::]", " [2001:db8:1:2::9] "})
+  void everyContainerSpellingOfAnIpv6PeerIsKeyedByItsNetwork(String peer) {
+    // Jetty 12 reports IPv6 peers in brackets, Tomcat without: both must land in the client's /64
+    assertThat(resolve(ClientIpResolver.peerOnly(), peer)).isEqualTo("2001:db8:1:2::/64");
+  }
+
+  @ParameterizedTest(name = "proxy peer {0}")
+  @ValueSource(strings = {"[::1]", "::1", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "[::1]:8080"})
+  void aBracketedIpv6ProxyIsRecognisedAsTrusted(String peer) {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies("::1/128").build();
+    assertThat(resolve(r, peer, "2001:db8:1:2::5")).isEqualTo("2001:db8:1:2::/64");
+    assertThat(resolve(r, peer, "198.51.100.7")).isEqualTo("198.51.100.7");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"[::1], ::1", "[::1]/128, [::1]", "[fd00::]/8, fd00::7", "fe80::1%eth0, [fe80::1%25eth1]"})
+  void trustedProxiesMayBeWrittenInBrackets(String cidr, String peer) {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies(cidr).build();
+    assertThat(resolve(r, peer, "198.51.100.7")).isEqualTo("198.51.100.7");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"198.51.100.7", "::ffff:198.51.100.7", "[::ffff:c633:6407]", "64:ff9b::198.51.100.7",
+      "[64:ff9b::c633:6407]:80", "::198.51.100.7", "[::c633:6407]", "64:FF9B:0:0:0:0:C633:6407"})
+  void embeddedIpv4FormsAreKeyedByTheirIpv4Address(String spelling) {
+    assertThat(resolve(ClientIpResolver.peerOnly(), spelling)).isEqualTo("198.51.100.7");
+    assertThat(resolve(behindProxies, "10.0.0.1", spelling)).isEqualTo("198.51.100.7");
+  }
+
+  @Test
+  void embeddedIpv4ProxiesAreTrustedAsTheirIpv4Address() {
+    // a proxy reached through NAT64 or as an IPv4-mapped address is the same proxy
+    assertThat(resolve(behindProxies, "64:ff9b::10.1.2.3", "198.51.100.7")).isEqualTo("198.51.100.7");
+    assertThat(resolve(behindProxies, "[::ffff:10.1.2.3]", "198.51.100.7")).isEqualTo("198.51.100.7");
+    ClientIpResolver nat64 = ClientIpResolver.builder().trustedProxies("64:ff9b::10.0.0.0/104").build();
+    assertThat(resolve(nat64, "10.9.9.9", "198.51.100.7")).isEqualTo("198.51.100.7");
+    assertThat(resolve(nat64, "11.0.0.1", "198.51.100.7")).isEqualTo("11.0.0.1");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "'0.0.0.0/1, 128.0.0.0/1', IPv4",
+      "'::/1, 8000::/1', IPv6",
+      "'0.0.0.0/2, 64.0.0.0/2, 10.0.0.0/8, 128.0.0.0/2, 192.0.0.0/3, 224.0.0.0/3', IPv4",
+      "'::ffff:0:0/96', IPv4",
+      "'64:ff9b::/96', IPv4",
+      "'::/80', IPv4",
+      "'0.0.0.0/0', IPv4"
+  })
+  void theTrustAllGuardJudgesTheUnionOfTrustedRanges(String cidrs, String family) {
+    String[] list = cidrs.split(",\\s*");
+    assertThatThrownBy(() -> ClientIpResolver.builder().trustedProxies(list).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("every " + family + " address")
+        .hasMessageContaining(list[0]).hasMessageContaining("trust-all-proxies");
+    assertThat(ClientIpResolver.builder().trustedProxies(list).trustAllProxies(true).build().trustedProxies())
+        .hasSize(list.length);
+  }
+
+  @Test
+  void rangesThatLeaveAddressesOutAreNoTrustAll() {
+    ClientIpResolver.builder().trustedProxies("0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "224.0.0.0/4",
+        "240.0.0.0/5", "248.0.0.0/6", "252.0.0.0/7", "254.0.0.0/8", "255.0.0.0/9").build();
+    ClientIpResolver.builder().trustedProxies("2000::/3", "8000::/2", "c000::/3", "fc00::/7").build();
+    ClientIpResolver.builder().trustedProxies("::1/128", "::/127", "64:ff9b::10.0.0.0/104").build();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"for=6.6.6.6;for=198.51.100.7", "for=198.51.100.7;FOR=6.6.6.6",
+      "for=198.51.100.7;proto=https;For=\"[2001:db8::1]\"", "for=198.51.100.8, for=198.51.100.7;for=6.6.6.6"})
+  void aForwardedElementWithTwoForParametersIsMalformed(String value) {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies("10.0.0.0/8")
+        .forwardedHeader(ForwardedHeader.FORWARDED).build();
+    assertThat(resolve(r, "10.0.0.1", value)).isEqualTo("10.0.0.1");
+  }
 }

@@ -1,15 +1,7 @@
 package io.limiter.servlet;
 
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Filter;
 import jakarta.servlet.Servlet;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -27,46 +19,21 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * A real embedded Jetty 12 (ee10, Servlet 6.0) on a free loopback port with the filter mapped to every dispatcher
- * type under context path {@code /app}, and a java.net.http client for it. Tests build one per scenario.
+ * A real embedded Jetty 12 (ee10, Servlet 6.0) on a free loopback port (127.0.0.1 unless {@link Builder#host} says
+ * otherwise) with the filter mapped to every dispatcher
+ * type under context path {@code /app}, and a java.net.http client for it ({@link EmbeddedApp}). Tests build one per scenario.
  */
-final class JettyApp implements AutoCloseable {
-
-  static final String CONTEXT = "/app";
+final class JettyApp extends EmbeddedApp {
 
   private final Server server;
-  private final int port;
-  final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private JettyApp(Server server, int port) {
+  private JettyApp(Server server, String host, int port) {
+    super(host, port);
     this.server = server;
-    this.port = port;
   }
 
   static Builder builder() {
     return new Builder();
-  }
-
-  URI uri(String rawPathInContext) {
-    return URI.create("http://127.0.0.1:" + port + CONTEXT + rawPathInContext);
-  }
-
-  HttpResponse<String> get(String rawPath, String... headers) {
-    return send(HttpRequest.newBuilder(uri(rawPath)).GET(), headers);
-  }
-
-  HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
-    for (int i = 0; i < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
-    try {
-      return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override
@@ -78,11 +45,8 @@ final class JettyApp implements AutoCloseable {
     }
   }
 
-  static final class Builder {
-    private final Map<String, String> initParams = new LinkedHashMap<>();
-    private final List<Object[]> servlets = new ArrayList<>();
+  static final class Builder extends EmbeddedApp.Builder<Builder> {
     private final Map<Integer, String> errorPages = new LinkedHashMap<>();
-    private Filter filter = new RateLimitFilter();
     private boolean lenientUris;
     private final List<String> namedDispatch = new ArrayList<>();
 
@@ -92,8 +56,8 @@ final class JettyApp implements AutoCloseable {
       return this;
     }
 
-    Builder filter(Filter f) {
-      this.filter = f;
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -103,21 +67,12 @@ final class JettyApp implements AutoCloseable {
       return this;
     }
 
-    Builder param(String name, String value) {
-      initParams.put(name, value);
-      return this;
-    }
-
-    Builder servlet(String name, Servlet servlet, String... mappings) {
-      servlets.add(new Object[] {name, servlet, mappings});
-      return this;
-    }
-
     Builder errorPage(int status, String location) {
       errorPages.put(status, location);
       return this;
     }
 
+    @Override
     JettyApp start() throws Exception {
       Server server = new Server();
       HttpConfiguration http = new HttpConfiguration();
@@ -125,7 +80,7 @@ final class JettyApp implements AutoCloseable {
         http.setUriCompliance(UriCompliance.UNSAFE);
       }
       ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-      connector.setHost("127.0.0.1");
+      connector.setHost(host);
       connector.setPort(0);
       server.addConnector(connector);
       ServletContextHandler context = new ServletContextHandler(CONTEXT);
@@ -164,7 +119,7 @@ final class JettyApp implements AutoCloseable {
         server.stop();
         throw e;
       }
-      return new JettyApp(server, connector.getLocalPort());
+      return new JettyApp(server, host, connector.getLocalPort());
     }
   }
 }

@@ -262,8 +262,11 @@ class RateLimitFilterIT {
       assertThat(app.send(head).statusCode()).as("HEAD counts as GET").isEqualTo(429);
       for (int i = 0; i < 5; i++) {
         assertThat(app.get("/api/health").statusCode()).isEqualTo(200);
-        assertThat(app.get("/api/health/").statusCode()).isEqualTo(200);
+        assertThat(app.get("/api/health;v=1").statusCode()).isEqualTo(200);
       }
+      // a container routes /x/ apart from /x (an exact mapping /x does not take it), so an exemption of /api/health
+      // does not cover /api/health/: it could be another handler's
+      assertThat(app.get("/api/health/").statusCode()).isEqualTo(429);
       assertThat(app.get("/api/health/../x").statusCode()).as("not an excluded path once canonical").isEqualTo(429);
     }
   }

@@ -1,11 +1,20 @@
 package io.limiter.servlet.internal;
 
+import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * An IPv4 or IPv6 address parsed from its literal text without any name lookup ({@code InetAddress.getByName} would
- * resolve host names, so a header could make the server query DNS). IPv4-mapped IPv6 addresses
- * ({@code ::ffff:192.0.2.1}) become IPv4; IPv6 zone ids ({@code %eth0}) are dropped. Immutable.
+ * resolve host names, so a header could make the server query DNS). IPv6 zone ids ({@code %eth0}) are dropped.
+ *
+ * <p>An IPv6 address that only carries an IPv4 host becomes that IPv4 address, so one host has one identity however
+ * it reaches the server: IPv4-mapped ({@code ::ffff:192.0.2.1}), the NAT64 well-known prefix
+ * ({@code 64:ff9b::192.0.2.1}, RFC 6052) and IPv4-compatible ({@code ::192.0.2.1}, whose first IPv4 octet is not 0:
+ * {@code ::} and {@code ::1} stay IPv6). Keyed as IPv6, every IPv4 client behind a NAT64 gateway would share one /64.
+ * Immutable.
  */
 public final class IpAddress {
 
@@ -32,6 +41,18 @@ public final class IpAddress {
    * @return the address, or null if {@code text} is not exactly an address literal
    */
   public static IpAddress parse(String text) {
+    IpAddress raw = parseRaw(text);
+    return raw == null ? null : raw.withEmbeddedV4();
+  }
+
+  /**
+   * Parses an address literal as written, without turning an IPv6 address that embeds an IPv4 one into IPv4: for
+   * networks in configuration, whose prefix length counts the IPv6 bits.
+   *
+   * @param text the literal
+   * @return the address, or null if {@code text} is not exactly an address literal
+   */
+  public static IpAddress parseRaw(String text) {
     if (text == null || text.isEmpty() || text.length() > 64) {
       return null;
     }
@@ -41,13 +62,94 @@ public final class IpAddress {
     }
     int zone = text.indexOf('%');
     byte[] v6 = parseV6(zone < 0 ? text : text.substring(0, zone));
-    if (v6 == null) {
-      return null;
+    return v6 == null ? null : new IpAddress(v6);
+  }
+
+  /**
+   * Parses an address as a container or a configuration may spell it: a literal, IPv6 optionally in brackets
+   * ({@code [::1]}, as Jetty reports IPv6 peers), with an optional zone id ({@code %eth0}, or {@code %25eth0} as in
+   * URIs). No port.
+   *
+   * @param text the text
+   * @return the address (embedded IPv4 as IPv4, like {@link #parse}), or null if it is none
+   */
+  public static IpAddress parseLiteral(String text) {
+    String t = text.trim();
+    if (t.length() >= 2 && t.charAt(0) == '[' && t.charAt(t.length() - 1) == ']') {
+      t = t.substring(1, t.length() - 1);
+      if (t.indexOf(':') < 0) {
+        return null; // brackets are for IPv6 only
+      }
     }
-    if (isV4Mapped(v6)) {
-      return new IpAddress(Arrays.copyOfRange(v6, 12, 16));
+    return parse(t);
+  }
+
+  /**
+   * Parses the socket peer's address as any container reports it: Jetty 12 puts IPv6 peers in brackets
+   * ({@code [2001:db8::1]}), Tomcat does not ({@code 2001:db8:0:0:0:0:0:1}); a port or zone id is tolerated.
+   *
+   * @param text {@code getRemoteAddr()}
+   * @return the address, or null if it is none (e.g. a Unix domain socket)
+   */
+  public static IpAddress parsePeer(String text) {
+    IpAddress literal = parseLiteral(text);
+    return literal != null ? literal : parseHop(text);
+  }
+
+  /** The IPv4 address this IPv6 address carries (mapped, NAT64 or compatible), else this address. */
+  IpAddress withEmbeddedV4() {
+    return embedsV4(bytes) ? new IpAddress(Arrays.copyOfRange(bytes, 12, 16)) : this;
+  }
+
+  /** The /96 prefixes whose IPv6 addresses carry an IPv4 address in their last 32 bits. */
+  private static final byte[][] EMBEDDING_PREFIXES = {
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff}, // ::ffff:0:0/96, IPv4-mapped
+      {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}, // 64:ff9b::/96, NAT64 well-known prefix
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, // ::/96, IPv4-compatible (first IPv4 octet not 0)
+  };
+
+  /** Whether 16 address bytes lie in one of the {@link #EMBEDDING_PREFIXES}. */
+  private static boolean embedsV4(byte[] v6) {
+    if (v6.length != 16) {
+      return false;
     }
-    return new IpAddress(v6);
+    for (int p = 0; p < EMBEDDING_PREFIXES.length; p++) {
+      if (Arrays.equals(v6, 0, 12, EMBEDDING_PREFIXES[p], 0, 12)) {
+        // ::/96 holds :: and ::1 too; 0.0.0.0/8 is no host's IPv4 address, so those stay IPv6
+        return p != 2 || v6[12] != 0;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The IPv4 networks whose addresses this IPv6 network contains in embedded form (see {@link #parse}): for a trusted
+   * network in configuration, which must trust the same hosts however they are spelled.
+   *
+   * @param prefixLength this network's prefix length, 0 to 128
+   * @return pairs of IPv4 network and prefix length; empty for an IPv4 network or one that embeds none
+   */
+  public List<Map.Entry<IpAddress, Integer>> embeddedV4Networks(int prefixLength) {
+    List<Map.Entry<IpAddress, Integer>> out = new ArrayList<>(1);
+    if (isV4()) {
+      return out;
+    }
+    IpAddress network = masked(prefixLength);
+    for (int p = 0; p < EMBEDDING_PREFIXES.length; p++) {
+      byte[] prefix = Arrays.copyOf(EMBEDDING_PREFIXES[p], 16);
+      if (prefixLength <= 96) {
+        if (new IpAddress(prefix).isIn(network, prefixLength)) {
+          out.add(Map.entry(new IpAddress(new byte[4]), 0));
+        }
+      } else if (Arrays.equals(network.bytes, 0, 12, prefix, 0, 12)) {
+        IpAddress v4 = new IpAddress(Arrays.copyOfRange(network.bytes, 12, 16));
+        int v4Prefix = prefixLength - 96;
+        if (p != 2 || v4.bytes[0] != 0 || v4Prefix < 8) {
+          out.add(Map.entry(v4, v4Prefix));
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -225,15 +327,6 @@ public final class IpAddress {
     return values;
   }
 
-  private static boolean isV4Mapped(byte[] v6) {
-    for (int i = 0; i < 10; i++) {
-      if (v6[i] != 0) {
-        return false;
-      }
-    }
-    return v6[10] == (byte) 0xff && v6[11] == (byte) 0xff;
-  }
-
   /**
    * @param prefixLength bits to keep, 0 to {@link #bits()}
    * @return this address with all bits after the prefix cleared
@@ -257,6 +350,11 @@ public final class IpAddress {
    */
   public boolean isIn(IpAddress network, int prefixLength) {
     return bytes.length == network.bytes.length && Arrays.equals(masked(prefixLength).bytes, network.bytes);
+  }
+
+  /** @return the address as an unsigned number, for range arithmetic in configuration */
+  public BigInteger toBigInteger() {
+    return new BigInteger(1, bytes);
   }
 
   /** @return the canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as {@code ::}) */

@@ -31,8 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The filter's per-request work: canonical path → exemptions → matching rules and the target servlet's annotations →
+ * The filter's per-request work: path spellings → exemptions → matching rules and the target servlet's annotations →
  * keys → decisions → headers → chain or rejection.
+ *
+ * <p>Paths: a request's path may be read more than one way, and containers route by different readings
+ * ({@link CanonicalPath}). A rule applies when it matches any spelling; an exemption only when every spelling is
+ * exempt; a path that cannot be read with confidence is refused with 400 before anything else.
  *
  * <p>Once per request: a per-filter request attribute records which bindings have been charged. Every dispatch
  * (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR) is examined, but a binding charged earlier in the same request is never
@@ -76,7 +80,7 @@ public final class RateLimitEngine {
 
   /**
    * @param rules path rule bindings, in evaluation order
-   * @param excludes exempt paths
+   * @param excludes exempt paths, case-sensitive (the container routes by case)
    * @param lowerCase whether paths are matched case-insensitively (patterns are lower case then)
    * @param annotations reads {@code @RateLimit} from servlets, or null to ignore annotations
    * @param headerMode which rate limit fields to write
@@ -266,16 +270,20 @@ public final class RateLimitEngine {
       String servletName) throws IOException, ServletException {
     State state = (State) request.getAttribute(stateAttribute);
     String method = request.getMethod();
-    String path = dispatchPath(request);
-    for (PathPattern exclude : excludes) {
-      if (exclude.matches(path)) {
-        chain.doFilter(request, response);
-        return;
-      }
+    PathSpellings path = dispatchPath(request);
+    if (path.refusal() != null) {
+      rejectionHandler.reject(request, response, Rejection.ambiguousPath(path.refusal()));
+      return;
+    }
+    // exempt only if every spelling is: one the container may route elsewhere must not carry an exemption there
+    if (path.allMatch(excludes)) {
+      chain.doFilter(request, response);
+      return;
     }
     List<Binding> applicable = null;
+    String[] paths = rules.isEmpty() ? null : path.forMatching(lowerCase);
     for (Binding rule : rules) {
-      if (rule.appliesTo(method, path) && (state == null || !state.charged.contains(rule))) {
+      if ((state == null || !state.charged.contains(rule)) && appliesToAny(rule, method, paths)) {
         applicable = add(applicable, rule);
       }
     }
@@ -390,26 +398,30 @@ public final class RateLimitEngine {
     }
   }
 
-  /** The canonical path of this dispatch inside the context: the include target for INCLUDE, else the request URI. */
-  private String dispatchPath(HttpServletRequest request) {
-    String uri;
-    String contextPath;
-    if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-      uri = (String) request.getAttribute(RequestDispatcher.INCLUDE_REQUEST_URI);
-      contextPath = (String) request.getAttribute(RequestDispatcher.INCLUDE_CONTEXT_PATH);
-    } else {
-      uri = request.getRequestURI();
-      contextPath = request.getContextPath();
+  /** A rule applies when it matches any spelling of the path: the container may have routed by any of them. */
+  private static boolean appliesToAny(Binding rule, String method, String[] paths) {
+    for (String p : paths) {
+      if (rule.appliesTo(method, p)) {
+        return true;
+      }
     }
-    String path = uri == null ? null : CanonicalPath.withinContext(uri, contextPath, lowerCase);
-    if (path == null) {
-      // the raw URI does not start with the raw context path (a container quirk): use the decoded servlet path
-      String servletPath = request.getServletPath();
-      String pathInfo = request.getPathInfo();
-      path = CanonicalPath.of((servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo),
-          lowerCase);
+    return false;
+  }
+
+  /**
+   * The spellings of this dispatch's path inside the context: the include target for INCLUDE, else the request URI.
+   * Only a REQUEST dispatch carries the client's own spelling, so only there is an unreadable path refused.
+   */
+  private static PathSpellings dispatchPath(HttpServletRequest request) {
+    DispatcherType type = request.getDispatcherType();
+    if (type == DispatcherType.INCLUDE) {
+      return CanonicalPath.spellings((String) request.getAttribute(RequestDispatcher.INCLUDE_REQUEST_URI),
+          (String) request.getAttribute(RequestDispatcher.INCLUDE_CONTEXT_PATH),
+          (String) request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH),
+          (String) request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO), false);
     }
-    return path;
+    return CanonicalPath.spellings(request.getRequestURI(), request.getContextPath(), request.getServletPath(),
+        request.getPathInfo(), type == DispatcherType.REQUEST);
   }
 
   /** Closes the step controllers and the store the filter created, if any. */

@@ -41,6 +41,8 @@ class RateLimitsEndpointAccessTest {
       "limiter.adaptive.errors.levels=100%, 50%",
       "limiter.adaptive.errors.error-ratio=50%",
       "limiter.adaptive.errors.interval=1h",
+      "limiter.adaptive.items-health.error-ratio=50%",
+      "limiter.adaptive.items-health.interval=1h",
       "limiter.policies.catalog.limits=10/hour",
       "management.endpoints.web.exposure.include=ratelimits"})
   @AutoConfigureMockMvc
