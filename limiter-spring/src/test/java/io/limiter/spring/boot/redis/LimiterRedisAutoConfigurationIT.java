@@ -58,7 +58,7 @@ class LimiterRedisAutoConfigurationIT {
 
   /** A long command timeout where the test is not about timeouts: a busy machine must not make it flaky. */
   private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(LIMITER)
-      .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=2s");
+      .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=30s");
 
   private String port() {
     return "spring.data.redis.port=" + REDIS.server().port();
@@ -70,7 +70,7 @@ class LimiterRedisAutoConfigurationIT {
         "limiter.policies.search.limits=2/minute").run(context -> {
           assertThat(context).hasNotFailed();
           RedisRateLimitStore store = context.getBean(RedisRateLimitStore.class);
-          assertThat(store).hasToString("RedisRateLimitStore{prefix=it-host:, commandTimeout=2000ms}");
+          assertThat(store).hasToString("RedisRateLimitStore{prefix=it-host:, commandTimeout=30000ms}");
           RateLimiter search = context.getBean(RateLimiterRegistry.class).limiter("search");
           assertThat(search.acquire("alice").allowed()).isTrue();
           assertThat(search.acquire("alice").allowed()).isTrue();
@@ -293,7 +293,8 @@ class LimiterRedisAutoConfigurationIT {
   void theApplicationsOwnRedisStoreGetsMetersToo() {
     new ApplicationContextRunner().withConfiguration(BOOT_METRICS).withConfiguration(LIMITER)
         .withBean(RedisRateLimitStore.class, () -> RedisRateLimitStore.builder().uri(REDIS.uri())
-            .keyPrefix("own-store:").build())
+            .keyPrefix("own-store:").commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
+            .build())
         .withPropertyValues("limiter.policies.p.limits=5/minute").run(context -> {
           assertThat(context).hasSingleBean(RateLimitStore.class);
           context.getBean(RateLimiterRegistry.class).limiter("p").acquire("k");

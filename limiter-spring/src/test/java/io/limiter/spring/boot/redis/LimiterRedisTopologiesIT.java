@@ -39,7 +39,7 @@ class LimiterRedisTopologiesIT {
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(LimiterRedisAutoConfiguration.class, LimiterAutoConfiguration.class))
-      .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=2s",
+      .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=30s",
           "limiter.policies.p.limits=3/minute");
 
   private String node(int i) {
