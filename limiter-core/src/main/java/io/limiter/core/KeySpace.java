@@ -60,7 +60,7 @@ public interface KeySpace {
     }
     if (!policy().canShareStateWith(effective)) {
       throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + policy()
-          + ": name, algorithm and number of limits must match (and the periods, for window algorithms)");
+          + ": name, algorithm and number of limits must match (and the periods, in any order, for window algorithms)");
     }
     KeySpace parent = this;
     return new KeySpace() {
