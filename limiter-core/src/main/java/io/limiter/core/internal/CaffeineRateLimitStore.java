@@ -122,8 +122,10 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
   @Override
   public void cleanUp() {
     cache.cleanUp();
-    while (cache.estimatedSize() > maxKeys) {
-      if (!hand.evict(now())) {
+    // bounded: under a continuing flood the size stays above the bound, and the inserting threads evict themselves
+    for (long excess = cache.estimatedSize() - maxKeys; excess > 0 && cache.estimatedSize() > maxKeys;
+        excess -= EvictionHand.MAX_VICTIMS) {
+      if (!hand.evict(now(), true)) {
         return;
       }
     }
@@ -156,7 +158,7 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
     @Override
     void inserted() {
       if (cache.estimatedSize() > maxKeys) {
-        hand.evict(now());
+        hand.afterInsert(now());
       }
     }
 

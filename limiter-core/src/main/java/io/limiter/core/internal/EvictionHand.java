@@ -10,23 +10,31 @@ import java.util.function.Supplier;
 
 /**
  * Bounded, incremental eviction for the local stores: a clock hand that walks their maps, drops the idle cells it
- * passes (lossless) and, per victim, evicts the cell that uses the smallest share of its own policy's limits among
- * {@value #SAMPLE} it looked at.
+ * passes (lossless) and evicts cells that use at most {@value #COLD} of their own policy's limits.
  *
  * <p>Why this resists a flood: a cold key of a flood has used one permit (a tenth of {@code 10/minute}, a hundredth of
- * {@code 100/day}); an exhausted client has used all. A sample of {@value #SAMPLE} cells taken while the store is
- * full of cold keys contains a cold key with near certainty, so the exhausted client is never the victim, whatever
- * the rates and names of the policies involved. Why it never stalls: a call looks at no more than
- * {@value #MAX_VICTIMS} × {@value #SAMPLE} cells; only inserting threads of a store over its bound call it, and a
- * decision on an existing key never takes its lock.
+ * {@code 100/day}); an exhausted client has used all. The hand evicts the first cold cell it meets and passes over the
+ * others, so an exhausted client is never the victim, whatever the rates and names of the policies involved, and
+ * wherever its key lands in the map's iteration order (hash order clusters similar keys, such as consecutive
+ * addresses, so a contiguous sample of "the least used of 32" would be all hot clients at times). Only if the store
+ * exceeds its bound by {@code max(64, bound/64)} without a cold cell in reach does it evict the least used of the
+ * last {@value #SAMPLE} cells it looked at, so that memory stays bounded when every client is busy.
+ *
+ * <p>Why it never stalls: a call looks at no more than {@value #MAX_LOOKED} cells; only inserting threads of a store
+ * over its bound call it, and they skip it while another thread holds the hand (unless the store is past its slack);
+ * a decision on an existing key never takes its lock.
  *
  * <p>Thread-safe: the hand is guarded by a lock; cells are killed by compare-and-set (see {@link Cell}), so a cell
  * charged meanwhile is only evicted if it still qualifies.
  */
 final class EvictionHand {
 
-  /** Cells looked at per victim. */
+  /** The share of its limits a cell may use and still be evicted before any other. */
+  static final double COLD = 0.5;
+  /** Cells whose least used one is the victim when no cold cell is in reach. */
   static final int SAMPLE = 32;
+  /** Most cells looked at per call. */
+  static final int MAX_LOOKED = 256;
   /** Most victims per call: more than one, so that the bound is restored after a burst of concurrent inserts. */
   static final int MAX_VICTIMS = 4;
 
@@ -45,6 +53,7 @@ final class EvictionHand {
   private final Supplier<List<? extends Segment<?>>> segments;
   private final LongSupplier size;
   private final long bound;
+  private final long hardBound;
   private final LongAdder evictedActive;
   private final ReentrantLock lock = new ReentrantLock();
   // the hand, guarded by lock
@@ -56,62 +65,95 @@ final class EvictionHand {
     this.segments = segments;
     this.size = size;
     this.bound = bound;
+    this.hardBound = bound + Math.max(64, bound / 64);
     this.evictedActive = evictedActive;
   }
 
   /**
-   * Moves the hand until the store is at its bound or {@link #MAX_VICTIMS} cells were evicted.
+   * Called after an insert into a store over its bound: moves the hand unless another thread does so already and the
+   * store is still within its slack.
    *
    * @param now the store's time
-   * @return whether any cell was removed
    */
-  boolean evict(long now) {
-    lock.lock();
+  void afterInsert(long now) {
+    if (size.getAsLong() > hardBound) {
+      lock.lock();
+    } else if (!lock.tryLock()) {
+      return;
+    }
     try {
-      boolean removed = false;
-      for (int victim = 0; victim < MAX_VICTIMS && size.getAsLong() > bound; victim++) {
-        Segment<Object> bestSegment = null;
-        Object bestKey = null;
-        Cell best = null;
-        double bestUsed = Double.MAX_VALUE;
-        for (int looked = 0; looked < SAMPLE; looked++) {
-          Map.Entry<?, Cell> entry = next();
-          if (entry == null) {
-            break;
-          }
-          Segment<Object> segment = current();
-          Object key = entry.getKey();
-          Cell cell = entry.getValue();
-          CompiledPolicy layout = segment.layout(key);
-          if (layout.kill(cell, now, -1)) { // idle: dropping it changes no decision
-            segment.remove(key, cell);
-            removed = true;
-            if (size.getAsLong() <= bound) {
-              return true;
-            }
-            continue;
-          }
-          double used = layout.used(cell, now);
-          if (used >= 0 && used < bestUsed) {
-            bestUsed = used;
-            bestSegment = segment;
-            bestKey = key;
-            best = cell;
-          }
-        }
-        if (best == null) {
-          break;
-        }
-        if (bestSegment.layout(bestKey).kill(best, now, bestUsed)) {
-          evictedActive.increment();
-          bestSegment.remove(bestKey, best);
-          removed = true;
-        }
-      }
-      return removed;
+      evictLocked(now, size.getAsLong() > hardBound);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Moves the hand until the store is at its bound, {@link #MAX_VICTIMS} cells were evicted or
+   * {@link #MAX_LOOKED} were looked at; with {@code force}, evicts the least used cell in sight if no cold one was.
+   *
+   * @param now the store's time
+   * @param force whether to evict a cell that is not cold when there is no cold one in reach
+   * @return whether any cell was removed
+   */
+  boolean evict(long now, boolean force) {
+    lock.lock();
+    try {
+      return evictLocked(now, force);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean evictLocked(long now, boolean force) {
+    boolean removed = false;
+    int victims = 0;
+    Segment<Object> fallbackSegment = null;
+    Object fallbackKey = null;
+    Cell fallback = null;
+    double fallbackUsed = Double.MAX_VALUE;
+    int sinceFallback = 0;
+    for (int looked = 0; looked < MAX_LOOKED && victims < MAX_VICTIMS && size.getAsLong() > bound; looked++) {
+      Map.Entry<?, Cell> entry = next();
+      if (entry == null) {
+        break;
+      }
+      Segment<Object> segment = current();
+      Object key = entry.getKey();
+      Cell cell = entry.getValue();
+      CompiledPolicy layout = segment.layout(key);
+      if (layout.kill(cell, now, -1)) { // idle: dropping it changes no decision
+        segment.remove(key, cell);
+        removed = true;
+        continue;
+      }
+      double used = layout.used(cell, now);
+      if (used < 0) {
+        continue; // dead meanwhile
+      }
+      if (used <= COLD) {
+        if (layout.kill(cell, now, COLD)) {
+          evictedActive.increment();
+          segment.remove(key, cell);
+          removed = true;
+          victims++;
+        }
+        continue;
+      }
+      if (used < fallbackUsed || ++sinceFallback > SAMPLE) { // the least used among the recent cells
+        fallbackUsed = used;
+        fallbackSegment = segment;
+        fallbackKey = key;
+        fallback = cell;
+        sinceFallback = 0;
+      }
+    }
+    if (!removed && force && fallback != null && fallbackSegment.layout(fallbackKey).kill(fallback, now, fallbackUsed)) {
+      evictedActive.increment();
+      fallbackSegment.remove(fallbackKey, fallback);
+      removed = true;
+    }
+    return removed;
   }
 
   @SuppressWarnings("unchecked")

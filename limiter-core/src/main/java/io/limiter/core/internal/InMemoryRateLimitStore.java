@@ -88,8 +88,9 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     } finally {
       sweepLock.unlock();
     }
-    while (size.get() > maxKeys) {
-      if (!hand.evict(ticker.read() - origin)) {
+    // bounded: under a continuing flood the size stays above the bound, and the inserting threads evict themselves
+    for (long excess = size.get() - maxKeys; excess > 0 && size.get() > maxKeys; excess -= EvictionHand.MAX_VICTIMS) {
+      if (!hand.evict(ticker.read() - origin, true)) {
         return;
       }
     }
@@ -99,7 +100,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private void onInsert() {
     long n = size.get();
     if (n > maxKeys) {
-      hand.evict(ticker.read() - origin);
+      hand.afterInsert(ticker.read() - origin);
     }
     if (insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
       scheduleCleanUp();
