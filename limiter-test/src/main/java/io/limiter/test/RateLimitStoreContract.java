@@ -585,6 +585,17 @@ public abstract class RateLimitStoreContract {
       assertThat(acquire(policy, "k", one.remaining())).as(spec).isAllowed().hasRemaining(0);
       assertThat(acquire(policy, "k", 1)).as(spec).isRejected();
     }
+    if (algorithm == Algorithm.TOKEN_BUCKET) {
+      // a step level at 70% of an exact rate decides on the same state, at its own rate within 0.01%
+      LimitPolicy base = policy("1000000000/second", algorithm);
+      KeySpace level = store.keySpace(base).view(base.scaled(0.7));
+      assertThat(level.acquire("k", 700_000_000)).isAllowed().hasRemaining(0);
+      ticker.advance(Duration.ofMillis(1));
+      Decision one = level.acquire("k", 1);
+      assertThat(one).isAllowed();
+      assertThat(one.remaining() + 1).as("permits refilled in 1 ms at 70% of 1000000000/second")
+          .isLessThanOrEqualTo(700_000).isGreaterThanOrEqualTo(700_000 - 70);
+    }
   }
 
   @ParameterizedTest

@@ -5,8 +5,8 @@ import io.limiter.core.Limit;
 
 /**
  * GCRA with the exact emission interval {@code T = P/p} (period over permits, reduced to lowest terms {@code P'/d}),
- * for fast rates whose interval has a remainder: rounding it up to whole nanoseconds would refill
- * {@code 999999999/second} at half its rate. Same rule as {@link GcraKernel}, but {@code tat} is kept as whole
+ * for fast rates (an interval below 10,000 ns): rounding it up to whole nanoseconds would refill
+ * {@code 999999999/second} at half its rate, and a step level at 70% of {@code 1000000000/second} at 71% of its. Same rule as {@link GcraKernel}, but {@code tat} is kept as whole
  * nanoseconds plus a fraction in units of {@code 1/d} ns, in two words. Every comparison is exact; a wait is rounded
  * up to the next whole nanosecond, so a retry after exactly {@code retryAfter} is admitted and never earlier.
  *

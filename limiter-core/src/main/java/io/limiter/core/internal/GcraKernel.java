@@ -18,8 +18,8 @@ import io.limiter.core.Limit;
  * {@code tat} is left as it is, so the limits that wrote it still see it; admission is unaffected (it needs
  * {@code debt + n·T <= B}, where the clamp never applies).
  *
- * <p>Used when {@code T} is exact or at least 10,000 ns (rounding it up then costs less than 0.01% of the rate);
- * faster rates with a remainder use {@link ExactGcraKernel}.
+ * <p>Used when {@code T} is at least 10,000 ns (rounding it up then costs less than 0.01% of the rate); faster rates
+ * use {@link ExactGcraKernel}.
  */
 final class GcraKernel extends LimitKernel {
 
@@ -78,9 +78,14 @@ final class GcraKernel extends LimitKernel {
     return debt(tat, now, burstNanos);
   }
 
-  /** Whether rounding the emission interval up to whole nanoseconds would cost 0.01% of the rate or more. */
+  /**
+   * Whether state for this limit keeps the exact interval: when rounding it up to whole nanoseconds could cost 0.01% of
+   * the rate or more, for this limit or for a step level or changed policy of the same period with a lower rate (which
+   * decides on the same state and so has to find the same layout). Hence the interval alone decides, not whether this
+   * limit's own interval happens to divide evenly.
+   */
   static boolean needsExactInterval(Limit limit) {
-    return limit.periodNanos() % limit.permits() != 0 && limit.emissionIntervalNanos() < 10_000;
+    return limit.emissionIntervalNanos() < 10_000;
   }
 
   long interval() {
