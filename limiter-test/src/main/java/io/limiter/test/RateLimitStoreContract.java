@@ -41,7 +41,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * refill at the exact nanosecond of retry-after, fractional refill carried forward, atomic multi-limit decisions, cost
  * handling, a clock going backwards (and charges made meanwhile), long idle and huge jumps, extreme rates, lossless expiry, key and policy
  * isolation, async decisions, decisions with changed (step-level) limits on kept state, and key-space views: their
- * limits, their fast path, and expiry that keeps state as long as the slowest view needs it.
+ * limits, their fast path, and expiry that keeps state as long as the slowest view needs it. Also: for a cost of 1,
+ * a rejection's refill-after equals its retry-after under every algorithm (random histories with lowered views and a
+ * clock going backwards); a quiet exhausted client stays exhausted through a flood of {@link #floodKeys()} new keys;
+ * a millisecond window works after more than 2^31 idle windows; fast rates whose interval has a remainder refill
+ * within 0.01% of their limit; state belongs to the policy name and the shape of its limits (same shape carries
+ * over, another shape starts fresh); and a 64-thread hammer through {@code tryAcquire}, bound limiters and key
+ * handles with a moving clock and concurrent clean-up admits exactly the capacity.
  */
 public abstract class RateLimitStoreContract {
 
