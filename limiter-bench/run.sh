@@ -58,6 +58,15 @@ echo "== P4: memory per key"
 java -Xmx3g -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true -cp "$cp" io.limiter.bench.MemoryFootprint \
   "${mem_args[@]}" "$results/memory.json"
 
+echo "== P8: flood latency (16 threads flood a full store of 1M keys with new keys)"
+if $quick; then
+  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 100000 16 1 memory > "$results/flood.md"
+else
+  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 1000000 16 10 memory > "$results/flood.md"
+  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 1000000 16 10 caffeine >> "$results/flood.md"
+fi
+cat "$results/flood.md"
+
 echo "== P5: HTTP"
 if command -v wrk >/dev/null 2>&1; then
   mapfile -t http_runs < <(java -cp "$cp" io.limiter.bench.HttpTarget --runs)

@@ -96,6 +96,14 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void floodLatencyHarnessRunsAndTheFloodFreesNoExhaustedClient() throws Exception {
+    for (String kind : List.of("memory", "caffeine")) {
+      String table = FloodLatency.run(20_000, 2, 1, kind);
+      assertThat(table).contains("| existing key", "| new key", "exhausted clients admitted: 0");
+    }
+  }
+
+  @Test
   void memoryProbeCountsEveryContender() {
     List<MemoryFootprint.Row> rows = MemoryFootprint.measure(4000, 2000);
     assertThat(rows).extracting(MemoryFootprint.Row::name)

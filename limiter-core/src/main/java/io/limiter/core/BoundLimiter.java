@@ -1,8 +1,10 @@
 package io.limiter.core;
 
 /**
- * A {@link RateLimiter} fixed to one key, from {@link RateLimiter#forKey(String)}. Local stores keep a direct
- * reference to the key's state, so a decision costs one clock read and one compare-and-set. Thread-safe.
+ * A {@link RateLimiter} fixed to one key, from {@link RateLimiter#forKey(String)}. It skips canonicalising the key per
+ * call. The in-memory store also keeps a direct reference to the key's state, so a decision costs one clock read and
+ * one compare-and-set; the Caffeine store looks the key up per decision (the lookup renews its expiry), and remote
+ * stores send a request per decision. Thread-safe.
  */
 public interface BoundLimiter {
 

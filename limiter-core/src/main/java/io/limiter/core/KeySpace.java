@@ -78,7 +78,7 @@ public interface KeySpace {
     }
     if (!policy().canShareStateWith(effective)) {
       throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + policy()
-          + ": name, algorithm and number of limits must match (and the periods, for window algorithms)");
+          + ": name, algorithm and number of limits must match (and the periods, in any order, for window algorithms)");
     }
     KeySpace parent = this;
     return new KeySpace() {
@@ -133,8 +133,9 @@ public interface KeySpace {
   }
 
   /**
-   * Returns a handle for repeated decisions on one key. Local stores keep a direct reference to the key's state in
-   * it, which saves the map lookup per decision; the handle stays correct when the key expires meanwhile.
+   * Returns a handle for repeated decisions on one key. The in-memory store keeps a direct reference to the key's
+   * state in it, which saves the map lookup per decision, and the handle stays correct when the key expires
+   * meanwhile; other stores (Caffeine, Redis) decide per call as {@link #acquire(String, long)} does.
    *
    * @param key a canonical key
    * @return the handle

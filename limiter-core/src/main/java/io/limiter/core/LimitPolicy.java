@@ -19,8 +19,10 @@ import java.util.Objects;
  *     .build();
  * }</pre>
  *
- * <p>Two policies are equal when all their properties are; stores keep the state of equal policies together.
- * Instances are immutable and thread-safe.
+ * <p>Two policies are equal when all their properties are. Stores keep state by a policy's name and the
+ * <em>shape</em> of its limits (the algorithm and the periods, in any order), not by equality: a policy changed in
+ * its counts, bursts, cost, shadow flag or failure mode keeps its clients' state; one of another shape under the same
+ * name starts them from empty state. Instances are immutable and thread-safe.
  */
 public final class LimitPolicy {
 
@@ -134,8 +136,8 @@ public final class LimitPolicy {
   /**
    * Returns whether a store may decide with {@code other} on the state it keeps for this policy (see
    * {@link KeySpace#view(LimitPolicy)}): both have the same name, the same algorithm and the same number of limits,
-   * and for the window algorithms, whose state counts in windows of the limit's period, each limit has the same
-   * period as the limit at the same position here. Token-bucket state is a point in time and fits any limits.
+   * and for the window algorithms, whose state counts in windows of the limit's period, the same periods (in any
+   * order). Token-bucket state is a point in time and fits any limits.
    *
    * @param other the policy to decide with
    * @return whether it is compatible with state kept for this policy
@@ -144,14 +146,11 @@ public final class LimitPolicy {
     if (!name.equals(other.name) || algorithm != other.algorithm || limits().size() != other.limits().size()) {
       return false;
     }
-    if (algorithm != Algorithm.TOKEN_BUCKET) {
-      for (int i = 0; i < limits().size(); i++) {
-        if (limits().get(i).periodNanos() != other.limits().get(i).periodNanos()) {
-          return false;
-        }
-      }
-    }
-    return true;
+    return algorithm == Algorithm.TOKEN_BUCKET || sortedPeriods().equals(other.sortedPeriods());
+  }
+
+  private List<Long> sortedPeriods() {
+    return limits().stream().map(Limit::periodNanos).sorted().toList();
   }
 
   @Override

@@ -22,9 +22,14 @@ import java.util.stream.Collectors;
  *
  * Whitespace between tokens and letter case are ignored: {@code "10/minute"}, {@code "10 per minute"},
  * {@code "10/m"}, {@code "5/2 seconds"}, {@code "10 PER 2 Hours"}, {@code "10/s; 100/min, 1000/day"} and
- * {@code "100/minute burst 20"} are all valid. Month and year have the lengths flask-limiter gives them (30 and 360
- * days) so that a spec means the same in both. Every string flask-limiter accepts is accepted here with the same
- * meaning.
+ * {@code "100/minute burst 20"} are all valid. Whitespace is what Python's {@code \s} matches (as in flask-limiter):
+ * ASCII space, tab, line feed, vertical tab, form feed, carriage return, U+001C–U+001F, U+0085 and the Unicode space
+ * separators (U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). Only the spellings listed
+ * above exist; the abbreviations {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}, {@code w}, {@code mo} and
+ * {@code y} have no plural. Month and year have the lengths flask-limiter gives them (30 and 360 days) so that a spec
+ * means the same in both. Every string flask-limiter accepts without error is accepted here with the same meaning,
+ * except those that this parser rejects on purpose (below) and one quirk: flask-limiter's pattern lets a {@code :}
+ * stand right before a separator ({@code "1/second:;2/minute"}), which is an error here.
  *
  * <p>Stricter than flask-limiter: zero counts or multipliers, numbers that overflow a {@code long}, unknown units,
  * empty members (a leading, doubled or trailing separator), two members with the same period, and limits outside the
@@ -36,8 +41,8 @@ import java.util.stream.Collectors;
  */
 public final class LimitSpec {
 
-  private static final String UNITS = "ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, month, "
-      + "y, yr, year (optionally plural)";
+  private static final String UNITS = "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), h, hr(s), "
+      + "hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)";
 
   private static final long MILLI = 1_000_000L;
   private static final long SECOND = 1000 * MILLI;
@@ -296,9 +301,18 @@ public final class LimitSpec {
     }
 
     private void skipSpace() {
-      while (!atEnd() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r' || peek() == '\f')) {
+      while (!atEnd() && isSpace(peek())) {
         pos++;
       }
+    }
+
+    /** What Python's {@code \s} matches in a str pattern, which is what flask-limiter's grammar skips. */
+    private static boolean isSpace(char c) {
+      if (c <= ' ') {
+        return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
+      }
+      return c == '\u0085' || c == '\u00a0' || c == '\u1680' || (c >= '\u2000' && c <= '\u200a')
+          || c == '\u2028' || c == '\u2029' || c == '\u202f' || c == '\u205f' || c == '\u3000';
     }
 
     private boolean atEnd() {

@@ -11,10 +11,13 @@ import java.util.concurrent.ForkJoinPool;
  * per-key cells, no dependency) or {@link #buildCaffeine()} (a Caffeine cache, when Caffeine is already in use).
  *
  * <p>Both are bounded by {@link #maxKeys(long)} over all policies. Keys whose limits are full again are dropped
- * without changing any decision; when more than {@code maxKeys} keys are active at once, the store evicts the keys
- * closest to full first, and an evicted client starts again with full limits. This is the price of a hard memory
- * bound under a flood of distinct keys; {@code RateLimitStore#trackedKeys()} and the store's eviction counter show
- * when it happens.
+ * without changing any decision; when more than {@code maxKeys} keys are active at once, each insert evicts, with
+ * bounded work on the inserting thread, keys that have used at most half of their own policy's limits (the cold keys
+ * of a flood, never an exhausted client among them), and an evicted client starts again with full limits. Only when
+ * no such key is in reach may the store exceed {@code maxKeys} by {@code max(64, maxKeys/64)}, beyond which it evicts
+ * the least used key in sight.
+ * This is the price of a hard memory bound under a flood of distinct keys; {@code RateLimitStore#trackedKeys()} and
+ * {@link RateLimitStore#evictedActiveKeys()} show when it happens.
  *
  * <p>A builder is not thread-safe; the stores it builds are.
  */

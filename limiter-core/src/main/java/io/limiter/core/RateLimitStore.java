@@ -19,7 +19,10 @@ import io.limiter.core.internal.InMemoryRateLimitStore;
 public interface RateLimitStore extends AutoCloseable {
 
   /**
-   * Returns the key space of a policy, creating it on first use. Equal policies share one key space.
+   * Returns the key space of a policy, creating it on first use. The state behind it belongs to the policy's name and
+   * the shape of its limits (algorithm and periods, in any order): key spaces of policies that differ only in counts,
+   * bursts, cost, shadow mode or failure mode share their clients' state; a policy of another shape under the same
+   * name starts from empty state.
    *
    * @param policy the policy
    * @return its key space in this store

@@ -61,7 +61,9 @@ class LimitSpecProperties {
             Arbitraries.longs().between(1, 1_000_000).injectNull(0.5))
         .as((permits, multiple, unitMillis, burst) -> {
           long millis = Math.min(multiple * unitMillis, 3650L * 86_400_000L);
-          return burst == null ? Limit.of(permits, Duration.ofMillis(millis))
+          Limit plain = Limit.of(permits, Duration.ofMillis(millis));
+          // a burst is only valid while it refills within 2^62 ns; slow rates with a large burst exceed that
+          return burst == null || burst > (1L << 62) / plain.emissionIntervalNanos() ? plain
               : Limit.of(permits, Duration.ofMillis(millis), burst);
         });
     return limit.list().ofMinSize(1).ofMaxSize(4).map(limits -> {

@@ -41,7 +41,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * refill at the exact nanosecond of retry-after, fractional refill carried forward, atomic multi-limit decisions, cost
  * handling, a clock going backwards (and charges made meanwhile), long idle and huge jumps, extreme rates, lossless expiry, key and policy
  * isolation, async decisions, decisions with changed (step-level) limits on kept state, and key-space views: their
- * limits, their fast path, and expiry that keeps state as long as the slowest view needs it.
+ * limits, their fast path, and expiry that keeps state as long as the slowest view needs it. Also: for a cost of 1,
+ * a rejection's refill-after equals its retry-after under every algorithm (random histories with lowered views and a
+ * clock going backwards); a quiet exhausted client stays exhausted through a flood of {@link #floodKeys()} new keys;
+ * a millisecond window works after more than 2^31 idle windows; fast rates whose interval has a remainder refill
+ * within 0.01% of their limit; state belongs to the policy name and the shape of its limits (same shape carries
+ * over, another shape starts fresh); and a 64-thread hammer through {@code tryAcquire}, bound limiters and key
+ * handles with a moving clock and concurrent clean-up admits exactly the capacity.
  */
 public abstract class RateLimitStoreContract {
 
@@ -470,5 +476,248 @@ public abstract class RateLimitStoreContract {
       pool.shutdownNow();
     }
     assertThat(admitted.get()).isEqualTo(7L * keys);
+  }
+  // ---- refill rule, floods, long idle, extreme rates, state identity (issue 12) ----------------------------------
+
+  /**
+   * The number of distinct cold keys the flood test sends; stores bounded by a number of keys should be built with a
+   * bound well below it (the local stores' contract tests use 10,000) so that the flood forces evictions.
+   *
+   * @return the number of keys in the flood
+   */
+  protected int floodKeys() {
+    return 30_000;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void refillAfterEqualsRetryAfterForACostOfOneWhenRejected(Algorithm algorithm) {
+    // the worked example of the sliding window: 1 request at 30 s, 9 at 60 s, probe at 90 s
+    LimitPolicy example = policy("10/minute", algorithm);
+    ticker.advance(Duration.ofSeconds(30));
+    assertThat(acquire(example, "example", 1)).isAllowed();
+    ticker.advance(Duration.ofSeconds(30));
+    assertThat(admitted(example, "example", 9)).isEqualTo(9);
+    ticker.advance(Duration.ofSeconds(30));
+    Decision probe = acquire(example, "example", 1);
+    if (probe.rejected()) {
+      assertThat(probe.refillAfterNanos()).as("refillAfter of %s", probe).isEqualTo(probe.retryAfterNanos());
+      ticker.advanceNanos(probe.retryAfterNanos() - 1);
+      assertThat(acquire(example, "example", 1)).isRejected();
+      ticker.advanceNanos(1);
+      assertThat(acquire(example, "example", 1)).isAllowed();
+    }
+
+    // random histories: one and two limits, the base and a lowered view, a clock that sometimes goes backwards
+    for (String spec : List.of("10/minute", "3/second; 20/minute", "7/10 seconds")) {
+      LimitPolicy base = policy(spec, algorithm);
+      KeySpace space = store.keySpace(base);
+      KeySpace lowered = space.view(base.scaled(0.5));
+      java.util.Random random = new java.util.Random(spec.hashCode() * 31L + algorithm.ordinal());
+      int rejections = 0;
+      for (int step = 0; step < 600; step++) {
+        int r = random.nextInt(100);
+        if (r < 30) {
+          ticker.advance(Duration.ofMillis(random.nextInt(1000)));
+        } else if (r < 33) {
+          ticker.advance(Duration.ofMillis(-random.nextInt(2000)));
+        }
+        KeySpace via = random.nextInt(4) == 0 ? lowered : space;
+        String key = "refill-" + random.nextInt(3);
+        Decision d = via.acquire(key, 1);
+        if (d.rejected()) {
+          rejections++;
+          assertThat(d.refillAfterNanos()).as("refillAfter at step %d of %s (%s): %s", step, spec, via.policy(), d)
+              .isEqualTo(d.retryAfterNanos());
+        }
+      }
+      assertThat(rejections).as("rejections in the history of %s", spec).isGreaterThan(50);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aQuietExhaustedKeyStaysExhaustedThroughAFloodOfNewKeys(Algorithm algorithm) {
+    LimitPolicy hot = policy("10/minute", algorithm);
+    LimitPolicy daily = policy("100/day", algorithm);
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(admitted(hot, "victim", 10)).isEqualTo(10);
+    int flood = floodKeys();
+    for (int i = 0; i < flood; i++) {
+      // cold keys of the same policy and of a slower one (whose keys stay longer before they are full again)
+      acquire(i % 2 == 0 ? hot : daily, "flood-" + i, 1);
+      if (i % 1000 == 999) {
+        ticker.advance(Duration.ofMillis(10)); // the whole flood takes well under one refill of the victim
+      }
+    }
+    Decision probe = acquire(hot, "victim", 1);
+    assertThat(probe).as("the exhausted client after %d new keys", flood).isRejected().hasRemaining(0);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aMillisecondWindowWorksAfterMoreThanTwoToTheThirtyOneIdleWindows(Algorithm algorithm) {
+    LimitPolicy policy = policy("5/millisecond", algorithm);
+    for (long idle : new long[] {(1L << 31) + 3, 1L << 32, (1L << 32) + (1L << 31) + 1}) {
+      assertThat(admitted(policy, "k", 6)).isEqualTo(5);
+      ticker.advance(Duration.ofMillis(idle)); // 24.9, 49.7 and 74.6 days
+      Decision first = acquire(policy, "k", 1);
+      assertThat(first).as("after %d idle windows", idle).isAllowed().hasRemaining(4);
+      assertThat(admitted(policy, "k", 5)).isEqualTo(4);
+      ticker.advance(Duration.ofMillis(3));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void nonDivisibleExtremeRatesAdmitWithinAHundredthOfAPercent(Algorithm algorithm) {
+    for (String spec : List.of("999999999/second", "700000000/second", "333333333/second")) {
+      LimitPolicy policy = policy(spec, algorithm);
+      long rate = policy.limits().get(0).permits();
+      ticker.advance(Duration.ofMillis(250));
+      assertThat(acquire(policy, "k", rate)).as(spec).isAllowed().hasRemaining(0);
+      assertThat(acquire(policy, "k", 1)).as(spec).isRejected();
+      if (algorithm != Algorithm.TOKEN_BUCKET) {
+        continue; // windows count whole requests: exact by construction, and nothing comes back within the window
+      }
+      ticker.advance(Duration.ofMillis(1));
+      long refilled = rate / 1000; // permits due in 1 ms, rounded down
+      Decision one = acquire(policy, "k", 1);
+      assertThat(one).as(spec).isAllowed();
+      long available = one.remaining() + 1;
+      assertThat(available).as("permits refilled in 1 ms under %s", spec)
+          .isLessThanOrEqualTo(refilled).isGreaterThanOrEqualTo(refilled - refilled / 10_000);
+      assertThat(acquire(policy, "k", one.remaining() + 1)).as(spec).isRejected();
+      assertThat(acquire(policy, "k", one.remaining())).as(spec).isAllowed().hasRemaining(0);
+      assertThat(acquire(policy, "k", 1)).as(spec).isRejected();
+    }
+    if (algorithm == Algorithm.TOKEN_BUCKET) {
+      // a step level at 70% of an exact rate decides on the same state, at its own rate within 0.01%
+      LimitPolicy base = policy("1000000000/second", algorithm);
+      KeySpace level = store.keySpace(base).view(base.scaled(0.7));
+      assertThat(level.acquire("k", 700_000_000)).isAllowed().hasRemaining(0);
+      ticker.advance(Duration.ofMillis(1));
+      Decision one = level.acquire("k", 1);
+      assertThat(one).isAllowed();
+      assertThat(one.remaining() + 1).as("permits refilled in 1 ms at 70% of 1000000000/second")
+          .isLessThanOrEqualTo(700_000).isGreaterThanOrEqualTo(700_000 - 70);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void stateBelongsToThePolicyNameAndTheShapeOfItsLimits(Algorithm algorithm) {
+    String name = "shape-" + POLICY_IDS.incrementAndGet();
+    LimitPolicy original = LimitPolicy.builder(name).limits("5/second; 10/hour").algorithm(algorithm).build();
+    ticker.advance(Duration.ofSeconds(30));
+    assertThat(acquire(original, "k", 5)).isAllowed();
+    ticker.advance(Duration.ofSeconds(2));
+    assertThat(acquire(original, "k", 5)).isAllowed();
+    ticker.advance(Duration.ofSeconds(2)); // the per-second limit is full again under every algorithm
+    assertThat(acquire(original, "k", 1)).isRejected().isDecidedBy(original.limits().get(1));
+
+    // same shape: cost, shadow, failure mode, the order of the limits and their counts change nothing of the state
+    List<LimitPolicy> sameShape = List.of(
+        original.toBuilder().cost(2).build(),
+        original.toBuilder().shadow(true).build(),
+        original.toBuilder().failureMode(io.limiter.core.FailureMode.FAIL_CLOSED).build(),
+        original.toBuilder().limits("10/hour; 5/second").build(),
+        original.toBuilder().limits("6/second; 9/hour").build());
+    for (LimitPolicy changed : sameShape) {
+      Decision d = acquire(changed, "k", 1);
+      assertThat(d.overLimit()).as("same shape %s keeps the exhausted state: %s", changed, d).isTrue();
+      assertThat(d.retryAfter()).as("wait under %s", changed).isPositive()
+          .isLessThanOrEqualTo(Duration.ofHours(2));
+    }
+
+    // a lowered limit of the same shape: never a wait longer than the new limit's own worst case
+    LimitPolicy burst = LimitPolicy.builder(name + "-burst").limits("10/minute burst 100").build();
+    assertThat(acquire(burst, "b", 100)).isAllowed();
+    Decision lowered = acquire(burst.toBuilder().limits("10/minute").build(), "b", 1);
+    assertThat(lowered).isRejected();
+    assertThat(lowered.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
+
+    // another shape: the client starts fresh, whatever the old state was
+    List<LimitPolicy> otherShapes = new ArrayList<>(List.of(
+        original.toBuilder().limits("5/second; 10/day").build(),
+        original.toBuilder().limits("10/hour").build(),
+        original.toBuilder().limits("5/second; 10/hour; 100/day").build()));
+    for (Algorithm other : Algorithm.values()) {
+      if (other != algorithm) {
+        otherShapes.add(original.toBuilder().algorithm(other).build());
+      }
+    }
+    for (LimitPolicy changed : otherShapes) {
+      Decision d = acquire(changed, "k", 1);
+      assertThat(d).as("another shape %s starts fresh", changed).isAllowed();
+      assertThat(d.remaining()).isEqualTo(changed.limits().stream().mapToLong(Limit::burst).min().orElseThrow() - 1);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void hammerThroughEveryEntryPointWithAMovingClockAndConcurrentCleanUpAdmitsExactlyTheCapacity(
+      Algorithm algorithm) throws Exception {
+    LimitPolicy policy = policy("100/minute", algorithm);
+    io.limiter.core.RateLimiter limiter = io.limiter.core.RateLimiter.of(policy, store);
+    KeySpace space = store.keySpace(policy);
+    ticker.advance(Duration.ofSeconds(20)); // inside a window: the clock moves less than a millisecond below
+    ExecutorService pool = Executors.newFixedThreadPool(66);
+    try {
+      for (int repetition = 0; repetition < 10; repetition++) {
+        String key = "entry-" + repetition;
+        io.limiter.core.BoundLimiter bound = limiter.forKey(key);
+        KeySpace.KeyHandle handle = space.handle(key);
+        CountDownLatch start = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger admitted = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 64; t++) {
+          int kind = t % 4;
+          futures.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < 4; i++) {
+              boolean ok = switch (kind) {
+                case 0 -> space.tryAcquire(key, 1);
+                case 1 -> bound.tryAcquire(1);
+                case 2 -> handle.tryAcquire(1);
+                default -> (i % 2 == 0 ? handle.acquire(1) : bound.acquire(1)).allowed();
+              };
+              if (ok) {
+                admitted.incrementAndGet();
+              }
+            }
+            return null;
+          }));
+        }
+        Future<?> mover = pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < 500 && !done.get(); i++) {
+            ticker.advanceNanos(1_000); // 0.5 ms in all: no permit comes back under 100/minute
+            Thread.yield();
+          }
+          return null;
+        });
+        Future<?> cleaner = pool.submit(() -> {
+          start.await();
+          while (!done.get()) {
+            store.cleanUp();
+            Thread.yield();
+          }
+          return null;
+        });
+        start.countDown();
+        for (Future<?> f : futures) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        done.set(true);
+        mover.get(60, TimeUnit.SECONDS);
+        cleaner.get(60, TimeUnit.SECONDS);
+        assertThat(admitted.get()).as("admitted in repetition %d", repetition).isEqualTo(100);
+        ticker.advance(Duration.ofMillis(5));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

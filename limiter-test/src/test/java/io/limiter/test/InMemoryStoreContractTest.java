@@ -6,6 +6,6 @@ class InMemoryStoreContractTest extends RateLimitStoreContract {
 
   @Override
   protected RateLimitStore createStore(ManualTicker ticker) {
-    return RateLimitStore.builder().ticker(ticker).executor(Runnable::run).maxKeys(100_000).buildInMemory();
+    return RateLimitStore.builder().ticker(ticker).executor(Runnable::run).maxKeys(10_000).buildInMemory();
   }
 }

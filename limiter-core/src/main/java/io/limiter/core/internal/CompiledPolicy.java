@@ -11,10 +11,17 @@ import java.util.List;
  * are what the local stores run per request. A single token-bucket limit (the default and the common case) keeps its
  * state in one {@code long} of a {@link Cell.Single}; every other policy keeps a {@code long[]} in a
  * {@link Cell.Multi} that is replaced copy-on-write by compare-and-set, so all limits change together or not at all.
+ *
+ * <p>State layout follows the policy's {@link StateShape}: the limits in canonical order (by period, then capacity),
+ * whatever order the spec wrote them in, so that re-ordering a spec keeps the state. A policy compiled to decide on
+ * cells made for another policy of the same shape ({@link #compile(LimitPolicy, CompiledPolicy)}) adopts that
+ * policy's layout: in particular whether a fast token bucket keeps an exact interval in two words
+ * ({@link ExactGcraKernel}) or a rounded one in one word.
  */
 final class CompiledPolicy {
 
   final LimitPolicy policy;
+  /** In the order of {@code policy.limits()}, which is the order decisions report. */
   final LimitKernel[] kernels;
   final int[] offsets;
   final int words;
@@ -22,29 +29,47 @@ final class CompiledPolicy {
   final long maxRefillNanos;
   /** Shared state of a fresh multi cell; never written (cells copy before charging). */
   private final long[] empty;
+  /** Per canonical position: whether the token bucket there keeps an exact interval (two words). */
+  private final boolean[] exact;
   // copies of the single kernel's constants, read on the fast path
   private final long interval;
   private final long burst;
   private final long burstNanos;
 
-  private CompiledPolicy(LimitPolicy policy) {
+  private CompiledPolicy(LimitPolicy policy, CompiledPolicy layout) {
     this.policy = policy;
     List<Limit> limits = policy.limits();
-    this.kernels = new LimitKernel[limits.size()];
-    this.offsets = new int[limits.size()];
+    int n = limits.size();
+    int[] rank = StateShape.canonicalRanks(limits); // rank[i]: canonical position of limit i
+    this.exact = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      exact[rank[i]] = layout != null ? layout.exact[rank[i]]
+          : policy.algorithm() == Algorithm.TOKEN_BUCKET && GcraKernel.needsExactInterval(limits.get(i));
+    }
+    this.kernels = new LimitKernel[n];
+    for (int i = 0; i < n; i++) {
+      kernels[i] = kernel(policy.algorithm(), limits.get(i), exact[rank[i]]);
+    }
+    // offsets by canonical position
+    int[] byRank = new int[n];
+    for (int i = 0; i < n; i++) {
+      byRank[rank[i]] = i;
+    }
+    this.offsets = new int[n];
     int w = 0;
     long refill = 0;
-    for (int i = 0; i < kernels.length; i++) {
-      kernels[i] = kernel(policy.algorithm(), limits.get(i));
+    for (int r = 0; r < n; r++) {
+      int i = byRank[r];
       offsets[i] = w;
       w += kernels[i].words();
       refill = Math.max(refill, kernels[i].maxRefillNanos());
     }
     this.words = w;
     this.maxRefillNanos = refill;
-    this.single = kernels.length == 1 && policy.algorithm() == Algorithm.TOKEN_BUCKET;
+    this.single = layout != null ? layout.single
+        : n == 1 && policy.algorithm() == Algorithm.TOKEN_BUCKET && !exact[0];
     this.empty = new long[w];
-    for (int i = 0; i < kernels.length; i++) {
+    for (int i = 0; i < n; i++) {
       kernels[i].init(empty, offsets[i]);
     }
     Limit first = limits.get(0);
@@ -53,14 +78,23 @@ final class CompiledPolicy {
     this.burstNanos = first.burstPeriodNanos();
   }
 
+  /** Compiles a policy that owns its cells: the layout is its own. */
   static CompiledPolicy compile(LimitPolicy policy) {
-    return new CompiledPolicy(policy);
+    return new CompiledPolicy(policy, null);
   }
 
-  private static LimitKernel kernel(Algorithm algorithm, Limit limit) {
+  /**
+   * Compiles {@code policy} to decide on cells laid out for {@code layout}; the caller has checked that both have
+   * the same algorithm and number of limits (and periods, for windows).
+   */
+  static CompiledPolicy compile(LimitPolicy policy, CompiledPolicy layout) {
+    return new CompiledPolicy(policy, layout);
+  }
+
+  private static LimitKernel kernel(Algorithm algorithm, Limit limit, boolean exact) {
     switch (algorithm) {
       case TOKEN_BUCKET:
-        return new GcraKernel(limit);
+        return exact ? new ExactGcraKernel(limit) : new GcraKernel(limit);
       case FIXED_WINDOW:
         return new FixedWindowKernel(limit);
       case SLIDING_WINDOW:
@@ -112,12 +146,12 @@ final class CompiledPolicy {
       long wait = GcraKernel.wait(tat, now, permits, interval, burst, burstNanos);
       if (wait > 0) {
         return Decision.rejected(policy, 0, GcraKernel.remaining(tat, now, interval, burstNanos), wait,
-            GcraKernel.reset(tat, now), GcraKernel.refill(tat, now, interval, burstNanos));
+            GcraKernel.reset(tat, now, burstNanos), GcraKernel.refill(tat, now, interval, burstNanos));
       }
       long newTat = GcraKernel.newTat(tat, now, permits, interval);
       if (cell.compareAndSet(tat, newTat)) {
         return Decision.allowed(policy, 0, GcraKernel.remaining(newTat, now, interval, burstNanos),
-            GcraKernel.reset(newTat, now), GcraKernel.refill(newTat, now, interval, burstNanos));
+            GcraKernel.reset(newTat, now, burstNanos), GcraKernel.refill(newTat, now, interval, burstNanos));
       }
     }
   }
@@ -197,21 +231,25 @@ final class CompiledPolicy {
     return Decision.of(policy, allowed, allowed ? fewest : decidingLimit, retryAfter, remaining, reset, refill);
   }
 
-  // ---- expiry ------------------------------------------------------------------------------------------------------
+  // ---- expiry and eviction -----------------------------------------------------------------------------------
 
-  /** Nanoseconds until every limit of the cell is full again, or -1 if the cell is dead. */
-  long resetNanos(Cell cell, long now) {
+  /**
+   * How much of its limits the cell uses now, from 0 (full) to 1 (exhausted): the most used limit. -1 if dead.
+   * Relative to the policy's own limits, so keys of policies with different rates rank fairly against each other.
+   */
+  double used(Cell cell, long now) {
     if (cell instanceof Cell.Single s) {
       long tat = s.value;
-      return tat == Cell.DEAD ? -1 : GcraKernel.reset(tat, now);
+      return tat == Cell.DEAD ? -1 : kernels[0].usedOf(tat, now);
     }
     long[] state = ((Cell.Multi) cell).value;
-    if (state == Cell.DEAD_STATE) {
-      return -1;
-    }
-    long max = 0;
+    return state == Cell.DEAD_STATE ? -1 : used(state, now);
+  }
+
+  private double used(long[] state, long now) {
+    double max = 0;
     for (int i = 0; i < kernels.length; i++) {
-      max = Math.max(max, kernels[i].resetNanos(state, offsets[i], now));
+      max = Math.max(max, kernels[i].used(state, offsets[i], now));
     }
     return max;
   }
@@ -226,19 +264,19 @@ final class CompiledPolicy {
   }
 
   /**
-   * Kills the cell if its state is idle (dropping it changes no decision), or, with {@code maxResetNanos >= 0}, if it
-   * is full again within that time (a lossy eviction). Atomic with respect to concurrent decisions: a cell that was
-   * charged meanwhile survives.
+   * Kills the cell if its state is idle (dropping it changes no decision), or, with {@code maxUsed >= 0}, if it uses
+   * at most that share of its limits (a lossy eviction). Atomic with respect to concurrent decisions: a cell that was
+   * charged meanwhile survives unless it still qualifies.
    *
    * @return whether this call killed the cell
    */
-  boolean kill(Cell cell, long now, long maxResetNanos) {
+  boolean kill(Cell cell, long now, double maxUsed) {
     if (cell instanceof Cell.Single s) {
       long tat = s.value;
       if (tat == Cell.DEAD) {
         return false;
       }
-      boolean expendable = tat <= now || (maxResetNanos >= 0 && GcraKernel.reset(tat, now) <= maxResetNanos);
+      boolean expendable = tat <= now || (maxUsed >= 0 && kernels[0].usedOf(tat, now) <= maxUsed);
       return expendable && s.compareAndSet(tat, Cell.DEAD);
     }
     Cell.Multi m = (Cell.Multi) cell;
@@ -246,7 +284,7 @@ final class CompiledPolicy {
     if (state == Cell.DEAD_STATE) {
       return false;
     }
-    boolean expendable = idle(state, now) || (maxResetNanos >= 0 && resetNanos(m, now) <= maxResetNanos);
+    boolean expendable = idle(state, now) || (maxUsed >= 0 && used(state, now) <= maxUsed);
     return expendable && m.compareAndSet(state, Cell.DEAD_STATE);
   }
 

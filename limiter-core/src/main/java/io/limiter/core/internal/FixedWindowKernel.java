@@ -4,16 +4,14 @@ import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 
 /**
- * Fixed window: windows {@code [k·W, (k+1)·W)} on the ticker's time line, one counter per window. One word of state:
- * the low 32 bits of the window index (high half) and the count (low half, at most 2^31-1 by policy validation).
+ * Fixed window: windows {@code [k·W, (k+1)·W)} on the ticker's time line, one counter per window. Two words of state:
+ * the full 64-bit window index and the count. (An earlier layout packed the low 32 bits of the index next to the
+ * count; with {@code 5/millisecond} that index wrapped after 24.9 idle days and locked the client out.)
  *
- * <p>Only the <em>difference</em> between the current and the stored index is used, as a 32-bit signed number: 0 is
- * the same window, positive a later one (count starts over), negative a clock that went backwards (the stored window
- * and its count stay: never a refill). Wrapping needs 2^31 windows of idleness, i.e. 68 years with 1 s windows.
+ * <p>The stored index is compared with the current one: equal is the same window, smaller an earlier one (the count
+ * starts over), larger a clock that went backwards (the stored window and its count stay: never a refill).
  */
 final class FixedWindowKernel extends LimitKernel {
-
-  private static final long COUNT_MASK = 0xFFFF_FFFFL;
 
   private final long window;
   private final long permits;
@@ -26,33 +24,31 @@ final class FixedWindowKernel extends LimitKernel {
 
   @Override
   int words() {
-    return 1;
+    return 2;
   }
 
   @Override
   void init(long[] s, int o) {
     s[o] = 0;
+    s[o + 1] = 0;
   }
 
   /** The index of the window the state counts in at {@code now}. */
-  private long effectiveIndex(long state, long now) {
+  private long effectiveIndex(long[] s, int o, long now) {
     long current = Math.floorDiv(now, window);
-    long count = state & COUNT_MASK;
-    int difference = (int) current - (int) (state >>> 32);
-    return count == 0 || difference > 0 ? current : current - difference; // the stored, later window
+    return s[o + 1] == 0 || current > s[o] ? current : s[o]; // the same or the stored, later window
   }
 
-  private long effectiveCount(long state, long now) {
-    long count = state & COUNT_MASK;
+  private long effectiveCount(long[] s, int o, long now) {
+    long count = s[o + 1];
     if (count == 0) {
       return 0;
     }
-    int difference = (int) Math.floorDiv(now, window) - (int) (state >>> 32);
-    return difference > 0 ? 0 : count;
+    return Math.floorDiv(now, window) > s[o] ? 0 : count;
   }
 
   private long windowEnd(long index) {
-    return TimeMath.saturatedMultiply(index + 1, window);
+    return TimeMath.saturatedMultiply(TimeMath.saturatedAdd(index, 1), window);
   }
 
   @Override
@@ -60,30 +56,31 @@ final class FixedWindowKernel extends LimitKernel {
     if (requested > permits) {
       return Decision.NEVER;
     }
-    if (effectiveCount(s[o], now) + requested <= permits) {
+    if (effectiveCount(s, o, now) + requested <= permits) {
       return 0;
     }
-    return Math.max(1, TimeMath.saturatedSubtract(windowEnd(effectiveIndex(s[o], now)), now));
+    return Math.max(1, TimeMath.saturatedSubtract(windowEnd(effectiveIndex(s, o, now)), now));
   }
 
   @Override
   void charge(long[] s, int o, long now, long requested) {
-    long index = effectiveIndex(s[o], now);
-    long count = effectiveCount(s[o], now) + requested;
-    s[o] = (index << 32) | count;
+    long index = effectiveIndex(s, o, now);
+    long count = effectiveCount(s, o, now) + requested;
+    s[o] = index;
+    s[o + 1] = count;
   }
 
   @Override
   long remaining(long[] s, int o, long now) {
-    return Math.max(0, permits - effectiveCount(s[o], now));
+    return Math.max(0, permits - effectiveCount(s, o, now));
   }
 
   @Override
   long resetNanos(long[] s, int o, long now) {
-    if (effectiveCount(s[o], now) == 0) {
+    if (effectiveCount(s, o, now) == 0) {
       return 0;
     }
-    return TimeMath.saturatedSubtract(windowEnd(effectiveIndex(s[o], now)), now);
+    return Math.max(1, TimeMath.saturatedSubtract(windowEnd(effectiveIndex(s, o, now)), now));
   }
 
   @Override
@@ -93,7 +90,12 @@ final class FixedWindowKernel extends LimitKernel {
 
   @Override
   boolean idle(long[] s, int o, long now) {
-    return effectiveCount(s[o], now) == 0;
+    return effectiveCount(s, o, now) == 0;
+  }
+
+  @Override
+  double used(long[] s, int o, long now) {
+    return Math.min(1.0, (double) effectiveCount(s, o, now) / permits);
   }
 
   @Override

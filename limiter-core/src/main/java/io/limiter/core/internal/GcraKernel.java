@@ -12,6 +12,14 @@ import io.limiter.core.Limit;
  * <p>Fractions of a permit are never lost: {@code tat} is continuous time, so partial refill carries over between
  * requests. A clock that goes backwards makes {@code max(tat, now) - now} larger, i.e. stricter, never a refill.
  * All sums saturate. The static methods are shared with the single-word fast path of the stores.
+ *
+ * <p>A debt written under other limits (a step level, a changed policy of the same shape, a clock that went back) is
+ * read clamped to {@code B}, an empty bucket: a client never waits longer than this limit's own worst case. The stored
+ * {@code tat} is left as it is, so the limits that wrote it still see it; admission is unaffected (it needs
+ * {@code debt + n·T <= B}, where the clamp never applies).
+ *
+ * <p>Used when {@code T} is at least 10,000 ns (rounding it up then costs less than 0.01% of the rate); faster rates
+ * use {@link ExactGcraKernel}.
  */
 final class GcraKernel extends LimitKernel {
 
@@ -35,23 +43,29 @@ final class GcraKernel extends LimitKernel {
     return TimeMath.saturatedAdd(base(tat, now), permits * interval);
   }
 
+  /** The debt {@code max(tat, now) - now}, clamped to an empty bucket. */
+  static long debt(long tat, long now, long burstNanos) {
+    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    return debt > burstNanos ? burstNanos : debt;
+  }
+
   static long wait(long tat, long now, long permits, long interval, long burst, long burstNanos) {
     if (permits > burst) {
       return Decision.NEVER;
     }
     // relative to now, so that no absolute timestamp saturates: the debt and the increment are each below 2^62
-    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    long debt = debt(tat, now, burstNanos);
     long excess = TimeMath.saturatedSubtract(TimeMath.saturatedAdd(debt, permits * interval), burstNanos);
     return excess > 0 ? excess : 0;
   }
 
   static long remaining(long tat, long now, long interval, long burstNanos) {
-    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    long debt = debt(tat, now, burstNanos);
     return debt >= burstNanos ? 0 : (burstNanos - debt) / interval;
   }
 
   static long refill(long tat, long now, long interval, long burstNanos) {
-    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    long debt = debt(tat, now, burstNanos);
     if (debt <= 0) {
       return 0;
     }
@@ -60,8 +74,18 @@ final class GcraKernel extends LimitKernel {
     return debt - burstNanos + (remaining + 1) * interval;
   }
 
-  static long reset(long tat, long now) {
-    return TimeMath.saturatedSubtract(base(tat, now), now);
+  static long reset(long tat, long now, long burstNanos) {
+    return debt(tat, now, burstNanos);
+  }
+
+  /**
+   * Whether state for this limit keeps the exact interval: when rounding it up to whole nanoseconds could cost 0.01% of
+   * the rate or more, for this limit or for a step level or changed policy of the same period with a lower rate (which
+   * decides on the same state and so has to find the same layout). Hence the interval alone decides, not whether this
+   * limit's own interval happens to divide evenly.
+   */
+  static boolean needsExactInterval(Limit limit) {
+    return limit.emissionIntervalNanos() < 10_000;
   }
 
   long interval() {
@@ -99,7 +123,7 @@ final class GcraKernel extends LimitKernel {
 
   @Override
   long resetNanos(long[] s, int o, long now) {
-    return reset(s[o], now);
+    return reset(s[o], now, burstNanos);
   }
 
   @Override
@@ -110,6 +134,16 @@ final class GcraKernel extends LimitKernel {
   @Override
   boolean idle(long[] s, int o, long now) {
     return s[o] <= now;
+  }
+
+  @Override
+  double used(long[] s, int o, long now) {
+    return usedOf(s[o], now);
+  }
+
+  @Override
+  double usedOf(long tat, long now) {
+    return (double) debt(tat, now, burstNanos) / burstNanos;
   }
 
   @Override

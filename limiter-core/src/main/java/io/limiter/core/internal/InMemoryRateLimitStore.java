@@ -5,8 +5,8 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Ticker;
-import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,15 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The in-memory store: per policy a {@link ConcurrentHashMap} from key to a compact {@link Cell} (a single token
- * bucket costs about 64 bytes per key: map node, cell, table slot). Decisions do a map lookup and a CAS on the cell;
- * no global lock.
+ * The in-memory store: per state shape (policy name, algorithm, periods; see {@link StateShape}) a
+ * {@link ConcurrentHashMap} from key to a compact {@link Cell} (a single token bucket costs about 64 bytes per key: map
+ * node, cell, table slot). Decisions do a map lookup and a CAS on the cell; no global lock.
  *
  * <p>Bounding: a shared counter of live cells is maintained on insert and removal. Every {@code max(1024, size/2)}
  * inserts a clean-up is scheduled on the executor that drops idle cells (full again, so dropping is lossless). Over
- * {@code maxKeys}, clean-up also evicts the non-idle cells closest to full until the store is 1/8 below the bound; if
- * inserts outrun the background clean-up and the store reaches 9/8 of the bound, the inserting thread cleans up itself.
- * Clean-up is serialized by a lock that decisions never take.
+ * {@code maxKeys}, each insert evicts on the inserting thread with bounded work ({@link EvictionHand}): cold keys go
+ * first, an exhausted client stays. Decisions on existing keys never take a lock.
  */
 public final class InMemoryRateLimitStore implements RateLimitStore {
 
@@ -34,32 +33,36 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private static final long MIN_SWEEP_INTERVAL = 1024;
 
   private final long maxKeys;
-  private final long evictionTarget;
-  private final long hardLimit;
   private final Ticker ticker;
   private final long origin;
   private final Executor executor;
   private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StateShape, Group> groups = new ConcurrentHashMap<>();
   private final AtomicLong size = new AtomicLong();
   private final AtomicLong insertsSinceCleanUp = new AtomicLong();
   private final AtomicBoolean cleanUpScheduled = new AtomicBoolean();
-  private final ReentrantLock cleanUpLock = new ReentrantLock();
+  private final ReentrantLock sweepLock = new ReentrantLock();
   private final LongAdder evictedActive = new LongAdder();
+  private final EvictionHand hand;
 
   public InMemoryRateLimitStore(long maxKeys, Ticker ticker, Executor executor) {
     this.maxKeys = maxKeys;
-    this.evictionTarget = maxKeys - maxKeys / 8;
-    this.hardLimit = maxKeys + Math.max(64, maxKeys / 8);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.origin = LocalKeySpace.origin(ticker);
     this.executor = Objects.requireNonNull(executor, "executor");
+    this.hand = new EvictionHand(() -> List.copyOf(groups.values()), size::get, maxKeys, evictedActive);
   }
 
   @Override
   public KeySpace keySpace(LimitPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     Space space = spaces.get(policy);
-    return space != null ? space : spaces.computeIfAbsent(policy, Space::new);
+    return space != null ? space : spaces.computeIfAbsent(policy, this::newSpace);
+  }
+
+  private Space newSpace(LimitPolicy policy) {
+    Group group = groups.computeIfAbsent(StateShape.of(policy), shape -> new Group(policy));
+    return new Space(policy, group);
   }
 
   @Override
@@ -72,71 +75,34 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     return evictedActive.sum();
   }
 
+  /** Drops every idle cell; then, if the store is still over its bound, evicts down to it. */
   @Override
   public void cleanUp() {
-    cleanUpLock.lock();
+    sweepLock.lock();
     try {
-      cleanUpLocked();
+      insertsSinceCleanUp.set(0);
+      long now = ticker.read() - origin;
+      for (Group group : groups.values()) {
+        group.sweep(now);
+      }
     } finally {
-      cleanUpLock.unlock();
+      sweepLock.unlock();
     }
-  }
-
-  private void cleanUpLocked() {
-    insertsSinceCleanUp.set(0);
-    long now = ticker.read() - origin;
-    for (Space space : spaces.values()) {
-      space.sweep(now, -1);
-    }
-    if (size.get() > maxKeys) {
-      evict(now);
-    }
-  }
-
-  /** Evicts the non-idle cells closest to full until the store is at the eviction target. */
-  private void evict(long now) {
-    long excess = size.get() - evictionTarget;
-    if (excess <= 0) {
-      return;
-    }
-    long[] resets = new long[(int) Math.min(Integer.MAX_VALUE - 8, size.get() + 1024)];
-    int n = 0;
-    outer:
-    for (Space space : spaces.values()) {
-      for (Cell cell : space.cells.values()) {
-        if (n == resets.length) {
-          break outer;
-        }
-        long reset = space.policy.resetNanos(cell, now);
-        if (reset >= 0) {
-          resets[n++] = reset;
-        }
-      }
-    }
-    Arrays.sort(resets, 0, n);
-    long threshold = n == 0 ? Long.MAX_VALUE : resets[(int) Math.min(n - 1, Math.max(0, excess - 1))];
-    for (Space space : spaces.values()) {
-      if (size.get() <= evictionTarget) {
+    // bounded: under a continuing flood the size stays above the bound, and the inserting threads evict themselves
+    for (long excess = size.get() - maxKeys; excess > 0 && size.get() > maxKeys; excess -= EvictionHand.MAX_VICTIMS) {
+      if (!hand.evict(ticker.read() - origin, true)) {
         return;
       }
-      space.sweep(now, threshold);
-    }
-    // Cells charged during the pass can keep us above the target: evict whatever remains, closest first no longer
-    // matters at this point.
-    for (Space space : spaces.values()) {
-      if (size.get() <= evictionTarget) {
-        return;
-      }
-      space.sweep(now, Long.MAX_VALUE);
     }
   }
 
   /** Amortized clean-up after an insert (the size was counted in {@code insert}). */
   private void onInsert() {
     long n = size.get();
-    if (n > hardLimit) {
-      cleanUp();
-    } else if (n > maxKeys || insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
+    if (n > maxKeys) {
+      hand.afterInsert(ticker.read() - origin);
+    }
+    if (insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
       scheduleCleanUp();
     }
   }
@@ -164,24 +130,65 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     return "InMemoryRateLimitStore{keys=" + size.get() + ", maxKeys=" + maxKeys + "}";
   }
 
-  /** The key space of one policy. */
-  private final class Space extends LocalKeySpace {
-    private final CompiledPolicy policy;
+  /** The cells of one state shape. */
+  private final class Group extends CellGroup implements EvictionHand.Segment<String> {
     final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
 
-    Space(LimitPolicy policy) {
-      super(policy, InMemoryRateLimitStore.this.ticker, origin);
+    Group(LimitPolicy first) {
+      super(first);
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, Cell>> entries() {
+      return cells.entrySet().iterator();
+    }
+
+    @Override
+    public CompiledPolicy layout(String key) {
+      return layout;
+    }
+
+    @Override
+    public void remove(String key, Cell dead) {
+      discard(key, dead);
+    }
+
+    void discard(String key, Cell dead) {
+      if (cells.remove(key, dead)) {
+        size.decrementAndGet();
+      }
+    }
+
+    /** Kills and removes idle cells. */
+    void sweep(long now) {
+      for (Map.Entry<String, Cell> entry : cells.entrySet()) {
+        Cell cell = entry.getValue();
+        if (layout.kill(cell, now, -1)) {
+          discard(entry.getKey(), cell);
+        }
+      }
+    }
+  }
+
+  /** The key space of one policy, on the cells of its group. */
+  private final class Space extends LocalKeySpace {
+    private final CompiledPolicy policy;
+    private final Group cellGroup;
+
+    Space(LimitPolicy policy, Group group) {
+      super(policy, group, InMemoryRateLimitStore.this.ticker, origin);
       this.policy = base;
+      this.cellGroup = group;
     }
 
     @Override
     Cell lookup(String key) {
-      return cells.get(key);
+      return cellGroup.cells.get(key);
     }
 
     @Override
     Cell insert(String key, Cell created) {
-      Cell raced = cells.putIfAbsent(key, created);
+      Cell raced = cellGroup.cells.putIfAbsent(key, created);
       if (raced != null) {
         return raced;
       }
@@ -196,29 +203,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
     @Override
     void discard(String key, Cell dead) {
-      if (cells.remove(key, dead)) {
-        size.decrementAndGet();
-      }
-    }
-
-    /** Kills and removes idle cells, and with {@code maxReset >= 0} also cells full within that time. */
-    void sweep(long now, long maxReset) {
-      Iterator<Map.Entry<String, Cell>> it = cells.entrySet().iterator();
-      while (it.hasNext()) {
-        if (maxReset >= 0 && size.get() <= evictionTarget) {
-          return;
-        }
-        Map.Entry<String, Cell> entry = it.next();
-        Cell cell = entry.getValue();
-        boolean idle = policy.kill(cell, now, -1);
-        boolean killed = idle || (maxReset >= 0 && policy.kill(cell, now, maxReset));
-        if (killed) {
-          if (!idle) {
-            evictedActive.increment();
-          }
-          discard(entry.getKey(), cell);
-        }
-      }
+      cellGroup.discard(key, dead);
     }
 
     @Override
@@ -245,7 +230,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
           if (c == null) {
             c = lookup(key);
             if (c == null) {
-              created = policy.newCell();
+              created = group.layout.newCell();
               c = insert(key, created);
             }
             cell = c;
@@ -273,7 +258,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
           if (c == null) {
             c = lookup(key);
             if (c == null) {
-              created = policy.newCell();
+              created = group.layout.newCell();
               c = insert(key, created);
             }
             cell = c;

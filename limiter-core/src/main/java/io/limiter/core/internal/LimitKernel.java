@@ -41,6 +41,17 @@ abstract class LimitKernel {
   /** Whether the state is equivalent to an unused limit, so that dropping it changes no decision. */
   abstract boolean idle(long[] s, int o, long now);
 
+  /**
+   * How much of the limit is used now, from 0 (full) to 1 (exhausted): how eviction under a key flood ranks keys of
+   * policies with different rates against each other.
+   */
+  abstract double used(long[] s, int o, long now);
+
+  /** {@link #used} of a single-word token bucket state (the fast path's {@link Cell.Single}). */
+  double usedOf(long tat, long now) {
+    return used(new long[] {tat}, 0, now);
+  }
+
   /** The longest time after a charge until the limit is full again; bounds how long an idle key must be kept. */
   abstract long maxRefillNanos();
 }

@@ -19,22 +19,18 @@ abstract class LocalKeySpace implements KeySpace {
   static final long DAY_NANOS = 86_400_000_000_000L;
 
   final CompiledPolicy base;
+  /** The cells' shape and layout, shared with every key space of the same policy name and state shape. */
+  final CellGroup group;
   private final Ticker ticker;
   private final long origin;
   /** One-entry cache for ad hoc effective policies; step throttling uses {@link #view} and never misses it. */
   private volatile CompiledPolicy lastEffective;
-  /**
-   * The longest refill time of any policy that has decided on this space's cells (the base, views, ad hoc effective
-   * policies). It only grows, and it grows before the first decision with a new policy reads the clock, so an
-   * access-time expiry of this long never drops a cell before the state a decision wrote is full again.
-   */
-  private volatile long maxRefillNanos;
 
-  LocalKeySpace(LimitPolicy policy, Ticker ticker, long origin) {
-    this.base = CompiledPolicy.compile(policy);
+  LocalKeySpace(LimitPolicy policy, CellGroup group, Ticker ticker, long origin) {
+    this.group = group;
+    this.base = group.compile(policy);
     this.ticker = ticker;
     this.origin = origin;
-    this.maxRefillNanos = base.maxRefillNanos;
   }
 
   /** The first reading of {@code ticker} rounded down to a whole day: a store's origin. */
@@ -49,7 +45,7 @@ abstract class LocalKeySpace implements KeySpace {
 
   /** @return the longest time after a charge until a cell of this space is full again, over every policy used */
   long maxRefillNanos() {
-    return maxRefillNanos;
+    return group.maxRefillNanos();
   }
 
   /** Returns the key's cell, or null if it has none. */
@@ -104,7 +100,7 @@ abstract class LocalKeySpace implements KeySpace {
       Cell created = null;
       if (cell == null) {
         KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a cell
-        created = base.newCell();
+        created = group.layout.newCell();
         cell = insert(key, created);
       }
       int verdict = policy.single ? policy.tryAcquire((Cell.Single) cell, now, permits)
@@ -127,7 +123,7 @@ abstract class LocalKeySpace implements KeySpace {
       Cell created = null;
       if (cell == null) {
         KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a cell
-        created = base.newCell();
+        created = group.layout.newCell();
         cell = insert(key, created);
       }
       Decision decision = decide(policy, cell, now, permits);
@@ -163,15 +159,9 @@ abstract class LocalKeySpace implements KeySpace {
   private CompiledPolicy compile(LimitPolicy effective) {
     if (!base.compatibleWith(effective)) {
       throw new IllegalArgumentException("policy " + effective + " cannot decide on the state of " + base.policy
-          + ": name, algorithm and number of limits must match (and the periods, for window algorithms)");
+          + ": name, algorithm and number of limits must match (and the periods, in any order, for window algorithms)");
     }
-    CompiledPolicy compiled = CompiledPolicy.compile(effective);
-    synchronized (this) { // rare (once per new effective policy); keeps the maximum monotonic under races
-      if (compiled.maxRefillNanos > maxRefillNanos) {
-        maxRefillNanos = compiled.maxRefillNanos;
-      }
-    }
-    return compiled;
+    return group.compile(effective);
   }
 
   static void checkPermits(long permits) {

@@ -11,6 +11,9 @@ import io.limiter.core.Limit;
  * That closed form also gives the exact retry time.
  *
  * <p>Two words of state: the window index, and the two counts (current in the high half, previous in the low half).
+ * Counts written under other limits of the same period (a step level, a changed policy of the same shape) are read
+ * clamped to this limit: a client never waits longer than this limit's own worst case, and the stored counts are
+ * left as they are, so the policy that wrote them still sees them.
  */
 final class SlidingWindowKernel extends LimitKernel {
 
@@ -47,17 +50,25 @@ final class SlidingWindowKernel extends LimitKernel {
     return current;
   }
 
-  private long current(long[] s, int o, long now) {
+  private long currentRaw(long[] s, int o, long now) {
     long current = Math.floorDiv(now, window);
     return current <= s[o] ? s[o + 1] >>> 32 : 0;
   }
 
-  private long previous(long[] s, int o, long now) {
+  private long previousRaw(long[] s, int o, long now) {
     long current = Math.floorDiv(now, window);
     if (current <= s[o]) {
       return s[o + 1] & COUNT_MASK;
     }
     return current == s[o] + 1 ? s[o + 1] >>> 32 : 0;
+  }
+
+  private long current(long[] s, int o, long now) {
+    return Math.min(permits, currentRaw(s, o, now));
+  }
+
+  private long previous(long[] s, int o, long now) {
+    return Math.min(permits, previousRaw(s, o, now));
   }
 
   private long elapsed(long index, long now) {
@@ -109,8 +120,8 @@ final class SlidingWindowKernel extends LimitKernel {
   @Override
   void charge(long[] s, int o, long now, long requested) {
     long index = index(s, o, now);
-    long prev = previous(s, o, now);
-    long curr = current(s, o, now) + requested;
+    long prev = previousRaw(s, o, now);
+    long curr = currentRaw(s, o, now) + requested;
     s[o] = index;
     s[o + 1] = (curr << 32) | prev;
   }
@@ -137,40 +148,28 @@ final class SlidingWindowKernel extends LimitKernel {
     return Math.max(0, TimeMath.saturatedSubtract(full, now));
   }
 
+  /**
+   * The wait for one more permit than now: exactly {@link #waitNanos} for {@code remaining + 1}, since without
+   * charges the estimate only falls with time (within a window as the previous count weighs less, and at a boundary,
+   * where the previous window drops out and the current one starts to weigh less).
+   */
   @Override
   long refillNanos(long[] s, int o, long now) {
-    long prev = previous(s, o, now);
-    long curr = current(s, o, now);
-    if (prev == 0 && curr == 0) {
+    long remaining = remaining(s, o, now);
+    if (remaining >= permits) {
       return 0;
     }
-    long index = index(s, o, now);
-    long start = TimeMath.saturatedMultiply(index, window);
-    if (prev > 0) {
-      // remaining grows by one when floor(prev·e/W) does: at e' = ceil((f+1)·W/prev)
-      long weighedAway = TimeMath.mulDivFloor(prev, elapsed(index, now), window);
-      long at = ceilTimes(weighedAway + 1, prev);
-      if (at < window) {
-        return Math.max(1, TimeMath.saturatedSubtract(TimeMath.saturatedAdd(start, at), now));
-      }
-    }
-    long nextStart = TimeMath.saturatedAdd(start, window);
-    if (curr == 0) {
-      return Math.max(1, TimeMath.saturatedSubtract(nextStart, now)); // the rest of prev drops out at the boundary
-    }
-    long at = Math.min(window, ceilTimes(1, curr));
-    return Math.max(1, TimeMath.saturatedSubtract(TimeMath.saturatedAdd(nextStart, at), now));
-  }
-
-  /** {@code ceil(k·W/n)} for {@code 1 <= k <= n}, without overflow. */
-  private long ceilTimes(long k, long n) {
-    long r = k * (window % n);
-    return k * (window / n) + r / n + (r % n == 0 ? 0 : 1);
+    return waitNanos(s, o, now, remaining + 1);
   }
 
   @Override
   boolean idle(long[] s, int o, long now) {
     return previous(s, o, now) == 0 && current(s, o, now) == 0;
+  }
+
+  @Override
+  double used(long[] s, int o, long now) {
+    return 1.0 - (double) remaining(s, o, now) / permits;
   }
 
   @Override

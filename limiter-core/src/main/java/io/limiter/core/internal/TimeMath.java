@@ -64,4 +64,24 @@ final class TimeMath {
     }
     return Long.compareUnsigned(plo, lo);
   }
+
+  /**
+   * Returns {@code floor((a * b + c) / d)} exactly, for {@code a, b >= 0}, {@code d > 0} and a result that fits in a
+   * {@code long}. Without overflow it is one multiplication and one division; otherwise it falls back to
+   * {@link java.math.BigInteger} (only limits with huge bursts and rates near one permit per nanosecond get there).
+   */
+  static long mulAddFloorDiv(long a, long b, long c, long d) {
+    long hi = Math.multiplyHigh(a, b);
+    long lo = a * b;
+    if (hi == 0 && lo >= 0) {
+      long sum = lo + c;
+      if (((lo ^ sum) & (c ^ sum)) >= 0) { // no overflow
+        return Math.floorDiv(sum, d);
+      }
+    }
+    java.math.BigInteger[] qr = java.math.BigInteger.valueOf(a).multiply(java.math.BigInteger.valueOf(b))
+        .add(java.math.BigInteger.valueOf(c)).divideAndRemainder(java.math.BigInteger.valueOf(d));
+    java.math.BigInteger q = qr[1].signum() < 0 ? qr[0].subtract(java.math.BigInteger.ONE) : qr[0];
+    return q.longValueExact();
+  }
 }

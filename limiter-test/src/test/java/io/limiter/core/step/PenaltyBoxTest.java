@@ -57,8 +57,9 @@ class PenaltyBoxTest {
     assertThatThrownBy(() -> PenaltyRule.parse("5/fortnight -> unlimited for 10 eons"))
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 2: unknown unit \"fortnight\"; "
-                + "expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, month, y, "
-                + "yr, year (optionally plural)",
+                + "expected one of "
+                + "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), "
+                + "h, hr(s), hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)",
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 15: a penalty cannot be "
                 + "unlimited; expected block, a percentage or a rate",
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 32: unknown duration unit "

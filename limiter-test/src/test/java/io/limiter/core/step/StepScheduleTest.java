@@ -120,8 +120,9 @@ class StepScheduleTest {
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 5: unknown "
                 + "time zone \"Mars/Olympus\"; expected a region such as Europe/Berlin, or UTC",
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 46: unknown "
-                + "unit \"minit\"; expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, "
-                + "mo, month, y, yr, year (optionally plural)",
+                + "unit \"minit\"; expected one of "
+                + "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), "
+                + "h, hr(s), hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)",
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 23: unknown "
                 + "day \"Fry\"; expected Mon, Tue, Wed, Thu, Fri, Sat, Sun (or full names), weekdays or weekends",
             "property limiter.policies.api.schedule: invalid schedule spec \"" + spec + "\" at position 27: time "

@@ -453,8 +453,9 @@ class SteppedRateLimiterTest {
         .controller(health).build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "init-param limiter.api.schedule: invalid schedule spec \"zone=UTC; Mon = 1000/minit\" at position 21: "
-                + "unknown unit \"minit\"; expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, "
-                + "w, week, mo, month, y, yr, year (optionally plural)",
+                + "unknown unit \"minit\"; expected one of "
+                + "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), "
+                + "h, hr(s), hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)",
             "init-param limiter.api.penalty: invalid penalty spec \"5/minute -> block\" at position 17: no \"for "
                 + "<duration>\"; expected <count>/<period> -> <block | percentage | rate> for <duration>, such as "
                 + "5/minute -> block for 10m",

@@ -35,8 +35,9 @@ class TiersTest {
     assertThatThrownBy(() -> Tiers.parse(spec, "@RateLimit(tiers) on Api.search"))
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "@RateLimit(tiers) on Api.search: invalid tier spec \"" + spec + "\" at position 8: unknown unit "
-                + "\"minit\"; expected one of ms, s, sec, second, m, min, minute, h, hr, hour, d, day, w, week, mo, "
-                + "month, y, yr, year (optionally plural)",
+                + "\"minit\"; expected one of "
+                + "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), "
+                + "h, hr(s), hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)",
             "@RateLimit(tiers) on Api.search: invalid tier spec \"" + spec + "\" at position 32: tier pro is "
                 + "defined twice (names match case-insensitively)",
             "@RateLimit(tiers) on Api.search: invalid tier spec \"" + spec + "\" at position 55: tier name \"x y\" "

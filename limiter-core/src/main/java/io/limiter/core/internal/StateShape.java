@@ -1,0 +1,72 @@
+package io.limiter.core.internal;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The identity of a policy's state in a store: its name, its algorithm and the periods of its limits in canonical
+ * order (by period, then capacity). Nothing else about a policy is part of it: the counts, bursts, default cost,
+ * shadow mode and failure mode may change and the state carries over, interpreted under the new limits (kernels
+ * clamp what they read, so a client never gets more than a full bucket nor waits longer than the new limit's own worst
+ * case). A policy of another shape under the same name starts from empty state. Immutable.
+ */
+final class StateShape {
+
+  private final String name;
+  private final Algorithm algorithm;
+  private final long[] periods;
+  private final int hash;
+
+  private StateShape(String name, Algorithm algorithm, long[] periods) {
+    this.name = name;
+    this.algorithm = algorithm;
+    this.periods = periods;
+    this.hash = (name.hashCode() * 31 + algorithm.hashCode()) * 31 + Arrays.hashCode(periods);
+  }
+
+  static StateShape of(LimitPolicy policy) {
+    List<Limit> limits = policy.limits();
+    int[] rank = canonicalRanks(limits);
+    long[] periods = new long[limits.size()];
+    for (int i = 0; i < rank.length; i++) {
+      periods[rank[i]] = limits.get(i).periodNanos();
+    }
+    return new StateShape(policy.name(), policy.algorithm(), periods);
+  }
+
+  /** Returns, for each limit in spec order, its position in canonical order (by period, then capacity). */
+  static int[] canonicalRanks(List<Limit> limits) {
+    Integer[] order = new Integer[limits.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> {
+      int c = Long.compare(limits.get(a).periodNanos(), limits.get(b).periodNanos());
+      return c != 0 ? c : Long.compare(limits.get(a).burst(), limits.get(b).burst());
+    });
+    int[] rank = new int[order.length];
+    for (int r = 0; r < order.length; r++) {
+      rank[order[r]] = r;
+    }
+    return rank;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof StateShape other && hash == other.hash && name.equals(other.name)
+        && algorithm == other.algorithm && Arrays.equals(periods, other.periods));
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    return name + ":" + algorithm + Arrays.toString(periods);
+  }
+}
