@@ -51,12 +51,6 @@ final class SlidingWindowScript extends LimitScript {
     return room * (window / prev) + room * (window % prev) / prev;
   }
 
-  /** {@code ceil(k·W/n)} for {@code 1 <= k <= n}. */
-  private static long ceilTimes(long k, long n, long window) {
-    long r = k * (window % n);
-    return k * (window / n) + r / n + (r % n == 0 ? 0 : 1);
-  }
-
   /** {@code floor(a·b/c)} for non-negative arguments; the product may exceed 2^63 (prev·elapsed). */
   private static long mulDivFloor(long a, long b, long c) {
     if (Math.multiplyHigh(a, b) == 0 && a * b >= 0) {
@@ -113,27 +107,17 @@ final class SlidingWindowScript extends LimitScript {
     return Math.max(0, words[o] + (curr == 0 ? w : 2 * w)) * 1000;
   }
 
+  /**
+   * The wait for one more permit than now, as the in-memory kernel computes it: exactly {@link #waitNanos} for
+   * {@code remaining + 1}, since without charges the estimate only falls with time (within a window as the previous
+   * count weighs less, and at a boundary, where the previous window drops out).
+   */
   @Override
   long refillNanos(Limit limit, long[] words, int o) {
-    long start = words[o];
-    long curr = words[o + 1];
-    long prev = words[o + 2];
-    if (prev == 0 && curr == 0) {
+    long remaining = remaining(limit, words, o);
+    if (remaining >= limit.permits()) {
       return 0;
     }
-    long w = window(limit);
-    if (prev > 0) {
-      // remaining grows by one when floor(prev·e/W) does: at e' = ceil((f+1)·W/prev)
-      long weighedAway = mulDivFloor(prev, elapsed(start, w), w);
-      long at = ceilTimes(weighedAway + 1, prev, w);
-      if (at < w) {
-        return Math.max(1, start + at) * 1000;
-      }
-    }
-    long nextStart = start + w;
-    if (curr == 0) {
-      return Math.max(1, nextStart) * 1000; // the rest of prev drops out at the boundary
-    }
-    return Math.max(1, nextStart + Math.min(w, ceilTimes(1, curr, w))) * 1000;
+    return waitNanos(limit, remaining + 1, words, o);
   }
 }
