@@ -14,8 +14,12 @@ if v then
 end
 local debt_us, debt_ns = 0, 0
 local cap_us, cap_ns = tonumber(ARGV[6]), tonumber(ARGV[7])
+local base = tonumber(ARGV[8])
 if tat_us and tat_us >= now then
   debt_us, debt_ns = tat_us - now, tat_ns
+  if debt_ns >= base then
+    debt_ns = base - 1
+  end
   if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
     -- written under a larger burst (or the clock went back): read as a full debt, never a longer wait than this
     -- limit can impose; such a debt never admits, so the clamp is never written
@@ -24,8 +28,8 @@ if tat_us and tat_us >= now then
 end
 local inc_us = tonumber(ARGV[4])
 local d_us, d_ns = debt_us + inc_us, debt_ns + tonumber(ARGV[5])
-if d_ns >= 1000 then
-  d_us, d_ns = d_us + 1, d_ns - 1000
+if d_ns >= base then
+  d_us, d_ns = d_us + 1, d_ns - base
 end
 if inc_us < 0 or d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
   return { now, 0, debt_us, debt_ns }

@@ -23,10 +23,22 @@ class ScriptPolicyTest {
   void tokenBucketArgumentsSplitNanosecondsIntoMicrosecondsAndRest() {
     ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET); // interval 8,571,428,572 ns
     assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36), "1000", "8571428", "572",
-        "60000000", "4");
+        "60000000", "4", "1000");
     assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", p.tag(), "1000", "17142857", "144",
-        "60000000", "4");
+        "60000000", "4", "1000");
     assertThat(p.args(8, null)).as("more than the burst: never").containsSequence("-1", "0");
+  }
+
+  @Test
+  void fastTokenBucketsPassTheirExactIntervalAsAFractionOfANanosecond() {
+    // 999999999/second: T = 1000000000/999999999 ns; rests in units of 1/(1000·999999999) µs
+    ScriptPolicy p = prepared("999999999/second", Algorithm.TOKEN_BUCKET);
+    String base = Long.toString(1000L * 999_999_999L);
+    // T = 1 ns + 1/999999999 ns: 0 µs and a rest of 1·999999999 + 1 units; B = 999999999·T = 1 s exactly
+    assertThat(p.args(1, null)).endsWith("0", "1000000000", "1000000", "0", base);
+    // 70% of 10^9/second: T = 10/7 ns
+    ScriptPolicy level = prepared("700000000/second", Algorithm.TOKEN_BUCKET);
+    assertThat(level.args(7, null)).endsWith("0", Long.toString(10 * 7), "1000000", "0", "7000");
   }
 
   @Test
