@@ -24,8 +24,9 @@ import org.w3c.dom.NodeList;
  * <ol>
  *   <li>limiter-bom lists every published artifact, and only those (published: a module of the root POM whose POM
  *       does not set {@code maven.deploy.skip}; the parent and the BOM itself are not listed in the BOM).
- *   <li>Two builds of the published modules produce byte-identical jars (main, sources, javadoc): it hashes the jars
- *       the previous build left in {@code target/}, rebuilds them from clean with Maven, and compares.
+ *   <li>Two builds of the published modules produce byte-identical jars (main, sources, javadoc): it builds them from
+ *       clean with Maven twice (never trusting what an earlier build left in {@code target/}: the javadoc plugin
+ *       keeps pages of classes that no longer exist) and compares the hashes.
  * </ol>
  *
  * Exits non-zero naming every difference.
@@ -62,27 +63,22 @@ public final class CheckBuild {
       }
     }
 
-    Map<Path, String> before = jarHashes(published.values());
-    if (before.isEmpty()) {
-      problems.add("no jars in the published modules' target/ folders: run the build first");
-    } else {
-      String modules = String.join(",", published.values().stream().map(p -> root.relativize(p).toString()).toList());
-      Process rebuild = new ProcessBuilder("mvn", "-B", "-q", "clean", "package", "-DskipTests", "-pl", modules)
-          .inheritIO().start();
-      if (rebuild.waitFor() != 0) {
-        problems.add("the rebuild of " + modules + " failed");
-      } else {
-        Map<Path, String> after = jarHashes(published.values());
-        if (!after.keySet().equals(before.keySet())) {
-          problems.add("the rebuild made other jars: before " + before.keySet() + ", after " + after.keySet());
-        }
-        before.forEach((jar, hash) -> {
-          if (after.containsKey(jar) && !after.get(jar).equals(hash)) {
-            problems.add("not reproducible: " + root.relativize(jar) + " differs between two builds");
-          }
-        });
-        System.out.println(before.size() + " jars of " + published.size() + " published modules compared");
+    String modules = String.join(",", published.values().stream().map(p -> root.relativize(p).toString()).toList());
+    Map<Path, String> before = cleanBuild(modules, problems) ? jarHashes(published.values()) : Map.of();
+    Map<Path, String> after = cleanBuild(modules, problems) ? jarHashes(published.values()) : Map.of();
+    if (problems.isEmpty()) {
+      if (before.isEmpty()) {
+        problems.add("the build of " + modules + " made no jars");
       }
+      if (!after.keySet().equals(before.keySet())) {
+        problems.add("the two builds made other jars: first " + before.keySet() + ", second " + after.keySet());
+      }
+      before.forEach((jar, hash) -> {
+        if (after.containsKey(jar) && !after.get(jar).equals(hash)) {
+          problems.add("not reproducible: " + root.relativize(jar) + " differs between two builds");
+        }
+      });
+      System.out.println(before.size() + " jars of " + published.size() + " published modules compared");
     }
 
     if (!problems.isEmpty()) {
@@ -90,6 +86,17 @@ public final class CheckBuild {
       System.exit(1);
     }
     System.out.println("CheckBuild: the BOM lists " + listed + "; every jar is byte-identical across two builds");
+  }
+
+  /** Builds the modules from clean, without tests; false (and a problem) if Maven fails. */
+  private static boolean cleanBuild(String modules, List<String> problems) throws Exception {
+    Process build = new ProcessBuilder("mvn", "-B", "-q", "clean", "package", "-DskipTests", "-pl", modules)
+        .inheritIO().start();
+    if (build.waitFor() != 0) {
+      problems.add("the build of " + modules + " failed");
+      return false;
+    }
+    return true;
   }
 
   private static Map<Path, String> jarHashes(Iterable<Path> modules) throws Exception {
