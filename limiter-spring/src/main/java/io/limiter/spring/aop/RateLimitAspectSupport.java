@@ -221,7 +221,10 @@ public final class RateLimitAspectSupport {
       }
       charged.add(op.policyName());
       String key = op.key().resolve(invocation);
-      boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim());
+      // keys every caller shares: global, and the default key outside a web request (scheduled jobs, listeners,
+      // @Async threads), which the penalty box must never box
+      boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim())
+          || RateLimitAnnotationParser.OUTSIDE_REQUEST_KEY.equals(key);
       MissingKeyStrategy.SharedBucket shared = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();
