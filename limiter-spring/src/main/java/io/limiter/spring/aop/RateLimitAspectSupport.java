@@ -119,6 +119,30 @@ public final class RateLimitAspectSupport {
 
   private static final System.Logger LOG = System.getLogger(RateLimitAspectSupport.class.getName());
 
+  /**
+   * The decisions the servlet filter made for the current request; kept apart so that servlet classes load only when
+   * present. A policy that a URL rule charged is not charged again by an annotation on the handler it routes to.
+   */
+  private static final class FilterCharges {
+    static List<?> current() {
+      org.springframework.web.context.request.RequestAttributes attributes =
+          org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
+      Object decisions = attributes == null ? null : attributes.getAttribute(
+          io.limiter.servlet.RateLimitFilter.DECISIONS_ATTRIBUTE,
+          org.springframework.web.context.request.RequestAttributes.SCOPE_REQUEST);
+      return decisions instanceof List<?> list && !list.isEmpty() ? list : null;
+    }
+
+    static boolean charged(List<?> decisions, String policy) {
+      for (Object o : decisions) {
+        if (o instanceof Decision d && d.policy().name().equals(policy)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   private final AnnotationRateLimitOperationSource source;
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
@@ -214,10 +238,14 @@ public final class RateLimitAspectSupport {
     Object identity = target != null ? target : userClass;
     List<String> charged = new ArrayList<>(operations.size());
     String client = null;
+    List<?> filtered = SERVLET_PRESENT ? FilterCharges.current() : null;
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
         continue;
+      }
+      if (filtered != null && FilterCharges.charged(filtered, op.policyName())) {
+        continue; // a URL rule of the same policy charged this request already: one charge per policy
       }
       charged.add(op.policyName());
       String key = op.key().resolve(invocation);
