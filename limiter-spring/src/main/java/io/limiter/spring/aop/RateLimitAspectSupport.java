@@ -120,22 +120,24 @@ public final class RateLimitAspectSupport {
   private static final System.Logger LOG = System.getLogger(RateLimitAspectSupport.class.getName());
 
   /**
-   * The decisions the servlet filter made for the current request; kept apart so that servlet classes load only when
-   * present. A policy that a URL rule charged is not charged again by an annotation on the handler it routes to.
+   * What the servlet filter charged in the current request (policy and key); kept apart so that servlet classes load
+   * only when present. A policy that a URL rule charged under the same key is not charged again by an annotation on
+   * the handler it routes to; under another key (the rule keys by IP, the annotation by API key) it still is.
    */
   private static final class FilterCharges {
     static List<?> current() {
       org.springframework.web.context.request.RequestAttributes attributes =
           org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
-      Object decisions = attributes == null ? null : attributes.getAttribute(
-          io.limiter.servlet.RateLimitFilter.DECISIONS_ATTRIBUTE,
+      Object charged = attributes == null ? null : attributes.getAttribute(
+          io.limiter.servlet.RateLimitFilter.CHARGED_ATTRIBUTE,
           org.springframework.web.context.request.RequestAttributes.SCOPE_REQUEST);
-      return decisions instanceof List<?> list && !list.isEmpty() ? list : null;
+      return charged instanceof List<?> list && !list.isEmpty() ? list : null;
     }
 
-    static boolean charged(List<?> decisions, String policy) {
-      for (Object o : decisions) {
-        if (o instanceof Decision d && d.policy().name().equals(policy)) {
+    static boolean charged(List<?> charged, String policy, String key) {
+      String k = KeyResolver.isMissing(key) ? "" : key;
+      for (Object o : charged) {
+        if (o instanceof Map.Entry<?, ?> e && policy.equals(e.getKey()) && k.equals(e.getValue())) {
           return true;
         }
       }
@@ -244,11 +246,11 @@ public final class RateLimitAspectSupport {
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
         continue;
       }
-      if (filtered != null && FilterCharges.charged(filtered, op.policyName())) {
-        continue; // a URL rule of the same policy charged this request already: one charge per policy
+      String key = op.key().resolve(invocation);
+      if (filtered != null && FilterCharges.charged(filtered, op.policyName(), key)) {
+        continue; // a URL rule charged this request under the same policy and key already
       }
       charged.add(op.policyName());
-      String key = op.key().resolve(invocation);
       // keys every caller shares: global, and the default key outside a web request (scheduled jobs, listeners,
       // @Async threads), which the penalty box must never box
       boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim())

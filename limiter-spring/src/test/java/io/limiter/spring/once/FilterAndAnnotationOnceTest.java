@@ -21,13 +21,17 @@ import org.springframework.web.bind.annotation.RestController;
 @SpringBootTest(classes = FilterAndAnnotationOnceTest.App.class, properties = {
     "limiter.policies.shared.limits=3/minute",
     "limiter.filter.rules[0].paths=/once/**",
-    "limiter.filter.rules[0].policy=shared"})
+    "limiter.filter.rules[0].policy=shared",
+    "limiter.policies.keyed.limits=2/minute",
+    "limiter.filter.rules[1].paths=/keyed/**",
+    "limiter.filter.rules[1].policy=keyed",
+    "limiter.filter.rules[1].key=ip"})
 @AutoConfigureMockMvc
 class FilterAndAnnotationOnceTest {
 
   /** The application. */
   @SpringBootApplication
-  @Import(Handler.class)
+  @Import({Handler.class, KeyedHandler.class})
   static class App {
   }
 
@@ -41,6 +45,16 @@ class FilterAndAnnotationOnceTest {
     }
   }
 
+  /** A handler under the same policy as its URL rule, but keyed by API key where the rule keys by IP. */
+  @RestController
+  static class KeyedHandler {
+    @GetMapping("/keyed/data")
+    @RateLimit(name = "keyed", key = "header:X-API-Key")
+    public String data() {
+      return "keyed";
+    }
+  }
+
   @Autowired
   MockMvc mvc;
 
@@ -50,5 +64,20 @@ class FilterAndAnnotationOnceTest {
       mvc.perform(get("/once/data")).andExpect(status().isOk());
     }
     mvc.perform(get("/once/data")).andExpect(status().isTooManyRequests());
+  }
+
+  @Test
+  void underAnotherKeyTheAnnotationStillCharges() throws Exception {
+    for (int i = 1; i <= 2; i++) {
+      String ip = "10.9.0." + i;
+      mvc.perform(get("/keyed/data").header("X-API-Key", "k1").with(r -> {
+        r.setRemoteAddr(ip);
+        return r;
+      })).andExpect(status().isOk());
+    }
+    mvc.perform(get("/keyed/data").header("X-API-Key", "k1").with(r -> {
+      r.setRemoteAddr("10.9.0.3");
+      return r;
+    })).andExpect(status().isTooManyRequests());
   }
 }
