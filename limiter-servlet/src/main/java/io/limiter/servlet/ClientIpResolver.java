@@ -147,10 +147,14 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
   private static List<String> lastHopsForwarded(List<String> values) {
     List<String> elements = new ArrayList<>();
     for (String value : values) {
-      splitOutsideQuotes(value, ',', elements);
+      splitElements(value, elements);
     }
     List<String> hops = new ArrayList<>();
     for (int i = elements.size() - 1; i >= 0 && hops.size() < MAX_HOPS; i--) {
+      if (elements.get(i) == null) {
+        hops.add(null);
+        continue;
+      }
       List<String> pairs = new ArrayList<>();
       splitOutsideQuotes(elements.get(i), ';', pairs);
       String forValue = null;
@@ -166,6 +170,45 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
       hops.add(forCount == 1 ? forValue : null);
     }
     return hops;
+  }
+
+  /**
+   * Splits one Forwarded value into its elements at commas outside quoted strings, scanning from the right; a
+   * malformed element is null. The value ends in what the proxies wrote but starts with what the client sent, and
+   * quotes pair up differently from each end: read from the left, a client's unterminated quote ({@code for="x} or
+   * {@code by="}) would quote away the elements its proxies append ({@code , for=<peer>}), and the client would pick
+   * its own hop or fall back to its proxy's key. Read from the right, the proxies' well-formed elements come first,
+   * and a quote still open at the start makes only the leftmost (the client's) element malformed.
+   */
+  private static void splitElements(String value, List<String> out) {
+    List<String> reversed = new ArrayList<>();
+    boolean quoted = false;
+    int end = value.length();
+    for (int i = end - 1; i >= 0; i--) {
+      char c = value.charAt(i);
+      if (c == '"') {
+        if (quoted && escaped(value, i)) {
+          continue; // \" inside a quoted string
+        }
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        reversed.add(value.substring(i + 1, end));
+        end = i;
+      }
+    }
+    reversed.add(quoted ? null : value.substring(0, end));
+    for (int i = reversed.size() - 1; i >= 0; i--) {
+      out.add(reversed.get(i));
+    }
+  }
+
+  /** Whether the character at {@code i} is preceded by an odd number of backslashes (a quoted-pair). */
+  private static boolean escaped(String s, int i) {
+    int backslashes = 0;
+    for (int k = i - 1; k >= 0 && s.charAt(k) == '\\'; k--) {
+      backslashes++;
+    }
+    return (backslashes & 1) == 1;
   }
 
   private static void splitOutsideQuotes(String s, char separator, List<String> out) {

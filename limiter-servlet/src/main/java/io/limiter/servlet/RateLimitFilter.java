@@ -94,6 +94,11 @@ public final class RateLimitFilter implements Filter {
 
   /** Request attribute: the {@code List<Decision>} of the limits visible to the client, set whenever one applied. */
   public static final String DECISIONS_ATTRIBUTE = RateLimitEngine.DECISIONS_ATTRIBUTE;
+  /**
+   * Request attribute with what the filter charged, {@code List<Map.Entry<String, String>>}: each policy name with
+   * the client key it was charged under ({@code ""} for the shared bucket of requests without a key).
+   */
+  public static final String CHARGED_ATTRIBUTE = RateLimitEngine.CHARGED_ATTRIBUTE;
   /** Request attribute: the {@code List<Decision>} of shadow policies over their limit; absent when there are none. */
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = RateLimitEngine.SHADOW_REJECTIONS_ATTRIBUTE;
 

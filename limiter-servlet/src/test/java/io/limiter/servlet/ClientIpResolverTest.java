@@ -209,4 +209,21 @@ class ClientIpResolverTest {
         .forwardedHeader(ForwardedHeader.FORWARDED).build();
     assertThat(resolve(r, "10.0.0.1", value)).isEqualTo("10.0.0.1");
   }
+
+  /**
+   * A client's unterminated quote must not swallow the element its proxy appends: a proxy that adds to the client's
+   * Forwarded value ({@code <client's>, for=<peer>}) would otherwise leave one malformed element, and every such client
+   * would fall back to the proxy's own key (where the proxy's health checks live) instead of its own.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"for=\"6.6.6.6", "for=6.6.6.6;by=\"x", "for=\"a\\", "\"", "for=\"\\\"\\\"\\\""})
+  void aClientsUnterminatedQuoteDoesNotSwallowTheProxysElement(String clientPart) {
+    ClientIpResolver r = ClientIpResolver.builder().trustedProxies("10.0.0.0/8")
+        .forwardedHeader(ForwardedHeader.FORWARDED).build();
+    assertThat(resolve(r, "10.0.0.1", clientPart + ", for=198.51.100.7")).isEqualTo("198.51.100.7");
+    assertThat(resolve(r, "10.0.0.1", clientPart + ", for=198.51.100.7, for=10.2.2.2")).isEqualTo("198.51.100.7");
+    assertThat(resolve(r, "10.0.0.1", clientPart + ", for=\"[2001:db8:1:2::1]:443\"")).isEqualTo("2001:db8:1:2::/64");
+    assertThat(resolve(r, "10.0.0.1", clientPart + ", for=\"[2001:db8:1:2::1]\";by=\"[fd00::1]\", for=10.2.2.2"))
+        .isEqualTo("2001:db8:1:2::/64");
+  }
 }

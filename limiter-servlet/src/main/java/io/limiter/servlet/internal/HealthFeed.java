@@ -100,7 +100,8 @@ final class HealthFeed implements AsyncListener {
 
   @Override
   public void onTimeout(AsyncEvent event) {
-    finish(true);
+    // not decided here: an application may answer its own timeout (a long poll's "no news" 204); one that does not
+    // gets the container's 500, and onComplete, which always follows, judges by the status either way
   }
 
   @Override

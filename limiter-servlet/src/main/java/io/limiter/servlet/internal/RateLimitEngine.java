@@ -52,6 +52,12 @@ public final class RateLimitEngine {
 
   /** Request attribute with the visible decisions of the request, {@code List<Decision>}. */
   public static final String DECISIONS_ATTRIBUTE = "io.limiter.servlet.decisions";
+  /**
+   * Request attribute with what the filter charged in the request, {@code List<Map.Entry<String, String>>}: policy
+   * name and client key as resolved ({@code ""} for the shared bucket of requests without a key). The Spring aspect
+   * reads it so that a handler's annotation does not charge the same policy and key a second time.
+   */
+  public static final String CHARGED_ATTRIBUTE = "io.limiter.servlet.charged";
   /** Request attribute with the shadow policies' would-reject decisions, {@code List<Decision>}; absent if none. */
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = "io.limiter.servlet.shadowRejections";
 
@@ -227,6 +233,7 @@ public final class RateLimitEngine {
     final List<Binding> charged = new ArrayList<>(2);
     final List<Decision> visible = new ArrayList<>(2);
     final List<Decision> shadow = new ArrayList<>(0);
+    final List<Map.Entry<String, String>> keys = new ArrayList<>(2);
   }
 
   /**
@@ -328,6 +335,7 @@ public final class RateLimitEngine {
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
       Decision decision = acquire(binding, key, sharedKey, bucket, request);
+      state.keys.add(Map.entry(binding.limiter().policy().name(), bucket != null ? "" : key));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -393,6 +401,7 @@ public final class RateLimitEngine {
 
   private static void publish(HttpServletRequest request, State state) {
     request.setAttribute(DECISIONS_ATTRIBUTE, List.copyOf(state.visible));
+    request.setAttribute(CHARGED_ATTRIBUTE, List.copyOf(state.keys));
     if (!state.shadow.isEmpty()) {
       request.setAttribute(SHADOW_REJECTIONS_ATTRIBUTE, List.copyOf(state.shadow));
     }

@@ -119,6 +119,32 @@ public final class RateLimitAspectSupport {
 
   private static final System.Logger LOG = System.getLogger(RateLimitAspectSupport.class.getName());
 
+  /**
+   * What the servlet filter charged in the current request (policy and key); kept apart so that servlet classes load
+   * only when present. A policy that a URL rule charged under the same key is not charged again by an annotation on
+   * the handler it routes to; under another key (the rule keys by IP, the annotation by API key) it still is.
+   */
+  private static final class FilterCharges {
+    static List<?> current() {
+      org.springframework.web.context.request.RequestAttributes attributes =
+          org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
+      Object charged = attributes == null ? null : attributes.getAttribute(
+          io.limiter.servlet.RateLimitFilter.CHARGED_ATTRIBUTE,
+          org.springframework.web.context.request.RequestAttributes.SCOPE_REQUEST);
+      return charged instanceof List<?> list && !list.isEmpty() ? list : null;
+    }
+
+    static boolean charged(List<?> charged, String policy, String key) {
+      String k = KeyResolver.isMissing(key) ? "" : key;
+      for (Object o : charged) {
+        if (o instanceof Map.Entry<?, ?> e && policy.equals(e.getKey()) && k.equals(e.getValue())) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   private final AnnotationRateLimitOperationSource source;
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
@@ -214,14 +240,21 @@ public final class RateLimitAspectSupport {
     Object identity = target != null ? target : userClass;
     List<String> charged = new ArrayList<>(operations.size());
     String client = null;
+    List<?> filtered = SERVLET_PRESENT ? FilterCharges.current() : null;
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
         continue;
       }
-      charged.add(op.policyName());
       String key = op.key().resolve(invocation);
-      boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim());
+      if (filtered != null && FilterCharges.charged(filtered, op.policyName(), key)) {
+        continue; // a URL rule charged this request under the same policy and key already
+      }
+      charged.add(op.policyName());
+      // keys every caller shares: global, and the default key outside a web request (scheduled jobs, listeners,
+      // @Async threads), which the penalty box must never box
+      boolean sharedKey = "global".equalsIgnoreCase(op.keyDescription().trim())
+          || RateLimitAnnotationParser.OUTSIDE_REQUEST_KEY.equals(key);
       MissingKeyStrategy.SharedBucket shared = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy missing = op.missingKey();

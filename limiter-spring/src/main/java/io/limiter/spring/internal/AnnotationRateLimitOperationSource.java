@@ -51,6 +51,8 @@ public final class AnnotationRateLimitOperationSource {
 
   // Spring MVC is optional: its annotations are matched by name, so that no class of it is loaded here.
   private static final String REQUEST_MAPPING = "org.springframework.web.bind.annotation.RequestMapping";
+  /** MVC maps {@code @HttpExchange} (and {@code @GetExchange}...) methods of a controller as handlers too. */
+  private static final String HTTP_EXCHANGE = "org.springframework.web.service.annotation.HttpExchange";
   private static final String MODEL_ATTRIBUTE = "org.springframework.web.bind.annotation.ModelAttribute";
   private static final String INIT_BINDER = "org.springframework.web.bind.annotation.InitBinder";
   private static final String EXCEPTION_HANDLER = "org.springframework.web.bind.annotation.ExceptionHandler";
@@ -117,7 +119,8 @@ public final class AnnotationRateLimitOperationSource {
 
   /**
    * Whether a class-level {@code @RateLimit} covers a method: a request-handling method of any visibility
-   * ({@code @RequestMapping} and its variants); in a controller nothing else; elsewhere every public instance method.
+   * ({@code @RequestMapping}, {@code @HttpExchange} and their variants); in a controller nothing else; elsewhere every
+   * public instance method.
    * MVC's callbacks ({@code @ModelAttribute}, {@code @InitBinder}, {@code @ExceptionHandler}) are never covered: MVC
    * calls them around a request's handler, and charging them would charge one request several times (or limit the
    * handler of the rejection itself).
@@ -132,7 +135,7 @@ public final class AnnotationRateLimitOperationSource {
       return false;
     }
     MergedAnnotations annotations = MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY);
-    if (annotations.isPresent(REQUEST_MAPPING)) {
+    if (annotations.isPresent(REQUEST_MAPPING) || annotations.isPresent(HTTP_EXCHANGE)) {
       return true;
     }
     if (annotations.isPresent(MODEL_ATTRIBUTE) || annotations.isPresent(INIT_BINDER)
@@ -140,7 +143,7 @@ public final class AnnotationRateLimitOperationSource {
       return false;
     }
     MergedAnnotations type = MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY);
-    if (type.isPresent(CONTROLLER) || type.isPresent(REQUEST_MAPPING)) {
+    if (type.isPresent(CONTROLLER) || type.isPresent(REQUEST_MAPPING) || type.isPresent(HTTP_EXCHANGE)) {
       return false;
     }
     return Modifier.isPublic(modifiers);

@@ -38,9 +38,10 @@ public final class RateLimitAnnotationParser {
 
   /**
    * The default key outside a web request: all such calls share the policy's one bucket. For an inline policy on a
-   * method that is one bucket per method; a named or class-level policy is shared by the methods that use it.
+   * method that is one bucket per method; a named or class-level policy is shared by the methods that use it. No
+   * key of a kind ({@code s:}, {@code r:}, {@code ip:}...) can equal it, so a call keyed by it is one of all callers.
    */
-  static final String OUTSIDE_REQUEST_KEY = "*";
+  public static final String OUTSIDE_REQUEST_KEY = "*";
 
   private final RateLimiterRegistry registry;
   private final InvocationKeys keys;

@@ -2,6 +2,7 @@ package io.limiter.spring.internal;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.step.TierResolver;
+import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.StepSettings;
 import io.limiter.spring.RateLimitInvocation;
 import java.lang.reflect.Method;
@@ -57,11 +58,24 @@ public final class TierKeys {
       throw new IllegalArgumentException("tier key \"" + text + "\" does not name a tier; use attribute:<name>, "
           + "authority:<prefix>, a SpEL expression, trusted:header:<name> or trusted:principal");
     }
-    if (!trusted && !KeyExpressionEvaluator.isExpression(key) && (word.startsWith("header:")
-        || word.equals("principal"))) {
-      throw new IllegalArgumentException(StepSettings.clientSettable(text, word.startsWith("header:"), SAFE));
+    KeyReference.Kind kind = KeyExpressionEvaluator.isExpression(key) ? null : referenceKind(key);
+    if (!trusted && (kind == KeyReference.Kind.HEADER || kind == KeyReference.Kind.PRINCIPAL)) {
+      throw new IllegalArgumentException(StepSettings.clientSettable(text, kind == KeyReference.Kind.HEADER, SAFE));
     }
     return keys.compileValue(key, method, declaredOn, targetClass, restricted);
+  }
+
+  /**
+   * The kind of request reference the text is, judged as the web layer parses it ({@code header :X-Plan} and
+   * {@code HEADER:X-Plan} read the header as {@code header:X-Plan} does), not by its spelling; null if it is none.
+   */
+  private static KeyReference.Kind referenceKind(String key) {
+    try {
+      KeyReference parsed = KeyReference.parse(key);
+      return parsed.parts().size() == 1 ? parsed.parts().get(0).kind() : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /**
@@ -81,9 +95,9 @@ public final class TierKeys {
       throw new IllegalArgumentException("tier key \"" + text + "\" is SpEL, which URL rules cannot evaluate (they "
           + "run before any method); use attribute:<name> or authority:<prefix>");
     }
-    String word = key.toLowerCase(Locale.ROOT);
-    if (word.startsWith("header:") || word.equals("principal")) {
-      throw new IllegalArgumentException(StepSettings.clientSettable(text, word.startsWith("header:"), SAFE));
+    KeyReference.Kind kind = referenceKind(key);
+    if (kind == KeyReference.Kind.HEADER || kind == KeyReference.Kind.PRINCIPAL) {
+      throw new IllegalArgumentException(StepSettings.clientSettable(text, kind == KeyReference.Kind.HEADER, SAFE));
     }
     try {
       return StepSettings.parseTierKey(key);
