@@ -253,6 +253,10 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
   }
 
   private String key(IpAddress address) {
+    IpAddress transition = address.transitionV4();
+    if (transition != null) {
+      address = transition; // 6to4 and Teredo clients are keyed by the IPv4 host they stand for
+    }
     int prefix = address.isV4() ? ipv4Prefix : ipv6Prefix;
     if (prefix >= address.bits()) {
       return address.toString();

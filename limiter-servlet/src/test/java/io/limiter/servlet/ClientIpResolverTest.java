@@ -164,6 +164,24 @@ class ClientIpResolverTest {
     assertThat(resolve(behindProxies, "10.0.0.1", spelling)).isEqualTo("198.51.100.7");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"2002:c633:6407::1", "2002:c633:6407:1::1", "[2002:c633:6407:ffff::2]:443",
+      "2002:c633:6407:abcd:1:2:3:4"})
+  void sixToFourClientsAreKeyedByTheirIpv4HostNotBy64(String spelling) {
+    // one IPv4 host owns 2002:c633:6407::/48 (65,536 /64s): every one of them is the same client
+    assertThat(resolve(ClientIpResolver.peerOnly(), spelling)).isEqualTo("198.51.100.7");
+    assertThat(resolve(behindProxies, "10.0.0.1", spelling)).isEqualTo("198.51.100.7");
+  }
+
+  @Test
+  void teredoClientsOfOneServerGetTheirOwnKeys() {
+    // Teredo server 192.0.2.1 (c000:0201), clients 198.51.100.7 and 203.0.113.9, their IPv4 inverted in the last bits
+    String first = resolve(ClientIpResolver.peerOnly(), "2001:0:c000:201:0:f227:39cc:9bf8");
+    String second = resolve(ClientIpResolver.peerOnly(), "2001:0:c000:201:0:f227:34ff:8ef6");
+    assertThat(first).isEqualTo("198.51.100.7");
+    assertThat(second).isEqualTo("203.0.113.9");
+  }
+
   @Test
   void embeddedIpv4ProxiesAreTrustedAsTheirIpv4Address() {
     // a proxy reached through NAT64 or as an IPv4-mapped address is the same proxy

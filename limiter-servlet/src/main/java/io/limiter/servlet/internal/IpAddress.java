@@ -101,6 +101,31 @@ public final class IpAddress {
     return embedsV4(bytes) ? new IpAddress(Arrays.copyOfRange(bytes, 12, 16)) : this;
   }
 
+  /**
+   * The IPv4 host a transition address stands for, for keying only (never for trust): 6to4 ({@code 2002:AABB:CCDD::/48},
+   * RFC 3056: one IPv4 host owns 65,536 /64s, so keying by /64 would let it rotate past a per-client limit) and Teredo
+   * ({@code 2001:0::/32}, RFC 4380: the client's public IPv4 in the last 32 bits, inverted; all clients of one Teredo
+   * server share a /64, so keying by /64 would put them in one bucket).
+   *
+   * @return the IPv4 address, or null for any other address
+   */
+  public IpAddress transitionV4() {
+    if (bytes.length != 16) {
+      return null;
+    }
+    if (bytes[0] == 0x20 && bytes[1] == 0x02) {
+      return new IpAddress(Arrays.copyOfRange(bytes, 2, 6));
+    }
+    if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0) {
+      byte[] v4 = Arrays.copyOfRange(bytes, 12, 16);
+      for (int i = 0; i < 4; i++) {
+        v4[i] = (byte) ~v4[i];
+      }
+      return new IpAddress(v4);
+    }
+    return null;
+  }
+
   /** The /96 prefixes whose IPv6 addresses carry an IPv4 address in their last 32 bits. */
   private static final byte[][] EMBEDDING_PREFIXES = {
       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff}, // ::ffff:0:0/96, IPv4-mapped
