@@ -650,7 +650,11 @@ public final class RateLimitFilter implements Filter {
         }
         KeyResolver<HttpServletRequest> key;
         KeyReference keyReference;
-        if (rule.keyResolver() != null) {
+        if (rule.keyResolver() == RequestKeys.global()) {
+          // the same bucket as key=global: shared by every client, so never boxed
+          keyReference = KeyReference.of(KeyReference.Kind.GLOBAL);
+          key = keyReference.toResolver(clientIp);
+        } else if (rule.keyResolver() != null) {
           key = KeyKind.CUSTOM.of(rule.keyResolver());
           keyReference = null;
         } else if (rule.keyReference() != null) {

@@ -55,8 +55,16 @@ public final class RequestKeys {
     };
   }
 
-  /** @return a resolver answering {@value #GLOBAL_KEY} for every request: one bucket shared by all clients */
+  /**
+   * Returns a resolver answering {@value #GLOBAL_KEY} for every request: one bucket shared by all clients. The filter
+   * recognises it (always the same instance) as the {@code global} key reference, so its bucket, like every shared
+   * one, is never put in the penalty box.
+   *
+   * @return the resolver
+   */
   public static KeyResolver<HttpServletRequest> global() {
-    return KeyResolver.constant(KeyKind.global());
+    return GLOBAL;
   }
+
+  private static final KeyResolver<HttpServletRequest> GLOBAL = KeyResolver.constant(KeyKind.global());
 }

@@ -66,6 +66,27 @@ class StepThrottlingIT {
   }
 
   @Test
+  void aProgrammaticGlobalKeyIsSharedAndNeverBoxed() throws Exception {
+    // RequestKeys.global() is the bucket every client shares: boxing it would box everyone (found by the red team)
+    RateLimitFilter filter = RateLimitFilter.builder()
+        .rule(RateLimitRule.builder("all").paths("/api/*").limits("1/minute").key(RequestKeys.global())
+            .steps(StepSettings.builder().penalty("2/hour -> block for 1h").build()).build())
+        .build();
+    try (JettyApp app = JettyApp.builder().filter(filter).servlet("api", new TestServlets.Counting(), "/api/*")
+        .start()) {
+      assertThat(app.get("/api/x").statusCode()).isEqualTo(200);
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> rejected = app.get("/api/x");
+        assertThat(rejected.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(rejected.headers().firstValue("Retry-After").orElseThrow()))
+            .as("only the bucket's own wait, never a penalty").isLessThanOrEqualTo(60);
+      }
+      SteppedRateLimiter<String> all = filter.steppedLimiter("all").orElseThrow();
+      assertThat(all.penaltyBox().orElseThrow().release(RequestKeys.GLOBAL_KEY)).as("never boxed").isFalse();
+    }
+  }
+
+  @Test
   void anUnlimitedTierNeverReachesTheStore() throws Exception {
     RateLimitStore store = RateLimitStore.inMemory();
     RateLimitFilter filter = RateLimitFilter.builder().store(store)
