@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs the whole benchmark suite and regenerates docs/benchmarks.md and docs/benchmarks.png.
 #
-# Usage: bash limiter-bench/run.sh [--quick]
-#   --quick  a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing.
+# Usage: bash limiter-bench/run.sh [--quick | --classpath]
+#   --quick      a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing, so
+#                the report goes to limiter-bench/target/quick-report/ and the committed docs/ stay as they are.
+#   --classpath  only builds and writes limiter-bench/target/classpath.txt, for running parts alone.
 # About 20 minutes on 2 cores without --quick (19 min in the last full run). Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 quick=false
-[ "${1:-}" = "--quick" ] && quick=true
+classpath_only=false
+case "${1:-}" in
+  "") ;;
+  --quick) quick=true ;;
+  --classpath) classpath_only=true ;;
+  *) echo "unknown option ${1}; usage: bash limiter-bench/run.sh [--quick | --classpath]" >&2; exit 2 ;;
+esac
 command_line="bash limiter-bench/run.sh${1:+ $1}"
 results="$root/limiter-bench/target/results"
 
@@ -17,6 +25,10 @@ mvn -q -B -pl limiter-bench -am package dependency:build-classpath -DskipTests \
   -Dmdep.outputFile=target/dependencies.txt -Dmdep.includeScope=runtime
 cp="$root/limiter-bench/target/classes:$(cat limiter-bench/target/dependencies.txt)"
 echo "$cp" > limiter-bench/target/classpath.txt
+if $classpath_only; then
+  echo "wrote limiter-bench/target/classpath.txt"
+  exit 0
+fi
 rm -rf "$results"
 mkdir -p "$results"
 
@@ -90,6 +102,13 @@ fi
 } >> "$results/environment.txt"
 
 echo "== report"
-report_args=(--results "$results" --out "$root/docs" --command "$command_line")
+report_dir="$root/docs"
+if $quick; then
+  # a harness check's numbers mean nothing: never overwrite the published page with them
+  report_dir="$root/limiter-bench/target/quick-report"
+  mkdir -p "$report_dir"
+fi
+report_args=(--results "$results" --out "$report_dir" --command "$command_line")
 $quick && report_args+=(--quick)
 java -cp "$cp" io.limiter.bench.BenchmarkReport "${report_args[@]}"
+echo "report written to $report_dir"

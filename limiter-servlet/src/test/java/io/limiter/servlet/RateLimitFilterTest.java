@@ -39,7 +39,7 @@ class RateLimitFilterTest {
   private final FilterChain chain = (req, resp) -> chained.incrementAndGet();
 
   /** A response that records status, headers and body. */
-  private static final class Recorded {
+  static final class Recorded {
     final Map<String, String> headers = new HashMap<>();
     final ByteArrayOutputStream body = new ByteArrayOutputStream();
     int status = 200;
@@ -71,7 +71,7 @@ class RateLimitFilterTest {
     }
   }
 
-  private static HttpServletRequest request(String uri) {
+  static HttpServletRequest request(String uri) {
     HttpServletRequest request = mock(HttpServletRequest.class);
     Map<String, Object> attributes = new HashMap<>();
     when(request.getMethod()).thenReturn("GET");
@@ -84,7 +84,7 @@ class RateLimitFilterTest {
     return request;
   }
 
-  private static RateLimitFilter init(RateLimitFilter filter) throws Exception {
+  static RateLimitFilter init(RateLimitFilter filter) throws Exception {
     ServletContext context = mock(ServletContext.class);
     when(context.getServletRegistrations()).thenReturn(Collections.emptyMap());
     FilterConfig config = mock(FilterConfig.class);

@@ -6,7 +6,9 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import io.limiter.servlet.KeyReference;
+import io.limiter.servlet.RequestKeys;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -21,6 +23,7 @@ public final class Binding {
   private final RateLimiter limiter;
   private final long permits;
   private final KeyResolver<HttpServletRequest> key;
+  private final KeyReference keyReference;
   private final String keyDescription;
   private final String keyChallenge;
   private final MissingKeyStrategy missingKey;
@@ -48,6 +51,7 @@ public final class Binding {
     this.stepped = stepped;
     this.permits = permits;
     this.key = key;
+    this.keyReference = keyReference;
     this.keyDescription = keyReference == null ? "a client key" : keyReference.describe();
     this.keyChallenge = keyReference == null ? null : keyReference.challenge().orElse(null);
     this.sharedKey = keyReference != null && keyReference.parts().size() == 1
@@ -108,8 +112,32 @@ public final class Binding {
     return sharedKey;
   }
 
-  String keyDescription() {
-    return keyDescription;
+  /**
+   * What a request whose key is missing lacks, for the missing-key response: only the parts of a composite key that
+   * are absent, so that {@code ip, attribute:loginName} says "the request attribute loginName" rather than claiming
+   * the (present) client address is missing too. A composite key is missing if any part is; when every header,
+   * principal and attribute part is present, the client address must be what failed, and the whole key is named.
+   *
+   * @param request the request without a key
+   * @return a phrase such as {@code the request attribute loginName}
+   */
+  String missingKeyDescription(HttpServletRequest request) {
+    if (keyReference == null || keyReference.parts().size() < 2) {
+      return keyDescription;
+    }
+    List<String> missing = new ArrayList<>();
+    for (KeyReference.Part part : keyReference.parts()) {
+      KeyResolver<HttpServletRequest> plain = switch (part.kind()) {
+        case HEADER -> RequestKeys.header(part.argument());
+        case PRINCIPAL -> RequestKeys.principal();
+        case ATTRIBUTE -> RequestKeys.attribute(part.argument());
+        default -> null; // ip needs the filter's resolver, global is never missing: decided by elimination below
+      };
+      if (plain != null && KeyResolver.isMissing(plain.resolve(request))) {
+        missing.add(KeyReference.parse(part.toString()).describe());
+      }
+    }
+    return missing.isEmpty() ? keyDescription : String.join(" and ", missing);
   }
 
   /** The {@code WWW-Authenticate} challenge for a 401 without the key, or null if the key has none. */

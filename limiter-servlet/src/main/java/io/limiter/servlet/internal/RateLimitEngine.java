@@ -329,7 +329,8 @@ public final class RateLimitEngine {
             response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
           }
           rejectionHandler.reject(request, response,
-              Rejection.missingKey(missingKeyStatus, binding.keyDescription(), binding.limiter().name()));
+              Rejection.missingKey(missingKeyStatus, binding.missingKeyDescription(request),
+                  binding.limiter().name()));
           return;
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;

@@ -99,5 +99,27 @@ class RateLimitsEndpointAccessTest {
       mvc.perform(delete(RELEASE).param("key", "h:x-api-key:mallory")).andExpect(status().isOk())
           .andExpect(jsonPath("$.released").value(false));
     }
+
+    /**
+     * A write naming what does not exist gets 400 with a body that lists what does (docs/step-throttling.md); a bare
+     * 400 would lose the message, since Spring Boot's error page leaves it out by default.
+     */
+    @Test
+    void badWritesAreAnsweredWithWhatExists() throws Exception {
+      mvc.perform(post("/actuator/ratelimits/controllers/nope").contentType(MediaType.APPLICATION_JSON)
+          .content("{\"level\": \"1\"}")).andExpect(status().isBadRequest())
+          .andExpect(jsonPath("$.message").value("unknown step controller \"nope\"; known controllers: "
+              + controllers.names()));
+      mvc.perform(delete("/actuator/ratelimits/controllers/nope")).andExpect(status().isBadRequest())
+          .andExpect(jsonPath("$.message").value(org.hamcrest.Matchers.containsString("scripted-health")));
+      mvc.perform(post(PIN).contentType(MediaType.APPLICATION_JSON).content("{\"level\": \"33%\"}"))
+          .andExpect(status().isBadRequest())
+          .andExpect(jsonPath("$.message").value(org.hamcrest.Matchers.containsString(
+              "its levels are [100%, 50%, 10%]")));
+      mvc.perform(delete("/actuator/ratelimits/penalties/catalog").param("key", "x"))
+          .andExpect(status().isBadRequest())
+          .andExpect(jsonPath("$.message").value("policy \"catalog\" has no penalty box; policies with one: [boxed]"));
+      assertThat(controllers.controller("scripted-health").pinned()).isFalse();
+    }
   }
 }

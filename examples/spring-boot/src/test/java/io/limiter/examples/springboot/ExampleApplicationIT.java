@@ -49,6 +49,9 @@ class ExampleApplicationIT {
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(ok.body()).contains("Hello, rate limited world!");
       assertThat(ok.headers().firstValue("RateLimit-Policy")).hasValue("\"api\";q=100;w=60, \"hello\";q=5;w=60");
+      // what the quick starts of README.md and docs/spring.md show
+      assertThat(ok.headers().firstValue("RateLimit-Policy"))
+          .hasValue(DocsSnippetsTest.transcriptHeader("docs/spring.md", "RateLimit-Policy"));
       assertThat(ok.headers().firstValue("RateLimit").orElseThrow()).contains("\"hello\";r=" + i + ";t=");
     }
     HttpResponse<String> rejected = get("/api/hello", "203.0.113.1");

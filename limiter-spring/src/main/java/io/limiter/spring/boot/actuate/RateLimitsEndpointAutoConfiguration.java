@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 
 /** The {@code ratelimits} actuator endpoint, when the actuator is present and the endpoint is available. */
@@ -29,5 +30,17 @@ public class RateLimitsEndpointAutoConfiguration {
   public RateLimitsEndpoint rateLimitsEndpoint(RateLimiterRegistry registry,
       ObjectProvider<RateLimitAspectSupport> support) {
     return new RateLimitsEndpoint(registry, support.getIfUnique());
+  }
+
+  /**
+   * @param endpoint the endpoint
+   * @return its web extension, which answers bad write requests with a message naming what exists
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnBean(RateLimitsEndpoint.class)
+  @ConditionalOnWebApplication
+  public RateLimitsEndpointWebExtension rateLimitsEndpointWebExtension(RateLimitsEndpoint endpoint) {
+    return new RateLimitsEndpointWebExtension(endpoint);
   }
 }

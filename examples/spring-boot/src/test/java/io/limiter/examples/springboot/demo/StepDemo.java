@@ -30,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code step-throttling-demo.png} into {@code --out}.
  *
  * <pre>
- * mvn -q -pl examples/spring-boot -am -Pstep-demo -DskipTests verify      (about 100 s; writes docs/)
+ * mvn -q -pl examples/spring-boot -am -Pstep-demo -DskipTests verify      (about 100 s; writes target/step-demo)
  * </pre>
  *
  * Options: {@code --seconds 100 --low 40 --peak 400 --concurrency 256 --out target/step-demo --url http://...
