@@ -100,6 +100,38 @@ class LimiterPropertiesCheckTest {
   }
 
   @Test
+  void adaptiveSettingsAreTypedAndTheirWrongValuesNamed() {
+    plain.withPropertyValues("limiter.adaptive.h.interval=soon", "limiter.adaptive.h.down-after=three",
+        "limiter.adaptive.h.unknown=maybe", "limiter.adaptive.h.risky=ignore", "limiter.adaptive.h.in-flight=many",
+        "limiter.adaptive.h.error-ratio=5%").run(context -> assertThat(problems(context)).containsExactlyInAnyOrder(
+            "limiter.adaptive.h.interval=\"soon\" (\"limiter.adaptive.h.interval\" from property source \"test\") "
+                + "is not a duration such as 500ms, 10s, 5m, 1h or 1d",
+            "limiter.adaptive.h.down-after=\"three\" (\"limiter.adaptive.h.down-after\" from property source "
+                + "\"test\") is not a whole number",
+            "limiter.adaptive.h.unknown=\"maybe\" (\"limiter.adaptive.h.unknown\" from property source \"test\") "
+                + "is not one of hold, healthy",
+            "limiter.adaptive.h.risky=\"ignore\" (\"limiter.adaptive.h.risky\" from property source \"test\") "
+                + "is not one of warn, refuse",
+            "limiter.adaptive.h.in-flight=\"many\" (\"limiter.adaptive.h.in-flight\" from property source "
+                + "\"test\") is not a whole number"));
+    LimiterProperties.Adaptive typed = new LimiterProperties.Adaptive();
+    typed.setInterval(java.time.Duration.ofMillis(500));
+    typed.setCooldown(java.time.Duration.ZERO);
+    typed.setSignalTimeout(java.time.Duration.ofNanos(1500));
+    typed.setSignals(List.of("queue", "disk"));
+    typed.setUnknown(LimiterProperties.UnknownInterval.HEALTHY);
+    assertThat(typed.toSpec()).containsEntry("interval", "500ms").containsEntry("cooldown", "0")
+        .containsEntry("signal-timeout", "PT0.0000015S").containsEntry("signals", "queue, disk")
+        .containsEntry("unknown", "healthy").containsEntry("down-after", "3").containsEntry("up-after", "10")
+        .doesNotContainKey("risky");
+    plain.withPropertyValues("limiter.adaptive.h.interval=250ms", "limiter.adaptive.h.cooldown=0",
+        "limiter.adaptive.h.down-after=0", "limiter.adaptive.h.error-ratio=5%").run(context -> assertThat(
+            problems(context)).as("values that convert but are out of range: the controller's own check")
+            .containsExactly("property limiter.adaptive.h.down-after: invalid value \"0\" at position 0: "
+                + "must be >= 1 but was 0"));
+  }
+
+  @Test
   void maxKeysBelowTheMinimumIsAnalyzedNotARawStackTrace() {
     plain.withPropertyValues("limiter.max-keys=15").run(context -> {
       assertThat(problems(context)).containsExactly("limiter.max-keys=15: maxKeys must be >= 16 but was 15 "
