@@ -83,7 +83,7 @@ final class PropertyNames {
         case MAP -> node = node.element();
         case LIST -> {
           if (!name.isNumericIndex(i) && !element.chars().allMatch(Character::isDigit)) {
-            return "is not a known property: " + name.chop(i) + " is a list, set " + name.chop(i) + "[0]...";
+            return "is not a known property: " + name.chop(i) + " is a list, set " + name.chop(i) + "[0]";
           }
           node = node.element();
         }
@@ -119,7 +119,7 @@ final class PropertyNames {
       return "is a group of properties, not a value; set one of " + names(name, node.children().keySet());
     }
     return "is a " + (node.kind() == Kind.MAP ? "map" : "list") + " of groups, not a value; set "
-        + name + (node.kind() == Kind.MAP ? ".<name>." : "[0].") + "...";
+        + name + (node.kind() == Kind.MAP ? ".<name>.<property>" : "[0].<property>");
   }
 
   private static String names(ConfigurationPropertyName prefix, Collection<String> children) {
