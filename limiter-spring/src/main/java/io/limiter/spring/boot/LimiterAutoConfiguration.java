@@ -34,6 +34,7 @@ import java.util.Set;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -50,6 +51,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
@@ -67,6 +69,17 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @ConditionalOnProperty(prefix = "limiter", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(LimiterProperties.class)
 public class LimiterAutoConfiguration {
+
+  /**
+   * @param environment the environment holding the {@code limiter.*} properties
+   * @return checks every {@code limiter.*} property before any bean is created: unknown names (with the nearest
+   *     known one), values of the wrong type and invalid values, all listed in one {@link
+   *     io.limiter.core.RateLimitConfigException}
+   */
+  @Bean
+  static BeanFactoryPostProcessor limiterPropertiesCheck(Environment environment) {
+    return new LimiterPropertiesCheck(environment);
+  }
 
   /**
    * @param properties the properties

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -286,106 +287,111 @@ public class LimiterProperties {
   }
 
   /**
-   * A step controller. Every value is text in the notation of the core's controller spec, validated at startup with
-   * the property named in each message. Unset values take the defaults.
+   * A step controller. Durations take Spring Boot's forms (500ms, 1s, PT1S), percentages are text such as 75%; every
+   * value is validated at startup with the property named in each message. Unset values take the defaults.
    */
   public static class Adaptive {
 
-    /** The factors of the base limits, from the highest rate to the lowest, strictly decreasing. */
+    /** The factors of the base limits, from the highest rate to the lowest, strictly decreasing, e.g. 100%, 50%, 10%. */
     private String levels = "100%, 75%, 50%, 25%, 10%";
 
     /** The time between two samples of the health signals, e.g. 1s or 500ms. */
-    private String interval = "1s";
+    private Duration interval = Duration.ofSeconds(1);
 
     /** Consecutive unhealthy intervals that step one level down. */
-    private String downAfter = "3";
+    private Integer downAfter = 3;
 
     /** Consecutive healthy intervals that step one level up. */
-    private String upAfter = "10";
+    private Integer upAfter = 10;
 
     /** The time after each change during which intervals are not counted (0 for none). */
-    private String cooldown = "10s";
+    private Duration cooldown = Duration.ofSeconds(10);
 
-    /** The lowest level (one of levels), also the target of a severe signal; default the last level. */
+    /** The lowest level (one of levels, e.g. 25%), also the target of a severe signal; default the last level. */
     private String floor;
 
-    /** The highest level (one of levels), and the starting level; default the first. */
+    /** The highest level (one of levels, e.g. 100%), and the starting level; default the first. */
     private String ceiling;
 
     /** Latency signal: the percentile of the limited calls' latency and its highest healthy value, e.g. p95 250ms. */
     private String latency;
 
     /** Latency above which an interval is severe (the controller jumps to its floor), e.g. 2s. */
-    private String latencySevere;
+    private Duration latencySevere;
 
     /** Error-ratio signal: the highest healthy share of failed calls (5xx or exceptions), e.g. 5%. */
     private String errorRatio;
 
-    /** Error ratio above which an interval is severe. */
+    /** Error ratio above which an interval is severe, e.g. 50%. */
     private String errorRatioSevere;
 
     /** In-flight signal: the most calls in flight at once in a healthy interval. */
-    private String inFlight;
+    private Long inFlight;
 
     /** In-flight calls above which an interval is severe. */
-    private String inFlightSevere;
+    private Long inFlightSevere;
 
     /** Process CPU signal: the highest healthy CPU load of this JVM, e.g. 85%. */
     private String cpu;
 
-    /** CPU load above which an interval is severe. */
+    /** CPU load above which an interval is severe, e.g. 95%. */
     private String cpuSevere;
 
     /** Calls an interval needs before latency and error ratio are judged. */
-    private String minSamples;
+    private Long minSamples;
 
-    /** Custom signals: the names of HealthSignal beans (HealthSignal.name()), comma-separated. */
-    private String signals;
+    /** Custom signals: the names of HealthSignal beans (HealthSignal.name()). */
+    private List<String> signals;
 
     /** Intervals the latency and error-ratio signals may pool to reach min-samples (default 10). */
-    private String maxWindow;
+    private Integer maxWindow;
 
-    /**
-     * Clients with the most slow (or failed) calls set aside when judging an interval, so that no client alone
-     * moves the level (default 1; 0 only when every client is trusted).
-     */
-    private String ignoredKeys;
+    /** Clients with the most slow (or failed) calls set aside when judging an interval, so that no client alone moves the level (default 1, at most 16; 0 only when every client is trusted). */
+    private Integer ignoredKeys;
 
     /** How long a tick waits for a custom signal (default half the interval). */
-    private String signalTimeout;
+    private Duration signalTimeout;
 
     /** What an interval that could not be judged does: hold (the default) or healthy. */
-    private String unknown;
+    private UnknownInterval unknown;
 
     /** Risky settings (flapping, ignored-keys=0): warn (the default) or refuse. */
-    private String risky;
+    private RiskySettings risky;
 
-    /** @return the set values by their keys in the controller spec ({@code down-after}, ...) */
+    /** @return the set values by their keys in the controller spec ({@code down-after}, ...), as text */
     public Map<String, String> toSpec() {
       Map<String, String> spec = new LinkedHashMap<>();
       put(spec, "levels", levels);
-      put(spec, "interval", interval);
-      put(spec, "down-after", downAfter);
-      put(spec, "up-after", upAfter);
-      put(spec, "cooldown", cooldown);
+      put(spec, "interval", interval == null ? null : text(interval));
+      put(spec, "down-after", downAfter == null ? null : downAfter.toString());
+      put(spec, "up-after", upAfter == null ? null : upAfter.toString());
+      put(spec, "cooldown", cooldown == null ? null : text(cooldown));
       put(spec, "floor", floor);
       put(spec, "ceiling", ceiling);
       put(spec, "latency", latency);
-      put(spec, "latency-severe", latencySevere);
+      put(spec, "latency-severe", latencySevere == null ? null : text(latencySevere));
       put(spec, "error-ratio", errorRatio);
       put(spec, "error-ratio-severe", errorRatioSevere);
-      put(spec, "in-flight", inFlight);
-      put(spec, "in-flight-severe", inFlightSevere);
+      put(spec, "in-flight", inFlight == null ? null : inFlight.toString());
+      put(spec, "in-flight-severe", inFlightSevere == null ? null : inFlightSevere.toString());
       put(spec, "cpu", cpu);
       put(spec, "cpu-severe", cpuSevere);
-      put(spec, "min-samples", minSamples);
-      put(spec, "signals", signals);
-      put(spec, "max-window", maxWindow);
-      put(spec, "ignored-keys", ignoredKeys);
-      put(spec, "signal-timeout", signalTimeout);
-      put(spec, "unknown", unknown);
-      put(spec, "risky", risky);
+      put(spec, "min-samples", minSamples == null ? null : minSamples.toString());
+      put(spec, "signals", signals == null ? null : String.join(", ", signals));
+      put(spec, "max-window", maxWindow == null ? null : maxWindow.toString());
+      put(spec, "ignored-keys", ignoredKeys == null ? null : ignoredKeys.toString());
+      put(spec, "signal-timeout", signalTimeout == null ? null : text(signalTimeout));
+      put(spec, "unknown", unknown == null ? null : unknown.name().toLowerCase(Locale.ROOT));
+      put(spec, "risky", risky == null ? null : risky.name().toLowerCase(Locale.ROOT));
       return spec;
+    }
+
+    /** A duration in the controller spec's notation: 0, whole milliseconds, else ISO-8601. */
+    private static String text(Duration duration) {
+      if (duration.isZero()) {
+        return "0";
+      }
+      return duration.getNano() % 1_000_000 == 0 ? duration.toMillis() + "ms" : duration.toString();
     }
 
     private static void put(Map<String, String> spec, String key, String value) {
@@ -402,35 +408,35 @@ public class LimiterProperties {
       this.levels = levels;
     }
 
-    public String getInterval() {
+    public Duration getInterval() {
       return interval;
     }
 
-    public void setInterval(String interval) {
+    public void setInterval(Duration interval) {
       this.interval = interval;
     }
 
-    public String getDownAfter() {
+    public Integer getDownAfter() {
       return downAfter;
     }
 
-    public void setDownAfter(String downAfter) {
+    public void setDownAfter(Integer downAfter) {
       this.downAfter = downAfter;
     }
 
-    public String getUpAfter() {
+    public Integer getUpAfter() {
       return upAfter;
     }
 
-    public void setUpAfter(String upAfter) {
+    public void setUpAfter(Integer upAfter) {
       this.upAfter = upAfter;
     }
 
-    public String getCooldown() {
+    public Duration getCooldown() {
       return cooldown;
     }
 
-    public void setCooldown(String cooldown) {
+    public void setCooldown(Duration cooldown) {
       this.cooldown = cooldown;
     }
 
@@ -458,11 +464,11 @@ public class LimiterProperties {
       this.latency = latency;
     }
 
-    public String getLatencySevere() {
+    public Duration getLatencySevere() {
       return latencySevere;
     }
 
-    public void setLatencySevere(String latencySevere) {
+    public void setLatencySevere(Duration latencySevere) {
       this.latencySevere = latencySevere;
     }
 
@@ -482,19 +488,19 @@ public class LimiterProperties {
       this.errorRatioSevere = errorRatioSevere;
     }
 
-    public String getInFlight() {
+    public Long getInFlight() {
       return inFlight;
     }
 
-    public void setInFlight(String inFlight) {
+    public void setInFlight(Long inFlight) {
       this.inFlight = inFlight;
     }
 
-    public String getInFlightSevere() {
+    public Long getInFlightSevere() {
       return inFlightSevere;
     }
 
-    public void setInFlightSevere(String inFlightSevere) {
+    public void setInFlightSevere(Long inFlightSevere) {
       this.inFlightSevere = inFlightSevere;
     }
 
@@ -514,61 +520,77 @@ public class LimiterProperties {
       this.cpuSevere = cpuSevere;
     }
 
-    public String getMinSamples() {
+    public Long getMinSamples() {
       return minSamples;
     }
 
-    public void setMinSamples(String minSamples) {
+    public void setMinSamples(Long minSamples) {
       this.minSamples = minSamples;
     }
 
-    public String getSignals() {
+    public List<String> getSignals() {
       return signals;
     }
 
-    public void setSignals(String signals) {
+    public void setSignals(List<String> signals) {
       this.signals = signals;
     }
 
-    public String getMaxWindow() {
+    public Integer getMaxWindow() {
       return maxWindow;
     }
 
-    public void setMaxWindow(String maxWindow) {
+    public void setMaxWindow(Integer maxWindow) {
       this.maxWindow = maxWindow;
     }
 
-    public String getIgnoredKeys() {
+    public Integer getIgnoredKeys() {
       return ignoredKeys;
     }
 
-    public void setIgnoredKeys(String ignoredKeys) {
+    public void setIgnoredKeys(Integer ignoredKeys) {
       this.ignoredKeys = ignoredKeys;
     }
 
-    public String getSignalTimeout() {
+    public Duration getSignalTimeout() {
       return signalTimeout;
     }
 
-    public void setSignalTimeout(String signalTimeout) {
+    public void setSignalTimeout(Duration signalTimeout) {
       this.signalTimeout = signalTimeout;
     }
 
-    public String getUnknown() {
+    public UnknownInterval getUnknown() {
       return unknown;
     }
 
-    public void setUnknown(String unknown) {
+    public void setUnknown(UnknownInterval unknown) {
       this.unknown = unknown;
     }
 
-    public String getRisky() {
+    public RiskySettings getRisky() {
       return risky;
     }
 
-    public void setRisky(String risky) {
+    public void setRisky(RiskySettings risky) {
       this.risky = risky;
     }
+  }
+
+  /** What a step controller does with an interval it could not judge (too few calls, a signal failed). */
+  public enum UnknownInterval {
+    /** Count it neither healthy nor unhealthy. */
+    HOLD,
+    /** Count it healthy. */
+    HEALTHY
+  }
+
+  /** What a step controller does with risky settings (flapping, ignored-keys=0). */
+  public enum RiskySettings {
+    /** Log a warning and start. */
+    WARN,
+    /** Fail startup. */
+    REFUSE
   }
 
   /** The servlet filter that applies URL rules. */

@@ -113,7 +113,7 @@ final class ServletProperties {
     throw new RateLimitConfigException(problems);
   }
 
-  private static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
+  static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
       List<String> problems) {
     String prefix = "limiter.filter.rules[" + index + "].";
     String name = r.getName() == null || r.getName().isBlank() ? "rule-" + index : r.getName().trim();

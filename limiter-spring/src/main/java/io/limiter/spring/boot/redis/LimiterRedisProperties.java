@@ -7,10 +7,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * The {@code limiter.redis.*} properties: the settings of the Redis store that are about rate limiting. Where Redis
  * is comes from Spring Boot's {@code spring.data.redis.*} properties (or a Lettuce client bean); what the store does
  * when Redis fails comes from each policy's failure mode and {@code limiter.failure.*}. Unknown names under
- * {@code limiter.redis} are errors. Validated at startup together with the connection properties: every problem is
- * reported at once, naming its property.
+ * {@code limiter.redis} are errors, listed with every other problem of the {@code limiter.*} properties. Validated
+ * at startup together with the connection properties: every problem is reported at once, naming its property.
  */
-@ConfigurationProperties(prefix = "limiter.redis", ignoreUnknownFields = false)
+@ConfigurationProperties(prefix = "limiter.redis")
 public class LimiterRedisProperties {
 
   /**

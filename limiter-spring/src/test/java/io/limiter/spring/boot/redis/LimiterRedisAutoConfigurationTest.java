@@ -88,7 +88,8 @@ class LimiterRedisAutoConfigurationTest {
   void unknownLimiterRedisPropertiesAreErrors() {
     runner.withPropertyValues("limiter.store=redis", "limiter.redis.uri=redis://localhost:6379").run(context -> {
       assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("limiter.redis.uri");
+      assertThat(context.getStartupFailure()).hasMessageContaining("limiter.redis.uri")
+          .hasMessageContaining("did you mean spring.data.redis.url?");
     });
   }
 
