@@ -2,7 +2,8 @@ package io.limiter.examples.springboot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
+import io.limiter.docs.DocBlock;
+import io.limiter.docs.Transcript;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,60 +24,32 @@ import org.junit.jupiter.api.Test;
 class DocsSnippetsTest {
 
   private static final Path ROOT = Path.of("..", "..");
-  private static final Pattern FENCE = Pattern.compile("(?ms)^```(\\w*)\\n(.*?)^```");
-  private static final Pattern ANNOTATION = Pattern.compile("@RateLimit\\((.*)\\)");
-
-  /** @return the page's fenced blocks in the language ("" for plain blocks), in order */
-  static List<String> blocks(String page, String language) throws IOException {
-    String text = Files.readString(ROOT.resolve(page), StandardCharsets.UTF_8);
-    List<String> out = new ArrayList<>();
-    Matcher m = FENCE.matcher(text);
-    while (m.find()) {
-      if (m.group(1).equals(language)) {
-        out.add(m.group(2));
-      }
-    }
-    return out;
-  }
 
   /**
-   * @param page README.md or docs/spring.md
+   * @param reference a transcript block, {@code PAGE#ID}
    * @param header a header name
-   * @return its value in the page's first transcript of a 429
+   * @return its value in the transcript
    */
-  static String transcriptHeader(String page, String header) throws IOException {
-    for (String block : blocks(page, "")) {
-      if (block.startsWith("HTTP/1.1 429")) {
-        for (String line : block.split("\n")) {
-          if (line.startsWith(header + ":")) {
-            return line.substring(header.length() + 1).trim();
-          }
-        }
-      }
+  static String transcriptHeader(String reference, String header) {
+    String value = Transcript.http(DocBlock.of(reference)).headers().get(header);
+    if (value == null) {
+      throw new AssertionError("no " + header + " in " + reference);
     }
-    throw new AssertionError("no 429 transcript with " + header + " in " + page);
+    return value;
   }
 
   @Test
   void theQuickStartsAnnotationsAreTheExamples() throws Exception {
     String controller = Files.readString(Path.of("src/main/java/io/limiter/examples/springboot/ApiController.java"),
         StandardCharsets.UTF_8);
-    int checked = 0;
-    for (String page : List.of("README.md", "docs/spring.md")) {
-      for (String block : blocks(page, "java")) {
-        if (!block.contains("@GetMapping(\"/api/")) {
-          continue;
-        }
-        for (String line : block.split("\n")) {
-          Matcher m = ANNOTATION.matcher(line);
-          if (m.find()) {
-            assertThat(controller).as("%s: %s", page, line.strip()).contains(m.group());
-            checked++;
-          }
-        }
-      }
+    List<String> shown = new ArrayList<>();
+    for (String reference : List.of("README.md#orders-annotation", "docs/spring.md#quick-start-controller")) {
+      DocBlock.of(reference).annotations().stream().filter(a -> a.startsWith("@RateLimit(")).forEach(a -> {
+        assertThat(controller).as("%s: %s", reference, a).contains(a);
+        shown.add(a);
+      });
     }
-    assertThat(checked).as("README's orders, spring.md's hello and orders").isEqualTo(3);
+    assertThat(shown).as("README's orders, spring.md's hello and orders").hasSize(3);
   }
 
   @Test
@@ -85,7 +58,7 @@ class DocsSnippetsTest {
     example.load(new StringReader(Files.readString(Path.of("src/main/resources/application.properties"),
         StandardCharsets.UTF_8)));
     Properties quickStart = new Properties();
-    quickStart.load(new StringReader(blocks("docs/spring.md", "properties").get(0)));
+    quickStart.load(new StringReader(DocBlock.of("docs/spring.md#quick-start-rule").body()));
     assertThat(quickStart).isNotEmpty();
     for (String key : quickStart.stringPropertyNames()) {
       assertThat(example.getProperty(key)).as(key).isEqualTo(quickStart.getProperty(key));
@@ -94,8 +67,8 @@ class DocsSnippetsTest {
 
   @Test
   void theTranscriptsAgree() throws Exception {
-    assertThat(transcriptHeader("README.md", "RateLimit-Policy"))
-        .isEqualTo(transcriptHeader("docs/spring.md", "RateLimit-Policy"));
+    assertThat(transcriptHeader("README.md#hello-429", "RateLimit-Policy"))
+        .isEqualTo(transcriptHeader("docs/spring.md#hello-429", "RateLimit-Policy"));
   }
 
   @Test

@@ -51,7 +51,7 @@ class ExampleApplicationIT {
       assertThat(ok.headers().firstValue("RateLimit-Policy")).hasValue("\"api\";q=100;w=60, \"hello\";q=5;w=60");
       // what the quick starts of README.md and docs/spring.md show
       assertThat(ok.headers().firstValue("RateLimit-Policy"))
-          .hasValue(DocsSnippetsTest.transcriptHeader("docs/spring.md", "RateLimit-Policy"));
+          .hasValue(DocsSnippetsTest.transcriptHeader("docs/spring.md#hello-429", "RateLimit-Policy"));
       assertThat(ok.headers().firstValue("RateLimit").orElseThrow()).contains("\"hello\";r=" + i + ";t=");
     }
     HttpResponse<String> rejected = get("/api/hello", "203.0.113.1");

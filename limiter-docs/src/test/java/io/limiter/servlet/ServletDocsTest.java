@@ -1,9 +1,12 @@
 package io.limiter.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.Mockito.when;
 
 import io.limiter.core.RateLimitStore;
+import io.limiter.docs.DocBlock;
+import io.limiter.docs.Transcript;
 import io.limiter.test.ManualTicker;
 import java.io.IOException;
 import java.io.StringReader;
@@ -26,27 +29,12 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 
 /**
- * The servlet filter's configuration snippets of README.md and docs/servlet.md, read from the pages themselves: every
- * {@code web.xml} filter and init-param block and every properties block starts the filter, and the transcripts the
- * pages show are what the filter answers. A snippet edited into something that does not start fails this test.
+ * The servlet filter's blocks of README.md, docs/servlet.md and docs/step-throttling.md, read from the pages by their
+ * markers: every {@code web.xml} and properties block starts the filter, and the transcripts the pages show are what
+ * the filter answers or throws. A block edited into something that does not start, or that the filter no longer
+ * prints, fails here.
  */
 class ServletDocsTest {
-
-  private static final Pattern FENCE = Pattern.compile("(?ms)^```(\\w*)\\n(.*?)^```");
-
-  /** @return the bodies of the page's fenced blocks in the given language ("" for plain blocks), in order */
-  static List<String> blocks(String page, String language) throws IOException {
-    // Surefire runs in the module directory; the pages live at the repository root
-    String text = Files.readString(Path.of("..").resolve(page), StandardCharsets.UTF_8);
-    List<String> out = new ArrayList<>();
-    Matcher m = FENCE.matcher(text);
-    while (m.find()) {
-      if (m.group(1).equals(language)) {
-        out.add(m.group(2));
-      }
-    }
-    return out;
-  }
 
   /** @return the init-params of a web.xml fragment: a whole {@code <filter>} or bare {@code <init-param>}s */
   private static Map<String, String> initParams(String xml) throws Exception {
@@ -62,16 +50,24 @@ class ServletDocsTest {
     return params;
   }
 
-  private static List<Map<String, String>> rateLimitFilterXml(String page) throws Exception {
-    List<Map<String, String>> out = new ArrayList<>();
-    for (String xml : blocks(page, "xml")) {
-      boolean ours = xml.contains("<filter-class>io.limiter.servlet.RateLimitFilter</filter-class>");
-      boolean bareParams = xml.trim().startsWith("<init-param>");
-      if (ours || bareParams) {
-        out.add(initParams(xml));
-      }
-    }
-    return out;
+  private static Map<String, String> xmlParams(String reference) throws Exception {
+    return initParams(DocBlock.of(reference).body());
+  }
+
+  private static Map<String, String> propertiesParams(String reference) throws IOException {
+    Properties p = new Properties();
+    p.load(new StringReader(DocBlock.of(reference).body()));
+    Map<String, String> params = new LinkedHashMap<>();
+    p.stringPropertyNames().forEach(k -> params.put(k, p.getProperty(k)));
+    return params;
+  }
+
+  /** @return the message of the exception {@code init} throws for the parameters, one line each */
+  private static List<String> initProblems(Map<String, String> params) {
+    RateLimitFilter filter = new RateLimitFilter();
+    Throwable thrown = catchThrowable(() -> filter.init(FilterSettingsTest.config(params)));
+    assertThat(thrown).as("init with %s", params).isNotNull();
+    return thrown.getMessage().lines().toList();
   }
 
   private static void startsWith(Map<String, String> params) throws Exception {
@@ -81,30 +77,38 @@ class ServletDocsTest {
   }
 
   @Test
-  void everyWebXmlAndPropertiesSnippetStartsTheFilter() throws Exception {
-    int checked = 0;
-    for (String page : List.of("README.md", "docs/servlet.md")) {
-      for (Map<String, String> params : rateLimitFilterXml(page)) {
-        assertThat(params).as("init-params of a web.xml block of %s", page).isNotEmpty();
-        startsWith(params);
-        checked++;
-      }
-    }
-    for (String block : blocks("docs/servlet.md", "properties")) {
-      Properties p = new Properties();
-      p.load(new StringReader(block));
-      Map<String, String> params = new LinkedHashMap<>();
-      p.stringPropertyNames().forEach(k -> params.put(k, p.getProperty(k)));
+  void everyWebXmlAndPropertiesBlockStartsTheFilter() throws Exception {
+    for (String reference : List.of("README.md#web-xml", "docs/servlet.md#quick-start-filter",
+        "docs/servlet.md#trusted-proxies")) {
+      Map<String, String> params = xmlParams(reference);
+      assertThat(params).as(reference).isNotEmpty();
       startsWith(params);
-      checked++;
     }
-    // README: 1 web.xml block; servlet.md: the filter, the trusted-proxies init-param, limits.properties
-    assertThat(checked).isGreaterThanOrEqualTo(4);
+    startsWith(propertiesParams("docs/servlet.md#limits-properties"));
+  }
+
+  @Test
+  void theNamedDispatchBlockDeclaresANamedDispatchFilterForItsServlet() throws Exception {
+    String xml = DocBlock.of("docs/servlet.md#named-dispatch").body();
+    assertThat(xml).contains("<filter-class>" + NamedDispatchFilter.class.getName() + "</filter-class>");
+    Map<String, String> params = initParams(xml);
+    assertThat(params).containsOnlyKeys(NamedDispatchFilter.SERVLET_NAME_PARAM);
+    assertThat(xml).contains("<servlet-name>" + params.get(NamedDispatchFilter.SERVLET_NAME_PARAM) + "</servlet-name>");
+    NamedDispatchFilter filter = new NamedDispatchFilter();
+    filter.init(FilterSettingsTest.config(params));
+    filter.destroy();
+  }
+
+  @Test
+  void anInvalidConfigurationFailsWithTheProblemsThePageShows() {
+    List<String> problems = initProblems(Map.of("rule.api.path", "/api/*", "rule.api.limit", "100/minuets",
+        "trusted-proxies", "0.0.0.0/0"));
+    assertThat(Transcript.differences(DocBlock.of("docs/servlet.md#invalid-config").lines(), problems)).isEmpty();
   }
 
   /** The quick start's web.xml, as a builder with a manual clock, so the test can say what happens when. */
   private RateLimitFilter quickStart(ManualTicker ticker) throws Exception {
-    Map<String, String> params = rateLimitFilterXml("docs/servlet.md").get(0);
+    Map<String, String> params = xmlParams("docs/servlet.md#quick-start-filter");
     assertThat(params).containsOnly(Map.entry("rule.api.path", "/api/*"), Map.entry("rule.api.limit", "100/minute"));
     return RateLimitFilterTest.init(RateLimitFilter.builder()
         .store(RateLimitStore.builder().ticker(ticker).buildInMemory())
@@ -126,7 +130,7 @@ class ServletDocsTest {
     filter.doFilter(RateLimitFilterTest.request("/api/x"), rejected.response, (req, resp) -> chained.incrementAndGet());
     assertThat(chained).hasValue(100);
 
-    String transcript = blocks("docs/servlet.md", "").get(0);
+    String transcript = DocBlock.of("docs/servlet.md#burst-429").body();
     String[] lines = transcript.split("\n");
     assertThat(lines[0]).isEqualTo("HTTP/1.1 429 Too Many Requests");
     assertThat(rejected.status).isEqualTo(429);
@@ -180,5 +184,44 @@ class ServletDocsTest {
     assertThat(refused.status).isEqualTo(401);
     assertThat(refused.body()).contains("has no request attribute loginName")
         .doesNotContain("client address");
+  }
+
+  @Test
+  void theStepThrottlingBlockStartsTheFilterWithItsControllerAndSignal() throws Exception {
+    Map<String, String> params = propertiesParams("docs/step-throttling.md#servlet-properties");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(FilterSettingsTest.config(params));
+    try {
+      assertThat(filter.stepControllers().controller("api-health")).isNotNull();
+      assertThat(filter.steppedLimiter("api")).isNotNull();
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  @Test
+  void theStepThrottlingErrorsAreTheOnesTheFilterThrows() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("adaptive.api-health", "latency=p95 250ms");
+    params.put("rule.api.path", "/api/*");
+    params.put("rule.api.limit", "100/minute");
+    params.put("rule.api.tier-key", "attribute:plan");
+    params.put("rule.api.tiers", "free=10/minit");
+    params.put("rule.c.path", "/c/*");
+    params.put("rule.c.limit", "10/minute");
+    params.put("rule.c.adaptive", "nope");
+    params.put("rule.b.path", "/b/*");
+    params.put("rule.b.limit", "5/minute");
+    params.put("rule.b.tiers", "free=5/minute");
+    params.put("rule.e.path", "/e/*");
+    params.put("rule.e.limit", "10/minute");
+    params.put("rule.e.tier-key", "attribute:plan");
+    params.put("rule.e.tiers", "pro=10/second; 100/minute");
+    List<String> problems = initProblems(params).stream().map(l -> l.replaceFirst("^ - ", "")).toList();
+    System.out.println(problems);
+    for (String documented : DocBlock.of("docs/step-throttling.md#servlet-errors").lines()) {
+      assertThat(problems).as("the filter's problems").anySatisfy(actual ->
+          assertThat(Transcript.differences(List.of(documented), List.of(actual))).isEmpty());
+    }
   }
 }

@@ -1,0 +1,130 @@
+package io.limiter.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.Decision;
+import io.limiter.core.FailureMode;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.LimitSpec;
+import io.limiter.core.LimitSpecException;
+import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiter;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The core blocks of README.md and docs/core.md, and the pages' dependency and module listings: Java blocks are the
+ * regions below, run here; the grammar's literals each parse; every dependency block names a published module at the
+ * project's version; the architecture page lists exactly the build's modules.
+ */
+class CoreSnippetsTest {
+
+  private static Decision readmeCoreApi(String clientIp) {
+    // tag::readme-core-api[]
+    RateLimitStore store = RateLimitStore.inMemory();          // bounded: 1,000,000 keys by default
+    RateLimiter limiter = RateLimiter.of(LimitPolicy.of("api", "10/second; 1000/hour"), store);
+
+    Decision d = limiter.acquire(clientIp);                    // or limiter.tryAcquire(clientIp) -> boolean
+    if (d.rejected()) {
+      // 429 with Retry-After = ceil(d.retryAfter()); RateLimitHeaders.write(...) formats all fields
+    }
+    // end::readme-core-api[]
+    return d;
+  }
+
+  private static LimitPolicy policyBuilder() {
+    // tag::policy-builder[]
+    LimitPolicy policy = LimitPolicy.builder("orders")
+        .limits("10/minute; 100/hour")   // all limits decided and charged atomically
+        .algorithm(Algorithm.TOKEN_BUCKET) // default
+        .cost(1)                           // default permits per request
+        .shadow(false)                     // true: report, don't enforce
+        .failureMode(FailureMode.FAIL_OPEN) // what a failing remote store does
+        .build();
+    // end::policy-builder[]
+    return policy;
+  }
+
+  @Test
+  void theReadmeCoreApiAdmitsAFirstCall() {
+    assertThat(readmeCoreApi("ip:192.0.2.1").allowed()).isTrue();
+  }
+
+  @Test
+  void thePolicyBuilderSaysWhatItsCommentsSay() {
+    LimitPolicy policy = policyBuilder();
+    assertThat(policy.limits()).hasSize(2);
+    assertThat(policy.algorithm()).isEqualTo(Algorithm.TOKEN_BUCKET)
+        .isEqualTo(LimitPolicy.of("x", "1/second").algorithm());
+    assertThat(policy.cost()).isEqualTo(1).isEqualTo(LimitPolicy.of("x", "1/second").cost());
+    assertThat(policy.failureMode()).isEqualTo(FailureMode.FAIL_OPEN);
+  }
+
+  @Test
+  void everyLiteralOfTheGrammarParsesWhereTheGrammarPutsIt() {
+    String grammar = DocBlock.of("docs/core.md#grammar").body();
+    List<String> separators = literals(grammar.lines().filter(l -> l.startsWith("spec")).findFirst().orElseThrow());
+    List<String> member = literals(grammar.lines().filter(l -> l.startsWith("member")).findFirst().orElseThrow());
+    assertThat(separators).containsExactly(";", ",", "|");
+    for (String separator : separators) {
+      assertThat(LimitSpec.parse("5/second" + separator + " 100/hour").limits()).as(separator).hasSize(2);
+    }
+    assertThatThrownBy(() -> LimitSpec.parse("5/second & 100/hour")).isInstanceOf(LimitSpecException.class);
+    // member: count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
+    assertThat(member).containsExactly("/", "per", "burst");
+    assertThat(LimitSpec.parse("5 per 10 seconds burst 20").limits()).hasSize(1);
+    assertThat(LimitSpec.parse("5/10s").limits()).hasSize(1);
+  }
+
+  private static List<String> literals(String rule) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile("\"([^\"]+)\"").matcher(rule);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+  @Test
+  void everyDependencyBlockNamesAPublishedModuleAtTheProjectsVersion() {
+    String version = tag(Repository.read(Repository.root().resolve("pom.xml")), "version");
+    for (String reference : List.of("docs/redis.md#dependency", "docs/servlet.md#dependency",
+        "docs/spring.md#dependency")) {
+      String xml = DocBlock.of(reference).body();
+      assertThat(tag(xml, "groupId")).as(reference).isEqualTo("io.limiter");
+      assertThat(tag(xml, "version")).as(reference).isEqualTo(version);
+      String artifact = tag(xml, "artifactId");
+      var pom = Repository.root().resolve(artifact).resolve("pom.xml");
+      assertThat(pom).as(reference + ": a module " + artifact).exists();
+      assertThat(Repository.read(pom)).as(reference + ": published").doesNotContain("<maven.deploy.skip>true");
+    }
+  }
+
+  private static String tag(String xml, String name) {
+    Matcher m = Pattern.compile("<" + name + ">([^<]+)</" + name + ">").matcher(xml);
+    assertThat(m.find()).as("<%s> in %s", name, xml).isTrue();
+    return m.group(1).trim();
+  }
+
+  @Test
+  void theArchitecturePageListsExactlyTheBuildsModules() throws Exception {
+    List<String> listed = DocBlock.of("docs/architecture.md#modules").lines().stream()
+        .filter(l -> !l.startsWith(" ")).map(l -> l.split("\\s+")[0]).toList();
+    for (String entry : listed) {
+      assertThat(Repository.root().resolve(entry)).as("listed in docs/architecture.md").exists();
+    }
+    Matcher modules = Pattern.compile("<module>([^<]+)</module>")
+        .matcher(Files.readString(Repository.root().resolve("pom.xml")));
+    while (modules.find()) {
+      String module = modules.group(1);
+      String top = module.contains("/") ? module.substring(0, module.indexOf('/') + 1) : module + "/";
+      assertThat(listed).as("docs/architecture.md lists the module " + module).contains(top);
+    }
+  }
+}
