@@ -2,6 +2,7 @@ package io.limiter.examples.springboot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.docs.DocBlock;
 import io.limiter.redis.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,6 +90,22 @@ class TwoInstancesRedisIT {
     assertThat(limits.statusCode()).isEqualTo(200);
     assertThat(limits.body()).contains("RedisRateLimitStore{prefix=limiter-example-it-", "\"export\"",
         "\"FAIL_CLOSED\"");
+  }
+
+  /** docs/spring.md's transcript: the loop over both ports answers what the page shows, call by call. */
+  @Test
+  @Order(2)
+  void theTwoInstancesTranscriptIsWhatTheyAnswer() throws Exception {
+    List<String> shown = DocBlock.of("docs/spring.md#two-instances").lines().stream()
+        .filter(l -> l.startsWith("port ")).toList();
+    assertThat(shown).hasSize(8);
+    for (String line : shown) {
+      Matcher m = Pattern.compile("port (\\d+): (\\d+)").matcher(line);
+      assertThat(m.matches()).as(line).isTrue();
+      int instance = m.group(1).equals("8081") ? 0 : 1;
+      assertThat(get(instance, "/api/hello", "203.0.113.3").statusCode()).as(line)
+          .isEqualTo(Integer.parseInt(m.group(2)));
+    }
   }
 
   @Test

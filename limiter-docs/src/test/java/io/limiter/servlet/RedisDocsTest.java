@@ -1,0 +1,127 @@
+package io.limiter.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.docs.DocBlock;
+import io.limiter.redis.RedisRateLimitStore;
+import io.limiter.redis.RedisServer;
+import io.limiter.spring.boot.LimiterAutoConfiguration;
+import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+
+/**
+ * The Redis configuration blocks of docs/redis.md and docs/spring.md, against a real redis-server that requires the
+ * password the blocks show ({@code secret}). The blocks name a placeholder host ({@code redis.internal}, port 6379
+ * where given); the test points that host and port at its server and changes nothing else.
+ */
+class RedisDocsTest {
+
+  private static RedisServer redis;
+
+  @BeforeAll
+  static void start() {
+    redis = RedisServer.start();
+    // the blocks' password; set after start because the helper's start-up PING does not authenticate
+    RedisClient client = RedisClient.create(redis.uri());
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      c.sync().configSet("requirepass", "secret");
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private static String here(String value) {
+    return value.replace("redis.internal:6379", "127.0.0.1:" + redis.port())
+        .replace("redis.internal", "127.0.0.1");
+  }
+
+  private static Properties properties(String reference) throws IOException {
+    Properties p = new Properties();
+    p.load(new StringReader(DocBlock.of(reference).body()));
+    return p;
+  }
+
+  private static String[] pairs(Properties p) {
+    return p.stringPropertyNames().stream().sorted().map(k -> k + "=" + here(p.getProperty(k)))
+        .toArray(String[]::new);
+  }
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(LimiterRedisAutoConfiguration.class, LimiterAutoConfiguration.class));
+
+  @Test
+  void theBootBlocksConnectAndDecideInRedis() throws Exception {
+    for (String reference : List.of("docs/redis.md#boot-properties", "docs/spring.md#redis-properties")) {
+      Properties block = properties(reference);
+      runner.withPropertyValues(pairs(block))
+          .withPropertyValues("spring.data.redis.port=" + redis.port(), "limiter.policies.docs.limits=1/minute")
+          .run(context -> {
+            assertThat(context).as(reference).hasNotFailed();
+            RedisRateLimitStore store = context.getBean(RedisRateLimitStore.class);
+            assertThat(store.toString()).as(reference).contains("prefix=" + block.getProperty("limiter.redis.key-prefix"));
+            context.getBean(RateLimiterRegistry.class).limiter("docs").acquire("ip:192.0.2.1");
+            assertThat(keys(store.redisKey("docs", "ip:192.0.2.1"))).as(reference).isEqualTo(1);
+          });
+    }
+  }
+
+  @Test
+  void theServletInitParamsStartTheFilterOnRedis() throws Exception {
+    Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(
+        "<root>" + DocBlock.of("docs/redis.md#servlet-init-params").body() + "</root>"))).getDocumentElement();
+    Map<String, String> params = new LinkedHashMap<>();
+    NodeList list = root.getElementsByTagName("init-param");
+    for (int i = 0; i < list.getLength(); i++) {
+      Element p = (Element) list.item(i);
+      params.put(p.getElementsByTagName("param-name").item(0).getTextContent().trim(),
+          here(p.getElementsByTagName("param-value").item(0).getTextContent().trim()));
+    }
+    assertThat(params).containsKeys("store", "store.uri", "store.command-timeout");
+    // the password is the server's, not the page's subject
+    params.put("store.uri", params.get("store.uri").replace("redis://", "redis://:secret@"));
+    params.put("rule.docs.path", "/docs/*");
+    params.put("rule.docs.limit", "1/minute");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(FilterSettingsTest.config(params));
+    try {
+      filter.doFilter(RateLimitFilterTest.request("/docs/x"), new RateLimitFilterTest.Recorded().response,
+          (req, resp) -> { });
+      assertThat(keys("limiter:{docs:*")).isEqualTo(1);
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  private static long keys(String pattern) {
+    RedisClient client = RedisClient.create("redis://:secret@127.0.0.1:" + redis.port());
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      return c.sync().keys(pattern).size();
+    } finally {
+      client.shutdown();
+    }
+  }
+}
