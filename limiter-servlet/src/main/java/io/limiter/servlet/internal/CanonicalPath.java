@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -65,7 +64,7 @@ public final class CanonicalPath {
    * Malformed escapes stay literal, malformed UTF-8 becomes U+FFFD.
    *
    * @param rawPath a path as sent on the wire (no query), e.g. {@code getRequestURI()}
-   * @param lowerCase whether to lower-case the result (ASCII and Unicode, in the root locale)
+   * @param lowerCase whether to case-fold the result ({@link PathPattern#fold})
    * @return the canonical path, starting with {@code /}; {@code /} for the root
    */
   public static String of(String rawPath, boolean lowerCase) {
@@ -75,7 +74,7 @@ public final class CanonicalPath {
     String path = isSimple(rawPath) ? rawPath : Parsed.of(rawPath).spell(ENCODED_SLASH | BACKSLASH | ENCODED_BACKSLASH,
         false, false);
     // (double-encoded separators stay in their segment here: containers decode once)
-    return lowerCase ? path.toLowerCase(Locale.ROOT) : path;
+    return lowerCase ? PathPattern.fold(path) : path;
   }
 
   /**

@@ -62,7 +62,7 @@ public final class PathPattern {
             + "'; write the decoded path (patterns match canonical paths)");
       }
     }
-    String text = caseSensitive ? p : p.toLowerCase(Locale.ROOT);
+    String text = caseSensitive ? p : fold(p);
     if (text.startsWith("*.")) {
       String ext = text.substring(1);
       if (ext.length() < 2 || ext.indexOf('*') >= 0 || ext.indexOf('/') >= 0) {
@@ -148,5 +148,23 @@ public final class PathPattern {
 
   private static IllegalArgumentException invalid(String pattern, String rule) {
     return new IllegalArgumentException("path pattern \"" + pattern + "\" " + rule);
+  }
+
+  /**
+   * The case fold of case-insensitive rules, applied alike to patterns and to request paths: upper case, then lower
+   * case (root locale). Lower-casing alone leaves letters whose capital is an ASCII letter unfolded, so {@code /admın}
+   * (dotless ı) or {@code /ſtats} (long s) would escape a rule on {@code /admin} or {@code /stats} on a server or
+   * proxy that folds them; through upper case both reach the ASCII spelling.
+   *
+   * @param s a pattern or a path
+   * @return its fold
+   */
+  public static String fold(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+      }
+    }
+    return s.toLowerCase(Locale.ROOT);
   }
 }

@@ -2,7 +2,6 @@ package io.limiter.servlet.internal;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The spellings of one dispatch's path ({@link CanonicalPath#spellings}), or the reason it is refused. A rule applies
@@ -54,7 +53,7 @@ public final class PathSpellings {
     }
     String[] out = new String[paths.length];
     for (int i = 0; i < paths.length; i++) {
-      out[i] = paths[i].toLowerCase(Locale.ROOT);
+      out[i] = PathPattern.fold(paths[i]);
     }
     return out;
   }

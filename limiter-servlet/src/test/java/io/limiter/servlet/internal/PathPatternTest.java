@@ -47,6 +47,16 @@ class PathPatternTest {
     assertThat(PathPattern.compile("/API/Data", true).matches("/api/data")).isFalse();
   }
 
+  /** Letters whose capital is ASCII: a server that folds case serves /admın and /ſtats as /admin and /stats. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/adm\u0131n", "/ADM\u0131N", "/\u017Ftats", "/admin/\u017F"})
+  void caseInsensitiveRulesFoldThroughUpperCase(String path) {
+    String ascii = path.replace('\u0131', 'i').replace('\u017F', 's').toLowerCase(java.util.Locale.ROOT);
+    PathPattern rule = PathPattern.compile(ascii.startsWith("/admin/") ? "/admin/*" : ascii, false);
+    assertThat(rule.matches(PathPattern.fold(path))).as(path).isTrue();
+    assertThat(rule.matches(CanonicalPath.of(path, true))).as(path).isTrue();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", " ", "api", "/", "/api/", "/api//x", "/api/./x", "/api/../x", "/a**", "/a?b", "/a%2F",
       "/a;x", "*.", "*.a/b", "/a b"})
