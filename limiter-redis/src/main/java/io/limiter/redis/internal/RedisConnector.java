@@ -70,13 +70,19 @@ public final class RedisConnector implements AutoCloseable {
   private volatile RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
   private final long connectBoundNanos;
-  /** Why the last server connected to cannot run the scripts, or null. */
+  /**
+   * Why the store cannot use the server: too old for the scripts, or a configuration error of the connection (refused
+   * credentials, failed TLS handshake, see {@link SetupProblem}); null if none was found.
+   */
   private volatile String versionProblem;
+  /** Where the store connects, for messages: host and port, never the password. */
+  private final String target;
   private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
       Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
-      Duration connectTimeout) {
+      Duration connectTimeout, String target) {
+    this.target = target;
     // a connection attempt is given up after the connect timeout plus the command timeout (for the handshake and the
     // version check), at least 2 s: Lettuce bounds the handshake by the URI's timeout, 60 s by default, and an attempt
     // held that long by a server that accepted the connection but answered slowly kept the store from connecting
@@ -101,7 +107,7 @@ public final class RedisConnector implements AutoCloseable {
    */
   public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
     return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
-        USER_CLIENT_CONNECT_BOUND);
+        USER_CLIENT_CONNECT_BOUND, SetupProblem.target(uri));
   }
 
   /**
@@ -113,7 +119,7 @@ public final class RedisConnector implements AutoCloseable {
    */
   public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
     return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout,
-        USER_CLIENT_CONNECT_BOUND);
+        USER_CLIENT_CONNECT_BOUND, "the Redis Cluster");
   }
 
   /**
@@ -131,7 +137,8 @@ public final class RedisConnector implements AutoCloseable {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout);
+    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout,
+        SetupProblem.target(uri));
   }
 
   /**
@@ -155,7 +162,9 @@ public final class RedisConnector implements AutoCloseable {
             .build());
     options(options, commandTimeout, connectTimeout);
     client.setOptions(options.build());
-    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout);
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout,
+        "the Redis Cluster (seeds " + seeds.stream().map(SetupProblem::target)
+            .collect(java.util.stream.Collectors.joining(",")) + ")");
   }
 
   private static ClientResources newResources() {
@@ -210,7 +219,8 @@ public final class RedisConnector implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       String problem = versionProblem;
       if (problem != null) {
-        throw new IllegalStateException(problem);
+        // a configuration error (too old, credentials, TLS): waiting will not cure it
+        throw new IllegalStateException(problem, e instanceof ExecutionException ? e.getCause() : null);
       }
       LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
           + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
@@ -260,6 +270,7 @@ public final class RedisConnector implements AutoCloseable {
       }
       giveUp.cancel();
       if (error != null) {
+        noteSetupProblem(SetupProblem.of(error, target));
         connecting.set(false);
         ready.completeExceptionally(error);
       } else if (closed) {
@@ -293,11 +304,11 @@ public final class RedisConnector implements AutoCloseable {
         ready.completeExceptionally(new RedisCommandTimeoutException("Redis did not answer INFO after connecting"));
         return;
       }
-      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check
-      String problem = error == null ? versionProblem(text) : null;
+      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check; but a server
+      // that wants a password the URI does not give answers NOAUTH to it (and would to every script)
+      String problem = error == null ? versionProblem(text) : SetupProblem.of(error, target);
       if (problem != null) {
-        versionProblem = problem;
-        LOG.log(Level.ERROR, problem);
+        noteSetupProblem(problem);
         c.closeAsync();
         connecting.set(false);
         ready.completeExceptionally(new RedisConnectionException(problem));
@@ -313,6 +324,14 @@ public final class RedisConnector implements AutoCloseable {
         listener.run();
       }
     });
+  }
+
+  /** Keeps a configuration error for {@link #connect} and calls; logs it at ERROR when it is new. */
+  private void noteSetupProblem(String problem) {
+    if (problem != null && !problem.equals(versionProblem)) {
+      versionProblem = problem;
+      LOG.log(Level.ERROR, problem);
+    }
   }
 
   /** The oldest Redis whose scripts run as needed: TIME before writes relies on effects replication (5.0's default). */
