@@ -57,6 +57,28 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
+   * Starts a server that speaks TLS on {@link #tlsPort()} (and plain text on {@link #port()}, for the tests' admin
+   * connections).
+   *
+   * @param certificate the server's certificate (PEM)
+   * @param key its private key (PEM)
+   * @param authority the CA whose client certificates the server accepts (PEM)
+   * @param authClients {@code yes} (client certificates required), {@code optional} or {@code no}
+   * @return the running server
+   */
+  public static RedisServer startTls(Path certificate, Path key, Path authority, String authClients) {
+    return start("--tls-port", Integer.toString(freePort()), "--tls-cert-file", certificate.toString(),
+        "--tls-key-file", key.toString(), "--tls-ca-cert-file", authority.toString(), "--tls-auth-clients",
+        authClients);
+  }
+
+  /** @return the TLS port of a server from {@link #startTls}, else -1 */
+  public int tlsPort() {
+    int i = extraArgs.indexOf("--tls-port");
+    return i < 0 ? -1 : Integer.parseInt(extraArgs.get(i + 1));
+  }
+
+  /**
    * Starts a Redis Sentinel ({@code redis-server <config> --sentinel}) on a free loopback port, monitoring one master.
    *
    * @param masterName the name of the master the sentinel monitors

@@ -10,6 +10,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -128,15 +129,16 @@ public final class RedisConnector implements AutoCloseable {
    *
    * @param uri the server
    * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param ssl TLS settings for {@code rediss://}, or null for the JVM's defaults
    * @param commandTimeout the command timeout
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, Duration commandTimeout,
-      Duration connectTimeout) {
+  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, SslOptions ssl,
+      Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
-    client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
+    client.setOptions(options(ClientOptions.builder(), ssl, commandTimeout, connectTimeout).build());
     return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout,
         SetupProblem.target(uri));
   }
@@ -147,12 +149,13 @@ public final class RedisConnector implements AutoCloseable {
    *
    * @param seeds cluster nodes to discover the topology from
    * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param ssl TLS settings for seeds that use TLS, or null for the JVM's defaults
    * @param commandTimeout the command timeout
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, Duration commandTimeout,
-      Duration connectTimeout) {
+  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, SslOptions ssl,
+      Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
@@ -160,7 +163,7 @@ public final class RedisConnector implements AutoCloseable {
             .enableAllAdaptiveRefreshTriggers()
             .enablePeriodicRefresh(Duration.ofSeconds(30))
             .build());
-    options(options, commandTimeout, connectTimeout);
+    options(options, ssl, commandTimeout, connectTimeout);
     client.setOptions(options.build());
     return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout,
         "the Redis Cluster (seeds " + seeds.stream().map(SetupProblem::target)
@@ -174,8 +177,11 @@ public final class RedisConnector implements AutoCloseable {
         .build();
   }
 
-  private static <B extends ClientOptions.Builder> B options(B builder, Duration commandTimeout,
+  private static <B extends ClientOptions.Builder> B options(B builder, SslOptions ssl, Duration commandTimeout,
       Duration connectTimeout) {
+    if (ssl != null) {
+      builder.sslOptions(ssl);
+    }
     builder.autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .replayFilter(command -> true) // never replay: an unanswered script may have run already
