@@ -78,6 +78,8 @@ public final class RedisConnector implements AutoCloseable {
   private volatile String versionProblem;
   /** Where the store connects, for messages: host and port, never the password. */
   private final String target;
+  /** Follows Sentinel's failover announcements; null unless the URI is a Sentinel URI. */
+  private volatile SentinelWatch sentinelWatch;
   private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
@@ -107,8 +109,16 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
-        USER_CLIENT_CONNECT_BOUND, SetupProblem.target(uri));
+    return watchSentinels(new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND, SetupProblem.target(uri)), client, uri);
+  }
+
+  private static RedisConnector watchSentinels(RedisConnector connector, RedisClient client, RedisURI uri) {
+    if (uri != null && uri.getSentinelMasterId() != null && !uri.getSentinels().isEmpty()) {
+      connector.sentinelWatch = SentinelWatch.start(client, uri, () -> connector.moveTo(connector.connect),
+          (host, port) -> connector.moveTo(promotedConnect(client, uri, host, port)));
+    }
+    return connector;
   }
 
   /**
@@ -139,8 +149,8 @@ public final class RedisConnector implements AutoCloseable {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), ssl, commandTimeout, connectTimeout).build());
-    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout,
-        SetupProblem.target(uri));
+    return watchSentinels(new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout,
+        connectTimeout, SetupProblem.target(uri)), client, uri);
   }
 
   /**
@@ -332,6 +342,69 @@ public final class RedisConnector implements AutoCloseable {
     });
   }
 
+  /**
+   * Connects straight to a replica that Sentinel is promoting, with the credentials and TLS settings of the Sentinel
+   * URI. Used only until the sentinels announce the new primary: the connection made then asks the sentinels again
+   * when it reconnects.
+   */
+  private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> promotedConnect(
+      RedisClient client, RedisURI sentinelUri, String host, int port) {
+    RedisURI.Builder direct = RedisURI.Builder.redis(host, port).withSsl(sentinelUri)
+        .withAuthentication(sentinelUri).withDatabase(sentinelUri.getDatabase())
+        .withTimeout(sentinelUri.getTimeout());
+    if (sentinelUri.getClientName() != null) {
+      direct.withClientName(sentinelUri.getClientName());
+    }
+    return standaloneConnect(client, direct.build());
+  }
+
+  /**
+   * Sentinel is promoting a replica or announced a new primary: opens a connection to it and moves every later call
+   * there, then closes the old connection once calls in flight on it have had their command timeout. Until the new
+   * connection is up, calls keep going to the old one (or fail fast if it is gone).
+   *
+   * @param connectTo opens the new connection
+   */
+  void moveTo(Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connectTo) {
+    StatefulConnection<String, String> old = connection;
+    if (closed) {
+      return;
+    }
+    if (old == null) {
+      startConnect();
+      return;
+    }
+    CompletableFuture<? extends StatefulConnection<String, String>> attempt;
+    try {
+      attempt = connectTo.get();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot connect to the new Redis primary: " + describe(e));
+      return;
+    }
+    attempt.orTimeout(connectBoundNanos, TimeUnit.NANOSECONDS).whenComplete((c, error) -> {
+      if (error != null) {
+        // the old connection reconnects by itself (asking the sentinels) as before
+        LOG.log(Level.WARNING, "cannot connect to the new Redis primary yet: " + describe(error));
+        return;
+      }
+      synchronized (this) {
+        if (closed || connection != old) {
+          c.closeAsync(); // closed meanwhile, or another switch won
+          return;
+        }
+        connection = c;
+        commands = commandsOf(c);
+      }
+      // calls in flight on the old connection get their answers (or time out) first: closing it now would fail them
+      Expiry.TIMER.newTimeout(t -> old.closeAsync(), timeoutNanos + TimeUnit.MILLISECONDS.toNanos(100),
+          TimeUnit.NANOSECONDS);
+      Runnable listener = onConnected;
+      if (listener != null) {
+        listener.run();
+      }
+    });
+  }
+
   /** Keeps a configuration error for {@link #connect} and calls; logs it at ERROR when it is new. */
   private void noteSetupProblem(String problem) {
     if (problem != null && !problem.equals(versionProblem)) {
@@ -482,9 +555,16 @@ public final class RedisConnector implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    StatefulConnection<String, String> c = connection;
-    commands = null;
+    SentinelWatch watch = sentinelWatch;
+    if (watch != null) {
+      watch.close();
+    }
+    StatefulConnection<String, String> c;
+    synchronized (this) { // a connection moving to a new primary sees closed, or is closed here
+      closed = true;
+      c = connection;
+      commands = null;
+    }
     if (c != null) {
       c.close();
     }
