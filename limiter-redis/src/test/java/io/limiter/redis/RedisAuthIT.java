@@ -9,17 +9,10 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +27,6 @@ class RedisAuthIT {
   private static final String ADMIN_PASSWORD = "admin-Secret-4711";
   private static final String USER_PASSWORD = "user-Secret-0815";
   private static final String WRONG_PASSWORD = "wrong-Secret-1234";
-  /** The line in docs/redis.md; its password placeholder is replaced. */
-  private static final Pattern ACL_LINE = Pattern.compile("^(ACL SETUSER limiter .*)$", Pattern.MULTILINE);
 
   private static RedisServer server;
 
@@ -49,28 +40,12 @@ class RedisAuthIT {
     server.close();
   }
 
-  /** The rules of the minimal ACL line of docs/redis.md, the tokens after {@code ACL SETUSER limiter}. */
-  static List<String> documentedAcl() throws IOException {
-    String page = Files.readString(Path.of("..", "docs", "redis.md"), StandardCharsets.UTF_8);
-    Matcher m = ACL_LINE.matcher(page);
-    assertThat(m.find()).as("docs/redis.md prints the minimal ACL line").isTrue();
-    String line = m.group(1).trim();
-    assertThat(m.find()).as("docs/redis.md prints one ACL line").isFalse();
-    List<String> tokens = new ArrayList<>(Arrays.asList(line.split("\\s+")));
-    assertThat(tokens).contains(">CHANGE-ME");
-    return tokens.subList(3, tokens.size()); // after ACL SETUSER limiter
+  private static List<String> documentedAcl() {
+    return DocumentedAcl.rules();
   }
 
   private static void setUser(List<String> rules) {
-    List<String> withPassword = new ArrayList<>();
-    withPassword.add("reset"); // every call starts from nothing, so that removing a rule removes the right
-    for (String rule : rules) {
-      withPassword.add(rule.equals(">CHANGE-ME") ? ">" + USER_PASSWORD : rule);
-    }
-    List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", "limiter"));
-    args.addAll(withPassword);
-    String reply = RedisCli.command(server.port(), ADMIN_PASSWORD, args);
-    assertThat(reply).as("ACL SETUSER %s", withPassword).isEqualTo("OK");
+    DocumentedAcl.setUser(server.port(), ADMIN_PASSWORD, rules, USER_PASSWORD);
   }
 
   private static RedisRateLimitStore store(String userInfo, String prefix) {
@@ -109,7 +84,7 @@ class RedisAuthIT {
   }
 
   @Test
-  void theStoreWorksWithExactlyTheRightsOfTheDocumentedAclLine() throws IOException {
+  void theStoreWorksWithExactlyTheRightsOfTheDocumentedAclLine() {
     List<String> acl = documentedAcl();
     setUser(acl);
     try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
@@ -125,7 +100,7 @@ class RedisAuthIT {
   }
 
   @Test
-  void withoutAnyOneCommandOfTheDocumentedLineTheStoreFails() throws IOException {
+  void withoutAnyOneCommandOfTheDocumentedLineTheStoreFails() {
     List<String> acl = documentedAcl();
     List<String> commands = acl.stream().filter(rule -> rule.startsWith("+")).toList();
     assertThat(commands).isNotEmpty();
@@ -141,7 +116,7 @@ class RedisAuthIT {
   }
 
   @Test
-  void keysOutsideTheUsersPatternAreRefused() throws IOException {
+  void keysOutsideTheUsersPatternAreRefused() {
     setUser(documentedAcl());
     try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "other:")) {
       Decision d = RateLimiter.of(LimitPolicy.of("outside", "2/hour"), store).acquire("client");
@@ -159,7 +134,7 @@ class RedisAuthIT {
   }
 
   @Test
-  void aWrongPasswordFailsAtStartupWithoutShowingIt() throws IOException {
+  void aWrongPasswordFailsAtStartupWithoutShowingIt() {
     setUser(documentedAcl());
     for (String userInfo : List.of(":" + WRONG_PASSWORD, "limiter:" + WRONG_PASSWORD, "nobody:" + USER_PASSWORD)) {
       Throwable thrown = catchThrowable(() -> store(userInfo, "limiter:").close());
