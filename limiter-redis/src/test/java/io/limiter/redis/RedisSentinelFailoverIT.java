@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  *       names the new primary (so within down-after + failover + 1 s of a crash), and a planned failover makes no
  *       decision follow the failure mode;</li>
  *   <li>admissions above the limit (charges the old primary accepted that never reached the new one): at most what
- *       Redis admitted in 200 ms at the rate of the second before the event (measured: a handful).</li>
+ *       Redis admitted in 200 ms at its rate before the event (measured: a handful).</li>
  * </ul>
  * The measured numbers are printed (docs/redis.md, "Running in production", quotes them).
  */
@@ -42,10 +42,10 @@ class RedisSentinelFailoverIT {
   /** The command timeout when a crash is tested: calls to the dead primary must not hang past it. */
   private static final Duration TIMEOUT = Duration.ofMillis(250);
   /**
-   * The command timeout of the planned failover: long enough that a stall of the busy test machine cannot time a
-   * call out, so that every degraded decision there would be the switch's.
+   * The command timeout of the planned failover: long enough that a stall of the busy test machine (seen: over a
+   * second) cannot time a call out, so that every degraded decision there would be the switch's.
    */
-  private static final Duration PLANNED_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration PLANNED_TIMEOUT = Duration.ofSeconds(5);
   /** Scheduling on a shared 2-core machine; the bound is about a hanging decision, not about speed. */
   private static final Duration MARGIN = Duration.ofMillis(1000);
   private static final int KEYS = 40;
@@ -59,11 +59,11 @@ class RedisSentinelFailoverIT {
   /** What a run measured. */
   private record Result(String scenario, long eventNanos, long switchNanos, List<Sample> samples, long[] degraded,
       long[] failureModeMillis, long[] afterSwitchMillis, long maxDecisionMillis, long maxStallMillis,
-      long maxDecisionBeyondStallMillis, long overAdmission, long admissionsBefore) {
+      long maxDecisionBeyondStallMillis, long overAdmission, long admissionsPerSecond) {
 
-    /** The bound on admissions above the limit: what Redis admitted in 200 ms at the rate of the second before. */
+    /** The bound on admissions above the limit: what Redis admitted in 200 ms at its rate before the event. */
     long bound() {
-      return admissionsBefore / 5;
+      return admissionsPerSecond / 5;
     }
 
     @Override
@@ -72,10 +72,10 @@ class RedisSentinelFailoverIT {
               + "degraded decisions %d / %d, in the failure mode for %d / %d ms, decided by Redis again %d / %d ms "
               + "after Sentinel named the new primary; slowest decision %d ms (longest stall of a sleeping test "
               + "thread %d ms, slowest decision beyond a stall %d ms); admissions above the limit %d (bound: %d, "
-              + "200 ms of the %d Redis admissions in the second before the event)", scenario,
+              + "200 ms at the %d Redis admissions per second before the event)", scenario,
           TimeUnit.NANOSECONDS.toMillis(switchNanos - eventNanos), samples.size(), degraded[0], degraded[1],
           failureModeMillis[0], failureModeMillis[1], afterSwitchMillis[0], afterSwitchMillis[1], maxDecisionMillis,
-          maxStallMillis, maxDecisionBeyondStallMillis, overAdmission, bound(), admissionsBefore);
+          maxStallMillis, maxDecisionBeyondStallMillis, overAdmission, bound(), admissionsPerSecond);
     }
   }
 
@@ -259,7 +259,7 @@ class RedisSentinelFailoverIT {
       }
       if (!x.degraded() && x.allowed()) {
         admitted.merge(x.key(), 1L, Long::sum);
-        if (x.endNanos() >= eventNanos - TimeUnit.SECONDS.toNanos(1) && x.endNanos() <= eventNanos) {
+        if (x.endNanos() <= eventNanos) {
           admissionsBefore++;
         }
       }
@@ -271,9 +271,11 @@ class RedisSentinelFailoverIT {
       failureMode[s] = failed ? TimeUnit.NANOSECONDS.toMillis(recovered[s] - firstDegraded[s]) : 0;
       afterSwitch[s] = failed ? TimeUnit.NANOSECONDS.toMillis(recovered[s] - switchNanos) : 0;
     }
+    long loadStart = samples.stream().mapToLong(Sample::startNanos).min().orElse(eventNanos);
+    long perSecond = admissionsBefore * TimeUnit.SECONDS.toNanos(1) / Math.max(1, eventNanos - loadStart);
     long over = admitted.values().stream().mapToLong(n -> Math.max(0, n - LIMIT)).sum();
     return new Result(scenario, eventNanos, switchNanos, samples, degraded, failureMode, afterSwitch,
         TimeUnit.NANOSECONDS.toMillis(maxDecision), TimeUnit.NANOSECONDS.toMillis(stalls.longest()),
-        TimeUnit.NANOSECONDS.toMillis(maxBeyondStall), over, admissionsBefore);
+        TimeUnit.NANOSECONDS.toMillis(maxBeyondStall), over, perSecond);
   }
 }

@@ -7,9 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.lettuce.core.SslOptions;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +30,8 @@ class RedisTlsIT {
   private static RedisServer clientAuth;
 
   @BeforeAll
-  static void start() throws Exception {
-    Files.createDirectories(Paths.get("target"));
-    Path dir = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "tls-");
-    TestCertificates certificates = new TestCertificates(dir);
+  static void start() {
+    TestCertificates certificates = TestCertificates.inNewDirectory("tls-");
     authority = certificates.authority("test-ca");
     otherAuthority = certificates.authority("other-ca");
     TestCertificates.Issued local = certificates.issue(authority, "redis-local", List.of("redis.test"),

@@ -45,6 +45,19 @@ public final class TestCertificates {
     this.dir = dir;
   }
 
+  /**
+   * @param prefix the start of the directory's name
+   * @return certificates written to a new directory under {@code target/}
+   */
+  public static TestCertificates inNewDirectory(String prefix) {
+    try {
+      Files.createDirectories(Path.of("target"));
+      return new TestCertificates(Files.createTempDirectory(Path.of("target").toAbsolutePath(), prefix));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a directory for certificates", e);
+    }
+  }
+
   /** @return a self-signed CA named {@code name} */
   public Issued authority(String name) {
     KeyPair keys = keyPair();

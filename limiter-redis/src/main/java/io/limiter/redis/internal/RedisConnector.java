@@ -115,8 +115,7 @@ public final class RedisConnector implements AutoCloseable {
 
   private static RedisConnector watchSentinels(RedisConnector connector, RedisClient client, RedisURI uri) {
     if (uri != null && uri.getSentinelMasterId() != null && !uri.getSentinels().isEmpty()) {
-      connector.sentinelWatch = SentinelWatch.start(client, uri, () -> connector.moveTo(connector.connect),
-          (host, port) -> connector.moveTo(promotedConnect(client, uri, host, port)));
+      connector.sentinelWatch = SentinelWatch.start(client, uri, connector.connect::get, connector::moveTo);
     }
     return connector;
   }
@@ -340,22 +339,6 @@ public final class RedisConnector implements AutoCloseable {
         listener.run();
       }
     });
-  }
-
-  /**
-   * Connects straight to a replica that Sentinel is promoting, with the credentials and TLS settings of the Sentinel
-   * URI. Used only until the sentinels announce the new primary: the connection made then asks the sentinels again
-   * when it reconnects.
-   */
-  private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> promotedConnect(
-      RedisClient client, RedisURI sentinelUri, String host, int port) {
-    RedisURI.Builder direct = RedisURI.Builder.redis(host, port).withSsl(sentinelUri)
-        .withAuthentication(sentinelUri).withDatabase(sentinelUri.getDatabase())
-        .withTimeout(sentinelUri.getTimeout());
-    if (sentinelUri.getClientName() != null) {
-      direct.withClientName(sentinelUri.getClientName());
-    }
-    return standaloneConnect(client, direct.build());
   }
 
   /**

@@ -2,19 +2,25 @@ package io.limiter.redis.internal;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Follows Sentinel's failover announcements for the store's master, on every sentinel of the URI, and has the
  * connector move to the new primary at once: to the promoted replica's address as soon as Sentinel has told it to
  * become primary ({@code +failover-state-wait-promotion}), and through the sentinels again when they announce the
- * new primary ({@code +switch-master}), so that later reconnects keep asking the sentinels.
+ * new primary ({@code +switch-master}), so that later reconnects keep asking the sentinels. (Connecting to the
+ * replica earlier, when Sentinel selects it, does not help: Sentinel kills the replica's client connections together
+ * with its {@code SLAVEOF NO ONE}.)
  *
  * <p>Why: a Lettuce connection to a Sentinel-managed master asks the sentinels for the master's address only when
  * it (re)connects. After a planned failover the old primary stays up and keeps accepting the store's scripts until
@@ -32,18 +38,26 @@ final class SentinelWatch implements AutoCloseable {
   static final String SWITCH = "+switch-master";
   static final String PROMOTION = "+failover-state-wait-promotion";
 
+  /** Opens a connection. */
+  interface Connect extends Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> {
+  }
+
+  private final RedisClient client;
+  private final RedisURI uri;
   private final String master;
-  private final Runnable onSwitch;
-  private final java.util.function.BiConsumer<String, Integer> onPromotion;
-  private volatile String lastPromoted;
+  private final Connect throughSentinels;
+  private final Consumer<Connect> moveTo;
   private final List<StatefulRedisPubSubConnection<String, String>> connections = new CopyOnWriteArrayList<>();
-  private volatile String lastAddress;
+  private String lastPromoted;
+  private String lastSwitched;
   private volatile boolean closed;
 
-  private SentinelWatch(String master, Runnable onSwitch, java.util.function.BiConsumer<String, Integer> onPromotion) {
-    this.master = master;
-    this.onSwitch = onSwitch;
-    this.onPromotion = onPromotion;
+  private SentinelWatch(RedisClient client, RedisURI uri, Connect throughSentinels, Consumer<Connect> moveTo) {
+    this.client = client;
+    this.uri = uri;
+    this.master = uri.getSentinelMasterId();
+    this.throughSentinels = throughSentinels;
+    this.moveTo = moveTo;
   }
 
   /**
@@ -52,13 +66,12 @@ final class SentinelWatch implements AutoCloseable {
    *
    * @param client the client to connect with
    * @param uri a Sentinel URI ({@code redis-sentinel://...#master})
-   * @param onSwitch run once per new primary the sentinels announce; must not block
-   * @param onPromotion run with host and port once per replica that Sentinel told to become primary; must not block
+   * @param throughSentinels opens a connection to the primary the sentinels name
+   * @param moveTo moves the store's calls to the connection it opens; must not block
    * @return the watch; close it with the store
    */
-  static SentinelWatch start(RedisClient client, RedisURI uri, Runnable onSwitch,
-      java.util.function.BiConsumer<String, Integer> onPromotion) {
-    SentinelWatch watch = new SentinelWatch(uri.getSentinelMasterId(), onSwitch, onPromotion);
+  static SentinelWatch start(RedisClient client, RedisURI uri, Connect throughSentinels, Consumer<Connect> moveTo) {
+    SentinelWatch watch = new SentinelWatch(client, uri, throughSentinels, moveTo);
     for (RedisURI sentinel : uri.getSentinels()) {
       client.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((connection, error) -> {
         if (error != null) {
@@ -87,44 +100,57 @@ final class SentinelWatch implements AutoCloseable {
    * {@code +switch-master <master> <old ip> <old port> <new ip> <new port>}, or
    * {@code +failover-state-wait-promotion slave <ip>:<port> <ip> <port> @ <master> <master ip> <master port>}.
    */
-  void announced(String channel, String message) {
+  synchronized void announced(String channel, String message) {
     if (closed || message == null) {
       return;
     }
     String[] parts = message.trim().split("\\s+");
     if (PROMOTION.equals(channel)) {
-      if (parts.length == 8 && parts[0].equals("slave") && parts[4].equals("@") && parts[5].equals(master)
-          && parts[3].matches("\\d{1,5}")) {
-        String promoted = parts[2] + ":" + parts[3];
-        synchronized (this) {
-          if (Objects.equals(promoted, lastPromoted)) {
-            return;
-          }
-          lastPromoted = promoted;
-        }
-        LOG.log(Level.INFO, "Sentinel is promoting " + promoted + " to primary of " + master
-            + "; the rate limit store moves to it");
-        onPromotion.accept(parts[2], Integer.parseInt(parts[3]));
+      if (parts.length != 8 || !parts[0].equals("slave") || !parts[4].equals("@") || !parts[5].equals(master)
+          || !parts[3].matches("\\d{1,5}")) {
+        return;
       }
+      String host = parts[2];
+      int port = Integer.parseInt(parts[3]);
+      String address = host + ":" + port;
+      if (address.equals(lastPromoted)) {
+        return; // each sentinel announces it
+      }
+      lastPromoted = address;
+      LOG.log(Level.INFO, "Sentinel is promoting " + address + " to primary of " + master
+          + "; the rate limit store moves to it");
+      moveTo.accept(direct(host, port));
       return;
     }
     if (!SWITCH.equals(channel) || parts.length != 5 || !parts[0].equals(master)) {
       return;
     }
     String address = parts[3] + ":" + parts[4];
-    synchronized (this) {
-      if (Objects.equals(address, lastAddress)) {
-        return; // another sentinel's announcement of the same switch
-      }
-      lastAddress = address;
+    if (Objects.equals(address, lastSwitched)) {
+      return; // another sentinel's announcement of the same switch
     }
+    lastSwitched = address;
     LOG.log(Level.INFO, "Sentinel announced a new primary for " + master + " at " + address
         + "; the rate limit store connects to it");
-    onSwitch.run();
+    moveTo.accept(throughSentinels);
+  }
+
+  /**
+   * Connects straight to a replica, with the credentials and TLS settings of the Sentinel URI. Used only until the
+   * sentinels announce the new primary: the connection made then asks the sentinels again when it reconnects.
+   */
+  private Connect direct(String host, int port) {
+    RedisURI.Builder direct = RedisURI.Builder.redis(host, port).withSsl(uri).withAuthentication(uri)
+        .withDatabase(uri.getDatabase()).withTimeout(uri.getTimeout());
+    if (uri.getClientName() != null) {
+      direct.withClientName(uri.getClientName());
+    }
+    RedisURI target = direct.build();
+    return () -> client.connectAsync(StringCodec.UTF8, target).toCompletableFuture();
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     closed = true;
     for (StatefulRedisPubSubConnection<String, String> connection : connections) {
       connection.closeAsync();

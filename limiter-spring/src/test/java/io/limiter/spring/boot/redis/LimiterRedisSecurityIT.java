@@ -11,9 +11,6 @@ import io.limiter.redis.RedisRateLimitStore;
 import io.limiter.redis.RedisServer;
 import io.limiter.redis.TestCertificates;
 import io.limiter.spring.boot.LimiterAutoConfiguration;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,10 +42,8 @@ class LimiterRedisSecurityIT {
           "spring.data.redis.connect-timeout=30s", "limiter.policies.p.limits=2/minute");
 
   @BeforeAll
-  static void start() throws Exception {
-    Files.createDirectories(Paths.get("target"));
-    Path dir = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "boot-tls-");
-    TestCertificates certificates = new TestCertificates(dir);
+  static void start() {
+    TestCertificates certificates = TestCertificates.inNewDirectory("boot-tls-");
     authority = certificates.authority("boot-ca");
     otherAuthority = certificates.authority("boot-other-ca");
     TestCertificates.Issued local = certificates.issue(authority, "boot-redis", List.of(), List.of("127.0.0.1"));
