@@ -365,6 +365,10 @@ public final class RedisRateLimitStoreBuilder {
     }
     if (sslOptions != null && (client != null || clusterClient != null)) {
       problems.add("sslOptions apply only to clients the store creates; set them on the client given to client(…)");
+    } else if (sslOptions != null && (uri != null && !uri.isSsl()
+        || clusterSeeds != null && clusterSeeds.stream().noneMatch(RedisURI::isSsl))) {
+      // Lettuce would ignore them and connect in plain text
+      problems.add("sslOptions are set but the Redis URI does not use TLS: use rediss:// (or rediss-sentinel://)");
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException("invalid Redis store configuration:\n - " + String.join("\n - ", problems));

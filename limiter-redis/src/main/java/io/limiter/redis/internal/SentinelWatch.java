@@ -37,6 +37,8 @@ final class SentinelWatch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SentinelWatch.class.getName());
   static final String SWITCH = "+switch-master";
   static final String PROMOTION = "+failover-state-wait-promotion";
+  /** Sentinel gave up waiting for the promoted replica: the old primary stays, the replica will be turned back. */
+  static final String ABORTED = "-failover-abort-slave-timeout";
 
   /** Opens a connection. */
   interface Connect extends Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> {
@@ -90,7 +92,7 @@ final class SentinelWatch implements AutoCloseable {
             watch.announced(channel, message);
           }
         });
-        connection.async().subscribe(SWITCH, PROMOTION);
+        connection.async().subscribe(SWITCH, PROMOTION, ABORTED);
       });
     }
     return watch;
@@ -105,6 +107,17 @@ final class SentinelWatch implements AutoCloseable {
       return;
     }
     String[] parts = message.trim().split("\\s+");
+    if (ABORTED.equals(channel)) {
+      // {@code master <name> <ip> <port>}: back to whatever the sentinels name, and a later promotion counts again
+      if (parts.length >= 2 && parts[0].equals("master") && parts[1].equals(master) && lastPromoted != null) {
+        lastPromoted = null;
+        lastSwitched = null;
+        LOG.log(Level.WARNING, "Sentinel aborted the failover of " + master + "; the rate limit store asks the "
+            + "sentinels for the primary again");
+        moveTo.accept(throughSentinels);
+      }
+      return;
+    }
     if (PROMOTION.equals(channel)) {
       if (parts.length != 8 || !parts[0].equals("slave") || !parts[4].equals("@") || !parts[5].equals(master)
           || !parts[3].matches("\\d{1,5}")) {

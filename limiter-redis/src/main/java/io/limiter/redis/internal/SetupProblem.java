@@ -36,7 +36,9 @@ final class SetupProblem {
         return "Redis at " + target + " requires a password (" + firstLine(message) + "); put the credentials into "
             + "the Redis URI: redis://user:password@host:port, or redis://:password@host:port for the default user";
       }
-      if (t instanceof SSLException || t instanceof CertificateException) {
+      // a handshake that timed out is an outage (a slow or stalled server), not a configuration error
+      boolean timedOut = t.getClass().getSimpleName().contains("Timeout") || upper.contains("TIMED OUT");
+      if ((t instanceof SSLException || t instanceof CertificateException) && !timedOut) {
         return "the TLS handshake with Redis at " + target + " failed (" + t.getClass().getSimpleName() + ": "
             + firstLine(message) + "); the server's certificate must be signed by a trusted CA (the JVM's trust "
             + "store, or the store's SslOptions) and name the host of the URI. The store never falls back to plain "
