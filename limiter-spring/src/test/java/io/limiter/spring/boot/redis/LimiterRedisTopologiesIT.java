@@ -31,8 +31,9 @@ class LimiterRedisTopologiesIT {
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(LimiterRedisAutoConfiguration.class, LimiterAutoConfiguration.class))
+      // topologies are tested here, not latency: a loaded machine may take more than the default second to connect
       .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=30s",
-          "limiter.policies.p.limits=3/minute");
+          "spring.data.redis.connect-timeout=30s", "limiter.policies.p.limits=3/minute");
 
   private String node(int i) {
     return "127.0.0.1:" + CLUSTER.servers().get(i).port();
