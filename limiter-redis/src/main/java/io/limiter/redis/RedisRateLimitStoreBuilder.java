@@ -2,6 +2,7 @@ package io.limiter.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.limiter.core.FailureMode;
@@ -34,6 +35,7 @@ public final class RedisRateLimitStoreBuilder {
   private RedisClient client;
   private RedisClusterClient clusterClient;
   private ClientResources resources;
+  private SslOptions sslOptions;
   private String keyPrefix = "limiter:";
   private Duration commandTimeout = Duration.ofMillis(100);
   private Duration connectTimeout = Duration.ofSeconds(1);
@@ -152,6 +154,22 @@ public final class RedisRateLimitStoreBuilder {
    */
   public RedisRateLimitStoreBuilder clientResources(ClientResources resources) {
     this.resources = Objects.requireNonNull(resources, "resources");
+    return this;
+  }
+
+  /**
+   * Sets how clients the store creates make TLS connections ({@code rediss://} URIs, or cluster seeds that use TLS):
+   * the CA certificates to trust, a client certificate, the TLS versions. Without it, TLS trusts the JVM's default
+   * trust store. Certificates are checked when the store connects: a server whose certificate is not signed by a
+   * trusted CA or does not name the URI's host (host names are verified unless the URI says otherwise) makes
+   * {@link #build()} fail; the store never falls back to plain text. For example
+   * {@code SslOptions.builder().jdkSslProvider().trustManager(new File("ca.crt")).build()}.
+   *
+   * @param sslOptions Lettuce's TLS settings
+   * @return this builder
+   */
+  public RedisRateLimitStoreBuilder sslOptions(SslOptions sslOptions) {
+    this.sslOptions = Objects.requireNonNull(sslOptions, "sslOptions");
     return this;
   }
 
@@ -327,8 +345,10 @@ public final class RedisRateLimitStoreBuilder {
    *
    * @return the store; close it when done
    * @throws IllegalStateException unless exactly one of {@code uri}, {@code cluster} or {@code client} is set (a
-   *     {@code uri} may accompany a standalone {@code client}), or if client resources are set together with a
-   *     client, or if the server answers within the connect timeout and is older than Redis 5.0 (Valkey: any)
+   *     {@code uri} may accompany a standalone {@code client}), or if client resources or SSL options are set
+   *     together with a client, or if the server answers within the connect timeout and is older than Redis 5.0
+   *     (Valkey: any), refuses the credentials (or wants some), or fails the TLS handshake (untrusted certificate,
+   *     wrong host name); messages never contain the password
    */
   public RedisRateLimitStore build() {
     List<String> problems = new ArrayList<>();
@@ -343,6 +363,13 @@ public final class RedisRateLimitStoreBuilder {
     if (resources != null && (client != null || clusterClient != null)) {
       problems.add("clientResources apply only to clients the store creates; a given client brings its own");
     }
+    if (sslOptions != null && (client != null || clusterClient != null)) {
+      problems.add("sslOptions apply only to clients the store creates; set them on the client given to client(…)");
+    } else if (sslOptions != null && (uri != null && !uri.isSsl()
+        || clusterSeeds != null && clusterSeeds.stream().noneMatch(RedisURI::isSsl))) {
+      // Lettuce would ignore them and connect in plain text
+      problems.add("sslOptions are set but the Redis URI does not use TLS: use rediss:// (or rediss-sentinel://)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalStateException("invalid Redis store configuration:\n - " + String.join("\n - ", problems));
     }
@@ -352,9 +379,9 @@ public final class RedisRateLimitStoreBuilder {
     } else if (client != null) {
       connector = RedisConnector.standalone(client, uri, commandTimeout);
     } else if (clusterSeeds != null) {
-      connector = RedisConnector.createCluster(clusterSeeds, resources, commandTimeout, connectTimeout);
+      connector = RedisConnector.createCluster(clusterSeeds, resources, sslOptions, commandTimeout, connectTimeout);
     } else {
-      connector = RedisConnector.createStandalone(uri, resources, commandTimeout, connectTimeout);
+      connector = RedisConnector.createStandalone(uri, resources, sslOptions, commandTimeout, connectTimeout);
     }
     StoreSettings settings = new StoreSettings(keyPrefix, commandTimeout, failureHandler, closedRetryAfter,
         failureLogInterval, fallbackMaxKeys, instances, recoveryBackoff, recoveryBackoffMax, denyCacheSize,

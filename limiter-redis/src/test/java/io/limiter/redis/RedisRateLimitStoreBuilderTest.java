@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.SslOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +43,16 @@ class RedisRateLimitStoreBuilderTest {
     } finally {
       client.shutdown();
     }
+  }
+
+  @Test
+  void sslOptionsWithoutTlsInTheUriWouldBePlainTextSoBuildRefusesThem() {
+    SslOptions ssl = SslOptions.builder().jdkSslProvider().build();
+    assertThatIllegalStateException().isThrownBy(() -> RedisRateLimitStore.builder().uri("redis://a:1")
+        .sslOptions(ssl).build()).withMessageContaining("the Redis URI does not use TLS: use rediss://");
+    assertThatIllegalStateException().isThrownBy(() -> RedisRateLimitStore.builder()
+        .cluster("redis://a:1", "redis://b:2").sslOptions(ssl).build()).withMessageContaining("does not use TLS");
+    assertThatIllegalStateException().isThrownBy(() -> RedisRateLimitStore.builder()
+        .uri("redis-sentinel://s1:26379#mymaster").sslOptions(ssl).build()).withMessageContaining("does not use TLS");
   }
 }

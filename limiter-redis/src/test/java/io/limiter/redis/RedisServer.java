@@ -34,11 +34,14 @@ public final class RedisServer implements AutoCloseable {
   private final int port;
   private final List<String> extraArgs;
   private final Path dir;
+  /** Config file text, first argument of the command (sentinels need a writable file), or null. */
+  private final String config;
   private Process process;
 
-  private RedisServer(int port, List<String> extraArgs) throws IOException {
+  private RedisServer(int port, List<String> extraArgs, String config) throws IOException {
     this.port = port;
     this.extraArgs = extraArgs;
+    this.config = config;
     Files.createDirectories(TARGET);
     this.dir = Files.createTempDirectory(TARGET.toAbsolutePath(), "redis-" + port + "-");
   }
@@ -50,11 +53,57 @@ public final class RedisServer implements AutoCloseable {
    * @return the running server
    */
   public static RedisServer start(String... extraArgs) {
+    return startWith(null, extraArgs);
+  }
+
+  /**
+   * Starts a server that speaks TLS on {@link #tlsPort()} (and plain text on {@link #port()}, for the tests' admin
+   * connections).
+   *
+   * @param certificate the server's certificate (PEM)
+   * @param key its private key (PEM)
+   * @param authority the CA whose client certificates the server accepts (PEM)
+   * @param authClients {@code yes} (client certificates required), {@code optional} or {@code no}
+   * @return the running server
+   */
+  public static RedisServer startTls(Path certificate, Path key, Path authority, String authClients) {
+    return start("--tls-port", Integer.toString(freePort()), "--tls-cert-file", certificate.toString(),
+        "--tls-key-file", key.toString(), "--tls-ca-cert-file", authority.toString(), "--tls-auth-clients",
+        authClients);
+  }
+
+  /** @return the TLS port of a server from {@link #startTls}, else -1 */
+  public int tlsPort() {
+    int i = extraArgs.indexOf("--tls-port");
+    return i < 0 ? -1 : Integer.parseInt(extraArgs.get(i + 1));
+  }
+
+  /**
+   * Starts a Redis Sentinel ({@code redis-server <config> --sentinel}) on a free loopback port, monitoring one master.
+   *
+   * @param masterName the name of the master the sentinel monitors
+   * @param master the master
+   * @param quorum how many sentinels must agree that the master is down
+   * @param downAfterMillis {@code down-after-milliseconds}: how long the master may not answer before it counts as
+   *     down
+   * @param failoverTimeoutMillis {@code failover-timeout}
+   * @return the running sentinel
+   */
+  public static RedisServer startSentinel(String masterName, RedisServer master, int quorum, long downAfterMillis,
+      long failoverTimeoutMillis) {
+    String config = "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " " + quorum + "\n"
+        + "sentinel down-after-milliseconds " + masterName + " " + downAfterMillis + "\n"
+        + "sentinel failover-timeout " + masterName + " " + failoverTimeoutMillis + "\n"
+        + "sentinel parallel-syncs " + masterName + " 1\n";
+    return startWith(config, "--sentinel");
+  }
+
+  private static RedisServer startWith(String config, String... extraArgs) {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freePort();
       try {
-        RedisServer server = new RedisServer(port, List.of(extraArgs));
+        RedisServer server = new RedisServer(port, List.of(extraArgs), config);
         server.launch();
         return server;
       } catch (IOException | IllegalStateException e) {
@@ -72,7 +121,7 @@ public final class RedisServer implements AutoCloseable {
    */
   public static RedisServer startOn(int port) {
     try {
-      RedisServer server = new RedisServer(port, List.of());
+      RedisServer server = new RedisServer(port, List.of(), null);
       server.launch();
       return server;
     } catch (IOException e) {
@@ -88,14 +137,29 @@ public final class RedisServer implements AutoCloseable {
     return "redis://127.0.0.1:" + port;
   }
 
+  /** @return the directory of the server's files (log, config) */
+  public Path dir() {
+    return dir;
+  }
+
   public long pid() {
     return process.pid();
   }
 
   private void launch() throws IOException {
-    List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir",
-        dir.toString()));
+    List<String> command = new ArrayList<>(List.of(binary().toString()));
+    if (config != null) {
+      Path file = dir.resolve("redis.conf");
+      if (!Files.exists(file)) { // a restarted sentinel keeps what it rewrote into its file
+        Files.writeString(file, config, StandardCharsets.UTF_8);
+      }
+      command.add(file.toString());
+    }
+    command.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--protected-mode", "no",
+        "--dir", dir.toString()));
+    if (config == null) {
+      command.addAll(List.of("--save", "", "--appendonly", "no"));
+    }
     command.addAll(extraArgs);
     Process p = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
@@ -116,7 +180,7 @@ public final class RedisServer implements AutoCloseable {
     throw new IllegalStateException("redis-server did not answer PING within 10 s on port " + port);
   }
 
-  /** Whether the server answers PING now. */
+  /** Whether the server answers PING now (a server that requires a password answers NOAUTH: it is up too). */
   public boolean ping() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
@@ -127,7 +191,8 @@ public final class RedisServer implements AutoCloseable {
       InputStream in = s.getInputStream();
       byte[] buf = new byte[7];
       int n = in.readNBytes(buf, 0, 7);
-      return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+      String reply = new String(buf, 0, n, StandardCharsets.US_ASCII);
+      return reply.equals("+PONG\r\n") || reply.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

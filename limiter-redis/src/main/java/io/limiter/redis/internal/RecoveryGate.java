@@ -122,7 +122,9 @@ final class RecoveryGate {
           return true;
         }
       }
-      return false;
+      // a script whose write a demoted primary (now a read-only replica) refused: Redis wraps the READONLY error
+      // in the script error; every key fails there the same way
+      return message.contains("-READONLY ") || message.contains(" READONLY You can't write");
     }
     if (t instanceof io.lettuce.core.RedisException) {
       // Lettuce's own client-side failures: connection closed, not connected, reconnecting

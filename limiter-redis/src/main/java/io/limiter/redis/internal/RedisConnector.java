@@ -10,6 +10,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -70,13 +71,21 @@ public final class RedisConnector implements AutoCloseable {
   private volatile RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
   private final long connectBoundNanos;
-  /** Why the last server connected to cannot run the scripts, or null. */
+  /**
+   * Why the store cannot use the server: too old for the scripts, or a configuration error of the connection (refused
+   * credentials, failed TLS handshake, see {@link SetupProblem}); null if none was found.
+   */
   private volatile String versionProblem;
+  /** Where the store connects, for messages: host and port, never the password. */
+  private final String target;
+  /** Follows Sentinel's failover announcements; null unless the URI is a Sentinel URI. */
+  private volatile SentinelWatch sentinelWatch;
   private volatile Runnable onConnected;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
       Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
-      Duration connectTimeout) {
+      Duration connectTimeout, String target) {
+    this.target = target;
     // a connection attempt is given up after the connect timeout plus the command timeout (for the handshake and the
     // version check), at least 2 s: Lettuce bounds the handshake by the URI's timeout, 60 s by default, and an attempt
     // held that long by a server that accepted the connection but answered slowly kept the store from connecting
@@ -100,8 +109,15 @@ public final class RedisConnector implements AutoCloseable {
    * @return the connector, not yet connected
    */
   public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
-    return new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
-        USER_CLIENT_CONNECT_BOUND);
+    return watchSentinels(new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
+        USER_CLIENT_CONNECT_BOUND, SetupProblem.target(uri)), client, uri);
+  }
+
+  private static RedisConnector watchSentinels(RedisConnector connector, RedisClient client, RedisURI uri) {
+    if (uri != null && uri.getSentinelMasterId() != null && !uri.getSentinels().isEmpty()) {
+      connector.sentinelWatch = SentinelWatch.start(client, uri, connector.connect::get, connector::moveTo);
+    }
+    return connector;
   }
 
   /**
@@ -113,7 +129,7 @@ public final class RedisConnector implements AutoCloseable {
    */
   public static RedisConnector cluster(RedisClusterClient client, Duration commandTimeout) {
     return new RedisConnector(client, false, null, clusterConnect(client), commandTimeout,
-        USER_CLIENT_CONNECT_BOUND);
+        USER_CLIENT_CONNECT_BOUND, "the Redis Cluster");
   }
 
   /**
@@ -122,16 +138,18 @@ public final class RedisConnector implements AutoCloseable {
    *
    * @param uri the server
    * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param ssl TLS settings for {@code rediss://}, or null for the JVM's defaults
    * @param commandTimeout the command timeout
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, Duration commandTimeout,
-      Duration connectTimeout) {
+  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, SslOptions ssl,
+      Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
-    client.setOptions(options(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-    return new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout, connectTimeout);
+    client.setOptions(options(ClientOptions.builder(), ssl, commandTimeout, connectTimeout).build());
+    return watchSentinels(new RedisConnector(client, true, owned, standaloneConnect(client, uri), commandTimeout,
+        connectTimeout, SetupProblem.target(uri)), client, uri);
   }
 
   /**
@@ -140,12 +158,13 @@ public final class RedisConnector implements AutoCloseable {
    *
    * @param seeds cluster nodes to discover the topology from
    * @param resources shared resources, or null to create (and later shut down) private ones
+   * @param ssl TLS settings for seeds that use TLS, or null for the JVM's defaults
    * @param commandTimeout the command timeout
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, Duration commandTimeout,
-      Duration connectTimeout) {
+  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, SslOptions ssl,
+      Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
@@ -153,9 +172,11 @@ public final class RedisConnector implements AutoCloseable {
             .enableAllAdaptiveRefreshTriggers()
             .enablePeriodicRefresh(Duration.ofSeconds(30))
             .build());
-    options(options, commandTimeout, connectTimeout);
+    options(options, ssl, commandTimeout, connectTimeout);
     client.setOptions(options.build());
-    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout);
+    return new RedisConnector(client, true, owned, clusterConnect(client), commandTimeout, connectTimeout,
+        "the Redis Cluster (seeds " + seeds.stream().map(SetupProblem::target)
+            .collect(java.util.stream.Collectors.joining(",")) + ")");
   }
 
   private static ClientResources newResources() {
@@ -165,8 +186,11 @@ public final class RedisConnector implements AutoCloseable {
         .build();
   }
 
-  private static <B extends ClientOptions.Builder> B options(B builder, Duration commandTimeout,
+  private static <B extends ClientOptions.Builder> B options(B builder, SslOptions ssl, Duration commandTimeout,
       Duration connectTimeout) {
+    if (ssl != null) {
+      builder.sslOptions(ssl);
+    }
     builder.autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .replayFilter(command -> true) // never replay: an unanswered script may have run already
@@ -210,7 +234,8 @@ public final class RedisConnector implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       String problem = versionProblem;
       if (problem != null) {
-        throw new IllegalStateException(problem);
+        // a configuration error (too old, credentials, TLS): waiting will not cure it
+        throw new IllegalStateException(problem, e instanceof ExecutionException ? e.getCause() : null);
       }
       LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
           + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
@@ -260,6 +285,7 @@ public final class RedisConnector implements AutoCloseable {
       }
       giveUp.cancel();
       if (error != null) {
+        noteSetupProblem(SetupProblem.of(error, target));
         connecting.set(false);
         ready.completeExceptionally(error);
       } else if (closed) {
@@ -293,11 +319,11 @@ public final class RedisConnector implements AutoCloseable {
         ready.completeExceptionally(new RedisCommandTimeoutException("Redis did not answer INFO after connecting"));
         return;
       }
-      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check
-      String problem = error == null ? versionProblem(text) : null;
+      // INFO may be forbidden (ACL) or renamed away: then the scripts' own errors are the only check; but a server
+      // that wants a password the URI does not give answers NOAUTH to it (and would to every script)
+      String problem = error == null ? versionProblem(text) : SetupProblem.of(error, target);
       if (problem != null) {
-        versionProblem = problem;
-        LOG.log(Level.ERROR, problem);
+        noteSetupProblem(problem);
         c.closeAsync();
         connecting.set(false);
         ready.completeExceptionally(new RedisConnectionException(problem));
@@ -313,6 +339,61 @@ public final class RedisConnector implements AutoCloseable {
         listener.run();
       }
     });
+  }
+
+  /**
+   * Sentinel is promoting a replica or announced a new primary: opens a connection to it and moves every later call
+   * there, then closes the old connection once calls in flight on it have had their command timeout. Until the new
+   * connection is up, calls keep going to the old one (or fail fast if it is gone).
+   *
+   * @param connectTo opens the new connection
+   */
+  void moveTo(Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connectTo) {
+    StatefulConnection<String, String> old = connection;
+    if (closed) {
+      return;
+    }
+    if (old == null) {
+      startConnect();
+      return;
+    }
+    CompletableFuture<? extends StatefulConnection<String, String>> attempt;
+    try {
+      attempt = connectTo.get();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot connect to the new Redis primary: " + describe(e));
+      return;
+    }
+    attempt.orTimeout(connectBoundNanos, TimeUnit.NANOSECONDS).whenComplete((c, error) -> {
+      if (error != null) {
+        // the old connection reconnects by itself (asking the sentinels) as before
+        LOG.log(Level.WARNING, "cannot connect to the new Redis primary yet: " + describe(error));
+        return;
+      }
+      synchronized (this) {
+        if (closed || connection != old) {
+          c.closeAsync(); // closed meanwhile, or another switch won
+          return;
+        }
+        connection = c;
+        commands = commandsOf(c);
+      }
+      // calls in flight on the old connection get their answers (or time out) first: closing it now would fail them
+      Expiry.TIMER.newTimeout(t -> old.closeAsync(), timeoutNanos + TimeUnit.MILLISECONDS.toNanos(100),
+          TimeUnit.NANOSECONDS);
+      Runnable listener = onConnected;
+      if (listener != null) {
+        listener.run();
+      }
+    });
+  }
+
+  /** Keeps a configuration error for {@link #connect} and calls; logs it at ERROR when it is new. */
+  private void noteSetupProblem(String problem) {
+    if (problem != null && !problem.equals(versionProblem)) {
+      versionProblem = problem;
+      LOG.log(Level.ERROR, problem);
+    }
   }
 
   /** The oldest Redis whose scripts run as needed: TIME before writes relies on effects replication (5.0's default). */
@@ -457,9 +538,16 @@ public final class RedisConnector implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    StatefulConnection<String, String> c = connection;
-    commands = null;
+    SentinelWatch watch = sentinelWatch;
+    if (watch != null) {
+      watch.close();
+    }
+    StatefulConnection<String, String> c;
+    synchronized (this) { // a connection moving to a new primary sees closed, or is closed here
+      closed = true;
+      c = connection;
+      commands = null;
+    }
     if (c != null) {
       c.close();
     }

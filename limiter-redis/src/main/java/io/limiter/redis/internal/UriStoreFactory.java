@@ -30,7 +30,8 @@ public final class UriStoreFactory {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
   private static final Set<String> SETTINGS = new TreeSet<>(List.of("cluster", "key-prefix", "command-timeout",
       "connect-timeout", "closed-retry-after", "failure-log-interval", "fallback-max-keys", "instances",
-      "recovery-backoff", "recovery-backoff-max", "deny-cache-size"));
+      "recovery-backoff", "recovery-backoff-max", "deny-cache-size", "tls-ca-file", "tls-cert-file",
+      "tls-key-file"));
 
   private UriStoreFactory() {
   }
@@ -95,6 +96,7 @@ public final class UriStoreFactory {
             + "recovery-backoff-max=\"" + settings.get("recovery-backoff-max") + "\": " + e.getMessage());
       }
     }
+    tls(s, settings, builder, problems);
     if (uri != null && !uri.isBlank()) {
       try {
         if (cluster) {
@@ -111,6 +113,55 @@ public final class UriStoreFactory {
           + String.join("\n - ", problems));
     }
     return builder.build();
+  }
+
+  /**
+   * TLS files: {@code tls-ca-file} (PEM CA certificates to trust instead of the JVM's trust store), and together
+   * {@code tls-cert-file} and {@code tls-key-file} (PEM client certificate chain and unencrypted PKCS#8 key). Each is
+   * read now, so that a missing or unreadable file is reported with the other settings, not at the first connection.
+   */
+  private static void tls(Settings s, Map<String, String> settings, RedisRateLimitStoreBuilder builder,
+      List<String> problems) {
+    java.io.File ca = s.get("tls-ca-file", UriStoreFactory::certificates);
+    java.io.File cert = s.get("tls-cert-file", UriStoreFactory::certificates);
+    java.io.File key = s.get("tls-key-file", UriStoreFactory::readable);
+    if ((settings.containsKey("tls-cert-file")) != (settings.containsKey("tls-key-file"))) {
+      problems.add("settings tls-cert-file and tls-key-file go together (the client certificate and its key); only "
+          + (settings.containsKey("tls-cert-file") ? "tls-cert-file" : "tls-key-file") + " is set");
+      return;
+    }
+    if (ca == null && cert == null) {
+      return;
+    }
+    io.lettuce.core.SslOptions.Builder ssl = io.lettuce.core.SslOptions.builder().jdkSslProvider();
+    if (ca != null) {
+      ssl.trustManager(ca);
+    }
+    if (cert != null && key != null) {
+      ssl.keyManager(cert, key, null);
+    }
+    builder.sslOptions(ssl.build());
+  }
+
+  private static java.io.File readable(String path) {
+    java.nio.file.Path file = java.nio.file.Path.of(path.trim());
+    if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
+      throw new IllegalArgumentException("no readable file " + file.toAbsolutePath());
+    }
+    return file.toFile();
+  }
+
+  private static java.io.File certificates(String path) {
+    java.io.File file = readable(path);
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file.toPath())) {
+      if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+        throw new IllegalArgumentException("no certificate in " + file.getAbsolutePath());
+      }
+    } catch (java.io.IOException | java.security.cert.CertificateException e) {
+      throw new IllegalArgumentException("cannot read certificates (PEM) from " + file.getAbsolutePath() + ": "
+          + e.getMessage());
+    }
+    return file;
   }
 
   /** Hides passwords in URIs for error messages. */

@@ -71,6 +71,10 @@ class RecoveryGateTest {
       assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisCommandExecutionException(code)))
           .as(code).isFalse();
     }
+    // a demoted primary refuses the script's write; Redis 6.2's exact reply
+    assertThat(RecoveryGate.isConnectionFailure(new io.lettuce.core.RedisCommandExecutionException("ERR Error "
+        + "running script (call to f_a6): @user_script:1: @user_script: 1: -READONLY You can't write against a read "
+        + "only replica."))).isTrue();
     assertThat(RecoveryGate.isConnectionFailure(new IllegalStateException("unexpected reply"))).isFalse();
     assertThat(RecoveryGate.isConnectionFailure(new ClassCastException())).isFalse();
   }

@@ -3,6 +3,8 @@ package io.limiter.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +43,26 @@ class UriStoreFactoryTest {
         .withMessageContaining("setting uri=\"http://***@127.0.0.1\": Redis URI \"http://***@127.0.0.1\" does not")
         .withMessageContaining("recoveryBackoffMax must be between PT5S")
         .withMessageNotContaining("secret");
+  }
+
+  @Test
+  void tlsFilesAreCheckedWithTheOtherSettings() throws Exception {
+    Path notACertificate = Files.createTempFile("not-a-certificate", ".pem");
+    try {
+      Files.writeString(notACertificate, "hello");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> UriStoreFactory.create(Map.of("uri", "rediss://127.0.0.1:1", "tls-ca-file",
+              "/no/such/ca.pem", "tls-cert-file", notACertificate.toString())))
+          .withMessageContaining("setting tls-ca-file=\"/no/such/ca.pem\": no readable file")
+          .withMessageContaining("setting tls-cert-file=\"" + notACertificate + "\": cannot read certificates")
+          .withMessageContaining("settings tls-cert-file and tls-key-file go together");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> UriStoreFactory.create(Map.of("uri", "rediss://127.0.0.1:1", "tls-key-file",
+              notACertificate.toString())))
+          .withMessageContaining("only tls-key-file is set");
+    } finally {
+      Files.delete(notACertificate);
+    }
   }
 
   @Test

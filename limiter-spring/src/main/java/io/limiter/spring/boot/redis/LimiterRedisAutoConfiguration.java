@@ -23,6 +23,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -38,7 +41,8 @@ import org.springframework.core.env.Environment;
  *   <li>a client the store creates from Spring Boot's {@code spring.data.redis.*} properties: Sentinel
  *       ({@code sentinel.master}, {@code sentinel.nodes}, ...), Cluster ({@code cluster.nodes}), or one server
  *       ({@code url}, or {@code host}, {@code port}, {@code database}, {@code username}, {@code password}), with
- *       {@code ssl.enabled}, {@code client-name} and {@code connect-timeout}; it shares Boot's Lettuce
+ *       {@code ssl.enabled} or {@code ssl.bundle} (a {@code spring.ssl.bundle.*} bundle: trusted CAs, client
+ *       certificate, protocols, ciphers), {@code client-name} and {@code connect-timeout}; it shares Boot's Lettuce
  *       {@link ClientResources} bean when there is one.
  * </ol>
  * Rate-limiting settings come from {@code limiter.redis.*} ({@link LimiterRedisProperties}) and
@@ -69,6 +73,7 @@ public class LimiterRedisAutoConfiguration {
      * @param clusterClients the application's Lettuce cluster client
      * @param resources Lettuce resources to share (Spring Boot's)
      * @param customizers adjust the builder last
+     * @param sslBundles Spring Boot's SSL bundles, for {@code spring.data.redis.ssl.bundle}
      * @return the Redis store
      */
     @Bean
@@ -76,10 +81,10 @@ public class LimiterRedisAutoConfiguration {
     RedisRateLimitStore rateLimitStore(LimiterProperties limiter, LimiterRedisProperties redis,
         Environment environment, ObjectProvider<RedisClient> clients,
         ObjectProvider<RedisClusterClient> clusterClients, ObjectProvider<ClientResources> resources,
-        ObjectProvider<RedisRateLimitStoreCustomizer> customizers) {
+        ObjectProvider<RedisRateLimitStoreCustomizer> customizers, ObjectProvider<SslBundles> sslBundles) {
       List<String> problems = new ArrayList<>();
       RedisRateLimitStoreBuilder builder = RedisRateLimitStore.builder();
-      connection(builder, Binder.get(environment), clients, clusterClients, resources, problems);
+      connection(builder, Binder.get(environment), clients, clusterClients, resources, sslBundles, problems);
       settings(builder, limiter, redis, problems);
       if (!problems.isEmpty()) {
         throw new RateLimitConfigException(problems);
@@ -90,7 +95,7 @@ public class LimiterRedisAutoConfiguration {
 
     private static void connection(RedisRateLimitStoreBuilder builder, Binder binder,
         ObjectProvider<RedisClient> clients, ObjectProvider<RedisClusterClient> clusterClients,
-        ObjectProvider<ClientResources> resources, List<String> problems) {
+        ObjectProvider<ClientResources> resources, ObjectProvider<SslBundles> sslBundles, List<String> problems) {
       SpringDataRedisConnection boot = SpringDataRedisConnection.read(binder, problems);
       RedisClient client = unique(clients, RedisClient.class, problems);
       RedisClusterClient clusterClient = unique(clusterClients, RedisClusterClient.class, problems);
@@ -123,7 +128,41 @@ public class LimiterRedisAutoConfiguration {
         if (shared != null) {
           builder.clientResources(shared);
         }
+        if (boot.sslBundle() != null) {
+          io.lettuce.core.SslOptions ssl = sslOptions(boot.sslBundle(), sslBundles, problems);
+          if (ssl != null) {
+            builder.sslOptions(ssl);
+          }
+        }
       }
+    }
+
+    /** Lettuce's TLS settings from an SSL bundle, as Spring Boot's own Lettuce configuration makes them. */
+    private static io.lettuce.core.SslOptions sslOptions(String name, ObjectProvider<SslBundles> sslBundles,
+        List<String> problems) {
+      String property = SpringDataRedisConnection.PREFIX + "ssl.bundle=\"" + name + "\"";
+      SslBundles bundles = sslBundles.getIfAvailable();
+      if (bundles == null) {
+        problems.add(property + ": there are no SSL bundles (Spring Boot's SslAutoConfiguration is not active)");
+        return null;
+      }
+      SslBundle bundle;
+      try {
+        bundle = bundles.getBundle(name);
+      } catch (NoSuchSslBundleException e) {
+        problems.add(property + ": no such bundle; spring.ssl.bundle.* defines " + bundles.getBundleNames());
+        return null;
+      }
+      io.lettuce.core.SslOptions.Builder ssl = io.lettuce.core.SslOptions.builder()
+          .keyManager(bundle.getManagers().getKeyManagerFactory())
+          .trustManager(bundle.getManagers().getTrustManagerFactory());
+      if (bundle.getOptions().getCiphers() != null) {
+        ssl.cipherSuites(bundle.getOptions().getCiphers());
+      }
+      if (bundle.getOptions().getEnabledProtocols() != null) {
+        ssl.protocols(bundle.getOptions().getEnabledProtocols());
+      }
+      return ssl.build();
     }
 
     private static <T> T unique(ObjectProvider<T> beans, Class<T> type, List<String> problems) {

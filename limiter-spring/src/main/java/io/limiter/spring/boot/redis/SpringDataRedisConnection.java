@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.Binder;
  * Read the way Boot's Lettuce connection configuration reads them: Sentinel when {@code sentinel.*} is set, else
  * Redis Cluster when {@code cluster.nodes} is set, else one server from {@code url} (which overrides host, port,
  * username, password and database; {@code rediss://} means TLS) or from {@code host}/{@code port}/{@code database}/
- * {@code username}/{@code password}; {@code ssl.enabled} and {@code client-name} apply to every node. Bound through
+ * {@code username}/{@code password}; {@code ssl.enabled}, {@code ssl.bundle} (whose name the caller resolves) and
+ * {@code client-name} apply to every node. Bound through
  * Boot's {@link Binder} (relaxed names, environment variables), so Boot's data-redis module is not needed.
  *
  * <p>Every problem is added to the caller's list, naming the property; values of password properties are never
@@ -40,6 +41,7 @@ final class SpringDataRedisConnection {
   private RedisURI uri;
   private final List<RedisURI> clusterNodes = new ArrayList<>();
   private Duration connectTimeout;
+  private String sslBundle;
 
   private SpringDataRedisConnection(Binder binder, List<String> problems) {
     this.binder = binder;
@@ -76,6 +78,11 @@ final class SpringDataRedisConnection {
     return clusterNodes;
   }
 
+  /** @return the name of spring.data.redis.ssl.bundle, or null */
+  String sslBundle() {
+    return sslBundle;
+  }
+
   /** @return spring.data.redis.connect-timeout, or null */
   Duration connectTimeout() {
     return connectTimeout;
@@ -99,10 +106,12 @@ final class SpringDataRedisConnection {
     List<String> cluster = bind("cluster.nodes", LIST);
 
     boolean ssl = sslEnabled != null ? sslEnabled : sslBundle != null;
-    if (sslBundle != null) {
-      problems.add(PREFIX + "ssl.bundle=\"" + sslBundle + "\": SSL bundles are not supported by limiter.store=redis; "
-          + "use " + PREFIX + "ssl.enabled=true (the JVM's trust store), or define a Lettuce RedisClient bean with "
-          + "the bundle's SslOptions, or a RedisRateLimitStore bean");
+    if (sslBundle != null && sslBundle.isBlank()) {
+      problems.add(PREFIX + "ssl.bundle is empty: name a bundle of spring.ssl.bundle.*");
+    } else if (sslBundle != null && !ssl) {
+      problems.add(PREFIX + "ssl.bundle=\"" + sslBundle + "\" is set but " + PREFIX + "ssl.enabled=false: remove one");
+    } else {
+      this.sslBundle = sslBundle == null ? null : sslBundle.trim();
     }
     if (port != null && (port < 1 || port > 65535)) {
       problems.add(PREFIX + "port=" + port + ": must be between 1 and 65535");

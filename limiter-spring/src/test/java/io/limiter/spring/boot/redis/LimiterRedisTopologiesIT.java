@@ -2,26 +2,18 @@ package io.limiter.spring.boot.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.limiter.core.Decision;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.redis.RedisCli;
 import io.limiter.redis.RedisExtension;
 import io.limiter.redis.RedisRateLimitStore;
-import io.limiter.redis.RedisServer;
+import io.limiter.redis.SentinelGroup;
 import io.limiter.spring.boot.LimiterAutoConfiguration;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -30,7 +22,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /**
  * {@code limiter.store=redis} on a real 3-master Redis Cluster ({@code spring.data.redis.cluster.nodes}, or the
  * application's {@link RedisClusterClient} bean) and behind a real Redis Sentinel
- * ({@code spring.data.redis.sentinel.*}).
+ * ({@code spring.data.redis.sentinel.*}: a primary, a replica and three sentinels; the store follows a failover).
  */
 class LimiterRedisTopologiesIT {
 
@@ -39,8 +31,9 @@ class LimiterRedisTopologiesIT {
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(LimiterRedisAutoConfiguration.class, LimiterAutoConfiguration.class))
+      // topologies are tested here, not latency: a loaded machine may take more than the default second to connect
       .withPropertyValues("limiter.store=redis", "limiter.redis.command-timeout=30s",
-          "limiter.policies.p.limits=3/minute");
+          "spring.data.redis.connect-timeout=30s", "limiter.policies.p.limits=3/minute");
 
   private String node(int i) {
     return "127.0.0.1:" + CLUSTER.servers().get(i).port();
@@ -93,79 +86,25 @@ class LimiterRedisTopologiesIT {
   }
 
   @Test
-  void sentinelFindsTheMaster() throws Exception {
-    try (RedisServer master = RedisServer.start(); Sentinel sentinel = Sentinel.start(master.port())) {
-      runner.withPropertyValues("spring.data.redis.sentinel.master=mymaster",
-          "spring.data.redis.sentinel.nodes=127.0.0.1:" + sentinel.port, "limiter.redis.key-prefix=sentinel:")
+  void sentinelFindsTheMasterAndFollowsAFailoverWithoutARestart() {
+    try (SentinelGroup group = SentinelGroup.start(1000, 2000)) {
+      String nodes = group.sentinels().stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
+      runner.withPropertyValues("spring.data.redis.sentinel.master=" + SentinelGroup.MASTER,
+          "spring.data.redis.sentinel.nodes=" + nodes, "limiter.redis.key-prefix=sentinel:",
+          "limiter.redis.command-timeout=1s")
           .run(context -> {
             assertThat(context).hasNotFailed();
             RateLimiter p = context.getBean(RateLimiterRegistry.class).limiter("p");
-            assertThat(p.acquire("k").degraded()).as("connected to the master through the sentinel").isFalse();
+            assertThat(p.acquire("k").degraded()).as("connected to the master through the sentinels").isFalse();
             String key = context.getBean(RedisRateLimitStore.class).redisKey("p", "k");
-            RedisClient admin = RedisClient.create();
-            try (var c = admin.connect(RedisURI.create(master.uri()))) {
-              assertThat(c.sync().exists(key)).as(key + " on the master").isEqualTo(1);
-            } finally {
-              admin.shutdown();
-            }
+            assertThat(RedisCli.command(group.primary().port(), "EXISTS", key)).as(key + " on the master")
+                .isEqualTo("1");
+
+            group.primary().kill();
+            SentinelGroup.await("decisions by the promoted replica", 60, () -> !p.acquire("after").degraded());
+            assertThat(RedisCli.command(group.replica().port(), "EXISTS", key)).as(key + " on the new primary")
+                .isEqualTo("1");
           });
-    }
-  }
-
-  /** A redis-server in Sentinel mode monitoring one master (quorum 1), on a free loopback port. */
-  private static final class Sentinel implements AutoCloseable {
-    final int port;
-    final Process process;
-
-    private Sentinel(int port, Process process) {
-      this.port = port;
-      this.process = process;
-    }
-
-    static Sentinel start(int masterPort) throws IOException {
-      int port = RedisServer.freePort();
-      Path dir = Files.createDirectories(Paths.get("target", "redis-servers")).toAbsolutePath();
-      Path config = Files.createTempFile(dir, "sentinel-" + port + "-", ".conf");
-      Files.writeString(config, "port " + port + "\nbind 127.0.0.1\ndir " + dir + "\n"
-          + "sentinel monitor mymaster 127.0.0.1 " + masterPort + " 1\n");
-      Process process = new ProcessBuilder(RedisServer.binary().toString(), config.toString(), "--sentinel")
-          .redirectErrorStream(true).redirectOutput(config.resolveSibling(config.getFileName() + ".log").toFile())
-          .start();
-      Sentinel sentinel = new Sentinel(port, process);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!sentinel.knowsMaster()) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          sentinel.close();
-          throw new IllegalStateException("redis-server --sentinel did not start on port " + port + "; see "
-              + config + ".log");
-        }
-        RedisServer.sleep(50);
-      }
-      return sentinel;
-    }
-
-    /** Whether the sentinel answers SENTINEL GET-MASTER-ADDR-BY-NAME for the master. */
-    boolean knowsMaster() {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        s.setSoTimeout(500);
-        s.getOutputStream().write("SENTINEL GET-MASTER-ADDR-BY-NAME mymaster\r\n".getBytes(StandardCharsets.US_ASCII));
-        byte[] reply = new byte[64];
-        int n = s.getInputStream().read(reply);
-        return n > 0 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("*2");
-      } catch (IOException e) {
-        return false;
-      }
-    }
-
-    @Override
-    public void close() {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

@@ -110,7 +110,7 @@ class SpringDataRedisConnectionTest {
   @Test
   void everyProblemNamesItsPropertyAndNoPasswordIsShown() {
     read("spring.data.redis.url=http://user:topsecret@host:1", "spring.data.redis.port=70000",
-        "spring.data.redis.database=-1", "spring.data.redis.ssl.bundle=corp",
+        "spring.data.redis.database=-1", "spring.data.redis.ssl.bundle=corp", "spring.data.redis.ssl.enabled=false",
         "spring.data.redis.connect-timeout=soon");
     read("spring.data.redis.sentinel.nodes=sentinel-without-port", "spring.data.redis.sentinel.password=pw");
     read("spring.data.redis.cluster.nodes=a:1,b:notaport,c:0");
@@ -120,8 +120,8 @@ class SpringDataRedisConnectionTest {
         + "must start with redis:// or rediss://"))
         .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.port=70000: must be between 1 and 65535"))
         .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.database=-1: must be >= 0"))
-        .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.ssl.bundle=\"corp\": SSL bundles are not "
-            + "supported"))
+        .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.ssl.bundle=\"corp\" is set but "
+            + "spring.data.redis.ssl.enabled=false"))
         .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.connect-timeout=\"soon\": cannot be read"))
         .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.sentinel.master is missing"))
         .anySatisfy(p -> assertThat(p).startsWith("spring.data.redis.sentinel.nodes[0]=\"sentinel-without-port\": "

@@ -1,0 +1,172 @@
+package io.limiter.redis;
+
+import static io.limiter.test.DecisionAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.limiter.core.Algorithm;
+import io.limiter.core.Decision;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimiter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AUTH and ACL users against a real server with {@code requirepass}: the store works through a user that has
+ * exactly the rights of the minimal ACL line printed in docs/redis.md (read from the page, so the page cannot drift),
+ * fails without any one of them, and a wrong password fails at startup with a message that does not contain it.
+ */
+class RedisAuthIT {
+
+  private static final String ADMIN_PASSWORD = "admin-Secret-4711";
+  private static final String USER_PASSWORD = "user-Secret-0815";
+  private static final String WRONG_PASSWORD = "wrong-Secret-1234";
+
+  private static RedisServer server;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start("--requirepass", ADMIN_PASSWORD);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static List<String> documentedAcl() {
+    return DocumentedAcl.rules();
+  }
+
+  private static void setUser(List<String> rules) {
+    DocumentedAcl.setUser(server.port(), ADMIN_PASSWORD, rules, USER_PASSWORD);
+  }
+
+  private static RedisRateLimitStore store(String userInfo, String prefix) {
+    return RedisRateLimitStore.builder()
+        .uri("redis://" + userInfo + "@127.0.0.1:" + server.port())
+        .keyPrefix(prefix)
+        .commandTimeout(Duration.ofSeconds(30)) // rights are tested here, not latency
+        .connectTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  /**
+   * Everything the store sends: each algorithm, admissions and rejections, a state of another shape (deleted), and a
+   * flushed script cache (SCRIPT LOAD).
+   *
+   * @return the decisions, all of which must be Redis's
+   */
+  private static List<Decision> everyCommandPath(RedisRateLimitStore store, String name) {
+    List<Decision> decisions = new ArrayList<>();
+    for (Algorithm algorithm : Algorithm.values()) {
+      LimitPolicy first = LimitPolicy.builder(name + "-" + algorithm).limits("2/hour").algorithm(algorithm).build();
+      RateLimiter one = RateLimiter.of(first, store);
+      RateLimiter two = RateLimiter.of(LimitPolicy.builder(name + "-" + algorithm).limits("2/hour; 5/day")
+          .algorithm(algorithm).build(), store);
+      for (int i = 0; i < 3; i++) {
+        decisions.add(one.acquire("client"));
+      }
+      RedisCli.command(server.port(), ADMIN_PASSWORD, List.of("SCRIPT", "FLUSH"));
+      decisions.add(two.acquire("client")); // another shape: counts as empty, and NOSCRIPT first
+      decisions.add(two.acquire("client"));
+      decisions.add(two.acquire("client")); // rejected
+      // more than a full limit: rejected even on empty state, and finds another shape: deletes it
+      decisions.add(store.keySpace(first).acquire("client", 3));
+    }
+    return decisions;
+  }
+
+  @Test
+  void theStoreWorksWithExactlyTheRightsOfTheDocumentedAclLine() {
+    List<String> acl = documentedAcl();
+    setUser(acl);
+    try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
+      List<Decision> decisions = everyCommandPath(store, "acl");
+      assertThat(decisions).allSatisfy(d -> assertThat(d).isNotDegraded());
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(3 * 4);
+      RedisStoreStats stats = store.stats();
+      assertThat(stats.failures()).isZero();
+      assertThat(stats.scriptLoads()).as("SCRIPT LOAD after each SCRIPT FLUSH").isGreaterThanOrEqualTo(3);
+    }
+    assertThat(RedisCli.command(server.port(), ADMIN_PASSWORD, List.of("EXISTS", "limiter:{acl-FIXED_WINDOW:client}")))
+        .as("deleted by the last rejection").isEqualTo("0");
+  }
+
+  @Test
+  void withoutAnyOneCommandOfTheDocumentedLineTheStoreFails() {
+    List<String> acl = documentedAcl();
+    List<String> commands = acl.stream().filter(rule -> rule.startsWith("+")).toList();
+    assertThat(commands).isNotEmpty();
+    for (String command : commands) {
+      List<String> fewer = new ArrayList<>(acl);
+      fewer.remove(command);
+      setUser(fewer);
+      try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
+        List<Decision> decisions = everyCommandPath(store, "without-" + command.replace('|', '-'));
+        assertThat(decisions).as("decisions without %s", command).anySatisfy(d -> assertThat(d).isDegraded());
+      }
+    }
+  }
+
+  @Test
+  void keysOutsideTheUsersPatternAreRefused() {
+    setUser(documentedAcl());
+    try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "other:")) {
+      Decision d = RateLimiter.of(LimitPolicy.of("outside", "2/hour"), store).acquire("client");
+      assertThat(d).isDegraded();
+      assertThat(store.stats().keyErrors()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theDefaultUserWithRequirepassWorks() {
+    try (RedisRateLimitStore store = store(":" + ADMIN_PASSWORD, "default-user:")) {
+      assertThat(RateLimiter.of(LimitPolicy.of("requirepass", "2/hour"), store).acquire("client"))
+          .isAllowed().isNotDegraded();
+    }
+  }
+
+  @Test
+  void aWrongPasswordFailsAtStartupWithoutShowingIt() {
+    setUser(documentedAcl());
+    for (String userInfo : List.of(":" + WRONG_PASSWORD, "limiter:" + WRONG_PASSWORD, "nobody:" + USER_PASSWORD)) {
+      Throwable thrown = catchThrowable(() -> store(userInfo, "limiter:").close());
+      assertThat(thrown).as("with %s", userInfo.replaceAll(":.*", ":***")).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("127.0.0.1:" + server.port()).hasMessageContaining("password");
+      assertThat(messages(thrown)).doesNotContain(WRONG_PASSWORD, USER_PASSWORD, ADMIN_PASSWORD);
+    }
+    Throwable fromText = catchThrowable(() -> RedisRateLimitStore.fromUri("redis://:" + WRONG_PASSWORD
+        + "@127.0.0.1:" + server.port(), Map.of("connect-timeout", "30s")).close());
+    assertThat(fromText).isInstanceOf(IllegalStateException.class);
+    assertThat(messages(fromText)).doesNotContain(WRONG_PASSWORD);
+  }
+
+  @Test
+  void noPasswordAtAllFailsAtStartupToo() {
+    assertThatIllegalStateException().isThrownBy(() -> RedisRateLimitStore.builder()
+        .uri("redis://127.0.0.1:" + server.port()).connectTimeout(Duration.ofSeconds(30)).build().close())
+        .withMessageContaining("requires a password");
+  }
+
+  /** Every message and toString of the exception chain, with suppressed ones. */
+  static String messages(Throwable t) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable x = t; x != null; x = x.getCause()) {
+      all.append(x).append('\n');
+      for (Throwable s : x.getSuppressed()) {
+        all.append(messages(s));
+      }
+      if (x.getCause() == x) {
+        break;
+      }
+    }
+    return all.toString();
+  }
+}
