@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -20,8 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * decides them one after the other, each all-or-nothing, exactly as separate calls in that order would.
  *
  * <p>Every request gets its own reply, bounded by the command timeout like a single call (sync callers wait on it,
- * async callers' timers expire it). A request that timed out while queued is dropped, never sent. Every call a lane
- * sends carries a timer of its own, so a call that never answers frees its lane after the command timeout.
+ * async callers' timers expire it). A request that timed out while queued is dropped, never sent. A call never
+ * outlives the command timeout, so one that is not answered frees its lane: a call carrying one request times out
+ * with it, a vector call has a timer of its own.
  * A Redis error for one request of a vector (WRONGTYPE, OOM on its write) fails that request only; a failure of the
  * whole call (timeout, lost connection) fails each of its requests. Thread-safe; a lane's lock guards only its queue.
  */
@@ -29,6 +31,11 @@ final class Coalescer {
 
   /** The most requests in one call: a bound on the time one call holds the (single-threaded) server. */
   static final int MAX_BATCH = 64;
+  /**
+   * Calls in flight per lane. One: everything that arrives meanwhile rides in the next call, and the lane still
+   * overlaps client and server work, since the next call is sent before the answered requests are completed.
+   */
+  static final int MAX_IN_FLIGHT = 1;
   private static final int SLOTS = 16384;
 
   private final RedisConnector connector;
@@ -70,11 +77,11 @@ final class Coalescer {
     Request request = new Request(script, key, args, connector.timeoutText());
     Lane lane = lane(key);
     synchronized (lane) {
-      if (lane.busy) {
+      if (lane.busy >= MAX_IN_FLIGHT) {
         lane.queue.addLast(request);
         return request;
       }
-      lane.busy = true;
+      lane.busy++;
     }
     List<Request> alone = new ArrayList<>(1);
     alone.add(request);
@@ -100,6 +107,8 @@ final class Coalescer {
     final LimitScript script;
     final String key;
     final String[] args;
+    /** The call that carries this request alone, if it went out alone. */
+    private volatile CompletableFuture<List<Object>> solo;
 
     Request(LimitScript script, String key, String[] args, String timeoutText) {
       super(timeoutText);
@@ -108,9 +117,22 @@ final class Coalescer {
       this.args = args;
     }
 
+    /** This request goes out alone in {@code call}: if it times out, so does the call. */
+    void carriedBy(CompletableFuture<List<Object>> call) {
+      solo = call;
+      if (isDone() && !call.isDone()) { // timed out meanwhile
+        call.completeExceptionally(new TimeoutException());
+      }
+    }
+
     @Override
     void timedOut() {
-      // a queued request is dropped when its lane drains (it is done); a sent one's call runs on for the others
+      // a call carrying only this request ends with it (which frees the lane); a queued request is dropped when its
+      // lane drains (it is done); a vector call runs on for its other requests, bounded by its own timer
+      CompletableFuture<List<Object>> call = solo;
+      if (call != null) {
+        call.completeExceptionally(new TimeoutException());
+      }
     }
   }
 
@@ -118,8 +140,8 @@ final class Coalescer {
   private final class Lane {
     /** Guarded by this lane. */
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
-    /** Guarded by this lane: whether a call is in flight. */
-    private boolean busy;
+    /** Guarded by this lane: calls in flight. */
+    private int busy;
 
     /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
     void send(List<Request> batch) {
@@ -157,7 +179,7 @@ final class Coalescer {
           }
         }
         if (batch == null) {
-          busy = false;
+          busy--;
         }
         return batch;
       }
@@ -179,8 +201,11 @@ final class Coalescer {
     CompletableFuture<List<Object>> call;
     try {
       if (batch.size() == 1) {
+        // bounded by the request's own timeout (a sync caller's wait, an async caller's timer): no timer of its own
         Request r = batch.get(0);
         call = connector.run(r.script, r.key, r.args);
+        r.carriedBy(call);
+        return call;
       } else {
         int argCount = 0;
         for (Request r : batch) {
@@ -200,7 +225,7 @@ final class Coalescer {
         call = connector.run(BatchScript.SHA, BatchScript.SOURCE, keys, args);
       }
     } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(e);
     }
     return connector.expireLater(call);
   }
