@@ -2,12 +2,13 @@ package io.limiter.redis.internal;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.cluster.SlotHash;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,17 +26,12 @@ import java.util.concurrent.atomic.LongAdder;
  * outlives the command timeout, so one that is not answered frees its lane: a call carrying one request times out
  * with it, a vector call has a timer of its own.
  * A Redis error for one request of a vector (WRONGTYPE, OOM on its write) fails that request only; a failure of the
- * whole call (timeout, lost connection) fails each of its requests. Thread-safe; a lane's lock guards only its queue.
+ * whole call (timeout, lost connection) fails each of its requests. Thread-safe and lock-free.
  */
 final class Coalescer {
 
   /** The most requests in one call: a bound on the time one call holds the (single-threaded) server. */
   static final int MAX_BATCH = 64;
-  /**
-   * Calls in flight per lane. One: everything that arrives meanwhile rides in the next call, and the lane still
-   * overlaps client and server work, since the next call is sent before the answered requests are completed.
-   */
-  static final int MAX_IN_FLIGHT = 1;
   private static final int SLOTS = 16384;
 
   private final RedisConnector connector;
@@ -44,6 +40,8 @@ final class Coalescer {
   private final Lane single;
   private final AtomicReferenceArray<Lane> slots;
   private final LongAdder coalesced = new LongAdder();
+  // one call in flight per lane: everything that arrives meanwhile rides in the next call, and client and server
+  // work still overlap, since the next call is sent before the answered requests are completed
 
   /**
    * @param connector the connection
@@ -76,16 +74,10 @@ final class Coalescer {
     }
     Request request = new Request(script, key, args, connector.timeoutText());
     Lane lane = lane(key);
-    synchronized (lane) {
-      if (lane.busy >= MAX_IN_FLIGHT) {
-        lane.queue.addLast(request);
-        return request;
-      }
-      lane.busy++;
+    lane.queue.offer(request);
+    if (lane.busy.compareAndSet(false, true)) {
+      lane.send(lane.next()); // idle: this request goes out at once (alone, unless others arrived just now)
     }
-    List<Request> alone = new ArrayList<>(1);
-    alone.add(request);
-    lane.send(alone);
     return request;
   }
 
@@ -136,12 +128,15 @@ final class Coalescer {
     }
   }
 
-  /** Requests sharing a connection (or slot): at most one call in flight, the rest queued in arrival order. */
+  /**
+   * Requests sharing a connection (or slot): at most one call in flight, the rest queued in arrival order. Lock-free
+   * (an async caller may be an event-loop thread): whoever sets {@link #busy} owns the lane until it finds nothing
+   * to send and clears it again.
+   */
   private final class Lane {
-    /** Guarded by this lane. */
-    private final ArrayDeque<Request> queue = new ArrayDeque<>();
-    /** Guarded by this lane: calls in flight. */
-    private int busy;
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    /** Whether a call is in flight, or its sender is still collecting it. */
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
     void send(List<Request> batch) {
@@ -165,23 +160,30 @@ final class Coalescer {
       }
     }
 
-    /** The queued requests still waiting, up to {@link #MAX_BATCH}; or null, and the lane is idle. */
+    /**
+     * For the lane's owner: the queued requests still waiting, up to {@link #MAX_BATCH}; or null, and the lane is
+     * idle (unless a request arrived meanwhile: then its owner again, with that request).
+     */
     private List<Request> next() {
-      synchronized (this) {
+      while (true) {
         List<Request> batch = null;
-        while (!queue.isEmpty() && (batch == null || batch.size() < MAX_BATCH)) {
-          Request r = queue.pollFirst();
-          if (!r.isDone()) {
+        Request r;
+        while ((batch == null || batch.size() < MAX_BATCH) && (r = queue.poll()) != null) {
+          if (!r.isDone()) { // one that timed out while queued is never sent
             if (batch == null) {
-              batch = new ArrayList<>(Math.min(queue.size() + 1, MAX_BATCH));
+              batch = new ArrayList<>(4);
             }
             batch.add(r);
           }
         }
-        if (batch == null) {
-          busy--;
+        if (batch != null) {
+          return batch;
         }
-        return batch;
+        busy.set(false);
+        // a request offered after the poll above found the lane still busy: take it, unless its caller took the lane
+        if (queue.isEmpty() || !busy.compareAndSet(false, true)) {
+          return null;
+        }
       }
     }
   }
