@@ -122,6 +122,41 @@ class RedisCoalescingIT {
   }
 
   @Test
+  void closingTheStoreUnderLoadCompletesEveryDecisionAndThrowsNone() throws Exception {
+    LimitPolicy policy = LimitPolicy.builder("v-close").limits("1000000/hour").build();
+    RedisRateLimitStore store = builder("closing:").build();
+    KeySpace space = store.keySpace(policy);
+    assertThat(space.acquire("k", 1).degraded()).isFalse();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      CountDownLatch started = new CountDownLatch(4);
+      List<Future<List<CompletableFuture<Decision>>>> callers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        callers.add(pool.submit(() -> {
+          List<CompletableFuture<Decision>> calls = new ArrayList<>();
+          started.countDown();
+          for (int i = 0; i < 3000; i++) {
+            calls.add(space.acquireAsync("k" + (i % 5), 1).toCompletableFuture()); // must never throw
+          }
+          return calls;
+        }));
+      }
+      started.await();
+      store.close(); // while the callers queue decisions
+      for (Future<List<CompletableFuture<Decision>>> caller : callers) {
+        for (CompletableFuture<Decision> call : caller.get(60, TimeUnit.SECONDS)) {
+          assertThat(call.get(60, TimeUnit.SECONDS)).isNotNull(); // decided by Redis, or degraded once closed
+        }
+      }
+      assertThat(space.acquireAsync("k", 1).toCompletableFuture().get(60, TimeUnit.SECONDS).degraded()).isTrue();
+      assertThat(space.acquire("k", 1).degraded()).isTrue();
+    } finally {
+      pool.shutdownNow();
+      store.close(); // again, in case the test failed before: closing twice is harmless
+    }
+  }
+
+  @Test
   void fourInstancesMixingSyncAsyncAndCoalescedCallsAdmitExactlyTheCapacity() throws Exception {
     int instances = 4;
     int threads = 12;

@@ -1,6 +1,7 @@
 package io.limiter.redis.internal;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.cluster.SlotHash;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,7 @@ final class Coalescer {
   private final Lane single;
   private final AtomicReferenceArray<Lane> slots;
   private final LongAdder coalesced = new LongAdder();
+  private volatile boolean closed;
   // one call in flight per lane: everything that arrives meanwhile rides in the next call, and client and server
   // work still overlap, since the next call is sent before the answered requests are completed
 
@@ -69,8 +71,8 @@ final class Coalescer {
    * @return its reply, not bounded by itself (see {@link RedisConnector#await}, {@link RedisConnector#expireLater})
    */
   CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
-    if (!enabled) {
-      return connector.run(script, key, args);
+    if (!enabled || closed) {
+      return connector.run(script, key, args); // closed: fails at once
     }
     Request request = new Request(script, key, args, connector.timeoutText());
     Lane lane = lane(key);
@@ -79,6 +81,25 @@ final class Coalescer {
       lane.send(lane.next()); // idle: this request goes out at once (alone, unless others arrived just now)
     }
     return request;
+  }
+
+  /**
+   * Fails what is still queued or in flight, after the connector closed (timers stopped, connection gone): nothing
+   * else would complete it. Requests arriving later fail at once.
+   */
+  void close() {
+    closed = true;
+    RedisConnectionException gone = new RedisConnectionException("the Redis rate limit store is closed");
+    if (single != null) {
+      single.close(gone);
+    } else {
+      for (int i = 0; i < SLOTS; i++) {
+        Lane lane = slots.get(i);
+        if (lane != null) {
+          lane.close(gone);
+        }
+      }
+    }
   }
 
   private Lane lane(String key) {
@@ -137,11 +158,25 @@ final class Coalescer {
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
     /** Whether a call is in flight, or its sender is still collecting it. */
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** The call in flight (or the last one). */
+    private volatile CompletableFuture<List<Object>> inFlight;
+
+    /** Fails the call in flight (its completion drains the queue) and drains what is queued, failing it too. */
+    void close(RuntimeException gone) {
+      CompletableFuture<List<Object>> call = inFlight;
+      if (call != null) {
+        call.completeExceptionally(gone);
+      }
+      if (busy.compareAndSet(false, true)) {
+        send(next());
+      }
+    }
 
     /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
     void send(List<Request> batch) {
       while (batch != null) {
         CompletableFuture<List<Object>> call = start(batch);
+        inFlight = call;
         if (!call.isDone()) {
           List<Request> sent = batch;
           call.whenComplete((reply, error) -> {

@@ -125,6 +125,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   @Override
   public void close() {
     connector.close();
+    calls.close();
     if (fallback != null) {
       fallback.close();
     }

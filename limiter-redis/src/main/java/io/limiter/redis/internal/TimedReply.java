@@ -29,7 +29,13 @@ abstract class TimedReply extends CompletableFuture<List<Object>> {
     if (isDone()) {
       return;
     }
-    Timeout t = wheel.newTimeout(x -> completeExceptionally(new TimeoutException()), nanos, TimeUnit.NANOSECONDS);
+    Timeout t;
+    try {
+      t = wheel.newTimeout(x -> completeExceptionally(new TimeoutException()), nanos, TimeUnit.NANOSECONDS);
+    } catch (IllegalStateException stopped) { // the store was closed: nothing would answer or expire this reply
+      completeExceptionally(new TimeoutException());
+      return;
+    }
     timer = t;
     if (isDone()) { // completed meanwhile: its completion may not have seen the timer
       t.cancel();
