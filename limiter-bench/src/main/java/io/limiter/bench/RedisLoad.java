@@ -443,6 +443,9 @@ public final class RedisLoad {
         // a loaded 2-core machine can stall a round trip beyond the default 100 ms; measure, don't fail over
         builder = builder.getClass().getMethod("commandTimeout", Duration.class).invoke(builder,
             Duration.ofSeconds(2));
+        // and wait for the first connection: a store that starts unconnected decides by its failure mode meanwhile
+        builder = builder.getClass().getMethod("connectTimeout", Duration.class).invoke(builder,
+            Duration.ofSeconds(30));
         builder = builder.getClass().getMethod("coalesce", boolean.class).invoke(builder, coalesce);
         return (RateLimitStore) builder.getClass().getMethod("build").invoke(builder);
       } catch (ReflectiveOperationException e) {
