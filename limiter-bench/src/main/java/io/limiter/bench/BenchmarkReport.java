@@ -67,6 +67,7 @@ public final class BenchmarkReport {
   /** Redis targets. */
   static final Map<String, String> REDIS = labels(
       "limiter", "Limiter Redis store",
+      "limiter-single", "Limiter Redis store, coalescing off",
       "bucket4j", "Bucket4j Lettuce (CAS) proxy manager",
       "get", "plain Lettuce `GET` (floor)");
 

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,9 +42,16 @@ import java.util.function.Function;
  * Throughput is sampled every second after a warm-up; the report shows the mean and standard deviation of the
  * samples.
  *
- * <p>Usage: {@code RedisLoad --uri redis://127.0.0.1:6379 [--out redis.json] [--targets limiter,bucket4j,get]
- * [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5] [--warmup 1]}. {@link #run} is not reentrant: run
- * one measurement at a time.
+ * Targets: {@code limiter} (coalescing on, the default), {@code limiter-single} (coalescing off: one script call
+ * per decision), {@code bucket4j}, {@code get}.
+ *
+ * <p>With {@code --latency N}, each target then makes N uncontended decisions (one thread, one at a time, on the hot
+ * key) and the report gives their latency percentiles ({@link Latency}).
+ *
+ * <p>Usage: {@code RedisLoad (--uri redis://127.0.0.1:6379 | --server path/to/redis-server) [--out redis.json]
+ * [--targets limiter,bucket4j,get] [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5] [--warmup 1]
+ * [--latency 20000]}. {@code --server} starts that binary on a free loopback port for the run (no persistence) and
+ * stops it after. {@link #run} is not reentrant: run one measurement at a time.
  */
 public final class RedisLoad {
 
@@ -64,7 +72,8 @@ public final class RedisLoad {
 
   static {
     if (LimiterTarget.available()) {
-      TARGETS.put("limiter", LimiterTarget::new);
+      TARGETS.put("limiter", uri -> new LimiterTarget(uri, true));
+      TARGETS.put("limiter-single", uri -> new LimiterTarget(uri, false));
     }
     TARGETS.put("bucket4j", Bucket4jTarget::new);
     TARGETS.put("get", GetTarget::new);
@@ -82,9 +91,54 @@ public final class RedisLoad {
    * @param stdev standard deviation of the samples
    * @param rejected decisions that were rejections (should be 0: the limit is never reached)
    * @param errors decisions that failed
+   * @param clientCpuMicros CPU time of this whole JVM per decision while measuring, µs (-1 if unknown)
+   * @param serverCpuMicros CPU time of the redis-server process per decision while measuring, µs (-1 unless the
+   *     run started the server itself: {@code --server})
    */
   public record Row(String target, int keys, String mode, int concurrency, List<Long> samples, double mean,
-      double stdev, long rejected, long errors) {
+      double stdev, long rejected, long errors, double clientCpuMicros, double serverCpuMicros) {
+  }
+
+  /** The redis-server process this run started ({@code --server}), whose CPU time each row reports. */
+  private static volatile ProcessHandle serverProcess;
+
+  /** CPU time of the started redis-server, from /proc (Linux), in ns; -1 if unknown. */
+  private static long serverCpuNanos() {
+    ProcessHandle p = serverProcess;
+    if (p == null) {
+      return -1;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime (fields 14 and 15 of the whole line) in clock ticks, 100 per second on Linux
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long clientCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+  }
+
+  private static double perDecision(long before, long after, long decisions) {
+    return before < 0 || after < 0 || decisions <= 0 ? -1 : (after - before) / 1000.0 / decisions;
+  }
+
+  /**
+   * Latency of uncontended decisions: one thread, one decision at a time on one key, after a warm-up.
+   *
+   * @param target the target name
+   * @param decisions decisions measured
+   * @param p50Micros median, µs
+   * @param p99Micros 99th percentile, µs
+   * @param p999Micros 99.9th percentile, µs
+   * @param maxMicros the slowest, µs
+   */
+  public record Latency(String target, int decisions, double p50Micros, double p99Micros, double p999Micros,
+      double maxMicros) {
   }
 
   private RedisLoad() {
@@ -103,20 +157,108 @@ public final class RedisLoad {
       opts.put(args[i].substring(2), args[i + 1]);
     }
     String uri = opts.get("uri");
-    if (uri == null) {
-      throw new IllegalArgumentException("--uri redis://host:port is required");
+    Process server = null;
+    if (opts.containsKey("server")) {
+      if (uri != null) {
+        throw new IllegalArgumentException("give --uri or --server, not both");
+      }
+      int port;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+          java.net.InetAddress.getLoopbackAddress())) {
+        port = socket.getLocalPort();
+      }
+      server = new ProcessBuilder(opts.get("server"), "--bind", "127.0.0.1", "--port", Integer.toString(port),
+          "--save", "", "--appendonly", "no").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      uri = "redis://127.0.0.1:" + port;
+      awaitPing(uri);
+      serverProcess = server.toHandle();
     }
-    List<Row> rows = run(uri, List.of(opts.getOrDefault("targets", String.join(",", TARGETS.keySet())).split(",")),
-        parseInts(opts.getOrDefault("keys", "1,10000")),
-        List.of(opts.getOrDefault("modes", "sync1,sync8,async64").split(",")),
-        Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", "1")));
+    if (uri == null) {
+      throw new IllegalArgumentException("--uri redis://host:port or --server path/to/redis-server is required");
+    }
+    List<String> targets = List.of(opts.getOrDefault("targets", String.join(",", TARGETS.keySet())).split(","));
+    List<Row> rows;
+    List<Latency> latencies = new ArrayList<>();
+    try {
+      rows = run(uri, targets, parseInts(opts.getOrDefault("keys", "1,10000")),
+          List.of(opts.getOrDefault("modes", "sync1,sync8,async64").split(",")),
+          Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", "1")));
+      if (opts.containsKey("latency")) {
+        int n = Integer.parseInt(opts.get("latency"));
+        for (String name : targets) {
+          Latency latency = latency(uri, name, n);
+          System.out.printf(Locale.ROOT, "%-14s uncontended, %,d decisions: p50 %.1f µs, p99 %.1f µs, "
+              + "p99.9 %.1f µs, max %.1f µs%n", name, n, latency.p50Micros(), latency.p99Micros(),
+              latency.p999Micros(), latency.maxMicros());
+          latencies.add(latency);
+        }
+      }
+    } finally {
+      if (server != null) {
+        server.destroy();
+        server.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
     if (opts.containsKey("out")) {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("uri", uri);
       json.put("rows", rows);
+      json.put("latency", latencies);
       Files.writeString(Path.of(opts.get("out")), new GsonBuilder().setPrettyPrinting().create().toJson(json),
           StandardCharsets.UTF_8);
     }
+  }
+
+  private static void awaitPing(String uri) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      RedisClient client = RedisClient.create(uri);
+      try (StatefulRedisConnection<String, String> c = client.connect()) {
+        c.sync().ping();
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("redis-server did not answer at " + uri + " within 10 s", e);
+        }
+        Thread.sleep(50);
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  /**
+   * Measures uncontended decisions of one target: one thread, one decision at a time on one key.
+   *
+   * @param uri the Redis URI
+   * @param name the target name
+   * @param decisions how many to measure (as many again warm up first)
+   * @return the percentiles
+   */
+  public static Latency latency(String uri, String name, int decisions) {
+    Function<String, Target> factory = TARGETS.get(name);
+    if (factory == null) {
+      throw new IllegalArgumentException("unknown target " + name + "; known: " + TARGETS.keySet());
+    }
+    long[] nanos = new long[decisions];
+    try (Target target = factory.apply(uri)) {
+      for (int i = 0; i < decisions; i++) {
+        target.decide("bench:hot");
+      }
+      for (int i = 0; i < decisions; i++) {
+        long start = System.nanoTime();
+        target.decide("bench:hot");
+        nanos[i] = System.nanoTime() - start;
+      }
+    }
+    java.util.Arrays.sort(nanos);
+    return new Latency(name, decisions, micros(nanos, 0.5), micros(nanos, 0.99), micros(nanos, 0.999),
+        nanos[decisions - 1] / 1000.0);
+  }
+
+  private static double micros(long[] sorted, double quantile) {
+    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)] / 1000.0;
   }
 
   private static List<Integer> parseInts(String csv) {
@@ -155,8 +297,9 @@ public final class RedisLoad {
           }
           for (String mode : modes) {
             Row row = measure(name, target, keys, mode, seconds, warmup);
-            System.out.printf("%-10s keys=%-6d %-8s %,12.0f ± %,8.0f decisions/s  rejected=%d errors=%d%n",
-                row.target(), row.keys(), mode, row.mean(), row.stdev(), row.rejected(), row.errors());
+            System.out.printf(Locale.ROOT, "%-14s keys=%-6d %-8s %,12.0f ± %,8.0f decisions/s  rejected=%d errors=%d"
+                + "  CPU per decision: client %.1f µs, server %.1f µs%n", row.target(), row.keys(), mode, row.mean(),
+                row.stdev(), row.rejected(), row.errors(), row.clientCpuMicros(), row.serverCpuMicros());
             rows.add(row);
           }
         }
@@ -190,6 +333,9 @@ public final class RedisLoad {
     long errorsBefore = errors.sum();
     List<Long> samples = new ArrayList<>();
     long last = done.sum();
+    long first = last;
+    long clientCpu = clientCpuNanos();
+    long serverCpu = serverCpuNanos();
     long t = System.nanoTime();
     for (int s = 0; s < seconds; s++) {
       long next = t + TimeUnit.SECONDS.toNanos(1);
@@ -200,13 +346,15 @@ public final class RedisLoad {
       last = now;
       t += elapsed;
     }
+    double clientPer = perDecision(clientCpu, clientCpuNanos(), last - first);
+    double serverPer = perDecision(serverCpu, serverCpuNanos(), last - first);
     for (Thread thread : threads) {
       thread.join();
     }
     double mean = samples.stream().mapToLong(Long::longValue).average().orElse(0);
     double var = samples.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / Math.max(1, samples.size() - 1);
     return new Row(name, keys.length, async ? "async" : "sync", concurrency, samples, mean, Math.sqrt(var),
-        rejected.sum() - rejectedBefore, errors.sum() - errorsBefore);
+        rejected.sum() - rejectedBefore, errors.sum() - errorsBefore, clientPer, serverPer);
   }
 
   private static void driveSync(Target target, String[] keys, long end, LongAdder done, LongAdder rejected,
@@ -271,8 +419,8 @@ public final class RedisLoad {
     private final RateLimitStore store;
     private final RateLimiter limiter;
 
-    LimiterTarget(String uri) {
-      store = open(uri);
+    LimiterTarget(String uri, boolean coalesce) {
+      store = open(uri, coalesce);
       // fail closed: a decision Redis did not make must never count as throughput (it is counted as an error)
       limiter = RateLimiter.of(LimitShape.BOTTOMLESS.policy("bench").toBuilder()
           .failureMode(FailureMode.FAIL_CLOSED).build(), store);
@@ -287,7 +435,7 @@ public final class RedisLoad {
       }
     }
 
-    private static RateLimitStore open(String uri) {
+    private static RateLimitStore open(String uri, boolean coalesce) {
       try {
         Class<?> type = Class.forName(STORE, true, RedisLoad.class.getClassLoader());
         Object builder = type.getMethod("builder").invoke(null);
@@ -295,6 +443,10 @@ public final class RedisLoad {
         // a loaded 2-core machine can stall a round trip beyond the default 100 ms; measure, don't fail over
         builder = builder.getClass().getMethod("commandTimeout", Duration.class).invoke(builder,
             Duration.ofSeconds(2));
+        // and wait for the first connection: a store that starts unconnected decides by its failure mode meanwhile
+        builder = builder.getClass().getMethod("connectTimeout", Duration.class).invoke(builder,
+            Duration.ofSeconds(30));
+        builder = builder.getClass().getMethod("coalesce", boolean.class).invoke(builder, coalesce);
         return (RateLimitStore) builder.getClass().getMethod("build").invoke(builder);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot open Limiter's Redis store (" + STORE + ") at " + uri

@@ -17,7 +17,9 @@ import java.util.Map;
  * }</pre>
  *
  * <h2>Guarantees</h2>
- * Each decision is one {@code EVALSHA} of one Lua script per algorithm. The script reads the client's state and the
+ * Each decision is one run of one Lua script per algorithm: its own {@code EVALSHA}, or, for decisions that queued
+ * while a call was in flight on the connection, one step of a single call that decides them in arrival order
+ * (coalescing, see {@link RedisRateLimitStoreBuilder#coalesce}). The script reads the client's state and the
  * server's clock ({@code TIME}, microseconds), decides every limit of the policy, charges all of them or none, and
  * writes the state with an expiry of about the time until it is full again, atomically. Decisions equal those of the
  * in-memory store at the server's microsecond (durations rounded up to whole microseconds), so admission is exact

@@ -47,6 +47,7 @@ public final class RedisRateLimitStoreBuilder {
   private Duration recoveryBackoff = Duration.ofMillis(100);
   private Duration recoveryBackoffMax = Duration.ofSeconds(2);
   private int denyCacheSize;
+  private boolean coalesce = true;
   private Ticker localTicker = Ticker.system();
   private Ticker testTicker;
 
@@ -314,6 +315,21 @@ public final class RedisRateLimitStoreBuilder {
   }
 
   /**
+   * Sets whether decisions that wait for the same connection are coalesced (on by default): while one call is in
+   * flight, decisions arriving meanwhile queue, and go out together as one script call when it answers, decided in
+   * arrival order, each all-or-nothing, exactly as separate calls would decide them. A decision that finds the
+   * connection idle is sent at once, alone: coalescing never waits to gather a batch. On a Cluster, decisions are
+   * coalesced per hash slot. Off: every decision is a call of its own, pipelined on the connection.
+   *
+   * @param coalesce whether to coalesce
+   * @return this builder
+   */
+  public RedisRateLimitStoreBuilder coalesce(boolean coalesce) {
+    this.coalesce = coalesce;
+    return this;
+  }
+
+  /**
    * Sets the clock for what the store times locally: recovery back-off and deny-cache expiry; the default is
    * {@link Ticker#system()}. Decisions never read it: their time comes from Redis.
    *
@@ -385,7 +401,7 @@ public final class RedisRateLimitStoreBuilder {
     }
     StoreSettings settings = new StoreSettings(keyPrefix, commandTimeout, failureHandler, closedRetryAfter,
         failureLogInterval, fallbackMaxKeys, instances, recoveryBackoff, recoveryBackoffMax, denyCacheSize,
-        localTicker, testTicker);
+        localTicker, testTicker, coalesce);
     LettuceRateLimitStore store = new LettuceRateLimitStore(connector, settings);
     try {
       connector.connect(connectTimeout);

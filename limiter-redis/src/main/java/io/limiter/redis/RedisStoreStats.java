@@ -15,10 +15,12 @@ package io.limiter.redis;
  * @param scriptLoads scripts loaded ({@code SCRIPT LOAD}) after Redis answered {@code NOSCRIPT}
  * @param keyErrors failures (counted in {@code failures} too) that Redis answered for one key or call, such as
  *     {@code WRONGTYPE}, {@code OOM} or a script error: decided by the failure mode without marking Redis unavailable
+ * @param coalescedDecisions requests sent to Redis in a script call shared with other requests (coalescing), out of
+ *     all requests sent
  */
 public record RedisStoreStats(boolean available, long serverDecisions, long localDenials, long failures,
     long timeouts, long skipped, long degradedAllowed, long degradedRejected, long scriptLoads,
-    long keyErrors) {
+    long keyErrors, long coalescedDecisions) {
 
   /** @return all degraded decisions: decided by the failure handler instead of Redis */
   public long degradedDecisions() {

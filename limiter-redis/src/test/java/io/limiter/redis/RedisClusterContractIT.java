@@ -49,6 +49,38 @@ class RedisClusterContractIT extends RateLimitStoreContract {
   }
 
   @Test
+  void decisionsCoalescePerSlotAndStayExactPerKey() throws Exception {
+    LimitPolicy policy = LimitPolicy.of("cluster-coalesce", "7/hour");
+    try (RedisRateLimitStore store = RedisRateLimitStore.builder().cluster(CLUSTER.uris()).keyPrefix("coalesce:")
+        .commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build()) {
+      RateLimiter limiter = RateLimiter.of(policy, store);
+      // 30 keys over the three masters, 12 requests each, all in flight at once: keys of one slot share calls
+      List<java.util.concurrent.CompletableFuture<io.limiter.core.Decision>> calls = new java.util.ArrayList<>();
+      assertThat(limiter.acquire("warm-up").degraded()).isFalse(); // connected, topology known
+      for (int node = 0; node < 3; node++) {
+        CLUSTER.onNode(node, c -> c.clientPause(150)); // the first call per slot stays in flight, the rest queue
+      }
+      for (int k = 0; k < 30; k++) {
+        for (int round = 0; round < 12; round++) {
+          calls.add(limiter.acquireAsync("client-" + k, 1).toCompletableFuture());
+        }
+      }
+      int[] admitted = new int[30];
+      for (int i = 0; i < calls.size(); i++) {
+        io.limiter.core.Decision d = calls.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(d.degraded()).as("%s", d).isFalse();
+        if (d.allowed()) {
+          admitted[i / 12]++;
+        }
+      }
+      for (int k = 0; k < 30; k++) {
+        assertThat(admitted[k]).as("admitted for client-%d", k).isEqualTo(7);
+      }
+      assertThat(store.stats().coalescedDecisions()).as("decisions that shared a call").isPositive();
+    }
+  }
+
+  @Test
   void twoInstancesOnTheClusterAdmitExactlyTheCapacity() throws Exception {
     LimitPolicy policy = LimitPolicy.of("cluster-exact", "100/hour; 1000/day");
     List<RedisRateLimitStore> stores = List.of(

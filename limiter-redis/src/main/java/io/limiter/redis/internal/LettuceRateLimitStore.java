@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Redis store on Lettuce. A decision: check the local deny cache; ask the {@link RecoveryGate} whether Redis is
- * worth asking; run the policy's script on the client's key (one {@code EVALSHA}); turn the reply into the decision
+ * worth asking; run the policy's script on the client's key (one {@code EVALSHA}, or a share of one with other decisions
+ * waiting for the connection: {@link Coalescer}); turn the reply into the decision
  * ({@link ScriptPolicy}); on any failure let the failure handler decide, and mark Redis unavailable only for a
  * connection-level failure ({@link RecoveryGate#isConnectionFailure}): an error Redis answers for one key concerns
  * that decision alone. State changes and per-key errors are logged at most once per failure log interval. Sync and
@@ -37,6 +38,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   private static final long TEST_MIN_TTL_MILLIS = 600_000;
 
   private final RedisConnector connector;
+  private final Coalescer calls;
   private final KeyLayout keys;
   private final StoreFailureHandler failureHandler;
   private final RateLimitStore fallback;
@@ -62,6 +64,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
 
   public LettuceRateLimitStore(RedisConnector connector, StoreSettings settings) {
     this.connector = Objects.requireNonNull(connector, "connector");
+    this.calls = new Coalescer(connector, settings.coalesce());
     this.keys = new KeyLayout(settings.keyPrefix());
     this.localTicker = settings.localTicker();
     this.testTicker = settings.testTicker();
@@ -111,12 +114,18 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   public RedisStoreStats stats() {
     return new RedisStoreStats(gate.available(), serverDecisions.sum(), localDenials.sum(), failures.sum(),
         timeouts.sum(), skipped.sum(), degradedAllowed.sum(), degradedRejected.sum(), connector.scriptLoads(),
-        keyErrors.sum());
+        keyErrors.sum(), calls.coalesced());
+  }
+
+  /** @return timeout timers not yet expired nor cancelled (tests: answered calls leave none behind) */
+  long pendingTimers() {
+    return connector.pendingTimers();
   }
 
   @Override
   public void close() {
     connector.close();
+    calls.close();
     if (fallback != null) {
       fallback.close();
     }
@@ -249,7 +258,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     }
     Request request = new Request(policy, key, redisKey, permits, pass, decisionClock, offset);
     try {
-      request.reply = connector.run(policy.script, redisKey, policy.args(permits, nowArg));
+      request.reply = calls.run(policy.script, redisKey, policy.args(permits, nowArg));
     } catch (RuntimeException e) {
       request.reply = CompletableFuture.failedFuture(e);
     }

@@ -132,7 +132,7 @@ abstract class LimitScript {
     return nanos <= 0 ? 0 : (nanos + 999) / 1000 * 1000;
   }
 
-  private static String resource(String name) {
+  static String resource(String name) {
     try (InputStream in = LimitScript.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("missing script resource " + name + " next to " + LimitScript.class);
@@ -143,7 +143,7 @@ abstract class LimitScript {
     }
   }
 
-  private static String sha1(String text) {
+  static String sha1(String text) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
       StringBuilder hex = new StringBuilder(40);

@@ -49,8 +49,9 @@ import java.util.function.Supplier;
  * commands after a reconnect, and a command whose answer came too late is cancelled.
  *
  * <p>Every call is bounded by the command timeout: a synchronous caller waits at most that long ({@link #await});
- * an asynchronous call is expired by a shared coarse timer ({@link #expireLater}, 10 ms ticks), which costs no
- * thread wake-up per command. Before the first connection succeeds (Redis down at start-up) calls fail at once and a
+ * an asynchronous call is expired by the connector's coarse timer ({@link #expireLater}, 10 ms ticks), which costs no
+ * thread wake-up per command. The timer's thread belongs to the connector and stops with it (a JVM-wide one would
+ * outlive a redeployed web application and pin its class loader). Before the first connection succeeds (Redis down at start-up) calls fail at once and a
  * connection attempt runs in the background. Thread-safe.
  */
 public final class RedisConnector implements AutoCloseable {
@@ -81,6 +82,8 @@ public final class RedisConnector implements AutoCloseable {
   /** Follows Sentinel's failover announcements; null unless the URI is a Sentinel URI. */
   private volatile SentinelWatch sentinelWatch;
   private volatile Runnable onConnected;
+  /** Timeouts of calls and connection attempts: a daemon thread ticking every 10 ms, stopped by {@link #close()}. */
+  private final HashedWheelTimer timer;
 
   private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
       Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
@@ -97,7 +100,13 @@ public final class RedisConnector implements AutoCloseable {
     this.connect = connect;
     this.timeoutNanos = commandTimeout.toNanos();
     this.timeoutText = "Redis did not answer within " + commandTimeout.toMillis() + " ms (command timeout)";
-    Expiry.TIMER.pendingTimeouts(); // starts the shared timer now, off every decision's path
+    // started now, off every decision's path: starting it waits for its thread, which an event-loop caller must not do
+    this.timer = new HashedWheelTimer(runnable -> {
+      Thread thread = new Thread(runnable, "limiter-redis-timeouts");
+      thread.setDaemon(true);
+      return thread;
+    }, 10, TimeUnit.MILLISECONDS, 512);
+    timer.start();
   }
 
   /**
@@ -269,7 +278,7 @@ public final class RedisConnector implements AutoCloseable {
     }
     CompletableFuture<Object> ready = new CompletableFuture<>();
     AtomicBoolean settled = new AtomicBoolean();
-    Timeout giveUp = Expiry.TIMER.newTimeout(t -> {
+    Timeout giveUp = timer.newTimeout(t -> {
       if (settled.compareAndSet(false, true)) {
         connecting.set(false); // the next call starts a new attempt; this one's connection is closed if it comes
         ready.completeExceptionally(new RedisConnectionException("could not connect to Redis within "
@@ -464,6 +473,19 @@ public final class RedisConnector implements AutoCloseable {
    * @return the reply; completes exceptionally on a failure
    */
   CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
+    return run(script.sha(), script.source(), new String[] {key}, args);
+  }
+
+  /**
+   * Runs a script on keys (of one slot, on a Cluster), like {@link #run(LimitScript, String, String[])}.
+   *
+   * @param sha the script's SHA-1
+   * @param source the script, loaded if the server answers NOSCRIPT
+   * @param keys its keys
+   * @param args its arguments
+   * @return the reply; completes exceptionally on a failure
+   */
+  CompletableFuture<List<Object>> run(String sha, String source, String[] keys, String[] args) {
     RedisScriptingAsyncCommands<String, String> c = commands;
     if (c == null) {
       startConnect();
@@ -471,7 +493,17 @@ public final class RedisConnector implements AutoCloseable {
       return CompletableFuture.failedFuture(new RedisConnectionException(
           closed ? "the Redis rate limit store is closed" : problem != null ? problem : "not connected to Redis yet"));
     }
-    return new Call(c, script, key, args).start();
+    return new Call(c, sha, source, keys, args).start();
+  }
+
+  /** @return whether this connects to a Redis Cluster (a call's keys must then share a slot) */
+  boolean cluster() {
+    return client instanceof RedisClusterClient;
+  }
+
+  /** @return the message of a call that timed out */
+  String timeoutText() {
+    return timeoutText;
   }
 
   /**
@@ -502,34 +534,17 @@ public final class RedisConnector implements AutoCloseable {
    * @return the call
    */
   CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
-    if (call instanceof Call c) {
-      c.expireAfter(timeoutNanos);
+    if (call instanceof TimedReply c) {
+      c.expireAfter(timer, timeoutNanos);
     } else if (!call.isDone()) {
-      Expiry.TIMER.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
-          TimeUnit.NANOSECONDS);
+      timer.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos, TimeUnit.NANOSECONDS);
     }
     return call;
   }
 
-  /** @return timeout timers not yet expired nor cancelled, JVM-wide (tests: answered calls leave none behind) */
-  static long pendingTimers() {
-    return Expiry.TIMER.pendingTimeouts();
-  }
-
-  /**
-   * One JVM-wide timer for async timeouts: a daemon thread ticking every 10 ms. Started when the first connector is
-   * created, never on a decision's path: starting it waits for its thread, which an event-loop caller must not do.
-   */
-  private static final class Expiry {
-    static final HashedWheelTimer TIMER = new HashedWheelTimer(runnable -> {
-      Thread thread = new Thread(runnable, "limiter-redis-timeouts");
-      thread.setDaemon(true);
-      return thread;
-    }, 10, TimeUnit.MILLISECONDS, 512);
-
-    static {
-      TIMER.start();
-    }
+  /** @return timeout timers not yet expired nor cancelled (tests: answered calls leave none behind) */
+  long pendingTimers() {
+    return timer.pendingTimeouts();
   }
 
   long scriptLoads() {
@@ -557,6 +572,14 @@ public final class RedisConnector implements AutoCloseable {
         ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
       }
     }
+    // calls still open fail now (their timers would have failed them), which also releases their coalescing lanes
+    for (Timeout open : timer.stop()) {
+      try {
+        open.task().run(open);
+      } catch (Exception e) {
+        LOG.log(Level.DEBUG, "timeout task failed on close", e);
+      }
+    }
   }
 
   static String describe(Throwable t) {
@@ -565,52 +588,33 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. Completing it with a {@link
-   * TimeoutException} (by
-   * {@link #await} or {@link #expireLater}) turns that into a {@link RedisCommandTimeoutException} and cancels the
-   * pending Lettuce command, so that a late answer is dropped and the command is never replayed.
+   * One script call: EVALSHA, and on NOSCRIPT once SCRIPT LOAD and EVALSHA again. A timeout ({@link TimedReply})
+   * cancels the pending Lettuce command, so that a late answer is dropped and the command is never replayed.
    */
-  private final class Call extends CompletableFuture<List<Object>> implements BiConsumer<Object, Throwable> {
+  private final class Call extends TimedReply implements BiConsumer<Object, Throwable> {
     private final RedisScriptingAsyncCommands<String, String> commands;
-    private final LimitScript script;
+    private final String sha;
+    private final String source;
     private final String[] keys;
     private final String[] args;
     private volatile RedisFuture<?> pending;
-    private volatile Timeout timer;
     private boolean reloaded;
 
-    Call(RedisScriptingAsyncCommands<String, String> commands, LimitScript script, String key, String[] args) {
+    Call(RedisScriptingAsyncCommands<String, String> commands, String sha, String source, String[] keys,
+        String[] args) {
+      super(timeoutText);
       this.commands = commands;
-      this.script = script;
-      this.keys = new String[] {key};
+      this.sha = sha;
+      this.source = source;
+      this.keys = keys;
       this.args = args;
     }
 
     Call start() {
-      RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+      RedisFuture<Object> f = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
       pending = f;
       f.whenComplete(this);
       return this;
-    }
-
-    /** Fails this call with a timeout after {@code nanos} unless it completes first; the timer is then cancelled. */
-    void expireAfter(long nanos) {
-      if (isDone()) {
-        return;
-      }
-      Timeout t = Expiry.TIMER.newTimeout(x -> completeExceptionally(new TimeoutException()), nanos,
-          TimeUnit.NANOSECONDS);
-      timer = t;
-      if (isDone()) { // completed meanwhile: its completion may not have seen the timer
-        t.cancel();
-      }
-    }
-
-    private void cancelTimer() {
-      Timeout t = timer;
-      if (t != null) {
-        t.cancel();
-      }
     }
 
     @Override
@@ -618,45 +622,33 @@ public final class RedisConnector implements AutoCloseable {
     public void accept(Object reply, Throwable error) {
       if (error == null) {
         complete((List<Object>) reply);
-        cancelTimer();
       } else if (!reloaded && !isDone() && isNoScript(error)) {
         // the server does not know the script (restart, SCRIPT FLUSH, failover, or Redis 7.4+ evicting scripts that
         // EVAL cached): it ran nothing, so load it with SCRIPT LOAD, which no eviction touches, and run it again
         reloaded = true;
         scriptLoads.increment();
-        RedisFuture<String> load = commands.scriptLoad(script.source());
+        RedisFuture<String> load = commands.scriptLoad(source);
         pending = load;
-        load.whenComplete((sha, loadError) -> {
+        load.whenComplete((loaded, loadError) -> {
           if (loadError != null) {
-            fail(loadError);
+            completeExceptionally(loadError);
           } else if (!isDone()) {
-            RedisFuture<Object> f = commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+            RedisFuture<Object> f = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
             pending = f;
             f.whenComplete(this);
           }
         });
       } else {
-        fail(error);
+        completeExceptionally(error);
       }
-    }
-
-    private void fail(Throwable error) {
-      super.completeExceptionally(error);
-      cancelTimer();
     }
 
     @Override
-    public boolean completeExceptionally(Throwable error) {
-      if (!(error instanceof TimeoutException)) {
-        return super.completeExceptionally(error);
-      }
-      boolean completed = super.completeExceptionally(new RedisCommandTimeoutException(timeoutText));
-      // only after completing: cancelling completes the Lettuce future, whose callback must find this call done
+    void timedOut() {
       RedisFuture<?> f = pending;
       if (f != null) {
         f.cancel(false);
       }
-      return completed;
     }
 
     private boolean isNoScript(Throwable error) {

@@ -19,9 +19,10 @@ import java.time.Duration;
  * @param denyCacheSize entries of the local deny cache, 0 for none
  * @param localTicker clock of back-off (and of the deny cache unless testing)
  * @param testTicker tests only: the time the scripts decide at, or null for Redis {@code TIME}
+ * @param coalesce whether decisions waiting for the same connection share script calls ({@link Coalescer})
  */
 public record StoreSettings(String keyPrefix, Duration commandTimeout, StoreFailureHandler failureHandler,
     Duration closedRetryAfter, Duration failureLogInterval, long fallbackMaxKeys, int instances,
     Duration recoveryBackoff, Duration recoveryBackoffMax, int denyCacheSize, Ticker localTicker,
-    Ticker testTicker) {
+    Ticker testTicker, boolean coalesce) {
 }

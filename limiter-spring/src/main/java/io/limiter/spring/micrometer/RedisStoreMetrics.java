@@ -22,6 +22,10 @@ import java.util.function.ToDoubleFunction;
  *       admissions) or {@code rejected} (fail-closed, local-fallback rejections): decisions of the failure modes;
  *   <li>{@value #LOCAL_DENIALS} (function counter): rejections by the local deny cache, without a Redis call;
  *   <li>{@value #SCRIPT_LOADS} (function counter): scripts sent whole after Redis answered {@code NOSCRIPT};
+ *   <li>{@value #KEY_ERRORS} (function counter): failures Redis answered for one key or call ({@code WRONGTYPE},
+ *       {@code OOM}, a script error), each decided by its policy's failure mode without marking Redis unavailable
+ *       (also counted in {@value #FAILURES});
+ *   <li>{@value #COALESCED} (function counter): decisions sent in a script call shared with other decisions;
  *   <li>{@value #AVAILABLE} (gauge): 1 while Redis is considered available, 0 from a failure until a probe succeeds.
  * </ul>
  * Per-policy failures are counted by {@link RateLimitMetrics} ({@value RateLimitMetrics#STORE_ERRORS}). The Spring
@@ -43,6 +47,10 @@ public final class RedisStoreMetrics implements MeterBinder {
   public static final String LOCAL_DENIALS = "limiter.redis.local.denials";
   /** Scripts reloaded after NOSCRIPT. */
   public static final String SCRIPT_LOADS = "limiter.redis.script.loads";
+  /** Failures Redis answered for one key or call. */
+  public static final String KEY_ERRORS = "limiter.redis.key.errors";
+  /** Decisions sent in a script call shared with other decisions. */
+  public static final String COALESCED = "limiter.redis.coalesced";
   /** Whether Redis is considered available. */
   public static final String AVAILABLE = "limiter.redis.available";
 
@@ -72,6 +80,10 @@ public final class RedisStoreMetrics implements MeterBinder {
         RedisStoreStats::localDenials);
     counter(registry, SCRIPT_LOADS, "Rate limit scripts sent whole after Redis answered NOSCRIPT", null,
         RedisStoreStats::scriptLoads);
+    counter(registry, KEY_ERRORS, "Redis errors for one key or call (WRONGTYPE, OOM, a script error), decided by "
+        + "the failure mode without marking Redis unavailable", null, RedisStoreStats::keyErrors);
+    counter(registry, COALESCED, "Rate limit decisions sent to Redis in a script call shared with other decisions",
+        null, RedisStoreStats::coalescedDecisions);
     Gauge.builder(AVAILABLE, store, s -> s.stats().available() ? 1 : 0)
         .description("1 while Redis answers the rate limit store, 0 from a failure until a probe succeeds")
         .register(registry);

@@ -290,6 +290,29 @@ class LimiterRedisAutoConfigurationIT {
   }
 
   @Test
+  void aKeyErrorIsCountedAndIsNotAnOutage() {
+    new ApplicationContextRunner().withConfiguration(BOOT_METRICS).withConfiguration(LIMITER)
+        .withBean(RedisRateLimitStore.class, () -> RedisRateLimitStore.builder().uri(REDIS.uri())
+            .keyPrefix("key-errors:").commandTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
+            .build())
+        .withPropertyValues("limiter.policies.p.limits=5/minute").run(context -> {
+          MeterRegistry meters = context.getBean(MeterRegistry.class);
+          RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+          // a key holding something else: that decision alone fails, counted as a key error
+          String bad = context.getBean(RedisRateLimitStore.class).redisKey("p", "bad");
+          REDIS.command(c -> c.lpush(bad, "not a rate limit state"));
+          assertThat(registry.limiter("p").acquire("bad").degraded()).isTrue();
+          assertThat(registry.limiter("p").acquire("good").degraded()).isFalse();
+          assertThat(count(meters, RedisStoreMetrics.KEY_ERRORS)).isEqualTo(1);
+          assertThat(count(meters, RedisStoreMetrics.FAILURES)).isEqualTo(1);
+          assertThat(count(meters, RedisStoreMetrics.COALESCED)).as("one decision at a time: none shared a call")
+              .isZero();
+          assertThat(meters.get(RedisStoreMetrics.AVAILABLE).gauge().value()).as("a key error is not an outage")
+              .isEqualTo(1);
+        });
+  }
+
+  @Test
   void theApplicationsOwnRedisStoreGetsMetersToo() {
     new ApplicationContextRunner().withConfiguration(BOOT_METRICS).withConfiguration(LIMITER)
         .withBean(RedisRateLimitStore.class, () -> RedisRateLimitStore.builder().uri(REDIS.uri())

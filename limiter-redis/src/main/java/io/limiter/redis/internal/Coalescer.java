@@ -1,0 +1,306 @@
+package io.limiter.redis.internal;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.cluster.SlotHash;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Coalesces decisions that wait for the same connection into one script call. Requests go through a <em>lane</em>:
+ * the one connection of a standalone (or Sentinel-managed) Redis, or one hash slot of a Cluster (a call's keys must
+ * share a slot there). A lane has at most one call in flight. A request that finds its lane idle is sent at once,
+ * alone, with its own script, exactly as without coalescing: nothing ever waits to be batched, so an uncontended
+ * decision costs what it did. Requests that arrive while the lane's call is in flight queue in arrival order; when
+ * that call answers, everything queued (up to {@link #MAX_BATCH}) goes out as one call of {@link BatchScript}, which
+ * decides them one after the other, each all-or-nothing, exactly as separate calls in that order would.
+ *
+ * <p>Every request gets its own reply, bounded by the command timeout like a single call (sync callers wait on it,
+ * async callers' timers expire it). A request that timed out while queued is dropped, never sent. A call never
+ * outlives the command timeout, so one that is not answered frees its lane: a call carrying one request times out
+ * with it, a vector call has a timer of its own.
+ * A Redis error for one request of a vector (WRONGTYPE, OOM on its write) fails that request only; a failure of the
+ * whole call (timeout, lost connection) fails each of its requests. Thread-safe and lock-free.
+ */
+final class Coalescer {
+
+  /** The most requests in one call: a bound on the time one call holds the (single-threaded) server. */
+  static final int MAX_BATCH = 64;
+  private static final int SLOTS = 16384;
+
+  private final RedisConnector connector;
+  private final boolean enabled;
+  /** Standalone: the one lane; Cluster: null, lanes per slot. */
+  private final Lane single;
+  private final AtomicReferenceArray<Lane> slots;
+  private final LongAdder coalesced = new LongAdder();
+  private volatile boolean closed;
+  // one call in flight per lane: everything that arrives meanwhile rides in the next call, and client and server
+  // work still overlap, since the next call is sent before the answered requests are completed
+
+  /**
+   * @param connector the connection
+   * @param enabled false to send every request as a call of its own
+   */
+  Coalescer(RedisConnector connector, boolean enabled) {
+    this.connector = connector;
+    this.enabled = enabled;
+    boolean cluster = connector.cluster();
+    this.single = cluster ? null : new Lane();
+    this.slots = cluster ? new AtomicReferenceArray<>(SLOTS) : null;
+  }
+
+  /** @return requests that were decided in a call together with other requests */
+  long coalesced() {
+    return coalesced.sum();
+  }
+
+  /**
+   * Decides one request: at once if its lane is idle, else in the lane's next call.
+   *
+   * @param script the request's script
+   * @param key its key
+   * @param args its arguments
+   * @return its reply, not bounded by itself (see {@link RedisConnector#await}, {@link RedisConnector#expireLater})
+   */
+  CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
+    if (!enabled || closed) {
+      return connector.run(script, key, args); // closed: fails at once
+    }
+    Request request = new Request(script, key, args, connector.timeoutText());
+    Lane lane = lane(key);
+    lane.queue.offer(request);
+    if (lane.busy.compareAndSet(false, true)) {
+      lane.send(lane.next()); // idle: this request goes out at once (alone, unless others arrived just now)
+    }
+    return request;
+  }
+
+  /**
+   * Fails what is still queued or in flight, after the connector closed (timers stopped, connection gone): nothing
+   * else would complete it. Requests arriving later fail at once.
+   */
+  void close() {
+    closed = true;
+    RedisConnectionException gone = new RedisConnectionException("the Redis rate limit store is closed");
+    if (single != null) {
+      single.close(gone);
+    } else {
+      for (int i = 0; i < SLOTS; i++) {
+        Lane lane = slots.get(i);
+        if (lane != null) {
+          lane.close(gone);
+        }
+      }
+    }
+  }
+
+  private Lane lane(String key) {
+    if (single != null) {
+      return single;
+    }
+    int slot = SlotHash.getSlot(key);
+    Lane lane = slots.get(slot);
+    if (lane == null) {
+      slots.compareAndSet(slot, null, new Lane());
+      lane = slots.get(slot);
+    }
+    return lane;
+  }
+
+  /** One request: its reply, and what it needs to be sent with others. */
+  private static final class Request extends TimedReply {
+    final LimitScript script;
+    final String key;
+    final String[] args;
+    /** The call that carries this request alone, if it went out alone. */
+    private volatile CompletableFuture<List<Object>> solo;
+
+    Request(LimitScript script, String key, String[] args, String timeoutText) {
+      super(timeoutText);
+      this.script = script;
+      this.key = key;
+      this.args = args;
+    }
+
+    /** This request goes out alone in {@code call}: if it times out, so does the call. */
+    void carriedBy(CompletableFuture<List<Object>> call) {
+      solo = call;
+      if (isDone() && !call.isDone()) { // timed out meanwhile
+        call.completeExceptionally(new TimeoutException());
+      }
+    }
+
+    @Override
+    void timedOut() {
+      // a call carrying only this request ends with it (which frees the lane); a queued request is dropped when its
+      // lane drains (it is done); a vector call runs on for its other requests, bounded by its own timer
+      CompletableFuture<List<Object>> call = solo;
+      if (call != null) {
+        call.completeExceptionally(new TimeoutException());
+      }
+    }
+  }
+
+  /**
+   * Requests sharing a connection (or slot): at most one call in flight, the rest queued in arrival order. Lock-free
+   * (an async caller may be an event-loop thread): whoever sets {@link #busy} owns the lane until it finds nothing
+   * to send and clears it again.
+   */
+  private final class Lane {
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    /** Whether a call is in flight, or its sender is still collecting it. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The call in flight (or the last one). */
+    private volatile CompletableFuture<List<Object>> inFlight;
+
+    /** Fails the call in flight (its completion drains the queue) and drains what is queued, failing it too. */
+    void close(RuntimeException gone) {
+      CompletableFuture<List<Object>> call = inFlight;
+      if (call != null) {
+        call.completeExceptionally(gone);
+      }
+      if (busy.compareAndSet(false, true)) {
+        send(next());
+      }
+    }
+
+    /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
+    void send(List<Request> batch) {
+      while (batch != null) {
+        CompletableFuture<List<Object>> call = start(batch);
+        inFlight = call;
+        if (!call.isDone()) {
+          List<Request> sent = batch;
+          call.whenComplete((reply, error) -> {
+            // the next call goes out before the answered requests are completed: their callers may run on
+            List<Request> next = next();
+            if (next != null) {
+              send(next);
+            }
+            finish(sent, reply, error);
+          });
+          return;
+        }
+        List<Request> next = next();
+        finish(batch, call.getNow(null), failure(call));
+        batch = next;
+      }
+    }
+
+    /**
+     * For the lane's owner: the queued requests still waiting, up to {@link #MAX_BATCH}; or null, and the lane is
+     * idle (unless a request arrived meanwhile: then its owner again, with that request).
+     */
+    private List<Request> next() {
+      while (true) {
+        List<Request> batch = null;
+        Request r;
+        while ((batch == null || batch.size() < MAX_BATCH) && (r = queue.poll()) != null) {
+          if (!r.isDone()) { // one that timed out while queued is never sent
+            if (batch == null) {
+              batch = new ArrayList<>(4);
+            }
+            batch.add(r);
+          }
+        }
+        if (batch != null) {
+          return batch;
+        }
+        busy.set(false);
+        // a request offered after the poll above found the lane still busy: take it, unless its caller took the lane
+        if (queue.isEmpty() || !busy.compareAndSet(false, true)) {
+          return null;
+        }
+      }
+    }
+  }
+
+  private static Throwable failure(CompletableFuture<?> call) {
+    try {
+      call.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() != null ? e.getCause() : e;
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  private CompletableFuture<List<Object>> start(List<Request> batch) {
+    CompletableFuture<List<Object>> call;
+    try {
+      if (batch.size() == 1) {
+        // bounded by the request's own timeout (a sync caller's wait, an async caller's timer): no timer of its own
+        Request r = batch.get(0);
+        call = connector.run(r.script, r.key, r.args);
+        r.carriedBy(call);
+        return call;
+      } else {
+        int argCount = 0;
+        for (Request r : batch) {
+          argCount += 2 + r.args.length;
+        }
+        String[] keys = new String[batch.size()];
+        String[] args = new String[argCount];
+        int a = 0;
+        for (int i = 0; i < keys.length; i++) {
+          Request r = batch.get(i);
+          keys[i] = r.key;
+          args[a++] = BatchScript.index(r.script);
+          args[a++] = Integer.toString(r.args.length);
+          System.arraycopy(r.args, 0, args, a, r.args.length);
+          a += r.args.length;
+        }
+        call = connector.run(BatchScript.SHA, BatchScript.SOURCE, keys, args);
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return connector.expireLater(call);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void finish(List<Request> batch, List<Object> reply, Throwable error) {
+    if (error instanceof CompletionException && error.getCause() != null) {
+      error = error.getCause();
+    }
+    if (error != null) {
+      for (Request r : batch) {
+        r.completeExceptionally(error);
+      }
+      return;
+    }
+    if (batch.size() == 1) {
+      batch.get(0).complete(reply);
+      return;
+    }
+    coalesced.add(batch.size());
+    if (reply == null || reply.size() != batch.size()) {
+      IllegalStateException wrong = new IllegalStateException("unexpected reply of the vector script for "
+          + batch.size() + " requests: " + reply);
+      for (Request r : batch) {
+        r.completeExceptionally(wrong);
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      Object one = reply.get(i);
+      Request r = batch.get(i);
+      if (one instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof String message) {
+        r.completeExceptionally(new RedisCommandExecutionException(message));
+      } else if (one instanceof List<?> list) {
+        r.complete((List<Object>) list);
+      } else {
+        r.completeExceptionally(new IllegalStateException("unexpected reply of the vector script: " + one));
+      }
+    }
+  }
+}
