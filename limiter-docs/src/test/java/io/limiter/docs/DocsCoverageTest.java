@@ -25,6 +25,17 @@ class DocsCoverageTest {
 
   private static final Pattern MVN_MODULES = Pattern.compile("(?:^|\\s)-pl\\s+(\\S+)");
   private static final Pattern MVN_PROFILES = Pattern.compile("(?:^|\\s)-P(\\S+)");
+  private static final Pattern JAVA_MAIN = Pattern.compile("\\s(io\\.limiter(?:\\.\\w+)*\\.[A-Z]\\w*)(?:\\s|$)");
+
+  /** Whether a class of that name is a main source file of some module. */
+  private static boolean mainClassExists(String className) {
+    String file = "src/main/java/" + className.replace('.', '/') + ".java";
+    try (Stream<Path> modules = Files.list(Repository.root())) {
+      return modules.anyMatch(m -> Files.isRegularFile(m.resolve(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @Test
   void everyBlockOfEveryPageIsChecked() {
@@ -114,7 +125,7 @@ class DocsCoverageTest {
 
   private static List<String> commandProblems(DocBlock b) {
     List<String> problems = new ArrayList<>();
-    for (String raw : b.lines()) {
+    for (String raw : b.body().replace("\\\n", " ").lines().toList()) {
       String line = raw.replaceFirst("\\s+#.*$", "").strip();
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
@@ -141,6 +152,11 @@ class DocsCoverageTest {
               problems.add(b.where() + ": no profile " + profile + " (-P) in " + modules);
             }
           }
+        }
+      } else if (first.equals("java")) {
+        Matcher main = JAVA_MAIN.matcher(line);
+        if (!main.find() || !mainClassExists(main.group(1))) {
+          problems.add(b.where() + ": \"" + line + "\" runs no main class of the repository");
         }
       } else {
         String script = first.equals("bash") ? line.split("\\s+")[1] : first;

@@ -388,8 +388,12 @@ public final class RedisConnector implements AutoCloseable {
         commands = commandsOf(c);
       }
       // calls in flight on the old connection get their answers (or time out) first: closing it now would fail them
-      Expiry.TIMER.newTimeout(t -> old.closeAsync(), timeoutNanos + TimeUnit.MILLISECONDS.toNanos(100),
-          TimeUnit.NANOSECONDS);
+      try {
+        timer.newTimeout(t -> old.closeAsync(), timeoutNanos + TimeUnit.MILLISECONDS.toNanos(100),
+            TimeUnit.NANOSECONDS);
+      } catch (IllegalStateException stopped) {
+        old.closeAsync(); // the connector closed meanwhile: nothing waits for the old connection's answers
+      }
       Runnable listener = onConnected;
       if (listener != null) {
         listener.run();
