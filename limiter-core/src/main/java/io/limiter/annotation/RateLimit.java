@@ -61,6 +61,13 @@ public @interface RateLimit {
   /** @return the permits one call takes; at least 1 */
   long cost() default 1;
 
+  /**
+   * @return charge on outcome, in the notation of {@link io.limiter.core.ChargeOn}: the call's permits are reserved
+   *     before it runs and kept only when its outcome matches, e.g. {@code "401,403"} (failed logins), {@code "5xx"}
+   *     or {@code "java.io.IOException"}; refunded otherwise. Empty (the default) keeps every admitted call's permits
+   */
+  String chargeOn() default "";
+
   /** @return the algorithm of an inline policy */
   Algorithm algorithm() default Algorithm.TOKEN_BUCKET;
 

@@ -148,11 +148,18 @@ public interface RateLimiter {
    *
    * @param key the client key
    * @param permits the permits to reserve (an estimate of the cost), at least 1
-   * @return the reservation; {@link Reservation#allowed()} says whether the request may proceed
-   * @throws UnsupportedOperationException if this limiter cannot reserve (limiters of this library can)
+   * @return the reservation; {@link Reservation#allowed()} says whether the request may proceed. The limiters of
+   *     this library settle it in their store; the default takes the permits with {@link #acquire(String, long)}, and
+   *     settling it to another cost throws {@link UnsupportedOperationException}
    */
   default Reservation reserve(String key, long permits) {
-    throw new UnsupportedOperationException(getClass().getName() + " cannot reserve permits");
+    return unsettleable(acquire(key, permits), key, permits);
+  }
+
+  private Reservation unsettleable(Decision decision, String key, long permits) {
+    return Reservation.of(decision, key, decision.policy(), permits, 0, (r, actual) -> {
+      throw new UnsupportedOperationException(getClass().getName() + " cannot settle reservations");
+    });
   }
 
   /**
@@ -160,11 +167,10 @@ public interface RateLimiter {
    *
    * @param bucket the shared bucket
    * @param permits the permits to reserve, at least 1
-   * @return the reservation
-   * @throws UnsupportedOperationException if this limiter cannot reserve (limiters of this library can)
+   * @return the reservation (see {@link #reserve(String, long)} for the default)
    */
   default Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
-    throw new UnsupportedOperationException(getClass().getName() + " cannot reserve permits");
+    return unsettleable(acquireShared(bucket, permits), bucket.key(), permits);
   }
 
   /**

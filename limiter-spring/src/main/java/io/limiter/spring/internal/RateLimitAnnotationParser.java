@@ -2,6 +2,7 @@ package io.limiter.spring.internal;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.Algorithm;
+import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
@@ -105,6 +106,12 @@ public final class RateLimitAnnotationParser {
     if (cost < 1) {
       problems.add(where + ": cost must be >= 1 but was " + cost);
     }
+    ChargeOn chargeOn = ChargeOn.always();
+    try {
+      chargeOn = ChargeOn.parse(annotation.getString("chargeOn"));
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
     RateLimiter limiter = null;
     if (value.isEmpty() && name.isEmpty()) {
       problems.add(where + ": set value to a rate spec such as \"10/minute\", or name to a configured policy; known "
@@ -159,7 +166,7 @@ public final class RateLimitAnnotationParser {
     MissingKeyStrategy missing = policyMissingKeys.getOrDefault(policyName, defaultMissingKey);
     long effectiveCost = cost == 1 ? limiter.policy().cost() : cost;
     return new RateLimitOperation(where, limiter, effectiveCost, keyText.isEmpty() ? "(default)" : keyText, key,
-        missing, stepped == null ? null : stepped.limiter(), tier);
+        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn);
   }
 
   /** The element and position that define an inline policy, which alone may give it step settings. */
