@@ -68,6 +68,21 @@ public @interface RateLimit {
    */
   String chargeOn() default "";
 
+  /**
+   * @return the permits to reserve before the call when its cost is known only afterwards ({@link #actualCost()}): a
+   *     whole number, or (Spring) SpEL over the arguments such as {@code "#chat.maxTokens"}; empty reserves
+   *     {@link #cost()}. The servlet filter understands only a whole number.
+   */
+  String estimate() default "";
+
+  /**
+   * @return (Spring) the call's actual cost, SpEL evaluated after it returns with its return value as
+   *     {@code #result}, e.g. {@code "#result.usage.totalTokens"}: the reservation of {@link #estimate()} is settled
+   *     to it (refunding or charging the difference). A call that throws keeps its estimate. Empty: the reserved
+   *     permits are the cost
+   */
+  String actualCost() default "";
+
   /** @return the algorithm of an inline policy */
   Algorithm algorithm() default Algorithm.TOKEN_BUCKET;
 

@@ -183,6 +183,10 @@ public final class AnnotationParser {
       if (a.cost() < 1) {
         problems.add(at + ": cost must be >= 1 but was " + a.cost());
       }
+      if (!a.actualCost().isBlank() || !a.estimate().isBlank()) {
+        problems.add(at + ": estimate and actualCost are evaluated by limiter-spring only; the servlet filter "
+            + "charges cost");
+      }
       ChargeOn chargeOn = ChargeOn.always();
       try {
         chargeOn = ChargeOn.parse(a.chargeOn());

@@ -139,8 +139,8 @@ public final class RateLimitAspectSupport {
     }
   }
 
-  /** A call's reservation that its outcome settles ({@code @RateLimit(chargeOn = ...)}). */
-  private record Pending(Reservation reservation, ChargeOn chargeOn) {
+  /** A call's reservation that its outcome settles ({@code chargeOn}, {@code actualCost}). */
+  private record Pending(Reservation reservation, RateLimitOperation op) {
   }
 
   private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
@@ -323,16 +323,17 @@ public final class RateLimitAspectSupport {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Reservation reservation = decide(op, key, sharedKey, shared, invocation);
+      long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
+      Reservation reservation = decide(op, key, sharedKey, shared, invocation, permits);
       Decision decision = reservation.decision();
       if (reservation.taken()) {
         held.add(reservation);
         if (request != null) {
           request.add(reservation);
         }
-        if (!op.chargeOn().isAlways()) {
+        if (op.settlesAfterCall()) {
           pending = pending == null ? new ArrayList<>(1) : pending;
-          pending.add(new Pending(reservation, op.chargeOn()));
+          pending.add(new Pending(reservation, op));
         }
       }
       if (decision.rejected()) {
@@ -370,20 +371,27 @@ public final class RateLimitAspectSupport {
     } finally {
       frames.remove(frames.size() - 1);
       if (pending != null) {
-        settleOnOutcome(pending, result, failure);
+        settleOnOutcome(pending, invocation, result, failure);
       }
     }
   }
 
-  /** Keeps the permits of the calls whose outcome matches their {@code chargeOn}, refunds the others. */
-  private static void settleOnOutcome(List<Pending> pending, Object result, Throwable failure) {
+  /**
+   * Settles what the call's outcome decides: refunds the reservations whose {@code chargeOn} does not match; settles
+   * those with an {@code actualCost} to it (a call that threw, or whose cost cannot be read, keeps its estimate);
+   * keeps the others.
+   */
+  private static void settleOnOutcome(List<Pending> pending, RateLimitInvocation invocation, Object result,
+      Throwable failure) {
     int status = WEB_PRESENT ? Outcomes.status(result, failure) : failure == null ? 200 : 500;
     for (Pending p : pending) {
       try {
-        if (p.chargeOn().matches(status, failure)) {
+        if (!p.op().chargeOn().matches(status, failure)) {
+          p.reservation().refund();
+        } else if (p.op().actualCost() == null || failure != null) {
           p.reservation().commit();
         } else {
-          p.reservation().refund();
+          p.reservation().settle(actualCost(p, invocation, result));
         }
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "settling a reservation of policy "
@@ -405,6 +413,16 @@ public final class RateLimitAspectSupport {
     }
     all.clear();
     held.clear();
+  }
+
+  private static long actualCost(Pending p, RateLimitInvocation invocation, Object result) {
+    try {
+      return p.op().actualCost().of(invocation, result);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, p.op().source() + ": actualCost could not be read from the result ("
+          + e.getMessage() + "); the estimate of " + p.reservation().permits() + " stays charged");
+      return p.reservation().permits();
+    }
   }
 
   private static boolean chargedByEnclosingCall(List<Frame> frames, Object identity, String policy) {
@@ -460,22 +478,22 @@ public final class RateLimitAspectSupport {
    * share (global, the missing-key bucket) is never put in the penalty box.
    */
   private Reservation decide(RateLimitOperation op, String key, boolean sharedKey,
-      MissingKeyStrategy.SharedBucket shared, RateLimitInvocation invocation) {
+      MissingKeyStrategy.SharedBucket shared, RateLimitInvocation invocation, long permits) {
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
         String tier = op.tier() == null ? null : op.tier().resolve(invocation);
         if (shared != null) {
-          return stepped.reserveShared(shared, tier, op.cost());
+          return stepped.reserveShared(shared, tier, permits);
         }
-        return sharedKey ? stepped.reserveShared(key, tier, op.cost()) : stepped.reserve(key, tier, op.cost());
+        return sharedKey ? stepped.reserveShared(key, tier, permits) : stepped.reserve(key, tier, permits);
       }
-      return shared != null ? op.limiter().reserveShared(shared, op.cost()) : op.limiter().reserve(key, op.cost());
+      return shared != null ? op.limiter().reserveShared(shared, permits) : op.limiter().reserve(key, permits);
     } catch (RuntimeException failure) {
       // the handler (and a local fallback store) takes the stored key, as a store would have
       key = shared != null ? shared.key() : op.limiter().forKey(key).key();
       LimitPolicy policy = op.limiter().policy();
-      Decision decision = failureHandler.onFailure(policy, key, op.cost(), failure);
+      Decision decision = failureHandler.onFailure(policy, key, permits, failure);
       RateLimitListener listener = registry.listener();
       if (listener != null) {
         if (decision.outcome() == Decision.Outcome.ALLOWED) {

@@ -163,10 +163,31 @@ public final class RateLimitAnnotationParser {
           + e.getMessage());
       return null;
     }
+    InvocationKeys.Cost estimate = null;
+    InvocationKeys.Cost actualCost = null;
+    String estimateText = annotation.getString("estimate").trim();
+    String actualText = annotation.getString("actualCost").trim();
+    try {
+      if (!estimateText.isEmpty()) {
+        estimate = keys.compileCost(estimateText, method, declaredOn, targetClass, false);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": estimate " + e.getMessage());
+    }
+    try {
+      if (!actualText.isEmpty()) {
+        actualCost = keys.compileCost(actualText, method, declaredOn, targetClass, true);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": actualCost " + e.getMessage());
+    }
+    if (problems.size() > before) {
+      return null;
+    }
     MissingKeyStrategy missing = policyMissingKeys.getOrDefault(policyName, defaultMissingKey);
     long effectiveCost = cost == 1 ? limiter.policy().cost() : cost;
     return new RateLimitOperation(where, limiter, effectiveCost, keyText.isEmpty() ? "(default)" : keyText, key,
-        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn);
+        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn, estimate, actualCost);
   }
 
   /** The element and position that define an inline policy, which alone may give it step settings. */
