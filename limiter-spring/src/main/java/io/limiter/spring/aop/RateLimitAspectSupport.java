@@ -292,8 +292,8 @@ public final class RateLimitAspectSupport {
     List<String> charged = new ArrayList<>(operations.size());
     String client = null;
     List<?> filtered = SERVLET_PRESENT ? FilterCharges.current() : null;
-    // what this call holds, and what the whole request holds (the filter's rules, enclosing limited calls): a
-    // rejection here refunds all of it, so a rejected request costs nothing under any policy
+    // what this call holds, and what the request holds in progress (the filter's rules, enclosing limited calls):
+    // a rejection here refunds all of it, so a rejected request costs nothing under any policy
     List<Reservation> held = new ArrayList<>(operations.size());
     List<Reservation> request = SERVLET_PRESENT ? FilterCharges.reservations() : null;
     List<Pending> pending = null;
@@ -323,7 +323,13 @@ public final class RateLimitAspectSupport {
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
+      long permits;
+      try {
+        permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
+      } catch (RuntimeException e) { // the call will not run: what its other policies took goes back
+        refundAll(held, request);
+        throw e;
+      }
       Reservation reservation = decide(op, key, sharedKey, shared, invocation, permits);
       Decision decision = reservation.decision();
       if (reservation.taken()) {
@@ -370,6 +376,11 @@ public final class RateLimitAspectSupport {
       throw e;
     } finally {
       frames.remove(frames.size() - 1);
+      if (request != null && !held.isEmpty()) {
+        // a call that has run is spent: a later rejection in the same request refunds only what is in progress
+        // (the filter's rules, enclosing calls), never the permits of calls that did their work
+        request.removeIf(r -> held.stream().anyMatch(h -> h == r));
+      }
       if (pending != null) {
         settleOnOutcome(pending, invocation, result, failure);
       }
