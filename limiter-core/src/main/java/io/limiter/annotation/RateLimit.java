@@ -61,6 +61,28 @@ public @interface RateLimit {
   /** @return the permits one call takes; at least 1 */
   long cost() default 1;
 
+  /**
+   * @return charge on outcome, in the notation of {@link io.limiter.core.ChargeOn}: the call's permits are reserved
+   *     before it runs and kept only when its outcome matches, e.g. {@code "401,403"} (failed logins), {@code "5xx"}
+   *     or {@code "java.io.IOException"}; refunded otherwise. Empty (the default) keeps every admitted call's permits
+   */
+  String chargeOn() default "";
+
+  /**
+   * @return the permits to reserve before the call when its cost is known only afterwards ({@link #actualCost()}): a
+   *     whole number, or (Spring) SpEL over the arguments such as {@code "#chat.maxTokens"}; empty reserves
+   *     {@link #cost()}. The servlet filter understands only a whole number.
+   */
+  String estimate() default "";
+
+  /**
+   * @return (Spring) the call's actual cost, SpEL evaluated after it returns with its return value as
+   *     {@code #result}, e.g. {@code "#result.usage.totalTokens"}: the reservation of {@link #estimate()} is settled
+   *     to it (refunding or charging the difference). A call that throws keeps its estimate. Empty: the reserved
+   *     permits are the cost
+   */
+  String actualCost() default "";
+
   /** @return the algorithm of an inline policy */
   Algorithm algorithm() default Algorithm.TOKEN_BUCKET;
 

@@ -60,6 +60,22 @@ public interface KeySpace {
   Decision acquire(String key, long permits, LimitPolicy effective);
 
   /**
+   * Reserves with other limits than the policy's own, keeping the key's state, as
+   * {@link #acquire(String, long, LimitPolicy)} decides.
+   *
+   * @param key a canonical key
+   * @param permits the permits to reserve, at least 1
+   * @param effective the policy to decide with
+   * @return the reservation
+   */
+  default Reservation reserve(String key, long permits, LimitPolicy effective) {
+    Decision decision = acquire(key, permits, effective);
+    return Reservation.of(decision, key, effective, permits, 0, (r, actual) -> {
+      throw new UnsupportedOperationException("the key space " + this + " cannot settle reservations");
+    });
+  }
+
+  /**
    * Returns a key space that shares this one's state but decides with the limits of {@code effective}: the view that
    * step-function throttling keeps per step level, schedule step and client tier, so that switching between them
    * costs no lookup and resets no client. {@code view.acquire(key, n)} is {@code acquire(key, n, effective)}.
@@ -101,7 +117,30 @@ public interface KeySpace {
       public KeySpace view(LimitPolicy other) {
         return parent.view(other);
       }
+
+      @Override
+      public Reservation reserve(String key, long permits) {
+        return parent.reserve(key, permits, effective);
+      }
     };
+  }
+
+  /**
+   * Decides and takes {@code permits} like {@link #acquire(String, long)}, as a {@link Reservation} whose actual cost
+   * is {@linkplain Reservation#settle(long) settled} later (refunding or charging the difference). The stores of this
+   * library implement it; the default takes the permits but cannot settle them to another cost
+   * ({@link UnsupportedOperationException} then).
+   *
+   * @param key a canonical key
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation; {@link Reservation#taken()} says whether permits were taken
+   */
+  default Reservation reserve(String key, long permits) {
+    Decision decision = acquire(key, permits);
+    LimitPolicy effective = decision.policy();
+    return Reservation.of(decision, key, effective, permits, 0, (r, actual) -> {
+      throw new UnsupportedOperationException("the key space " + this + " cannot settle reservations");
+    });
   }
 
   /**

@@ -141,6 +141,39 @@ public interface RateLimiter {
   Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, long permits);
 
   /**
+   * Takes {@code permits} for {@code key} if all limits allow it, as a {@link Reservation} to be settled to the actual
+   * cost later: refund it when the outcome should cost nothing (charge on outcome, or another policy of the same
+   * request rejected it), or settle it to a cost known only afterwards (tokens, bytes). Shadow mode and the listener
+   * apply to its decision as to {@link #acquire(String, long)}'s.
+   *
+   * @param key the client key
+   * @param permits the permits to reserve (an estimate of the cost), at least 1
+   * @return the reservation; {@link Reservation#allowed()} says whether the request may proceed. The limiters of
+   *     this library settle it in their store; the default takes the permits with {@link #acquire(String, long)}, and
+   *     settling it to another cost throws {@link UnsupportedOperationException}
+   */
+  default Reservation reserve(String key, long permits) {
+    return unsettleable(acquire(key, permits), key, permits);
+  }
+
+  private Reservation unsettleable(Decision decision, String key, long permits) {
+    return Reservation.of(decision, key, decision.policy(), permits, 0, (r, actual) -> {
+      throw new UnsupportedOperationException(getClass().getName() + " cannot settle reservations");
+    });
+  }
+
+  /**
+   * {@link #reserve(String, long)} in the bucket that requests without a key share (see {@link #acquireShared}).
+   *
+   * @param bucket the shared bucket
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation (see {@link #reserve(String, long)} for the default)
+   */
+  default Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return unsettleable(acquireShared(bucket, permits), bucket.key(), permits);
+  }
+
+  /**
    * Returns a limiter fixed to one key, for code that limits one resource (an outbound API, a job) rather than many
    * clients. It skips the per-call key lookup.
    *

@@ -56,7 +56,7 @@ final class FilterSettings {
       "ipv6-prefix", "case-sensitive-paths", "exclude", "annotations", "listener", "rejection-handler",
       "fail-closed-retry-after", "health-signals");
   private static final List<String> RULE = List.of("path", "methods", "limit", "policy", "algorithm", "cost",
-      "shadow", "failure-mode", "key", "missing-key", "tiers", "tier-key", "schedule", "adaptive", "penalty");
+      "shadow", "failure-mode", "key", "missing-key", "tiers", "tier-key", "schedule", "adaptive", "penalty", "charge-on");
   private static final List<String> POLICY = List.of("limit", "algorithm", "cost", "shadow", "failure-mode",
       "tiers", "tier-key", "schedule", "adaptive", "penalty");
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
@@ -401,6 +401,7 @@ final class FilterSettings {
     policyOptions(s, r::algorithm, r::cost, r::shadow, r::failureMode);
     optional(s.get("key"), r::key);
     optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
+    optional(s.get("charge-on"), r::chargeOn);
     r.steps(steps(s));
     if (problems.size() == before) {
       try {

@@ -101,6 +101,22 @@ public final class RateLimitFilter implements Filter {
   public static final String CHARGED_ATTRIBUTE = RateLimitEngine.CHARGED_ATTRIBUTE;
   /** Request attribute: the {@code List<Decision>} of shadow policies over their limit; absent when there are none. */
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = RateLimitEngine.SHADOW_REJECTIONS_ATTRIBUTE;
+  /**
+   * Request attribute: the {@code List<}{@link io.limiter.core.Reservation}{@code >} of permits the request holds
+   * (the filter's, and in Spring the annotations'). When any policy rejects the request, all of them are refunded
+   * before the response is written ({@link #refundReservations}), so a rejected request costs nothing anywhere.
+   */
+  public static final String RESERVATIONS_ATTRIBUTE = RateLimitEngine.RESERVATIONS_ATTRIBUTE;
+
+  /**
+   * Refunds every reservation the request holds (see {@link #RESERVATIONS_ATTRIBUTE}) and forgets them; for code
+   * that rejects a request under a rate limit of its own. A failing refund is logged, never thrown.
+   *
+   * @param request the request
+   */
+  public static void refundReservations(jakarta.servlet.ServletRequest request) {
+    RateLimitEngine.refundAll(request);
+  }
 
   private final boolean programmatic;
   private volatile RateLimitEngine engine;
@@ -681,7 +697,8 @@ public final class RateLimitFilter implements Filter {
         }
         if (limiter != null) {
           bindings.add(new Binding(where, limiter, permits, key, keyReference,
-              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped));
+              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped)
+              .withChargeOn(rule.chargeOn()));
         }
       }
       List<PathPattern> excluded = new ArrayList<>();

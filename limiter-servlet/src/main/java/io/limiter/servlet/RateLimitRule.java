@@ -1,6 +1,7 @@
 package io.limiter.servlet;
 
 import io.limiter.core.Algorithm;
+import io.limiter.core.ChargeOn;
 import io.limiter.core.FailureMode;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
@@ -49,6 +50,7 @@ public final class RateLimitRule {
   private final KeyResolver<HttpServletRequest> keyResolver;
   private final MissingKeyStrategy missingKey;
   private final StepSettings steps;
+  private final ChargeOn chargeOn;
 
   private RateLimitRule(Builder b, LimitPolicy policy) {
     this.name = b.name;
@@ -61,6 +63,12 @@ public final class RateLimitRule {
     this.keyResolver = b.keyResolver;
     this.missingKey = b.missingKey;
     this.steps = b.steps;
+    this.chargeOn = b.chargeOn;
+  }
+
+  /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */
+  public ChargeOn chargeOn() {
+    return chargeOn;
   }
 
   /**
@@ -150,6 +158,7 @@ public final class RateLimitRule {
     private KeyResolver<HttpServletRequest> keyResolver;
     private MissingKeyStrategy missingKey;
     private StepSettings steps = StepSettings.none();
+    private ChargeOn chargeOn = ChargeOn.always();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -274,6 +283,21 @@ public final class RateLimitRule {
         throw new IllegalArgumentException("cost must be >= 1 but was " + cost);
       }
       this.cost = cost;
+      return this;
+    }
+
+    /**
+     * Charges on outcome: a request's permits are reserved before the chain runs and kept only if the response's
+     * status (or the exception the chain throws) matches, e.g. {@code "401,403"}, {@code "5xx"} or
+     * {@code "java.io.IOException"}; otherwise refunded when the response is complete (for an async request, when it
+     * completes). Default: every admitted request keeps its permits.
+     *
+     * @param notation in the notation of {@link ChargeOn}
+     * @return this builder
+     * @throws IllegalArgumentException if the notation does not parse
+     */
+    public Builder chargeOn(String notation) {
+      this.chargeOn = ChargeOn.parse(notation);
       return this;
     }
 

@@ -74,6 +74,14 @@ class FilterSettingsTest {
   }
 
   @Test
+  void aRulesChargeOnIsValidatedAndNamed() {
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(Map.of("rule.a.path", "/a",
+        "rule.a.limit", "5/minute", "rule.a.charge-on", "401, 40l")).getCause();
+    assertThat(cause.problems()).anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.charge-on=\"401, 40l\"")
+        .contains("\"40l\" is neither a status code"));
+  }
+
+  @Test
   void everyKindOfValueIsValidatedAndNamed() {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("rule.a.path", "/a/");

@@ -200,6 +200,47 @@ final class CompiledPolicy {
     }
   }
 
+  // ---- settlement --------------------------------------------------------------------------------------------------
+
+  /**
+   * Settles a reservation charged at {@code at} by {@code delta} permits (positive: charge more, negative: refund) in
+   * one compare-and-set; the arithmetic is the kernels' ({@link LimitKernel#settle}).
+   *
+   * @return false if the cell is dead (look the key up again)
+   */
+  boolean settle(Cell cell, long now, long at, long delta) {
+    long d = Math.max(-MAX_SETTLE, Math.min(MAX_SETTLE, delta)); // beyond any capacity: the kernels clamp anyway
+    if (cell instanceof Cell.Single s) {
+      for (;;) {
+        long tat = s.value;
+        if (tat == Cell.DEAD) {
+          return false;
+        }
+        long next = GcraKernel.settled(tat, now, d, interval, burstNanos);
+        if (next == tat || s.compareAndSet(tat, next)) {
+          return true;
+        }
+      }
+    }
+    Cell.Multi m = (Cell.Multi) cell;
+    for (;;) {
+      long[] state = m.value;
+      if (state == Cell.DEAD_STATE) {
+        return false;
+      }
+      long[] next = state.clone();
+      for (int i = 0; i < kernels.length; i++) {
+        kernels[i].settle(next, offsets[i], now, at, d);
+      }
+      if (m.compareAndSet(state, next)) {
+        return true;
+      }
+    }
+  }
+
+  /** No capacity is larger (burst·T <= 2^62 ns, T >= 1 ns), and no kernel sum with it overflows. */
+  private static final long MAX_SETTLE = 1L << 62;
+
   private long[] charged(long[] state, long now, long permits) {
     long[] next = state.clone();
     for (int i = 0; i < kernels.length; i++) {

@@ -8,6 +8,7 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.Reservation;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -62,6 +63,22 @@ public final class DefaultRateLimiter implements RateLimiter {
   public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
     String stored = bucket.key();
     return complete(stored, space.acquire(stored, permits));
+  }
+
+  @Override
+  public Reservation reserve(String key, long permits) {
+    String canonical = KeyNormalizer.canonical(key);
+    return complete(canonical, space.reserve(canonical, permits));
+  }
+
+  @Override
+  public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    String stored = bucket.key();
+    return complete(stored, space.reserve(stored, permits));
+  }
+
+  private Reservation complete(String key, Reservation reservation) {
+    return reservation.withDecision(complete(key, reservation.decision()));
   }
 
   @Override

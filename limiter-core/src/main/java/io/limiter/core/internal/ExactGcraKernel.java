@@ -127,6 +127,44 @@ final class ExactGcraKernel extends LimitKernel {
     s[o + 1] = r;
   }
 
+  /** Same rule as {@link GcraKernel#settled}, on the exact two-word {@code tat}. */
+  @Override
+  void settle(long[] s, int o, long now, long at, long delta) {
+    long n = Math.min(Math.abs(delta), burst);
+    if (delta < 0) {
+      long iw = whole(n);
+      long ir = remainder(n, iw);
+      if (s[o] < now || (s[o] == now && s[o + 1] == 0)) {
+        return; // full already
+      }
+      long t = TimeMath.saturatedSubtract(s[o], iw);
+      long r = s[o + 1] - ir;
+      if (r < 0) {
+        r += denominator;
+        t--;
+      }
+      if (t < now) {
+        t = now;
+        r = 0;
+      }
+      s[o] = t;
+      s[o + 1] = r;
+      return;
+    }
+    long t0 = s[o];
+    long r0 = s[o + 1];
+    charge(s, o, now, n);
+    long et = TimeMath.saturatedAdd(now, burstWhole); // an empty bucket: now + B
+    if (greater(s[o], s[o + 1], et, burstRemainder)) {
+      s[o] = et;
+      s[o + 1] = burstRemainder;
+    }
+    if (!greater(s[o], s[o + 1], t0, r0)) { // never below a debt written under other limits
+      s[o] = t0;
+      s[o + 1] = r0;
+    }
+  }
+
   @Override
   long remaining(long[] s, int o, long now) {
     long dw = debtWhole(s, o, now);

@@ -70,6 +70,26 @@ final class FixedWindowKernel extends LimitKernel {
     s[o + 1] = count;
   }
 
+  /**
+   * A refund takes the permits off the count if the stored window is the one charged at {@code at} (else that window
+   * has reset, or the clock went back past it: nothing to give back); an extra charge counts in the window that
+   * counts now, up to the permits.
+   */
+  @Override
+  void settle(long[] s, int o, long now, long at, long delta) {
+    if (delta < 0) {
+      if (s[o + 1] > 0 && s[o] == Math.floorDiv(at, window)) {
+        s[o + 1] = Math.max(0, s[o + 1] + delta);
+      }
+      return;
+    }
+    long count = effectiveCount(s, o, now);
+    if (count < permits) {
+      s[o] = effectiveIndex(s, o, now);
+      s[o + 1] = Math.min(permits, count + delta);
+    }
+  }
+
   @Override
   long remaining(long[] s, int o, long now) {
     return Math.max(0, permits - effectiveCount(s, o, now));

@@ -79,6 +79,26 @@ final class GcraKernel extends LimitKernel {
   }
 
   /**
+   * The {@code tat} after settling a reservation by {@code delta} permits (see {@link LimitKernel#settle}): a refund
+   * moves {@code tat} back by {@code -delta·T}, never before {@code now} (a full bucket); an extra charge moves it
+   * forward from {@code max(tat, now)} by {@code delta·T}, at most to {@code now + B} (an empty bucket), and never
+   * back (a debt written under other limits stays).
+   */
+  static long settled(long tat, long now, long delta, long interval, long burstNanos) {
+    if (delta < 0) {
+      if (tat <= now) {
+        return tat; // full already
+      }
+      long back = TimeMath.saturatedSubtract(tat, TimeMath.saturatedMultiply(-delta, interval));
+      return back > now ? back : now;
+    }
+    long forward = TimeMath.saturatedAdd(base(tat, now), TimeMath.saturatedMultiply(delta, interval));
+    long empty = TimeMath.saturatedAdd(now, burstNanos);
+    long next = forward < empty ? forward : empty;
+    return next > tat ? next : tat;
+  }
+
+  /**
    * Whether state for this limit keeps the exact interval: when rounding it up to whole nanoseconds could cost 0.01% of
    * the rate or more, for this limit or for a step level or changed policy of the same period with a lower rate (which
    * decides on the same state and so has to find the same layout). Hence the interval alone decides, not whether this
@@ -114,6 +134,11 @@ final class GcraKernel extends LimitKernel {
   @Override
   void charge(long[] s, int o, long now, long permits) {
     s[o] = newTat(s[o], now, permits, interval);
+  }
+
+  @Override
+  void settle(long[] s, int o, long now, long at, long delta) {
+    s[o] = settled(s[o], now, delta, interval, burstNanos);
   }
 
   @Override

@@ -29,6 +29,15 @@ abstract class LimitKernel {
   /** Takes {@code permits}; only called when {@link #waitNanos} is 0 for the same state and time. */
   abstract void charge(long[] s, int o, long now, long permits);
 
+  /**
+   * Settles a reservation that was charged at {@code at} (store time), applied to state read at {@code now}:
+   * {@code delta > 0} charges that many more permits now, taking the limit at most to empty (the excess is dropped);
+   * {@code delta < 0} refunds {@code -delta} permits, never making the limit fuller than full, and for window
+   * algorithms only from the window that was charged while it still counts. Unlike {@link #charge}, applies whatever
+   * {@link #waitNanos} says. {@code |delta|} is at most the limit's capacity (callers clamp: more changes nothing).
+   */
+  abstract void settle(long[] s, int o, long now, long at, long delta);
+
   /** Permits available now. */
   abstract long remaining(long[] s, int o, long now);
 

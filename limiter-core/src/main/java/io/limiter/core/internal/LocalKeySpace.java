@@ -3,6 +3,7 @@ package io.limiter.core.internal;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.Reservation;
 import io.limiter.core.Ticker;
 
 /**
@@ -116,6 +117,11 @@ abstract class LocalKeySpace implements KeySpace {
   }
 
   Decision acquire(String key, long permits, CompiledPolicy policy) {
+    return acquire(key, permits, policy, null);
+  }
+
+  /** The decision loop; stores the time it decided at in {@code at[0]} if {@code at} is given. */
+  private Decision acquire(String key, long permits, CompiledPolicy policy, long[] at) {
     checkPermits(permits);
     for (;;) {
       long now = now();
@@ -127,11 +133,61 @@ abstract class LocalKeySpace implements KeySpace {
         cell = insert(key, created);
       }
       Decision decision = decide(policy, cell, now, permits);
+      if (at != null) {
+        at[0] = now;
+      }
       if (cell == created) {
         inserted();
       }
       if (decision != null) {
         return decision;
+      }
+      discard(key, cell);
+    }
+  }
+
+  @Override
+  public Reservation reserve(String key, long permits) {
+    return reserve(key, permits, base);
+  }
+
+  @Override
+  public Reservation reserve(String key, long permits, LimitPolicy effective) {
+    return reserve(key, permits, compiled(effective));
+  }
+
+  /** {@link #acquire(String, long, CompiledPolicy)}, keeping the time of the charge for the settlement. */
+  Reservation reserve(String key, long permits, CompiledPolicy policy) {
+    long[] at = new long[1];
+    Decision decision = acquire(key, permits, policy, at);
+    return Reservation.of(decision, key, policy.policy, permits, at[0], this::settle);
+  }
+
+  /**
+   * Settles a reservation of this space (or of a view of it) on the key's current cell: a refund of a key that has
+   * expired meanwhile is a no-op (its state was full again); an extra charge makes a cell if there is none.
+   */
+  private void settle(Reservation reservation, long actual) {
+    CompiledPolicy policy = compiled(reservation.policy());
+    long delta = actual - reservation.permits();
+    String key = reservation.key();
+    for (;;) {
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        if (delta < 0) {
+          return;
+        }
+        created = group.layout.newCell();
+        cell = insert(key, created);
+      }
+      boolean live = policy.settle(cell, now, reservation.stamp(), delta);
+      if (cell == created) {
+        inserted();
+      }
+      if (live) {
+        return;
       }
       discard(key, cell);
     }
@@ -196,6 +252,16 @@ abstract class LocalKeySpace implements KeySpace {
     @Override
     public boolean tryAcquire(String key, long permits) {
       return LocalKeySpace.this.tryAcquire(key, permits, policy);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits) {
+      return LocalKeySpace.this.reserve(key, permits, policy);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits, LimitPolicy effective) {
+      return LocalKeySpace.this.reserve(key, permits, effective);
     }
 
     @Override

@@ -126,6 +126,39 @@ final class SlidingWindowKernel extends LimitKernel {
     s[o + 1] = (curr << 32) | prev;
   }
 
+  /**
+   * A refund takes the permits off the window charged at {@code at}: the stored current count if the state is still
+   * in that window, the stored previous count if the state has moved on to the next one; once that window has slid
+   * out it weighs nothing, so there is nothing to give back. An extra charge counts in the current window, up to the
+   * permits.
+   */
+  @Override
+  void settle(long[] s, int o, long now, long at, long delta) {
+    if (delta < 0) {
+      if (s[o + 1] == 0) {
+        return;
+      }
+      long charged = Math.floorDiv(at, window);
+      long curr = s[o + 1] >>> 32;
+      long prev = s[o + 1] & COUNT_MASK;
+      if (s[o] == charged) {
+        curr = Math.max(0, curr + delta);
+      } else if (s[o] == charged + 1) {
+        prev = Math.max(0, prev + delta);
+      } else {
+        return;
+      }
+      s[o + 1] = (curr << 32) | prev;
+      return;
+    }
+    long curr = currentRaw(s, o, now);
+    if (curr < permits) {
+      long prev = previousRaw(s, o, now);
+      s[o] = index(s, o, now);
+      s[o + 1] = (Math.min(permits, curr + delta) << 32) | prev;
+    }
+  }
+
   @Override
   long remaining(long[] s, int o, long now) {
     long index = index(s, o, now);

@@ -8,6 +8,7 @@ import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.Reservation;
 import io.limiter.core.Ticker;
 import io.limiter.core.internal.step.DefaultSteppedRateLimiter;
 import java.time.Clock;
@@ -99,6 +100,37 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @return the decision
    */
   Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
+
+  /**
+   * {@link #acquire(String, Object, long)} as a {@link Reservation} of the step's state, to be settled to the actual
+   * cost later (see {@link RateLimiter#reserve(String, long)}).
+   *
+   * @param key the client key
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation
+   */
+  Reservation reserve(String key, C context, long permits);
+
+  /**
+   * {@link #acquireShared(String, Object, long)} as a {@link Reservation}.
+   *
+   * @param key the shared key
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation
+   */
+  Reservation reserveShared(String key, C context, long permits);
+
+  /**
+   * {@link #acquireShared(MissingKeyStrategy.SharedBucket, Object, long)} as a {@link Reservation}.
+   *
+   * @param bucket the shared bucket
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation
+   */
+  Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
 
   /**
    * Takes the policy's cost for {@code key} under the limits in force for this request now.

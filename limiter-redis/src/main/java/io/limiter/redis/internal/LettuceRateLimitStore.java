@@ -5,6 +5,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Reservation;
 import io.limiter.core.Ticker;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.redis.RedisRateLimitStore;
@@ -148,6 +149,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     final long sentAt;
     final long offsetNanos;
     CompletableFuture<List<Object>> reply;
+    /** The server time the script decided at (µs), once answered: where a reservation's charge landed. */
+    long decidedAtMicros;
 
     Request(ScriptPolicy policy, String key, String redisKey, long permits, int pass, long sentAt,
         long offsetNanos) {
@@ -165,6 +168,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         Decision decision;
         try {
           decision = policy.decision(answer, permits, offsetNanos);
+          decidedAtMicros = ((Number) answer.get(0)).longValue();
         } catch (RuntimeException e) {
           return failed(e);
         }
@@ -270,7 +274,53 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     if (started instanceof Decision) {
       return (Decision) started;
     }
+    return finish((Request) started);
+  }
+
+  /** A decision as a reservation; one settled to another cost later costs one more call ({@link #settle}). */
+  Reservation reserve(Space space, String key, long permits, ScriptPolicy policy) {
+    Object started = start(space, key, permits, policy);
+    Reservation.Settler settler = (reservation, actual) -> settle(space, policy, reservation, actual);
+    if (started instanceof Decision) { // a local denial or a failure mode's decision: nothing taken on Redis
+      return Reservation.of((Decision) started, key, policy.policy, permits, 0, settler);
+    }
     Request request = (Request) started;
+    Decision decision = finish(request);
+    return Reservation.of(decision, key, policy.policy, permits, request.decidedAtMicros, settler);
+  }
+
+  /**
+   * Settles a reservation with one call of the settle script, waiting at most the command timeout. A failure is
+   * counted and logged, never thrown: the request it belongs to has been decided, and a settlement that does not
+   * reach Redis leaves the reserved cost charged.
+   */
+  private void settle(Space space, ScriptPolicy policy, Reservation reservation, long actual) {
+    String redisKey = keys.key(space.policyPart, reservation.key());
+    String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
+    CompletableFuture<List<Object>> call;
+    try {
+      call = connector.run(SettleScript.INSTANCE, redisKey,
+          policy.settleArgs(actual - reservation.permits(), reservation.stamp(), nowArg));
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    Throwable error = null;
+    try {
+      connector.await(call).join();
+    } catch (CompletionException | CancellationException e) {
+      error = e.getCause() != null ? e.getCause() : e;
+    }
+    if (denyCache != null) {
+      denyCache.admitted(redisKey); // a refund may admit what this instance remembers as denied
+    }
+    if (error != null) {
+      failures.increment();
+      keyErrorLog.log(localTicker.read(), "a settlement of a reservation of policy " + policy.policy.name()
+          + " did not reach Redis (" + RedisConnector.describe(error) + "); the reserved cost stays charged", null);
+    }
+  }
+
+  private Decision finish(Request request) {
     CompletableFuture<List<Object>> reply = connector.await(request.reply); // complete now
     List<Object> answer;
     try {
@@ -336,6 +386,16 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     }
 
     @Override
+    public Reservation reserve(String key, long permits) {
+      return LettuceRateLimitStore.this.reserve(this, key, permits, base);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits, LimitPolicy effective) {
+      return LettuceRateLimitStore.this.reserve(this, key, permits, prepared(effective));
+    }
+
+    @Override
     public KeySpace view(LimitPolicy effective) {
       ScriptPolicy policy = prepared(effective);
       return policy == base ? this : new View(this, policy);
@@ -391,6 +451,16 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     @Override
     public CompletionStage<Decision> acquireAsync(String key, long permits) {
       return decideAsync(space, key, permits, policy);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits) {
+      return LettuceRateLimitStore.this.reserve(space, key, permits, policy);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits, LimitPolicy effective) {
+      return space.reserve(key, permits, effective);
     }
 
     @Override

@@ -242,6 +242,32 @@ final class ScriptPolicy {
     return Math.max(1000, waitNanos) - offsetNanos;
   }
 
+  /**
+   * Returns the arguments of the settle script for a reservation of this policy.
+   *
+   * @param delta the actual cost minus the reserved one; not 0
+   * @param chargedAtMicros the server time of the reservation's charge (the first word of its reply)
+   * @param nowMicros the test clock in microseconds, or null to use the server's clock
+   * @return a fresh argument vector
+   */
+  String[] settleArgs(long delta, long chargedAtMicros, String nowMicros) {
+    String[] args = new String[HEADER + 3 + limits.length * script.argsPerLimit()];
+    args[0] = nowMicros != null ? nowMicros : "";
+    args[1] = tag;
+    args[2] = minTtl;
+    args[3] = String.valueOf(script.letter());
+    args[4] = Long.toString(chargedAtMicros);
+    args[5] = delta > 0 ? "1" : "-1";
+    long n = delta == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(delta);
+    for (int i = 0; i < limits.length; i++) {
+      // more than a limit's capacity changes nothing (never fuller than full, never emptier than empty)
+      long capacity = policy.algorithm() == io.limiter.core.Algorithm.TOKEN_BUCKET ? limits[i].burst()
+          : limits[i].permits();
+      script.limitArgs(limits[i], Math.min(n, capacity), args, HEADER + 3 + i * script.argsPerLimit());
+    }
+    return args;
+  }
+
   @Override
   public String toString() {
     return "ScriptPolicy{" + policy + "}";

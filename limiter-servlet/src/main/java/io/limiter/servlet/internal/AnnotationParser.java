@@ -3,6 +3,7 @@ package io.limiter.servlet.internal;
 import io.limiter.annotation.RateLimit;
 import io.limiter.annotation.RateLimitAnnotations;
 import io.limiter.core.Algorithm;
+import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -182,6 +183,16 @@ public final class AnnotationParser {
       if (a.cost() < 1) {
         problems.add(at + ": cost must be >= 1 but was " + a.cost());
       }
+      if (!a.actualCost().isBlank() || !a.estimate().isBlank()) {
+        problems.add(at + ": estimate and actualCost are evaluated by limiter-spring only; the servlet filter "
+            + "charges cost");
+      }
+      ChargeOn chargeOn = ChargeOn.always();
+      try {
+        chargeOn = ChargeOn.parse(a.chargeOn());
+      } catch (IllegalArgumentException e) {
+        problems.add(at + ": " + e.getMessage());
+      }
       StepSettings stepSettings = stepSettings(a, at, problems);
       RateLimiter limiter = null;
       StepBinder.Stepped stepped = null;
@@ -231,7 +242,8 @@ public final class AnnotationParser {
         problems.add(at + ": set value (a rate spec such as \"10/minute\") or name (a configured policy)");
       }
       if (problems.size() == before && limiter != null) {
-        out.add(new Binding(at, limiter, permits, key, keyReference, missingKey, List.of(), Set.of(), stepped));
+        out.add(new Binding(at, limiter, permits, key, keyReference, missingKey, List.of(), Set.of(), stepped)
+            .withChargeOn(chargeOn));
       }
     }
     return out;

@@ -1,5 +1,6 @@
 package io.limiter.servlet.internal;
 
+import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
@@ -31,6 +32,7 @@ public final class Binding {
   private final Set<String> methods;
   private final StepBinder.Stepped stepped;
   private final boolean sharedKey;
+  private final ChargeOn chargeOn;
 
   /**
    * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
@@ -59,6 +61,36 @@ public final class Binding {
     this.missingKey = missingKey;
     this.patterns = List.copyOf(patterns);
     this.methods = Set.copyOf(methods);
+    this.chargeOn = ChargeOn.always();
+  }
+
+  private Binding(Binding b, ChargeOn chargeOn) {
+    this.source = b.source;
+    this.limiter = b.limiter;
+    this.stepped = b.stepped;
+    this.permits = b.permits;
+    this.key = b.key;
+    this.keyReference = b.keyReference;
+    this.keyDescription = b.keyDescription;
+    this.keyChallenge = b.keyChallenge;
+    this.sharedKey = b.sharedKey;
+    this.missingKey = b.missingKey;
+    this.patterns = b.patterns;
+    this.methods = b.methods;
+    this.chargeOn = chargeOn;
+  }
+
+  /**
+   * @param on which outcomes keep a request's permits
+   * @return this binding charging on that outcome
+   */
+  public Binding withChargeOn(ChargeOn on) {
+    return on.equals(chargeOn) ? this : new Binding(this, on);
+  }
+
+  /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */
+  public ChargeOn chargeOn() {
+    return chargeOn;
   }
 
   /**

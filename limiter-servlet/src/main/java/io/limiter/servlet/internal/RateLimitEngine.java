@@ -1,10 +1,12 @@
 package io.limiter.servlet.internal;
 
+import io.limiter.core.ChargeOn;
 import io.limiter.core.Decision;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Reservation;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.spi.StoreFailureHandler;
@@ -58,6 +60,12 @@ public final class RateLimitEngine {
    * reads it so that a handler's annotation does not charge the same policy and key a second time.
    */
   public static final String CHARGED_ATTRIBUTE = "io.limiter.servlet.charged";
+  /**
+   * Request attribute with the permits the request holds, {@code List<Reservation>}, in the order taken: the filter's
+   * and (in Spring) the annotations'. When any policy rejects the request, every one of them is refunded before the
+   * response is written, so a rejected request costs nothing anywhere. A mutable list, used by one thread at a time.
+   */
+  public static final String RESERVATIONS_ATTRIBUTE = "io.limiter.servlet.reservations";
   /** Request attribute with the shadow policies' would-reject decisions, {@code List<Decision>}; absent if none. */
   public static final String SHADOW_REJECTIONS_ATTRIBUTE = "io.limiter.servlet.shadowRejections";
 
@@ -237,6 +245,36 @@ public final class RateLimitEngine {
   }
 
   /**
+   * Refunds every reservation the request holds (see {@link #RESERVATIONS_ATTRIBUTE}) and forgets them: a policy
+   * rejected the request. A refund that fails is logged; it never fails the response.
+   *
+   * @param request the request
+   */
+  @SuppressWarnings("unchecked")
+  public static void refundAll(jakarta.servlet.ServletRequest request) {
+    Object held = request.getAttribute(RESERVATIONS_ATTRIBUTE);
+    if (held instanceof List<?> list) {
+      refundAll((List<Reservation>) list);
+    }
+  }
+
+  /**
+   * Refunds and removes every reservation of the list.
+   *
+   * @param reservations the reservations; emptied
+   */
+  public static void refundAll(List<Reservation> reservations) {
+    for (Reservation r : reservations) {
+      try {
+        r.refund();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "refunding a reservation of policy " + r.policy().name() + " failed", e);
+      }
+    }
+    reservations.clear();
+  }
+
+  /**
    * Filters one dispatch.
    *
    * @param request the request
@@ -311,6 +349,8 @@ public final class RateLimitEngine {
     }
     Decision rejecting = null;
     List<StepController> admitted = null;
+    List<Reservation> onOutcome = null;
+    List<ChargeOn> outcomeRules = null;
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
@@ -322,6 +362,7 @@ public final class RateLimitEngine {
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
+          refundAll(request);
           publish(request, state);
           RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
           if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
@@ -335,7 +376,17 @@ public final class RateLimitEngine {
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      Decision decision = acquire(binding, key, sharedKey, bucket, request);
+      Reservation reservation = reserve(binding, key, sharedKey, bucket, request);
+      Decision decision = reservation.decision();
+      if (reservation.taken()) {
+        held(request).add(reservation);
+        if (!binding.chargeOn().isAlways()) {
+          onOutcome = onOutcome == null ? new ArrayList<>(1) : onOutcome;
+          outcomeRules = outcomeRules == null ? new ArrayList<>(1) : outcomeRules;
+          onOutcome.add(reservation);
+          outcomeRules.add(binding.chargeOn());
+        }
+      }
       state.keys.add(Map.entry(binding.limiter().policy().name(), bucket != null ? "" : key));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
@@ -356,15 +407,81 @@ public final class RateLimitEngine {
     publish(request, state);
     RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
     if (rejecting != null) {
+      refundAll(request); // before the response: a rejected request costs nothing under any policy
       rejectionHandler.reject(request, response, Rejection.of(state.visible, status));
       return;
     }
+    if (onOutcome == null) {
+      proceed(request, response, chain, admitted);
+      return;
+    }
+    Throwable failure = null;
+    try {
+      proceed(request, response, chain, admitted);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      settleOnOutcome(request, response, onOutcome, outcomeRules, failure);
+    }
+  }
+
+  private void proceed(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+      List<StepController> admitted) throws IOException, ServletException {
     if (admitted == null) {
       chain.doFilter(request, response);
     } else {
       // the health signals know each call by the client's address, which the client cannot choose as it can a key
       String client = steps.clientOf(request);
       HealthFeed.run(admitted, Collections.nCopies(admitted.size(), client), request, response, chain);
+    }
+  }
+
+  /**
+   * Charge on outcome: keeps the reservations whose rule matches the response's status (or what the chain threw) and
+   * refunds the others, once the response is complete: now, or when an async request completes.
+   */
+  private static void settleOnOutcome(HttpServletRequest request, HttpServletResponse response,
+      List<Reservation> reservations, List<ChargeOn> rules, Throwable failure) {
+    if (failure == null && request.isAsyncStarted()) {
+      request.getAsyncContext().addListener(new jakarta.servlet.AsyncListener() {
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event) {
+          settle(reservations, rules, response.getStatus(), null);
+        }
+
+        @Override
+        public void onTimeout(jakarta.servlet.AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event) {
+          settle(reservations, rules, 500, event.getThrowable());
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event) {
+          event.getAsyncContext().addListener(this);
+        }
+      });
+      return;
+    }
+    int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
+    settle(reservations, rules, status, failure);
+  }
+
+  private static void settle(List<Reservation> reservations, List<ChargeOn> rules, int status, Throwable failure) {
+    for (int i = 0; i < reservations.size(); i++) {
+      Reservation r = reservations.get(i);
+      try {
+        if (rules.get(i).matches(status, failure)) {
+          r.commit();
+        } else {
+          r.refund();
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "settling a reservation of policy " + r.policy().name() + " failed", e);
+      }
     }
   }
 
@@ -378,26 +495,38 @@ public final class RateLimitEngine {
    * Decides for a client key, or (bucket non-null) in the binding's shared bucket for requests without one. A key
    * many clients share (the missing-key bucket, a global key) is never put in the penalty box.
    */
-  private Decision acquire(Binding binding, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket bucket,
-      HttpServletRequest request) {
+  private Reservation reserve(Binding binding, String key, boolean sharedKey,
+      MissingKeyStrategy.SharedBucket bucket, HttpServletRequest request) {
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
         if (bucket != null) {
-          return stepped.limiter().acquireShared(bucket, stepped.tierOf(request), binding.permits());
+          return stepped.limiter().reserveShared(bucket, stepped.tierOf(request), binding.permits());
         }
-        return sharedKey ? stepped.limiter().acquireShared(key, stepped.tierOf(request), binding.permits())
-            : stepped.limiter().acquire(key, stepped.tierOf(request), binding.permits());
+        return sharedKey ? stepped.limiter().reserveShared(key, stepped.tierOf(request), binding.permits())
+            : stepped.limiter().reserve(key, stepped.tierOf(request), binding.permits());
       }
-      return bucket != null ? binding.limiter().acquireShared(bucket, binding.permits())
-          : binding.limiter().acquire(key, binding.permits());
+      return bucket != null ? binding.limiter().reserveShared(bucket, binding.permits())
+          : binding.limiter().reserve(key, binding.permits());
     } catch (RuntimeException e) {
       LimitPolicy policy = binding.limiter().policy();
       // the handler (and a local fallback store) takes the stored key, as a store would have
       String stored = bucket != null ? bucket.key() : binding.limiter().forKey(key).key();
       Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
-      return policy.shadow() ? d.asShadow() : d;
+      return Reservation.none(policy.shadow() ? d.asShadow() : d, stored);
     }
+  }
+
+  /** The request's reservations: one list per request, shared by every filter instance and the Spring aspect. */
+  @SuppressWarnings("unchecked")
+  private static List<Reservation> held(HttpServletRequest request) {
+    Object held = request.getAttribute(RESERVATIONS_ATTRIBUTE);
+    if (held instanceof List<?> list) {
+      return (List<Reservation>) list;
+    }
+    List<Reservation> list = new ArrayList<>(2);
+    request.setAttribute(RESERVATIONS_ATTRIBUTE, list);
+    return list;
   }
 
   private static void publish(HttpServletRequest request, State state) {

@@ -1,5 +1,6 @@
 package io.limiter.spring.aop;
 
+import io.limiter.core.ChargeOn;
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
 import io.limiter.core.KeyResolver;
@@ -10,6 +11,7 @@ import io.limiter.core.RateLimitExceededException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.Reservation;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
@@ -113,6 +115,34 @@ public final class RateLimitAspectSupport {
     }
   }
 
+  /** The status a call's outcome is answered with; kept apart so that spring-web classes load only when present. */
+  private static final class Outcomes {
+    static int status(Object result, Throwable error) {
+      if (error != null) {
+        if (error instanceof org.springframework.web.ErrorResponse response) {
+          return response.getStatusCode().value();
+        }
+        org.springframework.web.bind.annotation.ResponseStatus status = org.springframework.core.annotation
+            .AnnotatedElementUtils.findMergedAnnotation(error.getClass(),
+                org.springframework.web.bind.annotation.ResponseStatus.class);
+        return status != null ? status.code().value() : 500;
+      }
+      if (result instanceof org.springframework.http.ResponseEntity<?> entity) {
+        return entity.getStatusCode().value();
+      }
+      if (SERVLET_PRESENT && org.springframework.web.context.request.RequestContextHolder.getRequestAttributes()
+          instanceof org.springframework.web.context.request.ServletRequestAttributes attributes
+          && attributes.getResponse() != null) {
+        return attributes.getResponse().getStatus(); // a handler that set the status on the response itself
+      }
+      return 200;
+    }
+  }
+
+  /** A call's reservation that its outcome settles ({@code chargeOn}, {@code actualCost}). */
+  private record Pending(Reservation reservation, RateLimitOperation op) {
+  }
+
   private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
       RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
           "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
@@ -132,6 +162,27 @@ public final class RateLimitAspectSupport {
           io.limiter.servlet.RateLimitFilter.CHARGED_ATTRIBUTE,
           org.springframework.web.context.request.RequestAttributes.SCOPE_REQUEST);
       return charged instanceof List<?> list && !list.isEmpty() ? list : null;
+    }
+
+    /**
+     * The permits the current request holds (the filter's and the annotations'), created if the filter made none;
+     * null outside a request.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Reservation> reservations() {
+      org.springframework.web.context.request.RequestAttributes attributes =
+          org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
+      if (attributes == null) {
+        return null;
+      }
+      int scope = org.springframework.web.context.request.RequestAttributes.SCOPE_REQUEST;
+      Object held = attributes.getAttribute(io.limiter.servlet.RateLimitFilter.RESERVATIONS_ATTRIBUTE, scope);
+      if (held instanceof List<?> list) {
+        return (List<Reservation>) list;
+      }
+      List<Reservation> list = new ArrayList<>(2);
+      attributes.setAttribute(io.limiter.servlet.RateLimitFilter.RESERVATIONS_ATTRIBUTE, list, scope);
+      return list;
     }
 
     static boolean charged(List<?> charged, String policy, String key) {
@@ -241,6 +292,11 @@ public final class RateLimitAspectSupport {
     List<String> charged = new ArrayList<>(operations.size());
     String client = null;
     List<?> filtered = SERVLET_PRESENT ? FilterCharges.current() : null;
+    // what this call holds, and what the request holds in progress (the filter's rules, enclosing limited calls):
+    // a rejection here refunds all of it, so a rejected request costs nothing under any policy
+    List<Reservation> held = new ArrayList<>(operations.size());
+    List<Reservation> request = SERVLET_PRESENT ? FilterCharges.reservations() : null;
+    List<Pending> pending = null;
     for (int i = 0; i < operations.size(); i++) {
       RateLimitOperation op = operations.get(i);
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
@@ -263,11 +319,31 @@ public final class RateLimitAspectSupport {
         } else if (missing instanceof MissingKeyStrategy.Skip) {
           continue;
         } else {
+          refundAll(held, request);
           throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
         }
       }
-      Decision decision = decide(op, key, sharedKey, shared, invocation);
+      long permits;
+      try {
+        permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
+      } catch (RuntimeException e) { // the call will not run: what its other policies took goes back
+        refundAll(held, request);
+        throw e;
+      }
+      Reservation reservation = decide(op, key, sharedKey, shared, invocation, permits);
+      Decision decision = reservation.decision();
+      if (reservation.taken()) {
+        held.add(reservation);
+        if (request != null) {
+          request.add(reservation);
+        }
+        if (op.settlesAfterCall()) {
+          pending = pending == null ? new ArrayList<>(1) : pending;
+          pending.add(new Pending(reservation, op));
+        }
+      }
       if (decision.rejected()) {
+        refundAll(held, request);
         RateLimitExceededException rejection = new RateLimitExceededException(decision);
         if (ops.fallback() != null) {
           return fallback(ops.fallback(), target, args, rejection);
@@ -290,10 +366,73 @@ public final class RateLimitAspectSupport {
       admissionHandler.admitted(invocation, decisions);
     }
     frames.add(new Frame(identity, charged));
+    Object result = null;
+    Throwable failure = null;
     try {
-      return admitted == null ? invoker.proceed() : proceedMeasured(admitted, client, invoker);
+      result = admitted == null ? invoker.proceed() : proceedMeasured(admitted, client, invoker);
+      return result;
+    } catch (Throwable e) {
+      failure = e;
+      throw e;
     } finally {
       frames.remove(frames.size() - 1);
+      if (request != null && !held.isEmpty()) {
+        // a call that has run is spent: a later rejection in the same request refunds only what is in progress
+        // (the filter's rules, enclosing calls), never the permits of calls that did their work
+        request.removeIf(r -> held.stream().anyMatch(h -> h == r));
+      }
+      if (pending != null) {
+        settleOnOutcome(pending, invocation, result, failure);
+      }
+    }
+  }
+
+  /**
+   * Settles what the call's outcome decides: refunds the reservations whose {@code chargeOn} does not match; settles
+   * those with an {@code actualCost} to it (a call that threw, or whose cost cannot be read, keeps its estimate);
+   * keeps the others.
+   */
+  private static void settleOnOutcome(List<Pending> pending, RateLimitInvocation invocation, Object result,
+      Throwable failure) {
+    int status = WEB_PRESENT ? Outcomes.status(result, failure) : failure == null ? 200 : 500;
+    for (Pending p : pending) {
+      try {
+        if (!p.op().chargeOn().matches(status, failure)) {
+          p.reservation().refund();
+        } else if (p.op().actualCost() == null || failure != null) {
+          p.reservation().commit();
+        } else {
+          p.reservation().settle(actualCost(p, invocation, result));
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "settling a reservation of policy "
+            + p.reservation().policy().name() + " failed", e);
+      }
+    }
+  }
+
+  /** Refunds what this call and its request hold: a policy rejected the call. */
+  private static void refundAll(List<Reservation> held, List<Reservation> request) {
+    List<Reservation> all = request != null ? request : held;
+    for (Reservation r : all) {
+      try {
+        r.refund();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "refunding a reservation of policy " + r.policy().name() + " failed",
+            e);
+      }
+    }
+    all.clear();
+    held.clear();
+  }
+
+  private static long actualCost(Pending p, RateLimitInvocation invocation, Object result) {
+    try {
+      return p.op().actualCost().of(invocation, result);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, p.op().source() + ": actualCost could not be read from the result ("
+          + e.getMessage() + "); the estimate of " + p.reservation().permits() + " stays charged");
+      return p.reservation().permits();
     }
   }
 
@@ -349,23 +488,23 @@ public final class RateLimitAspectSupport {
    * Decides for a client key, or (shared non-null) in the shared bucket for calls without one. A key many callers
    * share (global, the missing-key bucket) is never put in the penalty box.
    */
-  private Decision decide(RateLimitOperation op, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket shared,
-      RateLimitInvocation invocation) {
+  private Reservation decide(RateLimitOperation op, String key, boolean sharedKey,
+      MissingKeyStrategy.SharedBucket shared, RateLimitInvocation invocation, long permits) {
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
         String tier = op.tier() == null ? null : op.tier().resolve(invocation);
         if (shared != null) {
-          return stepped.acquireShared(shared, tier, op.cost());
+          return stepped.reserveShared(shared, tier, permits);
         }
-        return sharedKey ? stepped.acquireShared(key, tier, op.cost()) : stepped.acquire(key, tier, op.cost());
+        return sharedKey ? stepped.reserveShared(key, tier, permits) : stepped.reserve(key, tier, permits);
       }
-      return shared != null ? op.limiter().acquireShared(shared, op.cost()) : op.limiter().acquire(key, op.cost());
+      return shared != null ? op.limiter().reserveShared(shared, permits) : op.limiter().reserve(key, permits);
     } catch (RuntimeException failure) {
       // the handler (and a local fallback store) takes the stored key, as a store would have
       key = shared != null ? shared.key() : op.limiter().forKey(key).key();
       LimitPolicy policy = op.limiter().policy();
-      Decision decision = failureHandler.onFailure(policy, key, op.cost(), failure);
+      Decision decision = failureHandler.onFailure(policy, key, permits, failure);
       RateLimitListener listener = registry.listener();
       if (listener != null) {
         if (decision.outcome() == Decision.Outcome.ALLOWED) {
@@ -374,7 +513,7 @@ public final class RateLimitAspectSupport {
           listener.onRejected(key, decision);
         }
       }
-      return decision;
+      return Reservation.none(decision, key);
     }
   }
 

@@ -702,6 +702,20 @@ public class LimiterProperties {
     /** What happens to requests without a key (reject, skip, shared:<bucket>); default limiter.missing-key. */
     private String missingKey;
 
+    /**
+     * Charge on outcome: keep a request's permits only if the response status or exception matches, e.g. 401,403 or
+     * 5xx or java.io.IOException (refunded otherwise); empty keeps every admitted request's.
+     */
+    private String chargeOn;
+
+    public String getChargeOn() {
+      return chargeOn;
+    }
+
+    public void setChargeOn(String chargeOn) {
+      this.chargeOn = chargeOn;
+    }
+
     public String getName() {
       return name;
     }

@@ -156,6 +156,9 @@ final class ServletProperties {
     if (r.getCost() != null) {
       set(problems, prefix + "cost", r.getCost(), () -> builder.cost(r.getCost()));
     }
+    if (r.getChargeOn() != null) {
+      set(problems, prefix + "charge-on", r.getChargeOn(), () -> builder.chargeOn(r.getChargeOn()));
+    }
     MissingKeyStrategy missing = r.getMissingKey() != null
         ? PolicyProperties.missingKey(prefix + "missing-key", r.getMissingKey(), problems)
         : hasPolicy ? policies.defaults().missingKeys().get(r.getPolicy().trim()) : null;

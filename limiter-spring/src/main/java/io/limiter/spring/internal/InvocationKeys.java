@@ -142,6 +142,67 @@ public final class InvocationKeys {
   }
 
   /** A SpEL key; the expression was parsed at startup. */
+  /** A cost of a call: a whole number, or SpEL over its arguments (and, after the call, its result as #result). */
+  @FunctionalInterface
+  public interface Cost {
+    /**
+     * @param invocation the call
+     * @param result its return value (null before the call)
+     * @return the cost, at least 0
+     * @throws IllegalStateException if the expression gives no whole number
+     */
+    long of(RateLimitInvocation invocation, Object result);
+  }
+
+  /**
+   * Compiles a cost ({@code @RateLimit(estimate = ...)} or {@code actualCost}).
+   *
+   * @param text a whole number or SpEL starting with {@code #}
+   * @param method the method whose calls it costs
+   * @param declaredOn the annotated element, for the expression cache
+   * @param targetClass the target class
+   * @param afterCall whether {@code #result} may be used
+   * @return the cost
+   * @throws IllegalArgumentException naming the text and what was expected
+   */
+  public Cost compileCost(String text, Method method, Object declaredOn, Class<?> targetClass, boolean afterCall) {
+    String t = text.trim();
+    if (t.matches("[0-9]{1,18}")) {
+      long n = Long.parseLong(t);
+      return (invocation, result) -> n;
+    }
+    if (!t.startsWith("#")) {
+      throw new IllegalArgumentException("\"" + t + "\" is neither a whole number nor SpEL starting with #");
+    }
+    Expression expression;
+    try {
+      expression = evaluator.parse(t, new AnnotatedElementKey(
+          declaredOn instanceof Method m ? m : (Class<?>) declaredOn, targetClass));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("\"" + t + "\" is not valid SpEL: " + e.getMessage(), e);
+    }
+    List<String> problems = new java.util.ArrayList<>(evaluator.checkVariables(expression, method));
+    if (afterCall) {
+      problems.removeIf(p -> p.startsWith("#result "));
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("\"" + t + "\": " + String.join("; ", problems));
+    }
+    return (invocation, result) -> {
+      Object request = requests == null ? null : requests.currentRequest();
+      EvaluationContext context = evaluator.standardContext(invocation, request, beans);
+      if (afterCall) {
+        context.setVariable("result", result);
+      }
+      Object value = expression.getValue(context);
+      if (value instanceof Number number && number.doubleValue() >= 0 && number.doubleValue() <= Long.MAX_VALUE
+          && number.doubleValue() == Math.floor(number.doubleValue())) {
+        return number.longValue();
+      }
+      throw new IllegalStateException("cost \"" + t + "\" gave " + value + ", not a whole number >= 0");
+    };
+  }
+
   private final class SpelKey implements KeyResolver<RateLimitInvocation> {
     private final Expression expression;
     private final boolean restricted;

@@ -2,6 +2,7 @@ package io.limiter.spring.internal;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.Algorithm;
+import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
@@ -105,6 +106,12 @@ public final class RateLimitAnnotationParser {
     if (cost < 1) {
       problems.add(where + ": cost must be >= 1 but was " + cost);
     }
+    ChargeOn chargeOn = ChargeOn.always();
+    try {
+      chargeOn = ChargeOn.parse(annotation.getString("chargeOn"));
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
     RateLimiter limiter = null;
     if (value.isEmpty() && name.isEmpty()) {
       problems.add(where + ": set value to a rate spec such as \"10/minute\", or name to a configured policy; known "
@@ -156,10 +163,31 @@ public final class RateLimitAnnotationParser {
           + e.getMessage());
       return null;
     }
+    InvocationKeys.Cost estimate = null;
+    InvocationKeys.Cost actualCost = null;
+    String estimateText = annotation.getString("estimate").trim();
+    String actualText = annotation.getString("actualCost").trim();
+    try {
+      if (!estimateText.isEmpty()) {
+        estimate = keys.compileCost(estimateText, method, declaredOn, targetClass, false);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": estimate " + e.getMessage());
+    }
+    try {
+      if (!actualText.isEmpty()) {
+        actualCost = keys.compileCost(actualText, method, declaredOn, targetClass, true);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": actualCost " + e.getMessage());
+    }
+    if (problems.size() > before) {
+      return null;
+    }
     MissingKeyStrategy missing = policyMissingKeys.getOrDefault(policyName, defaultMissingKey);
     long effectiveCost = cost == 1 ? limiter.policy().cost() : cost;
     return new RateLimitOperation(where, limiter, effectiveCost, keyText.isEmpty() ? "(default)" : keyText, key,
-        missing, stepped == null ? null : stepped.limiter(), tier);
+        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn, estimate, actualCost);
   }
 
   /** The element and position that define an inline policy, which alone may give it step settings. */

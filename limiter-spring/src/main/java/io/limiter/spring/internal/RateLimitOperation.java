@@ -1,5 +1,6 @@
 package io.limiter.spring.internal;
 
+import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
@@ -19,10 +20,19 @@ import io.limiter.spring.RateLimitInvocation;
  * @param missingKey what to do when {@code key} finds nothing
  * @param stepped the policy's step throttling (then {@code limiter} is its base), or null; its context is the tier
  * @param tier finds a call's tier name, or null without tiers
+ * @param chargeOn which outcomes keep the call's permits ({@link ChargeOn#always()} without charge on outcome)
+ * @param estimate the permits to reserve before the call, or null for {@code cost}
+ * @param actualCost the call's cost from its result, or null when the reserved permits are the cost
  */
 public record RateLimitOperation(String source, RateLimiter limiter, long cost, String keyDescription,
     KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey, SteppedRateLimiter<String> stepped,
-    KeyResolver<RateLimitInvocation> tier) {
+    KeyResolver<RateLimitInvocation> tier, ChargeOn chargeOn, InvocationKeys.Cost estimate,
+    InvocationKeys.Cost actualCost) {
+
+  /** @return whether the call's outcome settles its reservation (charge on outcome, or a cost from the result) */
+  public boolean settlesAfterCall() {
+    return !chargeOn.isAlways() || actualCost != null;
+  }
 
   /** @return the controller the policy's level follows, which admitted calls feed; or null */
   public StepController controller() {

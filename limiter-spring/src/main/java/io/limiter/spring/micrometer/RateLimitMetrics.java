@@ -5,6 +5,7 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Reservation;
 import io.limiter.core.step.PenaltyEvent;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepChange;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -221,18 +223,30 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
 
     @Override
     public Decision acquire(String key, long permits) {
-      return timed(() -> delegate.acquire(key, permits));
+      return timed(() -> delegate.acquire(key, permits), d -> d);
     }
 
     @Override
     public Decision acquire(String key, long permits, LimitPolicy effective) {
-      return timed(() -> delegate.acquire(key, permits, effective));
+      return timed(() -> delegate.acquire(key, permits, effective), d -> d);
     }
 
-    private Decision timed(Supplier<Decision> call) {
+    @Override
+    public Reservation reserve(String key, long permits) {
+      return timed(() -> delegate.reserve(key, permits), Reservation::decision);
+    }
+
+    @Override
+    public Reservation reserve(String key, long permits, LimitPolicy effective) {
+      return timed(() -> delegate.reserve(key, permits, effective), Reservation::decision);
+    }
+
+    private <T> T timed(Supplier<T> call, Function<T, Decision> decisionOf) {
       long start = System.nanoTime();
       try {
-        return observe(call.get());
+        T result = call.get();
+        observe(decisionOf.apply(result));
+        return result;
       } catch (RuntimeException e) {
         meters.errors.increment();
         throw e;

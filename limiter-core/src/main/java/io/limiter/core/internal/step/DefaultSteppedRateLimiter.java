@@ -9,6 +9,7 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Reservation;
 import io.limiter.core.Ticker;
 import io.limiter.core.internal.DefaultRateLimiter;
 import io.limiter.core.internal.KeyNormalizer;
@@ -493,6 +494,53 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       return complete(key, blocked(boxed, until, now), false, now);
     }
     return complete(key, boxed.space.acquire(key, permits), false, now);
+  }
+
+  @Override
+  public Reservation reserve(String key, C context, long permits) {
+    return reserve(KeyNormalizer.canonical(key), row(context), permits, false);
+  }
+
+  @Override
+  public Reservation reserveShared(String key, C context, long permits) {
+    return reserve(KeyNormalizer.canonical(key), row(context), permits, true);
+  }
+
+  @Override
+  public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+    return reserve(bucket.key(), row(context), permits, true);
+  }
+
+  @Override
+  public Reservation reserve(String key, long permits) {
+    return reserve(key, null, permits);
+  }
+
+  @Override
+  public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return reserveShared(bucket, null, permits);
+  }
+
+  /** {@link #decide}, as a reservation: the same tier, level and penalty box, and a reservation of the step's state. */
+  private Reservation reserve(String key, int row, long permits, boolean shared) {
+    checkPermits(permits);
+    if (unlimitedRow[row]) {
+      return Reservation.none(complete(key, unlimited, false, 0), key);
+    }
+    int level = level();
+    int index = index(row, level);
+    long now = box == null ? 0 : ticker.read();
+    long until = box == null ? PenaltyBox.NOT_BOXED : box.boxedUntil(key, now);
+    boolean count = box != null && until == PenaltyBox.NOT_BOXED && counts(level, shared);
+    if (until != PenaltyBox.NOT_BOXED) {
+      Step boxed = table[index + 1];
+      if (boxed.block) {
+        return Reservation.none(complete(key, blocked(boxed, until, now), false, now), key);
+      }
+      index++;
+    }
+    Reservation reservation = table[index].space.reserve(key, permits);
+    return reservation.withDecision(complete(key, reservation.decision(), count, now));
   }
 
   @Override
