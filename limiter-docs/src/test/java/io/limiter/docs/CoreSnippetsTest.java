@@ -11,6 +11,7 @@ import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.Reservation;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,5 +127,38 @@ class CoreSnippetsTest {
       String top = module.contains("/") ? module.substring(0, module.indexOf('/') + 1) : module + "/";
       assertThat(listed).as("docs/architecture.md lists the module " + module).contains(top);
     }
+  }
+
+  /** A model's answer, as the reserve-and-settle snippet reads it. */
+  record Usage(long totalTokens) {
+  }
+
+  /** A completion with its usage. */
+  record Completion(Usage usage) {
+  }
+
+  private static Completion callTheModel(String prompt) {
+    return new Completion(new Usage(prompt.length()));
+  }
+
+  private static void reserveAndSettle(RateLimiter limiter, String apiKey, String prompt) {
+    // tag::reserve-settle[]
+    Reservation r = limiter.reserve(apiKey, 500);      // an estimate; r.allowed() as Decision.allowed()
+    if (r.allowed()) {
+      Completion c = callTheModel(prompt);
+      r.settle(c.usage().totalTokens());                 // refunds or charges the difference
+    }
+    // r.refund() = settle(0); r.commit() = settle(r.permits()), which costs nothing
+    // end::reserve-settle[]
+  }
+
+  @Test
+  void aReservationSettlesToWhatTheCallUsed() {
+    io.limiter.test.ManualTicker ticker = new io.limiter.test.ManualTicker();
+    RateLimiter limiter = RateLimiter.of(LimitPolicy.of("tokens", "1000/minute"),
+        RateLimitStore.builder().ticker(ticker).buildInMemory());
+    reserveAndSettle(limiter, "a:k1", "x".repeat(100)); // reserves 500, settles to 100
+    assertThat(limiter.reserve("a:k1", 900).allowed()).as("900 of the 1000 are left").isTrue();
+    assertThat(limiter.acquire("a:k1").rejected()).isTrue();
   }
 }

@@ -224,4 +224,11 @@ class ServletDocsTest {
           assertThat(Transcript.differences(List.of(documented), List.of(actual))).isEmpty());
     }
   }
+
+  @Test
+  void failedLoginsOnlyAreCharged() throws Exception {
+    Map<String, String> params = propertiesParams("docs/servlet.md#login-charge-on");
+    assertThat(params).containsEntry("rule.login.charge-on", "401, 403");
+    startsWith(params);
+  }
 }

@@ -80,4 +80,16 @@ class DocsSnippetsTest {
     String bench = Files.readString(ROOT.resolve("limiter-bench/run.sh"), StandardCharsets.UTF_8);
     assertThat(bench).contains("report_dir=\"$root/limiter-bench/target/quick-report\"");
   }
+
+  @Test
+  void theLoginAndChatAnnotationsAreTheExamples() throws Exception {
+    for (String[] pair : new String[][] {{"docs/spring.md#login-annotations", "LoginController"},
+        {"docs/spring.md#chat-annotations", "ChatController"}}) {
+      String source = Files.readString(Path.of("src/main/java/io/limiter/examples/springboot/" + pair[1] + ".java"),
+          StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+      List<String> annotations = DocBlock.of(pair[0]).annotations();
+      assertThat(annotations).as(pair[0]).hasSizeGreaterThanOrEqualTo(3);
+      annotations.forEach(a -> assertThat(source).as("%s: %s", pair[0], a).contains(a));
+    }
+  }
 }
