@@ -80,6 +80,8 @@ public final class StepController implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(StepController.class.getName());
   private static final long FAILURE_LOG_INTERVAL_NANOS = 60_000_000_000L;
+  /** The most a probe is backed off: this many times up-after. */
+  static final int MAX_PROBE_BACKOFF = 8;
 
   private final String name;
   private final double[] levels;
@@ -100,6 +102,11 @@ public final class StepController implements AutoCloseable {
   private final int builtIn;
   private final long signalTimeoutNanos;
   private final boolean holdWhenUnknown;
+  private final double fastDown;
+  private final boolean scaledSteps;
+  private final double fastUp;
+  private final int probeBackoff;
+  private final boolean probeRevert;
   private final List<String> warnings;
   private final List<StepListener> listeners = new CopyOnWriteArrayList<>();
   private final LongAdder signalFailures = new LongAdder();
@@ -118,6 +125,13 @@ public final class StepController implements AutoCloseable {
   private int healthyStreak;
   private boolean cooling;
   private long cooldownUntil;
+  private boolean lastMoveUp;
+  /** The level the last step up reached while it is on probation (not yet held for up-after intervals), else -1. */
+  private int probeLevel = -1;
+  /** Per level: probes into it that failed in a row; each multiplies the healthy intervals the next one waits for. */
+  private final int[] failedProbes;
+  /** Healthy intervals actually counted in the current streak (fast-up intervals count twice in the streak). */
+  private int healthyIntervals;
   private ScheduledExecutorService scheduler;
   private ExecutorService signalPool;
   // guarded by sampleLock
@@ -149,6 +163,12 @@ public final class StepController implements AutoCloseable {
         b.minSamples, b.maxWindow, clients, b.ignoredKeys);
     this.signalTimeoutNanos = (b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2)).toNanos();
     this.holdWhenUnknown = b.holdWhenUnknown;
+    this.fastDown = b.fastDown;
+    this.scaledSteps = b.scaledSteps;
+    this.fastUp = b.fastUp;
+    this.probeBackoff = b.probeBackoff;
+    this.probeRevert = b.probeRevert;
+    this.failedProbes = new int[levels.length];
     this.warnings = List.copyOf(b.warnings);
     this.inFlight = b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere);
     List<HealthSignal> all = new ArrayList<>();
@@ -501,15 +521,26 @@ public final class StepController implements AutoCloseable {
     if (pinned) {
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
       return null;
     }
     int current = level;
     if (health.status() == Health.Status.SEVERE && current < floor) {
       return change(now, floor, StepChange.Cause.EMERGENCY, "severe: " + health.detail());
     }
+    // how far over (or under) the target the latency was, when the latency signal judged the interval
+    double ratio = latency == null || latency.lastStatus() == Health.Status.UNKNOWN ? Double.NaN : latency.lastRatio();
+    boolean latencyBad = latency != null && latency.lastStatus().compareTo(Health.Status.UNHEALTHY) >= 0;
     if (cooling && now - cooldownUntil < 0) {
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      if (probeRevert && lastMoveUp && probeLevel == current && current < floor
+          && health.status().compareTo(Health.Status.UNHEALTHY) >= 0) {
+        // the level below was judged healthy for up-after intervals: a bad interval on probation goes straight back
+        return change(now, current + 1, StepChange.Cause.DOWN, "probe of " + SpecReader.percent(levels[current])
+            + " failed: " + health.detail());
+      }
       return null;
     }
     cooling = false;
@@ -518,27 +549,61 @@ public final class StepController implements AutoCloseable {
     }
     if (health.status() == Health.Status.UNHEALTHY || health.status() == Health.Status.SEVERE) {
       healthyStreak = 0;
+      healthyIntervals = 0;
       unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
-      if (unhealthyStreak >= downAfter && current < floor) {
-        return change(now, current + 1, StepChange.Cause.DOWN,
-            downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s") + ": " + health.detail());
+      boolean fast = latencyBad && ratio >= fastDown;
+      if ((unhealthyStreak >= downAfter || fast) && current < floor) {
+        int by = scaledSteps && latencyBad && ratio >= 2 ? 1 + (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
+        int to = Math.min(floor, current + by);
+        String why = unhealthyStreak >= downAfter
+            ? downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s")
+            : "latency at least " + SpecReader.percent(fastDown) + " of the target";
+        if (to - current > 1) {
+          why += ", " + (to - current) + " levels for a latency " + String.format(java.util.Locale.ROOT, "%.1f",
+              ratio) + " times the target";
+        }
+        return change(now, to, StepChange.Cause.DOWN, why + ": " + health.detail());
       }
     } else {
       unhealthyStreak = 0;
-      healthyStreak = Math.min(healthyStreak + 1, upAfter);
-      if (healthyStreak >= upAfter && current > ceiling) {
-        return change(now, current - 1, StepChange.Cause.UP,
-            upAfter + " healthy interval" + (upAfter == 1 ? "" : "s") + ": " + health.detail());
+      boolean far = fastUp > 0 && !latencyBad && ratio <= fastUp;
+      healthyIntervals++;
+      int needed = current > ceiling ? upAfter * backoff(current - 1) : upAfter;
+      healthyStreak = Math.min(healthyStreak + (far ? 2 : 1), needed);
+      if (probeLevel == current && healthyStreak >= upAfter) {
+        failedProbes[current] = 0; // the probe held
+        probeLevel = -1;
+      }
+      if (healthyStreak >= needed && current > ceiling) {
+        int n = healthyIntervals;
+        return change(now, current - 1, StepChange.Cause.UP, n + " healthy interval" + (n == 1 ? "" : "s")
+            + (needed > upAfter ? " (probe backed off to " + needed + " after " + failedProbes[current - 1]
+                + " failed)" : "") + ": " + health.detail());
       }
     }
     return null;
   }
 
+  /** How many times up-after the next probe into {@code to} waits, after the probes into it that failed in a row. */
+  private int backoff(int to) {
+    long m = 1;
+    for (int i = 0; i < failedProbes[to] && m < MAX_PROBE_BACKOFF; i++) {
+      m *= probeBackoff;
+    }
+    return (int) Math.min(m, MAX_PROBE_BACKOFF);
+  }
+
   private StepChange change(long now, int to, StepChange.Cause cause, String reason) {
     StepChange change = new StepChange(name, level, to, levels[level], levels[to], cause, reason, now);
+    if (to > level && probeLevel == level) {
+      failedProbes[level] = Math.min(failedProbes[level] + 1, 30);
+    }
+    probeLevel = to < level ? to : -1;
+    lastMoveUp = to < level;
     level = to;
     unhealthyStreak = 0;
     healthyStreak = 0;
+    healthyIntervals = 0;
     cooling = true;
     cooldownUntil = now + cooldownNanos;
     return change;
@@ -567,6 +632,8 @@ public final class StepController implements AutoCloseable {
       pinned = true;
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      probeLevel = -1;
       lastChange = change;
     } finally {
       lock.unlock();
@@ -595,6 +662,8 @@ public final class StepController implements AutoCloseable {
       pinned = false;
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      probeLevel = -1;
       lastChange = change;
     } finally {
       lock.unlock();
@@ -758,6 +827,11 @@ public final class StepController implements AutoCloseable {
     private int ignoredKeys = 1;
     private Duration signalTimeout;
     private boolean holdWhenUnknown = true;
+    private double fastDown = 2.0;
+    private boolean scaledSteps = true;
+    private double fastUp = 0.5;
+    private int probeBackoff = 2;
+    private boolean probeRevert = true;
     private boolean refuseRisky;
     private final List<String> warnings = new ArrayList<>();
     private final List<HealthSignal> signals = new ArrayList<>();
@@ -1066,6 +1140,83 @@ public final class StepController implements AutoCloseable {
      */
     public Builder holdWhenUnknown(boolean hold) {
       this.holdWhenUnknown = hold;
+      return this;
+    }
+
+    /**
+     * Sets when one unhealthy interval is enough to step down (without waiting for {@code down-after}): when the
+     * latency signal measured at least {@code ratio} times its target; the default is 2 (200%).
+     * {@link Double#POSITIVE_INFINITY} turns it off. Other signals always wait for {@code down-after}.
+     *
+     * @param ratio above 1, e.g. 2.0 for twice the target
+     * @return this builder
+     */
+    public Builder fastDown(double ratio) {
+      if (!(ratio > 1)) {
+        throw new IllegalArgumentException("fast-down must be above 100% of the latency target but was "
+            + SpecReader.percent(ratio));
+      }
+      this.fastDown = ratio;
+      return this;
+    }
+
+    /**
+     * Sets whether a step down skips levels by how far over its target the latency is: one level below twice the
+     * target, two from twice, three from four times, four from eight times (never below the floor). The default is
+     * {@code true}; {@code false} always steps one level. Other signals always step one level.
+     *
+     * @param scaled whether steps down are sized by the latency
+     * @return this builder
+     */
+    public Builder scaledSteps(boolean scaled) {
+      this.scaledSteps = scaled;
+      return this;
+    }
+
+    /**
+     * Sets when a healthy interval counts twice towards {@code up-after}: when the latency signal measured at most
+     * {@code ratio} of its target; the default is 0.5 (50%). 0 turns it off.
+     *
+     * @param ratio in [0, 1)
+     * @return this builder
+     */
+    public Builder fastUp(double ratio) {
+      if (!(ratio >= 0 && ratio < 1)) {
+        throw new IllegalArgumentException("fast-up must be below 100% of the latency target but was "
+            + SpecReader.percent(ratio));
+      }
+      this.fastUp = ratio;
+      return this;
+    }
+
+    /**
+     * Sets how much longer the controller waits before probing a level again after a probe into it failed (a step up
+     * that stepped down again before it held for {@code up-after} healthy intervals): each failure in a row
+     * multiplies the healthy intervals needed by {@code factor}, up to 8 times {@code up-after}; a probe that holds
+     * resets it. The default is 2; 1 turns it off.
+     *
+     * @param factor 1 to 8
+     * @return this builder
+     */
+    public Builder probeBackoff(int factor) {
+      if (factor < 1 || factor > MAX_PROBE_BACKOFF) {
+        throw new IllegalArgumentException("probe-backoff must be between 1 and " + MAX_PROBE_BACKOFF + " but was "
+            + factor);
+      }
+      this.probeBackoff = factor;
+      return this;
+    }
+
+    /**
+     * Sets whether a probe (a step up) that meets an unhealthy interval during its cooldown steps back down at once,
+     * instead of after the cooldown and {@code down-after} intervals; the level it came from was healthy. The default
+     * is {@code true}.
+     *
+     * @param revert whether failed probes step back at once
+     * @return this builder
+     */
+    public Builder probeRevert(boolean revert) {
+      this.probeRevert = revert;
       return this;
     }
 
