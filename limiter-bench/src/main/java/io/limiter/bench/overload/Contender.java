@@ -56,7 +56,7 @@ public record Contender(String name, String description, FilterFactory filter) {
   public static List<Contender> all() {
     return List.of(
         new Contender("none", "no limiter", (s, l) -> null),
-        new Contender("static", "Limiter, static global limit at the nominal capacity (token bucket)",
+        new Contender("static", "Limiter, static global limit at the nominal capacity (token bucket, burst 0.1 s)",
             (s, l) -> limiter(s, null, l)),
         new Contender("aimd", "concurrency-limits AIMDLimit (timeout = latency target), SimpleLimiter",
             (s, l) -> new ConcurrencyLimitFilter(AIMDLimit.newBuilder().timeout(s.targetMillis(), TimeUnit.MILLISECONDS)
@@ -75,7 +75,10 @@ public record Contender(String name, String description, FilterFactory filter) {
    * null. Clients are told apart by {@code X-Forwarded-For} from a trusted loopback proxy, as behind a load balancer.
    */
   static Filter limiter(Settings s, String extra, StepListener steps) {
-    LimitPolicy policy = LimitPolicy.of("work", Math.round(s.nominalRate()) + "/second");
+    // a burst of a tenth of a second: a global limit in front of a service that queues should not let a second's worth
+    // of calls in at once
+    long rate = Math.round(s.nominalRate());
+    LimitPolicy policy = LimitPolicy.of("work", rate + "/second burst " + Math.max(1, rate / 10));
     RateLimitRule.Builder rule = RateLimitRule.builder("work").paths("/work").policy(policy).key("global");
     RateLimitFilter.Builder filter = RateLimitFilter.builder()
         .clientIp(ClientIpResolver.builder().trustedProxy("127.0.0.1/32").build());

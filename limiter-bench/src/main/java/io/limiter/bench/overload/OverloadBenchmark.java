@@ -152,6 +152,7 @@ public final class OverloadBenchmark {
     Files.writeString(o.out().resolve("overload.md"), md);
     report.writeCsv(o.out().resolve("overload.csv"));
     report.writeChart(o.out().resolve("overload.png"));
+    Files.writeString(o.out().resolve("overload-steps.txt"), report.stepLog());
     if (o.docs() != null) {
       splice(o.docs(), md);
       Files.copy(o.out().resolve("overload.png"), o.docs().resolveSibling("step-throttling-overload.png"),

@@ -92,6 +92,17 @@ final class OverloadReport {
     return worst;
   }
 
+  /** @return every level change of the first repeat's step controllers, one line each, with its time */
+  String stepLog() {
+    StringBuilder log = new StringBuilder();
+    for (Map.Entry<String, OverloadRun.Recording> e : first.entrySet()) {
+      for (OverloadRun.Step s : e.getValue().steps()) {
+        log.append(String.format(Locale.ROOT, "%-13s %6.2f s  %s%n", e.getKey(), s.atNanos() / 1e9, s.change()));
+      }
+    }
+    return log.toString();
+  }
+
   String markdown() {
     StringBuilder md = new StringBuilder();
     md.append("| contender | goodput (req/s) | seconds p95 > target | peak p95 (ms) | peak p95, first overload (ms) "

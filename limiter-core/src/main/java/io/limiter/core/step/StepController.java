@@ -126,6 +126,8 @@ public final class StepController implements AutoCloseable {
   private boolean cooling;
   private long cooldownUntil;
   private boolean lastMoveUp;
+  /** The latency ratio that caused the last step down (infinite when unknown or when fast-down is off). */
+  private double downRatio = Double.POSITIVE_INFINITY;
   /** The level the last step up reached while it is on probation (not yet held for up-after intervals), else -1. */
   private int probeLevel = -1;
   /** Per level: probes into it that failed in a row; each multiplies the healthy intervals the next one waits for. */
@@ -531,17 +533,23 @@ public final class StepController implements AutoCloseable {
     // how far over (or under) the target the latency was, when the latency signal judged the interval
     double ratio = latency == null || latency.lastStatus() == Health.Status.UNKNOWN ? Double.NaN : latency.lastRatio();
     boolean latencyBad = latency != null && latency.lastStatus().compareTo(Health.Status.UNHEALTHY) >= 0;
-    if (cooling && now - cooldownUntil < 0) {
+    boolean probation = probeRevert && lastMoveUp && probeLevel == current;
+    if (cooling && now - cooldownUntil < 0 && !probation) {
       unhealthyStreak = 0;
       healthyStreak = 0;
       healthyIntervals = 0;
-      if (probeRevert && lastMoveUp && probeLevel == current && current < floor
-          && health.status().compareTo(Health.Status.UNHEALTHY) >= 0) {
-        // the level below was judged healthy for up-after intervals: a bad interval on probation goes straight back
-        return change(now, current + 1, StepChange.Cause.DOWN, "probe of " + SpecReader.percent(levels[current])
-            + " failed: " + health.detail());
+      if (!lastMoveUp && latencyBad && ratio >= fastDown && ratio >= 2 * downRatio && current < floor) {
+        // the cooldown lets a step take effect before the lagging latency is judged again; a latency that doubled
+        // since the step says the step was not enough, and waiting would let the queue grow: one more level now
+        return change(now, current + 1, StepChange.Cause.DOWN, "latency doubled during the cooldown: "
+            + health.detail(), ratio);
       }
       return null;
+    }
+    if (probation && current < floor && health.status().compareTo(Health.Status.UNHEALTHY) >= 0) {
+      // the level below was judged healthy for up-after intervals: a bad interval on probation goes straight back
+      return change(now, current + 1, StepChange.Cause.DOWN, "probe of " + SpecReader.percent(levels[current])
+          + " failed: " + health.detail());
     }
     cooling = false;
     if (health.status() == Health.Status.UNKNOWN && holdWhenUnknown) {
@@ -553,7 +561,9 @@ public final class StepController implements AutoCloseable {
       unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
       boolean fast = latencyBad && ratio >= fastDown;
       if ((unhealthyStreak >= downAfter || fast) && current < floor) {
-        int by = scaledSteps && latencyBad && ratio >= 2 ? 1 + (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
+        // one level below 4 times the target, then one more per doubling: latency grows much faster than load past
+        // the knee, so a latency twice the target is usually a load only a little over the capacity
+        int by = scaledSteps && latencyBad && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
         int to = Math.min(floor, current + by);
         String why = unhealthyStreak >= downAfter
             ? downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s")
@@ -562,7 +572,7 @@ public final class StepController implements AutoCloseable {
           why += ", " + (to - current) + " levels for a latency " + String.format(java.util.Locale.ROOT, "%.1f",
               ratio) + " times the target";
         }
-        return change(now, to, StepChange.Cause.DOWN, why + ": " + health.detail());
+        return change(now, to, StepChange.Cause.DOWN, why + ": " + health.detail(), latencyBad ? ratio : Double.NaN);
       }
     } else {
       unhealthyStreak = 0;
@@ -594,6 +604,11 @@ public final class StepController implements AutoCloseable {
   }
 
   private StepChange change(long now, int to, StepChange.Cause cause, String reason) {
+    return change(now, to, cause, reason, Double.NaN);
+  }
+
+  private StepChange change(long now, int to, StepChange.Cause cause, String reason, double ratio) {
+    downRatio = Double.isNaN(ratio) ? Double.POSITIVE_INFINITY : ratio;
     StepChange change = new StepChange(name, level, to, levels[level], levels[to], cause, reason, now);
     if (to > level && probeLevel == level) {
       failedProbes[level] = Math.min(failedProbes[level] + 1, 30);
@@ -1161,8 +1176,8 @@ public final class StepController implements AutoCloseable {
     }
 
     /**
-     * Sets whether a step down skips levels by how far over its target the latency is: one level below twice the
-     * target, two from twice, three from four times, four from eight times (never below the floor). The default is
+     * Sets whether a step down skips levels by how far over its target the latency is: one level below four times
+     * the target, two from four times, three from eight times, four from sixteen times (never below the floor). The default is
      * {@code true}; {@code false} always steps one level. Other signals always step one level.
      *
      * @param scaled whether steps down are sized by the latency
@@ -1208,9 +1223,9 @@ public final class StepController implements AutoCloseable {
     }
 
     /**
-     * Sets whether a probe (a step up) that meets an unhealthy interval during its cooldown steps back down at once,
-     * instead of after the cooldown and {@code down-after} intervals; the level it came from was healthy. The default
-     * is {@code true}.
+     * Sets whether a probe (a step up) is on probation until it holds for {@code up-after} healthy intervals: its
+     * intervals count during the cooldown, and one unhealthy interval steps back down at once (the level it came
+     * from was healthy) instead of after the cooldown and {@code down-after} intervals. The default is {@code true}.
      *
      * @param revert whether failed probes step back at once
      * @return this builder

@@ -54,18 +54,46 @@ class StepControllerOverloadTest {
   private static final String[] CLIENTS = {"a", "b"};
 
   @Test
-  void farOverTheTargetStepsAtOnceAndByHowFar() {
+  void farOverTheTargetStepsAtOnceAndFromFourTimesByHowFar() {
     StepController c = controller("");
     interval(c, 80, CLIENTS);
     assertThat(c.level()).isZero();
 
-    interval(c, 300, CLIENTS); // about 3 times the target: at once, two levels
-    assertThat(c.level()).isEqualTo(2);
-    assertThat(changes.get(0).reason()).startsWith("latency at least 200% of the target, 2 levels for a latency ");
+    interval(c, 300, CLIENTS); // about 3 times the target: at once, one level
+    assertThat(c.level()).isEqualTo(1);
+    assertThat(changes.get(0).reason()).startsWith("latency at least 200% of the target: latency p95");
 
     StepController far = controller("");
-    interval(far, 900, CLIENTS); // about 9 times: four levels, to 10%
-    assertThat(far.level()).isEqualTo(4);
+    interval(far, 900, CLIENTS); // about 9 times: three levels, to 25%
+    assertThat(far.level()).isEqualTo(3);
+    assertThat(changes.get(1).reason()).startsWith("latency at least 200% of the target, 3 levels for a latency ");
+
+    StepController farther = controller("");
+    interval(farther, 1_800, CLIENTS); // about 18 times: four levels, to 10%
+    assertThat(farther.level()).isEqualTo(4);
+  }
+
+  @Test
+  void duringTheCooldownOnlyALatencyThatDoubledStepsAgainAndOneLevel() {
+    StepController c = controller("");
+    interval(c, 300, CLIENTS);
+    assertThat(c.level()).isEqualTo(1);
+    interval(c, 900, CLIENTS); // in the cooldown, three times as bad as what caused the step: one more level
+    assertThat(c.level()).isEqualTo(2);
+    assertThat(changes.get(1).reason()).startsWith("latency doubled during the cooldown: latency p95");
+
+    StepController worse = controller("");
+    interval(worse, 300, CLIENTS);
+    interval(worse, 500, CLIENTS); // worse, but not twice as bad: the cooldown lets the step take effect
+    assertThat(worse.level()).isEqualTo(1);
+
+    StepController before = controller(BEFORE);
+    for (int i = 0; i < 3; i++) {
+      interval(before, 300, CLIENTS);
+    }
+    assertThat(before.level()).isEqualTo(1);
+    interval(before, 900, CLIENTS);
+    assertThat(before.level()).isEqualTo(1);
   }
 
   @Test
@@ -131,8 +159,9 @@ class StepControllerOverloadTest {
     assertThat(c.level()).isEqualTo(1);
     assertThat(changes.get(2).reason()).startsWith("8 healthy intervals (probe backed off to 8 after 1 failed)");
 
-    // this probe holds: the cooldown, then up-after healthy intervals reset the backoff, and the next probe is normal
-    for (int i = 0; i < 1 + 4; i++) {
+    // on probation, healthy intervals count at once: this probe holds after up-after of them, which resets the
+    // backoff, and the next probe waits the usual up-after
+    for (int i = 0; i < 4; i++) {
       interval(c, 50, CLIENTS);
     }
     assertThat(c.level()).isZero();
