@@ -46,10 +46,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>While pinned by an operator, nothing else happens.
  *   <li>A severe interval moves the level straight to the floor (emergency), even during a cooldown.
  *   <li>During the cooldown after a change, intervals are not counted: the streaks stay at zero, so the system gets
- *       the cooldown to react to the new rate before it is judged again.
- *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move one level down (not below the floor), and
+ *       the cooldown to react to the new rate before it is judged again; unless the latency doubles during the
+ *       cooldown after a step down (at {@code fast-down} or more), which steps down again at once.
+ *   <li>A step up is a <em>probe</em>, on probation until it holds for {@code up-after} healthy intervals: they count
+ *       during its cooldown, and one unhealthy interval steps straight back ({@code probe-revert}). Each failed probe
+ *       into a level multiplies the healthy intervals the next probe into it waits by {@code probe-backoff}, up to 8
+ *       times {@code up-after}.
+ *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move down (not below the floor), and
  *       {@code up-after} consecutive healthy ones one level up (not above the ceiling). Each change resets both
- *       streaks and starts the cooldown.
+ *       streaks and starts the cooldown. The latency signal sizes the steps: at {@code fast-down} times its target
+ *       one interval is enough, from four times its target a step skips levels ({@code step-down=scaled}), and at
+ *       most {@code fast-up} of its target a healthy interval counts twice.
  * </ol>
  * Each change is a {@link StepChange} to the {@linkplain Builder#listener listeners} and an INFO line on the
  * {@code io.limiter.core.step.StepController} {@link System.Logger}.
@@ -68,7 +75,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * levels=100%,75%,50%,25%,10%; interval=1s; down-after=3; up-after=10; cooldown=10s; floor=10%; ceiling=100%;
  * latency=p95 250ms; latency-severe=2s; error-ratio=5%; error-ratio-severe=50%; in-flight=200; in-flight-severe=400;
  * cpu=85%; cpu-severe=98%; min-samples=20; max-window=10; ignored-keys=1; signal-timeout=500ms; unknown=hold;
- * risky=warn; signals=queue-depth, db-pool
+ * risky=warn; signals=queue-depth, db-pool; fast-down=200%; step-down=scaled; fast-up=50%; probe-backoff=2;
+ * probe-revert=on
  * </pre>
  *
  * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized.
@@ -540,9 +548,10 @@ public final class StepController implements AutoCloseable {
       healthyIntervals = 0;
       if (!lastMoveUp && latencyBad && ratio >= fastDown && ratio >= 2 * downRatio && current < floor) {
         // the cooldown lets a step take effect before the lagging latency is judged again; a latency that doubled
-        // since the step says the step was not enough, and waiting would let the queue grow: one more level now
-        return change(now, current + 1, StepChange.Cause.DOWN, "latency doubled during the cooldown: "
-            + health.detail(), ratio);
+        // since the step says the step was not enough, and waiting would let the queue grow: step again now
+        int to = Math.min(floor, current + stepsFor(ratio));
+        return change(now, to, StepChange.Cause.DOWN, "latency doubled during the cooldown"
+            + (to - current > 1 ? ", " + (to - current) + " levels" : "") + ": " + health.detail(), ratio);
       }
       return null;
     }
@@ -561,9 +570,7 @@ public final class StepController implements AutoCloseable {
       unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
       boolean fast = latencyBad && ratio >= fastDown;
       if ((unhealthyStreak >= downAfter || fast) && current < floor) {
-        // one level below 4 times the target, then one more per doubling: latency grows much faster than load past
-        // the knee, so a latency twice the target is usually a load only a little over the capacity
-        int by = scaledSteps && latencyBad && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
+        int by = latencyBad ? stepsFor(ratio) : 1;
         int to = Math.min(floor, current + by);
         String why = unhealthyStreak >= downAfter
             ? downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s")
@@ -592,6 +599,15 @@ public final class StepController implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Levels to step down for a latency {@code ratio} times its target: one below 4 times, then one more per doubling.
+   * Latency grows much faster than load past the knee, so twice the target is usually a load only a little over the
+   * capacity, while a queue that has built up drains only at a rate well below it.
+   */
+  private int stepsFor(double ratio) {
+    return scaledSteps && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
   }
 
   /** How many times up-after the next probe into {@code to} waits, after the probes into it that failed in a row. */

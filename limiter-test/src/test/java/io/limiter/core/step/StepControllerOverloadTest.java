@@ -74,18 +74,23 @@ class StepControllerOverloadTest {
   }
 
   @Test
-  void duringTheCooldownOnlyALatencyThatDoubledStepsAgainAndOneLevel() {
+  void duringTheCooldownOnlyALatencyThatDoubledStepsAgain() {
     StepController c = controller("");
     interval(c, 300, CLIENTS);
     assertThat(c.level()).isEqualTo(1);
-    interval(c, 900, CLIENTS); // in the cooldown, three times as bad as what caused the step: one more level
-    assertThat(c.level()).isEqualTo(2);
-    assertThat(changes.get(1).reason()).startsWith("latency doubled during the cooldown: latency p95");
+    interval(c, 700, CLIENTS); // in the cooldown, twice as bad as what caused the step (5 to 7 times the target)
+    assertThat(c.level()).isEqualTo(3);
+    assertThat(changes.get(1).reason()).startsWith("latency doubled during the cooldown, 2 levels: latency p95");
 
     StepController worse = controller("");
     interval(worse, 300, CLIENTS);
-    interval(worse, 500, CLIENTS); // worse, but not twice as bad: the cooldown lets the step take effect
+    interval(worse, 500, CLIENTS); // in the cooldown, worse but not twice as bad: the step gets time to take effect
     assertThat(worse.level()).isEqualTo(1);
+
+    StepController once = controller("step-down=one");
+    interval(once, 300, CLIENTS);
+    interval(once, 900, CLIENTS);
+    assertThat(once.level()).as("step-down=one: one more level").isEqualTo(2);
 
     StepController before = controller(BEFORE);
     for (int i = 0; i < 3; i++) {
