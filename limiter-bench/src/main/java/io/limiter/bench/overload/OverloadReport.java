@@ -198,9 +198,9 @@ final class OverloadReport {
   void writeChart(Path file) throws IOException {
     System.setProperty("java.awt.headless", "true");
     List<JFreeChart> panels = new ArrayList<>();
-    panels.add(timeline("Goodput (200 within " + (long) targetMillis + " ms per second); dashed: offered load and "
-        + "capacity at the target", "responses/s", false));
-    panels.add(timeline("p95 latency of 200 responses (log scale); dashed: target", "ms", true));
+    panels.add(timeline("Goodput (200 within " + (long) targetMillis + " ms per second, first repeat); dashed: "
+        + "offered load and capacity at the target", "responses/s", false));
+    panels.add(timeline("p95 latency of 200 responses (first repeat, log scale); dashed: target", "ms", true));
     panels.add(levels());
     panels.add(phaseBars());
     int width = 1200;
@@ -262,6 +262,7 @@ final class OverloadReport {
       LogAxis axis = new LogAxis(unit);
       axis.setBase(10);
       axis.setSmallestValue(1);
+      axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
       plot.setRangeAxis(axis);
       plot.addRangeMarker(new ValueMarker(targetMillis, Color.RED, dashed()));
     }
@@ -293,7 +294,7 @@ final class OverloadReport {
       s.add(curve.totalNanos() / 1e9, factor);
       data.addSeries(s);
     }
-    JFreeChart chart = ChartFactory.createXYLineChart("Limiter's step level (% of the nominal limit)", "seconds",
+    JFreeChart chart = ChartFactory.createXYLineChart("Limiter's step level (% of the nominal limit, first repeat)", "seconds",
         "%", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = style(chart);
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
