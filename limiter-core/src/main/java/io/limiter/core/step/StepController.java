@@ -46,10 +46,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>While pinned by an operator, nothing else happens.
  *   <li>A severe interval moves the level straight to the floor (emergency), even during a cooldown.
  *   <li>During the cooldown after a change, intervals are not counted: the streaks stay at zero, so the system gets
- *       the cooldown to react to the new rate before it is judged again.
- *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move one level down (not below the floor), and
+ *       the cooldown to react to the new rate before it is judged again; unless the latency doubles during the
+ *       cooldown after a step down (at {@code fast-down} or more), which steps down again at once.
+ *   <li>A step up is a <em>probe</em>, on probation until it holds for {@code up-after} healthy intervals: they count
+ *       during its cooldown, and one unhealthy interval steps straight back ({@code probe-revert}). Each failed probe
+ *       into a level multiplies the healthy intervals the next probe into it waits by {@code probe-backoff}, up to 8
+ *       times {@code up-after}.
+ *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move down (not below the floor), and
  *       {@code up-after} consecutive healthy ones one level up (not above the ceiling). Each change resets both
- *       streaks and starts the cooldown.
+ *       streaks and starts the cooldown. The latency signal sizes the steps: at {@code fast-down} times its target
+ *       one interval is enough, from four times its target a step skips levels ({@code step-down=scaled}), and at
+ *       most {@code fast-up} of its target a healthy interval counts twice.
  * </ol>
  * Each change is a {@link StepChange} to the {@linkplain Builder#listener listeners} and an INFO line on the
  * {@code io.limiter.core.step.StepController} {@link System.Logger}.
@@ -68,7 +75,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * levels=100%,75%,50%,25%,10%; interval=1s; down-after=3; up-after=10; cooldown=10s; floor=10%; ceiling=100%;
  * latency=p95 250ms; latency-severe=2s; error-ratio=5%; error-ratio-severe=50%; in-flight=200; in-flight-severe=400;
  * cpu=85%; cpu-severe=98%; min-samples=20; max-window=10; ignored-keys=1; signal-timeout=500ms; unknown=hold;
- * risky=warn; signals=queue-depth, db-pool
+ * risky=warn; signals=queue-depth, db-pool; fast-down=200%; step-down=scaled; fast-up=50%; probe-backoff=2;
+ * probe-revert=on
  * </pre>
  *
  * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized.
@@ -80,6 +88,8 @@ public final class StepController implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(StepController.class.getName());
   private static final long FAILURE_LOG_INTERVAL_NANOS = 60_000_000_000L;
+  /** The most a probe is backed off: this many times up-after. */
+  static final int MAX_PROBE_BACKOFF = 8;
 
   private final String name;
   private final double[] levels;
@@ -100,6 +110,11 @@ public final class StepController implements AutoCloseable {
   private final int builtIn;
   private final long signalTimeoutNanos;
   private final boolean holdWhenUnknown;
+  private final double fastDown;
+  private final boolean scaledSteps;
+  private final double fastUp;
+  private final int probeBackoff;
+  private final boolean probeRevert;
   private final List<String> warnings;
   private final List<StepListener> listeners = new CopyOnWriteArrayList<>();
   private final LongAdder signalFailures = new LongAdder();
@@ -118,6 +133,15 @@ public final class StepController implements AutoCloseable {
   private int healthyStreak;
   private boolean cooling;
   private long cooldownUntil;
+  private boolean lastMoveUp;
+  /** The latency ratio that caused the last step down (infinite when unknown or when fast-down is off). */
+  private double downRatio = Double.POSITIVE_INFINITY;
+  /** The level the last step up reached while it is on probation (not yet held for up-after intervals), else -1. */
+  private int probeLevel = -1;
+  /** Per level: probes into it that failed in a row; each multiplies the healthy intervals the next one waits for. */
+  private final int[] failedProbes;
+  /** Healthy intervals actually counted in the current streak (fast-up intervals count twice in the streak). */
+  private int healthyIntervals;
   private ScheduledExecutorService scheduler;
   private ExecutorService signalPool;
   // guarded by sampleLock
@@ -149,6 +173,12 @@ public final class StepController implements AutoCloseable {
         b.minSamples, b.maxWindow, clients, b.ignoredKeys);
     this.signalTimeoutNanos = (b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2)).toNanos();
     this.holdWhenUnknown = b.holdWhenUnknown;
+    this.fastDown = b.fastDown;
+    this.scaledSteps = b.scaledSteps;
+    this.fastUp = b.fastUp;
+    this.probeBackoff = b.probeBackoff;
+    this.probeRevert = b.probeRevert;
+    this.failedProbes = new int[levels.length];
     this.warnings = List.copyOf(b.warnings);
     this.inFlight = b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere);
     List<HealthSignal> all = new ArrayList<>();
@@ -501,16 +531,34 @@ public final class StepController implements AutoCloseable {
     if (pinned) {
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
       return null;
     }
     int current = level;
     if (health.status() == Health.Status.SEVERE && current < floor) {
       return change(now, floor, StepChange.Cause.EMERGENCY, "severe: " + health.detail());
     }
-    if (cooling && now - cooldownUntil < 0) {
+    // how far over (or under) the target the latency was, when the latency signal judged the interval
+    double ratio = latency == null || latency.lastStatus() == Health.Status.UNKNOWN ? Double.NaN : latency.lastRatio();
+    boolean latencyBad = latency != null && latency.lastStatus().compareTo(Health.Status.UNHEALTHY) >= 0;
+    boolean probation = probeRevert && lastMoveUp && probeLevel == current;
+    if (cooling && now - cooldownUntil < 0 && !probation) {
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      if (!lastMoveUp && latencyBad && ratio >= fastDown && ratio >= 2 * downRatio && current < floor) {
+        // the cooldown lets a step take effect before the lagging latency is judged again; a latency that doubled
+        // since the step says the step was not enough, and waiting would let the queue grow: step again now
+        int to = Math.min(floor, current + stepsFor(ratio));
+        return change(now, to, StepChange.Cause.DOWN, "latency doubled during the cooldown"
+            + (to - current > 1 ? ", " + (to - current) + " levels" : "") + ": " + health.detail(), ratio);
+      }
       return null;
+    }
+    if (probation && current < floor && health.status().compareTo(Health.Status.UNHEALTHY) >= 0) {
+      // the level below was judged healthy for up-after intervals: a bad interval on probation goes straight back
+      return change(now, current + 1, StepChange.Cause.DOWN, "probe of " + SpecReader.percent(levels[current])
+          + " failed: " + health.detail());
     }
     cooling = false;
     if (health.status() == Health.Status.UNKNOWN && holdWhenUnknown) {
@@ -518,27 +566,75 @@ public final class StepController implements AutoCloseable {
     }
     if (health.status() == Health.Status.UNHEALTHY || health.status() == Health.Status.SEVERE) {
       healthyStreak = 0;
+      healthyIntervals = 0;
       unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
-      if (unhealthyStreak >= downAfter && current < floor) {
-        return change(now, current + 1, StepChange.Cause.DOWN,
-            downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s") + ": " + health.detail());
+      boolean fast = latencyBad && ratio >= fastDown;
+      if ((unhealthyStreak >= downAfter || fast) && current < floor) {
+        int by = latencyBad ? stepsFor(ratio) : 1;
+        int to = Math.min(floor, current + by);
+        String why = unhealthyStreak >= downAfter
+            ? downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s")
+            : "latency at least " + SpecReader.percent(fastDown) + " of the target";
+        if (to - current > 1) {
+          why += ", " + (to - current) + " levels for a latency " + String.format(java.util.Locale.ROOT, "%.1f",
+              ratio) + " times the target";
+        }
+        return change(now, to, StepChange.Cause.DOWN, why + ": " + health.detail(), latencyBad ? ratio : Double.NaN);
       }
     } else {
       unhealthyStreak = 0;
-      healthyStreak = Math.min(healthyStreak + 1, upAfter);
-      if (healthyStreak >= upAfter && current > ceiling) {
-        return change(now, current - 1, StepChange.Cause.UP,
-            upAfter + " healthy interval" + (upAfter == 1 ? "" : "s") + ": " + health.detail());
+      boolean far = fastUp > 0 && !latencyBad && ratio <= fastUp;
+      healthyIntervals++;
+      int needed = current > ceiling ? upAfter * backoff(current - 1) : upAfter;
+      healthyStreak = Math.min(healthyStreak + (far ? 2 : 1), needed);
+      if (probeLevel == current && healthyStreak >= upAfter) {
+        failedProbes[current] = 0; // the probe held
+        probeLevel = -1;
+      }
+      if (healthyStreak >= needed && current > ceiling) {
+        int n = healthyIntervals;
+        return change(now, current - 1, StepChange.Cause.UP, n + " healthy interval" + (n == 1 ? "" : "s")
+            + (needed > upAfter ? " (probe backed off to " + needed + " after " + failedProbes[current - 1]
+                + " failed)" : "") + ": " + health.detail());
       }
     }
     return null;
   }
 
+  /**
+   * Levels to step down for a latency {@code ratio} times its target: one below 4 times, then one more per doubling.
+   * Latency grows much faster than load past the knee, so twice the target is usually a load only a little over the
+   * capacity, while a queue that has built up drains only at a rate well below it.
+   */
+  private int stepsFor(double ratio) {
+    return scaledSteps && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
+  }
+
+  /** How many times up-after the next probe into {@code to} waits, after the probes into it that failed in a row. */
+  private int backoff(int to) {
+    long m = 1;
+    for (int i = 0; i < failedProbes[to] && m < MAX_PROBE_BACKOFF; i++) {
+      m *= probeBackoff;
+    }
+    return (int) Math.min(m, MAX_PROBE_BACKOFF);
+  }
+
   private StepChange change(long now, int to, StepChange.Cause cause, String reason) {
+    return change(now, to, cause, reason, Double.NaN);
+  }
+
+  private StepChange change(long now, int to, StepChange.Cause cause, String reason, double ratio) {
+    downRatio = Double.isNaN(ratio) ? Double.POSITIVE_INFINITY : ratio;
     StepChange change = new StepChange(name, level, to, levels[level], levels[to], cause, reason, now);
+    if (to > level && probeLevel == level) {
+      failedProbes[level] = Math.min(failedProbes[level] + 1, 30);
+    }
+    probeLevel = to < level ? to : -1;
+    lastMoveUp = to < level;
     level = to;
     unhealthyStreak = 0;
     healthyStreak = 0;
+    healthyIntervals = 0;
     cooling = true;
     cooldownUntil = now + cooldownNanos;
     return change;
@@ -567,6 +663,8 @@ public final class StepController implements AutoCloseable {
       pinned = true;
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      probeLevel = -1;
       lastChange = change;
     } finally {
       lock.unlock();
@@ -595,6 +693,8 @@ public final class StepController implements AutoCloseable {
       pinned = false;
       unhealthyStreak = 0;
       healthyStreak = 0;
+      healthyIntervals = 0;
+      probeLevel = -1;
       lastChange = change;
     } finally {
       lock.unlock();
@@ -758,6 +858,11 @@ public final class StepController implements AutoCloseable {
     private int ignoredKeys = 1;
     private Duration signalTimeout;
     private boolean holdWhenUnknown = true;
+    private double fastDown = 2.0;
+    private boolean scaledSteps = true;
+    private double fastUp = 0.5;
+    private int probeBackoff = 2;
+    private boolean probeRevert = true;
     private boolean refuseRisky;
     private final List<String> warnings = new ArrayList<>();
     private final List<HealthSignal> signals = new ArrayList<>();
@@ -1066,6 +1171,83 @@ public final class StepController implements AutoCloseable {
      */
     public Builder holdWhenUnknown(boolean hold) {
       this.holdWhenUnknown = hold;
+      return this;
+    }
+
+    /**
+     * Sets when one unhealthy interval is enough to step down (without waiting for {@code down-after}): when the
+     * latency signal measured at least {@code ratio} times its target; the default is 2 (200%).
+     * {@link Double#POSITIVE_INFINITY} turns it off. Other signals always wait for {@code down-after}.
+     *
+     * @param ratio above 1, e.g. 2.0 for twice the target
+     * @return this builder
+     */
+    public Builder fastDown(double ratio) {
+      if (!(ratio > 1)) {
+        throw new IllegalArgumentException("fast-down must be above 100% of the latency target but was "
+            + SpecReader.percent(ratio));
+      }
+      this.fastDown = ratio;
+      return this;
+    }
+
+    /**
+     * Sets whether a step down skips levels by how far over its target the latency is: one level below four times
+     * the target, two from four times, three from eight times, four from sixteen times (never below the floor). The default is
+     * {@code true}; {@code false} always steps one level. Other signals always step one level.
+     *
+     * @param scaled whether steps down are sized by the latency
+     * @return this builder
+     */
+    public Builder scaledSteps(boolean scaled) {
+      this.scaledSteps = scaled;
+      return this;
+    }
+
+    /**
+     * Sets when a healthy interval counts twice towards {@code up-after}: when the latency signal measured at most
+     * {@code ratio} of its target; the default is 0.5 (50%). 0 turns it off.
+     *
+     * @param ratio in [0, 1)
+     * @return this builder
+     */
+    public Builder fastUp(double ratio) {
+      if (!(ratio >= 0 && ratio < 1)) {
+        throw new IllegalArgumentException("fast-up must be below 100% of the latency target but was "
+            + SpecReader.percent(ratio));
+      }
+      this.fastUp = ratio;
+      return this;
+    }
+
+    /**
+     * Sets how much longer the controller waits before probing a level again after a probe into it failed (a step up
+     * that stepped down again before it held for {@code up-after} healthy intervals): each failure in a row
+     * multiplies the healthy intervals needed by {@code factor}, up to 8 times {@code up-after}; a probe that holds
+     * resets it. The default is 2; 1 turns it off.
+     *
+     * @param factor 1 to 8
+     * @return this builder
+     */
+    public Builder probeBackoff(int factor) {
+      if (factor < 1 || factor > MAX_PROBE_BACKOFF) {
+        throw new IllegalArgumentException("probe-backoff must be between 1 and " + MAX_PROBE_BACKOFF + " but was "
+            + factor);
+      }
+      this.probeBackoff = factor;
+      return this;
+    }
+
+    /**
+     * Sets whether a probe (a step up) is on probation until it holds for {@code up-after} healthy intervals: its
+     * intervals count during the cooldown, and one unhealthy interval steps back down at once (the level it came
+     * from was healthy) instead of after the cooldown and {@code down-after} intervals. The default is {@code true}.
+     *
+     * @param revert whether failed probes step back at once
+     * @return this builder
+     */
+    public Builder probeRevert(boolean revert) {
+      this.probeRevert = revert;
       return this;
     }
 

@@ -358,6 +358,21 @@ public class LimiterProperties {
     /** Risky settings (flapping, ignored-keys=0): warn (the default) or refuse. */
     private RiskySettings risky;
 
+    /** A latency at least this share of its target steps down after one interval instead of down-after (default 200%; off to always wait). */
+    private String fastDown;
+
+    /** How a step down for the latency is sized: scaled (the default: more levels the further over the target) or one. */
+    private StepDown stepDown;
+
+    /** A healthy interval with the latency at most this share of its target counts twice towards up-after (default 50%; off for once). */
+    private String fastUp;
+
+    /** After a failed probe (step up) into a level, the next one into it waits this many times longer, up to 8 times up-after (default 2; 1 for no backoff). */
+    private Integer probeBackoff;
+
+    /** Whether a probe is on probation until it holds for up-after healthy intervals, one unhealthy interval stepping straight back (default true). */
+    private Boolean probeRevert;
+
     /** @return the set values by their keys in the controller spec ({@code down-after}, ...), as text */
     public Map<String, String> toSpec() {
       Map<String, String> spec = new LinkedHashMap<>();
@@ -383,6 +398,11 @@ public class LimiterProperties {
       put(spec, "signal-timeout", signalTimeout == null ? null : text(signalTimeout));
       put(spec, "unknown", unknown == null ? null : unknown.name().toLowerCase(Locale.ROOT));
       put(spec, "risky", risky == null ? null : risky.name().toLowerCase(Locale.ROOT));
+      put(spec, "fast-down", fastDown);
+      put(spec, "step-down", stepDown == null ? null : stepDown.name().toLowerCase(Locale.ROOT));
+      put(spec, "fast-up", fastUp);
+      put(spec, "probe-backoff", probeBackoff == null ? null : probeBackoff.toString());
+      put(spec, "probe-revert", probeRevert == null ? null : probeRevert ? "on" : "off");
       return spec;
     }
 
@@ -575,6 +595,54 @@ public class LimiterProperties {
     public void setRisky(RiskySettings risky) {
       this.risky = risky;
     }
+
+    public String getFastDown() {
+      return fastDown;
+    }
+
+    public void setFastDown(String fastDown) {
+      this.fastDown = fastDown;
+    }
+
+    public StepDown getStepDown() {
+      return stepDown;
+    }
+
+    public void setStepDown(StepDown stepDown) {
+      this.stepDown = stepDown;
+    }
+
+    public String getFastUp() {
+      return fastUp;
+    }
+
+    public void setFastUp(String fastUp) {
+      this.fastUp = fastUp;
+    }
+
+    public Integer getProbeBackoff() {
+      return probeBackoff;
+    }
+
+    public void setProbeBackoff(Integer probeBackoff) {
+      this.probeBackoff = probeBackoff;
+    }
+
+    public Boolean getProbeRevert() {
+      return probeRevert;
+    }
+
+    public void setProbeRevert(Boolean probeRevert) {
+      this.probeRevert = probeRevert;
+    }
+  }
+
+  /** How a step controller sizes a step down for the latency. */
+  public enum StepDown {
+    /** More levels the further the latency is over its target (one below 4 times, two from 4 times, ...). */
+    SCALED,
+    /** Always one level. */
+    ONE
   }
 
   /** What a step controller does with an interval it could not judge (too few calls, a signal failed). */

@@ -58,7 +58,8 @@ class StepControllerSpecTest {
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 77: unknown "
                 + "setting \"colour\"; expected one of levels, interval, down-after, up-after, cooldown, floor, "
                 + "ceiling, latency, latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, "
-                + "cpu, cpu-severe, min-samples, max-window, ignored-keys, signal-timeout, unknown, risky, signals",
+                + "cpu, cpu-severe, min-samples, max-window, ignored-keys, signal-timeout, unknown, risky, signals, "
+                + "fast-down, step-down, fast-up, probe-backoff, probe-revert",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 111: unknown "
                 + "health signal \"db-pool\"; known signals: queue-depth"))
         .hasMessageStartingWith("Invalid rate limit configuration (6 problems):\n - init-param");
@@ -96,7 +97,8 @@ class StepControllerSpecTest {
             "property limiter.adaptive.api.flavour: invalid value \"x\": unknown setting \"flavour\"; expected one of "
                 + "levels, interval, down-after, up-after, cooldown, floor, ceiling, latency, latency-severe, "
                 + "error-ratio, error-ratio-severe, in-flight, in-flight-severe, cpu, cpu-severe, min-samples, "
-                + "max-window, ignored-keys, signal-timeout, unknown, risky, signals"));
+                + "max-window, ignored-keys, signal-timeout, unknown, risky, signals, fast-down, step-down, fast-up, "
+                + "probe-backoff, probe-revert"));
   }
 
   @Test

@@ -142,6 +142,9 @@ public final class CallSignals {
     private final ClientWindow window;
     private final int ignored;
     private int intervals;
+    /** The last verdict's percentile over the target (NaN when not judged); read by the controller after sampling. */
+    private volatile double lastRatio = Double.NaN;
+    private volatile Health.Status lastStatus = Health.Status.UNKNOWN;
 
     public Latency(double percentile, Duration target, Duration severe, long minSamples, int maxWindow,
         Clients clients, int ignoredKeys) {
@@ -181,8 +184,29 @@ public final class CallSignals {
       return "latency";
     }
 
+    /**
+     * @return how far the last judged interval's percentile was from the target (1.5 = 50% over it), as measured
+     *     on the calls that were judged: 1 when it was over the target only because of the set-aside clients; NaN
+     *     when the last interval was not judged
+     */
+    public double lastRatio() {
+      return lastRatio;
+    }
+
+    /** @return the status of the last sample */
+    public Health.Status lastStatus() {
+      return lastStatus;
+    }
+
     @Override
     public Health sample() {
+      Health h = judge();
+      lastStatus = h.status();
+      return h;
+    }
+
+    private Health judge() {
+      lastRatio = Double.NaN;
       histogram.snapshot();
       if (window != null) {
         window.snapshot();
@@ -215,18 +239,40 @@ public final class CallSignals {
       }
       String measured = p + " " + millis(value);
       Health verdict;
+      double ratio = (double) value / targetNanos;
       if (value > severeNanos && stillBad(calls, severeNanos, true)) {
         verdict = Health.severe(measured + " > severe " + millis(severeNanos) + n);
       } else if (value > targetNanos && stillBad(calls, targetNanos, false)) {
         verdict = Health.unhealthy(measured + " > " + millis(targetNanos) + n);
+        ratio = robustRatio(calls, value);
       } else if (value > targetNanos) {
+        ratio = 1; // over the target only because of the set-aside clients: no evidence of how far
         verdict = Health.healthy(measured + " > " + millis(targetNanos) + n + " only because of the "
             + clientsWord(ignored) + " with the most slow calls");
       } else {
         verdict = Health.healthy(measured + " <= " + millis(targetNanos) + n);
       }
+      lastRatio = ratio;
       commit();
       return verdict;
+    }
+
+    /**
+     * How far over the target the percentile is once the set-aside clients are left out, so that no client can make
+     * the controller step further than the others' calls justify: the highest bound between the target and the
+     * measured value (in steps of an eighth of a power of two) above which the percentile still is without them.
+     */
+    private double robustRatio(long calls, long value) {
+      if (window == null) {
+        return (double) value / targetNanos;
+      }
+      double step = Math.pow(2, -1.0 / 8);
+      for (double bound = value; bound > targetNanos; bound *= step) {
+        if (stillBad(calls, (long) bound, false)) {
+          return bound / targetNanos;
+        }
+      }
+      return 1;
     }
 
     /** Whether the percentile stays above {@code bound} once the worst clients' calls are set aside. */

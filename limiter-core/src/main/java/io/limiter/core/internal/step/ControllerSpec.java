@@ -24,7 +24,8 @@ public final class ControllerSpec {
 
   static final String KEYS = "levels, interval, down-after, up-after, cooldown, floor, ceiling, latency, "
       + "latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, cpu, cpu-severe, min-samples, "
-      + "max-window, ignored-keys, signal-timeout, unknown, risky, signals";
+      + "max-window, ignored-keys, signal-timeout, unknown, risky, signals, fast-down, step-down, fast-up, "
+      + "probe-backoff, probe-revert";
   private static final Pattern LATENCY = Pattern.compile("(?i)\\s*(?:p([0-9]{1,3}(?:\\.[0-9]{1,6})?)\\s*<?)?\\s*(.+)");
 
   private ControllerSpec() {
@@ -170,6 +171,29 @@ public final class ControllerSpec {
           break;
         case "signals":
           signals(b, value, at, p, customSignals);
+          break;
+        case "fastdown":
+          if (value.trim().equalsIgnoreCase("off")) {
+            b.fastDown(Double.POSITIVE_INFINITY);
+          } else {
+            percent(value, at, p, b::fastDown);
+          }
+          break;
+        case "stepdown":
+          choice(value, at, p, "scaled", "one", scaled -> b.scaledSteps(scaled));
+          break;
+        case "fastup":
+          if (value.trim().equalsIgnoreCase("off")) {
+            b.fastUp(0);
+          } else {
+            percent(value, at, p, b::fastUp);
+          }
+          break;
+        case "probebackoff":
+          count(value, at, p, n -> b.probeBackoff(n));
+          break;
+        case "proberevert":
+          choice(value, at, p, "on", "off", revert -> b.probeRevert(revert));
           break;
         default:
           if (keyAt >= 0) {

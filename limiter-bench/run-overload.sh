@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The overload comparison of docs/step-throttling.md: every contender (no limiter, a static limit, Netflix
+# concurrency-limits AIMD/Vegas/Gradient2, Limiter's adaptive steps) against the same simulated service and the same
+# seeded open-loop load over HTTP. Writes limiter-bench/target/overload/{overload.md,overload.csv,overload.png}.
+#
+# Usage: bash limiter-bench/run-overload.sh [--docs] [options of io.limiter.bench.overload.OverloadBenchmark]
+#   --docs       also replaces the tables in docs/step-throttling.md and docs/step-throttling-overload.png
+#   --repeats N  runs every contender N times, interleaved (default 1); --phase-seconds 8 --scale 0.25 --seed 17
+# About 45 s per contender and repeat (five phases of 8 s plus start-up). Run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+args=()
+for a in "$@"; do
+  if [ "$a" = "--docs" ]; then
+    args+=(--docs "$root/docs/step-throttling.md")
+  else
+    args+=("$a")
+  fi
+done
+mvn -q -B -pl limiter-bench -am package dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile=target/dependencies.txt -Dmdep.includeScope=runtime
+cp="$root/limiter-bench/target/classes:$(cat limiter-bench/target/dependencies.txt)"
+java -Xmx1g -cp "$cp" io.limiter.bench.overload.OverloadBenchmark --out "$root/limiter-bench/target/overload" \
+  ${args[@]+"${args[@]}"}

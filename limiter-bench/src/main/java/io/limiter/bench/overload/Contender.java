@@ -1,0 +1,99 @@
+package io.limiter.bench.overload;
+
+import com.netflix.concurrency.limits.limit.AIMDLimit;
+import com.netflix.concurrency.limits.limit.Gradient2Limit;
+import com.netflix.concurrency.limits.limit.VegasLimit;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepListener;
+import io.limiter.servlet.ClientIpResolver;
+import io.limiter.servlet.RateLimitFilter;
+import io.limiter.servlet.RateLimitRule;
+import io.limiter.servlet.StepSettings;
+import jakarta.servlet.Filter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One contender of the overload comparison: a name, what it is, and the servlet filter it puts in front of the
+ * {@link SimulatedService} (none for {@code none}). Every contender gets its documented or tuned settings.
+ *
+ * @param name short name, used in the table and charts
+ * @param description what it is and how it is configured
+ * @param filter builds the filter for one run
+ */
+public record Contender(String name, String description, FilterFactory filter) {
+
+  /** Builds a fresh filter (with fresh state) for one run. */
+  @FunctionalInterface
+  public interface FilterFactory {
+    /**
+     * @param settings the scenario's settings
+     * @param steps hears the level changes of a step controller, if the contender has one
+     * @return the filter, or null for none
+     */
+    Filter create(Settings settings, StepListener steps);
+  }
+
+  /**
+   * What the filters are tuned to.
+   *
+   * @param nominalRate the service's nominal capacity in requests per second
+   * @param targetMillis the latency target
+   * @param timeScale the factor applied to the step controller's time settings (interval, cooldown): 1 is real time,
+   *     0.25 plays the scenario four times faster
+   */
+  public record Settings(double nominalRate, long targetMillis, double timeScale) {
+  }
+
+  /** The settings that make the controller behave as it did before issue 17 (its defaults then). */
+  static final String TODAYS_DEFAULTS =
+      "fast-down=off; step-down=one; fast-up=off; probe-backoff=1; probe-revert=off";
+
+  /** @return every contender, in the order of the table */
+  public static List<Contender> all() {
+    return List.of(
+        new Contender("none", "no limiter", (s, l) -> null),
+        new Contender("static", "Limiter, static global limit at the nominal capacity (token bucket, burst 0.1 s)",
+            (s, l) -> limiter(s, null, l)),
+        new Contender("aimd", "concurrency-limits AIMDLimit (timeout = latency target), SimpleLimiter",
+            (s, l) -> new ConcurrencyLimitFilter(AIMDLimit.newBuilder().timeout(s.targetMillis(), TimeUnit.MILLISECONDS)
+                .build())),
+        new Contender("vegas", "concurrency-limits VegasLimit (defaults), SimpleLimiter",
+            (s, l) -> new ConcurrencyLimitFilter(VegasLimit.newDefault())),
+        new Contender("gradient2", "concurrency-limits Gradient2Limit (defaults), SimpleLimiter",
+            (s, l) -> new ConcurrencyLimitFilter(Gradient2Limit.newDefault())),
+        new Contender("steps-before", "Limiter adaptive steps, the controller before issue 17 (its defaults)",
+            (s, l) -> limiter(s, TODAYS_DEFAULTS, l)),
+        new Contender("steps", "Limiter adaptive steps, today's defaults", (s, l) -> limiter(s, "", l)));
+  }
+
+  /**
+   * Limiter's filter: one global limit at the nominal capacity on {@code /work}, adaptive when {@code extra} is not
+   * null. Clients are told apart by {@code X-Forwarded-For} from a trusted loopback proxy, as behind a load balancer.
+   */
+  static Filter limiter(Settings s, String extra, StepListener steps) {
+    // a burst of a tenth of a second: a global limit in front of a service that queues should not let a second's worth
+    // of calls in at once
+    long rate = Math.round(s.nominalRate());
+    LimitPolicy policy = LimitPolicy.of("work", rate + "/second burst " + Math.max(1, rate / 10));
+    RateLimitRule.Builder rule = RateLimitRule.builder("work").paths("/work").policy(policy).key("global");
+    RateLimitFilter.Builder filter = RateLimitFilter.builder()
+        .clientIp(ClientIpResolver.builder().trustedProxy("127.0.0.1/32").build());
+    if (extra != null) {
+      String spec = "latency=p95 " + s.targetMillis() + "ms; interval=" + scaled(Duration.ofSeconds(1), s)
+          + "; cooldown=" + scaled(Duration.ofSeconds(10), s) + (extra.isEmpty() ? "" : "; " + extra);
+      StepController controller = StepController.parse("work-health", spec, "overload contender", Map.of());
+      controller.addListener(steps);
+      filter.controller(controller);
+      rule.steps(StepSettings.builder().adaptive("work-health").build());
+    }
+    return filter.rule(rule.build()).build();
+  }
+
+  private static String scaled(Duration d, Settings s) {
+    return Math.max(1, Math.round(d.toMillis() * s.timeScale())) + "ms";
+  }
+}

@@ -1,0 +1,182 @@
+package io.limiter.bench.overload;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The overload comparison: plays one seeded scenario ({@link LoadCurve}) against the {@link SimulatedService} behind
+ * every {@link Contender}, over HTTP, and writes {@code overload.md} (the tables), {@code overload.csv} (per window)
+ * and {@code overload.png} (the charts) into {@code --out}; with {@code --docs <file>} it also replaces the region
+ * between {@code <!-- overload:begin -->} and {@code <!-- overload:end -->} of that markdown file with the tables and
+ * copies the chart next to it as {@code step-throttling-overload.png}.
+ *
+ * <p>The contenders run interleaved: repeat 1 runs them in order, repeat 2 in the reverse order, and so on, so that a
+ * busy neighbour on a shared machine does not always hit the same contender.
+ *
+ * <pre>
+ * Options: --phase-seconds 8 --scale 0.25 --repeats 1 --seed 17 --rate 200 --target-ms 150 --out target/overload
+ *          --contenders none,static,... --docs docs/step-throttling.md --smoke
+ * </pre>
+ *
+ * {@code --scale} multiplies the step controller's time settings (interval 1 s and cooldown 10 s by default): the
+ * phases are {@code --phase-seconds} long, and 0.25 plays the scenario four times faster than real time. The service's
+ * latencies and the latency target stay real. {@code --smoke} is a run of a few seconds for the build (one-second
+ * phases, a quarter of the load): it checks the harness end to end and measures nothing.
+ */
+public final class OverloadBenchmark {
+
+  private OverloadBenchmark() {
+  }
+
+  /**
+   * What to run.
+   *
+   * @param phaseSeconds the length of each phase
+   * @param scale the time scale of the step controller
+   * @param repeats how often every contender runs
+   * @param seed the seed of the arrival schedule
+   * @param rate the nominal capacity, requests per second
+   * @param targetMillis the latency target
+   * @param out where the report goes
+   * @param contenders the contenders' names, all when empty
+   * @param docs a markdown file whose overload region is replaced, or null
+   * @param maxInFlight the most outstanding requests of the load generator
+   */
+  public record Options(double phaseSeconds, double scale, int repeats, long seed, double rate, long targetMillis,
+      Path out, List<String> contenders, Path docs, int maxInFlight) {
+
+    /**
+     * @param args see the class comment
+     * @return the options
+     */
+    public static Options parse(String... args) {
+      double phase = 8;
+      double scale = 0.25;
+      int repeats = 1;
+      long seed = 17;
+      double rate = 200;
+      long target = 150;
+      Path out = Path.of("target", "overload");
+      List<String> contenders = List.of();
+      Path docs = null;
+      int maxInFlight = 512;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (a.equals("--smoke")) {
+          phase = 1;
+          rate = 50;
+          continue;
+        }
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("option " + a + " has no value");
+        }
+        String v = args[++i];
+        switch (a) {
+          case "--phase-seconds" -> phase = Double.parseDouble(v);
+          case "--scale" -> scale = Double.parseDouble(v);
+          case "--repeats" -> repeats = Integer.parseInt(v);
+          case "--seed" -> seed = Long.parseLong(v);
+          case "--rate" -> rate = Double.parseDouble(v);
+          case "--target-ms" -> target = Long.parseLong(v);
+          case "--out" -> out = Path.of(v);
+          case "--contenders" -> contenders = List.of(v.split(","));
+          case "--docs" -> docs = Path.of(v);
+          case "--max-in-flight" -> maxInFlight = Integer.parseInt(v);
+          default -> throw new IllegalArgumentException("unknown option " + a + "; options: --phase-seconds, --scale, "
+              + "--repeats, --seed, --rate, --target-ms, --out, --contenders, --docs, --max-in-flight, --smoke");
+        }
+      }
+      if (repeats < 1 || !(scale > 0) || !(phase >= 0.5)) {
+        throw new IllegalArgumentException("repeats must be >= 1, scale > 0 and phase-seconds >= 0.5");
+      }
+      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight);
+    }
+  }
+
+  /**
+   * @param args see the class comment
+   * @throws Exception if a run fails
+   */
+  public static void main(String[] args) throws Exception {
+    OverloadReport report = run(Options.parse(args));
+    System.out.println(report.markdown());
+  }
+
+  /**
+   * Runs the comparison and writes the report.
+   *
+   * @param o what to run
+   * @return the report
+   * @throws Exception if a run fails
+   */
+  static OverloadReport run(Options o) throws Exception {
+    long phaseNanos = Math.round(o.phaseSeconds() * 1e9);
+    long window = 250_000_000L;
+    while (phaseNanos % window != 0) {
+      window /= 2;
+    }
+    LoadCurve curve = new LoadCurve(phaseNanos, o.rate(), o.seed());
+    List<LoadCurve.Arrival> arrivals = curve.arrivals(32);
+    Contender.Settings settings = new Contender.Settings(o.rate(), o.targetMillis(), o.scale());
+    List<Contender> contenders = new ArrayList<>();
+    for (Contender c : Contender.all()) {
+      if (o.contenders().isEmpty() || o.contenders().contains(c.name())) {
+        contenders.add(c);
+      }
+    }
+    if (contenders.isEmpty()) {
+      throw new IllegalArgumentException("no contender named " + o.contenders() + "; known: "
+          + Contender.all().stream().map(Contender::name).toList());
+    }
+    OverloadReport report = new OverloadReport(curve, o.targetMillis(), window);
+    // the base latencies: 20 ms alone, 4 ms more per call in flight, so 250 calls a second at most at full capacity
+    SimulatedService service = new SimulatedService(20_000, 4_000);
+    for (int r = 0; r < o.repeats(); r++) {
+      List<Contender> order = new ArrayList<>(contenders);
+      if (r % 2 == 1) {
+        java.util.Collections.reverse(order);
+      }
+      for (Contender c : order) {
+        OverloadRun.Recording rec = OverloadRun.run(c, settings, curve, arrivals, service, o.maxInFlight());
+        Measures m = report.add(rec);
+        System.err.printf(Locale.ROOT, "repeat %d %-13s goodput %.0f/s, %.1f s over target, peak p95 %.0f ms, "
+            + "rejected %.0f%%, %d level changes%n", r + 1, c.name(), m.goodput(), m.overSeconds(),
+            m.peakP95Millis(), 100 * m.rejected(), rec.steps().size());
+      }
+    }
+    Files.createDirectories(o.out());
+    String md = header(o, curve, arrivals.size()) + report.markdown();
+    Files.writeString(o.out().resolve("overload.md"), md);
+    report.writeCsv(o.out().resolve("overload.csv"));
+    report.writeChart(o.out().resolve("overload.png"));
+    Files.writeString(o.out().resolve("overload-steps.txt"), report.stepLog());
+    if (o.docs() != null) {
+      splice(o.docs(), md);
+      Files.copy(o.out().resolve("overload.png"), o.docs().resolveSibling("step-throttling-overload.png"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return report;
+  }
+
+  private static String header(Options o, LoadCurve curve, int requests) {
+    return String.format(Locale.ROOT, "Scenario: seed %d, %d requests in five phases of %.1f s, nominal capacity %.0f "
+        + "requests/s, latency target p95 %d ms, controller time scale %.2f, %d repeat%s (contenders interleaved).%n%n",
+        o.seed(), requests, curve.phaseNanos() / 1e9, o.rate(), o.targetMillis(), o.scale(), o.repeats(),
+        o.repeats() == 1 ? "" : "s");
+  }
+
+  private static void splice(Path docs, String md) throws java.io.IOException {
+    String text = Files.readString(docs);
+    String begin = "<!-- overload:begin -->";
+    String end = "<!-- overload:end -->";
+    int b = text.indexOf(begin);
+    int e = text.indexOf(end);
+    if (b < 0 || e < b) {
+      throw new IllegalStateException(docs + " has no " + begin + " ... " + end + " region");
+    }
+    Files.writeString(docs, text.substring(0, b + begin.length()) + "\n" + md + text.substring(e));
+  }
+}
