@@ -2,6 +2,7 @@ package io.limiter.servlet;
 
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.step.PenaltyRule;
+import io.limiter.core.step.StepParts;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
@@ -181,6 +183,15 @@ public final class StepSettings {
       parts.add("penalty");
     }
     return parts;
+  }
+
+  /**
+   * @param label names a part for messages: {@code tier-key} to {@code rule.api.tier-key}
+   * @return these settings in core's model, whose {@link StepParts#build} checks their combination
+   */
+  public StepParts parts(UnaryOperator<String> label) {
+    return StepParts.of(tiers, tierResolver == null ? null : tierKey, schedule, adaptive, penalty,
+        penalizeSharedKeys, label);
   }
 
   @Override

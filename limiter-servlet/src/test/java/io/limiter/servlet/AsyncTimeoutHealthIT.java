@@ -75,7 +75,7 @@ class AsyncTimeoutHealthIT {
     try (JettyApp app = JettyApp.builder().filter(filter)
         .param("adaptive.api", "latency=p95 10s; error-ratio=5%; min-samples=20; down-after=1; cooldown=0; "
             + "interval=1h; in-flight=10000; ignored-keys=0")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100000/hour").param("rule.api.key", "ip")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100000/hour").param("rule.api.key", "ip")
         .param("rule.api.adaptive", "api")
         .servlet("poll", servlet, "/api/poll").start()) {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();

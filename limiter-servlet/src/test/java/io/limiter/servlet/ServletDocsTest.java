@@ -105,10 +105,10 @@ class ServletDocsTest {
   /** The quick start's web.xml, as a builder with a manual clock, so the test can say what happens when. */
   private RateLimitFilter quickStart(ManualTicker ticker) throws Exception {
     Map<String, String> params = rateLimitFilterXml("docs/servlet.md").get(0);
-    assertThat(params).containsOnly(Map.entry("rule.api.path", "/api/*"), Map.entry("rule.api.limit", "100/minute"));
+    assertThat(params).containsOnly(Map.entry("rule.api.paths", "/api/*"), Map.entry("rule.api.limits", "100/minute"));
     return RateLimitFilterTest.init(RateLimitFilter.builder()
         .store(RateLimitStore.builder().ticker(ticker).buildInMemory())
-        .rule(RateLimitRule.builder("api").paths(params.get("rule.api.path")).limits(params.get("rule.api.limit"))
+        .rule(RateLimitRule.builder("api").paths(params.get("rule.api.paths")).limits(params.get("rule.api.limits"))
             .build())
         .build());
   }

@@ -70,7 +70,7 @@ class StepHealthFeedIT {
     return JettyApp.builder().filter(filter)
         .param("adaptive.api", controller)
         .param("trusted-proxies", "127.0.0.1/32")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100000/hour").param("rule.api.key", "ip")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100000/hour").param("rule.api.key", "ip")
         .param("rule.api.adaptive", "api");
   }
 
@@ -203,7 +203,7 @@ class StepHealthFeedIT {
   @Test
   void aMissingKeyBucketIsNeverBoxed() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "2/minute").param("rule.api.key", "header:X-Key")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/minute").param("rule.api.key", "header:X-Key")
         .param("rule.api.missing-key", "shared:anonymous").param("rule.api.penalty", "1/hour -> block for 10m")
         .servlet("api", new MaybeSlow(), "/api/*").start()) {
       for (int i = 0; i < 10; i++) {
@@ -219,7 +219,7 @@ class StepHealthFeedIT {
     RateLimitFilter filter = new RateLimitFilter();
     try (JettyApp app = JettyApp.builder().filter(filter)
         .param("adaptive.api", "latency=p95 250ms; interval=1h")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100/hour").param("rule.api.key", "header:X-User")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100/hour").param("rule.api.key", "header:X-User")
         .param("rule.api.adaptive", "api").param("rule.api.penalty", "2/hour -> block for 1h")
         .servlet("api", new MaybeSlow(), "/api/*").start()) {
       StepController c = filter.stepControllers().controller("api");

@@ -73,6 +73,8 @@ public final class RateLimitEngine {
   private final boolean lowerCase;
   private final AnnotationParser annotations;
   private final HeaderMode headerMode;
+  /** This filter's own cache of each policy's fixed field parts. */
+  private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
   private final int status;
   private final int missingKeyStatus;
   private final RejectionHandler rejectionHandler;
@@ -323,7 +325,7 @@ public final class RateLimitEngine {
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
           publish(request, state);
-          RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
+          fields.write(state.visible, headerMode, response::setHeader);
           if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
               && !response.containsHeader(WWW_AUTHENTICATE)) {
             response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
@@ -354,7 +356,7 @@ public final class RateLimitEngine {
       }
     }
     publish(request, state);
-    RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
+    fields.write(state.visible, headerMode, response::setHeader);
     if (rejecting != null) {
       rejectionHandler.reject(request, response, Rejection.of(state.visible, status));
       return;

@@ -4,11 +4,11 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.servlet.RateLimitRule;
 import io.limiter.spring.internal.MergedRateLimitAnnotations;
-import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +42,11 @@ final class ServletProperties {
     } catch (IllegalArgumentException e) {
       problems.add("limiter.client-ip.ipv6-prefix-length=" + p.getIpv6PrefixLength() + ": " + e.getMessage());
     }
+    try {
+      builder.ipv4PrefixLength(p.getIpv4PrefixLength());
+    } catch (IllegalArgumentException e) {
+      problems.add("limiter.client-ip.ipv4-prefix-length=" + p.getIpv4PrefixLength() + ": " + e.getMessage());
+    }
     if (problems.isEmpty()) {
       try {
         return builder.build();
@@ -54,7 +59,7 @@ final class ServletProperties {
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
       ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies,
-      SteppedLimiters steps) {
+      SteppedLimiterRegistry steps) {
     List<String> problems = new ArrayList<>();
     LimiterProperties.Filter f = properties.getFilter();
     RateLimitFilter.Builder builder = RateLimitFilter.builder()
@@ -72,6 +77,7 @@ final class ServletProperties {
         () -> builder.failClosedRetryAfter(properties.getFailure().getClosedRetryAfter()));
     set(problems, "limiter.filter.missing-key-status", f.getMissingKeyStatus(),
         () -> builder.missingKeyStatus(f.getMissingKeyStatus()));
+    set(problems, "limiter.filter.status", f.getStatus(), () -> builder.status(f.getStatus()));
     for (int i = 0; i < f.getExclude().size(); i++) {
       String pattern = f.getExclude().get(i);
       set(problems, "limiter.filter.exclude[" + i + "]", pattern, () -> builder.exclude(pattern));
@@ -80,7 +86,7 @@ final class ServletProperties {
     // tier from the request. A SpEL tier key is an error only for rules that use the policy.
     Map<String, String> noTierKey = new HashMap<>();
     for (String name : properties.getPolicies().keySet()) {
-      SteppedLimiters.Entry entry = steps.find(name);
+      SteppedLimiterRegistry.Entry entry = steps.find(name);
       if (entry == null) {
         continue;
       }
@@ -88,7 +94,7 @@ final class ServletProperties {
       try {
         builder.steppedPolicy(entry.limiter(), tierKey == null ? null : TierKeys.forRequests(tierKey));
       } catch (IllegalArgumentException e) {
-        noTierKey.put(name, entry.parts().source().apply("tierKey") + ": " + e.getMessage());
+        noTierKey.put(name, entry.parts().label("tier-key") + ": " + e.getMessage());
       }
     }
     List<LimiterProperties.Rule> rules = f.getRules();
