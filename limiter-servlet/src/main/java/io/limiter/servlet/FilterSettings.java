@@ -12,10 +12,7 @@ import io.limiter.core.settings.Setting;
 import io.limiter.core.spi.RateLimitStoreProvider;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
-import io.limiter.core.step.PenaltyRule;
 import io.limiter.core.step.StepController;
-import io.limiter.core.step.StepSchedule;
-import io.limiter.core.step.Tiers;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import java.io.IOException;
@@ -24,22 +21,17 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,7 +55,6 @@ final class FilterSettings {
   private static final List<String> POLICY = PolicySettings.POLICY;
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
   private static final Pattern ADAPTIVE = Pattern.compile("adaptive\\.([A-Za-z0-9_.-]+)");
-  private static final Pattern LIST = Pattern.compile("[,\\s]+");
 
   private final RateLimitFilter.Builder builder = RateLimitFilter.builder();
   private final List<String> problems = builder.problems;
@@ -143,49 +134,49 @@ final class FilterSettings {
           set(s, v -> builder.headerMode(HeaderMode.parse(v)));
           break;
         case "status":
-          set(s, v -> builder.status(integer(v)));
+          collected.read(s, Setting::asInt, builder::status);
           break;
         case "missing-key":
           set(s, v -> builder.missingKey(MissingKeyStrategy.parse(v)));
           break;
         case "missing-key-status":
-          set(s, v -> builder.missingKeyStatus(integer(v)));
+          collected.read(s, Setting::asInt, builder::missingKeyStatus);
           break;
         case "default-key":
           set(s, builder::defaultKey);
           break;
         case "trusted-proxies":
-          for (String cidr : list(s.value())) {
+          for (String cidr : s.asList()) {
             set(s, v -> ip.trustedProxy(cidr));
           }
           ipSettings.add(s);
           break;
         case "trust-all-proxies":
-          set(s, v -> ip.trustAllProxies(bool(v)));
+          collected.read(s, Setting::asBoolean, ip::trustAllProxies);
           ipSettings.add(s);
           break;
         case "forwarded-header":
           set(s, v -> ip.forwardedHeader(ForwardedHeader.parse(v)));
           break;
         case "ipv4-prefix-length":
-          set(s, v -> ip.ipv4PrefixLength(integer(v)));
+          collected.read(s, Setting::asInt, ip::ipv4PrefixLength);
           break;
         case "ipv6-prefix-length":
-          set(s, v -> ip.ipv6PrefixLength(integer(v)));
+          collected.read(s, Setting::asInt, ip::ipv6PrefixLength);
           break;
         case "case-sensitive-paths":
-          set(s, v -> builder.caseSensitivePaths(bool(v)));
+          collected.read(s, Setting::asBoolean, builder::caseSensitivePaths);
           break;
         case "exclude":
-          for (String p : list(s.value())) {
+          for (String p : s.asList()) {
             set(s, v -> builder.exclude(p));
           }
           break;
         case "annotations":
-          set(s, v -> builder.annotations(bool(v)));
+          collected.read(s, Setting::asBoolean, builder::annotations);
           break;
         case "listener":
-          for (String className : list(s.value())) {
+          for (String className : s.asList()) {
             set(s, v -> listener(className));
           }
           break;
@@ -261,9 +252,12 @@ final class FilterSettings {
     PolicySettings settings = PolicySettings.of(s, POLICY, source(s), part -> "policy." + name + "." + part,
         collected);
     policyDefaults.put(name, settings);
+    // the rules' defaults are checked here too, so that a policy no rule uses yet cannot hide a bad value
+    collected.read(settings.get("key"), Setting::value, KeyReference::parse);
+    settings.missingKey(collected);
     int before = problems.size();
     LimitPolicy policy = settings.policy(name, collected);
-    StepSettings steps = steps(s);
+    StepSettings steps = StepSettings.read(settings, collected);
     if (policy != null && problems.size() == before) {
       try {
         builder.policy(policy, steps);
@@ -278,36 +272,12 @@ final class FilterSettings {
     return s.values().iterator().next().source();
   }
 
-  /** Reads tiers, tier-key, schedule, adaptive and penalty; each problem names its setting. */
-  private StepSettings steps(Map<String, Setting> s) {
-    StepSettings.Builder b = StepSettings.builder();
-    step(s.get("tiers"), (v, source) -> b.tiers(Tiers.parse(v, source)));
-    step(s.get("tier-key"), (v, source) -> b.tierKey(v));
-    step(s.get("schedule"), (v, source) -> b.schedule(StepSchedule.parse(v, source)));
-    step(s.get("penalty"), (v, source) -> b.penalty(PenaltyRule.parse(v, source)));
-    step(s.get("adaptive"), (v, source) -> b.adaptive(v)); // checked against the controllers by core's StepParts
-    return b.build();
-  }
-
-  private void step(Setting s, BiConsumer<String, String> setter) {
-    if (s == null) {
-      return;
-    }
-    try {
-      setter.accept(s.value(), s.label());
-    } catch (RateLimitConfigException e) {
-      problems.addAll(e.problems());
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      problems.add(s.where() + ": " + e.getMessage());
-    }
-  }
-
   private Map<String, HealthSignal> healthSignals(Setting s) {
     Map<String, HealthSignal> signals = new TreeMap<>();
     if (s == null) {
       return signals;
     }
-    for (String className : list(s.value())) {
+    for (String className : s.asList()) {
       set(s, v -> {
         HealthSignal signal = instantiate(className, HealthSignal.class);
         HealthSignal previous = signals.putIfAbsent(signal.name(), signal);
@@ -350,48 +320,13 @@ final class FilterSettings {
   }
 
   private void rule(String name, Map<String, Setting> s) {
-    String where = "rule." + name + ".*";
     PolicySettings settings = PolicySettings.of(s, RULE, source(s), part -> "rule." + name + "." + part, collected);
-    RateLimitRule.Builder r;
-    try {
-      r = RateLimitRule.builder(name);
-    } catch (IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
-      return;
-    }
-    int before = problems.size();
-    if (!settings.has("paths")) {
-      problems.add(settings.label("paths") + " is missing; set one or more path patterns such as /api/*");
-    } else {
-      collected.read(settings.get("paths"), Setting::asList, paths -> paths.forEach(r::paths));
-    }
-    collected.read(settings.get("methods"), Setting::asList, methods -> methods.forEach(r::methods));
-    if (settings.has("limits") == settings.has("policy")) {
-      problems.add(where + ": set exactly one of " + settings.name("limits") + " (e.g. 10/minute) and "
-          + settings.name("policy") + " (a policy.<name>)");
-    }
-    collected.read(settings.get("limits"), Setting::value, r::limits);
-    collected.read(settings.get("policy"), Setting::value, r::policy);
-    settings.options(r::algorithm, r::cost, r::shadow, r::failureMode, collected);
-    PolicySettings named = settings.has("policy") ? policyDefaults.get(settings.get("policy").value()) : null;
-    PolicySettings keyed = settings.has("key") || named == null ? settings : named;
-    collected.read(keyed.get("key"), Setting::value, r::key);
-    MissingKeyStrategy missingKey = settings.has("missing-key") || named == null ? settings.missingKey(collected)
-        : named.missingKey(new Problems());
-    if (missingKey != null) {
-      r.missingKey(missingKey);
-    }
-    r.steps(steps(s));
-    if (problems.size() == before) {
-      try {
-        builder.rule(r.build());
-      } catch (RateLimitConfigException e) {
-        for (String p : e.problems()) {
-          problems.add(where + ": " + p.replaceFirst("^rule " + Pattern.quote(name) + ": ", ""));
-        }
-      }
+    RateLimitRule rule = RateLimitRule.read(name, settings, policyDefaults::get, collected);
+    if (rule != null) {
+      builder.rule(rule);
     }
   }
+
 
   private void store(String name, Setting setting, Map<String, String> storeSettings) {
     String where = setting == null ? "store" : setting.where();
@@ -495,41 +430,8 @@ final class FilterSettings {
     }
   }
 
-  private void optional(Setting s, Consumer<String> setter) {
-    if (s != null) {
-      set(s, setter);
-    }
-  }
 
   private static String message(RuntimeException e) {
     return e instanceof NumberFormatException ? "not a number" : e.getMessage();
-  }
-
-  private static List<String> list(String value) {
-    List<String> out = new ArrayList<>();
-    for (String item : LIST.split(value.trim())) {
-      if (!item.isEmpty()) {
-        out.add(item);
-      }
-    }
-    return out;
-  }
-
-  private static int integer(String v) {
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("must be a whole number");
-    }
-  }
-
-  private static boolean bool(String v) {
-    if (v.trim().equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.trim().equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException("must be true or false");
   }
 }

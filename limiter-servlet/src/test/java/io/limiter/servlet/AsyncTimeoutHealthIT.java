@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,10 +84,8 @@ class AsyncTimeoutHealthIT {
         assertThat(r.statusCode()).isEqualTo(status);
       }
       StepController c = filter.stepControllers().controller("api");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (c.inFlight() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      org.awaitility.Awaitility.await("every call finished").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(10)).until(() -> c.inFlight() == 0);
       c.tick();
       return c.lastHealth().detail();
     }

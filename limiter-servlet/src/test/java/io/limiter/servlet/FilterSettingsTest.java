@@ -103,6 +103,18 @@ class FilterSettingsTest {
   }
 
   @Test
+  void aNamedPolicysKeyIsCheckedEvenWhenNoRuleUsesIt() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("policy.p.limits", "5/minute");
+    params.put("policy.p.key", "cookie:session");
+    params.put("policy.p.missing-key", "ignore");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems())
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.key=\"cookie:session\": "))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.missing-key=\"ignore\": "));
+  }
+
+  @Test
   void aNamedPolicysKeyIsTheDefaultOfTheRulesUsingIt() throws Exception {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("policy.p.limits", "5/minute");

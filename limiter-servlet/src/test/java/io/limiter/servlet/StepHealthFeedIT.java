@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,12 +79,9 @@ class StepHealthFeedIT {
     return method + " " + JettyApp.CONTEXT + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders + "\r\n";
   }
 
-  private static void awaitIdle(StepController c) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (c.inFlight() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(c.inFlight()).as("every call finished").isZero();
+  private static void awaitIdle(StepController c) {
+    org.awaitility.Awaitility.await("every call finished").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(10)).until(() -> c.inFlight() == 0);
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.limiter.servlet.internal;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
-import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;

@@ -138,7 +138,8 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
         problems.addAll(e.problems());
       }
       PolicyProperties known = policies != null ? policies
-          : new PolicyProperties(List.of(), new PolicyDefaults(Map.of(), Map.of()), MissingKeyStrategy.reject());
+          : new PolicyProperties(List.of(), new PolicyDefaults(Map.of(), Map.of()), MissingKeyStrategy.reject(),
+              Map.of());
       List<LimiterProperties.Rule> rules = properties.getFilter().getRules();
       List<String> ruleProblems = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {

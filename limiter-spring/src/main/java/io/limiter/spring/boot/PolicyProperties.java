@@ -19,8 +19,10 @@ import java.util.Map;
  * @param policies the policies, in property order
  * @param defaults the key and missing-key strategy of each policy
  * @param missingKey the default missing-key strategy
+ * @param settings the policies' settings in the one model, by name
  */
-record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, MissingKeyStrategy missingKey) {
+record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, MissingKeyStrategy missingKey,
+    Map<String, PolicySettings> settings) {
 
   static PolicyProperties read(LimiterProperties properties) {
     List<String> problems = new ArrayList<>();
@@ -29,8 +31,10 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
     List<LimitPolicy> policies = new ArrayList<>();
     Map<String, String> keys = new LinkedHashMap<>();
     Map<String, MissingKeyStrategy> missingKeys = new LinkedHashMap<>();
+    Map<String, PolicySettings> all = new LinkedHashMap<>();
     properties.getPolicies().forEach((name, p) -> {
       PolicySettings settings = settings(name, p, collected);
+      all.put(name, settings);
       LimitPolicy policy = settings.policy(name, collected);
       if (policy != null) {
         policies.add(policy);
@@ -44,7 +48,7 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
       }
     });
     collected.throwIfAny();
-    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey);
+    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey, all);
   }
 
   /**

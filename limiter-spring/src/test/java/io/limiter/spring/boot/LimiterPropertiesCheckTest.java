@@ -41,7 +41,7 @@ class LimiterPropertiesCheckTest {
           assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.redis.key-prefx=\"orders:\"")
               .endsWith("did you mean limiter.redis.key-prefix?"));
           assertThat(problems).as("the problems the misspellings cause, and the unrelated ones, are listed too")
-              .contains("limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/**")
+              .contains("property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*")
               .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.y.limits=\"10/fortnight\""))
               .anySatisfy(p -> assertThat(p).startsWith("limiter.client-ip.trusted-proxies[0]=\"not-an-ip\""));
           FailureAnalysis analysis = new RateLimitConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
@@ -72,7 +72,7 @@ class LimiterPropertiesCheckTest {
           is not a known property; did you mean limiter.headers?
               limiter.filter.rules[0].path="/api/**" (class path resource [application.properties] - 3:30) \
           is not a known property; did you mean limiter.filter.rules[0].paths?
-              limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/**""");
+              property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*""");
     });
   }
 

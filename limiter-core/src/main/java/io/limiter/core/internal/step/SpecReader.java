@@ -174,7 +174,12 @@ public final class SpecReader {
     try {
       d = DurationFormat.parse(t);
     } catch (IllegalArgumentException e) {
-      p.at(at, e.getMessage());
+      int digits = 0;
+      while (digits < t.length() && Character.isDigit(t.charAt(digits))) {
+        digits++;
+      }
+      boolean unit = e.getMessage().startsWith("unknown duration unit");
+      p.at(unit ? at + text.indexOf(t) + skipSpace(t, digits, t.length()) : at, e.getMessage());
       return null;
     }
     if (d.isZero()) {
