@@ -311,7 +311,7 @@ class RateLimitFilterIT {
           .contains("Invalid rate limit configuration")
           .contains("rule.api.limits=\"10/fortnight\"")
           .contains("rule.api.key=\"cookie:session\"")
-          .contains("rule.nopath.*: missing rule.nopath.paths")
+          .contains("init-param rule.nopath.paths is missing")
           .contains("rule.ref.*: unknown policy \"nosuch\"")
           .contains("header-mode=\"fancy\"")
           .contains("status=\"abc\"")
