@@ -44,14 +44,15 @@ public final class LimitSpec {
   private static final String UNITS = "ms, millisecond(s), s, sec(s), second(s), m, min(s), minute(s), h, hr(s), "
       + "hour(s), d, day(s), w, week(s), mo, month(s), y, yr(s), year(s)";
 
-  private static final long MILLI = 1_000_000L;
-  private static final long SECOND = 1000 * MILLI;
-  private static final long MINUTE = 60 * SECOND;
-  private static final long HOUR = 60 * MINUTE;
-  private static final long DAY = 24 * HOUR;
-  private static final long WEEK = 7 * DAY;
-  private static final long MONTH = 30 * DAY;
-  private static final long YEAR = 360 * DAY;
+  // the units are DurationFormat's: one table for limits and durations
+  private static final long MILLI = DurationFormat.MILLI;
+  private static final long YEAR = DurationFormat.YEAR;
+  private static final long MONTH = DurationFormat.MONTH;
+  private static final long WEEK = DurationFormat.WEEK;
+  private static final long DAY = DurationFormat.DAY;
+  private static final long HOUR = DurationFormat.HOUR;
+  private static final long MINUTE = DurationFormat.MINUTE;
+  private static final long SECOND = DurationFormat.SECOND;
 
   /** Units from the largest to the smallest; {@link #formatPeriod} picks the first that divides the period. */
   private static final long[] UNIT_NANOS = {YEAR, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND, MILLI};
@@ -274,26 +275,7 @@ public final class LimitSpec {
     }
 
     private static long unitNanos(String unit) {
-      switch (unit) {
-        case "ms": case "millisecond": case "milliseconds":
-          return MILLI;
-        case "s": case "sec": case "secs": case "second": case "seconds":
-          return SECOND;
-        case "m": case "min": case "mins": case "minute": case "minutes":
-          return MINUTE;
-        case "h": case "hr": case "hrs": case "hour": case "hours":
-          return HOUR;
-        case "d": case "day": case "days":
-          return DAY;
-        case "w": case "week": case "weeks":
-          return WEEK;
-        case "mo": case "month": case "months":
-          return MONTH;
-        case "y": case "yr": case "yrs": case "year": case "years":
-          return YEAR;
-        default:
-          return 0;
-      }
+      return DurationFormat.unitNanos(unit);
     }
 
     private String found() {

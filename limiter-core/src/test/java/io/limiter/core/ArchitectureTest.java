@@ -32,8 +32,12 @@ class ArchitectureTest {
         .check(core);
   }
 
+  /**
+   * The kernels and stores know nothing of annotations (only the integrations read them). The rule that no public
+   * signature names an internal type, for every published module, is limiter-bench's {@code PublicApiTest}.
+   */
   @Test
-  void apiDoesNotExposeInternalTypesInSignatures() {
+  void internalPackagesDoNotDependOnTheAnnotations() {
     noClasses().that().resideInAPackage("io.limiter.core.internal..")
         .should().dependOnClassesThat().resideInAnyPackage("io.limiter.annotation..")
         .check(core);

@@ -21,6 +21,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -77,6 +83,12 @@ class RedisDocsTest {
   void theBootBlocksConnectAndDecideInRedis() throws Exception {
     for (String reference : List.of("docs/redis.md#boot-properties", "docs/spring.md#redis-properties")) {
       Properties block = properties(reference);
+      // Boot ignores a misspelled spring.* name; bound strictly here, a misspelling on the page fails
+      Map<String, String> boot = new LinkedHashMap<>();
+      block.stringPropertyNames().stream().filter(k -> k.startsWith("spring.data.redis."))
+          .forEach(k -> boot.put(k, block.getProperty(k)));
+      new Binder(new MapConfigurationPropertySource(boot)).bind("spring.data.redis",
+          Bindable.of(DataRedisProperties.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
       runner.withPropertyValues(pairs(block))
           .withPropertyValues("spring.data.redis.port=" + redis.port(), "limiter.policies.docs.limits=1/minute")
           .run(context -> {
@@ -103,8 +115,8 @@ class RedisDocsTest {
     assertThat(params).containsKeys("store", "store.uri", "store.command-timeout");
     // the password is the server's, not the page's subject
     params.put("store.uri", params.get("store.uri").replace("redis://", "redis://:secret@"));
-    params.put("rule.docs.path", "/docs/*");
-    params.put("rule.docs.limit", "1/minute");
+    params.put("rule.docs.paths", "/docs/*");
+    params.put("rule.docs.limits", "1/minute");
     RateLimitFilter filter = new RateLimitFilter();
     filter.init(FilterSettingsTest.config(params));
     try {

@@ -101,7 +101,7 @@ class ServletDocsTest {
 
   @Test
   void anInvalidConfigurationFailsWithTheProblemsThePageShows() {
-    List<String> problems = initProblems(Map.of("rule.api.path", "/api/*", "rule.api.limit", "100/minuets",
+    List<String> problems = initProblems(Map.of("rule.api.paths", "/api/*", "rule.api.limits", "100/minuets",
         "trusted-proxies", "0.0.0.0/0"));
     assertThat(Transcript.differences(DocBlock.of("docs/servlet.md#invalid-config").lines(), problems)).isEmpty();
   }
@@ -109,10 +109,10 @@ class ServletDocsTest {
   /** The quick start's web.xml, as a builder with a manual clock, so the test can say what happens when. */
   private RateLimitFilter quickStart(ManualTicker ticker) throws Exception {
     Map<String, String> params = xmlParams("docs/servlet.md#quick-start-filter");
-    assertThat(params).containsOnly(Map.entry("rule.api.path", "/api/*"), Map.entry("rule.api.limit", "100/minute"));
+    assertThat(params).containsOnly(Map.entry("rule.api.paths", "/api/*"), Map.entry("rule.api.limits", "100/minute"));
     return RateLimitFilterTest.init(RateLimitFilter.builder()
         .store(RateLimitStore.builder().ticker(ticker).buildInMemory())
-        .rule(RateLimitRule.builder("api").paths(params.get("rule.api.path")).limits(params.get("rule.api.limit"))
+        .rule(RateLimitRule.builder("api").paths(params.get("rule.api.paths")).limits(params.get("rule.api.limits"))
             .build())
         .build());
   }
@@ -203,18 +203,18 @@ class ServletDocsTest {
   void theStepThrottlingErrorsAreTheOnesTheFilterThrows() {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("adaptive.api-health", "latency=p95 250ms");
-    params.put("rule.api.path", "/api/*");
-    params.put("rule.api.limit", "100/minute");
+    params.put("rule.api.paths", "/api/*");
+    params.put("rule.api.limits", "100/minute");
     params.put("rule.api.tier-key", "attribute:plan");
     params.put("rule.api.tiers", "free=10/minit");
-    params.put("rule.c.path", "/c/*");
-    params.put("rule.c.limit", "10/minute");
+    params.put("rule.c.paths", "/c/*");
+    params.put("rule.c.limits", "10/minute");
     params.put("rule.c.adaptive", "nope");
-    params.put("rule.b.path", "/b/*");
-    params.put("rule.b.limit", "5/minute");
+    params.put("rule.b.paths", "/b/*");
+    params.put("rule.b.limits", "5/minute");
     params.put("rule.b.tiers", "free=5/minute");
-    params.put("rule.e.path", "/e/*");
-    params.put("rule.e.limit", "10/minute");
+    params.put("rule.e.paths", "/e/*");
+    params.put("rule.e.limits", "10/minute");
     params.put("rule.e.tier-key", "attribute:plan");
     params.put("rule.e.tiers", "pro=10/second; 100/minute");
     List<String> problems = initProblems(params).stream().map(l -> l.replaceFirst("^ - ", "")).toList();

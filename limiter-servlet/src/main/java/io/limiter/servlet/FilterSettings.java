@@ -1,20 +1,18 @@
 package io.limiter.servlet;
 
-import io.limiter.core.Algorithm;
-import io.limiter.core.FailureMode;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
+import io.limiter.core.settings.PolicySettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.core.spi.RateLimitStoreProvider;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
-import io.limiter.core.step.PenaltyRule;
 import io.limiter.core.step.StepController;
-import io.limiter.core.step.StepSchedule;
-import io.limiter.core.step.Tiers;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import java.io.IOException;
@@ -23,22 +21,17 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,30 +45,24 @@ final class FilterSettings {
   static final String CONFIG_FILE = "config-file";
 
   private static final List<String> GLOBAL = List.of(CONFIG_FILE, "store", "header-mode", "status", "missing-key",
-      "missing-key-status", "default-key", "trusted-proxies", "trust-all-proxies", "forwarded-header", "ipv4-prefix",
-      "ipv6-prefix", "case-sensitive-paths", "exclude", "annotations", "listener", "rejection-handler",
-      "fail-closed-retry-after", "health-signals");
-  private static final List<String> RULE = List.of("path", "methods", "limit", "policy", "algorithm", "cost",
-      "shadow", "failure-mode", "key", "missing-key", "tiers", "tier-key", "schedule", "adaptive", "penalty", "charge-on");
-  private static final List<String> POLICY = List.of("limit", "algorithm", "cost", "shadow", "failure-mode",
-      "tiers", "tier-key", "schedule", "adaptive", "penalty");
+      "missing-key-status", "default-key", "trusted-proxies", "trust-all-proxies", "forwarded-header",
+      "ipv4-prefix-length", "ipv6-prefix-length", "case-sensitive-paths", "exclude", "annotations", "listener",
+      "rejection-handler", "fail-closed-retry-after", "health-signals");
+  /** Former names of global settings, refused with the new one (one name per concept, as in the Boot properties). */
+  private static final Map<String, String> RENAMED = Map.of("ipv4-prefix", "ipv4-prefix-length", "ipv6-prefix",
+      "ipv6-prefix-length");
+  private static final List<String> RULE = PolicySettings.RULE;
+  private static final List<String> POLICY = PolicySettings.POLICY;
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
   private static final Pattern ADAPTIVE = Pattern.compile("adaptive\\.([A-Za-z0-9_.-]+)");
-  private static final Pattern LIST = Pattern.compile("[,\\s]+");
-
-  /** A setting with where it came from. */
-  private record Setting(String key, String value, String source) {
-    String where() {
-      return source + " " + key + "=\"" + value + "\"";
-    }
-  }
 
   private final RateLimitFilter.Builder builder = RateLimitFilter.builder();
   private final List<String> problems = builder.problems;
+  private final Problems collected = new Problems(problems);
   private final ClassLoader loader;
   private final ServletContext context;
-  /** The names of the controllers defined by {@code adaptive.<name>}, which policies may refer to. */
-  private Set<String> controllerNames = Set.of();
+  /** The named policies' settings: their key and missing-key are the defaults of the rules that use them. */
+  private final Map<String, PolicySettings> policyDefaults = new TreeMap<>();
 
   private FilterSettings(ClassLoader loader, ServletContext context) {
     this.loader = loader;
@@ -108,8 +95,7 @@ final class FilterSettings {
       loadFile(file.trim(), settings);
     }
     for (Map.Entry<String, String> e : params.entrySet()) {
-      settings.put(e.getKey().trim(), new Setting(e.getKey().trim(), e.getValue() == null ? "" : e.getValue().trim(),
-          "init-param"));
+      settings.put(e.getKey().trim(), new Setting(e.getKey().trim(), e.getValue(), "init-param"));
     }
     Map<String, Map<String, Setting>> rules = new TreeMap<>();
     Map<String, Map<String, Setting>> policies = new TreeMap<>();
@@ -121,7 +107,7 @@ final class FilterSettings {
     Map<String, Setting> controllers = new TreeMap<>();
     Setting signals = null;
     for (Setting s : settings.values()) {
-      String key = s.key();
+      String key = s.name();
       Matcher adaptive = ADAPTIVE.matcher(key);
       if (adaptive.matches()) {
         controllers.put(adaptive.group(1), s);
@@ -130,11 +116,6 @@ final class FilterSettings {
       Matcher named = NAMED.matcher(key);
       if (named.matches()) {
         boolean rule = named.group(1).equals("rule");
-        if (!(rule ? RULE : POLICY).contains(named.group(3))) {
-          problems.add(s.where() + ": unknown setting \"" + named.group(3) + "\"; a " + named.group(1) + " has "
-              + (rule ? RULE : POLICY));
-          continue;
-        }
         (rule ? rules : policies).computeIfAbsent(named.group(2), n -> new LinkedHashMap<>()).put(named.group(3), s);
         continue;
       }
@@ -153,49 +134,49 @@ final class FilterSettings {
           set(s, v -> builder.headerMode(HeaderMode.parse(v)));
           break;
         case "status":
-          set(s, v -> builder.status(integer(v)));
+          collected.read(s, Setting::asInt, builder::status);
           break;
         case "missing-key":
           set(s, v -> builder.missingKey(MissingKeyStrategy.parse(v)));
           break;
         case "missing-key-status":
-          set(s, v -> builder.missingKeyStatus(integer(v)));
+          collected.read(s, Setting::asInt, builder::missingKeyStatus);
           break;
         case "default-key":
           set(s, builder::defaultKey);
           break;
         case "trusted-proxies":
-          for (String cidr : list(s.value())) {
+          for (String cidr : s.asList()) {
             set(s, v -> ip.trustedProxy(cidr));
           }
           ipSettings.add(s);
           break;
         case "trust-all-proxies":
-          set(s, v -> ip.trustAllProxies(bool(v)));
+          collected.read(s, Setting::asBoolean, ip::trustAllProxies);
           ipSettings.add(s);
           break;
         case "forwarded-header":
           set(s, v -> ip.forwardedHeader(ForwardedHeader.parse(v)));
           break;
-        case "ipv4-prefix":
-          set(s, v -> ip.ipv4PrefixLength(integer(v)));
+        case "ipv4-prefix-length":
+          collected.read(s, Setting::asInt, ip::ipv4PrefixLength);
           break;
-        case "ipv6-prefix":
-          set(s, v -> ip.ipv6PrefixLength(integer(v)));
+        case "ipv6-prefix-length":
+          collected.read(s, Setting::asInt, ip::ipv6PrefixLength);
           break;
         case "case-sensitive-paths":
-          set(s, v -> builder.caseSensitivePaths(bool(v)));
+          collected.read(s, Setting::asBoolean, builder::caseSensitivePaths);
           break;
         case "exclude":
-          for (String p : list(s.value())) {
+          for (String p : s.asList()) {
             set(s, v -> builder.exclude(p));
           }
           break;
         case "annotations":
-          set(s, v -> builder.annotations(bool(v)));
+          collected.read(s, Setting::asBoolean, builder::annotations);
           break;
         case "listener":
-          for (String className : list(s.value())) {
+          for (String className : s.asList()) {
             set(s, v -> listener(className));
           }
           break;
@@ -206,16 +187,20 @@ final class FilterSettings {
           set(s, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
           break;
         case "fail-closed-retry-after":
-          set(s, v -> builder.failClosedRetryAfter(Duration.ofSeconds(integer(v))));
+          collected.read(s, Setting::asDuration, builder::failClosedRetryAfter);
           break;
         default:
+          if (RENAMED.containsKey(key)) {
+            problems.add(s.where() + ": renamed to " + RENAMED.get(key) + " (one name for each concept in "
+                + "init-params and properties)");
+            break;
+          }
           problems.add(s.where() + ": unknown setting; known settings are " + GLOBAL
               + ", store.<store setting>, adaptive.<controller name>, rule.<name>." + RULE + " and policy.<name>."
               + POLICY);
       }
     }
     controllers(controllers, healthSignals(signals));
-    this.controllerNames = controllers.keySet();
     try {
       builder.clientIp(ip.build());
     } catch (IllegalStateException e) {
@@ -247,7 +232,7 @@ final class FilterSettings {
         problems.add(source + " " + name + ": a config file cannot name another config file");
         continue;
       }
-      settings.put(name, new Setting(name, props.getProperty(name).trim(), source));
+      settings.put(name, new Setting(name, props.getProperty(name), source));
     }
   }
 
@@ -264,61 +249,27 @@ final class FilterSettings {
   }
 
   private void policy(String name, Map<String, Setting> s) {
-    String where = "policy." + name + ".*";
-    LimitPolicy.Builder p;
-    try {
-      p = LimitPolicy.builder(name);
-    } catch (IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
-      return;
-    }
+    PolicySettings settings = PolicySettings.of(s, POLICY, source(s), part -> "policy." + name + "." + part,
+        collected);
+    policyDefaults.put(name, settings);
+    // the rules' defaults are checked here too, so that a policy no rule uses yet cannot hide a bad value
+    collected.read(settings.get("key"), Setting::value, KeyReference::parse);
+    settings.missingKey(collected);
     int before = problems.size();
-    Setting limit = s.get("limit");
-    if (limit == null) {
-      problems.add(where + ": missing policy." + name + ".limit, e.g. 100/minute");
-    } else {
-      set(limit, p::limits);
-    }
-    policyOptions(s, p::algorithm, p::cost, p::shadow, p::failureMode);
-    StepSettings steps = steps(s);
-    if (problems.size() == before) {
+    LimitPolicy policy = settings.policy(name, collected);
+    StepSettings steps = StepSettings.read(settings, collected);
+    if (policy != null && problems.size() == before) {
       try {
-        builder.policy(p.build(), steps);
+        builder.policy(policy, steps);
       } catch (IllegalStateException e) {
-        problems.add(where + ": " + e.getMessage());
+        problems.add("policy." + name + ".*: " + e.getMessage());
       }
     }
   }
 
-  /** Reads tiers, tier-key, schedule, adaptive and penalty; each problem names its setting. */
-  private StepSettings steps(Map<String, Setting> s) {
-    StepSettings.Builder b = StepSettings.builder();
-    step(s.get("tiers"), (v, source) -> b.tiers(Tiers.parse(v, source)));
-    step(s.get("tier-key"), (v, source) -> b.tierKey(v));
-    step(s.get("schedule"), (v, source) -> b.schedule(StepSchedule.parse(v, source)));
-    step(s.get("penalty"), (v, source) -> b.penalty(PenaltyRule.parse(v, source)));
-    step(s.get("adaptive"), (v, source) -> {
-      if (!controllerNames.contains(v.trim())) {
-        throw new IllegalArgumentException("unknown step controller \"" + v.trim() + "\"; controllers are defined by "
-            + "adaptive.<name> settings" + (controllerNames.isEmpty() ? ", and there are none"
-            : ": " + controllerNames));
-      }
-      b.adaptive(v);
-    });
-    return b.build();
-  }
-
-  private void step(Setting s, BiConsumer<String, String> setter) {
-    if (s == null) {
-      return;
-    }
-    try {
-      setter.accept(s.value(), s.source() + " " + s.key());
-    } catch (RateLimitConfigException e) {
-      problems.addAll(e.problems());
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      problems.add(s.where() + ": " + e.getMessage());
-    }
+  /** The source of a group of settings (init-param or the config file), for settings it lacks. */
+  private static String source(Map<String, Setting> s) {
+    return s.values().iterator().next().source();
   }
 
   private Map<String, HealthSignal> healthSignals(Setting s) {
@@ -326,7 +277,7 @@ final class FilterSettings {
     if (s == null) {
       return signals;
     }
-    for (String className : list(s.value())) {
+    for (String className : s.asList()) {
       set(s, v -> {
         HealthSignal signal = instantiate(className, HealthSignal.class);
         HealthSignal previous = signals.putIfAbsent(signal.name(), signal);
@@ -342,7 +293,7 @@ final class FilterSettings {
   private void controllers(Map<String, Setting> controllers, Map<String, HealthSignal> signals) {
     controllers.forEach((name, s) -> {
       try {
-        builder.controller(StepController.parse(name, s.value(), s.source() + " " + s.key(), signals));
+        builder.controller(StepController.parse(name, s.value(), s.label(), signals));
       } catch (RateLimitConfigException e) {
         problems.addAll(e.problems());
       } catch (IllegalArgumentException | IllegalStateException e) {
@@ -369,63 +320,13 @@ final class FilterSettings {
   }
 
   private void rule(String name, Map<String, Setting> s) {
-    String where = "rule." + name + ".*";
-    RateLimitRule.Builder r;
-    try {
-      r = RateLimitRule.builder(name);
-    } catch (IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
-      return;
-    }
-    int before = problems.size();
-    Setting path = s.get("path");
-    if (path == null) {
-      problems.add(where + ": missing rule." + name + ".path, e.g. /api/*");
-    } else {
-      for (String p : list(path.value())) {
-        set(path, v -> r.paths(p));
-      }
-    }
-    Setting methods = s.get("methods");
-    if (methods != null) {
-      for (String m : list(methods.value())) {
-        set(methods, v -> r.methods(m));
-      }
-    }
-    if (s.get("limit") == null && s.get("policy") == null) {
-      problems.add(where + ": needs rule." + name + ".limit (e.g. 10/minute) or rule." + name
-          + ".policy (a policy.<name>)");
-    }
-    optional(s.get("limit"), r::limits);
-    optional(s.get("policy"), r::policy);
-    policyOptions(s, r::algorithm, r::cost, r::shadow, r::failureMode);
-    optional(s.get("key"), r::key);
-    optional(s.get("missing-key"), v -> r.missingKey(MissingKeyStrategy.parse(v)));
-    optional(s.get("charge-on"), r::chargeOn);
-    r.steps(steps(s));
-    if (problems.size() == before) {
-      try {
-        builder.rule(r.build());
-      } catch (RateLimitConfigException e) {
-        for (String p : e.problems()) {
-          problems.add(where + ": " + p.replaceFirst("^rule " + Pattern.quote(name) + ": ", ""));
-        }
-      }
+    PolicySettings settings = PolicySettings.of(s, RULE, source(s), part -> "rule." + name + "." + part, collected);
+    RateLimitRule rule = RateLimitRule.read(name, settings, policyDefaults::get, collected);
+    if (rule != null) {
+      builder.rule(rule);
     }
   }
 
-  /**
-   * Resolves the store named by the {@code store} setting and, if nothing else is wrong, creates it. Resolution
-   * problems are reported with the rest; creation (which may connect to a server) only happens for a valid config.
-   */
-  /** The settings a policy and an inline rule share, each through its builder's own setter. */
-  private void policyOptions(Map<String, Setting> s, Consumer<Algorithm> algorithm, LongConsumer cost,
-      Consumer<Boolean> shadow, Consumer<FailureMode> failureMode) {
-    optional(s.get("algorithm"), v -> algorithm.accept(algorithm(v)));
-    optional(s.get("cost"), v -> cost.accept(integer(v)));
-    optional(s.get("shadow"), v -> shadow.accept(bool(v)));
-    optional(s.get("failure-mode"), v -> failureMode.accept(failureMode(v)));
-  }
 
   private void store(String name, Setting setting, Map<String, String> storeSettings) {
     String where = setting == null ? "store" : setting.where();
@@ -529,61 +430,8 @@ final class FilterSettings {
     }
   }
 
-  private void optional(Setting s, Consumer<String> setter) {
-    if (s != null) {
-      set(s, setter);
-    }
-  }
 
   private static String message(RuntimeException e) {
     return e instanceof NumberFormatException ? "not a number" : e.getMessage();
-  }
-
-  private static List<String> list(String value) {
-    List<String> out = new ArrayList<>();
-    for (String item : LIST.split(value.trim())) {
-      if (!item.isEmpty()) {
-        out.add(item);
-      }
-    }
-    return out;
-  }
-
-  private static int integer(String v) {
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("must be a whole number");
-    }
-  }
-
-  private static boolean bool(String v) {
-    if (v.trim().equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.trim().equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException("must be true or false");
-  }
-
-  private static Algorithm algorithm(String v) {
-    String a = v.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    if (a.equals("GCRA")) {
-      return Algorithm.TOKEN_BUCKET;
-    }
-    try {
-      return Algorithm.valueOf(a);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("algorithm must be token-bucket, fixed-window or sliding-window");
-    }
-  }
-
-  private static FailureMode failureMode(String v) {
-    try {
-      return FailureMode.valueOf(v.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("failure mode must be fail-open, fail-closed or local-fallback");
-    }
   }
 }

@@ -8,6 +8,9 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.settings.PolicySettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.servlet.internal.Binding;
 import io.limiter.servlet.internal.PathPattern;
 import jakarta.servlet.http.HttpServletRequest;
@@ -69,6 +72,66 @@ public final class RateLimitRule {
   /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */
   public ChargeOn chargeOn() {
     return chargeOn;
+  }
+
+  /**
+   * Reads a rule of the one settings model: the servlet init-params ({@code rule.<name>.*}) and Spring Boot's
+   * {@code limiter.filter.rules[i]} both come here, so they accept the same values and report the same problems,
+   * each naming its setting as the user wrote it.
+   *
+   * @param name the rule's name
+   * @param settings its settings ({@link PolicySettings#RULE})
+   * @param namedPolicies the settings of named policies by name (or null): their {@code key} and
+   *     {@code missing-key} are the defaults of the rules that use them
+   * @param problems receives every problem
+   * @return the rule, or null if anything was wrong
+   */
+  public static RateLimitRule read(String name, PolicySettings settings,
+      java.util.function.Function<String, PolicySettings> namedPolicies, Problems problems) {
+    String where = settings.name("*");
+    Builder r;
+    try {
+      r = builder(name);
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+      return null;
+    }
+    int before = problems.size();
+    if (!settings.has("paths")) {
+      problems.add(settings.label("paths") + " is missing; set one or more path patterns such as /api/*");
+    } else {
+      problems.read(settings.get("paths"), Setting::asList, paths -> paths.forEach(r::paths));
+    }
+    problems.read(settings.get("methods"), Setting::asList, methods -> methods.forEach(r::methods));
+    if (settings.has("limits") == settings.has("policy")) {
+      problems.add(where + ": set exactly one of " + settings.name("limits") + " (e.g. 10/minute) and "
+          + settings.name("policy") + " (a named policy)");
+    }
+    problems.read(settings.get("limits"), Setting::value, r::limits);
+    problems.read(settings.get("policy"), Setting::value, r::policy);
+    problems.read(settings.get("charge-on"), Setting::value, r::chargeOn);
+    settings.options(r::algorithm, r::cost, r::shadow, r::failureMode, problems);
+    PolicySettings named = settings.has("policy") && namedPolicies != null
+        ? namedPolicies.apply(settings.get("policy").value()) : null;
+    PolicySettings keyed = settings.has("key") || named == null ? settings : named;
+    problems.read(keyed.get("key"), Setting::value, r::key);
+    MissingKeyStrategy missingKey = settings.has("missing-key") || named == null ? settings.missingKey(problems)
+        : named.missingKey(new Problems());
+    if (missingKey != null) {
+      r.missingKey(missingKey);
+    }
+    r.steps(StepSettings.read(settings, problems));
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return r.build();
+    } catch (RateLimitConfigException e) {
+      for (String p : e.problems()) {
+        problems.add(where + ": " + p.replaceFirst("^rule " + java.util.regex.Pattern.quote(name) + ": ", ""));
+      }
+      return null;
+    }
   }
 
   /**

@@ -1,7 +1,11 @@
 package io.limiter.servlet;
 
 import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.settings.PolicySettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.core.step.PenaltyRule;
+import io.limiter.core.step.StepParts;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
@@ -10,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
@@ -63,6 +68,24 @@ public final class StepSettings {
   /** @return settings without any part: the policy's limits apply as they are */
   public static StepSettings none() {
     return NONE;
+  }
+
+  /**
+   * Reads the step settings of a policy or rule of the one settings model ({@code tiers}, {@code tier-key},
+   * {@code schedule}, {@code adaptive}, {@code penalty}); the controller is checked later, with the combination.
+   *
+   * @param settings the policy's or rule's settings
+   * @param problems receives every problem, naming its setting
+   * @return the settings that read
+   */
+  public static StepSettings read(PolicySettings settings, Problems problems) {
+    Builder b = builder();
+    problems.read(settings.get("tiers"), s -> Tiers.parse(s.value(), s.label()), b::tiers);
+    problems.read(settings.get("tier-key"), Setting::value, b::tierKey);
+    problems.read(settings.get("schedule"), s -> StepSchedule.parse(s.value(), s.label()), b::schedule);
+    problems.read(settings.get("penalty"), s -> PenaltyRule.parse(s.value(), s.label()), b::penalty);
+    problems.read(settings.get("adaptive"), Setting::value, b::adaptive);
+    return b.build();
   }
 
   /**
@@ -181,6 +204,15 @@ public final class StepSettings {
       parts.add("penalty");
     }
     return parts;
+  }
+
+  /**
+   * @param label names a part for messages: {@code tier-key} to {@code rule.api.tier-key}
+   * @return these settings in core's model, whose {@link StepParts#build} checks their combination
+   */
+  public StepParts parts(UnaryOperator<String> label) {
+    return StepParts.of(tiers, tierResolver == null ? null : tierKey, schedule, adaptive, penalty,
+        penalizeSharedKeys, label);
   }
 
   @Override

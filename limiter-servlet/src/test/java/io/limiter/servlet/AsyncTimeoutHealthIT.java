@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,7 +74,7 @@ class AsyncTimeoutHealthIT {
     try (JettyApp app = JettyApp.builder().filter(filter)
         .param("adaptive.api", "latency=p95 10s; error-ratio=5%; min-samples=20; down-after=1; cooldown=0; "
             + "interval=1h; in-flight=10000; ignored-keys=0")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100000/hour").param("rule.api.key", "ip")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100000/hour").param("rule.api.key", "ip")
         .param("rule.api.adaptive", "api")
         .servlet("poll", servlet, "/api/poll").start()) {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
@@ -85,10 +84,8 @@ class AsyncTimeoutHealthIT {
         assertThat(r.statusCode()).isEqualTo(status);
       }
       StepController c = filter.stepControllers().controller("api");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (c.inFlight() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      org.awaitility.Awaitility.await("every call finished").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(10)).until(() -> c.inFlight() == 0);
       c.tick();
       return c.lastHealth().detail();
     }

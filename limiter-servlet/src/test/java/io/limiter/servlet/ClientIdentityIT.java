@@ -127,7 +127,7 @@ class ClientIdentityIT {
     TestServlets.Counting api = new TestServlets.Counting();
     try (EmbeddedApp app = container.builder().host(host)
         .param("trusted-proxies", host.equals("::1") ? "[::1]" : "127.0.0.1").param("forwarded-header", "forwarded")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "2/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/hour")
         .servlet("api", api, "/api/*").start()) {
       for (int i = 0; i < 3; i++) {
         assertThat(app.get("/api/x", "Forwarded", "for=\"[2001:db8:9:9::" + (i + 1) + "]:4711\";proto=https")

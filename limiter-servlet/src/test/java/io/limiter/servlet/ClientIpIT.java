@@ -46,7 +46,7 @@ class ClientIpIT {
     TestServlets.Counting api = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
         .param("trusted-proxies", "127.0.0.1, 10.0.0.0/8")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "3/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "3/hour")
         .param("listener", RecordingListener.class.getName())
         .servlet("api", api, "/api/*").start()) {
       RecordingListener.KEYS.clear();

@@ -11,7 +11,7 @@ class DispatchIT {
   void forwardWithinALimitedPathIsCountedOnce() throws Exception {
     TestServlets.Counting target = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "4/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "4/hour")
         .servlet("forward", new TestServlets.Forwarding(), "/api/forward")
         .servlet("target", target, "/api/target").start()) {
       for (int i = 0; i < 4; i++) {
@@ -26,7 +26,7 @@ class DispatchIT {
   void forwardFromAnUnlimitedPathIntoALimitedOneIsCounted() throws Exception {
     TestServlets.Counting target = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "2/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/hour")
         .servlet("forward", new TestServlets.Forwarding(), "/public/forward")
         .servlet("target", target, "/api/target").start()) {
       assertThat(app.get("/public/forward?to=/api/target").statusCode()).isEqualTo(200);
@@ -40,7 +40,7 @@ class DispatchIT {
   void includeIsCountedOnce() throws Exception {
     TestServlets.Counting target = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "3/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "3/hour")
         .servlet("include", new TestServlets.Including(), "/api/include")
         .servlet("target", target, "/api/part").start()) {
       for (int i = 0; i < 3; i++) {
@@ -56,7 +56,7 @@ class DispatchIT {
     TestServlets.Failing failing = new TestServlets.Failing();
     TestServlets.Counting errorPage = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.all.path", "/**").param("rule.all.limit", "3/hour")
+        .param("rule.all.paths", "/**").param("rule.all.limits", "3/hour")
         .servlet("failing", failing, "/fail")
         .servlet("error", errorPage, "/error")
         .errorPage(500, "/error").start()) {
@@ -74,7 +74,7 @@ class DispatchIT {
   void asyncRedispatchIsCountedOnce() throws Exception {
     TestServlets.Async async = new TestServlets.Async();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.async.path", "/async").param("rule.async.limit", "2/hour")
+        .param("rule.async.paths", "/async").param("rule.async.limits", "2/hour")
         .servlet("async", async, "/async").start()) {
       assertThat(app.get("/async").statusCode()).isEqualTo(200);
       assertThat(app.get("/async").statusCode()).isEqualTo(200);

@@ -71,7 +71,7 @@ class EncodedTraversalIT {
       TestServlets.Counting files = new TestServlets.Counting();
       FILES.put(container, files);
       APPS.put(container, container.builder()
-          .param("rule.files.path", "/files/*").param("rule.files.limit", "1/hour")
+          .param("rule.files.paths", "/files/*").param("rule.files.limits", "1/hour")
           .param("rule.files.key", "header:X-Client")
           .param("exclude", "/health")
           .servlet("files", files, "/files/*").servlet("health", new TestServlets.Counting(), "/health")

@@ -27,7 +27,7 @@ class FilterSettingsTest {
     ServletContext context = mock(ServletContext.class);
     when(context.getClassLoader()).thenReturn(FilterSettingsTest.class.getClassLoader());
     when(context.getResourceAsStream("/WEB-INF/limits.properties")).thenAnswer(i -> new ByteArrayInputStream(
-        "rule.file.path=/f\nrule.file.limit=1/minutez\nbogus=1\n".getBytes(StandardCharsets.UTF_8)));
+        "rule.file.paths=/f\nrule.file.limits=1/minutez\nbogus=1\n".getBytes(StandardCharsets.UTF_8)));
     when(context.getServletRegistrations()).thenReturn(Collections.emptyMap());
     FilterConfig config = mock(FilterConfig.class);
     when(config.getServletContext()).thenReturn(context);
@@ -51,23 +51,93 @@ class FilterSettingsTest {
   @Test
   void aValidConfigurationStarts() throws Exception {
     Map<String, String> params = new LinkedHashMap<>();
-    params.put("rule.api.path", "/api/* , /v2/api/*");
-    params.put("rule.api.limit", "10/second; 1000/hour");
+    params.put("rule.api.paths", "/api/* , /v2/api/*");
+    params.put("rule.api.limits", "10/second; 1000/hour");
     params.put("rule.api.algorithm", "sliding-window");
     params.put("store", "caffeine");
     params.put("store.max-keys", "5000");
     params.put("trusted-proxies", "10.0.0.0/8\n  192.168.0.0/16");
-    params.put("ipv6-prefix", "56");
+    params.put("ipv6-prefix-length", "56");
     params.put("missing-key", "shared:anonymous");
+    params.put("fail-closed-retry-after", "1w");
     RateLimitFilter filter = new RateLimitFilter();
     filter.init(config(params));
-    filter.destroy();
+    try {
+      // what started: the rule on both paths, with both limits, and nothing elsewhere
+      for (String path : new String[] {"/api/x", "/v2/api/y"}) {
+        RateLimitFilterTest.Recorded r = new RateLimitFilterTest.Recorded();
+        filter.doFilter(RateLimitFilterTest.request(path), r.response, (req, resp) -> { });
+        assertThat(r.status).as(path).isEqualTo(200);
+        assertThat(r.headers).as(path).containsEntry("RateLimit-Policy",
+            "\"api/second\";q=10;w=1, \"api/hour\";q=1000;w=3600");
+      }
+      RateLimitFilterTest.Recorded other = new RateLimitFilterTest.Recorded();
+      filter.doFilter(RateLimitFilterTest.request("/other"), other.response, (req, resp) -> { });
+      assertThat(other.headers).isEmpty();
+      assertThat(filter.stepControllers().names()).isEmpty();
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  @Test
+  void formerNamesFailNamingTheNewOne() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.path", "/a");
+    params.put("rule.a.limit", "1/s");
+    params.put("policy.p.limit", "1/s");
+    params.put("ipv6-prefix", "56");
+    params.put("fail-closed-retry-after", "5");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems())
+        .contains("init-param rule.a.path=\"/a\": renamed to rule.a.paths (one name for each concept in init-params "
+            + "and properties)")
+        .contains("init-param rule.a.limit=\"1/s\": renamed to rule.a.limits (one name for each concept in "
+            + "init-params and properties)")
+        .contains("init-param policy.p.limit=\"1/s\": renamed to policy.p.limits (one name for each concept in "
+            + "init-params and properties)")
+        .contains("init-param ipv6-prefix=\"56\": renamed to ipv6-prefix-length (one name for each concept in "
+            + "init-params and properties)")
+        .anySatisfy(p -> assertThat(p).startsWith("init-param fail-closed-retry-after=\"5\": duration \"5\" has no "
+            + "unit"));
+  }
+
+  @Test
+  void aNamedPolicysKeyIsCheckedEvenWhenNoRuleUsesIt() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("policy.p.limits", "5/minute");
+    params.put("policy.p.key", "cookie:session");
+    params.put("policy.p.missing-key", "ignore");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems())
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.key=\"cookie:session\": "))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.missing-key=\"ignore\": "));
+  }
+
+  @Test
+  void aNamedPolicysKeyIsTheDefaultOfTheRulesUsingIt() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("policy.p.limits", "5/minute");
+    params.put("policy.p.key", "header:X-API-Key");
+    params.put("policy.p.missing-key", "skip");
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.policy", "p");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(params));
+    try {
+      RateLimitFilterTest.Recorded noKey = new RateLimitFilterTest.Recorded();
+      filter.doFilter(RateLimitFilterTest.request("/a"), noKey.response, (req, resp) -> { });
+      assertThat(noKey.status).isEqualTo(200); // skip: no key, not limited, no fields
+      assertThat(noKey.headers).doesNotContainKey("RateLimit");
+    } finally {
+      filter.destroy();
+    }
   }
 
   @Test
   void theConfigFileIsCheckedLikeInitParams() {
     ServletException e = initFails(Map.of("config-file", "/WEB-INF/limits.properties"));
-    assertThat(e.getMessage()).contains("property in /WEB-INF/limits.properties: rule.file.limit=\"1/minutez\"")
+    assertThat(e.getMessage()).contains("property in /WEB-INF/limits.properties: rule.file.limits=\"1/minutez\"")
         .contains("property in /WEB-INF/limits.properties: bogus=\"1\": unknown setting");
     assertThat(initFails(Map.of("config-file", "classpath:nope.properties")).getMessage())
         .contains("config-file=\"classpath:nope.properties\": no such file");
@@ -75,8 +145,8 @@ class FilterSettingsTest {
 
   @Test
   void aRulesChargeOnIsValidatedAndNamed() {
-    RateLimitConfigException cause = (RateLimitConfigException) initFails(Map.of("rule.a.path", "/a",
-        "rule.a.limit", "5/minute", "rule.a.charge-on", "401, 40l")).getCause();
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(Map.of("rule.a.paths", "/a",
+        "rule.a.limits", "5/minute", "rule.a.charge-on", "401, 40l")).getCause();
     assertThat(cause.problems()).anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.charge-on=\"401, 40l\"")
         .contains("\"40l\" is neither a status code"));
   }
@@ -84,28 +154,28 @@ class FilterSettingsTest {
   @Test
   void everyKindOfValueIsValidatedAndNamed() {
     Map<String, String> params = new LinkedHashMap<>();
-    params.put("rule.a.path", "/a/");
-    params.put("rule.a.limit", "5/minute");
+    params.put("rule.a.paths", "/a/");
+    params.put("rule.a.limits", "5/minute");
     params.put("rule.a.cost", "10");
     params.put("rule.a.methods", "GET P@ST");
     params.put("rule.a.shadow", "yes");
-    params.put("rule.b.path", "/b");
+    params.put("rule.b.paths", "/b");
     params.put("rule.b.policy", "p");
     params.put("rule.b.algorithm", "fixed-window");
-    params.put("rule.c.path", "/c");
-    params.put("rule.c.limit", "1/s");
+    params.put("rule.c.paths", "/c");
+    params.put("rule.c.limits", "1/s");
     params.put("rule.c.colour", "blue");
-    params.put("policy.p.limit", "3/minute");
+    params.put("policy.p.limits", "3/minute");
     params.put("policy.p.failure-mode", "explode");
     params.put("missing-key", "ignore");
     params.put("missing-key-status", "302");
-    params.put("ipv6-prefix", "129");
+    params.put("ipv6-prefix-length", "129");
     params.put("forwarded-header", "x-real-ip");
     params.put("exclude", "health");
     params.put("listener", "com.example.Nope");
     params.put("store", "java.lang.String");
     RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
-    assertThat(cause.problems()).anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.path=\"/a/\""))
+    assertThat(cause.problems()).anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.paths=\"/a/\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.methods=\"GET P@ST\"").contains("P@ST"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.shadow=\"yes\": must be true or false"))
         .anySatisfy(p -> assertThat(p).startsWith("rule.b.*: algorithm, shadow and failure-mode belong to inline"))
@@ -113,7 +183,7 @@ class FilterSettingsTest {
         .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.failure-mode=\"explode\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key=\"ignore\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key-status=\"302\""))
-        .anySatisfy(p -> assertThat(p).startsWith("init-param ipv6-prefix=\"129\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param ipv6-prefix-length=\"129\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param forwarded-header=\"x-real-ip\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param exclude=\"health\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param listener=\"com.example.Nope\"")
@@ -125,11 +195,11 @@ class FilterSettingsTest {
   @Test
   void costAboveCapacityIsReportedForInlineAndReferencedPolicies() {
     Map<String, String> params = new LinkedHashMap<>();
-    params.put("rule.a.path", "/a");
-    params.put("rule.a.limit", "5/minute");
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.limits", "5/minute");
     params.put("rule.a.cost", "10");
-    params.put("policy.p.limit", "3/minute");
-    params.put("rule.b.path", "/b");
+    params.put("policy.p.limits", "3/minute");
+    params.put("rule.b.paths", "/b");
     params.put("rule.b.policy", "p");
     params.put("rule.b.cost", "4");
     RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();

@@ -18,15 +18,15 @@ class KeyForgeryIT {
 
   private static JettyApp start() throws Exception {
     return JettyApp.builder()
-        .param("policy.api.limit", "2/hour")
-        .param("rule.byip.path", "/ip/*").param("rule.byip.policy", "api").param("rule.byip.key", "ip")
-        .param("rule.bykey.path", "/key/*").param("rule.bykey.policy", "api")
+        .param("policy.api.limits", "2/hour")
+        .param("rule.byip.paths", "/ip/*").param("rule.byip.policy", "api").param("rule.byip.key", "ip")
+        .param("rule.bykey.paths", "/key/*").param("rule.bykey.policy", "api")
         .param("rule.bykey.key", "header:X-API-Key").param("rule.bykey.missing-key", "shared:anon")
-        .param("rule.byuser.path", "/user/*").param("rule.byuser.policy", "api")
+        .param("rule.byuser.paths", "/user/*").param("rule.byuser.policy", "api")
         .param("rule.byuser.key", "header:X-User")
-        .param("rule.combo.path", "/combo/*").param("rule.combo.policy", "api")
+        .param("rule.combo.paths", "/combo/*").param("rule.combo.policy", "api")
         .param("rule.combo.key", "header:X-API-Key, ip")
-        .param("rule.all.path", "/all/*").param("rule.all.policy", "api").param("rule.all.key", "global")
+        .param("rule.all.paths", "/all/*").param("rule.all.policy", "api").param("rule.all.key", "global")
         .servlet("api", new TestServlets.Counting(), "/ip/*", "/key/*", "/user/*", "/combo/*", "/all/*")
         .start();
   }

@@ -130,10 +130,10 @@ class PathSpellingIT {
     List<String> unexpected = new ArrayList<>();
     int refused = 0;
     try (EmbeddedApp app = container.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "1000000/hour")
-        .param("rule.data.path", "/api/data").param("rule.data.limit", "1000000/hour")
-        .param("rule.files.path", "/files/*").param("rule.files.limit", "1000000/hour")
-        .param("rule.all.path", "/**").param("rule.all.limit", "1000000/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "1000000/hour")
+        .param("rule.data.paths", "/api/data").param("rule.data.limits", "1000000/hour")
+        .param("rule.files.paths", "/files/*").param("rule.files.limits", "1000000/hour")
+        .param("rule.all.paths", "/**").param("rule.all.limits", "1000000/hour")
         .param("exclude", "/health")
         .servlet("api", api, "/api/*").servlet("files", files, "/files/*").servlet("health", health, "/health")
         .servlet("all", all, "/").start()) {

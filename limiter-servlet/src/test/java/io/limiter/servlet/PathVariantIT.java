@@ -46,7 +46,7 @@ class PathVariantIT {
     TestServlets.Counting api = new TestServlets.Counting();
     TestServlets.Counting catchAll = new TestServlets.Counting();
     JettyApp.Builder builder = JettyApp.builder()
-        .param("rule.data.path", "/api/data").param("rule.data.limit", "2/hour")
+        .param("rule.data.paths", "/api/data").param("rule.data.limits", "2/hour")
         .param("rule.data.key", "header:X-Client")
         .servlet("api", api, "/api/*").servlet("catchAll", catchAll, "/");
     try (JettyApp app = (lenient ? builder.lenientUris() : builder).start()) {

@@ -26,7 +26,7 @@ class RateLimitFilterIT {
   void admitsExactlyTheCapacityPerKeyUnderConcurrency() throws Exception {
     TestServlets.Counting api = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "5/hour").param("rule.api.key", "header:X-API-Key")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "5/hour").param("rule.api.key", "header:X-API-Key")
         .servlet("api", api, "/api/*").start()) {
       List<String> keys = List.of("alpha", "beta", "gamma");
       Map<String, AtomicInteger> admitted = new ConcurrentHashMap<>();
@@ -62,7 +62,7 @@ class RateLimitFilterIT {
   @Test
   void answers429WithStructuredFieldsRetryAfterAndProblemBody() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("rule.orders.path", "/orders").param("rule.orders.limit", "2/hour")
+        .param("rule.orders.paths", "/orders").param("rule.orders.limits", "2/hour")
         .servlet("orders", new TestServlets.Counting(), "/orders").start()) {
       HttpResponse<String> first = app.get("/orders");
       assertThat(first.statusCode()).isEqualTo(200);
@@ -98,8 +98,8 @@ class RateLimitFilterIT {
   @Test
   void multiLimitPoliciesAndSeveralRulesEachGetTheirItems() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("rule.burst.path", "/api/*").param("rule.burst.limit", "3/minute; 100/day")
-        .param("rule.all.path", "/**").param("rule.all.limit", "1000/hour").param("rule.all.key", "global")
+        .param("rule.burst.paths", "/api/*").param("rule.burst.limits", "3/minute; 100/day")
+        .param("rule.all.paths", "/**").param("rule.all.limits", "1000/hour").param("rule.all.key", "global")
         .servlet("api", new TestServlets.Counting(), "/api/*").start()) {
       HttpResponse<String> r = app.get("/api/x");
       List<SfParser.Item> policies = SfParser.parseList(r.headers().firstValue("RateLimit-Policy").orElseThrow());
@@ -123,7 +123,7 @@ class RateLimitFilterIT {
   void headerModesLegacyBothAndNone() throws Exception {
     for (HeaderMode mode : HeaderMode.values()) {
       try (JettyApp app = JettyApp.builder().param("header-mode", mode.name().toLowerCase())
-          .param("rule.a.path", "/a").param("rule.a.limit", "1/minute")
+          .param("rule.a.paths", "/a").param("rule.a.limits", "1/minute")
           .servlet("a", new TestServlets.Counting(), "/a").start()) {
         HttpResponse<String> ok = app.get("/a");
         HttpResponse<String> rejected = app.get("/a");
@@ -165,10 +165,10 @@ class RateLimitFilterIT {
   @Test
   void onlyA401ForAMissingHeaderCarriesAChallenge() throws Exception {
     try (JettyApp byUser = JettyApp.builder()
-        .param("rule.user.path", "/user").param("rule.user.limit", "5/minute").param("rule.user.key", "principal")
+        .param("rule.user.paths", "/user").param("rule.user.limits", "5/minute").param("rule.user.key", "principal")
         .servlet("s", new TestServlets.Counting(), "/user").start();
         JettyApp forbidding = JettyApp.builder().param("missing-key-status", "403")
-            .param("rule.key.path", "/key").param("rule.key.limit", "5/minute")
+            .param("rule.key.paths", "/key").param("rule.key.limits", "5/minute")
             .param("rule.key.key", "header:X-API-Key")
             .servlet("s", new TestServlets.Counting(), "/key").start()) {
       HttpResponse<String> anonymous = byUser.get("/user");
@@ -186,11 +186,11 @@ class RateLimitFilterIT {
   void missingKeyIsRejectedWith401UnlessConfiguredOtherwise() throws Exception {
     TestServlets.Counting servlet = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.strict.path", "/strict").param("rule.strict.limit", "5/minute")
+        .param("rule.strict.paths", "/strict").param("rule.strict.limits", "5/minute")
         .param("rule.strict.key", "header:X-API-Key")
-        .param("rule.lenient.path", "/lenient").param("rule.lenient.limit", "1/minute")
+        .param("rule.lenient.paths", "/lenient").param("rule.lenient.limits", "1/minute")
         .param("rule.lenient.key", "header:X-API-Key").param("rule.lenient.missing-key", "skip")
-        .param("rule.shared.path", "/shared").param("rule.shared.limit", "1/minute")
+        .param("rule.shared.paths", "/shared").param("rule.shared.limits", "1/minute")
         .param("rule.shared.key", "header:X-API-Key").param("rule.shared.missing-key", "shared:anonymous")
         .servlet("s", servlet, "/strict", "/lenient", "/shared").start()) {
       HttpResponse<String> missing = app.get("/strict");
@@ -248,9 +248,9 @@ class RateLimitFilterIT {
   @Test
   void methodsAndExclusionsNarrowRules() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("rule.writes.path", "/api/*").param("rule.writes.methods", "POST, PUT").param("rule.writes.limit",
+        .param("rule.writes.paths", "/api/*").param("rule.writes.methods", "POST, PUT").param("rule.writes.limits",
             "1/hour")
-        .param("rule.reads.path", "/api/*").param("rule.reads.methods", "GET").param("rule.reads.limit", "1/hour")
+        .param("rule.reads.paths", "/api/*").param("rule.reads.methods", "GET").param("rule.reads.limits", "1/hour")
         .param("exclude", "/api/health")
         .servlet("api", new TestServlets.Counting(), "/api/*").start()) {
       HttpRequest.Builder post = HttpRequest.newBuilder(app.uri("/api/x")).POST(HttpRequest.BodyPublishers.noBody());
@@ -275,7 +275,7 @@ class RateLimitFilterIT {
   void namedPoliciesAndAConfigFileAreReadThroughTheSameValidator() throws Exception {
     try (JettyApp app = JettyApp.builder()
         .param("config-file", "classpath:limiter-it.properties")
-        .param("rule.fromfile.limit", "1/hour") // init-params override the file
+        .param("rule.fromfile.limits", "1/hour") // init-params override the file
         .servlet("api", new TestServlets.Counting(), "/*").start()) {
       assertThat(app.get("/file").statusCode()).isEqualTo(200);
       assertThat(app.get("/file").statusCode()).isEqualTo(429);
@@ -290,11 +290,11 @@ class RateLimitFilterIT {
   @Test
   void initParamErrorsAreListedTogetherInOneServletException() {
     JettyApp.Builder broken = JettyApp.builder()
-        .param("rule.api.path", "/api/*")
-        .param("rule.api.limit", "10/fortnight")
+        .param("rule.api.paths", "/api/*")
+        .param("rule.api.limits", "10/fortnight")
         .param("rule.api.key", "cookie:session")
-        .param("rule.nopath.limit", "1/second")
-        .param("rule.ref.path", "/ref").param("rule.ref.policy", "nosuch")
+        .param("rule.nopath.limits", "1/second")
+        .param("rule.ref.paths", "/ref").param("rule.ref.policy", "nosuch")
         .param("header-mode", "fancy")
         .param("status", "abc")
         .param("trusted-proxies", "10.0.0.0/8 0.0.0.0/0 not-an-ip")
@@ -309,9 +309,9 @@ class RateLimitFilterIT {
       assertThat(servletException).as("a ServletException from init, in %s", e).isNotNull();
       assertThat(servletException.getMessage())
           .contains("Invalid rate limit configuration")
-          .contains("rule.api.limit=\"10/fortnight\"")
+          .contains("rule.api.limits=\"10/fortnight\"")
           .contains("rule.api.key=\"cookie:session\"")
-          .contains("rule.nopath.*: missing rule.nopath.path")
+          .contains("init-param rule.nopath.paths is missing")
           .contains("rule.ref.*: unknown policy \"nosuch\"")
           .contains("header-mode=\"fancy\"")
           .contains("status=\"abc\"")

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -70,7 +71,7 @@ class StepHealthFeedIT {
     return JettyApp.builder().filter(filter)
         .param("adaptive.api", controller)
         .param("trusted-proxies", "127.0.0.1/32")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100000/hour").param("rule.api.key", "ip")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100000/hour").param("rule.api.key", "ip")
         .param("rule.api.adaptive", "api");
   }
 
@@ -78,12 +79,9 @@ class StepHealthFeedIT {
     return method + " " + JettyApp.CONTEXT + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders + "\r\n";
   }
 
-  private static void awaitIdle(StepController c) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (c.inFlight() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(c.inFlight()).as("every call finished").isZero();
+  private static void awaitIdle(StepController c) {
+    org.awaitility.Awaitility.await("every call finished").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(10)).until(() -> c.inFlight() == 0);
   }
 
   @Test
@@ -203,7 +201,7 @@ class StepHealthFeedIT {
   @Test
   void aMissingKeyBucketIsNeverBoxed() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "2/minute").param("rule.api.key", "header:X-Key")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/minute").param("rule.api.key", "header:X-Key")
         .param("rule.api.missing-key", "shared:anonymous").param("rule.api.penalty", "1/hour -> block for 10m")
         .servlet("api", new MaybeSlow(), "/api/*").start()) {
       for (int i = 0; i < 10; i++) {
@@ -219,7 +217,7 @@ class StepHealthFeedIT {
     RateLimitFilter filter = new RateLimitFilter();
     try (JettyApp app = JettyApp.builder().filter(filter)
         .param("adaptive.api", "latency=p95 250ms; interval=1h")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100/hour").param("rule.api.key", "header:X-User")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100/hour").param("rule.api.key", "header:X-User")
         .param("rule.api.adaptive", "api").param("rule.api.penalty", "2/hour -> block for 1h")
         .servlet("api", new MaybeSlow(), "/api/*").start()) {
       StepController c = filter.stepControllers().controller("api");

@@ -30,38 +30,38 @@ class StepSettingsTest {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("adaptive.health", "levels=100%, 50%; down-after=0");
     params.put("adaptive.fine", "latency=p95 250ms");
-    params.put("rule.a.path", "/a");
-    params.put("rule.a.limit", "10/minute");
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.limits", "10/minute");
     params.put("rule.a.tiers", "free=10/minit");
     params.put("rule.a.tier-key", "trusted:header:X-Plan");
-    params.put("rule.b.path", "/b");
-    params.put("rule.b.limit", "10/minute");
+    params.put("rule.b.paths", "/b");
+    params.put("rule.b.limits", "10/minute");
     params.put("rule.b.tiers", "free=5/minute");
-    params.put("rule.c.path", "/c");
-    params.put("rule.c.limit", "10/minute");
+    params.put("rule.c.paths", "/c");
+    params.put("rule.c.limits", "10/minute");
     params.put("rule.c.adaptive", "nope");
-    params.put("rule.d.path", "/d");
+    params.put("rule.d.paths", "/d");
     params.put("rule.d.policy", "p");
     params.put("rule.d.penalty", "5/minute -> block for 10m");
-    params.put("policy.p.limit", "10/minute");
+    params.put("policy.p.limits", "10/minute");
     params.put("policy.p.schedule", "zone=Nowhere/Special; Mon = 50%");
-    params.put("rule.e.path", "/e");
-    params.put("rule.e.limit", "10/minute");
+    params.put("rule.e.paths", "/e");
+    params.put("rule.e.limits", "10/minute");
     params.put("rule.e.tiers", "pro=10/second; 100/minute");
     params.put("rule.e.tier-key", "attribute:plan");
-    params.put("rule.f.path", "/f");
-    params.put("rule.f.limit", "10/minute");
+    params.put("rule.f.paths", "/f");
+    params.put("rule.f.limits", "10/minute");
     params.put("rule.f.tiers", "pro=20/minute");
     params.put("rule.f.tier-key", "ip");
-    params.put("rule.g.path", "/g");
-    params.put("rule.g.limit", "10/minute");
+    params.put("rule.g.paths", "/g");
+    params.put("rule.g.limits", "10/minute");
     params.put("rule.g.penalty", "5/minute => block");
-    params.put("rule.h.path", "/h");
-    params.put("rule.h.limit", "10/minute");
+    params.put("rule.h.paths", "/h");
+    params.put("rule.h.limits", "10/minute");
     params.put("rule.h.tiers", "free=5/minute; internal=unlimited");
     params.put("rule.h.tier-key", "header:X-Plan");
-    params.put("rule.i.path", "/i");
-    params.put("rule.i.limit", "10/minute");
+    params.put("rule.i.paths", "/i");
+    params.put("rule.i.limits", "10/minute");
     params.put("rule.i.tiers", "free=5/minute; internal=unlimited");
     params.put("rule.i.tier-key", "principal");
     params.put("health-signals", "com.example.QueueDepth");
@@ -75,10 +75,10 @@ class StepSettingsTest {
             .contains("down-after"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.tiers: invalid tier spec \"free=10/minit\" at "
             + "position").contains("minit"))
-        .anySatisfy(p -> assertThat(p).isEqualTo("rule.b.*: policy b has tiers (free=5/minute) but no tier key "
-            + "(tier-key, e.g. attribute:plan) to find a request's tier"))
-        .anySatisfy(p -> assertThat(p).isEqualTo("init-param rule.c.adaptive=\"nope\": unknown step controller "
-            + "\"nope\"; controllers are defined by adaptive.<name> settings: [fine, health]"))
+        .anySatisfy(p -> assertThat(p).isEqualTo("rule.b.*: tiers need a tier key (rule.b.tier-key, e.g. "
+            + "attribute:plan) to find a call's tier"))
+        .anySatisfy(p -> assertThat(p).isEqualTo("rule.c.adaptive: unknown step controller \"nope\"; known "
+            + "controllers: [fine]"))
         .anySatisfy(p -> assertThat(p).isEqualTo("rule.d.*: penalty belongs to inline limits; set it on the policy p "
             + "instead"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.schedule: invalid schedule spec"))
@@ -105,11 +105,12 @@ class StepSettingsTest {
     when(config.getInitParameterNames()).thenReturn(Collections.emptyEnumeration());
     assertThatThrownBy(() -> filter.init(config)).isInstanceOf(ServletException.class)
         .cause().isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems())
-            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit on class " + BadSteps.class.getName()
-                + ": tierKey: tier key \"#plan\" is a SpEL expression, which only limiter-spring evaluates; the "
+            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit(tierKey) on class " + BadSteps.class.getName()
+                + ": tier key \"#plan\" is a SpEL expression, which only limiter-spring evaluates; the "
                 + "servlet filter understands header:<name>, attribute:<name> and principal"))
-            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit on class " + BadSteps.class.getName()
-                + ": adaptive: unknown step controller \"api-health\"; known controllers: none")));
+            .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit(adaptive) on class " + BadSteps.class.getName()
+                + ": unknown step controller \"api-health\"; known "
+                + "controllers: none")));
   }
 
   @Test
@@ -123,7 +124,7 @@ class StepSettingsTest {
         .build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "controllers (a registry) and controller are both set; register the controllers in the registry",
-            "policy p: policy p has a tier key (trusted:header:X-Plan) but no tiers"));
+            "policy p tier-key: tier key \"trusted:header:X-Plan\" needs tiers (policy p tiers)"));
     assertThatThrownBy(() -> RateLimitRule.builder("r").paths("/r").policy("p")
         .steps(StepSettings.builder().tiers("a=1/s").tierKey("attribute:x").build()).build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(

@@ -43,7 +43,7 @@ class StepThrottlingIT {
   void threeApiKeysOnThreeTiersByHeader() throws Exception {
     TestServlets.Counting api = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "10/hour")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "10/hour")
         .param("rule.api.key", "header:X-API-Key")
         .param("rule.api.tiers", TIERS).param("rule.api.tier-key", "trusted:header:X-Plan")
         .servlet("api", api, "/api/*").start()) {
@@ -158,7 +158,7 @@ class StepThrottlingIT {
     try (JettyApp app = JettyApp.builder().filter(filter)
         .param("adaptive.errors", "levels=100%, 50%; error-ratio=10%; min-samples=4; down-after=1; cooldown=0; ignored-keys=0; "
             + "interval=1h; in-flight=100")
-        .param("rule.api.path", "/api/*").param("rule.api.limit", "100/hour").param("rule.api.adaptive", "errors")
+        .param("rule.api.paths", "/api/*").param("rule.api.limits", "100/hour").param("rule.api.adaptive", "errors")
         .servlet("ok", new TestServlets.Counting(), "/api/ok")
         .servlet("fail", new Failing500(), "/api/fail")
         .start()) {
@@ -186,7 +186,7 @@ class StepThrottlingIT {
     Queue<PenaltyEvent> events = PenaltyEvents.EVENTS;
     events.clear();
     try (JettyApp app = JettyApp.builder().filter(filter)
-        .param("rule.login.path", "/login").param("rule.login.limit", "1/minute")
+        .param("rule.login.paths", "/login").param("rule.login.limits", "1/minute")
         .param("rule.login.key", "header:X-User").param("rule.login.penalty", "2/hour -> block for 1h")
         .param("listener", PenaltyEvents.class.getName())
         .servlet("login", new TestServlets.Counting(), "/login").start()) {
@@ -217,9 +217,9 @@ class StepThrottlingIT {
   @Test
   void annotatedServletsAndNamedPoliciesCarrySteps() throws Exception {
     try (JettyApp app = JettyApp.builder()
-        .param("policy.shared.limit", "4/hour").param("policy.shared.tiers", "gold=200%; default=gold")
+        .param("policy.shared.limits", "4/hour").param("policy.shared.tiers", "gold=200%; default=gold")
         .param("policy.shared.tier-key", "attribute:plan")
-        .param("rule.a.path", "/shared/*").param("rule.a.policy", "shared").param("rule.a.key", "header:X-User")
+        .param("rule.a.paths", "/shared/*").param("rule.a.policy", "shared").param("rule.a.key", "header:X-User")
         .servlet("tiered", new Tiered(), "/tiered")
         .servlet("shared", new TestServlets.Counting(), "/shared/*")
         .start()) {

@@ -1,9 +1,12 @@
 package io.limiter.core.http;
 
 import io.limiter.core.Decision;
+import io.limiter.core.LimitPolicy;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * Formats {@link Decision}s as HTTP header fields, for every web integration (servlet filter, Spring MVC, …).
@@ -26,7 +29,9 @@ import java.util.function.BiConsumer;
  *
  * <p>Degraded decisions (the store failed) carry no rate limit fields, since nothing is known about the quota, and
  * neither do {@link Decision#unlimited() unlimited} ones (a client tier without a limit).
- * All methods are static, allocation-light and thread-safe.
+ * All methods are thread-safe. The static ones format a policy's fixed field parts on every call; a {@link #writer()}
+ * keeps them in its own bounded cache, so a filter or handler that writes the fields of every response creates one
+ * writer and uses it (no JVM-global state: the cache goes with its owner, e.g. on a web application's redeploy).
  */
 public final class RateLimitHeaders {
 
@@ -57,13 +62,60 @@ public final class RateLimitHeaders {
    * @param header receives (name, value) pairs, e.g. {@code response::setHeader}
    */
   public static void write(List<Decision> decisions, HeaderMode mode, BiConsumer<String, String> header) {
+    write(decisions, mode, header, PolicyFields::new);
+  }
+
+  /**
+   * @return a writer with its own cache of each policy's fixed field parts; thread-safe, one per filter or handler
+   */
+  public static Writer writer() {
+    return new Writer();
+  }
+
+  /**
+   * Writes the fields as {@link RateLimitHeaders#write(List, HeaderMode, BiConsumer)} does, keeping each policy's
+   * fixed parts (its {@code RateLimit-Policy} value and item names) in a cache of its own, bounded to 1024 policies
+   * (past the bound they are formatted per call). Thread-safe.
+   */
+  public static final class Writer {
+
+    private static final int MAX_CACHED = 1024;
+    private final ConcurrentHashMap<LimitPolicy, PolicyFields> cache = new ConcurrentHashMap<>();
+
+    private Writer() {
+    }
+
+    /**
+     * @param decisions the decisions of every policy that applied, in order; may be empty
+     * @param mode which rate limit fields to write
+     * @param header receives (name, value) pairs, e.g. {@code response::setHeader}
+     */
+    public void write(List<Decision> decisions, HeaderMode mode, BiConsumer<String, String> header) {
+      RateLimitHeaders.write(decisions, mode, header, this::fields);
+    }
+
+    private PolicyFields fields(LimitPolicy policy) {
+      PolicyFields fields = cache.get(policy);
+      if (fields == null) {
+        fields = new PolicyFields(policy);
+        if (cache.size() < MAX_CACHED) {
+          PolicyFields raced = cache.putIfAbsent(policy, fields);
+          fields = raced != null ? raced : fields;
+        }
+      }
+      return fields;
+    }
+  }
+
+  private static void write(List<Decision> decisions, HeaderMode mode, BiConsumer<String, String> header,
+      Function<LimitPolicy, PolicyFields> fields) {
     Objects.requireNonNull(decisions, "decisions");
     Objects.requireNonNull(header, "header");
     if (mode == HeaderMode.IETF || mode == HeaderMode.BOTH) {
-      String policy = policyField(decisions);
+      String policy = policyField(decisions, fields);
       if (!policy.isEmpty()) {
         header.accept(POLICY, policy);
-        header.accept(RATE_LIMIT, rateLimitField(decisions));
+        header.accept(RATE_LIMIT, rateLimitField(decisions, fields));
       }
     }
     if (mode == HeaderMode.LEGACY || mode == HeaderMode.BOTH) {
@@ -122,13 +174,17 @@ public final class RateLimitHeaders {
    * @return the {@code RateLimit-Policy} field value, or "" if there is nothing to say
    */
   public static String policyField(List<Decision> decisions) {
+    return policyField(decisions, PolicyFields::new);
+  }
+
+  private static String policyField(List<Decision> decisions, Function<LimitPolicy, PolicyFields> fields) {
     String single = null;
     StringBuilder sb = null;
     for (Decision d : decisions) {
       if (d.degraded() || d.unlimited()) {
         continue;
       }
-      String field = PolicyFields.of(d.policy()).policyField;
+      String field = fields.apply(d.policy()).policyField;
       if (single == null && sb == null) {
         single = field; // the usual case, one policy: the cached string as it is
       } else {
@@ -146,12 +202,16 @@ public final class RateLimitHeaders {
    * @return the {@code RateLimit} field value, or "" if there is nothing to say
    */
   public static String rateLimitField(List<Decision> decisions) {
+    return rateLimitField(decisions, PolicyFields::new);
+  }
+
+  private static String rateLimitField(List<Decision> decisions, Function<LimitPolicy, PolicyFields> fields) {
     StringBuilder sb = new StringBuilder();
     for (Decision d : decisions) {
       if (d.degraded() || d.unlimited()) {
         continue;
       }
-      String[] names = PolicyFields.of(d.policy()).itemNames;
+      String[] names = fields.apply(d.policy()).itemNames;
       if (names.length == 1) {
         // one limit: the decision's own fields are its state (no LimitState list to allocate)
         item(sb, names[0], d.remaining(), d.refillAfterNanos());

@@ -1,9 +1,9 @@
 package io.limiter.redis.internal;
 
+import io.limiter.core.DurationFormat;
 import io.limiter.redis.RedisRateLimitStore;
 import io.limiter.redis.RedisRateLimitStoreBuilder;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +14,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Creates a store from settings given as text (see {@link RedisRateLimitStore#fromUri}): the way the servlet
@@ -27,7 +25,6 @@ public final class UriStoreFactory {
 
   /** The setting that holds the URI when everything comes as settings (the provider's way). */
   static final String URI = "uri";
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
   private static final Set<String> SETTINGS = new TreeSet<>(List.of("cluster", "key-prefix", "command-timeout",
       "connect-timeout", "closed-retry-after", "failure-log-interval", "fallback-max-keys", "instances",
       "recovery-backoff", "recovery-backoff-max", "deny-cache-size", "tls-ca-file", "tls-cert-file",
@@ -169,28 +166,9 @@ public final class UriStoreFactory {
     return text.replaceAll("(://)[^@/,\\s\"]*@", "$1***@");
   }
 
+  /** The one duration grammar of every setting ({@link DurationFormat}), so that {@code 1w} means a week here too. */
   static Duration duration(String text) {
-    Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
-      }
-    }
-    try {
-      return Duration.parse(text.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("expected a duration such as 100ms, 2s, 1m or PT0.5S");
-    }
+    return DurationFormat.parse(text);
   }
 
   static Boolean bool(String text) {

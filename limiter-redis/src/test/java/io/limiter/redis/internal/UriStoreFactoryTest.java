@@ -26,7 +26,7 @@ class UriStoreFactoryTest {
         .isThrownBy(() -> UriStoreFactory.create(settings))
         .satisfies(e -> assertThat(e.getMessage().lines().filter(l -> l.startsWith(" - "))).hasSize(8))
         .withMessageContaining("setting uri is missing")
-        .withMessageContaining("setting command-timeout=\"fast\": expected a duration such as 100ms")
+        .withMessageContaining("setting command-timeout=\"fast\": expected a duration such as 250ms")
         .withMessageContaining("setting instances=\"0\": instances must be between 1 and 10000 but was 0")
         .withMessageContaining("setting key-prefix=\"a{b}\"")
         .withMessageContaining("setting deny-cache-size=\"many\": expected a whole number")
@@ -72,6 +72,7 @@ class UriStoreFactoryTest {
     assertThat(UriStoreFactory.duration("1m")).isEqualTo(Duration.ofMinutes(1));
     assertThat(UriStoreFactory.duration("3h")).isEqualTo(Duration.ofHours(3));
     assertThat(UriStoreFactory.duration("PT0.25S")).isEqualTo(Duration.ofMillis(250));
+    assertThat(UriStoreFactory.duration("1w")).isEqualTo(Duration.ofDays(7)); // the grammar of limits and cooldowns
     assertThatIllegalArgumentException().isThrownBy(() -> UriStoreFactory.duration("-1s"));
   }
 

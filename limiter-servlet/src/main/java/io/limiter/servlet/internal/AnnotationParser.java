@@ -216,6 +216,8 @@ public final class AnnotationParser {
             if (!stepSettings.isEmpty()) {
               stepped = steps.inline(policy, stepSettings, at, problems);
             }
+          } else {
+            stepSettings.parts(part -> StepBinder.label(at, part)).controller(steps.controllers(), problems);
           }
         } catch (IllegalArgumentException | IllegalStateException e) {
           problems.add(at + ": value \"" + a.value() + "\": " + e.getMessage());
@@ -249,26 +251,24 @@ public final class AnnotationParser {
     return out;
   }
 
-  /** Reads tiers, tierKey, schedule, adaptive and penalty; each problem names the element. */
+  /** Reads tiers, tierKey, schedule, adaptive and penalty; each problem names the element, as in Spring. */
   private StepSettings stepSettings(RateLimit a, String at, List<String> problems) {
     StepSettings.Builder b = StepSettings.builder();
-    step(a.tiers(), at + ": tiers", problems, v -> b.tiers(Tiers.parse(v, at + ": tiers")));
-    step(a.tierKey(), at + ": tierKey", problems, v -> {
+    step(a.tiers(), StepBinder.label(at, "tiers"), problems, v -> b.tiers(Tiers.parse(v, StepBinder.label(at,
+        "tiers"))));
+    step(a.tierKey(), StepBinder.label(at, "tier-key"), problems, v -> {
       if (v.trim().startsWith("#") || v.trim().startsWith("@")) {
         throw new IllegalArgumentException("tier key \"" + v + "\" is a SpEL expression, which only limiter-spring "
             + "evaluates; the servlet filter understands header:<name>, attribute:<name> and principal");
       }
       b.tierKey(v);
     });
-    step(a.schedule(), at + ": schedule", problems, v -> b.schedule(StepSchedule.parse(v, at + ": schedule")));
-    step(a.adaptive(), at + ": adaptive", problems, v -> {
-      if (steps.controllers().find(v.trim()).isEmpty()) {
-        throw new IllegalArgumentException("unknown step controller \"" + v.trim() + "\"; known controllers: "
-            + (steps.controllers().names().isEmpty() ? "none" : steps.controllers().names()));
-      }
-      b.adaptive(v);
-    });
-    step(a.penalty(), at + ": penalty", problems, v -> b.penalty(PenaltyRule.parse(v, at + ": penalty")));
+    step(a.schedule(), StepBinder.label(at, "schedule"), problems, v -> b.schedule(StepSchedule.parse(v,
+        StepBinder.label(at, "schedule"))));
+    // the controller is checked with the combination, by core's StepParts
+    step(a.adaptive(), StepBinder.label(at, "adaptive"), problems, b::adaptive);
+    step(a.penalty(), StepBinder.label(at, "penalty"), problems, v -> b.penalty(PenaltyRule.parse(v,
+        StepBinder.label(at, "penalty"))));
     return b.build();
   }
 

@@ -81,6 +81,8 @@ public final class RateLimitEngine {
   private final boolean lowerCase;
   private final AnnotationParser annotations;
   private final HeaderMode headerMode;
+  /** This filter's own cache of each policy's fixed field parts. */
+  private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
   private final int status;
   private final int missingKeyStatus;
   private final RejectionHandler rejectionHandler;
@@ -364,7 +366,7 @@ public final class RateLimitEngine {
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
           refundAll(request);
           publish(request, state);
-          RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
+          fields.write(state.visible, headerMode, response::setHeader);
           if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
               && !response.containsHeader(WWW_AUTHENTICATE)) {
             response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
@@ -405,7 +407,7 @@ public final class RateLimitEngine {
       }
     }
     publish(request, state);
-    RateLimitHeaders.write(state.visible, headerMode, response::setHeader);
+    fields.write(state.visible, headerMode, response::setHeader);
     if (rejecting != null) {
       refundAll(request); // before the response: a rejected request costs nothing under any policy
       rejectionHandler.reject(request, response, Rejection.of(state.visible, status));

@@ -2,7 +2,6 @@ package io.limiter.servlet.internal;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
-import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
@@ -25,9 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * limiter can serve the filter and, in Spring, the aspect. Thread-safe (annotations may be read on a first request).
  */
 public final class StepBinder {
-
-  /** The context of the filter's stepped limiters is the tier name itself. */
-  public static final TierResolver<String> TIER_NAME = tier -> tier;
 
   /**
    * A policy with step throttling, as a binding uses it.
@@ -164,47 +160,26 @@ public final class StepBinder {
   }
 
   private Stepped build(LimitPolicy policy, StepSettings steps, String source, String where, List<String> problems) {
-    int before = problems.size();
-    String prefix = where + ": ";
-    SteppedRateLimiter.Builder<String> b = SteppedRateLimiter.<String>builder(policy, registry.store())
-        .listener(registry.listener());
-    if (steps.tiers() != null && steps.tierResolver() == null) {
-      problems.add(prefix + "policy " + policy.name() + " has tiers (" + steps.tiers() + ") but no tier key "
-          + "(tier-key, e.g. attribute:plan) to find a request's tier");
-    } else if (steps.tiers() == null && steps.tierResolver() != null) {
-      problems.add(prefix + "policy " + policy.name() + " has a tier key (" + steps.tierKey() + ") but no tiers");
-    } else if (steps.tiers() != null) {
-      b.tiers(steps.tiers()).tierResolver(TIER_NAME);
-    }
-    if (steps.schedule() != null) {
-      b.schedule(steps.schedule());
-    }
-    StepController controller = null;
-    if (steps.adaptive() != null) {
-      controller = controllers.find(steps.adaptive()).orElse(null);
-      if (controller == null) {
-        problems.add(prefix + "adaptive \"" + steps.adaptive() + "\": unknown step controller; known controllers: "
-            + (controllers.names().isEmpty() ? "none" : controllers.names()));
-      } else {
-        b.controller(controller);
-      }
-    }
-    if (steps.penalty() != null) {
-      b.penalty(steps.penalty()).penalizeSharedKeys(steps.penalizeSharedKeys());
-      penaltyListeners.forEach(b::penaltyListener);
-    }
-    if (problems.size() > before) {
+    // the one check of the combination, shared with every front-end: core's StepParts
+    SteppedRateLimiter<String> limiter = steps.parts(part -> label(where, part)).build(policy, registry, controllers,
+        penaltyListeners, where, problems);
+    if (limiter == null) {
       return null;
     }
-    SteppedRateLimiter<String> limiter;
-    try {
-      limiter = b.build();
-    } catch (RateLimitConfigException e) {
-      e.problems().forEach(p -> problems.add(prefix + p));
-      return null;
-    }
+    StepController controller = steps.adaptive() == null ? null : controllers.find(steps.adaptive()).orElse(null);
     Stepped stepped = new Stepped(limiter, steps.tiers() == null ? null : steps.tierResolver(), controller, source);
     Stepped raced = byPolicy.putIfAbsent(policy.name(), stepped);
     return raced != null ? raced : stepped;
+  }
+
+  /**
+   * Names a step part of an element: {@code rule.api.*} and {@code tier-key} is {@code rule.api.tier-key},
+   * {@code @RateLimit on X} is {@code @RateLimit(tierKey) on X}, {@code rule api} is {@code rule api tier-key}.
+   */
+  static String label(String where, String part) {
+    if (where.startsWith("@RateLimit")) {
+      return where.replaceFirst("^@RateLimit", "@RateLimit(" + (part.equals("tier-key") ? "tierKey" : part) + ")");
+    }
+    return where.endsWith(".*") ? where.substring(0, where.length() - 1) + part : where + " " + part;
   }
 }

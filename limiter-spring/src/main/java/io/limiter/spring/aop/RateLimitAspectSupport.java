@@ -15,6 +15,7 @@ import io.limiter.core.Reservation;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.spring.KeyResolverRegistry;
 import io.limiter.spring.RateLimitInvocation;
@@ -25,7 +26,6 @@ import io.limiter.spring.internal.RateLimitAnnotationParser;
 import io.limiter.spring.internal.RateLimitOperation;
 import io.limiter.spring.internal.RateLimitOperations;
 import io.limiter.spring.internal.ServletRequestKeySource;
-import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.spi.RequestKeySource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -200,7 +200,7 @@ public final class RateLimitAspectSupport {
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
   private final AdmissionHandler admissionHandler;
-  private final SteppedLimiters steps;
+  private final SteppedLimiterRegistry steps;
   private final boolean failOnUnenforced;
   /**
    * The limited calls in progress on this thread, innermost last: a nested limited call on the same target (a woven
@@ -227,7 +227,7 @@ public final class RateLimitAspectSupport {
     this.clientIp = requests == null ? null : requests.clientIpOr(null);
     InvocationKeys keys = new InvocationKeys(b.keyResolvers.asMap(), requests,
         b.beanFactory == null ? null : new BeanFactoryResolver(b.beanFactory));
-    this.steps = b.steps != null ? b.steps : new SteppedLimiters(registry, new StepControllerRegistry(), List.of());
+    this.steps = b.steps != null ? b.steps : new SteppedLimiterRegistry(registry, new StepControllerRegistry(), List.of());
     RateLimitAnnotationParser parser = new RateLimitAnnotationParser(registry, keys, b.policyKeys,
         b.policyMissingKeys, b.missingKeyStrategy, steps);
     this.source = new AnnotationRateLimitOperationSource(parser, b.proxyMode);
@@ -603,7 +603,7 @@ public final class RateLimitAspectSupport {
     private AdmissionHandler admissionHandler;
     private Map<String, String> policyKeys = Map.of();
     private Map<String, MissingKeyStrategy> policyMissingKeys = Map.of();
-    private SteppedLimiters steps;
+    private SteppedLimiterRegistry steps;
     private boolean failOnUnenforced = true;
 
     private Builder() {
@@ -631,7 +631,7 @@ public final class RateLimitAspectSupport {
      * @param steps the stepped limiters, on the registry's store
      * @return this builder
      */
-    public Builder steps(SteppedLimiters steps) {
+    public Builder steps(SteppedLimiterRegistry steps) {
       this.steps = Objects.requireNonNull(steps, "steps");
       return this;
     }

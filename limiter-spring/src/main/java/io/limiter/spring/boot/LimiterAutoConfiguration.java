@@ -10,20 +10,20 @@ import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.NamedDispatchFilter;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.spring.EnableRateLimiting;
+import io.limiter.spring.PolicyDefaults;
 import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
 import io.limiter.spring.internal.MergedRateLimitAnnotations;
-import io.limiter.spring.internal.PolicyDefaults;
 import io.limiter.spring.internal.RateLimitingSettings;
 import io.limiter.spring.internal.ServletRequestKeySource;
-import io.limiter.spring.internal.SteppedLimiters;
-import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.spring.spi.RequestKeySource;
+import io.limiter.spring.spi.StoreInstrumentation;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -128,7 +128,8 @@ public class LimiterAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean
-  public RateLimiterRegistry rateLimiterRegistry(LimiterProperties properties,
+  // package-private: it takes the internal combination of @EnableRateLimiting's configurers
+  RateLimiterRegistry rateLimiterRegistry(LimiterProperties properties,
       ObjectProvider<RateLimitingSettings> settings, ObjectProvider<RateLimitingConfigurer> configurers,
       ObjectProvider<RateLimitStore> store, ObjectProvider<LimitPolicy> policies,
       ObjectProvider<RateLimitListener> listeners, ObjectProvider<StoreInstrumentation> instrumentation) {
@@ -167,7 +168,7 @@ public class LimiterAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean
-  public SteppedLimiters rateLimitSteppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
+  public SteppedLimiterRegistry rateLimitSteppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
       StepControllerRegistry controllers, ObjectProvider<PenaltyListener> penaltyListeners) {
     return StepProperties.steppedLimiters(properties, registry, controllers,
         penaltyListeners.orderedStream().toList());
@@ -240,7 +241,7 @@ public class LimiterAutoConfiguration {
     @Conditional(OnFilterEnabled.class)
     FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(LimiterProperties properties,
         RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler,
-        SteppedLimiters steps) {
+        SteppedLimiterRegistry steps) {
       RateLimitFilter filter = ServletProperties.filter(properties, registry, clientIp,
           failureHandler.getIfUnique(), PolicyProperties.read(properties), steps);
       FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);

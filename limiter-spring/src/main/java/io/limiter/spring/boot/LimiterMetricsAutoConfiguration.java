@@ -1,8 +1,8 @@
 package io.limiter.spring.boot;
 
 import io.limiter.core.step.StepControllerRegistry;
-import io.limiter.spring.internal.StoreInstrumentation;
 import io.limiter.spring.micrometer.RateLimitMetrics;
+import io.limiter.spring.spi.StoreInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;

@@ -682,6 +682,9 @@ public class LimiterProperties {
     /** The HTTP status of requests the filter rejects for a missing key. */
     private int missingKeyStatus = 401;
 
+    /** The HTTP status (4xx or 5xx) of rate-limited responses of the filter's rules and servlets. */
+    private int status = 429;
+
     /** The URL rules, evaluated in order; every matching rule applies. */
     private List<Rule> rules = new ArrayList<>();
 
@@ -727,6 +730,14 @@ public class LimiterProperties {
 
     public List<Rule> getRules() {
       return rules;
+    }
+
+    public int getStatus() {
+      return status;
+    }
+
+    public void setStatus(int status) {
+      this.status = status;
     }
 
     public void setRules(List<Rule> rules) {
@@ -888,6 +899,9 @@ public class LimiterProperties {
     /** The prefix length IPv6 clients are keyed by (64: one bucket per /64 network). */
     private int ipv6PrefixLength = 64;
 
+    /** The prefix length IPv4 clients are keyed by (32: one bucket per address; 24 for one per /24 network). */
+    private int ipv4PrefixLength = 32;
+
     public List<String> getTrustedProxies() {
       return trustedProxies;
     }
@@ -918,6 +932,14 @@ public class LimiterProperties {
 
     public void setIpv6PrefixLength(int ipv6PrefixLength) {
       this.ipv6PrefixLength = ipv6PrefixLength;
+    }
+
+    public int getIpv4PrefixLength() {
+      return ipv4PrefixLength;
+    }
+
+    public void setIpv4PrefixLength(int ipv4PrefixLength) {
+      this.ipv4PrefixLength = ipv4PrefixLength;
     }
   }
 

@@ -4,8 +4,8 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.step.StepController;
+import io.limiter.spring.PolicyDefaults;
 import io.limiter.spring.boot.redis.LimiterRedisProperties;
-import io.limiter.spring.internal.PolicyDefaults;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -138,7 +138,8 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
         problems.addAll(e.problems());
       }
       PolicyProperties known = policies != null ? policies
-          : new PolicyProperties(List.of(), new PolicyDefaults(Map.of(), Map.of()), MissingKeyStrategy.reject());
+          : new PolicyProperties(List.of(), new PolicyDefaults(Map.of(), Map.of()), MissingKeyStrategy.reject(),
+              Map.of());
       List<LimiterProperties.Rule> rules = properties.getFilter().getRules();
       List<String> ruleProblems = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {

@@ -1,10 +1,12 @@
 package io.limiter.spring.boot;
 
 import io.limiter.core.LimitPolicy;
-import io.limiter.core.LimitSpecException;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
-import io.limiter.spring.internal.PolicyDefaults;
+import io.limiter.core.settings.PolicySettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
+import io.limiter.spring.PolicyDefaults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,48 +19,59 @@ import java.util.Map;
  * @param policies the policies, in property order
  * @param defaults the key and missing-key strategy of each policy
  * @param missingKey the default missing-key strategy
+ * @param settings the policies' settings in the one model, by name
  */
-record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, MissingKeyStrategy missingKey) {
+record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, MissingKeyStrategy missingKey,
+    Map<String, PolicySettings> settings) {
 
   static PolicyProperties read(LimiterProperties properties) {
     List<String> problems = new ArrayList<>();
+    Problems collected = new Problems(problems);
     MissingKeyStrategy missingKey = missingKey("limiter.missing-key", properties.getMissingKey(), problems);
     List<LimitPolicy> policies = new ArrayList<>();
     Map<String, String> keys = new LinkedHashMap<>();
     Map<String, MissingKeyStrategy> missingKeys = new LinkedHashMap<>();
+    Map<String, PolicySettings> all = new LinkedHashMap<>();
     properties.getPolicies().forEach((name, p) -> {
-      String prefix = "limiter.policies." + name + ".";
-      if (p.getLimits() == null || p.getLimits().isBlank()) {
-        problems.add(prefix + "limits is missing; set it to a rate spec such as \"10/minute; 1000/day\"");
-        return;
+      PolicySettings settings = settings(name, p, collected);
+      all.put(name, settings);
+      LimitPolicy policy = settings.policy(name, collected);
+      if (policy != null) {
+        policies.add(policy);
       }
-      try {
-        LimitPolicy.Builder builder = LimitPolicy.builder(name).limits(p.getLimits());
-        builder.algorithm(p.getAlgorithm()).shadow(p.isShadow()).failureMode(p.getFailureMode());
-        if (p.getCost() < 1) {
-          problems.add(prefix + "cost must be >= 1 but was " + p.getCost());
-        } else {
-          policies.add(builder.cost(p.getCost()).build());
-        }
-      } catch (LimitSpecException e) {
-        problems.add(prefix + "limits=\"" + p.getLimits() + "\" is not a rate spec: " + e.getMessage());
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        problems.add(prefix + "limits=\"" + p.getLimits() + "\": " + e.getMessage());
+      if (settings.has("key")) {
+        keys.put(name, settings.get("key").value());
       }
-      if (p.getKey() != null && !p.getKey().isBlank()) {
-        keys.put(name, p.getKey().trim());
-      }
-      if (p.getMissingKey() != null) {
-        MissingKeyStrategy s = missingKey(prefix + "missing-key", p.getMissingKey(), problems);
-        if (s != null) {
-          missingKeys.put(name, s);
-        }
+      MissingKeyStrategy s = settings.missingKey(collected);
+      if (s != null) {
+        missingKeys.put(name, s);
       }
     });
-    if (!problems.isEmpty()) {
-      throw new RateLimitConfigException(problems);
+    collected.throwIfAny();
+    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey, all);
+  }
+
+  /**
+   * The thin adapter: a policy's bound properties as settings of the one model, named as the user wrote them.
+   *
+   * @param name the policy's name
+   * @param p its properties
+   * @param problems receives problems
+   * @return the settings
+   */
+  static PolicySettings settings(String name, LimiterProperties.Policy p, Problems problems) {
+    String prefix = "limiter.policies." + name + ".";
+    Map<String, Setting> values = new LinkedHashMap<>();
+    // in the order of PolicySettings.POLICY
+    Object[] bound = {p.getLimits(), p.getAlgorithm(), p.getCost(), p.isShadow(), p.getFailureMode(), p.getKey(),
+        p.getMissingKey(), p.getTiers(), p.getTierKey(), p.getSchedule(), p.getAdaptive(), p.getPenalty()};
+    for (int i = 0; i < bound.length; i++) {
+      if (bound[i] != null) {
+        String part = PolicySettings.POLICY.get(i);
+        values.put(part, Setting.property(prefix + part, bound[i]));
+      }
     }
-    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey);
+    return PolicySettings.of(values, PolicySettings.POLICY, "property", part -> prefix + part, problems);
   }
 
   static MissingKeyStrategy missingKey(String property, String value, List<String> problems) {

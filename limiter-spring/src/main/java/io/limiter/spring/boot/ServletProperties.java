@@ -1,17 +1,22 @@
 package io.limiter.spring.boot;
 
-import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.Algorithm;
+import io.limiter.core.FailureMode;
+import io.limiter.core.settings.PolicySettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.spi.StoreFailureHandler;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.RateLimitFilter;
 import io.limiter.servlet.RateLimitRule;
 import io.limiter.spring.internal.MergedRateLimitAnnotations;
-import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,6 +47,11 @@ final class ServletProperties {
     } catch (IllegalArgumentException e) {
       problems.add("limiter.client-ip.ipv6-prefix-length=" + p.getIpv6PrefixLength() + ": " + e.getMessage());
     }
+    try {
+      builder.ipv4PrefixLength(p.getIpv4PrefixLength());
+    } catch (IllegalArgumentException e) {
+      problems.add("limiter.client-ip.ipv4-prefix-length=" + p.getIpv4PrefixLength() + ": " + e.getMessage());
+    }
     if (problems.isEmpty()) {
       try {
         return builder.build();
@@ -54,7 +64,7 @@ final class ServletProperties {
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
       ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies,
-      SteppedLimiters steps) {
+      SteppedLimiterRegistry steps) {
     List<String> problems = new ArrayList<>();
     LimiterProperties.Filter f = properties.getFilter();
     RateLimitFilter.Builder builder = RateLimitFilter.builder()
@@ -72,6 +82,7 @@ final class ServletProperties {
         () -> builder.failClosedRetryAfter(properties.getFailure().getClosedRetryAfter()));
     set(problems, "limiter.filter.missing-key-status", f.getMissingKeyStatus(),
         () -> builder.missingKeyStatus(f.getMissingKeyStatus()));
+    set(problems, "limiter.filter.status", f.getStatus(), () -> builder.status(f.getStatus()));
     for (int i = 0; i < f.getExclude().size(); i++) {
       String pattern = f.getExclude().get(i);
       set(problems, "limiter.filter.exclude[" + i + "]", pattern, () -> builder.exclude(pattern));
@@ -80,7 +91,7 @@ final class ServletProperties {
     // tier from the request. A SpEL tier key is an error only for rules that use the policy.
     Map<String, String> noTierKey = new HashMap<>();
     for (String name : properties.getPolicies().keySet()) {
-      SteppedLimiters.Entry entry = steps.find(name);
+      SteppedLimiterRegistry.Entry entry = steps.find(name);
       if (entry == null) {
         continue;
       }
@@ -88,7 +99,7 @@ final class ServletProperties {
       try {
         builder.steppedPolicy(entry.limiter(), tierKey == null ? null : TierKeys.forRequests(tierKey));
       } catch (IllegalArgumentException e) {
-        noTierKey.put(name, entry.parts().source().apply("tierKey") + ": " + e.getMessage());
+        noTierKey.put(name, entry.parts().label("tier-key") + ": " + e.getMessage());
       }
     }
     List<LimiterProperties.Rule> rules = f.getRules();
@@ -115,64 +126,41 @@ final class ServletProperties {
 
   static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
       List<String> problems) {
+    return rule(r, index, policies.settings()::get, problems);
+  }
+
+  /**
+   * The thin adapter: a rule's bound properties as settings of the one model, read by limiter-servlet's
+   * {@link RateLimitRule#read} like the filter's init-params. The options of an inline policy are passed only when
+   * set to something else than their defaults, or with inline limits (a bound property cannot tell "unset").
+   */
+  static RateLimitRule rule(LimiterProperties.Rule r, int index,
+      java.util.function.Function<String, PolicySettings> policies, List<String> problems) {
     String prefix = "limiter.filter.rules[" + index + "].";
     String name = r.getName() == null || r.getName().isBlank() ? "rule-" + index : r.getName().trim();
-    int before = problems.size();
-    RateLimitRule.Builder builder;
-    try {
-      builder = RateLimitRule.builder(name);
-    } catch (IllegalArgumentException e) {
-      problems.add(prefix + "name=\"" + name + "\": " + e.getMessage());
-      return null;
-    }
-    if (r.getPaths().isEmpty()) {
-      problems.add(prefix + "paths is missing; set one or more path patterns such as /api/**");
-    }
-    for (String path : r.getPaths()) {
-      set(problems, prefix + "paths", path, () -> builder.paths(path));
-    }
-    for (String method : r.getMethods()) {
-      set(problems, prefix + "methods", method, () -> builder.methods(method));
-    }
-    boolean hasLimits = r.getLimits() != null && !r.getLimits().isBlank();
-    boolean hasPolicy = r.getPolicy() != null && !r.getPolicy().isBlank();
-    if (hasLimits == hasPolicy) {
-      problems.add(prefix + "limits and " + prefix + "policy: set exactly one (limits=\"" + r.getLimits()
-          + "\", policy=\"" + r.getPolicy() + "\")");
-    } else if (hasLimits) {
-      set(problems, prefix + "limits", r.getLimits(), () -> builder.limits(r.getLimits()).algorithm(r.getAlgorithm())
-          .shadow(r.isShadow()).failureMode(r.getFailureMode()));
-    } else {
-      builder.policy(r.getPolicy().trim());
-    }
-    String key = r.getKey();
-    if ((key == null || key.isBlank()) && hasPolicy) {
-      key = policies.defaults().keys().get(r.getPolicy().trim());
-    }
-    if (key != null && !key.isBlank()) {
-      String k = key;
-      set(problems, prefix + "key", k, () -> builder.key(k));
-    }
-    if (r.getCost() != null) {
-      set(problems, prefix + "cost", r.getCost(), () -> builder.cost(r.getCost()));
-    }
-    if (r.getChargeOn() != null) {
-      set(problems, prefix + "charge-on", r.getChargeOn(), () -> builder.chargeOn(r.getChargeOn()));
-    }
-    MissingKeyStrategy missing = r.getMissingKey() != null
-        ? PolicyProperties.missingKey(prefix + "missing-key", r.getMissingKey(), problems)
-        : hasPolicy ? policies.defaults().missingKeys().get(r.getPolicy().trim()) : null;
-    if (missing != null) {
-      builder.missingKey(missing);
-    }
-    if (problems.size() > before) {
-      return null;
-    }
-    try {
-      return builder.build();
-    } catch (RateLimitConfigException e) {
-      e.problems().forEach(p -> problems.add(prefix + " " + p));
-      return null;
+    boolean inline = r.getLimits() != null && !r.getLimits().isBlank();
+    Map<String, Setting> values = new LinkedHashMap<>();
+    put(values, prefix, "paths", r.getPaths().isEmpty() ? null : r.getPaths());
+    put(values, prefix, "methods", r.getMethods().isEmpty() ? null : r.getMethods());
+    put(values, prefix, "limits", r.getLimits());
+    put(values, prefix, "policy", r.getPolicy());
+    put(values, prefix, "algorithm", inline || r.getAlgorithm() != Algorithm.TOKEN_BUCKET ? r.getAlgorithm() : null);
+    put(values, prefix, "shadow", inline || r.isShadow() ? r.isShadow() : null);
+    put(values, prefix, "failure-mode", inline || r.getFailureMode() != FailureMode.FAIL_OPEN ? r.getFailureMode()
+        : null);
+    put(values, prefix, "cost", r.getCost());
+    put(values, prefix, "key", r.getKey());
+    put(values, prefix, "missing-key", r.getMissingKey());
+    put(values, prefix, "charge-on", r.getChargeOn());
+    Problems collected = new Problems(problems);
+    PolicySettings settings = PolicySettings.of(values, PolicySettings.RULE, "property", part -> prefix + part,
+        collected);
+    return RateLimitRule.read(name, settings, policies, collected);
+  }
+
+  private static void put(Map<String, Setting> values, String prefix, String part, Object value) {
+    if (value != null) {
+      values.put(part, Setting.property(prefix + part, value));
     }
   }
 

@@ -2,13 +2,15 @@ package io.limiter.spring.boot;
 
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.settings.Problems;
 import io.limiter.core.step.HealthSignal;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
+import io.limiter.core.step.StepParts;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.spring.internal.KeyExpressionEvaluator;
-import io.limiter.spring.internal.SteppedLimiters;
 import io.limiter.spring.internal.TierKeys;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,14 +86,13 @@ final class StepProperties {
     }
   }
 
-  static SteppedLimiters steppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
+  static SteppedLimiterRegistry steppedLimiters(LimiterProperties properties, RateLimiterRegistry registry,
       StepControllerRegistry controllers, List<PenaltyListener> penaltyListeners) {
-    SteppedLimiters steps = new SteppedLimiters(registry, controllers, penaltyListeners);
+    SteppedLimiterRegistry steps = new SteppedLimiterRegistry(registry, controllers, penaltyListeners);
     List<String> problems = new ArrayList<>();
     properties.getPolicies().forEach((name, p) -> {
       String prefix = "limiter.policies." + name + ".";
-      SteppedLimiters.StepParts parts = new SteppedLimiters.StepParts(p.getTiers(), p.getTierKey(),
-          p.getSchedule(), p.getAdaptive(), p.getPenalty(), element -> "property " + prefix + kebab(element));
+      StepParts parts = PolicyProperties.settings(name, p, new Problems()).steps(new Problems(problems));
       if (parts.tierKey() != null && !KeyExpressionEvaluator.isExpression(parts.tierKey())) {
         try {
           TierKeys.forRequests(parts.tierKey());
@@ -108,9 +109,5 @@ final class StepProperties {
       throw new RateLimitConfigException(problems);
     }
     return steps;
-  }
-
-  private static String kebab(String camel) {
-    return camel.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -9,7 +9,9 @@ import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.spring.EnableRateLimiting;
+import io.limiter.spring.PolicyDefaults;
 import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.spi.RequestKeySource;
@@ -92,7 +94,7 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
       ObjectProvider<StoreFailureHandler> failureHandler, ObjectProvider<LimitPolicy> policies,
       ObjectProvider<RateLimitListener> listeners, ObjectProvider<RequestKeySource> requestKeys,
       ObjectProvider<PolicyDefaults> policyDefaults, ObjectProvider<RateLimitAspectSupport.AdmissionHandler> admission,
-      ObjectProvider<SteppedLimiters> steppedLimiters, ObjectProvider<StepControllerRegistry> controllers,
+      ObjectProvider<SteppedLimiterRegistry> steppedLimiters, ObjectProvider<StepControllerRegistry> controllers,
       ObjectProvider<StepController> controllerBeans, ObjectProvider<PenaltyListener> penaltyListeners,
       BeanFactory beanFactory) {
     RateLimiterRegistry reg = registry.getIfUnique(() -> settings.buildRegistry(store.getIfUnique(), List.of(),
@@ -103,7 +105,7 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
         : MissingKeyStrategy.reject();
     PolicyDefaults defaults = policyDefaults.getIfUnique(() -> new PolicyDefaults(java.util.Map.of(),
         java.util.Map.of()));
-    SteppedLimiters steps = steppedLimiters.getIfUnique(() -> new SteppedLimiters(reg,
+    SteppedLimiterRegistry steps = steppedLimiters.getIfUnique(() -> new SteppedLimiterRegistry(reg,
         controllers.getIfUnique(() -> {
           StepControllerRegistry own = new StepControllerRegistry();
           controllerBeans.orderedStream().forEach(own::register);

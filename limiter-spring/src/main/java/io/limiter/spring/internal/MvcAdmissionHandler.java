@@ -23,6 +23,7 @@ import org.springframework.web.servlet.HandlerMapping;
 public final class MvcAdmissionHandler implements RateLimitAspectSupport.AdmissionHandler {
 
   private final HeaderMode headerMode;
+  private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
 
   /**
    * @param headerMode which fields to write
@@ -46,7 +47,7 @@ public final class MvcAdmissionHandler implements RateLimitAspectSupport.Admissi
         || !method.getMethod().equals(invocation.getMethod())) {
       return;
     }
-    RateLimitHeaders.write(withFilterDecisions(servlet.getRequest(), decisions), headerMode, response::setHeader);
+    fields.write(withFilterDecisions(servlet.getRequest(), decisions), headerMode, response::setHeader);
   }
 
   /**

@@ -11,6 +11,8 @@ import io.limiter.core.LimitSpecException;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.step.StepParts;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.spring.RateLimitInvocation;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Method;
@@ -49,7 +51,7 @@ public final class RateLimitAnnotationParser {
   private final Map<String, String> policyKeys;
   private final Map<String, MissingKeyStrategy> policyMissingKeys;
   private final MissingKeyStrategy defaultMissingKey;
-  private final SteppedLimiters steps;
+  private final SteppedLimiterRegistry steps;
   /** Which element owns each default policy name, so that two elements never share a bucket by accident. */
   private final ConcurrentMap<String, String> owners = new ConcurrentHashMap<>();
 
@@ -63,7 +65,7 @@ public final class RateLimitAnnotationParser {
    */
   public RateLimitAnnotationParser(RateLimiterRegistry registry, InvocationKeys keys, Map<String, String> policyKeys,
       Map<String, MissingKeyStrategy> policyMissingKeys, MissingKeyStrategy defaultMissingKey,
-      SteppedLimiters steps) {
+      SteppedLimiterRegistry steps) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.policyKeys = Map.copyOf(policyKeys);
@@ -99,9 +101,9 @@ public final class RateLimitAnnotationParser {
     Algorithm algorithm = annotation.getEnum("algorithm", Algorithm.class);
     boolean shadow = annotation.getBoolean("shadow");
     String at = where;
-    SteppedLimiters.StepParts parts = new SteppedLimiters.StepParts(annotation.getString("tiers"),
-        annotation.getString("tierKey"), annotation.getString("schedule"), annotation.getString("adaptive"),
-        annotation.getString("penalty"), element -> at.replaceFirst("^@RateLimit", "@RateLimit(" + element + ")"));
+    StepParts parts = StepParts.parse(annotation.getString("tiers"), annotation.getString("tierKey"),
+        annotation.getString("schedule"), annotation.getString("adaptive"), annotation.getString("penalty"),
+        part -> at.replaceFirst("^@RateLimit", "@RateLimit(" + attribute(part) + ")"), problems);
 
     if (cost < 1) {
       problems.add(where + ": cost must be >= 1 but was " + cost);
@@ -121,7 +123,7 @@ public final class RateLimitAnnotationParser {
     } else {
       limiter = named(name, cost, algorithm, shadow, where, problems);
       if (!parts.isEmpty()) {
-        List<String> set = parts.names("tiers", "tierKey", "schedule", "adaptive", "penalty");
+        List<String> set = parts.names().stream().map(RateLimitAnnotationParser::attribute).toList();
         problems.add(where + ": " + String.join(", ", set) + (set.size() == 1 ? " applies" : " apply")
             + " to inline policies (with value); set " + (set.size() == 1 ? "it" : "them") + " on the configured "
             + "policy " + name + " instead (limiter.policies." + name + ".*)");
@@ -130,7 +132,7 @@ public final class RateLimitAnnotationParser {
     if (problems.size() > before) {
       return null;
     }
-    SteppedLimiters.Entry stepped = !value.isEmpty() && !parts.isEmpty()
+    SteppedLimiterRegistry.Entry stepped = !value.isEmpty() && !parts.isEmpty()
         ? steps.build(limiter.policy(), parts, owner(declaredOn, indexOnElement), where, problems)
         : steps.find(limiter.policy().name());
     if (problems.size() > before) {
@@ -143,7 +145,7 @@ public final class RateLimitAnnotationParser {
         tier = TierKeys.forCalls(stepped.parts().tierKey(), keys, method, declaredOn, targetClass,
             tierFromProperties);
       } catch (IllegalArgumentException e) {
-        problems.add(stepped.parts().source().apply("tierKey") + (tierFromProperties ? " (used by " + where + ")"
+        problems.add(stepped.parts().label("tier-key") + (tierFromProperties ? " (used by " + where + ")"
             : "") + ": " + e.getMessage());
         return null;
       }
@@ -306,5 +308,10 @@ public final class RateLimitAnnotationParser {
    */
   public static String describe(AnnotatedElement element) {
     return element instanceof Method m ? describe(m) : ClassUtils.getShortName((Class<?>) element);
+  }
+
+  /** The annotation attribute of a step part: {@code tier-key} is {@code tierKey}. */
+  private static String attribute(String part) {
+    return part.equals("tier-key") ? "tierKey" : part;
   }
 }

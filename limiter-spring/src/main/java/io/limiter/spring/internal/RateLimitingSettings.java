@@ -9,6 +9,7 @@ import io.limiter.core.http.HeaderMode;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.spring.KeyResolverRegistry;
 import io.limiter.spring.RateLimitingConfigurer;
+import io.limiter.spring.spi.StoreInstrumentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;

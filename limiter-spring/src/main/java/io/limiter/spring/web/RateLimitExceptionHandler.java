@@ -43,6 +43,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 public class RateLimitExceptionHandler {
 
   private final HeaderMode headerMode;
+  private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
 
   /**
    * @param headerMode which rate limit fields to write
@@ -65,7 +66,7 @@ public class RateLimitExceptionHandler {
     List<Decision> decisions = MvcAdmissionHandler.withFilterDecisions(request, List.of(decision));
     // Set on the servlet response, replacing the fields the URL-rule filter set before: ResponseEntity headers are
     // added to existing ones by some Spring versions, which would repeat the fields.
-    RateLimitHeaders.write(decisions, headerMode, response::setHeader);
+    fields.write(decisions, headerMode, response::setHeader);
     RateLimitProblem.Content content = RateLimitProblem.of(decisions, status);
     ProblemDetail problem = ProblemDetail.forStatus(status);
     problem.setType(URI.create(content.type()));

@@ -8,7 +8,7 @@ import io.limiter.core.RateLimitExceededException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.StepControllerRegistry;
-import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.test.ManualTicker;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -26,7 +26,7 @@ class SharedKeyPenaltyTest {
   private final RateLimiterRegistry registry = RateLimiterRegistry.builder()
       .store(RateLimitStore.builder().ticker(ticker).buildInMemory()).build();
   private final RateLimitAspectSupport support = RateLimitAspectSupport.builder().registry(registry)
-      .requestKeys(null).steps(new SteppedLimiters(registry, new StepControllerRegistry(), List.of())).build();
+      .requestKeys(null).steps(new SteppedLimiterRegistry(registry, new StepControllerRegistry(), List.of())).build();
 
   /** Limited calls with a penalty box. */
   public static class Service {

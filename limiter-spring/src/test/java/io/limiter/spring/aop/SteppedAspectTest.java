@@ -9,7 +9,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
-import io.limiter.spring.internal.SteppedLimiters;
+import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.test.ManualTicker;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -39,7 +39,7 @@ class SteppedAspectTest {
     controllers.register(slow);
     controllers.register(errors);
     support = RateLimitAspectSupport.builder().registry(registry).requestKeys(null)
-        .steps(new SteppedLimiters(registry, controllers, List.of())).build();
+        .steps(new SteppedLimiterRegistry(registry, controllers, List.of())).build();
   }
 
   @AfterEach

@@ -96,8 +96,8 @@ class LimiterAutoConfigurationTest {
           assertThat(analysis).isNotNull();
           assertThat(analysis.getDescription()).contains("(4 problems)",
               "limiter.missing-key=\"ignore\"",
-              "limiter.policies.a.limits=\"10/fortnight\" is not a rate spec",
-              "limiter.policies.b.limits is missing",
+              "property limiter.policies.a.limits=\"10/fortnight\": invalid rate limit",
+              "property limiter.policies.b.limits is missing",
               "limiter.policies.c.limits=\"5/minute burst 10\"");
           assertThat(analysis.getAction()).contains("rate grammar", "10/minute");
         });

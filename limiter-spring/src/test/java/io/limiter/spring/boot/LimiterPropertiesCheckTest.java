@@ -41,8 +41,8 @@ class LimiterPropertiesCheckTest {
           assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.redis.key-prefx=\"orders:\"")
               .endsWith("did you mean limiter.redis.key-prefix?"));
           assertThat(problems).as("the problems the misspellings cause, and the unrelated ones, are listed too")
-              .contains("limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/**")
-              .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.y.limits=\"10/fortnight\""))
+              .contains("property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*")
+              .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.y.limits=\"10/fortnight\""))
               .anySatisfy(p -> assertThat(p).startsWith("limiter.client-ip.trusted-proxies[0]=\"not-an-ip\""));
           FailureAnalysis analysis = new RateLimitConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
           assertThat(analysis.getDescription()).contains("(" + problems.size() + " problems)",
@@ -72,7 +72,7 @@ class LimiterPropertiesCheckTest {
           is not a known property; did you mean limiter.headers?
               limiter.filter.rules[0].path="/api/**" (class path resource [application.properties] - 3:30) \
           is not a known property; did you mean limiter.filter.rules[0].paths?
-              limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/**""");
+              property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*""");
     });
   }
 
@@ -81,7 +81,8 @@ class LimiterPropertiesCheckTest {
     plain.withPropertyValues("limiter.store=redis", "limiter.redis.comand-timeout=50ms",
         "limiter.policies.a.limits=").run(context -> assertThat(problems(context)).hasSize(2)
             .anySatisfy(p -> assertThat(p).endsWith("did you mean limiter.redis.command-timeout?"))
-            .contains("limiter.policies.a.limits is missing; set it to a rate spec such as \"10/minute; 1000/day\""));
+            .contains("property limiter.policies.a.limits is missing; set it to a rate such as 100/minute or "
+                + "\"10/second; 1000/hour\""));
   }
 
   @Test

@@ -63,7 +63,7 @@ class PenaltyBoxTest {
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 15: a penalty cannot be "
                 + "unlimited; expected block, a percentage or a rate",
             "invalid penalty spec \"5/fortnight -> unlimited for 10 eons\" at position 32: unknown duration unit "
-                + "\"eons\"; expected ms, s, m, h or d (or a word such as seconds)"));
+                + "\"eons\"; expected ms, s, m, h, d, w, mo, y (or a word such as seconds)"));
     assertThatThrownBy(() -> PenaltyRule.parse("5/s; 10/m -> block for 1m"))
         .hasMessageContaining("at position 0: the trigger must be one rate such as 5/minute but was 5/second; "
             + "10/minute");

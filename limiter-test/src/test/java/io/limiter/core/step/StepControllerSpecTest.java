@@ -52,9 +52,9 @@ class StepControllerSpecTest {
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 32: must be >= 1 "
                 + "but was 0",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 47: unknown "
-                + "duration unit \"fortnights\"; expected ms, s, m, h or d (or a word such as seconds)",
+                + "duration unit \"fortnights\"; expected ms, s, m, h, d, w, mo, y (or a word such as seconds)",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 71: expected a "
-                + "duration such as 250ms, 10s, 5m, 1h or PT10S but found \"fast\"",
+                + "duration such as 250ms, 10s, 5m, 1h, 1w or PT10S but found \"fast\"",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 77: unknown "
                 + "setting \"colour\"; expected one of levels, interval, down-after, up-after, cooldown, floor, "
                 + "ceiling, latency, latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, "

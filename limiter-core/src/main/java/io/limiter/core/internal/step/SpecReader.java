@@ -1,5 +1,6 @@
 package io.limiter.core.internal.step;
 
+import io.limiter.core.DurationFormat;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -162,57 +163,24 @@ public final class SpecReader {
   }
 
   /**
-   * Parses a positive duration: a whole number and a unit ({@code 250ms}, {@code 10 s}, {@code 5 minutes},
-   * {@code 2h}, {@code 1 day}) or ISO-8601 ({@code PT10S}).
+   * Parses a positive duration in the one duration grammar ({@link DurationFormat}): {@code 250ms}, {@code 10 s},
+   * {@code 5 minutes}, {@code 1w}, {@code PT10S}.
    *
    * @return the duration, or null after reporting a problem at {@code at}
    */
   public static Duration duration(String text, int at, SpecProblems p) {
     String t = text.trim();
-    if (t.length() > 1 && (t.charAt(0) == 'P' || t.charAt(0) == 'p')) {
-      try {
-        Duration d = Duration.parse(t);
-        if (d.isNegative() || d.isZero()) {
-          p.at(at, "duration must be positive but was " + t);
-          return null;
-        }
-        return d;
-      } catch (RuntimeException e) {
-        p.at(at, "\"" + t + "\" is not an ISO-8601 duration such as PT10S");
-        return null;
-      }
-    }
-    int i = 0;
-    while (i < t.length() && Character.isDigit(t.charAt(i))) {
-      i++;
-    }
-    if (i == 0 || i > 12) {
-      p.at(at, "expected a duration such as 250ms, 10s, 5m, 1h or PT10S but found \"" + t + "\"");
-      return null;
-    }
-    long amount = Long.parseLong(t.substring(0, i));
-    String unit = t.substring(i).trim().toLowerCase(Locale.ROOT);
     Duration d;
-    switch (unit) {
-      case "ms": case "millisecond": case "milliseconds":
-        d = Duration.ofMillis(amount);
-        break;
-      case "s": case "sec": case "secs": case "second": case "seconds":
-        d = Duration.ofSeconds(amount);
-        break;
-      case "m": case "min": case "mins": case "minute": case "minutes":
-        d = Duration.ofMinutes(amount);
-        break;
-      case "h": case "hr": case "hrs": case "hour": case "hours":
-        d = Duration.ofHours(amount);
-        break;
-      case "d": case "day": case "days":
-        d = Duration.ofDays(amount);
-        break;
-      default:
-        p.at(at + text.indexOf(t) + skipSpace(t, i, t.length()), "unknown duration unit \"" + unit
-            + "\"; expected ms, s, m, h or d (or a word such as seconds)");
-        return null;
+    try {
+      d = DurationFormat.parse(t);
+    } catch (IllegalArgumentException e) {
+      int digits = 0;
+      while (digits < t.length() && Character.isDigit(t.charAt(digits))) {
+        digits++;
+      }
+      boolean unit = e.getMessage().startsWith("unknown duration unit");
+      p.at(unit ? at + text.indexOf(t) + skipSpace(t, digits, t.length()) : at, e.getMessage());
+      return null;
     }
     if (d.isZero()) {
       p.at(at, "duration must be positive but was " + t);
@@ -221,25 +189,9 @@ public final class SpecReader {
     return d;
   }
 
-  /** Formats a duration in the largest unit of {@link #duration} that divides it: {@code 10m}, {@code 250ms}. */
+  /** Formats a duration as {@link DurationFormat#format} does: {@code 10m}, {@code 250ms}. */
   public static String format(Duration d) {
-    long ms = d.toMillis();
-    if (Duration.ofMillis(ms).equals(d)) {
-      if (ms % 86_400_000 == 0) {
-        return ms / 86_400_000 + "d";
-      }
-      if (ms % 3_600_000 == 0) {
-        return ms / 3_600_000 + "h";
-      }
-      if (ms % 60_000 == 0) {
-        return ms / 60_000 + "m";
-      }
-      if (ms % 1000 == 0) {
-        return ms / 1000 + "s";
-      }
-      return ms + "ms";
-    }
-    return d.toString();
+    return DurationFormat.format(d);
   }
 
   /**

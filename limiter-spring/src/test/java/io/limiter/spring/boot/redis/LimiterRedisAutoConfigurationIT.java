@@ -352,10 +352,7 @@ class LimiterRedisAutoConfigurationIT {
 
   /** Polls for an event that happens in the background (a reconnect), failing after 15 s. */
   private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what + " within 15 s").isLessThan(deadline);
-      RedisServer.sleep(20);
-    }
+    org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
   }
 }
