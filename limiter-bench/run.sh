@@ -69,6 +69,11 @@ jmh p3-t2.json ManyKeysBenchmark -t 2
 echo "== P4: memory per key"
 java -Xmx3g -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true -cp "$cp" io.limiter.bench.MemoryFootprint \
   "${mem_args[@]}" "$results/memory.json"
+if ! $quick; then
+  echo "== P4 at 10,000,000 keys (all in: a store that keeps no key strings costs its heap delta alone; needs 9 GB heap)"
+  java -Xmx9g -XX:+UseSerialGC -cp "$cp" io.limiter.bench.MemoryFootprint 10000000 0 "$results/memory-10m.json" \
+    limiterInMemory,limiterCaffeine,bucket4jMap,bucket4jCaffeine | tee "$results/memory-10m.txt"
+fi
 
 echo "== P8: flood latency (16 threads flood a full store of 1M keys with new keys)"
 if $quick; then

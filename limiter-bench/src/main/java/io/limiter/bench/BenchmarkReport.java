@@ -47,7 +47,8 @@ public final class BenchmarkReport {
 
   /** P4 contenders. */
   static final Map<String, String> MEMORY = labels(
-      "limiterInMemory", "Limiter in-memory store",
+      "limiterInMemory", "Limiter in-memory store (default: key hashes in primitive arrays)",
+      "limiterInMemoryKeyStrings", "Limiter in-memory store keeping key strings",
       "limiterCaffeine", "Limiter Caffeine store",
       "bucket4jMap", "Bucket4j buckets in ConcurrentHashMap",
       "bucket4jCaffeine", "Bucket4j buckets in Caffeine",

@@ -41,14 +41,27 @@ import org.openjdk.jol.info.GraphStats;
  *       heap delta and proves what is counted.</li>
  * </ul>
  *
- * <p>Usage: {@code MemoryFootprint [keys [jolKeys [json-output]]]} (defaults 1,000,000 and 100,000; jolKeys 0 skips
- * JOL); prints a table and writes JSON for the report if a path is given. JOL needs
+ * <p>The "with keys" columns are what a key costs all in. For a store that keeps no reference to the key strings (the
+ * default in-memory store keeps a 128-bit hash), they equal the columns without keys: the strings are the caller's
+ * and become garbage after the decision.
+ *
+ * <p>Usage: {@code MemoryFootprint [keys [jolKeys [json-output [contenders]]]]} (defaults 1,000,000 and 100,000;
+ * jolKeys 0 skips JOL; json-output {@code -} writes none; contenders is a comma-separated list of names, default all);
+ * prints a table and writes JSON for the report if a path is given. JOL needs
  * {@code -Djdk.attach.allowAttachSelf=true}. Single-threaded; run it alone in its JVM (it forces full GCs).
  */
 public final class MemoryFootprint {
 
-  /** One contender: builds an empty container and returns how to charge one key in it. */
-  private record Contender(String name, Supplier<Object> empty, Function<Object, Consumer<String>> charger) {
+  /**
+   * One contender: builds an empty container and returns how to charge one key in it; {@code keepsKeys} is false
+   * for a store that keeps no reference to the key strings (the compact in-memory store keeps a hash), whose cost
+   * with keys is its heap delta alone.
+   */
+  private record Contender(String name, Supplier<Object> empty, Function<Object, Consumer<String>> charger,
+      boolean keepsKeys) {
+    Contender(String name, Supplier<Object> empty, Function<Object, Consumer<String>> charger) {
+      this(name, empty, charger, true);
+    }
   }
 
   /**
@@ -76,9 +89,10 @@ public final class MemoryFootprint {
   public static void main(String[] args) throws IOException {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int jolKeys = args.length > 1 ? Integer.parseInt(args[1]) : Math.min(n, 100_000);
-    List<Row> rows = measure(n, jolKeys);
+    List<String> only = args.length > 3 ? List.of(args[3].split(",")) : List.of();
+    List<Row> rows = measure(n, jolKeys, only);
     print(rows, System.out);
-    if (args.length > 2) {
+    if (args.length > 2 && !args[2].equals("-")) {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("keys", n);
       json.put("jolKeys", jolKeys);
@@ -97,6 +111,18 @@ public final class MemoryFootprint {
    * @return one row per contender
    */
   public static List<Row> measure(int n, int jolKeys) {
+    return measure(n, jolKeys, List.of());
+  }
+
+  /**
+   * Measures the named contenders.
+   *
+   * @param n the keys of the heap measurement
+   * @param jolKeys the keys of the JOL measurement, 0 to skip it
+   * @param only the contenders to measure; all if empty
+   * @return one row per contender
+   */
+  public static List<Row> measure(int n, int jolKeys, List<String> only) {
     long before = usedHeapAfterGc();
     String[] keys = KeySet.ipv4(n);
     double heapKeyBytes = (double) (usedHeapAfterGc() - before - ClassLayout.parseInstance(keys).instanceSize()) / n;
@@ -106,9 +132,14 @@ public final class MemoryFootprint {
             - ClassLayout.parseInstance(jolKeySet).instanceSize()) / jolKeys;
     List<Row> rows = new ArrayList<>();
     for (Contender contender : contenders(n)) {
+      if (!only.isEmpty() && !only.contains(contender.name())) {
+        continue;
+      }
       double heap = heapDelta(contender, keys);
       double jol = jolKeys == 0 ? Double.NaN : jolSize(contender, jolKeySet);
-      rows.add(new Row(contender.name(), n, heap, heap + heapKeyBytes, jolKeys, jol - jolKeyBytes, jol));
+      rows.add(contender.keepsKeys()
+          ? new Row(contender.name(), n, heap, heap + heapKeyBytes, jolKeys, jol - jolKeyBytes, jol)
+          : new Row(contender.name(), n, heap, heap, jolKeys, jol, jol));
     }
     return rows;
   }
@@ -120,6 +151,9 @@ public final class MemoryFootprint {
     // a direct executor keeps the store's graph free of thread pools; clean-up never finds idle keys here anyway
     list.add(new Contender("limiterInMemory",
         () -> store(RateLimitStore.builder().maxKeys(maxKeys).executor(Runnable::run).buildInMemory()),
+        store -> keySpaceCharger((RateLimitStore) store), false));
+    list.add(new Contender("limiterInMemoryKeyStrings",
+        () -> store(RateLimitStore.builder().maxKeys(maxKeys).executor(Runnable::run).buildInMemoryWithKeyStrings()),
         store -> keySpaceCharger((RateLimitStore) store)));
     list.add(new Contender("limiterCaffeine",
         () -> store(RateLimitStore.builder().maxKeys(maxKeys).executor(Runnable::run).buildCaffeine()),

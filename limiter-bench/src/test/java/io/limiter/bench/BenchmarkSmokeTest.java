@@ -110,7 +110,11 @@ class BenchmarkSmokeTest {
         .containsExactlyElementsOf(BenchmarkReport.MEMORY.keySet());
     assertThat(rows).allSatisfy(row -> {
       assertThat(row.jolWithoutKeys()).isPositive();
-      assertThat(row.jolWithKeys()).isGreaterThan(row.jolWithoutKeys());
+      if (row.name().equals("limiterInMemory")) { // keeps a hash, not the key strings: all in is the same
+        assertThat(row.jolWithKeys()).isEqualTo(row.jolWithoutKeys()).isLessThanOrEqualTo(48);
+      } else {
+        assertThat(row.jolWithKeys()).isGreaterThan(row.jolWithoutKeys());
+      }
       assertThat(row.heapWithoutKeys()).isFinite();
     });
   }

@@ -67,9 +67,27 @@ public final class LocalStoreBuilder {
     return this;
   }
 
-  /** @return a new in-memory store */
+  /**
+   * Builds the default in-memory store. A policy with a single token-bucket limit (the default algorithm) keeps no
+   * object and no key string per key: a 128-bit keyed hash of the key and the bucket's state sit in primitive arrays,
+   * about 32 to 44 bytes a key all in. Other policies (several limits, windows) keep their keys as
+   * {@link #buildInMemoryWithKeyStrings()} does. Decisions on existing keys never lock.
+   *
+   * @return a new in-memory store
+   */
   public RateLimitStore buildInMemory() {
-    return new InMemoryRateLimitStore(maxKeys, ticker, executor);
+    return new InMemoryRateLimitStore(maxKeys, ticker, executor, true);
+  }
+
+  /**
+   * Builds an in-memory store that keeps every key string, in a concurrent hash map of per-key cells (about 64 bytes
+   * a key plus the key string). Decides exactly as {@link #buildInMemory()}; use it where something needs the key
+   * strings in memory, e.g. to inspect the store in a debugger or a heap dump.
+   *
+   * @return a new in-memory store that keeps key strings
+   */
+  public RateLimitStore buildInMemoryWithKeyStrings() {
+    return new InMemoryRateLimitStore(maxKeys, ticker, executor, false);
   }
 
   /**

@@ -15,7 +15,8 @@ class StoreBoundsTest {
 
   private RateLimitStore store(String kind, long maxKeys) {
     LocalStoreBuilder builder = RateLimitStore.builder().ticker(now::get).executor(Runnable::run).maxKeys(maxKeys);
-    return kind.equals("caffeine") ? builder.buildCaffeine() : builder.buildInMemory();
+    return kind.equals("caffeine") ? builder.buildCaffeine()
+        : kind.equals("memory-keys") ? builder.buildInMemoryWithKeyStrings() : builder.buildInMemory();
   }
 
   private static long usedHeapAfterGc() {
@@ -28,7 +29,7 @@ class StoreBoundsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"memory", "caffeine"})
+  @ValueSource(strings = {"memory", "memory-keys", "caffeine"})
   void twoMillionDistinctKeysStayWithinTheBoundAndRetainLittleHeap(String kind) {
     long before = usedHeapAfterGc();
     RateLimitStore store = store(kind, 100_000);
@@ -48,7 +49,7 @@ class StoreBoundsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"memory", "caffeine"})
+  @ValueSource(strings = {"memory", "memory-keys", "caffeine"})
   void aHotExhaustedKeyStaysDeniedWhileColdKeysFloodPast(String kind) {
     RateLimitStore store = store(kind, 10_000);
     RateLimiter limiter = RateLimiter.of(LimitPolicy.of("api", "10/minute"), store);
@@ -69,7 +70,7 @@ class StoreBoundsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"memory", "caffeine"})
+  @ValueSource(strings = {"memory", "memory-keys", "caffeine"})
   void idleKeysAreDroppedOnceFullAgain(String kind) {
     RateLimitStore store = store(kind, 1_000_000);
     RateLimiter limiter = RateLimiter.of(LimitPolicy.of("api", "10/minute"), store);
@@ -81,7 +82,7 @@ class StoreBoundsTest {
     now.addAndGet(Duration.ofSeconds(6).toNanos()); // one permit refilled: every bucket is full again
     store.cleanUp();
     // the in-memory store checks each bucket; Caffeine expires a policy's longest refill time after the last access
-    assertThat(store.trackedKeys()).isEqualTo(kind.equals("memory") ? 0 : 5_000);
+    assertThat(store.trackedKeys()).isEqualTo(kind.startsWith("memory") ? 0 : 5_000);
     now.addAndGet(Duration.ofSeconds(54).toNanos());
     store.cleanUp();
     assertThat(store.trackedKeys()).isZero();

@@ -8,9 +8,7 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Ticker;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -75,22 +73,8 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
           }
         })
         .build();
-    EvictionHand.Segment<GroupKey> all = new EvictionHand.Segment<>() {
-      @Override
-      public Iterator<Map.Entry<GroupKey, Cell>> entries() {
-        return cache.asMap().entrySet().iterator();
-      }
-
-      @Override
-      public CompiledPolicy layout(GroupKey key) {
-        return key.group.layout;
-      }
-
-      @Override
-      public void remove(GroupKey key, Cell dead) {
-        cache.asMap().remove(key, dead);
-      }
-    };
+    EvictionHand.Segment all = EvictionHand.mapSegment(cache.asMap(), key -> key.group.layout,
+        (key, dead) -> cache.asMap().remove(key, dead));
     this.hand = new EvictionHand(() -> List.of(all), cache::estimatedSize, maxKeys, evictedActive);
   }
 

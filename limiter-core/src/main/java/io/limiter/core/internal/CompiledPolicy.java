@@ -4,6 +4,8 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 
 /**
@@ -19,6 +21,10 @@ import java.util.List;
  * ({@link ExactGcraKernel}) or a rounded one in one word.
  */
 final class CompiledPolicy {
+
+  private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+  /** What {@link #admitted} returns for a rejection: no {@code tat} is ever this low. */
+  private static final long REJECTED = Long.MIN_VALUE;
 
   final LimitPolicy policy;
   /** In the order of {@code policy.limits()}, which is the order decisions report. */
@@ -126,8 +132,8 @@ final class CompiledPolicy {
       if (tat == Cell.DEAD) {
         return -1;
       }
-      long newTat = TimeMath.saturatedAdd(tat > now ? tat : now, increment);
-      if (TimeMath.saturatedSubtract(newTat, now) > burstNanos) {
+      long newTat = admitted(tat, now, increment);
+      if (newTat == REJECTED) {
         return 0;
       }
       if (cell.compareAndSet(tat, newTat)) {
@@ -145,15 +151,100 @@ final class CompiledPolicy {
       }
       long wait = GcraKernel.wait(tat, now, permits, interval, burst, burstNanos);
       if (wait > 0) {
-        return Decision.rejected(policy, 0, GcraKernel.remaining(tat, now, interval, burstNanos), wait,
-            GcraKernel.reset(tat, now, burstNanos), GcraKernel.refill(tat, now, interval, burstNanos));
+        return rejected(tat, now, wait);
       }
       long newTat = GcraKernel.newTat(tat, now, permits, interval);
       if (cell.compareAndSet(tat, newTat)) {
-        return Decision.allowed(policy, 0, GcraKernel.remaining(newTat, now, interval, burstNanos),
-            GcraKernel.reset(newTat, now, burstNanos), GcraKernel.refill(newTat, now, interval, burstNanos));
+        return allowed(newTat, now);
       }
     }
+  }
+
+  // ---- single token bucket in a word of a primitive array (the compact store) ---------------------------------
+
+  /**
+   * {@link #tryAcquire(Cell.Single, long, long)} on the state word {@code words[i]} of a {@link CompactTable} slot,
+   * whose key words {@code words[i - 2], words[i - 1]} must be {@code high, low}: 1 admitted, 0 rejected, -1 the slot
+   * holds no live state of this key (dropped, moved or reused: look the key up again). The state is read before the
+   * key words are checked, so a state that passes the check was this key's (see {@link CompactTable}).
+   */
+  int tryAcquire(long[] words, int i, long high, long low, long now, long permits) {
+    if (permits > burst) {
+      return 0;
+    }
+    long increment = permits * interval;
+    for (;;) {
+      long tat = (long) WORDS.getVolatile(words, i);
+      if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {
+        return -1;
+      }
+      long newTat = admitted(tat, now, increment);
+      if (newTat == REJECTED) {
+        return 0;
+      }
+      if (WORDS.compareAndSet(words, i, tat, newTat)) {
+        return 1;
+      }
+    }
+  }
+
+  /** {@link #acquire(Cell.Single, long, long)} on a compact slot, as {@link #tryAcquire(long[], int, long, long,
+   * long, long)}; null if the slot holds no live state of this key. */
+  Decision acquire(long[] words, int i, long high, long low, long now, long permits) {
+    for (;;) {
+      long tat = (long) WORDS.getVolatile(words, i);
+      if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {
+        return null;
+      }
+      long wait = GcraKernel.wait(tat, now, permits, interval, burst, burstNanos);
+      if (wait > 0) {
+        return rejected(tat, now, wait);
+      }
+      long newTat = GcraKernel.newTat(tat, now, permits, interval);
+      if (WORDS.compareAndSet(words, i, tat, newTat)) {
+        return allowed(newTat, now);
+      }
+    }
+  }
+
+  /**
+   * {@link #settle(Cell, long, long, long)} on a compact slot: 1 settled, -1 the slot holds no live state of this key
+   * (look it up again). The state is read before the key words are checked, as in {@link #tryAcquire(long[], int,
+   * long, long, long, long)}.
+   */
+  int settle(long[] words, int i, long high, long low, long now, long delta) {
+    long d = Math.max(-MAX_SETTLE, Math.min(MAX_SETTLE, delta));
+    for (;;) {
+      long tat = (long) WORDS.getVolatile(words, i);
+      if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {
+        return -1;
+      }
+      long next = GcraKernel.settled(tat, now, d, interval, burstNanos);
+      if (next == tat || WORDS.compareAndSet(words, i, tat, next)) {
+        return 1;
+      }
+    }
+  }
+
+  /** {@link #used(Cell, long)} of a single token bucket's {@code tat}. */
+  double usedOf(long tat, long now) {
+    return kernels[0].usedOf(tat, now);
+  }
+
+  /** The {@code tat} after admitting {@code increment} (permits times interval), or {@link #REJECTED}. */
+  private long admitted(long tat, long now, long increment) {
+    long newTat = TimeMath.saturatedAdd(tat > now ? tat : now, increment);
+    return TimeMath.saturatedSubtract(newTat, now) > burstNanos ? REJECTED : newTat;
+  }
+
+  private Decision rejected(long tat, long now, long wait) {
+    return Decision.rejected(policy, 0, GcraKernel.remaining(tat, now, interval, burstNanos), wait,
+        GcraKernel.reset(tat, now, burstNanos), GcraKernel.refill(tat, now, interval, burstNanos));
+  }
+
+  private Decision allowed(long newTat, long now) {
+    return Decision.allowed(policy, 0, GcraKernel.remaining(newTat, now, interval, burstNanos),
+        GcraKernel.reset(newTat, now, burstNanos), GcraKernel.refill(newTat, now, interval, burstNanos));
   }
 
   // ---- any other policy: copy-on-write array --------------------------------------------------------------------

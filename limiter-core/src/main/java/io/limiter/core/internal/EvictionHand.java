@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -38,30 +40,86 @@ final class EvictionHand {
   /** Most victims per call: more than one, so that the bound is restored after a burst of concurrent inserts. */
   static final int MAX_VICTIMS = 4;
 
-  /** A map of cells the hand walks. */
-  interface Segment<K> {
-    /** @return a weakly consistent iterator over the segment's cells */
-    Iterator<Map.Entry<K, Cell>> entries();
-
-    /** @return the policy whose layout the key's cell has */
-    CompiledPolicy layout(K key);
-
-    /** Removes the key if it still maps to the (dead) cell. */
-    void remove(K key, Cell dead);
+  /** A part of a store the hand walks: a map of cells, or a table of state words. */
+  interface Segment {
+    /** @return a weakly consistent iterator over the segment's keys */
+    Iterator<? extends Slot> slots();
   }
 
-  private final Supplier<List<? extends Segment<?>>> segments;
+  /** One key's state under the hand. */
+  interface Slot {
+    /** Drops the key if its state is idle (dropping it changes no decision); returns whether this call did. */
+    boolean dropIfIdle(long now);
+
+    /** @return how much of its limits the key uses now (see {@link CompiledPolicy#used}), -1 if it is gone */
+    double used(long now);
+
+    /** Drops the key if it uses at most {@code maxUsed} of its limits (atomically); returns whether this call did. */
+    boolean evict(long now, double maxUsed);
+  }
+
+  /**
+   * A segment over a map from keys to cells.
+   *
+   * @param map the cells
+   * @param layout the policy whose layout a key's cell has
+   * @param remove removes a key from the map if it still maps to the (killed) cell
+   */
+  static <K> Segment mapSegment(Map<K, Cell> map, Function<K, CompiledPolicy> layout, BiConsumer<K, Cell> remove) {
+    return () -> {
+      Iterator<Map.Entry<K, Cell>> entries = map.entrySet().iterator();
+      return new Iterator<Slot>() {
+        @Override
+        public boolean hasNext() {
+          return entries.hasNext();
+        }
+
+        @Override
+        public Slot next() {
+          Map.Entry<K, Cell> entry = entries.next();
+          K key = entry.getKey();
+          Cell cell = entry.getValue();
+          CompiledPolicy policy = layout.apply(key);
+          return new Slot() {
+            @Override
+            public boolean dropIfIdle(long now) {
+              return dropIf(policy.kill(cell, now, -1));
+            }
+
+            @Override
+            public double used(long now) {
+              return policy.used(cell, now);
+            }
+
+            private boolean dropIf(boolean killed) {
+              if (killed) {
+                remove.accept(key, cell);
+              }
+              return killed;
+            }
+
+            @Override
+            public boolean evict(long now, double maxUsed) {
+              return dropIf(policy.kill(cell, now, maxUsed));
+            }
+          };
+        }
+      };
+    };
+  }
+
+  private final Supplier<List<? extends Segment>> segments;
   private final LongSupplier size;
   private final long bound;
   private final long hardBound;
   private final LongAdder evictedActive;
   private final ReentrantLock lock = new ReentrantLock();
   // the hand, guarded by lock
-  private List<? extends Segment<?>> snapshot = List.of();
+  private List<? extends Segment> snapshot = List.of();
   private int index;
-  private Iterator<? extends Map.Entry<?, Cell>> hand;
+  private Iterator<? extends Slot> hand;
 
-  EvictionHand(Supplier<List<? extends Segment<?>>> segments, LongSupplier size, long bound, LongAdder evictedActive) {
+  EvictionHand(Supplier<List<? extends Segment>> segments, LongSupplier size, long bound, LongAdder evictedActive) {
     this.segments = segments;
     this.size = size;
     this.bound = bound;
@@ -108,33 +166,25 @@ final class EvictionHand {
   private boolean evictLocked(long now, boolean force) {
     boolean removed = false;
     int victims = 0;
-    Segment<Object> fallbackSegment = null;
-    Object fallbackKey = null;
-    Cell fallback = null;
+    Slot fallback = null;
     double fallbackUsed = Double.MAX_VALUE;
     int sinceFallback = 0;
     for (int looked = 0; looked < MAX_LOOKED && victims < MAX_VICTIMS && size.getAsLong() > bound; looked++) {
-      Map.Entry<?, Cell> entry = next();
-      if (entry == null) {
+      Slot slot = next();
+      if (slot == null) {
         break;
       }
-      Segment<Object> segment = current();
-      Object key = entry.getKey();
-      Cell cell = entry.getValue();
-      CompiledPolicy layout = segment.layout(key);
-      if (layout.kill(cell, now, -1)) { // idle: dropping it changes no decision
-        segment.remove(key, cell);
+      if (slot.dropIfIdle(now)) { // idle: dropping it changes no decision
         removed = true;
         continue;
       }
-      double used = layout.used(cell, now);
+      double used = slot.used(now);
       if (used < 0) {
-        continue; // dead meanwhile
+        continue; // gone meanwhile
       }
       if (used <= COLD) {
-        if (layout.kill(cell, now, COLD)) {
+        if (slot.evict(now, COLD)) {
           evictedActive.increment();
-          segment.remove(key, cell);
           removed = true;
           victims++;
         }
@@ -142,27 +192,19 @@ final class EvictionHand {
       }
       if (used < fallbackUsed || ++sinceFallback > SAMPLE) { // the least used among the recent cells
         fallbackUsed = used;
-        fallbackSegment = segment;
-        fallbackKey = key;
-        fallback = cell;
+        fallback = slot;
         sinceFallback = 0;
       }
     }
-    if (!removed && force && fallback != null && fallbackSegment.layout(fallbackKey).kill(fallback, now, fallbackUsed)) {
+    if (!removed && force && fallback != null && fallback.evict(now, fallbackUsed)) {
       evictedActive.increment();
-      fallbackSegment.remove(fallbackKey, fallback);
       removed = true;
     }
     return removed;
   }
 
-  @SuppressWarnings("unchecked")
-  private Segment<Object> current() {
-    return (Segment<Object>) snapshot.get(index);
-  }
-
-  /** The next entry under the hand, wrapping around all segments; null if they are all empty. */
-  private Map.Entry<?, Cell> next() {
+  /** The next slot under the hand, wrapping around all segments; null if they are all empty. */
+  private Slot next() {
     for (int tries = 0; tries <= snapshot.size() + 1; tries++) {
       if (hand != null && hand.hasNext()) {
         return hand.next();
@@ -176,7 +218,7 @@ final class EvictionHand {
       } else {
         index++;
       }
-      hand = snapshot.get(index).entries();
+      hand = snapshot.get(index).slots();
     }
     return null;
   }

@@ -4,9 +4,8 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Reservation;
 import io.limiter.core.Ticker;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +35,11 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final Ticker ticker;
   private final long origin;
   private final Executor executor;
-  private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<LimitPolicy, LocalKeySpace> spaces = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<StateShape, Group> groups = new ConcurrentHashMap<>();
+  /** Whether single-word groups keep 128-bit key hashes in a {@link CompactTable} instead of key strings. */
+  private final boolean compact;
+  private final KeyHash keyHash;
   private final AtomicLong size = new AtomicLong();
   private final AtomicLong insertsSinceCleanUp = new AtomicLong();
   private final AtomicBoolean cleanUpScheduled = new AtomicBoolean();
@@ -45,24 +47,36 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final LongAdder evictedActive = new LongAdder();
   private final EvictionHand hand;
 
-  public InMemoryRateLimitStore(long maxKeys, Ticker ticker, Executor executor) {
+  /**
+   * @param maxKeys the bound on tracked keys
+   * @param ticker the clock
+   * @param executor runs clean-up
+   * @param compact whether single token buckets are kept as hashes in primitive arrays (no key strings)
+   */
+  public InMemoryRateLimitStore(long maxKeys, Ticker ticker, Executor executor, boolean compact) {
     this.maxKeys = maxKeys;
+    this.compact = compact;
+    this.keyHash = compact ? new KeyHash() : null;
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.origin = LocalKeySpace.origin(ticker);
     this.executor = Objects.requireNonNull(executor, "executor");
-    this.hand = new EvictionHand(() -> List.copyOf(groups.values()), size::get, maxKeys, evictedActive);
+    this.hand = new EvictionHand(() -> groups.values().stream().map(Group::segment).toList(), size::get, maxKeys,
+        evictedActive);
   }
 
   @Override
   public KeySpace keySpace(LimitPolicy policy) {
     Objects.requireNonNull(policy, "policy");
-    Space space = spaces.get(policy);
+    LocalKeySpace space = spaces.get(policy);
     return space != null ? space : spaces.computeIfAbsent(policy, this::newSpace);
   }
 
-  private Space newSpace(LimitPolicy policy) {
-    Group group = groups.computeIfAbsent(StateShape.of(policy), shape -> new Group(policy));
-    return new Space(policy, group);
+  private LocalKeySpace newSpace(LimitPolicy policy) {
+    Group group = groups.computeIfAbsent(StateShape.of(policy), shape -> {
+      CellGroup first = new CellGroup(policy);
+      return compact && first.layout.single ? new CompactGroup(policy) : new MapGroup(policy);
+    });
+    return group instanceof CompactGroup c ? new CompactSpace(policy, c) : new Space(policy, (MapGroup) group);
   }
 
   @Override
@@ -127,30 +141,34 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
   @Override
   public String toString() {
-    return "InMemoryRateLimitStore{keys=" + size.get() + ", maxKeys=" + maxKeys + "}";
+    return "InMemoryRateLimitStore{keys=" + size.get() + ", maxKeys=" + maxKeys + (compact ? ", compact" : "") + "}";
   }
 
-  /** The cells of one state shape. */
-  private final class Group extends CellGroup implements EvictionHand.Segment<String> {
-    final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
-
+  /** The state of one state shape. */
+  private abstract static class Group extends CellGroup {
     Group(LimitPolicy first) {
       super(first);
     }
 
-    @Override
-    public Iterator<Map.Entry<String, Cell>> entries() {
-      return cells.entrySet().iterator();
+    /** @return what the eviction hand walks */
+    abstract EvictionHand.Segment segment();
+
+    /** Drops idle state. */
+    abstract void sweep(long now);
+  }
+
+  /** Cells in a map by key string: multi-word layouts, and every group of the key-string store. */
+  private final class MapGroup extends Group {
+    final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
+    private final EvictionHand.Segment segment = EvictionHand.mapSegment(cells, key -> layout, this::discard);
+
+    MapGroup(LimitPolicy first) {
+      super(first);
     }
 
     @Override
-    public CompiledPolicy layout(String key) {
-      return layout;
-    }
-
-    @Override
-    public void remove(String key, Cell dead) {
-      discard(key, dead);
+    EvictionHand.Segment segment() {
+      return segment;
     }
 
     void discard(String key, Cell dead) {
@@ -160,6 +178,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
 
     /** Kills and removes idle cells. */
+    @Override
     void sweep(long now) {
       for (Map.Entry<String, Cell> entry : cells.entrySet()) {
         Cell cell = entry.getValue();
@@ -170,12 +189,31 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
   }
 
+  /** Single-word states by key hash, in primitive arrays. */
+  private final class CompactGroup extends Group {
+    final CompactTable table = new CompactTable(layout, size);
+
+    CompactGroup(LimitPolicy first) {
+      super(first);
+    }
+
+    @Override
+    EvictionHand.Segment segment() {
+      return table;
+    }
+
+    @Override
+    void sweep(long now) {
+      table.sweep(now);
+    }
+  }
+
   /** The key space of one policy, on the cells of its group. */
   private final class Space extends LocalKeySpace {
     private final CompiledPolicy policy;
-    private final Group cellGroup;
+    private final MapGroup cellGroup;
 
-    Space(LimitPolicy policy, Group group) {
+    Space(LimitPolicy policy, MapGroup group) {
       super(policy, group, InMemoryRateLimitStore.this.ticker, origin);
       this.policy = base;
       this.cellGroup = group;
@@ -273,6 +311,236 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
           discard(key, c);
           cell = null;
         }
+      }
+    }
+  }
+
+  /**
+   * The key space of one policy on a {@link CompactTable}: the key is hashed once per decision, the state word is
+   * found lock-free and charged by compare-and-set; a key not found is checked and inserted under its stripe's lock.
+   */
+  private final class CompactSpace extends LocalKeySpace {
+    private final CompactTable table;
+
+    CompactSpace(LimitPolicy policy, CompactGroup group) {
+      super(policy, group, InMemoryRateLimitStore.this.ticker, origin);
+      this.table = group.table;
+    }
+
+    @Override
+    boolean tryAcquire(String key, long permits, CompiledPolicy policy) {
+      checkPermits(permits);
+      long[] low = new long[1]; // scalar-replaced once inlined
+      long high = keyHash.hash(key, low);
+      boolean insert = false;
+      for (;;) {
+        long now = now();
+        long[] slots = table.slots(high);
+        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
+        boolean[] added = null;
+        if (index < 0) {
+          KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a slot
+          added = new boolean[1];
+          CompactTable.Position position = table.insert(high, low[0], added);
+          slots = position.slots();
+          index = position.index();
+        }
+        int verdict = policy.tryAcquire(slots, index, high, low[0], now, permits);
+        if (added != null && added[0]) {
+          onInsert();
+        }
+        if (verdict >= 0) {
+          return verdict == 1;
+        }
+        insert = retry(high, slots, index);
+      }
+    }
+
+    @Override
+    Decision acquire(String key, long permits, CompiledPolicy policy) {
+      checkPermits(permits);
+      long[] low = new long[1];
+      long high = keyHash.hash(key, low);
+      boolean insert = false;
+      for (;;) {
+        long now = now();
+        long[] slots = table.slots(high);
+        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
+        boolean[] added = null;
+        if (index < 0) {
+          KeyNormalizer.requireStored(key);
+          added = new boolean[1];
+          CompactTable.Position position = table.insert(high, low[0], added);
+          slots = position.slots();
+          index = position.index();
+        }
+        Decision decision = policy.acquire(slots, index, high, low[0], now, permits);
+        if (added != null && added[0]) {
+          onInsert();
+        }
+        if (decision != null) {
+          return decision;
+        }
+        insert = retry(high, slots, index);
+      }
+    }
+
+    @Override
+    Reservation reserve(String key, long permits, CompiledPolicy policy) {
+      // a token bucket's settlement needs no time of the charge (only windows do), so the clock read here serves
+      long stamp = now();
+      return reserveAt(key, permits, policy, stamp, acquire(key, permits, policy));
+    }
+
+    /**
+     * Settles on the key's slot: a refund of a key dropped meanwhile is a no-op (its bucket was full again); an extra
+     * charge adds the key if it is gone.
+     */
+    @Override
+    void settle(Reservation reservation, long actual) {
+      CompiledPolicy policy = compiled(reservation.policy());
+      long delta = actual - reservation.permits();
+      long[] low = new long[1];
+      long high = keyHash.hash(reservation.key(), low);
+      boolean insert = false;
+      for (;;) {
+        long now = now();
+        long[] slots = table.slots(high);
+        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
+        boolean[] added = null;
+        if (index < 0) {
+          if (delta < 0) {
+            return;
+          }
+          added = new boolean[1];
+          CompactTable.Position position = table.insert(high, low[0], added);
+          slots = position.slots();
+          index = position.index();
+        }
+        int verdict = policy.settle(slots, index, high, low[0], now, delta);
+        if (added != null && added[0]) {
+          onInsert();
+        }
+        if (verdict >= 0) {
+          return;
+        }
+        boolean dropped = retry(high, slots, index);
+        if (dropped && delta < 0) {
+          return; // the key's bucket was full again and dropped: nothing to refund
+        }
+        insert = dropped;
+      }
+    }
+
+    /**
+     * After a decision met a state that is not live: waits out the rehash if the array was being rehashed.
+     *
+     * @return whether the next attempt must go through the lock: the key was dropped (or its slot reused)
+     */
+    private boolean retry(long high, long[] slots, int index) {
+      if (CompactTable.isMoved(slots, index)) {
+        table.awaitRehash(high, slots);
+        return false;
+      }
+      return true;
+    }
+
+    @Override
+    Cell lookup(String key) {
+      throw new AssertionError("a compact key space has no cells"); // its decisions are overridden above
+    }
+
+    @Override
+    Cell insert(String key, Cell created) {
+      throw new AssertionError("a compact key space has no cells");
+    }
+
+    @Override
+    void discard(String key, Cell dead) {
+      throw new AssertionError("a compact key space has no cells");
+    }
+
+    @Override
+    public KeyHandle handle(String key) {
+      return new Handle(KeyNormalizer.requireStored(key));
+    }
+
+    /** Caches the key's hash and position, so a decision is one clock read and one CAS; re-resolves when it moved. */
+    private final class Handle implements KeyHandle {
+      private final String key;
+      private final long high;
+      private final long low;
+      // racy but benign: a position once resolved holds this key's state, or a dead or moved one, or (if the key was
+      // dropped and its slot reused) another key's, which the check of the key words in each decision catches
+      private CompactTable.Position position;
+
+      Handle(String key) {
+        this.key = key;
+        long[] lo = new long[1];
+        this.high = keyHash.hash(key, lo);
+        this.low = lo[0];
+      }
+
+      /** The key's current position, inserting it if it has none or (with {@code insert}) if it was dropped. */
+      private CompactTable.Position resolve(boolean insert, boolean[] added) {
+        long[] slots = table.slots(high);
+        int index = insert ? -1 : CompactTable.find(slots, high, low);
+        CompactTable.Position p = index >= 0 ? new CompactTable.Position(slots, index) : table.insert(high, low, added);
+        position = p;
+        return p;
+      }
+
+      @Override
+      public boolean tryAcquire(long permits) {
+        checkPermits(permits);
+        boolean insert = false;
+        for (;;) {
+          long now = now();
+          boolean[] added = null;
+          CompactTable.Position p = position;
+          if (p == null) {
+            added = new boolean[1];
+            p = resolve(insert, added);
+          }
+          int verdict = base.tryAcquire(p.slots(), p.index(), high, low, now, permits);
+          if (added != null && added[0]) {
+            onInsert();
+          }
+          if (verdict >= 0) {
+            return verdict == 1;
+          }
+          position = null;
+          insert = retry(high, p.slots(), p.index());
+        }
+      }
+
+      @Override
+      public Decision acquire(long permits) {
+        checkPermits(permits);
+        boolean insert = false;
+        for (;;) {
+          long now = now();
+          boolean[] added = null;
+          CompactTable.Position p = position;
+          if (p == null) {
+            added = new boolean[1];
+            p = resolve(insert, added);
+          }
+          Decision decision = base.acquire(p.slots(), p.index(), high, low, now, permits);
+          if (added != null && added[0]) {
+            onInsert();
+          }
+          if (decision != null) {
+            return decision;
+          }
+          position = null;
+          insert = retry(high, p.slots(), p.index());
+        }
+      }
+
+      @Override
+      public String toString() {
+        return "KeyHandle{" + key + "}";
       }
     }
   }

@@ -37,6 +37,8 @@ public final class KeyNormalizer {
   private static final char ESCAPE = '\\';
   private static final String MISSING = "!missing:";
   private static final String HASHED = "!sha256:";
+  /** Keys of at most this many chars without surrogates need no byte count: 3 bytes a char, plus an escape, fit. */
+  private static final int SHORT = (MAX_KEY_BYTES - 1) / 3;
 
   private KeyNormalizer() {
   }
@@ -51,6 +53,9 @@ public final class KeyNormalizer {
     requireNotBlank(key);
     char first = key.charAt(0);
     boolean escape = first == RESERVED || first == ESCAPE;
+    if (key.length() <= SHORT && !hasSurrogate(key)) {
+      return escape ? ESCAPE + key : key; // at most 3 UTF-8 bytes a char: fits with the escape, no need to count
+    }
     long bytes = utf8Length(key);
     if (bytes < 0 || bytes + (escape ? 1 : 0) > MAX_KEY_BYTES) {
       return hash(key);
@@ -96,6 +101,16 @@ public final class KeyNormalizer {
           + "long keys");
     }
     return key;
+  }
+
+  /** Whether the text has any surrogate, paired or not (the per-request check of a short key: one test a char). */
+  private static boolean hasSurrogate(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (Character.isSurrogate(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** UTF-8 length, stopping early past the maximum; -1 if the text has an unpaired surrogate. */

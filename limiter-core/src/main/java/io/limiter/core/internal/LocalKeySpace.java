@@ -163,11 +163,16 @@ abstract class LocalKeySpace implements KeySpace {
     return Reservation.of(decision, key, policy.policy, permits, at[0], this::settle);
   }
 
+  /** Where a subclass keeps no cells: reserves like {@link #acquire(String, long, CompiledPolicy)} at its clock. */
+  final Reservation reserveAt(String key, long permits, CompiledPolicy policy, long stamp, Decision decision) {
+    return Reservation.of(decision, key, policy.policy, permits, stamp, this::settle);
+  }
+
   /**
    * Settles a reservation of this space (or of a view of it) on the key's current cell: a refund of a key that has
    * expired meanwhile is a no-op (its state was full again); an extra charge makes a cell if there is none.
    */
-  private void settle(Reservation reservation, long actual) {
+  void settle(Reservation reservation, long actual) {
     CompiledPolicy policy = compiled(reservation.policy());
     long delta = actual - reservation.permits();
     String key = reservation.key();

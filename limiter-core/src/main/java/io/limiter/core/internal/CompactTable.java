@@ -1,0 +1,366 @@
+package io.limiter.core.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The keys and states of one cell group whose state is a single word (a single token bucket, the common case), for
+ * the compact in-memory store: no object per key. A key is its 128-bit {@link KeyHash}; a slot is three
+ * {@code long}s in one array, {@code [hash high, hash low, tat]}, so a decision on an existing key touches one cache
+ * line of the table (a map of cells touches a table slot, a node and a cell). The table is split in
+ * {@value #STRIPES} stripes by the hash, each an open-addressing array with linear probing, grown and shrunk by
+ * rehashing to a load between {@value #MIN_LOAD} and {@value #MAX_LOAD}: 24 bytes a slot make 32 to 44 bytes a key.
+ *
+ * <p>Why it is correct without a lock on decisions:
+ * <ul>
+ *   <li>A decision finds its slot without locking (an empty slot ends the probe) and updates the state word by
+ *       compare-and-set, through the same {@link CompiledPolicy} as a {@link Cell.Single}. The key words of a slot
+ *       are written before its high word is published with release semantics, so a reader that sees the high word
+ *       sees the rest.
+ *   <li>Only threads holding the stripe's lock add keys, revive or reuse slots and rehash. A key not found lock-free
+ *       is looked up again under the lock before it is inserted, so a key never gets two slots.
+ *   <li>A slot is dropped by a compare-and-set of its state to {@link #DEAD}, conditional on the state judged idle
+ *       (lossless expiry) or cold (eviction), exactly as a cell is; a decision that meets {@code DEAD} inserts again
+ *       under the lock. Dead slots are reused for new keys under the lock and purged by rehashing.
+ *   <li>Rehashing freezes each state word with {@code getAndSet(MOVED)} before copying it, so a concurrent
+ *       compare-and-set either landed before the freeze (and is copied) or fails; a decision that meets
+ *       {@link #MOVED} waits for the new array to be published and retries on it. No charge is lost.
+ *   <li>A dead slot reused for another key can, in a race, take one charge meant for the dead key: a thread that
+ *       matched the old key's hash, then read the new key's fresh state. That charge is a permit taken from the new
+ *       key, never one admitted beyond a limit: the old key was dropped, so by the store's rules it starts full.
+ * </ul>
+ *
+ * <p>Thread-safe.
+ */
+final class CompactTable implements EvictionHand.Segment {
+
+  /** State of an evicted key (dropped before its state was idle): reusable by that key only, until a rehash. */
+  static final long DEAD = Long.MIN_VALUE;
+  /** State of a slot copied to a new array by a rehash. */
+  static final long MOVED = Long.MIN_VALUE + 1;
+  /** State of a key dropped because it was idle: reusable by any key. */
+  static final long DROPPED = Long.MIN_VALUE + 2;
+  /**
+   * The least state of a new key: a full bucket, as any {@code tat} not after now. Each new or revived key of a stripe
+   * gets a fresh state of its own, {@code FRESH + n} for the stripe's n-th insert; live states are at least this.
+   */
+  static final long FRESH = Long.MIN_VALUE + 3;
+  private static final long FRESH_SPAN = 1L << 60;
+
+  static final int STRIPES = 64;
+  static final double MAX_LOAD = 0.75;
+  static final double MIN_LOAD = 0.55;
+  private static final int MIN_CAPACITY = 8;
+  private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+
+  private final Stripe[] stripes = new Stripe[STRIPES];
+  private final CompiledPolicy layout;
+  private final AtomicLong size;
+
+  /**
+   * @param layout the policy whose layout the states have (single token bucket)
+   * @param size the store's count of live keys, kept up to date by this table
+   */
+  CompactTable(CompiledPolicy layout, AtomicLong size) {
+    this.layout = layout;
+    this.size = size;
+    for (int s = 0; s < STRIPES; s++) {
+      stripes[s] = new Stripe();
+    }
+  }
+
+  /** Where a key's state word is: an array and an index in it. Immutable, so handles can cache it in one field. */
+  record Position(long[] slots, int index) {
+  }
+
+  /** One stripe: the lock guards every change of the key words and of {@link #used}. */
+  private static final class Stripe extends ReentrantLock {
+    volatile long[] slots = new long[MIN_CAPACITY * 3];
+    /** Slots that hold a key, live or dead. */
+    int used;
+    /** Fresh states handed out: each new key's state differs from every earlier one (see the class comment). */
+    long inserts;
+
+    long fresh() {
+      return FRESH + (inserts++ & (FRESH_SPAN - 1));
+    }
+  }
+
+  Stripe stripe(long high) {
+    return stripes[(int) high & (STRIPES - 1)];
+  }
+
+  /** The slot a probe for {@code high} starts at (the top 32 bits, independent of the stripe bits). */
+  private static int home(long high, int capacity) {
+    return (int) (((high >>> 32) * capacity) >>> 32);
+  }
+
+  /** Lock-free: the index of the key's state word in {@code slots}, or -1 if it has no slot there. */
+  static int find(long[] slots, long high, long low) {
+    int capacity = slots.length / 3;
+    int i = home(high, capacity);
+    for (int probes = 0; probes < capacity; probes++) {
+      int b = i * 3;
+      long h = (long) WORDS.getAcquire(slots, b);
+      if (h == 0) {
+        return -1;
+      }
+      if (h == high && slots[b + 1] == low) {
+        return b + 2;
+      }
+      if (++i == capacity) {
+        i = 0;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the state word at {@code index} was frozen by a rehash. */
+  static boolean isMoved(long[] slots, int index) {
+    return (long) WORDS.getVolatile(slots, index) == MOVED;
+  }
+
+  /** Whether the slot of the state word at {@code index} holds the key. */
+  static boolean holds(long[] slots, int index, long high, long low) {
+    return (long) WORDS.getAcquire(slots, index - 2) == high && slots[index - 1] == low;
+  }
+
+  /** The array a key's stripe has now. */
+  long[] slots(long high) {
+    return stripe(high).slots;
+  }
+
+  /**
+   * Waits until the stripe no longer publishes {@code slots} (a decision met {@link #MOVED} in it): a rehash holds
+   * the lock and publishes the new array when done.
+   */
+  void awaitRehash(long high, long[] slots) {
+    Stripe stripe = stripe(high);
+    while (stripe.slots == slots) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * Under the stripe's lock: finds the key's slot, or gives it one (reviving its own dead slot, reusing another dead
+   * one on its probe path, or taking an empty one, rehashing first if the stripe is full).
+   *
+   * @return the position, and whether the key was added (counted in the store's size)
+   */
+  Position insert(long high, long low, boolean[] added) {
+    Stripe stripe = stripe(high);
+    stripe.lock();
+    try {
+      for (;;) {
+        long[] slots = stripe.slots;
+        int capacity = slots.length / 3;
+        int i = home(high, capacity);
+        int reuse = -1;
+        int empty = -1;
+        for (int probes = 0; probes < capacity; probes++) {
+          int b = i * 3;
+          long h = slots[b];
+          if (h == 0) {
+            empty = b;
+            break;
+          }
+          long state = (long) WORDS.getVolatile(slots, b + 2);
+          if (h == high && slots[b + 1] == low) {
+            if (state < FRESH) { // its own dropped slot: revive it
+              WORDS.setVolatile(slots, b + 2, stripe.fresh());
+              size.incrementAndGet();
+              added[0] = true;
+            }
+            return new Position(slots, b + 2);
+          }
+          if (reuse < 0 && state == DROPPED) {
+            reuse = b;
+          }
+          if (++i == capacity) {
+            i = 0;
+          }
+        }
+        if (reuse >= 0) { // the key words first: a reader of the old key then reads DEAD and comes here
+          slots[reuse + 1] = low;
+          WORDS.setVolatile(slots, reuse, high);
+          WORDS.setVolatile(slots, reuse + 2, stripe.fresh());
+          size.incrementAndGet();
+          added[0] = true;
+          return new Position(slots, reuse + 2);
+        }
+        if (empty < 0 || stripe.used + 1 > capacity * MAX_LOAD) {
+          rehash(stripe, 1);
+          continue;
+        }
+        slots[empty + 1] = low;
+        slots[empty + 2] = stripe.fresh();
+        WORDS.setRelease(slots, empty, high);
+        stripe.used++;
+        size.incrementAndGet();
+        added[0] = true;
+        return new Position(slots, empty + 2);
+      }
+    } finally {
+      stripe.unlock();
+    }
+  }
+
+  /**
+   * Under the stripe's lock: copies the live keys into a new array sized for them plus {@code extra} at
+   * {@value #MIN_LOAD} load, freezing each state word first (see the class comment).
+   */
+  private static void rehash(Stripe stripe, int extra) {
+    long[] old = stripe.slots;
+    int live = 0;
+    for (int b = 0; b < old.length; b += 3) {
+      if (old[b] != 0 && (long) WORDS.getVolatile(old, b + 2) >= FRESH) {
+        live++; // only decreases until the copy below: adding keys needs the lock we hold
+      }
+    }
+    int capacity = Math.max(MIN_CAPACITY, (int) Math.ceil((live + extra) / MIN_LOAD));
+    long[] next = new long[capacity * 3];
+    int used = 0;
+    for (int b = 0; b < old.length; b += 3) {
+      long high = old[b];
+      if (high == 0) {
+        continue;
+      }
+      long state = (long) WORDS.getAndSet(old, b + 2, MOVED);
+      if (state < FRESH) {
+        continue;
+      }
+      int i = home(high, capacity);
+      while (next[i * 3] != 0) {
+        if (++i == capacity) {
+          i = 0;
+        }
+      }
+      next[i * 3] = high;
+      next[i * 3 + 1] = old[b + 1];
+      next[i * 3 + 2] = state;
+      used++;
+    }
+    stripe.used = used;
+    stripe.slots = next; // publishes the copy
+  }
+
+  /** Drops every idle key (lossless) and compacts stripes that are mostly dead slots. */
+  void sweep(long now) {
+    for (Stripe stripe : stripes) {
+      long[] slots = stripe.slots;
+      int live = 0;
+      for (int b = 0; b < slots.length; b += 3) {
+        if (slots[b] == 0) {
+          continue;
+        }
+        long state = (long) WORDS.getVolatile(slots, b + 2);
+        if (state >= FRESH && !(state <= now && drop(slots, b + 2, state, DROPPED))) {
+          live++;
+        }
+      }
+      int capacity = slots.length / 3;
+      if (capacity > MIN_CAPACITY && live < capacity * MIN_LOAD / 2) {
+        stripe.lock();
+        try {
+          if (stripe.slots == slots) {
+            rehash(stripe, 0);
+          }
+        } finally {
+          stripe.unlock();
+        }
+      }
+    }
+  }
+
+  /** Drops a key if its state is still {@code state}; returns whether this call did. */
+  private boolean drop(long[] slots, int index, long state, long dead) {
+    if (WORDS.compareAndSet(slots, index, state, dead)) {
+      size.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** The bytes the table's arrays take (for tests and benchmarks). */
+  long tableBytes() {
+    long bytes = 0;
+    for (Stripe stripe : stripes) {
+      bytes += 16 + 8L * stripe.slots.length;
+    }
+    return bytes;
+  }
+
+  @Override
+  public Iterator<? extends EvictionHand.Slot> slots() {
+    return new Iterator<EvictionHand.Slot>() {
+      private int stripe;
+      private long[] slots = stripes[0].slots;
+      private int next = -3; // the base of the last slot returned
+
+      @Override
+      public boolean hasNext() {
+        for (;;) {
+          for (int b = next + 3; b < slots.length; b += 3) {
+            if (slots[b] != 0 && (long) WORDS.getVolatile(slots, b + 2) >= FRESH) {
+              next = b - 3;
+              return true;
+            }
+          }
+          if (++stripe == STRIPES) {
+            return false;
+          }
+          slots = stripes[stripe].slots;
+          next = -3;
+        }
+      }
+
+      @Override
+      public EvictionHand.Slot next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        next += 3;
+        return new Slot(slots, next + 2);
+      }
+    };
+  }
+
+  /** A key's state under the eviction hand. */
+  private final class Slot implements EvictionHand.Slot {
+    private final long[] slots;
+    private final int index;
+
+    Slot(long[] slots, int index) {
+      this.slots = slots;
+      this.index = index;
+    }
+
+    @Override
+    public boolean dropIfIdle(long now) {
+      long state = (long) WORDS.getVolatile(slots, index);
+      return state >= FRESH && state <= now && drop(slots, index, state, DROPPED);
+    }
+
+    @Override
+    public double used(long now) {
+      long state = (long) WORDS.getVolatile(slots, index);
+      return state < FRESH ? -1 : layout.usedOf(state, now);
+    }
+
+    @Override
+    public boolean evict(long now, double maxUsed) {
+      long state = (long) WORDS.getVolatile(slots, index);
+      if (state < FRESH) {
+        return false;
+      }
+      if (state <= now) {
+        return drop(slots, index, state, DROPPED);
+      }
+      return layout.usedOf(state, now) <= maxUsed && drop(slots, index, state, DEAD);
+    }
+  }
+}
