@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,6 @@ import org.springframework.boot.context.properties.bind.handler.NoUnboundElement
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
 /**
  * The Redis configuration blocks of docs/redis.md and docs/spring.md, against a real redis-server that requires the
@@ -103,15 +99,9 @@ class RedisDocsTest {
 
   @Test
   void theServletInitParamsStartTheFilterOnRedis() throws Exception {
-    Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(
-        "<root>" + DocBlock.of("docs/redis.md#servlet-init-params").body() + "</root>"))).getDocumentElement();
     Map<String, String> params = new LinkedHashMap<>();
-    NodeList list = root.getElementsByTagName("init-param");
-    for (int i = 0; i < list.getLength(); i++) {
-      Element p = (Element) list.item(i);
-      params.put(p.getElementsByTagName("param-name").item(0).getTextContent().trim(),
-          here(p.getElementsByTagName("param-value").item(0).getTextContent().trim()));
-    }
+    ServletDocsTest.initParams(DocBlock.of("docs/redis.md#servlet-init-params").body())
+        .forEach((name, value) -> params.put(name, here(value)));
     assertThat(params).containsKeys("store", "store.uri", "store.command-timeout");
     // the password is the server's, not the page's subject
     params.put("store.uri", params.get("store.uri").replace("redis://", "redis://:secret@"));

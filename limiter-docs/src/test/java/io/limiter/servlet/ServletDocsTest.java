@@ -37,7 +37,7 @@ import org.xml.sax.InputSource;
 class ServletDocsTest {
 
   /** @return the init-params of a web.xml fragment: a whole {@code <filter>} or bare {@code <init-param>}s */
-  private static Map<String, String> initParams(String xml) throws Exception {
+  static Map<String, String> initParams(String xml) throws Exception {
     Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder()
         .parse(new InputSource(new StringReader("<root>" + xml + "</root>"))).getDocumentElement();
     Map<String, String> params = new LinkedHashMap<>();
