@@ -107,7 +107,8 @@ class ActuatorSecurityDocsTest {
   @Test
   void anyoneReadsAndOnlyAnOperatorWrites() throws Exception {
     assertThat(send("GET", "/actuator/ratelimits", false).statusCode()).isEqualTo(200);
-    assertThat(send("GET", "/actuator/health", false).statusCode()).isEqualTo(200);
+    // health is open to anyone (its status depends on the test machine, e.g. no Redis on 6379: 503)
+    assertThat(send("GET", "/actuator/health", false).statusCode()).isIn(200, 503);
     assertThat(send("POST", "/actuator/ratelimits/controllers/work-health", false).statusCode()).isEqualTo(401);
     assertThat(send("POST", "/actuator/ratelimits/controllers/work-health", true).statusCode()).isBetween(200, 204);
     assertThat(send("DELETE", "/actuator/ratelimits/controllers/work-health", false).statusCode()).isEqualTo(401);
