@@ -52,6 +52,15 @@ import org.openjdk.jol.info.GraphStats;
  */
 public final class MemoryFootprint {
 
+  static {
+    // When JOL cannot attach to this JVM, its fallback reads field offsets with Unsafe, which refuses the fields of
+    // hidden classes (the lambdas a store holds); this switch lets JOL compute those offsets itself. Set before JOL
+    // loads, unless the command line chose.
+    if (System.getProperty("jol.magicFieldOffset") == null) {
+      System.setProperty("jol.magicFieldOffset", "true");
+    }
+  }
+
   /**
    * One contender: builds an empty container and returns how to charge one key in it; {@code keepsKeys} is false
    * for a store that keeps no reference to the key strings (the compact in-memory store keeps a hash), whose cost
