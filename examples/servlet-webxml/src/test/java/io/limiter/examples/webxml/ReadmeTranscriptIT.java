@@ -3,20 +3,15 @@ package io.limiter.examples.webxml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.docs.DocBlock;
-import io.limiter.examples.webxml.launcher.JettyLauncher;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.server.Server;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The transcripts of this example's README are what the packaged application answers: each {@code $ curl} line of a
@@ -30,22 +25,10 @@ class ReadmeTranscriptIT {
   private static final Pattern CURL = Pattern.compile("curl -si (?:-H '([^:]+): ([^']+)' )?'?http://127\\.0\\.0\\.1:8080([^' ;]+)'?");
   private static final Pattern LOOP = Pattern.compile("for i in ([0-9 ]+); do");
 
-  private static Server server;
+  @RegisterExtension
+  static final PackagedExample APP = new PackagedExample();
+
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void start() throws Exception {
-    String dir = System.getProperty("webapp.dir");
-    assertThat(dir).as("failsafe passes webapp.dir, the exploded WAR; run through mvn verify").isNotNull();
-    server = JettyLauncher.start(Path.of(dir), "127.0.0.1", 0);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.stop();
-    }
-  }
 
   @Test
   void theHelloTranscript() throws Exception {
@@ -101,7 +84,7 @@ class ReadmeTranscriptIT {
     List<HttpResponse<String>> out = new ArrayList<>();
     for (int t = 0; t < times; t++) {
       HttpRequest.Builder b = HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + JettyLauncher.port(server) + curl.group(3)));
+          APP.uri(curl.group(3)));
       if (curl.group(1) != null) {
         b.header(curl.group(1), curl.group(2));
       }

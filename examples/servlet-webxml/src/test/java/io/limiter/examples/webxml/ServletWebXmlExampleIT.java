@@ -2,39 +2,22 @@ package io.limiter.examples.webxml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.limiter.examples.webxml.launcher.JettyLauncher;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.eclipse.jetty.server.Server;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Starts the packaged example (exploded WAR, web.xml as written) in Jetty and sends real requests. */
 class ServletWebXmlExampleIT {
 
-  private static Server server;
+  @RegisterExtension
+  static final PackagedExample APP = new PackagedExample();
+
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
-  @BeforeAll
-  static void start() throws Exception {
-    String dir = System.getProperty("webapp.dir");
-    assertThat(dir).as("failsafe passes webapp.dir, the exploded WAR; run through mvn verify").isNotNull();
-    server = JettyLauncher.start(Path.of(dir), "127.0.0.1", 0);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.stop();
-    }
-  }
-
   private static HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + JettyLauncher.port(server) + path));
+    HttpRequest.Builder b = HttpRequest.newBuilder(APP.uri(path));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
