@@ -102,7 +102,7 @@ class ServletDocsTest {
   @Test
   void anInvalidConfigurationFailsWithTheProblemsThePageShows() {
     List<String> problems = initProblems(Map.of("rule.api.paths", "/api/*", "rule.api.limits", "100/minuets",
-        "trusted-proxies", "0.0.0.0/0"));
+        "client-ip.trusted-proxies", "0.0.0.0/0"));
     assertThat(Transcript.differences(DocBlock.of("docs/servlet.md#invalid-config").lines(), problems)).isEmpty();
   }
 

@@ -229,7 +229,7 @@ public final class RedisRateLimitStoreBuilder {
 
   /**
    * Sets the {@code Retry-After} of {@link FailureMode#FAIL_CLOSED} rejections; the default is 5 s, as the servlet
-   * filter's {@code fail-closed-retry-after}.
+   * filter's {@code failure.closed-retry-after}.
    *
    * @param closedRetryAfter from 1 second to 1 hour
    * @return this builder

@@ -1,6 +1,9 @@
 package io.limiter.servlet;
 
 import io.limiter.core.KeyResolver;
+import io.limiter.core.settings.LimiterSettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.servlet.internal.IpAddress;
 import jakarta.servlet.http.HttpServletRequest;
 import java.math.BigInteger;
@@ -427,6 +430,52 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
       }
       this.ipv4Prefix = prefixLength;
       return this;
+    }
+
+    /**
+     * Applies the {@code client-ip.*} settings of the one settings model (init-params and Boot properties alike),
+     * each through its setter here; a value that does not read or that a setter refuses becomes a problem naming the
+     * setting and its value.
+     *
+     * @param settings the limiter-wide settings
+     * @param problems receives every problem
+     * @return this builder
+     */
+    public Builder settings(LimiterSettings settings, Problems problems) {
+      Setting proxies = settings.get("client-ip.trusted-proxies");
+      if (proxies != null) {
+        for (String cidr : proxies.asList()) {
+          problems.read(proxies, s -> cidr, this::trustedProxy);
+        }
+      }
+      problems.read(settings.get("client-ip.trust-all-proxies"), Setting::asBoolean, this::trustAllProxies);
+      problems.read(settings.get("client-ip.forwarded-header"), s -> ForwardedHeader.parse(s.value()),
+          this::forwardedHeader);
+      problems.read(settings.get("client-ip.ipv4-prefix-length"), Setting::asInt, this::ipv4PrefixLength);
+      problems.read(settings.get("client-ip.ipv6-prefix-length"), Setting::asInt, this::ipv6PrefixLength);
+      return this;
+    }
+
+    /**
+     * Builds the resolver of {@link #settings}, or reports why it cannot be built.
+     *
+     * @param settings the limiter-wide settings
+     * @param problems receives every problem, the refusal of trusting every address naming
+     *     {@code client-ip.trusted-proxies}
+     * @return the resolver, or null if there were problems
+     */
+    public ClientIpResolver build(LimiterSettings settings, Problems problems) {
+      int before = problems.size();
+      settings(settings, problems);
+      try {
+        ClientIpResolver resolver = build(); // also with other problems, so that one listing has them all
+        return problems.size() > before ? null : resolver;
+      } catch (IllegalStateException e) {
+        Setting proxies = settings.get("client-ip.trusted-proxies");
+        problems.add((proxies == null ? settings.label("client-ip.trusted-proxies") : proxies.where()) + ": "
+            + e.getMessage());
+        return null;
+      }
     }
 
     /**

@@ -1,11 +1,10 @@
 package io.limiter.servlet;
 
 import io.limiter.core.LimitPolicy;
-import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
-import io.limiter.core.http.HeaderMode;
+import io.limiter.core.settings.LimiterSettings;
 import io.limiter.core.settings.PolicySettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
@@ -44,13 +43,9 @@ final class FilterSettings {
 
   static final String CONFIG_FILE = "config-file";
 
-  private static final List<String> GLOBAL = List.of(CONFIG_FILE, "store", "header-mode", "status", "missing-key",
-      "missing-key-status", "default-key", "trusted-proxies", "trust-all-proxies", "forwarded-header",
-      "ipv4-prefix-length", "ipv6-prefix-length", "case-sensitive-paths", "exclude", "annotations", "listener",
-      "rejection-handler", "fail-closed-retry-after", "health-signals");
-  /** Former names of global settings, refused with the new one (one name per concept, as in the Boot properties). */
-  private static final Map<String, String> RENAMED = Map.of("ipv4-prefix", "ipv4-prefix-length", "ipv6-prefix",
-      "ipv6-prefix-length");
+  /** The settings only init-params have (Boot takes these as beans), besides {@link LimiterSettings}' names. */
+  private static final List<String> OWN = List.of(CONFIG_FILE, "default-key", "annotations", "listener",
+      "rejection-handler", "health-signals");
   private static final List<String> RULE = PolicySettings.RULE;
   private static final List<String> POLICY = PolicySettings.POLICY;
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
@@ -100,115 +95,45 @@ final class FilterSettings {
     Map<String, Map<String, Setting>> rules = new TreeMap<>();
     Map<String, Map<String, Setting>> policies = new TreeMap<>();
     Map<String, String> storeSettings = new TreeMap<>();
-    ClientIpResolver.Builder ip = ClientIpResolver.builder();
-    List<Setting> ipSettings = new ArrayList<>();
-    String storeName = "memory";
-    Setting storeSetting = null;
+    Map<String, Setting> filterWide = new LinkedHashMap<>();
     Map<String, Setting> controllers = new TreeMap<>();
-    Setting signals = null;
     for (Setting s : settings.values()) {
       String key = s.name();
       Matcher adaptive = ADAPTIVE.matcher(key);
+      Matcher named = NAMED.matcher(key);
       if (adaptive.matches()) {
         controllers.put(adaptive.group(1), s);
-        continue;
-      }
-      Matcher named = NAMED.matcher(key);
-      if (named.matches()) {
+      } else if (named.matches()) {
         boolean rule = named.group(1).equals("rule");
         (rule ? rules : policies).computeIfAbsent(named.group(2), n -> new LinkedHashMap<>()).put(named.group(3), s);
-        continue;
-      }
-      if (key.startsWith("store.")) {
+      } else if (key.startsWith("store.") && LimiterSettings.renamed(key) == null) {
         storeSettings.put(key.substring(6), s.value());
-        continue;
-      }
-      switch (key) {
-        case CONFIG_FILE:
-          break;
-        case "store":
-          storeName = s.value();
-          storeSetting = s;
-          break;
-        case "header-mode":
-          set(s, v -> builder.headerMode(HeaderMode.parse(v)));
-          break;
-        case "status":
-          collected.read(s, Setting::asInt, builder::status);
-          break;
-        case "missing-key":
-          set(s, v -> builder.missingKey(MissingKeyStrategy.parse(v)));
-          break;
-        case "missing-key-status":
-          collected.read(s, Setting::asInt, builder::missingKeyStatus);
-          break;
-        case "default-key":
-          set(s, builder::defaultKey);
-          break;
-        case "trusted-proxies":
-          for (String cidr : s.asList()) {
-            set(s, v -> ip.trustedProxy(cidr));
-          }
-          ipSettings.add(s);
-          break;
-        case "trust-all-proxies":
-          collected.read(s, Setting::asBoolean, ip::trustAllProxies);
-          ipSettings.add(s);
-          break;
-        case "forwarded-header":
-          set(s, v -> ip.forwardedHeader(ForwardedHeader.parse(v)));
-          break;
-        case "ipv4-prefix-length":
-          collected.read(s, Setting::asInt, ip::ipv4PrefixLength);
-          break;
-        case "ipv6-prefix-length":
-          collected.read(s, Setting::asInt, ip::ipv6PrefixLength);
-          break;
-        case "case-sensitive-paths":
-          collected.read(s, Setting::asBoolean, builder::caseSensitivePaths);
-          break;
-        case "exclude":
-          for (String p : s.asList()) {
-            set(s, v -> builder.exclude(p));
-          }
-          break;
-        case "annotations":
-          collected.read(s, Setting::asBoolean, builder::annotations);
-          break;
-        case "listener":
-          for (String className : s.asList()) {
-            set(s, v -> listener(className));
-          }
-          break;
-        case "health-signals":
-          signals = s;
-          break;
-        case "rejection-handler":
-          set(s, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
-          break;
-        case "fail-closed-retry-after":
-          collected.read(s, Setting::asDuration, builder::failClosedRetryAfter);
-          break;
-        default:
-          if (RENAMED.containsKey(key)) {
-            problems.add(s.where() + ": renamed to " + RENAMED.get(key) + " (one name for each concept in "
-                + "init-params and properties)");
-            break;
-          }
-          problems.add(s.where() + ": unknown setting; known settings are " + GLOBAL
-              + ", store.<store setting>, adaptive.<controller name>, rule.<name>." + RULE + " and policy.<name>."
-              + POLICY);
+      } else {
+        filterWide.put(key, s);
       }
     }
-    controllers(controllers, healthSignals(signals));
-    try {
-      builder.clientIp(ip.build());
-    } catch (IllegalStateException e) {
-      problems.add(ipSettings.isEmpty() ? e.getMessage() : ipSettings.get(0).where() + ": " + e.getMessage());
+    LimiterSettings global = LimiterSettings.of(filterWide, OWN, "init-param", n -> n, collected);
+    builder.settings(global, collected);
+    ClientIpResolver ip = ClientIpResolver.builder().build(global, collected);
+    if (ip != null) {
+      builder.clientIp(ip);
     }
+    collected.read(global.get("default-key"), Setting::value, builder::defaultKey);
+    collected.read(global.get("annotations"), Setting::asBoolean, builder::annotations);
+    Setting listeners = global.get("listener");
+    if (listeners != null) {
+      for (String className : listeners.asList()) {
+        set(listeners, v -> listener(className));
+      }
+    }
+    Setting handler = global.get("rejection-handler");
+    if (handler != null) {
+      set(handler, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
+    }
+    controllers(controllers, healthSignals(global.get("health-signals")));
     policies.forEach(this::policy);
     rules.forEach(this::rule);
-    store(storeName, storeSetting, storeSettings);
+    store(global, storeSettings);
     builder.textual = true;
     return builder;
   }
@@ -328,24 +253,24 @@ final class FilterSettings {
   }
 
 
-  private void store(String name, Setting setting, Map<String, String> storeSettings) {
-    String where = setting == null ? "store" : setting.where();
-    String n = name.trim();
-    if (n.equalsIgnoreCase("memory") || n.equalsIgnoreCase("caffeine")) {
-      var b = RateLimitStore.builder();
-      for (Map.Entry<String, String> e : storeSettings.entrySet()) {
-        if (e.getKey().equals("max-keys")) {
-          try {
-            b.maxKeys(Long.parseLong(e.getValue().trim()));
-          } catch (IllegalArgumentException ex) {
-            problems.add("init-param store.max-keys=\"" + e.getValue() + "\": " + message(ex));
-          }
-        } else {
-          problems.add("init-param store." + e.getKey() + "=\"" + e.getValue() + "\": unknown setting of the " + n
-              + " store; it has store.max-keys");
-        }
-      }
+  private void store(LimiterSettings global, Map<String, String> storeSettings) {
+    Setting setting = global.get("store");
+    String where = setting == null ? "init-param store" : setting.where();
+    String n = setting == null || setting.value().isEmpty() ? "memory" : setting.value();
+    Long maxKeys = global.maxKeys(collected);
+    boolean local = n.equalsIgnoreCase("memory") || n.equalsIgnoreCase("caffeine");
+    if (global.get("max-keys") != null && !local) {
+      problems.add(global.get("max-keys").where() + ": applies to the memory and caffeine stores only; " + where
+          + " takes its settings as store.<setting>");
+    }
+    if (local) {
+      storeSettings.forEach((key, value) -> problems.add("init-param store." + key + "=\"" + value + "\": unknown "
+          + "setting of the " + n + " store; it has max-keys"));
       if (problems.isEmpty()) {
+        var b = RateLimitStore.builder();
+        if (maxKeys != null) {
+          b.maxKeys(maxKeys);
+        }
         try {
           builder.ownedStore(n.equalsIgnoreCase("memory") ? b.buildInMemory() : b.buildCaffeine());
         } catch (IllegalStateException e) {

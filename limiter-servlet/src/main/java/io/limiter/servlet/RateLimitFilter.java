@@ -11,6 +11,9 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.http.HeaderMode;
+import io.limiter.core.settings.LimiterSettings;
+import io.limiter.core.settings.Problems;
+import io.limiter.core.settings.Setting;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
@@ -573,6 +576,39 @@ public final class RateLimitFilter implements Filter {
      */
     public Builder caseSensitivePaths(boolean caseSensitive) {
       this.caseSensitivePaths = caseSensitive;
+      return this;
+    }
+
+    /**
+     * Applies the filter-wide settings of the one settings model (init-params and Boot properties alike):
+     * {@code header-mode}, {@code missing-key}, {@code failure.closed-retry-after} and the filter's {@code status},
+     * {@code missing-key-status}, {@code exclude}, {@code case-sensitive-paths}, each through its setter here. The
+     * client IP settings go to {@link ClientIpResolver.Builder#build(LimiterSettings, Problems)}; the store is the
+     * front-end's. A value that does not read or that a setter refuses becomes a problem naming the setting.
+     *
+     * @param settings the settings
+     * @param problems receives every problem
+     * @return this builder
+     */
+    public Builder settings(LimiterSettings settings, Problems problems) {
+      HeaderMode mode = settings.headerMode(problems);
+      if (mode != null) {
+        headerMode(mode);
+      }
+      MissingKeyStrategy strategy = settings.missingKey(problems);
+      if (strategy != null) {
+        missingKey(strategy);
+      }
+      problems.read(settings.get("failure.closed-retry-after"), Setting::asDuration, this::failClosedRetryAfter);
+      problems.read(settings.get("status"), Setting::asInt, this::status);
+      problems.read(settings.get("missing-key-status"), Setting::asInt, this::missingKeyStatus);
+      Setting excluded = settings.get("exclude");
+      if (excluded != null) {
+        for (String pattern : excluded.asList()) {
+          problems.read(excluded, s -> pattern, this::exclude);
+        }
+      }
+      problems.read(settings.get("case-sensitive-paths"), Setting::asBoolean, this::caseSensitivePaths);
       return this;
     }
 

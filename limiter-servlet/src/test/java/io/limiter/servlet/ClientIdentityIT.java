@@ -126,7 +126,7 @@ class ClientIdentityIT {
   void rfc7239ForwardedFromATrustedProxy(Container container, String host, String peerKey) throws Exception {
     TestServlets.Counting api = new TestServlets.Counting();
     try (EmbeddedApp app = container.builder().host(host)
-        .param("trusted-proxies", host.equals("::1") ? "[::1]" : "127.0.0.1").param("forwarded-header", "forwarded")
+        .param("client-ip.trusted-proxies", host.equals("::1") ? "[::1]" : "127.0.0.1").param("client-ip.forwarded-header", "forwarded")
         .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/hour")
         .servlet("api", api, "/api/*").start()) {
       for (int i = 0; i < 3; i++) {

@@ -45,7 +45,7 @@ class ClientIpIT {
     TestServlets.Recording listener = new TestServlets.Recording();
     TestServlets.Counting api = new TestServlets.Counting();
     try (JettyApp app = JettyApp.builder()
-        .param("trusted-proxies", "127.0.0.1, 10.0.0.0/8")
+        .param("client-ip.trusted-proxies", "127.0.0.1, 10.0.0.0/8")
         .param("rule.api.paths", "/api/*").param("rule.api.limits", "3/hour")
         .param("listener", RecordingListener.class.getName())
         .servlet("api", api, "/api/*").start()) {

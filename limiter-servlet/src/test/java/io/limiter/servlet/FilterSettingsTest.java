@@ -55,11 +55,11 @@ class FilterSettingsTest {
     params.put("rule.api.limits", "10/second; 1000/hour");
     params.put("rule.api.algorithm", "sliding-window");
     params.put("store", "caffeine");
-    params.put("store.max-keys", "5000");
-    params.put("trusted-proxies", "10.0.0.0/8\n  192.168.0.0/16");
-    params.put("ipv6-prefix-length", "56");
+    params.put("max-keys", "5000");
+    params.put("client-ip.trusted-proxies", "10.0.0.0/8\n  192.168.0.0/16");
+    params.put("client-ip.ipv6-prefix-length", "56");
     params.put("missing-key", "shared:anonymous");
-    params.put("fail-closed-retry-after", "1w");
+    params.put("failure.closed-retry-after", "1w");
     RateLimitFilter filter = new RateLimitFilter();
     filter.init(config(params));
     try {
@@ -87,7 +87,11 @@ class FilterSettingsTest {
     params.put("rule.a.limit", "1/s");
     params.put("policy.p.limit", "1/s");
     params.put("ipv6-prefix", "56");
-    params.put("fail-closed-retry-after", "5");
+    params.put("ipv4-prefix-length", "24");
+    params.put("trusted-proxies", "10.0.0.0/8");
+    params.put("store.max-keys", "5000");
+    params.put("fail-closed-retry-after", "5s");
+    params.put("failure.closed-retry-after", "5");
     RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
     assertThat(cause.problems())
         .contains("init-param rule.a.path=\"/a\": renamed to rule.a.paths (one name for each concept in init-params "
@@ -96,10 +100,18 @@ class FilterSettingsTest {
             + "init-params and properties)")
         .contains("init-param policy.p.limit=\"1/s\": renamed to policy.p.limits (one name for each concept in "
             + "init-params and properties)")
-        .contains("init-param ipv6-prefix=\"56\": renamed to ipv6-prefix-length (one name for each concept in "
+        .contains("init-param ipv6-prefix=\"56\": renamed to client-ip.ipv6-prefix-length (one name for each concept "
+            + "in init-params and properties)")
+        .contains("init-param ipv4-prefix-length=\"24\": renamed to client-ip.ipv4-prefix-length (one name for each "
+            + "concept in init-params and properties)")
+        .contains("init-param trusted-proxies=\"10.0.0.0/8\": renamed to client-ip.trusted-proxies (one name for "
+            + "each concept in init-params and properties)")
+        .contains("init-param store.max-keys=\"5000\": renamed to max-keys (one name for each concept in "
             + "init-params and properties)")
-        .anySatisfy(p -> assertThat(p).startsWith("init-param fail-closed-retry-after=\"5\": duration \"5\" has no "
-            + "unit"));
+        .contains("init-param fail-closed-retry-after=\"5s\": renamed to failure.closed-retry-after (one name for "
+            + "each concept in init-params and properties)")
+        .anySatisfy(p -> assertThat(p).startsWith("init-param failure.closed-retry-after=\"5\": duration \"5\" has "
+            + "no unit"));
   }
 
   @Test
@@ -169,8 +181,8 @@ class FilterSettingsTest {
     params.put("policy.p.failure-mode", "explode");
     params.put("missing-key", "ignore");
     params.put("missing-key-status", "302");
-    params.put("ipv6-prefix-length", "129");
-    params.put("forwarded-header", "x-real-ip");
+    params.put("client-ip.ipv6-prefix-length", "129");
+    params.put("client-ip.forwarded-header", "x-real-ip");
     params.put("exclude", "health");
     params.put("listener", "com.example.Nope");
     params.put("store", "java.lang.String");
@@ -183,8 +195,8 @@ class FilterSettingsTest {
         .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.failure-mode=\"explode\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key=\"ignore\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param missing-key-status=\"302\""))
-        .anySatisfy(p -> assertThat(p).startsWith("init-param ipv6-prefix-length=\"129\""))
-        .anySatisfy(p -> assertThat(p).startsWith("init-param forwarded-header=\"x-real-ip\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param client-ip.ipv6-prefix-length=\"129\""))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param client-ip.forwarded-header=\"x-real-ip\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param exclude=\"health\""))
         .anySatisfy(p -> assertThat(p).startsWith("init-param listener=\"com.example.Nope\"")
             .contains("not found"))

@@ -297,7 +297,7 @@ class RateLimitFilterIT {
         .param("rule.ref.paths", "/ref").param("rule.ref.policy", "nosuch")
         .param("header-mode", "fancy")
         .param("status", "abc")
-        .param("trusted-proxies", "10.0.0.0/8 0.0.0.0/0 not-an-ip")
+        .param("client-ip.trusted-proxies", "10.0.0.0/8 0.0.0.0/0 not-an-ip")
         .param("stor", "memory")
         .param("store", "redis")
         .servlet("api", new TestServlets.Counting(), "/api/*");

@@ -70,7 +70,7 @@ class StepHealthFeedIT {
   private static JettyApp.Builder app(RateLimitFilter filter, String controller) {
     return JettyApp.builder().filter(filter)
         .param("adaptive.api", controller)
-        .param("trusted-proxies", "127.0.0.1/32")
+        .param("client-ip.trusted-proxies", "127.0.0.1/32")
         .param("rule.api.paths", "/api/*").param("rule.api.limits", "100000/hour").param("rule.api.key", "ip")
         .param("rule.api.adaptive", "api");
   }

@@ -31,8 +31,11 @@ public class LimiterProperties {
   /** The most client keys the local stores (memory, caffeine) track at once, over all policies. */
   private long maxKeys = 1_000_000;
 
-  /** Which rate limit header fields responses carry: ietf (RateLimit, RateLimit-Policy), legacy, both or none. */
-  private HeaderMode headers = HeaderMode.IETF;
+  /**
+   * Which rate limit header fields responses carry: ietf (RateLimit, RateLimit-Policy), legacy, both or none. Formerly
+   * limiter.headers (refused at startup with this name).
+   */
+  private HeaderMode headerMode = HeaderMode.IETF;
 
   /**
    * What happens to a call whose key resolves to nothing (no X-API-Key header, a SpEL key that is null): reject (401
@@ -82,12 +85,12 @@ public class LimiterProperties {
     this.maxKeys = maxKeys;
   }
 
-  public HeaderMode getHeaders() {
-    return headers;
+  public HeaderMode getHeaderMode() {
+    return headerMode;
   }
 
-  public void setHeaders(HeaderMode headers) {
-    this.headers = headers;
+  public void setHeaderMode(HeaderMode headerMode) {
+    this.headerMode = headerMode;
   }
 
   public String getMissingKey() {

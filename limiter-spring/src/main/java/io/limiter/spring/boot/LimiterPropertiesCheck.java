@@ -2,7 +2,7 @@ package io.limiter.spring.boot;
 
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
-import io.limiter.core.RateLimitStore;
+import io.limiter.core.settings.Problems;
 import io.limiter.core.step.StepController;
 import io.limiter.spring.PolicyDefaults;
 import io.limiter.spring.boot.redis.LimiterRedisProperties;
@@ -72,12 +72,9 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
     LimiterProperties properties = binder.bind(LIMITER, Bindable.of(LimiterProperties.class), handler)
         .orElseGet(LimiterProperties::new);
     binder.bind("limiter.redis", Bindable.of(LimiterRedisProperties.class), handler);
-    try {
-      RateLimitStore.builder().maxKeys(properties.getMaxKeys());
-    } catch (IllegalArgumentException e) {
-      problems.add("limiter.max-keys=" + properties.getMaxKeys() + ": " + e.getMessage()
-          + " (the local stores need room for at least 16 keys)");
-    }
+    Problems maxKeys = new Problems();
+    PolicyProperties.limiterSettings(properties, maxKeys).maxKeys(maxKeys);
+    problems.addAll(maxKeys.lines());
     if (problems.isEmpty()) {
       return List.of();
     }

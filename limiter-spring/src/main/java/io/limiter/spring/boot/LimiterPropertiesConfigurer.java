@@ -6,7 +6,7 @@ import io.limiter.spring.RateLimitingConfigurer;
 import org.springframework.core.Ordered;
 
 /**
- * Contributes {@code limiter.headers} and {@code limiter.missing-key} with the lowest precedence, so that the
+ * Contributes {@code limiter.header-mode} and {@code limiter.missing-key} with the lowest precedence, so that the
  * application's own {@link RateLimitingConfigurer}s override properties.
  */
 public final class LimiterPropertiesConfigurer implements RateLimitingConfigurer, Ordered {
@@ -29,7 +29,7 @@ public final class LimiterPropertiesConfigurer implements RateLimitingConfigurer
 
   @Override
   public HeaderMode headerMode() {
-    return properties.getHeaders();
+    return properties.getHeaderMode();
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.limiter.spring.boot;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.settings.LimiterSettings;
 import io.limiter.core.settings.PolicySettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
@@ -25,9 +26,10 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
     Map<String, PolicySettings> settings) {
 
   static PolicyProperties read(LimiterProperties properties) {
-    List<String> problems = new ArrayList<>();
-    Problems collected = new Problems(problems);
-    MissingKeyStrategy missingKey = missingKey("limiter.missing-key", properties.getMissingKey(), problems);
+    Problems collected = new Problems();
+    LimiterSettings global = limiterSettings(properties, collected);
+    MissingKeyStrategy missingKey = global.get("missing-key") == null ? MissingKeyStrategy.reject()
+        : global.missingKey(collected);
     List<LimitPolicy> policies = new ArrayList<>();
     Map<String, String> keys = new LinkedHashMap<>();
     Map<String, MissingKeyStrategy> missingKeys = new LinkedHashMap<>();
@@ -74,12 +76,39 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
     return PolicySettings.of(values, PolicySettings.POLICY, "property", part -> prefix + part, problems);
   }
 
-  static MissingKeyStrategy missingKey(String property, String value, List<String> problems) {
-    try {
-      return MissingKeyStrategy.parse(value == null ? "reject" : value);
-    } catch (IllegalArgumentException e) {
-      problems.add(property + "=\"" + value + "\": " + e.getMessage());
-      return null;
-    }
+  /**
+   * The thin adapter of the limiter-wide and filter settings: the bound properties as settings of the one model
+   * ({@link LimiterSettings}), named as the user wrote them. Read again wherever needed, so that every reader
+   * reports the same problems with the same words.
+   *
+   * @param properties the bound properties
+   * @param problems receives problems of names outside the vocabulary (none: the properties classes bind only these)
+   * @return the settings
+   */
+  static LimiterSettings limiterSettings(LimiterProperties properties, Problems problems) {
+    LimiterProperties.ClientIp ip = properties.getClientIp();
+    LimiterProperties.Filter filter = properties.getFilter();
+    Map<String, Object> bound = new LinkedHashMap<>();
+    bound.put("store", properties.getStore());
+    bound.put("max-keys", properties.getMaxKeys());
+    bound.put("header-mode", properties.getHeaderMode());
+    bound.put("missing-key", properties.getMissingKey());
+    bound.put("client-ip.trusted-proxies", ip.getTrustedProxies().isEmpty() ? null : ip.getTrustedProxies());
+    bound.put("client-ip.trust-all-proxies", ip.isTrustAllProxies());
+    bound.put("client-ip.forwarded-header", ip.getForwardedHeader());
+    bound.put("client-ip.ipv4-prefix-length", ip.getIpv4PrefixLength());
+    bound.put("client-ip.ipv6-prefix-length", ip.getIpv6PrefixLength());
+    bound.put("failure.closed-retry-after", properties.getFailure().getClosedRetryAfter());
+    bound.put("status", filter.getStatus());
+    bound.put("missing-key-status", filter.getMissingKeyStatus());
+    bound.put("exclude", filter.getExclude().isEmpty() ? null : filter.getExclude());
+    bound.put("case-sensitive-paths", filter.isCaseSensitivePaths());
+    Map<String, Setting> values = new LinkedHashMap<>();
+    bound.forEach((part, value) -> {
+      if (value != null) {
+        values.put(part, Setting.property(LimiterSettings.property(part), value));
+      }
+    });
+    return LimiterSettings.of(values, null, "property", LimiterSettings::property, problems);
   }
 }

@@ -1,5 +1,6 @@
 package io.limiter.spring.boot;
 
+import io.limiter.core.settings.LimiterSettings;
 import io.limiter.spring.boot.redis.LimiterRedisProperties;
 import java.beans.PropertyDescriptor;
 import java.util.ArrayList;
@@ -76,6 +77,10 @@ final class PropertyNames {
    * @return why the name binds to nothing, with the nearest known name; null if it binds to a property
    */
   static String problem(ConfigurationPropertyName name) {
+    String renamed = renamed(name);
+    if (renamed != null) {
+      return "was renamed to " + renamed + " (one name for each concept in init-params and properties)";
+    }
     Node node = ROOT;
     for (int i = 1; i < name.getNumberOfElements(); i++) {
       String element = name.getElement(i, ConfigurationPropertyName.Form.UNIFORM);
@@ -120,6 +125,19 @@ final class PropertyNames {
     }
     return "is a " + (node.kind() == Kind.MAP ? "map" : "list") + " of groups, not a value; set "
         + name + (node.kind() == Kind.MAP ? ".<name>.<property>" : "[0].<property>");
+  }
+
+  /** The new name of a former one of the one settings model ({@code limiter.headers}), or null. */
+  private static String renamed(ConfigurationPropertyName name) {
+    if (name.getNumberOfElements() < 2) {
+      return null;
+    }
+    StringBuilder relative = new StringBuilder();
+    for (int i = 1; i < name.getNumberOfElements(); i++) {
+      relative.append(i > 1 ? "." : "").append(name.getElement(i, ConfigurationPropertyName.Form.DASHED));
+    }
+    String now = LimiterSettings.renamed(relative.toString());
+    return now == null ? null : LimiterSettings.property(now);
   }
 
   private static String names(ConfigurationPropertyName prefix, Collection<String> children) {

@@ -30,36 +30,11 @@ final class ServletProperties {
   }
 
   static ClientIpResolver clientIp(LimiterProperties properties) {
-    LimiterProperties.ClientIp p = properties.getClientIp();
-    List<String> problems = new ArrayList<>();
-    ClientIpResolver.Builder builder = ClientIpResolver.builder().trustAllProxies(p.isTrustAllProxies())
-        .forwardedHeader(p.getForwardedHeader());
-    List<String> proxies = p.getTrustedProxies();
-    for (int i = 0; i < proxies.size(); i++) {
-      try {
-        builder.trustedProxy(proxies.get(i));
-      } catch (IllegalArgumentException e) {
-        problems.add("limiter.client-ip.trusted-proxies[" + i + "]=\"" + proxies.get(i) + "\": " + e.getMessage());
-      }
-    }
-    try {
-      builder.ipv6PrefixLength(p.getIpv6PrefixLength());
-    } catch (IllegalArgumentException e) {
-      problems.add("limiter.client-ip.ipv6-prefix-length=" + p.getIpv6PrefixLength() + ": " + e.getMessage());
-    }
-    try {
-      builder.ipv4PrefixLength(p.getIpv4PrefixLength());
-    } catch (IllegalArgumentException e) {
-      problems.add("limiter.client-ip.ipv4-prefix-length=" + p.getIpv4PrefixLength() + ": " + e.getMessage());
-    }
-    if (problems.isEmpty()) {
-      try {
-        return builder.build();
-      } catch (IllegalStateException e) {
-        problems.add("limiter.client-ip.trusted-proxies=" + proxies + ": " + e.getMessage());
-      }
-    }
-    throw new RateLimitConfigException(problems);
+    Problems problems = new Problems();
+    ClientIpResolver resolver = ClientIpResolver.builder()
+        .build(PolicyProperties.limiterSettings(properties, problems), problems);
+    problems.throwIfAny();
+    return resolver;
   }
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
@@ -71,22 +46,12 @@ final class ServletProperties {
         .registry(registry)
         .controllers(steps.controllers())
         .clientIp(clientIp)
-        .headerMode(properties.getHeaders())
-        .missingKey(policies.missingKey())
-        .annotationLookup(MergedRateLimitAnnotations.INSTANCE)
-        .caseSensitivePaths(f.isCaseSensitivePaths());
+        .annotationLookup(MergedRateLimitAnnotations.INSTANCE);
     if (failureHandler != null) {
       builder.failureHandler(failureHandler);
     }
-    set(problems, "limiter.failure.closed-retry-after", properties.getFailure().getClosedRetryAfter(),
-        () -> builder.failClosedRetryAfter(properties.getFailure().getClosedRetryAfter()));
-    set(problems, "limiter.filter.missing-key-status", f.getMissingKeyStatus(),
-        () -> builder.missingKeyStatus(f.getMissingKeyStatus()));
-    set(problems, "limiter.filter.status", f.getStatus(), () -> builder.status(f.getStatus()));
-    for (int i = 0; i < f.getExclude().size(); i++) {
-      String pattern = f.getExclude().get(i);
-      set(problems, "limiter.filter.exclude[" + i + "]", pattern, () -> builder.exclude(pattern));
-    }
+    Problems collected = new Problems(problems);
+    builder.settings(PolicyProperties.limiterSettings(properties, collected), collected);
     // Policies with steps share their stepped limiter (and penalty box) with the annotations; the filter finds the
     // tier from the request. A SpEL tier key is an error only for rules that use the policy.
     Map<String, String> noTierKey = new HashMap<>();
@@ -161,14 +126,6 @@ final class ServletProperties {
   private static void put(Map<String, Setting> values, String prefix, String part, Object value) {
     if (value != null) {
       values.put(part, Setting.property(prefix + part, value));
-    }
-  }
-
-  private static void set(List<String> problems, String property, Object value, Runnable setter) {
-    try {
-      setter.run();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      problems.add(property + "=\"" + value + "\": " + e.getMessage());
     }
   }
 }

@@ -52,7 +52,7 @@ class ConfigurationMetadataTest {
   void everyHintIsAPropertyAndEveryHintedValueStarts() {
     List<String> names = JsonPath.read(json, "$.properties[*].name");
     List<Map<String, Object>> hints = JsonPath.read(json, "$.hints[*]");
-    assertThat(hints).extracting(h -> h.get("name")).contains("limiter.missing-key", "limiter.headers",
+    assertThat(hints).extracting(h -> h.get("name")).contains("limiter.missing-key", "limiter.header-mode",
         "limiter.store", "limiter.client-ip.forwarded-header");
     ApplicationContextRunner runner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(LimiterAutoConfiguration.class));

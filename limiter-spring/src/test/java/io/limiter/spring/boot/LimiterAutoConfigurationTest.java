@@ -146,8 +146,10 @@ class LimiterAutoConfigurationTest {
     web.withPropertyValues("limiter.client-ip.trusted-proxies=10.0.0.0/33,not-an-ip").run(context -> {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).rootCause().isInstanceOf(RateLimitConfigException.class)
-          .hasMessageContaining("limiter.client-ip.trusted-proxies[0]=\"10.0.0.0/33\"")
-          .hasMessageContaining("limiter.client-ip.trusted-proxies[1]=\"not-an-ip\"");
+          .hasMessageContaining("property limiter.client-ip.trusted-proxies=\"10.0.0.0/33, not-an-ip\": prefix length "
+              + "of trusted proxy \"10.0.0.0/33\" must be between 0 and 32")
+          .hasMessageContaining("property limiter.client-ip.trusted-proxies=\"10.0.0.0/33, not-an-ip\": trusted proxy "
+              + "must be an IP address or CIDR network such as 10.0.0.0/8 or fd00::/8 but was \"not-an-ip\"");
     });
     web.withPropertyValues("limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].limits=100/minute",
         "limiter.filter.rules[0].key=cookie:x", "limiter.filter.rules[1].paths=/b",

@@ -27,15 +27,22 @@ class LimiterPropertiesCheckTest {
 
   @Test
   void misspelledNamesAreListedWithEveryOtherProblemAndTheNearestKnownName() {
-    web.withPropertyValues("limiter.policies.x.limit=10/minute", "limiter.headrs=legacy",
+    web.withPropertyValues("limiter.policies.x.limit=10/minute", "limiter.header-mod=legacy",
+        "limiter.headers=both", "limiter.trusted-proxies=10.0.0.1",
         "limiter.filter.rules[0].path=/api/**", "limiter.filter.rules[0].limits=5/minute",
         "limiter.redis.key-prefx=orders:", "limiter.policies.y.limits=10/fortnight",
         "limiter.client-ip.trusted-proxies=not-an-ip").run(context -> {
           List<String> problems = problems(context);
           assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.policies.x.limit=\"10/minute\"")
               .endsWith("is not a known property; did you mean limiter.policies.x.limits?"));
-          assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.headrs=\"legacy\"")
-              .endsWith("did you mean limiter.headers?"));
+          assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.header-mod=\"legacy\"")
+              .endsWith("did you mean limiter.header-mode?"));
+          assertThat(problems).as("former names, with their property source").anySatisfy(p -> assertThat(p)
+              .startsWith("limiter.headers=\"both\" (\"limiter.headers\" from property source \"test\") was renamed "
+                  + "to limiter.header-mode (one name for each concept in init-params and properties)"))
+              .anySatisfy(p -> assertThat(p).startsWith("limiter.trusted-proxies=\"10.0.0.1\"")
+                  .endsWith("was renamed to limiter.client-ip.trusted-proxies (one name for each concept in "
+                      + "init-params and properties)"));
           assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.filter.rules[0].path=\"/api/**\"")
               .endsWith("did you mean limiter.filter.rules[0].paths?"));
           assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("limiter.redis.key-prefx=\"orders:\"")
@@ -43,10 +50,11 @@ class LimiterPropertiesCheckTest {
           assertThat(problems).as("the problems the misspellings cause, and the unrelated ones, are listed too")
               .contains("property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*")
               .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.y.limits=\"10/fortnight\""))
-              .anySatisfy(p -> assertThat(p).startsWith("limiter.client-ip.trusted-proxies[0]=\"not-an-ip\""));
+              .anySatisfy(p -> assertThat(p).startsWith("property limiter.client-ip.trusted-proxies=\"not-an-ip\": "
+                  + "trusted proxy must be an IP address"));
           FailureAnalysis analysis = new RateLimitConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
           assertThat(analysis.getDescription()).contains("(" + problems.size() + " problems)",
-              "did you mean limiter.headers?", "did you mean limiter.redis.key-prefix?");
+              "did you mean limiter.header-mode?", "did you mean limiter.redis.key-prefix?");
         });
   }
 
@@ -68,8 +76,8 @@ class LimiterPropertiesCheckTest {
           "application.properties")).isEqualTo("""
           The rate limit configuration is invalid (3 problems):
 
-              limiter.headrs="legacy" (class path resource [application.properties] - 2:16) \
-          is not a known property; did you mean limiter.headers?
+              limiter.headers="legacy" (class path resource [application.properties] - 2:17) \
+          was renamed to limiter.header-mode (one name for each concept in init-params and properties)
               limiter.filter.rules[0].path="/api/**" (class path resource [application.properties] - 3:30) \
           is not a known property; did you mean limiter.filter.rules[0].paths?
               property limiter.filter.rules[0].paths is missing; set one or more path patterns such as /api/*""");
@@ -87,10 +95,10 @@ class LimiterPropertiesCheckTest {
 
   @Test
   void valuesOfTheWrongTypeNameThePropertyTheValueAndWhatIsExpected() {
-    plain.withPropertyValues("limiter.headers=legasy", "limiter.max-keys=lots", "limiter.failure.log-interval=often",
+    plain.withPropertyValues("limiter.header-mode=legasy", "limiter.max-keys=lots", "limiter.failure.log-interval=often",
         "limiter.policies.a.algorithm=leaky", "limiter.redis.instances=two").run(context -> assertThat(
             problems(context)).hasSize(5)
-            .anySatisfy(p -> assertThat(p).startsWith("limiter.headers=\"legasy\"")
+            .anySatisfy(p -> assertThat(p).startsWith("limiter.header-mode=\"legasy\"")
                 .endsWith("is not one of ietf, legacy, both, none"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.max-keys=\"lots\"").endsWith("is not a whole number"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.failure.log-interval=\"often\"")
@@ -135,8 +143,8 @@ class LimiterPropertiesCheckTest {
   @Test
   void maxKeysBelowTheMinimumIsAnalyzedNotARawStackTrace() {
     plain.withPropertyValues("limiter.max-keys=15").run(context -> {
-      assertThat(problems(context)).containsExactly("limiter.max-keys=15: maxKeys must be >= 16 but was 15 "
-          + "(the local stores need room for at least 16 keys)");
+      assertThat(problems(context)).containsExactly("property limiter.max-keys=\"15\": maxKeys must be >= 16 but "
+          + "was 15");
       assertThat(new RateLimitConfigurationFailureAnalyzer().analyze(context.getStartupFailure())).isNotNull();
     });
     plain.withPropertyValues("limiter.max-keys=16").run(context -> assertThat(context).hasNotFailed());
@@ -144,12 +152,12 @@ class LimiterPropertiesCheckTest {
 
   @Test
   void groupsAndValuesAreNotConfusedWithEachOther() {
-    plain.withPropertyValues("limiter.policies.x=10/minute", "limiter.headers.mode=ietf",
+    plain.withPropertyValues("limiter.policies.x=10/minute", "limiter.header-mode.mode=ietf",
         "limiter.filter.rules.paths=/a", "limiter.filter=on").run(context -> assertThat(problems(context))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.x=\"10/minute\"")
                 .contains("is a group of properties, not a value; set one of ", "limiter.policies.x.limits"))
-            .anySatisfy(p -> assertThat(p).startsWith("limiter.headers.mode=")
-                .endsWith("limiter.headers is a single value, it has no mode"))
+            .anySatisfy(p -> assertThat(p).startsWith("limiter.header-mode.mode=")
+                .endsWith("limiter.header-mode is a single value, it has no mode"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.filter.rules.paths=")
                 .contains("limiter.filter.rules is a list"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.filter=\"on\"").contains("is a group")));
@@ -158,7 +166,7 @@ class LimiterPropertiesCheckTest {
   @Test
   void everyDocumentedSpellingStarts() {
     web.withPropertyValues("limiter.enabled=true", "limiter.store=memory", "limiter.max-keys=1000",
-        "limiter.headers=both", "limiter.missing-key=skip", "limiter.policies.api.limits=10/second",
+        "limiter.header-mode=both", "limiter.missing-key=skip", "limiter.policies.api.limits=10/second",
         "limiter.policies[other].limits=5/minute", "limiter.policies.api.failure-mode=fail-closed",
         "limiter.policies.api.tier-key=trusted:header:X-Plan", "limiter.policies.api.tiers=free=1/minute; default=free",
         "limiter.adaptive.health.error-ratio=5%", "limiter.adaptive.health.interval=1h",
