@@ -3,6 +3,7 @@ package io.limiter.spring.boot;
 import io.limiter.core.Algorithm;
 import io.limiter.core.FailureMode;
 import io.limiter.core.http.HeaderMode;
+import io.limiter.core.settings.Percentage;
 import io.limiter.servlet.ForwardedHeader;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -290,13 +291,15 @@ public class LimiterProperties {
   }
 
   /**
-   * A step controller. Durations take Spring Boot's forms (500ms, 1s, PT1S), percentages are text such as 75%; every
-   * value is validated at startup with the property named in each message. Unset values take the defaults.
+   * A step controller. Durations take Spring Boot's forms (500ms, 1s, PT1S), percentages the form 75% or 12.5%
+   * ({@link Percentage}); every value is validated at startup with the property named in each message. Unset values
+   * take the defaults.
    */
   public static class Adaptive {
 
     /** The factors of the base limits, from the highest rate to the lowest, strictly decreasing, e.g. 100%, 50%, 10%. */
-    private String levels = "100%, 75%, 50%, 25%, 10%";
+    private List<Percentage> levels = new ArrayList<>(List.of(Percentage.valueOf("100%"), Percentage.valueOf("75%"),
+        Percentage.valueOf("50%"), Percentage.valueOf("25%"), Percentage.valueOf("10%")));
 
     /** The time between two samples of the health signals, e.g. 1s or 500ms. */
     private Duration interval = Duration.ofSeconds(1);
@@ -311,10 +314,10 @@ public class LimiterProperties {
     private Duration cooldown = Duration.ofSeconds(10);
 
     /** The lowest level (one of levels, e.g. 25%), also the target of a severe signal; default the last level. */
-    private String floor;
+    private Percentage floor;
 
     /** The highest level (one of levels, e.g. 100%), and the starting level; default the first. */
-    private String ceiling;
+    private Percentage ceiling;
 
     /** Latency signal: the percentile of the limited calls' latency and its highest healthy value, e.g. p95 250ms. */
     private String latency;
@@ -323,10 +326,10 @@ public class LimiterProperties {
     private Duration latencySevere;
 
     /** Error-ratio signal: the highest healthy share of failed calls (5xx or exceptions), e.g. 5%. */
-    private String errorRatio;
+    private Percentage errorRatio;
 
     /** Error ratio above which an interval is severe, e.g. 50%. */
-    private String errorRatioSevere;
+    private Percentage errorRatioSevere;
 
     /** In-flight signal: the most calls in flight at once in a healthy interval. */
     private Long inFlight;
@@ -335,10 +338,10 @@ public class LimiterProperties {
     private Long inFlightSevere;
 
     /** Process CPU signal: the highest healthy CPU load of this JVM, e.g. 85%. */
-    private String cpu;
+    private Percentage cpu;
 
     /** CPU load above which an interval is severe, e.g. 95%. */
-    private String cpuSevere;
+    private Percentage cpuSevere;
 
     /** Calls an interval needs before latency and error ratio are judged. */
     private Long minSamples;
@@ -362,13 +365,13 @@ public class LimiterProperties {
     private RiskySettings risky;
 
     /** A latency at least this share of its target steps down after one interval instead of down-after (default 200%; off to always wait). */
-    private String fastDown;
+    private Percentage fastDown;
 
     /** How a step down for the latency is sized: scaled (the default: more levels the further over the target) or one. */
     private StepDown stepDown;
 
     /** A healthy interval with the latency at most this share of its target counts twice towards up-after (default 50%; off for once). */
-    private String fastUp;
+    private Percentage fastUp;
 
     /** After a failed probe (step up) into a level, the next one into it waits this many times longer, up to 8 times up-after (default 2; 1 for no backoff). */
     private Integer probeBackoff;
@@ -379,21 +382,22 @@ public class LimiterProperties {
     /** @return the set values by their keys in the controller spec ({@code down-after}, ...), as text */
     public Map<String, String> toSpec() {
       Map<String, String> spec = new LinkedHashMap<>();
-      put(spec, "levels", levels);
+      put(spec, "levels", levels == null ? null : levels.stream().map(Percentage::toString)
+          .collect(java.util.stream.Collectors.joining(", ")));
       put(spec, "interval", interval == null ? null : text(interval));
       put(spec, "down-after", downAfter == null ? null : downAfter.toString());
       put(spec, "up-after", upAfter == null ? null : upAfter.toString());
       put(spec, "cooldown", cooldown == null ? null : text(cooldown));
-      put(spec, "floor", floor);
-      put(spec, "ceiling", ceiling);
+      put(spec, "floor", floor == null ? null : floor.toString());
+      put(spec, "ceiling", ceiling == null ? null : ceiling.toString());
       put(spec, "latency", latency);
       put(spec, "latency-severe", latencySevere == null ? null : text(latencySevere));
-      put(spec, "error-ratio", errorRatio);
-      put(spec, "error-ratio-severe", errorRatioSevere);
+      put(spec, "error-ratio", errorRatio == null ? null : errorRatio.toString());
+      put(spec, "error-ratio-severe", errorRatioSevere == null ? null : errorRatioSevere.toString());
       put(spec, "in-flight", inFlight == null ? null : inFlight.toString());
       put(spec, "in-flight-severe", inFlightSevere == null ? null : inFlightSevere.toString());
-      put(spec, "cpu", cpu);
-      put(spec, "cpu-severe", cpuSevere);
+      put(spec, "cpu", cpu == null ? null : cpu.toString());
+      put(spec, "cpu-severe", cpuSevere == null ? null : cpuSevere.toString());
       put(spec, "min-samples", minSamples == null ? null : minSamples.toString());
       put(spec, "signals", signals == null ? null : String.join(", ", signals));
       put(spec, "max-window", maxWindow == null ? null : maxWindow.toString());
@@ -401,9 +405,9 @@ public class LimiterProperties {
       put(spec, "signal-timeout", signalTimeout == null ? null : text(signalTimeout));
       put(spec, "unknown", unknown == null ? null : unknown.name().toLowerCase(Locale.ROOT));
       put(spec, "risky", risky == null ? null : risky.name().toLowerCase(Locale.ROOT));
-      put(spec, "fast-down", fastDown);
+      put(spec, "fast-down", fastDown == null ? null : fastDown.toString());
       put(spec, "step-down", stepDown == null ? null : stepDown.name().toLowerCase(Locale.ROOT));
-      put(spec, "fast-up", fastUp);
+      put(spec, "fast-up", fastUp == null ? null : fastUp.toString());
       put(spec, "probe-backoff", probeBackoff == null ? null : probeBackoff.toString());
       put(spec, "probe-revert", probeRevert == null ? null : probeRevert ? "on" : "off");
       return spec;
@@ -423,11 +427,11 @@ public class LimiterProperties {
       }
     }
 
-    public String getLevels() {
+    public List<Percentage> getLevels() {
       return levels;
     }
 
-    public void setLevels(String levels) {
+    public void setLevels(List<Percentage> levels) {
       this.levels = levels;
     }
 
@@ -463,19 +467,19 @@ public class LimiterProperties {
       this.cooldown = cooldown;
     }
 
-    public String getFloor() {
+    public Percentage getFloor() {
       return floor;
     }
 
-    public void setFloor(String floor) {
+    public void setFloor(Percentage floor) {
       this.floor = floor;
     }
 
-    public String getCeiling() {
+    public Percentage getCeiling() {
       return ceiling;
     }
 
-    public void setCeiling(String ceiling) {
+    public void setCeiling(Percentage ceiling) {
       this.ceiling = ceiling;
     }
 
@@ -495,19 +499,19 @@ public class LimiterProperties {
       this.latencySevere = latencySevere;
     }
 
-    public String getErrorRatio() {
+    public Percentage getErrorRatio() {
       return errorRatio;
     }
 
-    public void setErrorRatio(String errorRatio) {
+    public void setErrorRatio(Percentage errorRatio) {
       this.errorRatio = errorRatio;
     }
 
-    public String getErrorRatioSevere() {
+    public Percentage getErrorRatioSevere() {
       return errorRatioSevere;
     }
 
-    public void setErrorRatioSevere(String errorRatioSevere) {
+    public void setErrorRatioSevere(Percentage errorRatioSevere) {
       this.errorRatioSevere = errorRatioSevere;
     }
 
@@ -527,19 +531,19 @@ public class LimiterProperties {
       this.inFlightSevere = inFlightSevere;
     }
 
-    public String getCpu() {
+    public Percentage getCpu() {
       return cpu;
     }
 
-    public void setCpu(String cpu) {
+    public void setCpu(Percentage cpu) {
       this.cpu = cpu;
     }
 
-    public String getCpuSevere() {
+    public Percentage getCpuSevere() {
       return cpuSevere;
     }
 
-    public void setCpuSevere(String cpuSevere) {
+    public void setCpuSevere(Percentage cpuSevere) {
       this.cpuSevere = cpuSevere;
     }
 
@@ -599,11 +603,11 @@ public class LimiterProperties {
       this.risky = risky;
     }
 
-    public String getFastDown() {
+    public Percentage getFastDown() {
       return fastDown;
     }
 
-    public void setFastDown(String fastDown) {
+    public void setFastDown(Percentage fastDown) {
       this.fastDown = fastDown;
     }
 
@@ -615,11 +619,11 @@ public class LimiterProperties {
       this.stepDown = stepDown;
     }
 
-    public String getFastUp() {
+    public Percentage getFastUp() {
       return fastUp;
     }
 
-    public void setFastUp(String fastUp) {
+    public void setFastUp(Percentage fastUp) {
       this.fastUp = fastUp;
     }
 

@@ -160,6 +160,13 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
         Exception error) {
       ConfigurationProperty property = context.getConfigurationProperty();
       Class<?> type = target.getType().resolve(Object.class);
+      if (java.util.Collection.class.isAssignableFrom(type)) {
+        Class<?> element = target.getType().asCollection().resolveGeneric(0);
+        if (element != null && element != Object.class && !isGroup(element)) { // a list of values, given in one
+          problems.add(describe(name, property) + " is not " + expected(element));
+          return null;
+        }
+      }
       if (!type.isEnum() && type.getPackageName().equals(LimiterProperties.class.getPackageName())
           || Map.class.isAssignableFrom(type) || java.util.Collection.class.isAssignableFrom(type)) {
         return null; // a value given to a group: the name check explains it
@@ -168,10 +175,17 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
       return null;
     }
 
+    private static boolean isGroup(Class<?> type) {
+      return !type.isEnum() && type.getPackageName().equals(LimiterProperties.class.getPackageName());
+    }
+
     private static String expected(Class<?> type) {
       if (type.isEnum()) {
         return "one of " + String.join(", ", Arrays.stream(type.getEnumConstants())
             .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT).replace('_', '-')).toList());
+      }
+      if (type == io.limiter.core.settings.Percentage.class) {
+        return "a percentage such as 75% or 12.5%";
       }
       if (type == java.time.Duration.class) {
         return "a duration such as 500ms, 10s, 5m, 1h or 1d";

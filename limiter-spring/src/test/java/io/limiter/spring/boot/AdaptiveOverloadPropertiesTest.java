@@ -1,5 +1,6 @@
 package io.limiter.spring.boot;
 
+import io.limiter.core.settings.Percentage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,9 +19,9 @@ class AdaptiveOverloadPropertiesTest {
     assertThat(typed.toSpec()).doesNotContainKeys("fast-down", "step-down", "fast-up", "probe-backoff",
         "probe-revert");
 
-    typed.setFastDown("off");
+    typed.setFastDown(Percentage.OFF);
     typed.setStepDown(LimiterProperties.StepDown.ONE);
-    typed.setFastUp("40%");
+    typed.setFastUp(Percentage.valueOf("40%"));
     typed.setProbeBackoff(4);
     typed.setProbeRevert(false);
     assertThat(typed.toSpec()).containsEntry("fast-down", "off").containsEntry("step-down", "one")
@@ -29,7 +30,7 @@ class AdaptiveOverloadPropertiesTest {
         .isEqualTo("h");
 
     typed.setProbeBackoff(9);
-    typed.setFastDown("90%");
+    typed.setFastDown(Percentage.valueOf("90%"));
     assertThatThrownBy(() -> StepController.fromProperties("h", typed.toSpec(), "property limiter.adaptive.h.",
         Map.of())).isInstanceOf(RateLimitConfigException.class)
         .hasMessageContaining("property limiter.adaptive.h.fast-down: invalid value \"90%\" at position 0: "

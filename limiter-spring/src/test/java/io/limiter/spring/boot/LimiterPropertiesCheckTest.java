@@ -3,6 +3,7 @@ package io.limiter.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.settings.Percentage;
 import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +113,8 @@ class LimiterPropertiesCheckTest {
   void adaptiveSettingsAreTypedAndTheirWrongValuesNamed() {
     plain.withPropertyValues("limiter.adaptive.h.interval=soon", "limiter.adaptive.h.down-after=three",
         "limiter.adaptive.h.unknown=maybe", "limiter.adaptive.h.risky=ignore", "limiter.adaptive.h.in-flight=many",
-        "limiter.adaptive.h.error-ratio=5%").run(context -> assertThat(problems(context)).containsExactlyInAnyOrder(
+        "limiter.adaptive.h.error-ratio=5%", "limiter.adaptive.h.cpu=85", "limiter.adaptive.h.levels=100%, 5O%")
+        .run(context -> assertThat(problems(context)).containsExactlyInAnyOrder(
             "limiter.adaptive.h.interval=\"soon\" (\"limiter.adaptive.h.interval\" from property source \"test\") "
                 + "is not a duration such as 500ms, 10s, 5m, 1h or 1d",
             "limiter.adaptive.h.down-after=\"three\" (\"limiter.adaptive.h.down-after\" from property source "
@@ -122,7 +124,20 @@ class LimiterPropertiesCheckTest {
             "limiter.adaptive.h.risky=\"ignore\" (\"limiter.adaptive.h.risky\" from property source \"test\") "
                 + "is not one of warn, refuse",
             "limiter.adaptive.h.in-flight=\"many\" (\"limiter.adaptive.h.in-flight\" from property source "
-                + "\"test\") is not a whole number"));
+                + "\"test\") is not a whole number",
+            "limiter.adaptive.h.cpu=\"85\" (\"limiter.adaptive.h.cpu\" from property source \"test\") is not a "
+                + "percentage such as 75% or 12.5%",
+            "limiter.adaptive.h.levels=\"100%, 5O%\" (\"limiter.adaptive.h.levels\" from property source \"test\") "
+                + "is not a percentage such as 75% or 12.5%"));
+    plain.withPropertyValues("limiter.adaptive.h.levels=100%, 50%,12.5%", "limiter.adaptive.h.floor=12.5%",
+        "limiter.adaptive.h.error-ratio=5%", "limiter.adaptive.h.fast-down=off").run(context -> {
+          assertThat(context).hasNotFailed();
+          LimiterProperties.Adaptive bound = context.getBean(LimiterProperties.class).getAdaptive().get("h");
+          assertThat(bound.getLevels()).containsExactly(Percentage.valueOf("100%"), Percentage.valueOf("50%"),
+              Percentage.valueOf("12.5%"));
+          assertThat(bound.toSpec()).containsEntry("levels", "100%, 50%, 12.5%").containsEntry("floor", "12.5%")
+              .containsEntry("fast-down", "off");
+        });
     LimiterProperties.Adaptive typed = new LimiterProperties.Adaptive();
     typed.setInterval(java.time.Duration.ofMillis(500));
     typed.setCooldown(java.time.Duration.ZERO);

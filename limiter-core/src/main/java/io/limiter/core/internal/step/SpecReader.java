@@ -1,6 +1,7 @@
 package io.limiter.core.internal.step;
 
 import io.limiter.core.DurationFormat;
+import io.limiter.core.settings.Percentage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -125,22 +126,17 @@ public final class SpecReader {
    * @return the factor, or NaN after reporting a problem at {@code at}
    */
   public static double percent(String text, int at, SpecProblems p) {
-    String t = text.trim();
-    if (!t.endsWith("%")) {
-      p.at(at, "expected a percentage such as 50% but found \"" + t + "\"");
+    try {
+      Percentage percentage = Percentage.valueOf(text);
+      if (!percentage.isOff()) {
+        return percentage.factor();
+      }
+    } catch (IllegalArgumentException e) {
+      p.at(at, e.getMessage());
       return Double.NaN;
     }
-    String number = t.substring(0, t.length() - 1).trim();
-    if (!number.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
-      p.at(at, "expected a percentage such as 50% but found \"" + t + "\"");
-      return Double.NaN;
-    }
-    double factor = Double.parseDouble(number) / 100;
-    if (!(factor > 0)) {
-      p.at(at, "percentage must be > 0% but was " + t);
-      return Double.NaN;
-    }
-    return factor;
+    p.at(at, "expected a percentage such as 50% but found \"" + text.trim() + "\"");
+    return Double.NaN;
   }
 
   /**
