@@ -83,6 +83,16 @@ public @interface RateLimit {
    */
   String actualCost() default "";
 
+  /**
+   * @return (Spring) how long a call may wait for its permits instead of being refused, in the duration grammar of
+   *     {@link io.limiter.core.DurationFormat} (e.g. {@code "2s"}, {@code "500ms"}): for outbound calls that must be
+   *     paced to a partner's rate. The permits are reserved in the earliest slot the limits allow, the call waits for
+   *     it (callers in arrival order) and then runs; only a call whose slot is further away than this is refused.
+   *     Needs a token bucket; cannot be combined with charge on outcome, a cost from the result or step throttling.
+   *     Empty or {@code "0"}: refuse at once (the default). The servlet filter does not wait.
+   */
+  String maxWait() default "";
+
   /** @return the algorithm of an inline policy */
   Algorithm algorithm() default Algorithm.TOKEN_BUCKET;
 

@@ -144,6 +144,49 @@ public interface KeySpace {
   }
 
   /**
+   * Reserves {@code permits} for {@code key} in the earliest slot at most {@code maxWaitNanos} from now: the waiting
+   * form of {@link #acquire(String, long)}, which paces callers instead of refusing them (see
+   * {@link ScheduledPermits}). With {@code maxWaitNanos == 0} it decides exactly as {@link #acquire(String, long)}.
+   * Only the token bucket can reserve a future slot exactly (its state is the time the bucket is full again, which a
+   * reservation simply moves forward); window algorithms count what happened in a window and have no state for a
+   * future one, so they refuse any wait above 0.
+   *
+   * <p>The stores of this library implement it; this default answers a wait of 0 with {@link #acquire(String, long)}
+   * and refuses any other.
+   *
+   * @param key a canonical key
+   * @param permits the permits to reserve, at least 1
+   * @param maxWaitNanos the longest the caller will wait for its slot, at least 0
+   * @return the reserved slot, or the rejection if the earliest one is later
+   * @throws IllegalArgumentException if {@code maxWaitNanos} is positive and the policy's algorithm is a window
+   * @throws UnsupportedOperationException if {@code maxWaitNanos} is positive and the store cannot reserve slots
+   */
+  default ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos must be >= 0 but was " + maxWaitNanos);
+    }
+    if (maxWaitNanos == 0) {
+      return ScheduledPermits.immediate(acquire(key, permits));
+    }
+    requireWaitable(policy());
+    throw new UnsupportedOperationException("the key space " + this + " cannot reserve future slots");
+  }
+
+  /**
+   * Checks that a policy can reserve future slots: the one rule of every store and front-end.
+   *
+   * @param policy the policy
+   * @throws IllegalArgumentException naming the policy if its algorithm is a window
+   */
+  static void requireWaitable(LimitPolicy policy) {
+    if (policy.algorithm() != Algorithm.TOKEN_BUCKET) {
+      throw new IllegalArgumentException("policy " + policy.name() + " uses " + policy.algorithm()
+          + ", which cannot reserve a future slot: a window counts what happened in it and has no state for a later"
+          + " window; waiting for a permit (max-wait) needs TOKEN_BUCKET");
+    }
+  }
+
+  /**
    * Like {@link #acquire(String, long)} but answers only whether the request is admitted; stores can answer this
    * without allocating.
    *

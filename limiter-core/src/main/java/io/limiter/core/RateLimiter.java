@@ -1,6 +1,8 @@
 package io.limiter.core;
 
 import io.limiter.core.internal.DefaultRateLimiter;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -55,6 +57,20 @@ public interface RateLimiter {
    */
   static RateLimiter of(LimitPolicy policy, RateLimitStore store, RateLimitListener listener) {
     return new DefaultRateLimiter(policy, store, listener);
+  }
+
+  /**
+   * Creates a limiter whose waiting calls ({@link #acquire(String, long, Duration)}) wait with {@code pacer}; the
+   * others use {@link Pacer#system()}. The pacer's clock must be the store's (local stores) or advance in real time.
+   *
+   * @param policy the policy
+   * @param store where its state lives
+   * @param listener observes decisions, or null for none
+   * @param pacer how waiting calls wait
+   * @return the limiter
+   */
+  static RateLimiter of(LimitPolicy policy, RateLimitStore store, RateLimitListener listener, Pacer pacer) {
+    return new DefaultRateLimiter(policy, store, listener, pacer);
   }
 
   /** @return the policy's name */
@@ -118,6 +134,56 @@ public interface RateLimiter {
       throw new RateLimitExceededException(decision);
     }
     return decision;
+  }
+
+  /**
+   * Takes {@code permits} for {@code key}, waiting at most {@code maxWait} for them: paces the caller instead of
+   * refusing it. The permits are reserved in one call to the store, in the earliest slot the limits allow (a token
+   * bucket's theoretical arrival time moves up to {@code maxWait} ahead: never a sleep-and-retry loop), and the thread
+   * waits until that slot; callers are served in the order their reservations reached the store (FIFO), so calls
+   * proceed at the limit's rate, never faster. If the earliest slot is later than {@code maxWait}, nothing is taken
+   * and the rejection returns at once (its retry-after is the wait that would have been needed).
+   *
+   * <p>The wait parks the thread without holding a monitor (virtual threads unmount). An interrupt while waiting
+   * gives the slot back (when no later reservation was made on the key since: see {@link ScheduledPermits#cancel()})
+   * and throws. A wait of zero decides as {@link #acquire(String, long)}. Window algorithms cannot reserve a future
+   * slot: a positive wait on a {@code FIXED_WINDOW} or {@code SLIDING_WINDOW} policy is refused.
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @param maxWait the longest to wait, zero or positive
+   * @return the decision: allowed once the slot has come, or the rejection (returned without waiting)
+   * @throws InterruptedException if interrupted while waiting
+   * @throws IllegalArgumentException if {@code maxWait} is negative, or positive for a window algorithm
+   * @throws UnsupportedOperationException if {@code maxWait} is positive and this limiter or its store cannot wait
+   */
+  default Decision acquire(String key, long permits, Duration maxWait) throws InterruptedException {
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be negative but was " + maxWait);
+    }
+    if (maxWait.isZero()) {
+      return acquire(key, permits);
+    }
+    throw new UnsupportedOperationException(getClass().getName() + " cannot wait for permits");
+  }
+
+  /**
+   * {@link #acquire(String, long, Duration)} without blocking: the stage completes (on the pacer's executor, never on
+   * the caller's thread for a wait above 0) when the reserved slot comes, or at once with the rejection if it is later
+   * than {@code maxWait}. Cancelling the returned future before it completes gives the slot back (as an interrupt
+   * does).
+   *
+   * @param key the client key
+   * @param permits the cost, at least 1
+   * @param maxWait the longest to wait, zero or positive
+   * @return the decision, when the slot comes
+   */
+  default CompletableFuture<Decision> acquireAsync(String key, long permits, Duration maxWait) {
+    if (maxWait.isZero()) {
+      return acquireAsync(key, permits).toCompletableFuture();
+    }
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(getClass().getName() + " cannot wait for permits"));
   }
 
   /**

@@ -19,6 +19,11 @@ class CellGroup {
    * the state a decision wrote is full again.
    */
   private volatile long maxRefillNanos;
+  /**
+   * The longest wait for a future slot any decision on these cells has reserved ({@link CompiledPolicy#schedule}): a
+   * reserved slot puts a cell's full-again time up to this much further ahead, so expiry keeps it this much longer.
+   */
+  private volatile long maxAheadNanos;
 
   CellGroup(LimitPolicy first) {
     this.shape = StateShape.of(first);
@@ -34,7 +39,20 @@ class CellGroup {
   }
 
   long maxRefillNanos() {
-    return maxRefillNanos;
+    return TimeMath.saturatedAdd(maxRefillNanos, maxAheadNanos);
+  }
+
+  /** Keeps cells long enough for slots reserved up to {@code waitNanos} ahead; before the decision reads the clock. */
+  void allowAhead(long waitNanos) {
+    if (waitNanos > maxAheadNanos) {
+      reach(waitNanos);
+    }
+  }
+
+  private synchronized void reach(long waitNanos) { // rare: once per longer wait
+    if (waitNanos > maxAheadNanos) {
+      maxAheadNanos = waitNanos;
+    }
   }
 
   private synchronized void widen(long refillNanos) { // rare: once per new policy or view

@@ -4,6 +4,7 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.ScheduledPermits;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -289,6 +290,98 @@ final class CompiledPolicy {
         return decision(next, now, true, -1, 0);
       }
     }
+  }
+
+  // ---- future slots (waiting for permits) ---------------------------------------------------------------------
+
+  /**
+   * Reserves {@code permits} in the earliest slot at most {@code maxWait} from {@code now}: the slot is
+   * {@code now + w}, where {@code w} is the longest wait of any limit (read unclamped, so callers queue behind the slots
+   * reserved before them), and every limit is charged as at the slot, so a limit that would admit earlier still counts
+   * the permits when they are used. One compare-and-set; a cancellation restores the state it replaced if that state
+   * is still the cell's (the reservation is the last one on the key). Token buckets only (the caller checks).
+   *
+   * @return the slot or the rejection, or null if the cell is dead (look the key up again)
+   */
+  ScheduledPermits schedule(Cell cell, long now, long permits, long maxWait) {
+    if (cell instanceof Cell.Single s) {
+      for (;;) {
+        long tat = s.value;
+        if (tat == Cell.DEAD) {
+          return null;
+        }
+        long wait = GcraKernel.slotWait(tat, now, permits, interval, burst, burstNanos);
+        if (wait > maxWait || wait == Decision.NEVER) {
+          return ScheduledPermits.immediate(rejected(tat, now, wait));
+        }
+        long next = GcraKernel.newTat(tat, TimeMath.saturatedAdd(now, wait), permits, interval);
+        if (s.compareAndSet(tat, next)) {
+          return ScheduledPermits.granted(allowed(next, now), wait, () -> s.compareAndSet(next, tat));
+        }
+      }
+    }
+    Cell.Multi m = (Cell.Multi) cell;
+    for (;;) {
+      long[] state = m.value;
+      if (state == Cell.DEAD_STATE) {
+        return null;
+      }
+      long wait = 0;
+      int decidingLimit = 0;
+      for (int i = 0; i < kernels.length; i++) {
+        long w = kernels[i].slotWaitNanos(state, offsets[i], now, permits);
+        if (w > wait) {
+          wait = w;
+          decidingLimit = i;
+        }
+      }
+      if (wait > maxWait || wait == Decision.NEVER) {
+        return ScheduledPermits.immediate(decision(state, now, false, decidingLimit, wait));
+      }
+      long[] next = charged(state, TimeMath.saturatedAdd(now, wait), permits);
+      if (m.compareAndSet(state, next)) {
+        return ScheduledPermits.granted(decision(next, now, true, -1, 0), wait, () -> m.compareAndSet(next, state));
+      }
+    }
+  }
+
+  /**
+   * {@link #schedule(Cell, long, long, long)} on a compact slot, as {@link #acquire(long[], int, long, long, long,
+   * long)}; null if the slot holds no live state of this key. {@code undo} is how the store restores the key's state
+   * from the {@code tat} written to the one replaced, wherever its slot is by then.
+   */
+  ScheduledPermits schedule(long[] words, int i, long high, long low, long now, long permits, long maxWait,
+      Undo undo) {
+    for (;;) {
+      long tat = (long) WORDS.getVolatile(words, i);
+      if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {
+        return null;
+      }
+      long wait = GcraKernel.slotWait(tat, now, permits, interval, burst, burstNanos);
+      if (wait > maxWait || wait == Decision.NEVER) {
+        return ScheduledPermits.immediate(rejected(tat, now, wait));
+      }
+      long next = GcraKernel.newTat(tat, TimeMath.saturatedAdd(now, wait), permits, interval);
+      if (WORDS.compareAndSet(words, i, tat, next)) {
+        return ScheduledPermits.granted(allowed(next, now), wait, () -> undo.restore(next, tat));
+      }
+    }
+  }
+
+  /** How a compact store gives a reserved slot back: restores {@code previous} if the key's state is {@code written}. */
+  @FunctionalInterface
+  interface Undo {
+    boolean restore(long written, long previous);
+  }
+
+  /**
+   * Restores a compact slot's state word from {@code written} to {@code previous} if the slot still holds this key
+   * and that state (read before the key words are checked, as in {@link #acquire(long[], int, long, long, long,
+   * long)}).
+   */
+  static boolean restore(long[] words, int i, long high, long low, long written, long previous) {
+    long tat = (long) WORDS.getVolatile(words, i);
+    return tat == written && CompactTable.holds(words, i, high, low) && WORDS.compareAndSet(words, i, written, previous);
   }
 
   // ---- settlement --------------------------------------------------------------------------------------------------

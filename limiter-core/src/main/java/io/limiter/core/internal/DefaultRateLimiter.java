@@ -5,12 +5,17 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
+import io.limiter.core.Pacer;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.Reservation;
+import io.limiter.core.ScheduledPermits;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -25,12 +30,93 @@ public final class DefaultRateLimiter implements RateLimiter {
   private final KeySpace space;
   private final RateLimitListener listener;
   private final boolean plain;
+  private final Pacer pacer;
 
   public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, RateLimitListener listener) {
+    this(policy, store, listener, null);
+  }
+
+  /** @param pacer how waiting calls wait; null for {@link Pacer#system()}, created on the first waiting call */
+  public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, RateLimitListener listener, Pacer pacer) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.space = Objects.requireNonNull(store, "store").keySpace(policy);
     this.listener = listener;
     this.plain = listener == null && !policy.shadow();
+    this.pacer = pacer;
+  }
+
+  private Pacer pacer() {
+    return pacer != null ? pacer : Pacer.system();
+  }
+
+  @Override
+  public Decision acquire(String key, long permits, Duration maxWait) throws InterruptedException {
+    String canonical = KeyNormalizer.canonical(key);
+    long maxWaitNanos = waitNanos(maxWait);
+    if (maxWaitNanos == 0) {
+      return complete(canonical, space.acquire(canonical, permits));
+    }
+    Pacer p = pacer();
+    ScheduledPermits slot = space.schedule(canonical, permits, maxWaitNanos);
+    if (slot.granted() && slot.waitNanos() > 0) {
+      // read after the store answered: a remote store decided at or before this reading, so the slot is never early
+      long deadline = p.ticker().read() + slot.waitNanos();
+      try {
+        p.awaitUntil(deadline);
+      } catch (InterruptedException e) {
+        slot.cancel();
+        throw e;
+      }
+    }
+    return complete(canonical, slot.decision());
+  }
+
+  @Override
+  public CompletableFuture<Decision> acquireAsync(String key, long permits, Duration maxWait) {
+    String canonical;
+    long maxWaitNanos;
+    ScheduledPermits slot;
+    try {
+      canonical = KeyNormalizer.canonical(key);
+      maxWaitNanos = waitNanos(maxWait);
+      if (maxWaitNanos == 0) {
+        return acquireAsync(key, permits).toCompletableFuture();
+      }
+      slot = space.schedule(canonical, permits, maxWaitNanos);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!slot.granted() || slot.waitNanos() == 0) {
+      return CompletableFuture.completedFuture(complete(canonical, slot.decision()));
+    }
+    Pacer p = pacer();
+    CompletableFuture<Decision> future = new CompletableFuture<>();
+    future.whenComplete((d, e) -> {
+      if (e instanceof CancellationException) {
+        slot.cancel(); // cancelled before the slot came
+      }
+    });
+    p.runAt(p.ticker().read() + slot.waitNanos(), () -> {
+      if (!future.isDone()) {
+        try {
+          future.complete(complete(canonical, slot.decision()));
+        } catch (RuntimeException e) {
+          future.completeExceptionally(e);
+        }
+      }
+    });
+    return future;
+  }
+
+  private long waitNanos(Duration maxWait) {
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be negative but was " + maxWait);
+    }
+    if (maxWait.isZero()) {
+      return 0;
+    }
+    KeySpace.requireWaitable(policy);
+    return maxWait.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : maxWait.toNanos();
   }
 
   @Override

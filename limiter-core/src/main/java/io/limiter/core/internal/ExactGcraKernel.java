@@ -106,6 +106,24 @@ final class ExactGcraKernel extends LimitKernel {
     return greater(w, f, burstWhole, burstRemainder) ? ceilDifference(w, f, burstWhole, burstRemainder) : 0;
   }
 
+  /** {@link #waitNanos} with the debt read as it is, not clamped to {@code B} (see {@link LimitKernel}). */
+  @Override
+  long slotWaitNanos(long[] s, int o, long now, long permits) {
+    if (permits > burst) {
+      return Decision.NEVER;
+    }
+    long dw = s[o] < now ? 0 : TimeMath.saturatedSubtract(s[o], now);
+    long df = s[o] < now ? 0 : s[o + 1];
+    long iw = whole(permits);
+    long f = df + remainder(permits, iw);
+    long w = TimeMath.saturatedAdd(dw, iw);
+    if (f >= denominator) {
+      f -= denominator;
+      w++;
+    }
+    return greater(w, f, burstWhole, burstRemainder) ? ceilDifference(w, f, burstWhole, burstRemainder) : 0;
+  }
+
   @Override
   void charge(long[] s, int o, long now, long permits) {
     long t;

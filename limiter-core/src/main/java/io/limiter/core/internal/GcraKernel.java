@@ -59,6 +59,19 @@ final class GcraKernel extends LimitKernel {
     return excess > 0 ? excess : 0;
   }
 
+  /**
+   * {@link #wait} without the clamp of the debt: slots reserved ahead ({@link CompiledPolicy#schedule}) put {@code tat}
+   * up to the longest wait beyond {@code now + B}, and a caller queued behind them waits for all of them.
+   */
+  static long slotWait(long tat, long now, long permits, long interval, long burst, long burstNanos) {
+    if (permits > burst) {
+      return Decision.NEVER;
+    }
+    long debt = TimeMath.saturatedSubtract(base(tat, now), now);
+    long excess = TimeMath.saturatedSubtract(TimeMath.saturatedAdd(debt, permits * interval), burstNanos);
+    return excess > 0 ? excess : 0;
+  }
+
   static long remaining(long tat, long now, long interval, long burstNanos) {
     long debt = debt(tat, now, burstNanos);
     return debt >= burstNanos ? 0 : (burstNanos - debt) / interval;
@@ -129,6 +142,11 @@ final class GcraKernel extends LimitKernel {
   @Override
   long waitNanos(long[] s, int o, long now, long permits) {
     return wait(s[o], now, permits, interval, limit.burst(), burstNanos);
+  }
+
+  @Override
+  long slotWaitNanos(long[] s, int o, long now, long permits) {
+    return slotWait(s[o], now, permits, interval, limit.burst(), burstNanos);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Reservation;
+import io.limiter.core.ScheduledPermits;
 import io.limiter.core.Ticker;
 import java.util.Map;
 import java.util.Objects;
@@ -390,6 +391,45 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       // a token bucket's settlement needs no time of the charge (only windows do), so the clock read here serves
       long stamp = now();
       return reserveAt(key, permits, policy, stamp, acquire(key, permits, policy));
+    }
+
+    /** Reserves a future slot on the key's compact slot; the loop of {@link #acquire(String, long, CompiledPolicy)}. */
+    @Override
+    ScheduledPermits schedule(String key, long permits, long maxWaitNanos, CompiledPolicy policy) {
+      if (maxWaitNanos == 0) {
+        return ScheduledPermits.immediate(acquire(key, permits, policy));
+      }
+      long maxWait = checkWait(policy.policy, maxWaitNanos);
+      checkPermits(permits);
+      long[] low = new long[1];
+      long high = keyHash.hash(key, low);
+      CompiledPolicy.Undo undo = (written, previous) -> {
+        long[] slots = table.slots(high);
+        int index = CompactTable.find(slots, high, low[0]);
+        return index >= 0 && CompiledPolicy.restore(slots, index, high, low[0], written, previous);
+      };
+      boolean insert = false;
+      for (;;) {
+        long now = now();
+        long[] slots = table.slots(high);
+        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
+        boolean[] added = null;
+        if (index < 0) {
+          KeyNormalizer.requireStored(key);
+          added = new boolean[1];
+          CompactTable.Position position = table.insert(high, low[0], added);
+          slots = position.slots();
+          index = position.index();
+        }
+        ScheduledPermits slot = policy.schedule(slots, index, high, low[0], now, permits, maxWait, undo);
+        if (added != null && added[0]) {
+          onInsert();
+        }
+        if (slot != null) {
+          return slot;
+        }
+        insert = retry(high, slots, index);
+      }
     }
 
     /**

@@ -38,6 +38,15 @@ abstract class LimitKernel {
    */
   abstract void settle(long[] s, int o, long now, long at, long delta);
 
+  /**
+   * Nanoseconds until {@code permits} would be admitted, reading the state as it is (no clamp): the wait of a caller
+   * queued behind the future slots already reserved ({@link CompiledPolicy#schedule}). {@link Decision#NEVER} if
+   * never. Only token buckets can reserve future slots; window kernels never get here (callers check the algorithm).
+   */
+  long slotWaitNanos(long[] s, int o, long now, long permits) {
+    throw new UnsupportedOperationException(limit + ": only a token bucket reserves future slots");
+  }
+
   /** Permits available now. */
   abstract long remaining(long[] s, int o, long now);
 

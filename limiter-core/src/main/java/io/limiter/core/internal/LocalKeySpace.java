@@ -4,6 +4,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.Reservation;
+import io.limiter.core.ScheduledPermits;
 import io.limiter.core.Ticker;
 
 /**
@@ -198,6 +199,54 @@ abstract class LocalKeySpace implements KeySpace {
     }
   }
 
+  @Override
+  public ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+    return schedule(key, permits, maxWaitNanos, base);
+  }
+
+  /**
+   * Reserves a future slot ({@link CompiledPolicy#schedule}); a wait of 0 decides as {@link #acquire}. The group keeps
+   * cells the longer for it, before the clock is read (as {@link CellGroup#compile} does for a slower policy).
+   */
+  ScheduledPermits schedule(String key, long permits, long maxWaitNanos, CompiledPolicy policy) {
+    if (maxWaitNanos == 0) {
+      return ScheduledPermits.immediate(acquire(key, permits, policy));
+    }
+    long maxWait = checkWait(policy.policy, maxWaitNanos);
+    checkPermits(permits);
+    group.allowAhead(maxWait);
+    for (;;) {
+      long now = now();
+      Cell cell = lookup(key);
+      Cell created = null;
+      if (cell == null) {
+        KeyNormalizer.requireStored(key);
+        created = group.layout.newCell();
+        cell = insert(key, created);
+      }
+      ScheduledPermits slot = policy.schedule(cell, now, permits, maxWait);
+      if (cell == created) {
+        inserted();
+      }
+      if (slot != null) {
+        return slot;
+      }
+      discard(key, cell);
+    }
+  }
+
+  /** The longest wait a store reserves ahead: no wait of a policy the grammar accepts comes near it. */
+  static final long MAX_WAIT_NANOS = 1L << 61;
+
+  /** Checks a wait for a future slot, capped at {@link #MAX_WAIT_NANOS}. */
+  static long checkWait(LimitPolicy policy, long maxWaitNanos) {
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos must be >= 0 but was " + maxWaitNanos);
+    }
+    KeySpace.requireWaitable(policy);
+    return Math.min(maxWaitNanos, MAX_WAIT_NANOS);
+  }
+
   static Decision decide(CompiledPolicy policy, Cell cell, long now, long permits) {
     return policy.single ? policy.acquire((Cell.Single) cell, now, permits)
         : policy.acquire((Cell.Multi) cell, now, permits);
@@ -272,6 +321,11 @@ abstract class LocalKeySpace implements KeySpace {
     @Override
     public KeySpace view(LimitPolicy effective) {
       return LocalKeySpace.this.view(effective);
+    }
+
+    @Override
+    public ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+      return LocalKeySpace.this.schedule(key, permits, maxWaitNanos, policy);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Reservation;
+import io.limiter.core.ScheduledPermits;
 import io.limiter.core.Ticker;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.redis.RedisRateLimitStore;
@@ -320,6 +321,96 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     }
   }
 
+  /**
+   * Reserves a future slot with one call of {@code pace.lua}: no polling while the caller waits. A failure decides by
+   * the policy's failure mode, without waiting. The slot's wait is from the server's decision, converted to the
+   * caller's clock by the caller (read after this returns, so never early).
+   */
+  ScheduledPermits schedule(Space space, String key, long permits, long maxWaitNanos, ScriptPolicy policy) {
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos must be >= 0 but was " + maxWaitNanos);
+    }
+    if (maxWaitNanos == 0) {
+      return ScheduledPermits.immediate(decide(space, key, permits, policy));
+    }
+    KeySpace.requireWaitable(policy.policy);
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be >= 1 but was " + permits);
+    }
+    String redisKey = keys.key(space.policyPart, key);
+    String nowArg = null;
+    long offset = 0;
+    long testNow = 0;
+    if (testTicker != null) {
+      testNow = testTicker.read();
+      long micros = Math.floorDiv(testNow, 1000L);
+      nowArg = Long.toString(micros);
+      offset = testNow - micros * 1000;
+    }
+    long localNow = localTicker.read();
+    int pass = gate.enter(localNow);
+    if (pass == RecoveryGate.SKIP) {
+      skipped.increment();
+      return ScheduledPermits.immediate(degraded(policy.policy, key, permits, gate.lastFailure()));
+    }
+    // the maximum wait floored to whole µs (a slot never later than asked), at most a span Lua's doubles keep exact
+    long maxWaitMicros = Math.min(maxWaitNanos / 1000, LimitScript.MAX_SPAN_MICROS - policy.spanMicros);
+    Request request = new Request(policy, key, redisKey, permits, pass, testTicker != null ? testNow : localNow,
+        offset);
+    List<Object> answer;
+    try {
+      answer = connector.await(connector.run(PaceScript.INSTANCE, redisKey,
+          policy.paceArgs(permits, nowArg, maxWaitMicros))).join();
+    } catch (RuntimeException e) {
+      Throwable error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      return ScheduledPermits.immediate(request.complete(null, error));
+    }
+    int words = 2 * policy.limitCount();
+    // a rejection replies {now, 0, debts, wait}; a granted slot adds the state it replaced
+    if (answer == null || (answer.size() != 3 + words && answer.size() != 4 + 2 * words)) {
+      return ScheduledPermits.immediate(request.complete(null,
+          new IllegalStateException("unexpected reply of the pace script for policy " + policy.policy.name())));
+    }
+    Decision decision = request.complete(answer.subList(0, 2 + words), null);
+    if (!decision.allowed() || decision.degraded() || answer.size() != 4 + 2 * words) {
+      return ScheduledPermits.immediate(decision);
+    }
+    long now = ((Number) answer.get(0)).longValue();
+    long waitMicros = ((Number) answer.get(2 + words)).longValue();
+    long[] written = new long[words];
+    long[] previous = ((Number) answer.get(3 + words)).longValue() == 1 ? new long[words] : null;
+    for (int i = 0; i < words; i += 2) {
+      written[i] = now + ((Number) answer.get(2 + i)).longValue();
+      written[i + 1] = ((Number) answer.get(3 + i)).longValue();
+    }
+    if (previous != null) {
+      for (int i = 0; i < words; i++) {
+        previous[i] = ((Number) answer.get(4 + words + i)).longValue();
+      }
+    }
+    long waitNanos = Math.max(0, waitMicros * 1000 - offset);
+    return ScheduledPermits.granted(decision, waitNanos, () -> unpace(redisKey, policy, written, previous));
+  }
+
+  /** Gives a slot back with one call of {@code unpace.lua}; a failure leaves it taken (logged, never thrown). */
+  private boolean unpace(String redisKey, ScriptPolicy policy, long[] written, long[] previous) {
+    String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
+    try {
+      List<Object> answer = connector.await(connector.run(PaceScript.UNPACE, redisKey,
+          policy.unpaceArgs(nowArg, written, previous))).join();
+      boolean returned = ((Number) answer.get(1)).longValue() == 1;
+      if (returned && denyCache != null) {
+        denyCache.admitted(redisKey);
+      }
+      return returned;
+    } catch (RuntimeException e) {
+      failures.increment();
+      keyErrorLog.log(localTicker.read(), "giving back a reserved slot of policy " + policy.policy.name()
+          + " did not reach Redis (" + RedisConnector.describe(e) + "); the slot stays taken", null);
+      return false;
+    }
+  }
+
   private Decision finish(Request request) {
     CompletableFuture<List<Object>> reply = connector.await(request.reply); // complete now
     List<Object> answer;
@@ -391,6 +482,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     }
 
     @Override
+    public ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+      return LettuceRateLimitStore.this.schedule(this, key, permits, maxWaitNanos, base);
+    }
+
+    @Override
     public Reservation reserve(String key, long permits, LimitPolicy effective) {
       return LettuceRateLimitStore.this.reserve(this, key, permits, prepared(effective));
     }
@@ -456,6 +552,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     @Override
     public Reservation reserve(String key, long permits) {
       return LettuceRateLimitStore.this.reserve(space, key, permits, policy);
+    }
+
+    @Override
+    public ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+      return LettuceRateLimitStore.this.schedule(space, key, permits, maxWaitNanos, policy);
     }
 
     @Override

@@ -268,6 +268,38 @@ final class ScriptPolicy {
     return args;
   }
 
+  /** The number of limits (each has two state words in a token bucket's state). */
+  int limitCount() {
+    return limits.length;
+  }
+
+  /**
+   * The arguments of {@code pace.lua}: a token bucket's decision arguments and the maximum wait.
+   *
+   * @param maxWaitMicros the longest wait in whole microseconds
+   */
+  String[] paceArgs(long permits, String nowMicros, long maxWaitMicros) {
+    String[] decide = args(permits, nowMicros);
+    String[] args = Arrays.copyOf(decide, decide.length + 1);
+    args[decide.length] = Long.toString(maxWaitMicros);
+    return args;
+  }
+
+  /** The arguments of {@code unpace.lua}: the state words a reservation wrote and those it replaced (or none). */
+  String[] unpaceArgs(String nowMicros, long[] written, long[] previous) {
+    String[] args = new String[HEADER + 2 + 2 * written.length];
+    args[0] = nowMicros != null ? nowMicros : "";
+    args[1] = tag;
+    args[2] = minTtl;
+    args[3] = Integer.toString(written.length);
+    for (int i = 0; i < written.length; i++) {
+      args[HEADER + 1 + i] = Long.toString(written[i]);
+      args[HEADER + 2 + written.length + i] = previous != null ? Long.toString(previous[i]) : "0";
+    }
+    args[HEADER + 1 + written.length] = previous != null ? "1" : "0";
+    return args;
+  }
+
   @Override
   public String toString() {
     return "ScriptPolicy{" + policy + "}";
