@@ -1,7 +1,7 @@
 package io.limiter.core;
 
 /**
- * How the permits of a {@link Limit} are counted. All three decide exactly under concurrency in every store; they
+ * How the permits of a {@link Limit} are counted. All four decide exactly under concurrency in every store; they
  * differ in how bursts behave at the edges of a period.
  *
  * <p>Worked examples use {@code 10/minute}:
@@ -21,6 +21,12 @@ package io.limiter.core;
  *       never by more than the previous window's count. In the example above the 10 requests at 12:00:59.9 still
  *       weigh 9.98 at 12:01:00.1, so at most 0 more pass there. Integer arithmetic only, and the retry time is exact
  *       for that estimate.
+ *   <li>{@link #MOVING_WINDOW}: flask-limiter's moving window, an exact log of the times of the last permits taken.
+ *       A request passes iff fewer than 10 permits were taken in the minute before it; in the example above the 10
+ *       requests at 12:00:59.9 block every request until 12:01:59.9, when all 10 pass again. No approximation and no
+ *       edge effect, at a price: the state of a key holds one timestamp (8 bytes) per permit of the limit, so a
+ *       limit may allow at most {@link #MOVING_WINDOW_MAX_PERMITS} permits per period, checked when the policy is
+ *       built.
  * </ul>
  */
 public enum Algorithm {
@@ -29,5 +35,13 @@ public enum Algorithm {
   /** A counter per fixed window; windows are aligned to the clock. */
   FIXED_WINDOW,
   /** A weighted pair of fixed-window counters approximating a moving window. */
-  SLIDING_WINDOW
+  SLIDING_WINDOW,
+  /** An exact log of the last permits' timestamps; at most {@link #MOVING_WINDOW_MAX_PERMITS} per limit. */
+  MOVING_WINDOW;
+
+  /**
+   * The most permits per period a {@link #MOVING_WINDOW} limit may allow: its log of 8-byte timestamps per key stays
+   * below 80 kB (and a Redis value below 80 kB plus a few header bytes).
+   */
+  public static final int MOVING_WINDOW_MAX_PERMITS = 10_000;
 }

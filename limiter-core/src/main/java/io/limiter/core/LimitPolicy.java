@@ -285,7 +285,8 @@ public final class LimitPolicy {
      *
      * @return the policy
      * @throws IllegalStateException if no limits were set, a burst is set for a window algorithm, a window limit
-     *     exceeds 2^31-1 permits, or the cost exceeds the capacity of a limit (every request would be rejected)
+     *     exceeds 2^31-1 permits, a moving window limit exceeds {@link Algorithm#MOVING_WINDOW_MAX_PERMITS}, or the
+     *     cost exceeds the capacity of a limit (every request would be rejected)
      */
     public LimitPolicy build() {
       if (spec == null) {
@@ -299,6 +300,11 @@ public final class LimitPolicy {
         if (algorithm != Algorithm.TOKEN_BUCKET && limit.permits() > Integer.MAX_VALUE) {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " allows more than "
               + Integer.MAX_VALUE + " permits per window, the most " + algorithm + " counts");
+        }
+        if (algorithm == Algorithm.MOVING_WINDOW && limit.permits() > Algorithm.MOVING_WINDOW_MAX_PERMITS) {
+          throw new IllegalStateException("limit " + limit + " of policy " + name + " allows " + limit.permits()
+              + " permits per window, more than the " + Algorithm.MOVING_WINDOW_MAX_PERMITS + " timestamps "
+              + algorithm + " logs per key (8 bytes each); use SLIDING_WINDOW or fewer permits");
         }
         if (cost > limit.burst()) {
           throw new IllegalStateException("cost " + cost + " of policy " + name + " exceeds the capacity "

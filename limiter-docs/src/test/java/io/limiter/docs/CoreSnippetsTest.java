@@ -53,6 +53,14 @@ class CoreSnippetsTest {
   }
 
   @Test
+  void aMovingWindowAboveTheLargestLogFailsWithThePagesMessage() {
+    assertThatThrownBy(() -> LimitPolicy.builder("chat").limits("20000/hour").algorithm(Algorithm.MOVING_WINDOW)
+        .build()).hasMessage(DocBlock.of("docs/core.md#moving-window").body().strip());
+    assertThat(LimitPolicy.builder("chat").limits(Algorithm.MOVING_WINDOW_MAX_PERMITS + "/hour")
+        .algorithm(Algorithm.MOVING_WINDOW).build().limits().get(0).permits()).isEqualTo(10_000);
+  }
+
+  @Test
   void theReadmeCoreApiAdmitsAFirstCall() {
     assertThat(readmeCoreApi("ip:192.0.2.1").allowed()).isTrue();
   }

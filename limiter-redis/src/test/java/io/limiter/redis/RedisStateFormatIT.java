@@ -61,20 +61,45 @@ class RedisStateFormatIT {
     assertThat(RateLimiter.of(policy, store).acquire("client")).isAllowed();
 
     byte[] value = raw(store.redisKey(policy.name(), "client"));
+    // a moving window keeps per limit a header (size of its log, entries, newest position) and the log itself
     int words = algorithm == Algorithm.SLIDING_WINDOW ? 3 : 2;
+    int allWords = algorithm == Algorithm.MOVING_WINDOW ? 3 + 5 + 3 + 50 : 2 * words;
     String periods = Long.toString(60_000_000_000L, 36) + "." + Long.toString(3_600_000_000_000L, 36) + ":";
     String tag = switch (algorithm) {
       case TOKEN_BUCKET -> "g" + periods;
       case FIXED_WINDOW -> "f" + periods;
       case SLIDING_WINDOW -> "s" + periods;
+      case MOVING_WINDOW -> "m" + periods;
     };
     assertThat(new String(value, 0, tag.length(), StandardCharsets.US_ASCII)).isEqualTo(tag);
-    assertThat(value).hasSize(tag.length() + 2 * words * Double.BYTES);
+    assertThat(value).hasSize(tag.length() + allWords * Double.BYTES);
     ByteBuffer doubles = ByteBuffer.wrap(value, tag.length(), value.length - tag.length()); // big-endian, as '>d'
-    for (int i = 0; i < 2 * words; i++) {
+    for (int i = 0; i < allWords; i++) {
       double word = doubles.getDouble();
       assertThat(word).as("word %d is a whole number", i).isEqualTo(Math.rint(word)).isNotNegative();
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 8, 23, 24, 24 + 8, 24 + 3 * 8 - 1, 24 + 3 * 8 + 1})
+  void aMovingWindowLogOfAnotherLengthCountsAsNoState(int length) {
+    LimitPolicy policy = LimitPolicy.builder("foreign-log").limits("3/minute").algorithm(Algorithm.MOVING_WINDOW)
+        .build();
+    String client = "client-" + length;
+    String key = store.redisKey(policy.name(), client);
+    String tag = "m" + Long.toString(60_000_000_000L, 36) + ":";
+    // a header claiming a full log of 3 (newest at 2), cut to or padded past its length
+    ByteBuffer log = ByteBuffer.allocate(24 + 3 * 8 + 1).putDouble(3).putDouble(3).putDouble(2);
+    long now = System.currentTimeMillis() * 1000;
+    log.putDouble(now).putDouble(now).putDouble(now);
+    byte[] value = new byte[tag.length() + length];
+    System.arraycopy(tag.getBytes(StandardCharsets.US_ASCII), 0, value, 0, tag.length());
+    System.arraycopy(log.array(), 0, value, tag.length(), length);
+    binary.sync().set(key.getBytes(StandardCharsets.UTF_8), value);
+    RateLimiter limiter = RateLimiter.of(policy, store);
+
+    assertThat(limiter.acquire(client)).isAllowed().hasRemaining(2);
+    assertThat(raw(key)).hasSize(tag.length() + 24 + 3 * 8);
   }
 
   @ParameterizedTest

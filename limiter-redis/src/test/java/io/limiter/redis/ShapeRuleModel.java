@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToLongFunction;
 
 /**
  * A reference model of the state-identity rule, independent of any store: the state of a key belongs to the policy's
@@ -16,7 +17,7 @@ import java.util.Map;
  * is read with the new limits, clamped (a token bucket's debt to at most its burst period, a window's counts to at
  * most its permits); an admission writes the clamped state charged, a rejection leaves the stored state as it was.
  * Under another shape the state counts as empty, and a rejection deletes it. The kernels are the in-memory ones (GCRA,
- * fixed window, two-window sliding estimate) on a
+ * fixed window, two-window sliding estimate, moving-window log) on a
  * nanosecond clock, so the model decides like the in-memory store where no policy changes.
  *
  * <p>It answers what a store must decide: outcome, deciding limit, the remaining permits of each limit and the wait of
@@ -31,6 +32,35 @@ final class ShapeRuleModel {
   private static final class State {
     String shape;
     long[] words; // per canonical limit: tat | index, count | index, curr, prev
+    List<MovingLog> logs; // per canonical limit, for a moving window
+  }
+
+  /**
+   * A moving window's log: the times of the last permits, oldest first, at most {@code size} of them (the limit's
+   * permits when the state was made; later limits of the same shape decide with at most that many).
+   */
+  private record MovingLog(long size, List<Long> times) {
+    long live(long now, long window) {
+      return times.stream().filter(t -> now - t < window).count();
+    }
+
+    /** Until the j-th newest entry is a window old; 0 if there is none or it is. */
+    long expiry(long j, long now, long window) {
+      if (j < 0 || j >= times.size()) {
+        return 0;
+      }
+      return Math.max(0, times.get(times.size() - 1 - (int) j) + window - now);
+    }
+
+    void take(long n, long now) {
+      long t = times.isEmpty() ? now : Math.max(now, times.get(times.size() - 1));
+      for (long i = 0; i < n; i++) {
+        times.add(t);
+      }
+      while (times.size() > size) {
+        times.remove(0);
+      }
+    }
   }
 
   private final Map<String, State> states = new HashMap<>();
@@ -52,12 +82,16 @@ final class ShapeRuleModel {
       case TOKEN_BUCKET -> 1;
       case FIXED_WINDOW -> 2;
       case SLIDING_WINDOW -> 3;
+      case MOVING_WINDOW -> throw new IllegalArgumentException("a moving window keeps a log, not words");
     };
   }
 
   Expected acquire(String key, LimitPolicy policy, long permits, long now) {
     List<Limit> limits = canonical(policy);
     Algorithm algorithm = policy.algorithm();
+    if (algorithm == Algorithm.MOVING_WINDOW) {
+      return acquireLogged(key, policy, limits, permits, now);
+    }
     int w = words(algorithm);
     State state = states.computeIfAbsent(policy.name() + "\u0000" + key, k -> new State());
     String shape = shape(policy);
@@ -141,19 +175,30 @@ final class ShapeRuleModel {
     if (allowed) {
       state.shape = shape;
       state.words = after;
+      state.logs = null;
     } else if (foreign) {
       state.words = null;
     }
-    // report in the policy's own order, ties to the first limit, like the in-memory stores
+    state.logs = null; // a moving window's log is another shape: replaced, or deleted by the rejection
+    return report(policy, limits, waits, allowed, c -> remaining(algorithm, limits.get(c), decided, c * w, now));
+  }
+
+  /**
+   * The decision in the policy's own order, ties to the first limit, like the in-memory stores.
+   *
+   * @param remaining the remaining permits of the limit at a canonical position
+   */
+  private static Expected report(LimitPolicy policy, List<Limit> limits, long[] waits, boolean allowed,
+      IntToLongFunction remaining) {
     List<Limit> own = policy.limits();
-    long[] remaining = new long[own.size()];
+    long[] left = new long[own.size()];
     int fewest = 0;
     int deciding = 0;
     long maxWait = 0;
     for (int i = 0; i < own.size(); i++) {
       int c = limits.indexOf(own.get(i));
-      remaining[i] = remaining(algorithm, limits.get(c), decided, c * w, now);
-      if (remaining[i] < remaining[fewest]) {
+      left[i] = remaining.applyAsLong(c);
+      if (left[i] < left[fewest]) {
         fewest = i;
       }
       if (waits[c] > maxWait) {
@@ -161,7 +206,46 @@ final class ShapeRuleModel {
         deciding = i;
       }
     }
-    return new Expected(allowed, allowed ? fewest : deciding, remaining, allowed ? 0 : maxWait);
+    return new Expected(allowed, allowed ? fewest : deciding, left, allowed ? 0 : maxWait);
+  }
+
+  /** The rule for a moving window: a log per limit, kept at its size; another shape counts as no log. */
+  private Expected acquireLogged(String key, LimitPolicy policy, List<Limit> limits, long permits, long now) {
+    State state = states.computeIfAbsent(policy.name() + "\u0000" + key, k -> new State());
+    String shape = shape(policy);
+    boolean foreign = state.logs != null && !shape.equals(state.shape);
+    List<MovingLog> logs = foreign ? null : state.logs;
+    state.words = null; // another algorithm's words: another shape, replaced or deleted by the rejection
+    long[] waits = new long[limits.size()];
+    boolean allowed = true;
+    for (int c = 0; c < limits.size(); c++) {
+      Limit limit = limits.get(c);
+      long p = logs == null ? limit.permits() : Math.min(limit.permits(), logs.get(c).size());
+      waits[c] = permits > p ? Decision.NEVER
+          : logs == null ? 0 : logs.get(c).expiry(p - permits, now, limit.periodNanos());
+      allowed &= waits[c] == 0;
+    }
+    if (allowed) {
+      if (logs == null) {
+        logs = new ArrayList<>();
+        for (Limit limit : limits) {
+          logs.add(new MovingLog(limit.permits(), new ArrayList<>()));
+        }
+      }
+      for (MovingLog log : logs) {
+        log.take(permits, now);
+      }
+      state.shape = shape;
+      state.logs = logs;
+    } else if (foreign) {
+      state.logs = null;
+    }
+    List<MovingLog> decided = logs;
+    return report(policy, limits, waits, allowed, c -> {
+      Limit limit = limits.get(c);
+      long p = decided == null ? limit.permits() : Math.min(limit.permits(), decided.get(c).size());
+      return decided == null ? p : Math.max(0, p - decided.get(c).live(now, limit.periodNanos()));
+    });
   }
 
   private static long remaining(Algorithm algorithm, Limit limit, long[] s, int o, long now) {

@@ -221,6 +221,29 @@ class FilterSettingsTest {
   }
 
   @Test
+  void aMovingWindowAboveItsLargestLogFailsAtStartNamingTheValueAndItsSource() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.limits", "10/second; 20000/hour");
+    params.put("rule.a.algorithm", "moving-window");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems()).singleElement().asString().startsWith("rule.a.*: limit 20000/hour of policy a allows "
+        + "20000 permits per window, more than the 10000 timestamps MOVING_WINDOW logs per key");
+
+    params.put("rule.a.limits", "10/second; 10000/hour"); // the largest log starts
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(params));
+    try {
+      RateLimitFilterTest.Recorded r = new RateLimitFilterTest.Recorded();
+      filter.doFilter(RateLimitFilterTest.request("/a"), r.response, (req, resp) -> { });
+      assertThat(r.status).isEqualTo(200);
+      assertThat(r.headers).containsEntry("RateLimit-Policy", "\"a/second\";q=10;w=1, \"a/hour\";q=10000;w=3600");
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  @Test
   void theProgrammaticBuilderReportsEveryProblemAtOnce() {
     RateLimitStore store = RateLimitStore.builder().ticker(new ManualTicker()).buildInMemory();
     RateLimitFilter.Builder builder = RateLimitFilter.builder()

@@ -292,8 +292,10 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
     assertThat(rejected).isRejected();
     assertThat(rejected.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofDays(2));
 
-    LimitPolicy perNano = policy("1000000000/second", algorithm);
-    assertThat(acquire(perNano, "k", 1_000_000_000)).isAllowed().hasRemaining(0);
+    // a moving window logs every permit, so its fastest rate is its largest log per second
+    long most = algorithm == Algorithm.MOVING_WINDOW ? Algorithm.MOVING_WINDOW_MAX_PERMITS : 1_000_000_000;
+    LimitPolicy perNano = policy(most + "/second", algorithm);
+    assertThat(acquire(perNano, "k", most)).isAllowed().hasRemaining(0);
     Decision empty = acquire(perNano, "k", 1);
     assertThat(empty).isRejected();
     ticker.advanceNanos(empty.retryAfterNanos());
@@ -419,8 +421,8 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
     assertThat(admitted(base, "k", 10)).isEqualTo(10);
 
     // a token bucket keeps a debt of one full period (none left under any rate with that period); windows keep the
-    // count of 10, so 10 of 20 are left
-    int expected = algorithm == Algorithm.TOKEN_BUCKET ? 0 : 10;
+    // count of 10, so 10 of 20 are left; a moving window's log holds the base's 10 timestamps and proves no more
+    int expected = algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.MOVING_WINDOW ? 0 : 10;
     int viaView = 0;
     for (int i = 0; i < 30; i++) {
       if (doubled.tryAcquire("k", 1)) {
@@ -586,7 +588,9 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void nonDivisibleExtremeRatesAdmitWithinAHundredthOfAPercent(Algorithm algorithm) {
-    for (String spec : List.of("999999999/second", "700000000/second", "333333333/second")) {
+    List<String> specs = algorithm == Algorithm.MOVING_WINDOW ? List.of("9999/second", "7000/second", "3333/second")
+        : List.of("999999999/second", "700000000/second", "333333333/second");
+    for (String spec : specs) {
       LimitPolicy policy = policy(spec, algorithm);
       long rate = policy.limits().get(0).permits();
       ticker.advance(Duration.ofMillis(250));
@@ -617,6 +621,56 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
       assertThat(one.remaining() + 1).as("permits refilled in 1 ms at 70% of 1000000000/second")
           .isLessThanOrEqualTo(700_000).isGreaterThanOrEqualTo(700_000 - 70);
     }
+  }
+
+  // ---- moving window ---------------------------------------------------------------------------------------------
+
+  @Test
+  void aMovingWindowCountsExactlyThePermitsOfThePastPeriod() {
+    LimitPolicy policy = policy("10/minute", Algorithm.MOVING_WINDOW);
+    ticker.advance(Duration.ofMillis(59_900)); // 0:59.9
+    assertThat(admitted(policy, "k", 4)).isEqualTo(4);
+    ticker.advance(Duration.ofMillis(200)); // 1:00.1: no edge, the 4 still count
+    assertThat(admitted(policy, "k", 10)).isEqualTo(6);
+    Decision rejected = acquire(policy, "k", 1);
+    assertThat(rejected).isRejected().hasRemaining(0);
+    assertThat(rejected.retryAfterNanos()).isEqualTo(Duration.ofMillis(59_800).toNanos()); // until 1:59.9
+    assertThat(rejected.refillAfterNanos()).isEqualTo(Duration.ofMillis(59_800).toNanos());
+    assertThat(rejected.resetAfterNanos()).isEqualTo(Duration.ofSeconds(60).toNanos()); // until 2:00.1
+    Decision five = acquire(policy, "k", 5); // 5 need the 5 oldest entries gone: the last of them at 1:00.1
+    assertThat(five.retryAfterNanos()).isEqualTo(Duration.ofSeconds(60).toNanos());
+    ticker.advanceNanos(rejected.retryAfterNanos() - 1);
+    assertThat(acquire(policy, "k", 1)).isRejected();
+    ticker.advanceNanos(1);
+    assertThat(acquire(policy, "k", 4)).isAllowed().hasRemaining(0);
+  }
+
+  @Test
+  void aMovingWindowLogsAtMostItsDocumentedMaximum() {
+    LimitPolicy largest = policy(Algorithm.MOVING_WINDOW_MAX_PERMITS + "/hour", Algorithm.MOVING_WINDOW);
+    for (int i = 0; i < Algorithm.MOVING_WINDOW_MAX_PERMITS / 100; i++) {
+      assertThat(acquire(largest, "k", 100)).isAllowed();
+      ticker.advance(Duration.ofMillis(300));
+    }
+    Decision full = acquire(largest, "k", 1);
+    assertThat(full).isRejected();
+    assertThat(full.retryAfterNanos()).isEqualTo(Duration.ofMillis(3_600_000 - 100 * 300).toNanos());
+    assertThatThrownBy(() -> policy((Algorithm.MOVING_WINDOW_MAX_PERMITS + 1) + "/hour", Algorithm.MOVING_WINDOW))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("allows 10001 permits per window, more than the 10000 timestamps MOVING_WINDOW logs");
+  }
+
+  @Test
+  void aMovingWindowViewAboveThePolicysOwnLimitAdmitsAtMostTheLog() {
+    LimitPolicy base = policy("5/minute", Algorithm.MOVING_WINDOW);
+    KeySpace space = store.keySpace(base);
+    KeySpace lower = space.view(base.toBuilder().limits("3/minute").build());
+    KeySpace higher = space.view(base.toBuilder().limits("8/minute").build());
+    assertThat(lower.acquire("k", 2)).isAllowed().hasRemaining(1);
+    assertThat(space.acquire("k", 2)).isAllowed().hasRemaining(1);
+    assertThat(lower.acquire("k", 1)).isRejected().hasRemaining(0);
+    assertThat(higher.acquire("k", 1)).isAllowed();
+    assertThat(higher.acquire("k", 1)).isRejected();
   }
 
   @ParameterizedTest

@@ -154,6 +154,26 @@ public interface SettlementContract {
     assertThat(space.acquire("o", 1)).isRejected();
   }
 
+  @Test
+  default void aMovingWindowRefundTakesTheChargesOwnEntriesOffTheLog() {
+    KeySpace space = space("10/minute", Algorithm.MOVING_WINDOW);
+    assertThat(space.acquire("k", 3)).isAllowed(); // logged at 0 s
+    tickerUnderTest().advance(Duration.ofSeconds(20));
+    Reservation r = space.reserve("k", 7); // logged at 20 s
+    tickerUnderTest().advance(Duration.ofSeconds(10));
+    r.settle(2); // 5 of the entries at 20 s come off; 3 at 0 s and 2 at 20 s remain
+    Decision d = space.acquire("k", 5);
+    assertThat(d).isAllowed().hasRemaining(0);
+    tickerUnderTest().advance(Duration.ofSeconds(30)); // 60 s: the 3 entries at 0 s age out, exactly
+    assertThat(space.acquire("k", 4)).isRejected().hasRemaining(3);
+    assertThat(drain(space, "k")).isEqualTo(3);
+    Reservation old = space.reserve("o", 5);
+    tickerUnderTest().advance(Duration.ofMinutes(1)); // its entries aged out: nothing to give back
+    assertThat(space.acquire("o", 10)).isAllowed();
+    old.refund();
+    assertThat(space.acquire("o", 1)).isRejected();
+  }
+
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   default void allLimitsOfAPolicySettleTogether(Algorithm algorithm) {

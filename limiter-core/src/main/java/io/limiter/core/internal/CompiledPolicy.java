@@ -38,6 +38,8 @@ final class CompiledPolicy {
   private final long[] empty;
   /** Per canonical position: whether the token bucket there keeps an exact interval (two words). */
   private final boolean[] exact;
+  /** Per canonical position: the size of a moving window's log (its layout's permits); 0 for other algorithms. */
+  private final int[] logs;
   // copies of the single kernel's constants, read on the fast path
   private final long interval;
   private final long burst;
@@ -53,9 +55,14 @@ final class CompiledPolicy {
       exact[rank[i]] = layout != null ? layout.exact[rank[i]]
           : policy.algorithm() == Algorithm.TOKEN_BUCKET && GcraKernel.needsExactInterval(limits.get(i));
     }
+    this.logs = new int[n];
+    for (int i = 0; i < n; i++) {
+      logs[rank[i]] = layout != null ? layout.logs[rank[i]]
+          : policy.algorithm() == Algorithm.MOVING_WINDOW ? MovingWindowKernel.capacityOf(limits.get(i)) : 0;
+    }
     this.kernels = new LimitKernel[n];
     for (int i = 0; i < n; i++) {
-      kernels[i] = kernel(policy.algorithm(), limits.get(i), exact[rank[i]]);
+      kernels[i] = kernel(policy.algorithm(), limits.get(i), exact[rank[i]], logs[rank[i]]);
     }
     // offsets by canonical position
     int[] byRank = new int[n];
@@ -98,7 +105,7 @@ final class CompiledPolicy {
     return new CompiledPolicy(policy, layout);
   }
 
-  private static LimitKernel kernel(Algorithm algorithm, Limit limit, boolean exact) {
+  private static LimitKernel kernel(Algorithm algorithm, Limit limit, boolean exact, int log) {
     switch (algorithm) {
       case TOKEN_BUCKET:
         return exact ? new ExactGcraKernel(limit) : new GcraKernel(limit);
@@ -106,6 +113,8 @@ final class CompiledPolicy {
         return new FixedWindowKernel(limit);
       case SLIDING_WINDOW:
         return new SlidingWindowKernel(limit);
+      case MOVING_WINDOW:
+        return new MovingWindowKernel(limit, log);
       default:
         throw new IllegalArgumentException("unknown algorithm " + algorithm);
     }

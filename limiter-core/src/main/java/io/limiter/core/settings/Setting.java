@@ -101,7 +101,8 @@ public record Setting(String name, String value, String source) {
     return out;
   }
 
-  /** @return the algorithm: {@code token-bucket} (or {@code gcra}), {@code fixed-window}, {@code sliding-window} */
+  /** @return the algorithm: {@code token-bucket} (or {@code gcra}), {@code fixed-window}, {@code sliding-window},
+   *     {@code moving-window} */
   public Algorithm asAlgorithm() {
     String a = constant(value);
     if (a.equals("GCRA")) {
@@ -110,7 +111,8 @@ public record Setting(String name, String value, String source) {
     try {
       return Algorithm.valueOf(a);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("algorithm must be token-bucket, fixed-window or sliding-window");
+      throw new IllegalArgumentException(
+          "algorithm must be token-bucket, fixed-window, sliding-window or moving-window");
     }
   }
 

@@ -51,6 +51,10 @@ import java.util.concurrent.CompletionStage;
  *       step down from 1000 to 200 a client that already made 600 requests in this window is rejected until the
  *       window ends; after a step up it may make up to the new limit minus what it used. A window never admits more
  *       than the highest limit in force during it.
+ *   <li>{@code MOVING_WINDOW} keeps the log of the timestamps of the last permits, as many as the policy's own limit
+ *       has: after a step down a client is rejected until enough of its logged requests are a period old; a step or
+ *       tier above the policy's own limit admits at most the policy's own limit per period (the log proves no more),
+ *       so give a moving-window policy its highest limit and step down from it.
  * </ul>
  * So under any sequence of steps, a key never gets more than the highest step's limit allows.
  *

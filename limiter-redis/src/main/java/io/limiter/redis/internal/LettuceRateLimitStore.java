@@ -300,7 +300,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
     CompletableFuture<List<Object>> call;
     try {
-      call = connector.run(SettleScript.INSTANCE, redisKey,
+      call = connector.run(policy.script.settleScript(), redisKey,
           policy.settleArgs(actual - reservation.permits(), reservation.stamp(), nowArg));
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);

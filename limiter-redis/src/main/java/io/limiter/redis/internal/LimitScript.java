@@ -44,8 +44,19 @@ abstract class LimitScript {
    * @param withStateHelpers whether the body uses the state helpers of {@code state.lua}
    */
   LimitScript(String body, boolean withStateHelpers, char tag, int argsPerLimit, int wordsPerLimit) {
-    this.source = resource("prelude.lua") + "\n" + (withStateHelpers ? resource("state.lua") + "\n" : "")
-        + resource(body);
+    this(tag, argsPerLimit, wordsPerLimit,
+        withStateHelpers ? new String[] {"prelude.lua", "state.lua", body} : new String[] {"prelude.lua", body});
+  }
+
+  /**
+   * @param resources the script's resources, in order (the prelude first)
+   */
+  LimitScript(char tag, int argsPerLimit, int wordsPerLimit, String... resources) {
+    StringBuilder text = new StringBuilder();
+    for (String name : resources) {
+      text.append(text.length() == 0 ? "" : "\n").append(resource(name));
+    }
+    this.source = text.toString();
     this.sha = sha1(source);
     this.tag = tag;
     this.argsPerLimit = argsPerLimit;
@@ -65,6 +76,8 @@ abstract class LimitScript {
         return FixedWindowScript.INSTANCE;
       case SLIDING_WINDOW:
         return SlidingWindowScript.INSTANCE;
+      case MOVING_WINDOW:
+        return MovingWindowScript.INSTANCE;
       default:
         throw new IllegalArgumentException("unknown algorithm " + algorithm);
     }
@@ -81,6 +94,11 @@ abstract class LimitScript {
   /** @return the algorithm's letter, the first character of every state tag of its policies */
   char letter() {
     return tag;
+  }
+
+  /** @return the script that settles reservations this script made */
+  LimitScript settleScript() {
+    return SettleScript.INSTANCE;
   }
 
   int argsPerLimit() {
@@ -114,6 +132,14 @@ abstract class LimitScript {
 
   /** Writes the script arguments of one limit for a request of {@code permits}. */
   abstract void limitArgs(Limit limit, long permits, String[] args, int offset);
+
+  /**
+   * Writes the script arguments of one limit of a policy that decides on the state of another (a view: a step level
+   * or tier); {@code layout} is that policy's limit at the same position. Only the moving window's log cares.
+   */
+  void limitArgs(Limit limit, Limit layout, long permits, String[] args, int offset) {
+    limitArgs(limit, permits, args, offset);
+  }
 
   /** Nanoseconds until {@code permits} would be admitted (rounded up to µs): 0 if now, {@link Decision#NEVER}. */
   abstract long waitNanos(Limit limit, long permits, long[] words, int o);

@@ -34,6 +34,8 @@ final class ScriptPolicy {
   final LimitScript script;
   /** The limits in canonical order: the order of the script's arguments and reply words. */
   private final Limit[] limits;
+  /** The limits, by canonical position, of the policy whose state this one decides on (its own, unless a view). */
+  private final Limit[] layoutLimits;
   /** For each limit of the policy (in its own order), its position in {@link #limits}. */
   private final int[] position;
   private final String tag;
@@ -48,6 +50,14 @@ final class ScriptPolicy {
    *     canonical position of each of its limits are used for the limit at the same index here
    */
   private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout) {
+    this(policy, minTtl, layout, null);
+  }
+
+  /**
+   * @param owner null if this policy decides on its own state; else the policy it is a view of, whose limits at the
+   *     same canonical positions lay out the state (a moving window's log size)
+   */
+  private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout, ScriptPolicy owner) {
     this.policy = policy;
     List<Limit> own = policy.limits();
     this.limits = new Limit[own.size()];
@@ -70,6 +80,8 @@ final class ScriptPolicy {
     }
     this.script = LimitScript.of(policy.algorithm(), limits.length);
     this.tag = layout != null ? layout.tag : shapeTag(script, limits);
+    ScriptPolicy states = owner != null ? owner : layout;
+    this.layoutLimits = states != null ? states.layoutLimits : limits;
     this.minTtl = minTtl;
     this.costArgs = buildArgs(policy.cost());
     long span = 0;
@@ -103,7 +115,7 @@ final class ScriptPolicy {
    */
   ScriptPolicy view(LimitPolicy effective) {
     checkSupported(effective);
-    ScriptPolicy own = new ScriptPolicy(effective, minTtl, null);
+    ScriptPolicy own = new ScriptPolicy(effective, minTtl, null, this);
     if (effective.name().equals(policy.name()) && own.tag.equals(tag)) {
       return own;
     }
@@ -155,7 +167,7 @@ final class ScriptPolicy {
     args[1] = tag;
     args[2] = minTtl;
     for (int i = 0; i < limits.length; i++) {
-      script.limitArgs(limits[i], permits, args, HEADER + i * script.argsPerLimit());
+      script.limitArgs(limits[i], layoutLimits[i], permits, args, HEADER + i * script.argsPerLimit());
     }
     return args;
   }
@@ -263,7 +275,8 @@ final class ScriptPolicy {
       // more than a limit's capacity changes nothing (never fuller than full, never emptier than empty)
       long capacity = policy.algorithm() == io.limiter.core.Algorithm.TOKEN_BUCKET ? limits[i].burst()
           : limits[i].permits();
-      script.limitArgs(limits[i], Math.min(n, capacity), args, HEADER + 3 + i * script.argsPerLimit());
+      script.limitArgs(limits[i], layoutLimits[i], Math.min(n, capacity), args,
+          HEADER + 3 + i * script.argsPerLimit());
     }
     return args;
   }

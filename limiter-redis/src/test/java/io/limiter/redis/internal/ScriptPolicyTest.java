@@ -158,7 +158,8 @@ class ScriptPolicyTest {
   @Test
   void scriptsHaveDistinctShasAndTags() {
     assertThat(List.of(TokenBucketScript.INSTANCE.sha(), TokenBucketScript.SINGLE.sha(),
-        FixedWindowScript.INSTANCE.sha(), SlidingWindowScript.INSTANCE.sha()))
+        FixedWindowScript.INSTANCE.sha(), SlidingWindowScript.INSTANCE.sha(), MovingWindowScript.INSTANCE.sha(),
+        MovingWindowScript.INSTANCE.settleScript().sha(), SettleScript.INSTANCE.sha()))
         .doesNotHaveDuplicates().allMatch(s -> s.matches("[0-9a-f]{40}"));
     assertThat(TokenBucketScript.INSTANCE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
         .contains("local function save_state");
@@ -167,7 +168,8 @@ class ScriptPolicyTest {
     assertThat(prepared("5/second", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.SINGLE);
     assertThat(prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.INSTANCE);
     assertThat(List.of(TokenBucketScript.INSTANCE.letter(), FixedWindowScript.INSTANCE.letter(),
-        SlidingWindowScript.INSTANCE.letter())).doesNotHaveDuplicates();
+        SlidingWindowScript.INSTANCE.letter(), MovingWindowScript.INSTANCE.letter())).doesNotHaveDuplicates();
+    assertThat(prepared("5/second", Algorithm.MOVING_WINDOW).script).isSameAs(MovingWindowScript.INSTANCE);
     assertThat(TokenBucketScript.SINGLE.letter()).isEqualTo(TokenBucketScript.INSTANCE.letter());
   }
 }

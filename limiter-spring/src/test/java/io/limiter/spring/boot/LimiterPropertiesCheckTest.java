@@ -105,8 +105,17 @@ class LimiterPropertiesCheckTest {
             .anySatisfy(p -> assertThat(p).startsWith("limiter.failure.log-interval=\"often\"")
                 .endsWith("is not a duration such as 500ms, 10s, 5m, 1h or 1d"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.a.algorithm=\"leaky\"")
-                .endsWith("is not one of token-bucket, fixed-window, sliding-window"))
+                .endsWith("is not one of token-bucket, fixed-window, sliding-window, moving-window"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.redis.instances=\"two\"")));
+  }
+
+  @Test
+  void aMovingWindowAboveItsLargestLogIsNamedWithItsProperty() {
+    plain.withPropertyValues("limiter.policies.chat.limits=20000/hour", "limiter.policies.chat.algorithm=moving-window")
+        .run(context -> assertThat(problems(context)).singleElement().asString()
+            .startsWith("property limiter.policies.chat.limits=\"20000/hour\": ")
+            .contains("limit 20000/hour of policy chat allows 20000 permits per window, more than the 10000 "
+                + "timestamps MOVING_WINDOW logs per key"));
   }
 
   @Test
