@@ -81,6 +81,25 @@ class FilterSettingsTest {
   }
 
   @Test
+  void stepControllersTickOnTheFiltersSchedulerWhichStopsInDestroy() throws Exception {
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(Map.of("adaptive.health", "error-ratio=5%; interval=10ms", "rule.a.paths", "/a",
+        "rule.a.limits", "10/second", "rule.a.adaptive", "health")));
+    Thread scheduler;
+    try {
+      assertThat(filter.stepControllers().find("health")).get().satisfies(c -> assertThat(c.running()).isTrue());
+      scheduler = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("limiter-step-limits"))
+          .findFirst().orElseThrow(() -> new AssertionError("no scheduler thread named after the filter"));
+    } finally {
+      filter.destroy();
+    }
+    scheduler.join(30_000);
+    assertThat(scheduler.isAlive()).as("the filter's scheduler stops in destroy()").isFalse();
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+        .noneMatch(n -> n.startsWith("limiter-step-health"));
+  }
+
+  @Test
   void formerNamesFailNamingTheNewOne() {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("rule.a.path", "/a");

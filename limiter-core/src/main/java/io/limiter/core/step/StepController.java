@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -142,7 +143,9 @@ public final class StepController implements AutoCloseable {
   private final int[] failedProbes;
   /** Healthy intervals actually counted in the current streak (fast-up intervals count twice in the streak). */
   private int healthyIntervals;
-  private ScheduledExecutorService scheduler;
+  private ScheduledFuture<?> schedule;
+  /** The executor of {@link #start()}, shut down on close; null on the host's scheduler. */
+  private ScheduledExecutorService ownScheduler;
   private ExecutorService signalPool;
   // guarded by sampleLock
   private long lastFailureLog = Long.MIN_VALUE;
@@ -718,26 +721,48 @@ public final class StepController implements AutoCloseable {
   // ---- scheduling -----------------------------------------------------------------------------------------------
 
   /**
-   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller. A controller that was
-   * {@linkplain #close() closed} may be started again (an application context stopped and started, a filter
+   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller, until {@link #close()}. For
+   * a controller inside an application, prefer {@link #start(TickScheduler)} with the host's scheduler. A controller
+   * that was {@linkplain #close() closed} may be started again (an application context stopped and started, a filter
    * initialised again); its level and streaks carry over.
    *
    * @return this controller
    * @throws IllegalStateException if already started
    */
   public StepController start() {
+    ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "limiter-step-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      return start(TickScheduler.of(own), own);
+    } catch (RuntimeException e) {
+      own.shutdownNow();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts ticking every {@link #interval()} on the host's scheduler, until {@link #close()}, which cancels the
+   * schedule (the scheduler stays the host's). Restartable as {@link #start()}.
+   *
+   * @param scheduler the host's scheduler
+   * @return this controller
+   * @throws IllegalStateException if already started
+   */
+  public StepController start(TickScheduler scheduler) {
+    return start(Objects.requireNonNull(scheduler, "scheduler"), null);
+  }
+
+  private StepController start(TickScheduler scheduler, ScheduledExecutorService own) {
     lock.lock();
     try {
-      if (scheduler != null) {
+      if (schedule != null) {
         throw new IllegalStateException("step controller " + name + " is already started");
       }
-      scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "limiter-step-" + name);
-        t.setDaemon(true);
-        return t;
-      });
-      long period = interval.toNanos();
-      scheduler.scheduleAtFixedRate(this::scheduledTick, period, period, TimeUnit.NANOSECONDS);
+      schedule = scheduler.scheduleAtFixedRate(this::scheduledTick, interval);
+      ownScheduler = own;
       return this;
     } finally {
       lock.unlock();
@@ -779,7 +804,7 @@ public final class StepController implements AutoCloseable {
   public boolean running() {
     lock.lock();
     try {
-      return scheduler != null;
+      return schedule != null;
     } finally {
       lock.unlock();
     }
@@ -791,12 +816,15 @@ public final class StepController implements AutoCloseable {
    */
   @Override
   public void close() {
-    ScheduledExecutorService s;
+    ScheduledFuture<?> s;
+    ScheduledExecutorService own;
     ExecutorService pool;
     lock.lock();
     try {
-      s = scheduler;
-      scheduler = null;
+      s = schedule;
+      own = ownScheduler;
+      schedule = null;
+      ownScheduler = null;
     } finally {
       lock.unlock();
     }
@@ -805,15 +833,28 @@ public final class StepController implements AutoCloseable {
       signalPool = null;
     }
     if (s != null) {
-      s.shutdownNow();
-      try {
-        s.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      s.cancel(false);
+      awaitRunningTick();
+    }
+    if (own != null) {
+      own.shutdownNow();
     }
     if (pool != null) {
       pool.shutdownNow();
+    }
+  }
+
+  /** A tick holds the sample lock throughout: taking it waits for one that is running (not on the tick's thread). */
+  private void awaitRunningTick() {
+    if (sampleLock.isHeldByCurrentThread()) {
+      return; // closed from a listener during a tick
+    }
+    try {
+      if (sampleLock.tryLock(5, TimeUnit.SECONDS)) {
+        sampleLock.unlock();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

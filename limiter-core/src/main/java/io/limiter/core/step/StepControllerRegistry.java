@@ -90,6 +90,21 @@ public final class StepControllerRegistry implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts every controller not yet running on the host's scheduler (no thread of the library's own).
+   *
+   * @param scheduler the host's scheduler, which the caller stops after {@link #close()}
+   * @return this registry
+   */
+  public StepControllerRegistry start(TickScheduler scheduler) {
+    for (StepController c : controllers()) {
+      if (!c.running()) {
+        c.start(scheduler);
+      }
+    }
+    return this;
+  }
+
   /** Stops every controller's scheduler. */
   @Override
   public void close() {

@@ -11,6 +11,7 @@ import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
+import io.limiter.core.step.TickScheduler;
 import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
 import jakarta.servlet.DispatcherType;
@@ -30,6 +31,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -126,6 +129,9 @@ public final class RateLimitEngine {
     this.ownsControllers = ownsControllers;
   }
 
+  /** The scheduler the step controllers tick on, created in {@link #start} and stopped in {@link #close}. */
+  private volatile ScheduledExecutorService scheduler;
+
   /**
    * Binds the engine to its context: reads the annotations of every registered servlet now, so that their errors fail
    * startup; then starts the step controllers the filter owns.
@@ -141,8 +147,15 @@ public final class RateLimitEngine {
     if (annotations != null && servletContext != null) {
       readAnnotations(servletContext, problems);
     }
-    if (problems.isEmpty() && ownsControllers) {
-      steps.controllers().start();
+    if (problems.isEmpty() && ownsControllers && !steps.controllers().controllers().isEmpty()) {
+      // one scheduler thread of the filter's, stopped in destroy(): nothing of the library outlives the web app
+      String thread = "limiter-step-" + filterName;
+      scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, thread);
+        t.setDaemon(true);
+        return t;
+      });
+      steps.controllers().start(TickScheduler.of(scheduler));
     }
     if (problems.isEmpty() && servletContext != null) {
       engines(servletContext).add(this);
@@ -573,6 +586,11 @@ public final class RateLimitEngine {
     }
     if (ownsControllers) {
       steps.controllers().close();
+    }
+    ScheduledExecutorService s = scheduler;
+    scheduler = null;
+    if (s != null) {
+      s.shutdownNow();
     }
     if (ownedStore != null) {
       try {

@@ -24,6 +24,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ImportAware;
 import org.springframework.context.annotation.Role;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.core.annotation.AnnotationAttributes;
 import org.springframework.core.type.AnnotationMetadata;
 
@@ -131,13 +132,14 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
 
   /**
    * @param support the engine, whose step controllers it starts and stops
+   * @param schedulers the application's {@code TaskScheduler}, if it has exactly one, on which the controllers tick
    * @return starts the step controllers with the application context and closes them with it
    */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   public static StepControllerLifecycle rateLimitStepControllerLifecycle(
-      ObjectProvider<RateLimitAspectSupport> support) {
-    return new StepControllerLifecycle(() -> support.getObject().stepControllers());
+      ObjectProvider<RateLimitAspectSupport> support, ObjectProvider<TaskScheduler> schedulers) {
+    return new StepControllerLifecycle(() -> support.getObject().stepControllers(), schedulers::getIfUnique);
   }
 
   /**

@@ -186,6 +186,43 @@ class StepControllerRobustnessTest {
   }
 
   @Test
+  void onTheHostsSchedulerTheControllerTicksThereAndCloseCancelsOnlyItsSchedule() throws Exception {
+    CountDownLatch ticked = new CountDownLatch(2);
+    List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // a tick reads the clock on its thread (custom signals run on the controller's signal pool, guarded by a timeout)
+    io.limiter.core.Ticker clock = () -> {
+      threads.add(Thread.currentThread().getName());
+      ticked.countDown();
+      return System.nanoTime();
+    };
+    StepController c = StepController.builder("api").interval(Duration.ofMillis(5)).ticker(clock).build();
+    java.util.concurrent.ScheduledThreadPoolExecutor host = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+        r -> new Thread(r, "host-scheduler"));
+    try {
+      StepControllerRegistry registry = new StepControllerRegistry();
+      registry.register(c);
+      registry.start(TickScheduler.of(host));
+      assertThat(ticked.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(threads).contains("host-scheduler");
+      assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+          .as("no thread of the controller's own").noneMatch(n -> n.equals("limiter-step-api"));
+      registry.close();
+      assertThat(c.running()).isFalse();
+      assertThat(host.isShutdown()).as("the scheduler stays the host's").isFalse();
+      int after = threads.size();
+      host.submit(() -> { }).get(30, TimeUnit.SECONDS); // any tick scheduled before the cancel has run
+      assertThat(threads.size()).isLessThanOrEqualTo(after + 1);
+      assertThat(host.getQueue()).as("the schedule is cancelled")
+          .allMatch(task -> ((java.util.concurrent.Future<?>) task).isCancelled());
+      c.start(TickScheduler.of(host)); // restartable on the host's scheduler too
+      assertThat(c.running()).isTrue();
+      c.close();
+    } finally {
+      host.shutdownNow();
+    }
+  }
+
+  @Test
   void missedTicksAfterAStallCoalesce() {
     List<StepChange> changes = new ArrayList<>();
     ScriptedSignal signal = new ScriptedSignal("db").then("UHU");

@@ -1,0 +1,62 @@
+package io.limiter.spring.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.limiter.core.Ticker;
+import io.limiter.core.step.StepController;
+import io.limiter.core.step.StepControllerRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+/** The controllers tick on the application's scheduler, or on one of the lifecycle's own that stops with it. */
+class StepControllerLifecycleTest {
+
+  private final List<String> tickThreads = new CopyOnWriteArrayList<>();
+
+  private StepControllerRegistry registry() {
+    // a tick reads the controller's clock on the tick's thread
+    Ticker clock = () -> {
+      tickThreads.add(Thread.currentThread().getName());
+      return System.nanoTime();
+    };
+    StepControllerRegistry registry = new StepControllerRegistry();
+    registry.register(StepController.builder("api").interval(Duration.ofMillis(10)).ticker(clock).build());
+    return registry;
+  }
+
+  @Test
+  void theControllersTickOnTheApplicationsTaskScheduler() {
+    ThreadPoolTaskScheduler host = new ThreadPoolTaskScheduler();
+    host.setThreadNamePrefix("app-scheduler-");
+    host.initialize();
+    try {
+      StepControllerRegistry registry = registry();
+      StepControllerLifecycle lifecycle = new StepControllerLifecycle(() -> registry, () -> host);
+      lifecycle.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> tickThreads.stream().anyMatch(n -> n.startsWith("app-")));
+      lifecycle.stop();
+      assertThat(registry.find("api")).get().satisfies(c -> assertThat(c.running()).isFalse());
+      assertThat(host.getScheduledExecutor().isShutdown()).as("the application's scheduler is its own").isFalse();
+    } finally {
+      host.shutdown();
+    }
+  }
+
+  @Test
+  void withoutOneTheLifecyclesOwnSchedulerStopsWithTheContext() {
+    StepControllerRegistry registry = registry();
+    StepControllerLifecycle lifecycle = new StepControllerLifecycle(() -> registry, () -> null);
+    lifecycle.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> tickThreads.stream().anyMatch(n -> n.startsWith("limiter-step-")));
+    lifecycle.stop();
+    await().atMost(Duration.ofSeconds(30)).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().startsWith("limiter-step-")));
+    lifecycle.start(); // a context stopped and started again
+    assertThat(lifecycle.isRunning()).isTrue();
+    lifecycle.stop();
+  }
+}
