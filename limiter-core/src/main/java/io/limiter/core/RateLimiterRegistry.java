@@ -30,11 +30,13 @@ public final class RateLimiterRegistry {
 
   private final RateLimitStore store;
   private final RateLimitListener listener;
+  private final Pacer pacer;
   private final ConcurrentMap<String, RateLimiter> limiters = new ConcurrentHashMap<>();
 
   private RateLimiterRegistry(Builder builder) {
     this.store = builder.store;
     this.listener = builder.listeners.isEmpty() ? null : RateLimitListener.composite(builder.listeners);
+    this.pacer = builder.pacer;
     for (LimitPolicy policy : builder.policies) {
       register(policy);
     }
@@ -78,7 +80,7 @@ public final class RateLimiterRegistry {
   public RateLimiter register(LimitPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     RateLimiter limiter = limiters.computeIfAbsent(policy.name(),
-        name -> new DefaultRateLimiter(policy, store, listener));
+        name -> new DefaultRateLimiter(policy, store, listener, pacer));
     if (!limiter.policy().equals(policy)) {
       throw new IllegalStateException("policy name \"" + policy.name() + "\" is already registered as "
           + limiter.policy() + "; cannot register " + policy);
@@ -115,8 +117,21 @@ public final class RateLimiterRegistry {
     private RateLimitStore store;
     private final List<RateLimitListener> listeners = new ArrayList<>();
     private final List<LimitPolicy> policies = new ArrayList<>();
+    private Pacer pacer;
 
     private Builder() {
+    }
+
+    /**
+     * Sets how waiting calls ({@link RateLimiter#acquire(String, long, java.time.Duration)}) wait; the default is
+     * {@link Pacer#system()}. Tests pass a pacer on the store's manual clock.
+     *
+     * @param pacer the pacer
+     * @return this builder
+     */
+    public Builder pacer(Pacer pacer) {
+      this.pacer = Objects.requireNonNull(pacer, "pacer");
+      return this;
     }
 
     /**
