@@ -9,7 +9,9 @@ import io.limiter.core.FailureMode;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
+import io.limiter.core.PolicyChange;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.Reservation;
 import io.limiter.test.ManualPacer;
@@ -90,6 +92,30 @@ class CoreSnippetsTest {
     assertThat(result).isNotDone();
     pacer.advance(Duration.ofMillis(100));
     assertThat(result.get(60, TimeUnit.SECONDS).allowed()).isTrue();
+  }
+
+  private static List<PolicyChange> replacePolicies(RateLimiterRegistry registry) {
+    // tag::replace-policy[]
+    RateLimiter api = registry.limiter("api");              // holders keep this limiter across changes
+    registry.addChangeListener(change -> System.out.println(change));
+    PolicyChange raised = registry.replace(LimitPolicy.of("api", "100/minute")); // was 10/minute: same shape
+    // raised.stateKept() == true: every client keeps its bucket, read under 100/minute from the next call on
+    List<PolicyChange> changes = registry.replaceAll(List.of(  // checked whole, then applied as one change
+        LimitPolicy.of("api", "5/second"),                     // another period: every client starts fresh
+        LimitPolicy.of("search", "20/second")));               // added
+    // end::replace-policy[]
+    List<PolicyChange> all = new ArrayList<>(List.of(raised));
+    all.addAll(changes);
+    assertThat(api.policy().spec().toString()).isEqualTo("5/second");
+    return all;
+  }
+
+  @Test
+  void theRuntimeChangesOfCoreMdKeepOrResetStateAsTheySay() {
+    RateLimiterRegistry registry = RateLimiterRegistry.builder().policy(LimitPolicy.of("api", "10/minute")).build();
+    List<PolicyChange> changes = replacePolicies(registry);
+    assertThat(changes).extracting(PolicyChange::stateKept).containsExactly(true, false, false);
+    assertThat(changes.get(2).previous()).isNull();
   }
 
   @Test
