@@ -1,6 +1,7 @@
 package io.limiter.core;
 
 import io.limiter.core.internal.DefaultRateLimiter;
+import io.limiter.core.internal.ReplaceableRateLimiter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -10,6 +11,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The configured policies of an application, each bound to the shared store as a {@link RateLimiter}, looked up by
@@ -24,17 +28,27 @@ import java.util.concurrent.ConcurrentMap;
  * }</pre>
  *
  * <p>Thread-safe. Policies can be added later with {@link #register(LimitPolicy)} (annotations with an inline spec
- * do this at startup).
+ * do this at startup), and <b>replaced at runtime</b> with {@link #replace(LimitPolicy)} and
+ * {@link #replaceAll(Collection)}: the limiters this registry hands out follow the change on their next call (a call
+ * decides wholly under the old or the new policy), and each client's state carries over when the policy's shape (its
+ * algorithm and the periods of its limits) stays the same, interpreted under the new limits; another shape starts every
+ * client from empty state, never a lockout. Every change is reported to the change listeners
+ * ({@link #addChangeListener}).
  */
 public final class RateLimiterRegistry {
 
   private final RateLimitStore store;
   private final RateLimitListener listener;
-  private final ConcurrentMap<String, RateLimiter> limiters = new ConcurrentHashMap<>();
+  private final Pacer pacer;
+  private final ConcurrentMap<String, ReplaceableRateLimiter> limiters = new ConcurrentHashMap<>();
+  /** Serializes changes (never decisions), so that a change of several policies is applied as one. */
+  private final ReentrantLock changes = new ReentrantLock();
+  private final List<Consumer<PolicyChange>> changeListeners = new CopyOnWriteArrayList<>();
 
   private RateLimiterRegistry(Builder builder) {
     this.store = builder.store;
     this.listener = builder.listeners.isEmpty() ? null : RateLimitListener.composite(builder.listeners);
+    this.pacer = builder.pacer;
     for (LimitPolicy policy : builder.policies) {
       register(policy);
     }
@@ -78,12 +92,82 @@ public final class RateLimiterRegistry {
   public RateLimiter register(LimitPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     RateLimiter limiter = limiters.computeIfAbsent(policy.name(),
-        name -> new DefaultRateLimiter(policy, store, listener));
+        name -> new ReplaceableRateLimiter(newLimiter(policy)));
     if (!limiter.policy().equals(policy)) {
       throw new IllegalStateException("policy name \"" + policy.name() + "\" is already registered as "
           + limiter.policy() + "; cannot register " + policy);
     }
     return limiter;
+  }
+
+  private RateLimiter newLimiter(LimitPolicy policy) {
+    return new DefaultRateLimiter(policy, store, listener, pacer);
+  }
+
+  /**
+   * Replaces the policy of the same name (or adds it): the registry's limiter of that name decides with it from its
+   * next call on. Clients' state carries over when the shape is the same (see the class comment).
+   *
+   * @param policy the new policy
+   * @return the change; a policy equal to the registered one changes nothing and is not reported
+   */
+  public PolicyChange replace(LimitPolicy policy) {
+    List<PolicyChange> done = replaceAll(List.of(policy));
+    return done.isEmpty() ? new PolicyChange(policy.name(), policy, policy) : done.get(0);
+  }
+
+  /**
+   * Replaces (or adds) several policies as one change: all are checked first (no two with one name), then each is
+   * swapped; changes are serialized, so two concurrent calls never interleave. Policies not named keep theirs.
+   *
+   * @param policies the new policies
+   * @return the changes made (policies equal to the registered ones are left out), in the order given
+   * @throws IllegalArgumentException if two policies share a name; nothing is changed then
+   */
+  public List<PolicyChange> replaceAll(Collection<LimitPolicy> policies) {
+    Set<String> seen = new TreeSet<>();
+    for (LimitPolicy p : policies) {
+      if (!seen.add(Objects.requireNonNull(p, "policy").name())) {
+        throw new IllegalArgumentException("two policies named \"" + p.name() + "\" in one change; nothing was "
+            + "changed");
+      }
+    }
+    List<PolicyChange> done = new ArrayList<>();
+    changes.lock();
+    try {
+      for (LimitPolicy p : policies) {
+        ReplaceableRateLimiter existing = limiters.get(p.name());
+        if (existing == null) {
+          limiters.put(p.name(), new ReplaceableRateLimiter(newLimiter(p)));
+          done.add(new PolicyChange(p.name(), null, p));
+        } else if (!existing.policy().equals(p)) {
+          LimitPolicy previous = existing.replace(newLimiter(p)).policy();
+          done.add(new PolicyChange(p.name(), previous, p));
+        }
+      }
+    } finally {
+      changes.unlock();
+    }
+    for (PolicyChange change : done) {
+      for (Consumer<PolicyChange> l : changeListeners) {
+        try {
+          l.accept(change);
+        } catch (RuntimeException e) {
+          System.getLogger(RateLimiterRegistry.class.getName()).log(System.Logger.Level.WARNING,
+              "a policy change listener failed for " + change, e);
+        }
+      }
+    }
+    return done;
+  }
+
+  /**
+   * Adds a listener told of every policy change made after it was added (on the thread that made the change).
+   *
+   * @param changeListener the listener
+   */
+  public void addChangeListener(Consumer<PolicyChange> changeListener) {
+    changeListeners.add(Objects.requireNonNull(changeListener, "changeListener"));
   }
 
   /** @return the registered policy names, sorted */
@@ -115,8 +199,21 @@ public final class RateLimiterRegistry {
     private RateLimitStore store;
     private final List<RateLimitListener> listeners = new ArrayList<>();
     private final List<LimitPolicy> policies = new ArrayList<>();
+    private Pacer pacer;
 
     private Builder() {
+    }
+
+    /**
+     * Sets how waiting calls ({@link RateLimiter#acquire(String, long, java.time.Duration)}) wait; the default is
+     * {@link Pacer#system()}. Tests pass a pacer on the store's manual clock.
+     *
+     * @param pacer the pacer
+     * @return this builder
+     */
+    public Builder pacer(Pacer pacer) {
+      this.pacer = Objects.requireNonNull(pacer, "pacer");
+      return this;
     }
 
     /**

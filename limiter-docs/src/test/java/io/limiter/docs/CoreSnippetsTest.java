@@ -9,10 +9,17 @@ import io.limiter.core.FailureMode;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
+import io.limiter.core.PolicyChange;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.Reservation;
+import io.limiter.test.ManualPacer;
+import io.limiter.test.ManualTicker;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -50,6 +57,65 @@ class CoreSnippetsTest {
         .build();
     // end::policy-builder[]
     return policy;
+  }
+
+  private static Decision paced(RateLimiter partner) throws InterruptedException {
+    // tag::acquire-wait[]
+    // RateLimiter partner = RateLimiter.of(LimitPolicy.of("partner", "10/second burst 1"), store);
+    Decision d = partner.acquire("global", 1, Duration.ofSeconds(2)); // waits for its slot, at most 2 s
+    if (d.rejected()) {
+      // the earliest slot is more than 2 s away: nothing was taken; d.retryAfter() says how far
+    }
+    CompletableFuture<Decision> later = partner.acquireAsync("global", 1, Duration.ofSeconds(2));
+    // completes on the pacer's executor when its slot comes; later.cancel(false) gives the slot back
+    // end::acquire-wait[]
+    return later.join();
+  }
+
+  @Test
+  void theWaitingCallsOfCoreMdTakeConsecutiveSlots() throws Exception {
+    ManualTicker ticker = new ManualTicker();
+    ManualPacer pacer = new ManualPacer(ticker);
+    RateLimiter partner = RateLimiter.of(LimitPolicy.of("partner", "10/second burst 1"),
+        RateLimitStore.builder().ticker(ticker).buildInMemory(), null, pacer);
+    CompletableFuture<Decision> result = CompletableFuture.supplyAsync(() -> {
+      try {
+        return paced(partner);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // the first call takes the bucket's permit at once, the asynchronous one the slot 100 ms later
+    while (pacer.scheduled() == 0) {
+      Thread.onSpinWait();
+    }
+    assertThat(result).isNotDone();
+    pacer.advance(Duration.ofMillis(100));
+    assertThat(result.get(60, TimeUnit.SECONDS).allowed()).isTrue();
+  }
+
+  private static List<PolicyChange> replacePolicies(RateLimiterRegistry registry) {
+    // tag::replace-policy[]
+    RateLimiter api = registry.limiter("api");              // holders keep this limiter across changes
+    registry.addChangeListener(change -> System.out.println(change));
+    PolicyChange raised = registry.replace(LimitPolicy.of("api", "100/minute")); // was 10/minute: same shape
+    // raised.stateKept() == true: every client keeps its bucket, read under 100/minute from the next call on
+    List<PolicyChange> changes = registry.replaceAll(List.of(  // checked whole, then applied as one change
+        LimitPolicy.of("api", "5/second"),                     // another period: every client starts fresh
+        LimitPolicy.of("search", "20/second")));               // added
+    // end::replace-policy[]
+    List<PolicyChange> all = new ArrayList<>(List.of(raised));
+    all.addAll(changes);
+    assertThat(api.policy().spec().toString()).isEqualTo("5/second");
+    return all;
+  }
+
+  @Test
+  void theRuntimeChangesOfCoreMdKeepOrResetStateAsTheySay() {
+    RateLimiterRegistry registry = RateLimiterRegistry.builder().policy(LimitPolicy.of("api", "10/minute")).build();
+    List<PolicyChange> changes = replacePolicies(registry);
+    assertThat(changes).extracting(PolicyChange::stateKept).containsExactly(true, false, false);
+    assertThat(changes.get(2).previous()).isNull();
   }
 
   @Test

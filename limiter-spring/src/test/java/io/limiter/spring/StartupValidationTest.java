@@ -132,6 +132,40 @@ class StartupValidationTest {
     }
   }
 
+  public static class WaitOnAWindow {
+    @RateLimit(value = "10/second", algorithm = io.limiter.core.Algorithm.FIXED_WINDOW, maxWait = "2s")
+    public void call() {
+    }
+  }
+
+  public static class WaitWithChargeOn {
+    @RateLimit(value = "10/second", maxWait = "2 seconds", chargeOn = "5xx")
+    public void call() {
+    }
+  }
+
+  public static class BadWait {
+    @RateLimit(value = "10/second", maxWait = "2 fortnights")
+    public void call() {
+    }
+  }
+
+  @Test
+  void maxWaitNeedsATokenBucket() {
+    failsNaming(WaitOnAWindow.class, "@RateLimit on StartupValidationTest.WaitOnAWindow.call(): maxWait \"2s\"",
+        "uses FIXED_WINDOW, which cannot reserve a future slot", "needs TOKEN_BUCKET");
+  }
+
+  @Test
+  void maxWaitCannotBeSettledOnTheOutcome() {
+    failsNaming(WaitWithChargeOn.class, "maxWait \"2 seconds\" cannot be combined with chargeOn");
+  }
+
+  @Test
+  void maxWaitIsADuration() {
+    failsNaming(BadWait.class, "@RateLimit on StartupValidationTest.BadWait.call(): maxWait", "fortnights");
+  }
+
   private void failsNaming(Class<?> bean, String... fragments) {
     runner.withBean(bean).run(context -> {
       RateLimitConfigException e = failure(context);

@@ -219,4 +219,18 @@ class Api {
   public String list() {
     return "list";
   }
+  /** The refresh command names the endpoint's write: POST on the endpoint's id with the one selector "policies". */
+  @Test
+  void theRefreshCommandIsTheEndpointsWrite() throws Exception {
+    assertThat(DocBlock.of("docs/spring.md#refresh-policies").lines())
+        .containsExactly("curl -X POST http://localhost:8080/actuator/ratelimits/policies");
+    Class<?> endpoint = io.limiter.spring.boot.actuate.RateLimitsEndpoint.class;
+    assertThat(endpoint.getAnnotation(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class).id())
+        .isEqualTo("ratelimits");
+    Method refresh = endpoint.getMethod("refresh", String.class);
+    assertThat(refresh.isAnnotationPresent(org.springframework.boot.actuate.endpoint.annotation.WriteOperation.class))
+        .isTrue();
+    assertThat(refresh.getParameters()[0]
+        .isAnnotationPresent(org.springframework.boot.actuate.endpoint.annotation.Selector.class)).isTrue();
+  }
 }

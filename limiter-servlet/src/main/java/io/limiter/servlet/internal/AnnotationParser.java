@@ -187,6 +187,10 @@ public final class AnnotationParser {
         problems.add(at + ": estimate and actualCost are evaluated by limiter-spring only; the servlet filter "
             + "charges cost");
       }
+      if (!a.maxWait().isBlank()) {
+        problems.add(at + ": maxWait is for outbound calls limited by limiter-spring; the servlet filter never holds "
+            + "a request waiting for a permit");
+      }
       ChargeOn chargeOn = ChargeOn.always();
       try {
         chargeOn = ChargeOn.parse(a.chargeOn());

@@ -330,7 +330,19 @@ public final class RateLimitAspectSupport {
         refundAll(held, request);
         throw e;
       }
-      Reservation reservation = decide(op, key, sharedKey, shared, invocation, permits);
+      Reservation reservation;
+      if (!op.maxWait().isZero() && shared == null) {
+        try {
+          // paced: waits for the slot; the permits are spent when it comes (nothing to refund or settle)
+          reservation = Reservation.none(op.limiter().acquire(key, permits, op.maxWait()), key);
+        } catch (InterruptedException e) {
+          refundAll(held, request);
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      } else {
+        reservation = decide(op, key, sharedKey, shared, invocation, permits);
+      }
       Decision decision = reservation.decision();
       if (reservation.taken()) {
         held.add(reservation);

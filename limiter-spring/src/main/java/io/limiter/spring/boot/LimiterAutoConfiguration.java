@@ -142,6 +142,19 @@ public class LimiterAutoConfiguration {
   }
 
   /**
+   * @param environment where {@code limiter.*} is read from
+   * @param registry the application's policies
+   * @param events where policy changes are published
+   * @return re-applies {@code limiter.policies.*} at runtime (actuator write, or application code)
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public LimiterPolicyRefresh limiterPolicyRefresh(Environment environment, RateLimiterRegistry registry,
+      org.springframework.context.ApplicationEventPublisher events) {
+    return new LimiterPolicyRefresh(environment, registry, events);
+  }
+
+  /**
    * @param properties the properties
    * @param signals custom health signals, by {@link HealthSignal#name()}
    * @param controllers step controllers defined as beans

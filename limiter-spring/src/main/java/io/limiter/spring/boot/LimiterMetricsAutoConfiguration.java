@@ -52,6 +52,21 @@ public class LimiterMetricsAutoConfiguration {
   }
 
   /**
+   * @param meters the meter registry
+   * @param registry the policies, if any
+   * @return once every bean exists, counts every runtime policy change as {@code limiter.policy.changes} (tags
+   *     {@code policy} and {@code state}: {@code kept}, {@code reset} or {@code added})
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "rateLimitPolicyChangeMetrics")
+  public SmartInitializingSingleton rateLimitPolicyChangeMetrics(MeterRegistry meters,
+      ObjectProvider<io.limiter.core.RateLimiterRegistry> registry) {
+    return () -> registry.ifUnique(r -> r.addChangeListener(change -> meters.counter("limiter.policy.changes",
+        "policy", change.name(), "state", change.previous() == null ? "added" : change.stateKept() ? "kept" : "reset")
+        .increment()));
+  }
+
+  /**
    * @param metrics the meters
    * @return times the store
    */

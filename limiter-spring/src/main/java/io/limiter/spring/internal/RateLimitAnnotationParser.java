@@ -183,13 +183,51 @@ public final class RateLimitAnnotationParser {
     } catch (IllegalArgumentException e) {
       problems.add(where + ": actualCost " + e.getMessage());
     }
+    java.time.Duration maxWait = maxWait(annotation.getString("maxWait").trim(), limiter.policy(), stepped != null,
+        !chargeOn.isAlways() || actualCost != null || estimate != null, where, problems);
     if (problems.size() > before) {
       return null;
     }
     MissingKeyStrategy missing = policyMissingKeys.getOrDefault(policyName, defaultMissingKey);
     long effectiveCost = cost == 1 ? limiter.policy().cost() : cost;
     return new RateLimitOperation(where, limiter, effectiveCost, keyText.isEmpty() ? "(default)" : keyText, key,
-        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn, estimate, actualCost);
+        missing, stepped == null ? null : stepped.limiter(), tier, chargeOn, estimate, actualCost, maxWait);
+  }
+
+  /**
+   * Reads {@code maxWait}: a duration, zero when empty. Waiting reserves a future slot, which only a token bucket
+   * can; the permits are spent when the slot comes, so they cannot be settled on the outcome, and step levels change
+   * the limits under the queue of waiting calls.
+   */
+  private static java.time.Duration maxWait(String text, LimitPolicy policy, boolean stepped, boolean settled,
+      String where, List<String> problems) {
+    if (text.isEmpty()) {
+      return java.time.Duration.ZERO;
+    }
+    java.time.Duration wait;
+    try {
+      wait = io.limiter.core.DurationFormat.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": maxWait " + e.getMessage());
+      return null;
+    }
+    if (wait.isZero()) {
+      return wait;
+    }
+    try {
+      io.limiter.core.KeySpace.requireWaitable(policy);
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": maxWait \"" + text + "\": " + e.getMessage());
+    }
+    if (stepped) {
+      problems.add(where + ": maxWait \"" + text + "\" cannot be combined with step throttling (tiers, schedule, "
+          + "adaptive, penalty) of policy " + policy.name());
+    }
+    if (settled) {
+      problems.add(where + ": maxWait \"" + text + "\" cannot be combined with chargeOn, estimate or actualCost: a "
+          + "paced call's permits are spent when its slot comes");
+    }
+    return wait;
   }
 
   /** The element and position that define an inline policy, which alone may give it step settings. */

@@ -23,11 +23,12 @@ import io.limiter.spring.RateLimitInvocation;
  * @param chargeOn which outcomes keep the call's permits ({@link ChargeOn#always()} without charge on outcome)
  * @param estimate the permits to reserve before the call, or null for {@code cost}
  * @param actualCost the call's cost from its result, or null when the reserved permits are the cost
+ * @param maxWait how long a call may wait for its permits ({@code @RateLimit(maxWait)}); zero refuses at once
  */
 public record RateLimitOperation(String source, RateLimiter limiter, long cost, String keyDescription,
     KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey, SteppedRateLimiter<String> stepped,
     KeyResolver<RateLimitInvocation> tier, ChargeOn chargeOn, InvocationKeys.Cost estimate,
-    InvocationKeys.Cost actualCost) {
+    InvocationKeys.Cost actualCost, java.time.Duration maxWait) {
 
   /** @return whether the call's outcome settles its reservation (charge on outcome, or a cost from the result) */
   public boolean settlesAfterCall() {

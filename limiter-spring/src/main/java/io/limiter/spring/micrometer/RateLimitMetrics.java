@@ -241,6 +241,12 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
       return timed(() -> delegate.reserve(key, permits, effective), Reservation::decision);
     }
 
+    @Override
+    public io.limiter.core.ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
+      // times the store's reservation of the slot, not the caller's wait for it
+      return timed(() -> delegate.schedule(key, permits, maxWaitNanos), io.limiter.core.ScheduledPermits::decision);
+    }
+
     private <T> T timed(Supplier<T> call, Function<T, Decision> decisionOf) {
       long start = System.nanoTime();
       try {

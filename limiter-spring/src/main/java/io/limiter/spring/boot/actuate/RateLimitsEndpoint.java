@@ -57,12 +57,24 @@ public class RateLimitsEndpoint {
   private final RateLimitAspectSupport support;
   private final StepControllerRegistry controllers;
   private final Map<String, Instant> lastChangeAt = new ConcurrentHashMap<>();
+  private final io.limiter.spring.boot.LimiterPolicyRefresh refresh;
 
   /**
    * @param registry the registry
    * @param support the annotation engine, or null
    */
   public RateLimitsEndpoint(RateLimiterRegistry registry, RateLimitAspectSupport support) {
+    this(registry, support, null);
+  }
+
+  /**
+   * @param registry the registry
+   * @param support the annotation engine, or null
+   * @param refresh re-applies {@code limiter.policies.*} for {@code POST .../policies}, or null
+   */
+  public RateLimitsEndpoint(RateLimiterRegistry registry, RateLimitAspectSupport support,
+      io.limiter.spring.boot.LimiterPolicyRefresh refresh) {
+    this.refresh = refresh;
     this.registry = Objects.requireNonNull(registry, "registry");
     this.support = support;
     this.controllers = support == null ? new StepControllerRegistry() : support.stepControllers();
@@ -96,6 +108,51 @@ public class RateLimitsEndpoint {
   @ReadOperation
   public PolicyDescriptor policy(@Selector String name) {
     return registry.find(name).map(l -> describe(l.policy(), usage(), stepped().get(name))).orElse(null);
+  }
+
+  /**
+   * Re-applies {@code limiter.policies.*} from the environment as it is now ({@code POST /actuator/ratelimits/policies}):
+   * checked as at startup, refused whole (400 with the problem listing; the running policies stay) when anything is
+   * wrong. A write operation: it exists only when the endpoint's writes are enabled, and must then be protected.
+   *
+   * @param section {@code policies}
+   * @return the changes made
+   * @throws InvalidEndpointRequestException (400) for another section or an invalid configuration
+   */
+  @WriteOperation
+  public RefreshDescriptor refresh(@Selector String section) {
+    if (!"policies".equals(section) || refresh == null) {
+      throw new InvalidEndpointRequestException("POST /actuator/ratelimits/policies re-applies limiter.policies.*; \""
+          + section + "\" is not policies" + (refresh == null ? " (or no LimiterPolicyRefresh bean exists)" : ""),
+          "unknown section " + section);
+    }
+    try {
+      return new RefreshDescriptor(refresh.refresh().stream().map(c -> new PolicyChangeDescriptor(c.name(),
+          c.previous() == null ? null : c.previous().spec().toString(), c.current().spec().toString(),
+          c.previous() == null ? "added" : c.stateKept() ? "kept" : "reset")).toList());
+    } catch (io.limiter.core.RateLimitConfigException e) {
+      throw new InvalidEndpointRequestException("refused; the running policies stay in force: " + e.getMessage(),
+          "invalid limiter properties");
+    }
+  }
+
+  /**
+   * The changes a refresh made.
+   *
+   * @param changes one per changed or added policy
+   */
+  public record RefreshDescriptor(List<PolicyChangeDescriptor> changes) {
+  }
+
+  /**
+   * One policy changed by a refresh.
+   *
+   * @param policy its name
+   * @param from its limits before, or null if added
+   * @param to its limits now
+   * @param state {@code kept} (same shape), {@code reset} (another shape: clients start fresh) or {@code added}
+   */
+  public record PolicyChangeDescriptor(String policy, String from, String to, String state) {
   }
 
   /**

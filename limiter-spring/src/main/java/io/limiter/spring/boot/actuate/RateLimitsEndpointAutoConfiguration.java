@@ -22,14 +22,16 @@ public class RateLimitsEndpointAutoConfiguration {
   /**
    * @param registry the registry
    * @param support the annotation engine, if any
+   * @param refresh re-applies limiter.policies.* for the write POST .../policies, if any
    * @return the endpoint
    */
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnBean(RateLimiterRegistry.class)
   public RateLimitsEndpoint rateLimitsEndpoint(RateLimiterRegistry registry,
-      ObjectProvider<RateLimitAspectSupport> support) {
-    return new RateLimitsEndpoint(registry, support.getIfUnique());
+      ObjectProvider<RateLimitAspectSupport> support,
+      ObjectProvider<io.limiter.spring.boot.LimiterPolicyRefresh> refresh) {
+    return new RateLimitsEndpoint(registry, support.getIfUnique(), refresh.getIfUnique());
   }
 
   /**

@@ -60,6 +60,17 @@ public class RateLimitsEndpointWebExtension {
     return answer(() -> endpoint.unpinOrRelease(section, name, key, reason));
   }
 
+  /**
+   * {@link RateLimitsEndpoint#refresh}, answering an invalid configuration with 400 and its problem listing.
+   *
+   * @param section {@code policies}
+   * @return the changes, or 400
+   */
+  @WriteOperation
+  public WebEndpointResponse<Object> refresh(@Selector String section) {
+    return answer(() -> endpoint.refresh(section));
+  }
+
   private static WebEndpointResponse<Object> answer(Supplier<Object> operation) {
     try {
       return new WebEndpointResponse<>(operation.get());

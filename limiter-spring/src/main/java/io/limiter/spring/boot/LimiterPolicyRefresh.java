@@ -1,0 +1,104 @@
+package io.limiter.spring.boot;
+
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.PolicyChange;
+import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.settings.PolicySettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.core.env.Environment;
+
+/**
+ * Applies {@code limiter.policies.*} again from the {@link Environment} as it is now, without a restart: for property
+ * sources that change at runtime (a config server, a mounted config map re-read into the environment). Called by the
+ * actuator write {@code POST /actuator/ratelimits/policies} (which exists only when the endpoint's writes are enabled,
+ * and is then to be protected like them: docs/spring.md) or by application code.
+ *
+ * <p>A refresh is checked exactly as at startup: the whole {@code limiter.*} tree is bound and validated, and any
+ * problem refuses the refresh whole, with the same listing as a startup failure ({@link RateLimitConfigException});
+ * the running policies stay in force. Otherwise every changed or added policy replaces the registry's at once
+ * ({@link RateLimiterRegistry#replaceAll}): each client's state carries over when the policy's shape (algorithm and
+ * periods) stays the same, and starts empty otherwise, never a lockout. Each change publishes a
+ * {@link RateLimitPolicyChangedEvent}; with Micrometer, the counter {@code limiter.policy.changes} counts them.
+ *
+ * <p>Not re-read: policies removed from the properties (they stay, since annotations may name them), URL rules
+ * ({@code limiter.filter.*}) and store settings; a policy with step throttling (tiers, schedule, adaptive, penalty)
+ * cannot change its settings at runtime (refused, naming it). Thread-safe: refreshes are serialized.
+ */
+public final class LimiterPolicyRefresh {
+
+  private static final List<String> STEP_PARTS = List.of("tiers", "tier-key", "schedule", "adaptive", "penalty");
+
+  private final Environment environment;
+  private final RateLimiterRegistry registry;
+  private final ApplicationEventPublisher events;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * @param environment where {@code limiter.*} is read from
+   * @param registry the application's policies
+   * @param events where changes are published, or null
+   */
+  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.events = events;
+  }
+
+  /**
+   * Re-reads {@code limiter.policies.*} and applies what changed.
+   *
+   * @return the changes made, in the order of the properties; empty if nothing changed
+   * @throws RateLimitConfigException listing every problem, as at startup; nothing was changed then
+   */
+  public List<PolicyChange> refresh() {
+    lock.lock();
+    try {
+      List<String> problems = LimiterPropertiesCheck.problems(environment);
+      if (!problems.isEmpty()) {
+        throw new RateLimitConfigException(problems);
+      }
+      LimiterProperties properties = Binder.get(environment).bind("limiter", Bindable.of(LimiterProperties.class))
+          .orElseGet(LimiterProperties::new);
+      PolicyProperties read = PolicyProperties.read(properties); // throws the startup listing of policy problems
+      List<LimitPolicy> changed = new ArrayList<>();
+      List<String> refused = new ArrayList<>();
+      for (LimitPolicy policy : read.policies()) {
+        LimitPolicy running = registry.find(policy.name()).map(l -> l.policy()).orElse(null);
+        if (policy.equals(running)) {
+          continue;
+        }
+        PolicySettings settings = read.settings().get(policy.name());
+        if (running != null && settings != null && STEP_PARTS.stream().anyMatch(settings::has)) {
+          refused.add("limiter.policies." + policy.name() + ": a policy with step throttling cannot change at runtime"
+              + " (" + running.spec() + " is running, " + policy.spec() + " was asked); restart the application");
+          continue;
+        }
+        changed.add(policy);
+      }
+      if (!refused.isEmpty()) {
+        throw new RateLimitConfigException(refused);
+      }
+      List<PolicyChange> changes = registry.replaceAll(changed);
+      if (events != null) {
+        for (PolicyChange change : changes) {
+          events.publishEvent(new RateLimitPolicyChangedEvent(this, change));
+        }
+      }
+      return changes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LimiterPolicyRefresh{" + registry.names() + "}";
+  }
+}
