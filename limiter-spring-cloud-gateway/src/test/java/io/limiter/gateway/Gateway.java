@@ -116,9 +116,11 @@ final class Gateway implements AutoCloseable {
   @EnableAutoConfiguration
   static class App {
     /** @return the client key: the X-Api-Key header; none makes the gateway refuse the request (deny-empty-key) */
+    // tag::key-resolver[]
     @Bean
     KeyResolver apiKeyResolver() {
       return exchange -> Mono.justOrEmpty(exchange.getRequest().getHeaders().getFirst("X-Api-Key"));
     }
+    // end::key-resolver[]
   }
 }
