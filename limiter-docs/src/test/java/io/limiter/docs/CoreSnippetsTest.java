@@ -170,7 +170,7 @@ class CoreSnippetsTest {
   void everyDependencyBlockNamesAPublishedModuleAtTheProjectsVersion() {
     String version = tag(Repository.read(Repository.root().resolve("pom.xml")), "version");
     for (String reference : List.of("docs/redis.md#dependency", "docs/servlet.md#dependency",
-        "docs/spring.md#dependency")) {
+        "docs/spring.md#dependency", "docs/gateway.md#dependency")) {
       String xml = DocBlock.of(reference).body();
       assertThat(tag(xml, "groupId")).as(reference).isEqualTo("io.limiter");
       assertThat(tag(xml, "version")).as(reference).isEqualTo(version);

@@ -1,0 +1,385 @@
+package io.limiter.gateway;
+
+import io.limiter.core.Decision;
+import io.limiter.core.KeyKind;
+import io.limiter.core.Limit;
+import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.RateLimiter;
+import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.http.RateLimitHeaders;
+import io.limiter.core.step.SteppedLimiterRegistry;
+import io.limiter.core.step.SteppedRateLimiter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.springframework.cloud.gateway.event.FilterArgsEvent;
+import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
+import org.springframework.cloud.gateway.support.ConfigurationService;
+import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * A Spring Cloud Gateway {@code RateLimiter} that decides with Limiter policies and stores: the
+ * {@code RequestRateLimiter} filter of a route gives the client key (from the gateway's {@code KeyResolver}), this
+ * class takes the route's permits from its policy and answers with the decision and its response fields.
+ *
+ * <p>A route configures it under the filter's arguments with the prefix {@value #CONFIGURATION_PROPERTY_NAME}
+ * (see {@link Config}): {@code limits} (an inline spec such as {@code 10/second; 1000/hour}, its buckets named after
+ * the route or {@code name}) or {@code policy} (a policy of the {@link RateLimiterRegistry}, e.g. from
+ * {@code limiter.policies.<name>}, with its step levels, tiers and penalty box when the
+ * {@link SteppedLimiterRegistry} has them), {@code cost}, {@code headers} and {@code tier-key}. A route without
+ * these arguments takes the defaults given to the constructor. Every route's configuration is checked when the
+ * gateway loads the route; a problem fails that route with a {@link RateLimitConfigException} naming the route, the
+ * argument and its value.
+ *
+ * <p>Decisions never block the calling thread: they go through {@link RateLimiter#acquireAsync} (in-memory and
+ * Caffeine stores decide on the caller's thread without waiting; the Redis store completes on its I/O thread when the
+ * server answers or its command timeout passes). Client keys are stored as {@code x:<key>} ({@link KeyKind#CUSTOM}),
+ * so a gateway key can never pose as a key of another kind.
+ *
+ * <p>Thread-safe: routes may be (re)loaded while requests are decided; a request sees either the old or the new
+ * configuration of its route.
+ */
+public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.Config> {
+
+  /** The prefix of this limiter's route arguments, e.g. {@code limiter-rate-limiter.limits}. */
+  public static final String CONFIGURATION_PROPERTY_NAME = "limiter-rate-limiter";
+
+  /** {@link GatewayHeaderMode#GATEWAY}: permits left in the deciding limit. */
+  public static final String REMAINING_HEADER = "X-RateLimit-Remaining";
+  /** {@link GatewayHeaderMode#GATEWAY}: the deciding limit's permits per second, rounded down. */
+  public static final String REPLENISH_RATE_HEADER = "X-RateLimit-Replenish-Rate";
+  /** {@link GatewayHeaderMode#GATEWAY}: the deciding limit's burst. */
+  public static final String BURST_CAPACITY_HEADER = "X-RateLimit-Burst-Capacity";
+  /** {@link GatewayHeaderMode#GATEWAY}: the permits the request took (its cost). */
+  public static final String REQUESTED_TOKENS_HEADER = "X-RateLimit-Requested-Tokens";
+
+  private static final String TRUSTED_HEADER = "trusted:header:";
+  private static final String ATTRIBUTE = "attribute:";
+
+  private final RateLimiterRegistry registry;
+  private final SteppedLimiterRegistry stepped;
+  private final Config defaults;
+  // Compiled routes, each remembering the Config instance it was compiled from: a route (re)loaded by the gateway
+  // puts a new Config into getConfig(), which makes the entry stale and recompiled on its next request.
+  private final ConcurrentHashMap<String, RouteLimit> compiled = new ConcurrentHashMap<>();
+  private final RateLimitHeaders.Writer headerWriter = RateLimitHeaders.writer();
+
+  /**
+   * @param registry the policies that routes may name, and the store and listener every decision uses
+   * @param stepped the step levels, tiers and penalty boxes of named policies; null if there are none
+   * @param defaults what a route without arguments of its own gets; copied
+   * @param configurationService binds route arguments; null when routes are configured only through
+   *     {@link #getConfig()} (the Java route DSL)
+   */
+  public LimiterRateLimiter(RateLimiterRegistry registry, SteppedLimiterRegistry stepped, Config defaults,
+      ConfigurationService configurationService) {
+    super(Config.class, CONFIGURATION_PROPERTY_NAME, configurationService);
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.stepped = stepped;
+    this.defaults = Objects.requireNonNull(defaults, "defaults").copy();
+  }
+
+  /**
+   * Binds a route's arguments (as the gateway's own limiters do) and checks them at once, so that a bad limit
+   * fails the route when the gateway loads it rather than at its first request.
+   *
+   * @throws RateLimitConfigException listing every problem of the route's configuration
+   */
+  @Override
+  public void onApplicationEvent(FilterArgsEvent event) {
+    super.onApplicationEvent(event);
+    Config config = getConfig().get(event.getRouteId());
+    if (config != null) {
+      route(event.getRouteId(), config);
+    }
+  }
+
+  @Override
+  public Mono<Response> isAllowed(String routeId, String id) {
+    return Mono.defer(() -> {
+      RouteLimit route = route(routeId, getConfig().get(routeId));
+      String key = KeyKind.CUSTOM.key(id);
+      if (route.tierKey == null) {
+        return Mono.fromCompletionStage(route.decide(key, null)).map(route::response);
+      }
+      return Mono.deferContextual(context -> {
+        String tier = ServerWebExchangeContextFilter.getExchange(context).map(route.tierKey).orElse(null);
+        return Mono.fromCompletionStage(route.decide(key, tier)).map(route::response);
+      });
+    });
+  }
+
+  private RouteLimit route(String routeId, Config config) {
+    Config source = config != null ? config : defaults;
+    RouteLimit route = compiled.get(routeId);
+    if (route != null && route.source == source) {
+      return route;
+    }
+    RouteLimit fresh = compile(routeId, source);
+    compiled.put(routeId, fresh);
+    return fresh;
+  }
+
+  private RouteLimit compile(String routeId, Config config) {
+    List<String> problems = new ArrayList<>();
+    String where = "route " + routeId + ": " + CONFIGURATION_PROPERTY_NAME + ".";
+    String limits = blankToNull(config.getLimits());
+    String policyName = blankToNull(config.getPolicy());
+    if (limits == null && policyName == null) {
+      limits = blankToNull(defaults.getLimits());
+      policyName = blankToNull(defaults.getPolicy());
+    }
+    LimitPolicy policy = null;
+    RateLimiter limiter = null;
+    SteppedRateLimiter<String> steps = null;
+    String tierKeyText = blankToNull(config.getTierKey());
+    if (limits != null && policyName != null) {
+      problems.add(where + "limits=\"" + limits + "\" and " + CONFIGURATION_PROPERTY_NAME + ".policy=\""
+          + policyName + "\" are both set; set limits for the route's own policy or policy to use a configured one");
+    } else if (limits != null) {
+      String name = blankToNull(config.getName()) != null ? config.getName().trim() : routeId;
+      try {
+        policy = LimitPolicy.of(name, limits);
+      } catch (IllegalArgumentException e) {
+        problems.add(where + "limits=\"" + limits + "\" (policy name \"" + name + "\"): " + e.getMessage());
+      }
+      if (policy != null) {
+        LimitPolicy taken = registry.find(name).map(RateLimiter::policy).orElse(null);
+        if (taken != null && !taken.equals(policy)) {
+          problems.add(where + "limits=\"" + limits + "\": the policy name \"" + name + "\" is taken by the "
+              + "configured policy " + taken + "; set " + CONFIGURATION_PROPERTY_NAME + ".name to another name, "
+              + "or use " + CONFIGURATION_PROPERTY_NAME + ".policy=" + name);
+        } else {
+          limiter = taken != null ? registry.limiter(name)
+              : RateLimiter.of(policy, registry.store(), registry.listener());
+        }
+      }
+    } else if (policyName != null) {
+      limiter = registry.find(policyName).orElse(null);
+      if (limiter == null) {
+        problems.add(where + "policy=\"" + policyName + "\" is no configured policy; known: " + registry.names());
+      } else {
+        policy = limiter.policy();
+        SteppedLimiterRegistry.Entry entry = stepped != null ? stepped.find(policyName) : null;
+        if (entry != null) {
+          steps = entry.limiter();
+          if (tierKeyText == null && entry.limiter().tiers().isPresent()) {
+            tierKeyText = entry.parts().tierKey();
+          }
+        }
+      }
+    } else {
+      problems.add(where + "limits is missing; set limits (e.g. 10/second; 1000/hour) or policy (a configured "
+          + "policy) on the route, or a default under spring.cloud.gateway.server.webflux."
+          + CONFIGURATION_PROPERTY_NAME);
+    }
+    long cost = 0;
+    if (policy != null) {
+      cost = config.getCost() != null ? config.getCost() : defaults.getCost() != null ? defaults.getCost()
+          : policy.cost();
+      if (cost < 1) {
+        problems.add(where + "cost=" + cost + " must be at least 1");
+      }
+    }
+    Function<ServerWebExchange, String> tierKey = null;
+    if (tierKeyText != null) {
+      if (steps == null || steps.tiers().isEmpty()) {
+        problems.add(where + "tier-key=\"" + tierKeyText + "\" needs a policy with tiers (limiter.policies.<name>."
+            + "tiers, named by " + CONFIGURATION_PROPERTY_NAME + ".policy)");
+      } else {
+        tierKey = tierKey(tierKeyText, where, problems);
+      }
+    }
+    GatewayHeaderMode headers = config.getHeaders() != null ? config.getHeaders()
+        : defaults.getHeaders() != null ? defaults.getHeaders() : GatewayHeaderMode.IETF;
+    if (!problems.isEmpty()) {
+      throw new RateLimitConfigException(problems);
+    }
+    return new RouteLimit(config, limiter, steps, cost, headers, tierKey, headerWriter);
+  }
+
+  private static Function<ServerWebExchange, String> tierKey(String text, String where, List<String> problems) {
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (lower.startsWith(TRUSTED_HEADER) && text.length() > TRUSTED_HEADER.length()) {
+      String header = text.substring(TRUSTED_HEADER.length()).trim();
+      return exchange -> exchange.getRequest().getHeaders().getFirst(header);
+    }
+    if (lower.startsWith(ATTRIBUTE) && text.length() > ATTRIBUTE.length()) {
+      String attribute = text.substring(ATTRIBUTE.length()).trim();
+      return exchange -> {
+        Object value = exchange.getAttribute(attribute);
+        return value != null ? value.toString() : null;
+      };
+    }
+    problems.add(where + "tier-key=\"" + text + "\" is not a tier key of the gateway; use attribute:<name> (an "
+        + "exchange attribute set by an earlier filter) or trusted:header:<name> (a header your gateway sets or "
+        + "checks before this filter)");
+    return null;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** A route's compiled configuration. Immutable. */
+  private static final class RouteLimit {
+    final Config source;
+    final RateLimiter limiter;
+    final SteppedRateLimiter<String> steps;
+    final long cost;
+    final GatewayHeaderMode headers;
+    final Function<ServerWebExchange, String> tierKey;
+    final RateLimitHeaders.Writer writer;
+
+    RouteLimit(Config source, RateLimiter limiter, SteppedRateLimiter<String> steps, long cost,
+        GatewayHeaderMode headers, Function<ServerWebExchange, String> tierKey, RateLimitHeaders.Writer writer) {
+      this.source = source;
+      this.limiter = limiter;
+      this.steps = steps;
+      this.cost = cost;
+      this.headers = headers;
+      this.tierKey = tierKey;
+      this.writer = writer;
+    }
+
+    CompletionStage<Decision> decide(String key, String tier) {
+      return steps != null ? steps.acquireAsync(key, tier, cost) : limiter.acquireAsync(key, cost);
+    }
+
+    Response response(Decision decision) {
+      Map<String, String> fields = new LinkedHashMap<>();
+      writer.write(List.of(decision), headers.limiterMode(), fields::put);
+      Limit limit = decision.limit();
+      if (headers == GatewayHeaderMode.GATEWAY && limit != null && !decision.unlimited()) {
+        fields.put(REMAINING_HEADER, Long.toString(decision.remaining()));
+        fields.put(REPLENISH_RATE_HEADER, Long.toString(
+            (long) Math.floor(limit.permits() * 1_000_000_000d / limit.periodNanos())));
+        fields.put(BURST_CAPACITY_HEADER, Long.toString(limit.burst()));
+        fields.put(REQUESTED_TOKENS_HEADER, Long.toString(cost));
+      }
+      return new Response(decision.allowed(), fields);
+    }
+  }
+
+  /**
+   * A route's configuration, bound from its {@code RequestRateLimiter} arguments with the prefix
+   * {@value #CONFIGURATION_PROPERTY_NAME}, or from {@code spring.cloud.gateway.server.webflux.limiter-rate-limiter.*}
+   * for the defaults. Set either {@code limits} or {@code policy}. Not thread-safe (a bean the gateway binds once per
+   * route load; the limiter never changes it).
+   */
+  public static class Config {
+
+    /**
+     * The route's own limits, in Limiter's rate grammar, e.g. 10/second; 1000/hour or 100/minute burst 20; decided
+     * together, all or nothing.
+     */
+    private String limits;
+
+    /** The name of the route's own policy (the limits'): what clients see in RateLimit-Policy; default the route id. */
+    private String name;
+
+    /**
+     * A configured Limiter policy to use instead of limits (limiter.policies.<name>, a LimitPolicy bean), with its
+     * step levels, tiers and penalty box. Routes naming the same policy share its buckets.
+     */
+    private String policy;
+
+    /** Permits each request takes; default the policy's cost. */
+    private Long cost;
+
+    /** Which rate limit fields the responses carry: ietf (default), legacy, both, none, or gateway. */
+    private GatewayHeaderMode headers;
+
+    /**
+     * Where a request's tier comes from when the policy has tiers: attribute:<name> (an exchange attribute) or
+     * trusted:header:<name>; default the policy's tier-key.
+     */
+    private String tierKey;
+
+    /** @return the inline limits, or null */
+    public String getLimits() {
+      return limits;
+    }
+
+    /** @param limits the inline limits */
+    public void setLimits(String limits) {
+      this.limits = limits;
+    }
+
+    /** @return the inline policy's name, or null for the route id */
+    public String getName() {
+      return name;
+    }
+
+    /** @param name the inline policy's name */
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    /** @return the configured policy's name, or null */
+    public String getPolicy() {
+      return policy;
+    }
+
+    /** @param policy the configured policy's name */
+    public void setPolicy(String policy) {
+      this.policy = policy;
+    }
+
+    /** @return the permits per request, or null for the policy's cost */
+    public Long getCost() {
+      return cost;
+    }
+
+    /** @param cost the permits per request */
+    public void setCost(Long cost) {
+      this.cost = cost;
+    }
+
+    /** @return the header mode, or null for the default */
+    public GatewayHeaderMode getHeaders() {
+      return headers;
+    }
+
+    /** @param headers the header mode */
+    public void setHeaders(GatewayHeaderMode headers) {
+      this.headers = headers;
+    }
+
+    /** @return the tier key, or null for the policy's */
+    public String getTierKey() {
+      return tierKey;
+    }
+
+    /** @param tierKey the tier key */
+    public void setTierKey(String tierKey) {
+      this.tierKey = tierKey;
+    }
+
+    Config copy() {
+      Config c = new Config();
+      c.limits = limits;
+      c.name = name;
+      c.policy = policy;
+      c.cost = cost;
+      c.headers = headers;
+      c.tierKey = tierKey;
+      return c;
+    }
+
+    @Override
+    public String toString() {
+      return "Config{limits=" + limits + ", name=" + name + ", policy=" + policy + ", cost=" + cost + ", headers="
+          + headers + ", tierKey=" + tierKey + "}";
+    }
+  }
+}
