@@ -176,6 +176,7 @@ final class FilterSettings {
   private void policy(String name, Map<String, Setting> s) {
     PolicySettings settings = PolicySettings.of(s, POLICY, source(s), part -> "policy." + name + "." + part,
         collected);
+    builder.labels.put("policy." + name, settings.label("*"));
     policyDefaults.put(name, settings);
     // the rules' defaults are checked here too, so that a policy no rule uses yet cannot hide a bad value
     collected.read(settings.get("key"), Setting::value, KeyReference::parse);
@@ -217,6 +218,7 @@ final class FilterSettings {
 
   private void controllers(Map<String, Setting> controllers, Map<String, HealthSignal> signals) {
     controllers.forEach((name, s) -> {
+      builder.labels.put("adaptive." + name, s.label());
       try {
         builder.controller(StepController.parse(name, s.value(), s.label(), signals));
       } catch (RateLimitConfigException e) {
@@ -246,6 +248,7 @@ final class FilterSettings {
 
   private void rule(String name, Map<String, Setting> s) {
     PolicySettings settings = PolicySettings.of(s, RULE, source(s), part -> "rule." + name + "." + part, collected);
+    builder.labels.put("rule." + name, settings.label("*"));
     RateLimitRule rule = RateLimitRule.read(name, settings, policyDefaults::get, collected);
     if (rule != null) {
       builder.rule(rule);

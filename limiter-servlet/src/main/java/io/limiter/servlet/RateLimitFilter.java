@@ -234,6 +234,20 @@ public final class RateLimitFilter implements Filter {
     final List<String> problems = new ArrayList<>();
     /** Set by the init-param reader: name rules as their init-params in messages. */
     boolean textual;
+    /**
+     * Where the elements of a textual configuration came from, for messages: {@code rule.api} to
+     * {@code init-param rule.api.*} (or the config file's label), {@code adaptive.h} to {@code init-param adaptive.h}.
+     */
+    final Map<String, String> labels = new java.util.HashMap<>();
+
+    /** The label of a textual element, or its programmatic name: {@code init-param rule.api.*}, {@code rule api}. */
+    private String where(String kind, String name) {
+      if (!textual) {
+        return (kind.equals("adaptive") ? "controller" : kind) + " " + name;
+      }
+      String label = labels.get(kind + "." + name);
+      return label != null ? label : "init-param " + kind + "." + name + (kind.equals("adaptive") ? "" : ".*");
+    }
     private RateLimitStore store;
     private boolean ownsStore;
     private RateLimiterRegistry registry;
@@ -666,19 +680,18 @@ public final class RateLimitFilter implements Filter {
         try {
           controllers.register(c);
         } catch (IllegalStateException e) {
-          all.add((textual ? "adaptive." + c.name() : "controller " + c.name()) + ": " + e.getMessage());
+          all.add(where("adaptive", c.name()) + ": " + e.getMessage());
         }
       }
       StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners, clientIp);
       for (Map.Entry<String, StepSettings> e : policySteps.entrySet()) {
-        reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), textual ? "policy." + e.getKey() + ".*"
-            : "policy " + e.getKey(), all));
+        reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), where("policy", e.getKey()), all));
       }
       boolean lowerCase = !caseSensitivePaths;
       List<Binding> bindings = new ArrayList<>();
       Set<String> ruleNames = new HashSet<>();
       for (RateLimitRule rule : rules) {
-        String where = textual ? "rule." + rule.name() + ".*" : "rule " + rule.name();
+        String where = where("rule", rule.name());
         if (!ruleNames.add(rule.name())) {
           all.add(where + ": another rule has the same name");
           continue;

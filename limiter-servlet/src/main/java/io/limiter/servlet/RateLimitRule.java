@@ -88,7 +88,7 @@ public final class RateLimitRule {
    */
   public static RateLimitRule read(String name, PolicySettings settings,
       java.util.function.Function<String, PolicySettings> namedPolicies, Problems problems) {
-    String where = settings.name("*");
+    String where = settings.label("*");
     Builder r;
     try {
       r = builder(name);

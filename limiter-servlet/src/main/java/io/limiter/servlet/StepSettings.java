@@ -49,8 +49,15 @@ public final class StepSettings {
   private final String adaptive;
   private final PenaltyRule penalty;
   private final boolean penalizeSharedKeys;
+  /** Names a part where it was set ({@code init-param rule.api.tiers}), when read from text; else null. */
+  private final UnaryOperator<String> labels;
 
   private StepSettings(Builder b) {
+    this(b, null);
+  }
+
+  private StepSettings(Builder b, UnaryOperator<String> labels) {
+    this.labels = labels;
     this.tiers = b.tiers;
     this.tierResolver = b.tierResolver;
     this.tierKey = b.tierKey;
@@ -85,7 +92,7 @@ public final class StepSettings {
     problems.read(settings.get("schedule"), s -> StepSchedule.parse(s.value(), s.label()), b::schedule);
     problems.read(settings.get("penalty"), s -> PenaltyRule.parse(s.value(), s.label()), b::penalty);
     problems.read(settings.get("adaptive"), Setting::value, b::adaptive);
-    return b.build();
+    return new StepSettings(b, settings::label);
   }
 
   /**
@@ -213,6 +220,15 @@ public final class StepSettings {
   public StepParts parts(UnaryOperator<String> label) {
     return StepParts.of(tiers, tierResolver == null ? null : tierKey, schedule, adaptive, penalty,
         penalizeSharedKeys, label);
+  }
+
+  /**
+   * @param label names a part for messages when these settings were built programmatically
+   * @return these settings in core's model, each part named where it was set if they were read from text (an
+   *     init-param, a config file's property), else by {@code label}
+   */
+  public StepParts partsWhereSet(UnaryOperator<String> label) {
+    return parts(labels != null ? labels : label);
   }
 
   @Override

@@ -75,14 +75,14 @@ class StepSettingsTest {
             .contains("down-after"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.tiers: invalid tier spec \"free=10/minit\" at "
             + "position").contains("minit"))
-        .anySatisfy(p -> assertThat(p).isEqualTo("rule.b.*: tiers need a tier key (rule.b.tier-key, e.g. "
+        .anySatisfy(p -> assertThat(p).isEqualTo("init-param rule.b.*: tiers need a tier key (init-param rule.b.tier-key, e.g. "
             + "attribute:plan) to find a call's tier"))
-        .anySatisfy(p -> assertThat(p).isEqualTo("rule.c.adaptive: unknown step controller \"nope\"; known "
+        .anySatisfy(p -> assertThat(p).isEqualTo("init-param rule.c.adaptive: unknown step controller \"nope\"; known "
             + "controllers: [fine]"))
-        .anySatisfy(p -> assertThat(p).isEqualTo("rule.d.*: penalty belongs to inline limits; set it on the policy p "
+        .anySatisfy(p -> assertThat(p).isEqualTo("init-param rule.d.*: penalty belongs to inline limits; set it on the policy p "
             + "instead"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param policy.p.schedule: invalid schedule spec"))
-        .anySatisfy(p -> assertThat(p).startsWith("rule.e.*: policy e: tier pro has 2 limits"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.e.*: policy e: tier pro has 2 limits"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.f.tier-key=\"ip\": tier key \"ip\" does not name "
             + "a tier"))
         .anySatisfy(p -> assertThat(p).startsWith("init-param rule.g.penalty: invalid penalty spec"))

@@ -25,7 +25,7 @@ abstract class LocalKeySpace implements KeySpace {
   final CellGroup group;
   private final Ticker ticker;
   private final long origin;
-  /** One-entry cache for ad hoc effective policies; step throttling uses {@link #view} and never misses it. */
+  /** One-entry cache for ad hoc effective policies; step-function throttling uses {@link #view} and never misses it. */
   private volatile CompiledPolicy lastEffective;
 
   LocalKeySpace(LimitPolicy policy, CellGroup group, Ticker ticker, long origin) {

@@ -128,7 +128,7 @@ public final class PolicySettings {
     try {
       p = LimitPolicy.builder(name);
     } catch (IllegalArgumentException e) {
-      problems.add(name("limits").replaceFirst("\\.limits$", ".*") + ": " + e.getMessage());
+      problems.add(label("*") + ": " + e.getMessage());
       return null;
     }
     int before = problems.size();

@@ -78,7 +78,7 @@ public final class SteppedLimiterRegistry {
       if (existing.owner().equals(owner)) {
         return existing;
       }
-      problems.add(where + ": policy " + policy.name() + " already has step throttling from " + existing.owner()
+      problems.add(where + ": policy " + policy.name() + " already has step-function throttling from " + existing.owner()
           + "; give the policy another name, or define it once and refer to it by name");
       return null;
     }

@@ -43,7 +43,7 @@ public final class Binding {
    * @param missingKey what to do without a key
    * @param patterns compiled path patterns; empty for annotations (which apply by servlet)
    * @param methods upper-case HTTP methods, empty for all
-   * @param stepped the policy's step throttling (then {@code limiter} is its limiter), or null
+   * @param stepped the policy's step-function throttling (then {@code limiter} is its limiter), or null
    */
   public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
       KeyReference keyReference, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods,

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class StepBinder {
 
   /**
-   * A policy with step throttling, as a binding uses it.
+   * A policy with step-function throttling, as a binding uses it.
    *
    * @param limiter the limiter; its context is the tier name
    * @param tier finds a request's tier, or null when the policy has no tiers
@@ -152,7 +152,7 @@ public final class StepBinder {
       if (existing.source().equals(source)) {
         return existing;
       }
-      problems.add(source + ": policy " + policy.name() + " already has step throttling from " + existing.source()
+      problems.add(source + ": policy " + policy.name() + " already has step-function throttling from " + existing.source()
           + "; give this policy another name, or define it once and refer to it by name");
       return null;
     }
@@ -161,8 +161,8 @@ public final class StepBinder {
 
   private Stepped build(LimitPolicy policy, StepSettings steps, String source, String where, List<String> problems) {
     // the one check of the combination, shared with every front-end: core's StepParts
-    SteppedRateLimiter<String> limiter = steps.parts(part -> label(where, part)).build(policy, registry, controllers,
-        penaltyListeners, where, problems);
+    SteppedRateLimiter<String> limiter = steps.partsWhereSet(part -> label(where, part)).build(policy, registry,
+        controllers, penaltyListeners, where, problems);
     if (limiter == null) {
       return null;
     }

@@ -71,7 +71,8 @@ final class ServletProperties {
     for (int i = 0; i < rules.size(); i++) {
       String policy = rules.get(i).getPolicy() == null ? null : rules.get(i).getPolicy().trim();
       if (policy != null && noTierKey.containsKey(policy)) {
-        problems.add("limiter.filter.rules[" + i + "].policy=\"" + policy + "\": " + noTierKey.get(policy));
+        problems.add("property limiter.filter.rules[" + i + "].policy=\"" + policy + "\": "
+            + noTierKey.get(policy));
         continue;
       }
       RateLimitRule rule = rule(rules.get(i), i, policies, problems);

@@ -102,7 +102,7 @@ final class StepProperties {
       }
       if (!parts.isEmpty()) {
         registry.find(name).ifPresent(limiter -> steps.build(limiter.policy(), parts, "property " + prefix + "*",
-            prefix + "*", problems));
+            "property " + prefix + "*", problems));
       }
     });
     if (!problems.isEmpty()) {

@@ -18,7 +18,7 @@ import io.limiter.spring.RateLimitInvocation;
  * @param keyDescription the key as written ({@code header:X-API-Key}, {@code #apiKey}) or {@code (default)}
  * @param key resolves the key of a call; returns null when the call has none
  * @param missingKey what to do when {@code key} finds nothing
- * @param stepped the policy's step throttling (then {@code limiter} is its base), or null; its context is the tier
+ * @param stepped the policy's step-function throttling (then {@code limiter} is its base), or null; its context is the tier
  * @param tier finds a call's tier name, or null without tiers
  * @param chargeOn which outcomes keep the call's permits ({@link ChargeOn#always()} without charge on outcome)
  * @param estimate the permits to reserve before the call, or null for {@code cost}

@@ -20,7 +20,7 @@ import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.core.context.SecurityContextHolder;
 
 /**
- * The engine with step throttling on a fake clock: admitted calls feed latency, in-flight and failures to the
+ * The engine with step-function throttling on a fake clock: admitted calls feed latency, in-flight and failures to the
  * controller exactly; rejections by nested limits are not failures; a tier from Spring Security's authorities.
  */
 class SteppedAspectTest {

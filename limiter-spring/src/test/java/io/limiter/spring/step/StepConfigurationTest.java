@@ -107,9 +107,9 @@ class StepConfigurationTest {
             .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.c.tier-key: tier key \"cookie:plan\" "
                 + "is not a tier key; use attribute:<name>, authority:<prefix>, a SpEL expression, "
                 + "trusted:header:<name> or trusted:principal"))
-            .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.d.*: policy d: tier pro has 2 limits"))
+            .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.d.*: policy d: tier pro has 2 limits"))
             .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.e.penalty: invalid penalty spec"))
-            .anySatisfy(p -> assertThat(p).isEqualTo("limiter.policies.f.*: tiers need a tier key (property "
+            .anySatisfy(p -> assertThat(p).isEqualTo("property limiter.policies.f.*: tiers need a tier key (property "
                 + "limiter.policies.f.tier-key, e.g. attribute:plan) to find a call's tier")));
   }
 
@@ -181,7 +181,7 @@ class StepConfigurationTest {
         "limiter.policies.api.limits=10/minute", "limiter.policies.api.tiers=pro=20/minute",
         "limiter.policies.api.tier-key=#request.getHeader('X-Plan')",
         "limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].policy=api")
-        .run(context -> assertThat(problems(context)).containsExactly("limiter.filter.rules[0].policy=\"api\": "
+        .run(context -> assertThat(problems(context)).containsExactly("property limiter.filter.rules[0].policy=\"api\": "
             + "property limiter.policies.api.tier-key: tier key \"#request.getHeader('X-Plan')\" is SpEL, which URL "
             + "rules cannot evaluate (they run before any method); use attribute:<name> or authority:<prefix>"));
   }

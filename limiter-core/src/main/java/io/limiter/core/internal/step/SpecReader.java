@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads the {@code name=value; name=value} strings of step throttling (tiers, schedules, controllers). Entries are
+ * Reads the {@code name=value; name=value} strings of step-function throttling (tiers, schedules, controllers). Entries are
  * separated by the rate grammar's separators ({@code ;}, {@code ,}, {@code |}); a segment without {@code =} continues
  * the value of the entry before it, so multi-limit values ({@code pro=100/second; 10000/day}) and lists
  * ({@code levels=100%,50%}) need no quoting. Positions are kept, so errors point into the original string.
