@@ -21,7 +21,14 @@ if ARGV[5 + w] == '1' then
   for i = 1, w do
     before[i] = tonumber(ARGV[5 + w + i])
   end
-  redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(before)), 'KEEPTTL')
+  -- keeps the expiry (the restored state is full no later than the one it replaces); PTTL + PX rather than KEEPTTL,
+  -- which needs Redis 6.0 (the scripts support 5.0)
+  local pttl = redis.call('PTTL', KEYS[1])
+  if pttl > 0 then
+    redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(before)), 'PX', pttl)
+  else
+    redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(before)))
+  end
 else
   redis.call('DEL', KEYS[1])
 end
