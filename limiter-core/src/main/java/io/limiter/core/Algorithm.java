@@ -27,6 +27,7 @@ package io.limiter.core;
  *       edge effect, at a price: the state of a key holds one timestamp (8 bytes) per permit of the limit, so a
  *       limit may allow at most {@link #MOVING_WINDOW_MAX_PERMITS} permits per period, checked when the policy is
  *       built.
+ *   <li>{@link #CONCURRENCY}: no rate at all, a cap on calls in flight; see {@link Limit#concurrent}.
  * </ul>
  */
 public enum Algorithm {
@@ -37,7 +38,15 @@ public enum Algorithm {
   /** A weighted pair of fixed-window counters approximating a moving window. */
   SLIDING_WINDOW,
   /** An exact log of the last permits' timestamps; at most {@link #MOVING_WINDOW_MAX_PERMITS} per limit. */
-  MOVING_WINDOW;
+  MOVING_WINDOW,
+  /**
+   * Calls in flight (a {@link Limit#concurrent concurrency limit}, {@code "5 concurrent"}): a permit is taken when a
+   * call starts and returned when it completes, or when its lease (the limit's period) runs out. The store keeps the
+   * expiry times of the leases as a {@link #MOVING_WINDOW} keeps its log, so at most
+   * {@link #MOVING_WINDOW_MAX_PERMITS} calls per key; the integrations return the permit when the call completes
+   * (normally, exceptionally, or when its asynchronous or streaming response ends).
+   */
+  CONCURRENCY;
 
   /**
    * The most permits per period a {@link #MOVING_WINDOW} limit may allow: its log of 8-byte timestamps per key stays

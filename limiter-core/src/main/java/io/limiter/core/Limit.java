@@ -19,6 +19,13 @@ import java.util.Objects;
  * 8,571,428,572 ns). The time to fill the whole burst ({@code burst × interval}) must stay below 2<sup>62</sup> ns.
  * Anything outside this range fails here, at construction, with a message naming the value.
  *
+ * <h2>Concurrency limits</h2>
+ * {@link #concurrent(long, Duration)} ({@code "5 concurrent"} in the grammar) is a cap on calls in flight, the IETF
+ * draft's {@code concurrent-requests} unit: a call takes a permit when it starts and returns it when it completes. Its
+ * period is the <em>lease</em>: a permit not returned within it (a crashed node, a lost callback) comes back on its
+ * own ({@link #DEFAULT_LEASE} unless {@code "lease ..."} sets another). Such a limit stands alone in a spec and is
+ * decided by {@link Algorithm#CONCURRENCY}.
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public final class Limit {
@@ -30,12 +37,36 @@ public final class Limit {
   private final long periodNanos;
   private final long burst;
   private final long emissionIntervalNanos;
+  private final boolean concurrent;
 
-  private Limit(long permits, long periodNanos, long burst) {
+  /** How long a concurrency permit is held at most when it is not returned: 5 minutes. */
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+
+  private Limit(long permits, long periodNanos, long burst, boolean concurrent) {
     this.permits = permits;
     this.periodNanos = periodNanos;
     this.burst = burst;
     this.emissionIntervalNanos = ceilDiv(periodNanos, permits);
+    this.concurrent = concurrent;
+  }
+
+  /**
+   * Creates a concurrency limit: at most {@code permits} calls in flight, each permit returned when its call completes
+   * or, at the latest, {@code lease} after it was taken.
+   *
+   * @param permits the calls in flight, at least 1
+   * @param lease how long a permit that is not returned is held, whole milliseconds from 1 ms to 3650 days
+   * @return the limit
+   * @throws IllegalArgumentException if a value is out of range; the message names it
+   */
+  public static Limit concurrent(long permits, Duration lease) {
+    Limit rate = of(permits, lease);
+    return new Limit(rate.permits, rate.periodNanos, rate.permits, true);
+  }
+
+  /** @return whether this is a concurrency limit (calls in flight), whose period is the lease of a permit */
+  public boolean isConcurrent() {
+    return concurrent;
   }
 
   /**
@@ -86,7 +117,7 @@ public final class Limit {
       throw new IllegalArgumentException("burst " + burst + " of rate " + permits + "/"
           + LimitSpec.formatPeriod(periodNanos) + " takes longer than 2^62 ns (146 years) to refill");
     }
-    return new Limit(permits, periodNanos, burst);
+    return new Limit(permits, periodNanos, burst, false);
   }
 
   /**
@@ -97,7 +128,10 @@ public final class Limit {
    * @throws IllegalArgumentException if {@code burst} is out of range
    */
   public Limit withBurst(long burst) {
-    return of(permits, period(), burst);
+    if (concurrent && burst != permits) {
+      throw new IllegalArgumentException("a concurrency limit has no burst, but " + burst + " was given for " + this);
+    }
+    return concurrent ? this : of(permits, period(), burst);
   }
 
   /** @return the number of permits per period */
@@ -159,7 +193,7 @@ public final class Limit {
     // (29% is 0.28999999999999998) and products of them (70% of 10%) scale to the number a person expects
     // (29 of 100, 7 of 100), not one less.
     BigDecimal f = BigDecimal.valueOf(factor).round(new MathContext(12, RoundingMode.HALF_EVEN));
-    return of(scale(permits, f), period(), scale(burst, f));
+    return concurrent ? concurrent(scale(permits, f), period()) : of(scale(permits, f), period(), scale(burst, f));
   }
 
   private static long scale(long value, BigDecimal factor) {
@@ -171,12 +205,14 @@ public final class Limit {
   @Override
   public boolean equals(Object o) {
     return this == o || (o instanceof Limit other
-        && permits == other.permits && periodNanos == other.periodNanos && burst == other.burst);
+        && permits == other.permits && periodNanos == other.periodNanos && burst == other.burst
+        && concurrent == other.concurrent);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(permits) * 31 * 31 + Long.hashCode(periodNanos) * 31 + Long.hashCode(burst);
+    return (Long.hashCode(permits) * 31 * 31 + Long.hashCode(periodNanos) * 31 + Long.hashCode(burst)) * 2
+        + (concurrent ? 1 : 0);
   }
 
   /**
@@ -185,6 +221,10 @@ public final class Limit {
    */
   @Override
   public String toString() {
+    if (concurrent) {
+      return periodNanos == DEFAULT_LEASE.toNanos() ? permits + " concurrent"
+          : permits + " concurrent lease " + LimitSpec.formatPeriod(periodNanos);
+    }
     String rate = permits + "/" + LimitSpec.formatPeriod(periodNanos);
     return hasCustomBurst() ? rate + " burst " + burst : rate;
   }

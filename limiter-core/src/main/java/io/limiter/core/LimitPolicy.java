@@ -292,6 +292,17 @@ public final class LimitPolicy {
       if (spec == null) {
         throw new IllegalStateException("policy " + name + " has no limits; call limits(\"10/minute\") or similar");
       }
+      boolean concurrent = spec.limits().get(0).isConcurrent();
+      // the default (also as annotations and properties spell it) takes a concurrency spec; a window cannot
+      if (concurrent && algorithm != Algorithm.CONCURRENCY && algorithm != Algorithm.TOKEN_BUCKET) {
+        throw new IllegalStateException("policy " + name + " limits calls in flight (" + spec + "), which "
+            + algorithm + " cannot count; drop the algorithm or use CONCURRENCY");
+      }
+      if (!concurrent && algorithm == Algorithm.CONCURRENCY) {
+        throw new IllegalStateException("policy " + name + " uses CONCURRENCY, which needs a concurrency limit such "
+            + "as \"5 concurrent\" but was " + spec);
+      }
+      Algorithm counting = concurrent ? Algorithm.CONCURRENCY : algorithm;
       for (Limit limit : spec.limits()) {
         if (algorithm != Algorithm.TOKEN_BUCKET && limit.hasCustomBurst()) {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " sets a burst, but " + algorithm
@@ -301,16 +312,21 @@ public final class LimitPolicy {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " allows more than "
               + Integer.MAX_VALUE + " permits per window, the most " + algorithm + " counts");
         }
-        if (algorithm == Algorithm.MOVING_WINDOW && limit.permits() > Algorithm.MOVING_WINDOW_MAX_PERMITS) {
+        if (counting == Algorithm.MOVING_WINDOW && limit.permits() > Algorithm.MOVING_WINDOW_MAX_PERMITS) {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " allows " + limit.permits()
               + " permits per window, more than the " + Algorithm.MOVING_WINDOW_MAX_PERMITS + " timestamps "
               + algorithm + " logs per key (8 bytes each); use SLIDING_WINDOW or fewer permits");
+        }
+        if (counting == Algorithm.CONCURRENCY && limit.permits() > Algorithm.MOVING_WINDOW_MAX_PERMITS) {
+          throw new IllegalStateException("limit " + limit + " of policy " + name + " allows more than the "
+              + Algorithm.MOVING_WINDOW_MAX_PERMITS + " calls in flight per key that CONCURRENCY keeps leases for");
         }
         if (cost > limit.burst()) {
           throw new IllegalStateException("cost " + cost + " of policy " + name + " exceeds the capacity "
               + limit.burst() + " of limit " + limit + "; every request would be rejected");
         }
       }
+      algorithm = counting; // a concurrency spec brings its algorithm
       return new LimitPolicy(this);
     }
   }

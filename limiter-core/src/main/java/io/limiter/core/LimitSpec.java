@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  * <pre>
  * spec    = member *( ( ";" / "," / "|" ) member )
  * member  = count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
+ *         | count "concurrent" [ "lease" [ multiplier ] unit ]   (stands alone)
  * unit    = ms | millisecond(s)
  *         | s | sec(s) | second(s)        | m | min(s) | minute(s)
  *         | h | hr(s) | hour(s)           | d | day(s)
@@ -22,7 +23,8 @@ import java.util.stream.Collectors;
  *
  * Whitespace between tokens and letter case are ignored: {@code "10/minute"}, {@code "10 per minute"},
  * {@code "10/m"}, {@code "5/2 seconds"}, {@code "10 PER 2 Hours"}, {@code "10/s; 100/min, 1000/day"} and
- * {@code "100/minute burst 20"} are all valid. Whitespace is what Python's {@code \s} matches (as in flask-limiter):
+ * {@code "100/minute burst 20"} are all valid. {@code "5 concurrent"} (or {@code "5 concurrent lease 30 seconds"}) is
+ * a {@link Limit#concurrent concurrency limit}: at most 5 calls in flight; it is the only member of its spec. Whitespace is what Python's {@code \s} matches (as in flask-limiter):
  * ASCII space, tab, line feed, vertical tab, form feed, carriage return, U+001C–U+001F, U+0085 and the Unicode space
  * separators (U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). Only the spellings listed
  * above exist; the abbreviations {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}, {@code w}, {@code mo} and
@@ -89,6 +91,10 @@ public final class LimitSpec {
     Objects.requireNonNull(limits, "limits");
     if (limits.isEmpty()) {
       throw new IllegalArgumentException("a limit spec needs at least one limit");
+    }
+    if (limits.size() > 1 && limits.stream().anyMatch(l -> l != null && l.isConcurrent())) {
+      throw new IllegalArgumentException("a concurrency limit stands alone in its spec but was given with others: "
+          + limits);
     }
     for (int i = 0; i < limits.size(); i++) {
       Objects.requireNonNull(limits.get(i), "limits[" + i + "]");
@@ -173,6 +179,10 @@ public final class LimitSpec {
                 + " (at position " + starts.get(i) + "); expected each period once");
           }
         }
+        if (!limits.isEmpty() && (limit.isConcurrent() || limits.get(0).isConcurrent())) {
+          throw error(start, "a concurrency limit (\"" + (limit.isConcurrent() ? limit : limits.get(0))
+              + "\") stands alone in its spec; expected no other member");
+        }
         limits.add(limit);
         starts.add(start);
         skipSpace();
@@ -193,6 +203,9 @@ public final class LimitSpec {
         throw error(countAt, "count must be >= 1 but was 0");
       }
       skipSpace();
+      if (keyword("concurrent")) {
+        return parseConcurrent(count, countAt);
+      }
       if (!atEnd() && peek() == '/') {
         pos++;
       } else if (in.regionMatches(true, pos, "per", 0, 3)) {
@@ -201,28 +214,7 @@ public final class LimitSpec {
         throw error(pos, found() + "; expected '/' or 'per' after the count");
       }
       skipSpace();
-      long multiplier = 1;
-      int multiplierAt = pos;
-      if (!atEnd() && isDigit(peek())) {
-        multiplier = parseNumber("a multiplier");
-        if (multiplier == 0) {
-          throw error(multiplierAt, "period multiplier must be >= 1 but was 0");
-        }
-        skipSpace();
-      }
-      int unitAt = pos;
-      String unit = word();
-      if (unit.isEmpty()) {
-        throw error(unitAt, found() + "; expected a unit: " + UNITS);
-      }
-      long unitNanos = unitNanos(unit);
-      if (unitNanos == 0) {
-        throw error(unitAt, "unknown unit \"" + unit + "\"; expected one of " + UNITS);
-      }
-      if (multiplier > Limit.MAX_PERIOD_MILLIS * MILLI / unitNanos) {
-        throw error(multiplierAt, "period " + multiplier + " " + unit + " is longer than 3650 days");
-      }
-      long periodNanos = multiplier * unitNanos;
+      long periodNanos = parsePeriod("period");
       long burst = count;
       int burstAt = -1;
       int save = pos;
@@ -242,6 +234,61 @@ public final class LimitSpec {
         return Limit.of(count, Duration.ofNanos(periodNanos), burst);
       } catch (IllegalArgumentException e) {
         throw error(burstAt >= 0 && e.getMessage().startsWith("burst") ? burstAt : countAt, e.getMessage());
+      }
+    }
+
+    /** {@code [multiplier] unit}: a period or a lease ({@code what}), in nanoseconds. */
+    private long parsePeriod(String what) {
+      long multiplier = 1;
+      int multiplierAt = pos;
+      if (!atEnd() && isDigit(peek())) {
+        multiplier = parseNumber("a multiplier");
+        if (multiplier == 0) {
+          throw error(multiplierAt, what + " multiplier must be >= 1 but was 0");
+        }
+        skipSpace();
+      }
+      int unitAt = pos;
+      String unit = word();
+      if (unit.isEmpty()) {
+        throw error(unitAt, found() + "; expected a unit" + (what.equals("lease") ? " of the lease" : "") + ": "
+            + UNITS);
+      }
+      long unitNanos = unitNanos(unit);
+      if (unitNanos == 0) {
+        throw error(unitAt, "unknown unit \"" + unit + "\"; expected one of " + UNITS);
+      }
+      if (multiplier > Limit.MAX_PERIOD_MILLIS * MILLI / unitNanos) {
+        throw error(multiplierAt, what + " " + multiplier + " " + unit + " is longer than 3650 days");
+      }
+      return multiplier * unitNanos;
+    }
+
+    /** Consumes {@code word} (any case) if it stands here as a whole word. */
+    private boolean keyword(String word) {
+      int n = word.length();
+      if (in.regionMatches(true, pos, word, 0, n) && (pos + n == in.length() || !isLetter(in.charAt(pos + n)))) {
+        pos += n;
+        return true;
+      }
+      return false;
+    }
+
+    /** After {@code count concurrent}: an optional {@code lease [multiplier] unit}. */
+    private Limit parseConcurrent(long count, int countAt) {
+      long lease = Limit.DEFAULT_LEASE.toNanos();
+      int save = pos;
+      skipSpace();
+      if (keyword("lease")) {
+        skipSpace();
+        lease = parsePeriod("lease");
+      } else {
+        pos = save;
+      }
+      try {
+        return Limit.concurrent(count, Duration.ofNanos(lease));
+      } catch (IllegalArgumentException e) {
+        throw error(countAt, e.getMessage());
       }
     }
 

@@ -118,6 +118,33 @@ class CoreSnippetsTest {
     assertThat(changes.get(2).previous()).isNull();
   }
 
+  private static void streamTheCompletion() {
+  }
+
+  private static void concurrency(RateLimitStore store, String apiKey) {
+    // tag::concurrency[]
+    RateLimiter inFlight = RateLimiter.of(LimitPolicy.of("chat-streams", "5 concurrent"), store);
+    Reservation permit = inFlight.reserve(apiKey, 1);
+    if (permit.allowed()) {
+      try {
+        streamTheCompletion();
+      } finally {
+        permit.refund();                                  // the call ended: its permit goes back
+      }
+    }
+    // end::concurrency[]
+  }
+
+  @Test
+  void aConcurrencyPermitGoesBackWhenTheCallEnds() {
+    RateLimitStore store = RateLimitStore.builder().ticker(new io.limiter.test.ManualTicker()).buildInMemory();
+    for (int i = 0; i < 20; i++) {
+      concurrency(store, "a:k1"); // sequential calls: each returns its permit, so none is ever refused
+    }
+    RateLimiter inFlight = RateLimiter.of(LimitPolicy.of("chat-streams", "5 concurrent"), store);
+    assertThat(inFlight.reserve("a:k1", 5).allowed()).as("all five permits are back").isTrue();
+  }
+
   @Test
   void aMovingWindowAboveTheLargestLogFailsWithThePagesMessage() {
     assertThatThrownBy(() -> LimitPolicy.builder("chat").limits("20000/hour").algorithm(Algorithm.MOVING_WINDOW)
@@ -153,6 +180,11 @@ class CoreSnippetsTest {
     assertThatThrownBy(() -> LimitSpec.parse("5/second & 100/hour")).isInstanceOf(LimitSpecException.class);
     // member: count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
     assertThat(member).containsExactly("/", "per", "burst");
+    List<String> concurrency = literals(grammar.lines().filter(l -> l.startsWith("concurrency")).findFirst()
+        .orElseThrow());
+    assertThat(concurrency).containsExactly("concurrent", "lease");
+    assertThat(LimitSpec.parse("5 concurrent lease 10 seconds").limits().get(0).isConcurrent()).isTrue();
+    assertThatThrownBy(() -> LimitSpec.parse("5 concurrent; 5/second")).isInstanceOf(LimitSpecException.class);
     assertThat(LimitSpec.parse("5 per 10 seconds burst 20").limits()).hasSize(1);
     assertThat(LimitSpec.parse("5/10s").limits()).hasSize(1);
   }

@@ -161,7 +161,7 @@ class RedisCoalescingIT {
     int instances = 4;
     int threads = 12;
     long capacity = 300;
-    for (Algorithm algorithm : Algorithm.values()) {
+    for (Algorithm algorithm : java.util.EnumSet.range(Algorithm.TOKEN_BUCKET, Algorithm.MOVING_WINDOW)) {
       // periods long enough that nothing refills during the test
       String spec = algorithm == Algorithm.TOKEN_BUCKET ? capacity + "/day" : capacity + "/3650 days";
       LimitPolicy policy = LimitPolicy.builder("mixed-" + algorithm).limits(spec).algorithm(algorithm).build();

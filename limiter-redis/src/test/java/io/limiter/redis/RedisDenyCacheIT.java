@@ -81,7 +81,7 @@ class RedisDenyCacheIT {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void decisionsWithTheCacheEqualDecisionsWithout(Algorithm algorithm) {
     ManualTicker ticker = new ManualTicker(START + 777_000);
     LimitPolicy policy = LimitPolicy.builder("deny-equal-" + algorithm).limits("7/second; 30/minute")

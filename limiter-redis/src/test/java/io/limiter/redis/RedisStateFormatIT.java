@@ -54,7 +54,7 @@ class RedisStateFormatIT {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void theValueIsTheTagAndTwoOrThreeDoublesPerLimit(Algorithm algorithm) {
     LimitPolicy policy = LimitPolicy.builder("format-" + algorithm).limits("5/minute; 50/hour")
         .algorithm(algorithm).build();
@@ -70,6 +70,7 @@ class RedisStateFormatIT {
       case FIXED_WINDOW -> "f" + periods;
       case SLIDING_WINDOW -> "s" + periods;
       case MOVING_WINDOW -> "m" + periods;
+      case CONCURRENCY -> throw new IllegalArgumentException("not a rate: excluded above");
     };
     assertThat(new String(value, 0, tag.length(), StandardCharsets.US_ASCII)).isEqualTo(tag);
     assertThat(value).hasSize(tag.length() + allWords * Double.BYTES);

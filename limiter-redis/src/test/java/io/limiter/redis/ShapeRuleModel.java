@@ -82,7 +82,7 @@ final class ShapeRuleModel {
       case TOKEN_BUCKET -> 1;
       case FIXED_WINDOW -> 2;
       case SLIDING_WINDOW -> 3;
-      case MOVING_WINDOW -> throw new IllegalArgumentException("a moving window keeps a log, not words");
+      case MOVING_WINDOW, CONCURRENCY -> throw new IllegalArgumentException("a log, not words");
     };
   }
 

@@ -123,7 +123,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   // ---- concurrency ---------------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void hammerOfSixtyFourThreadsAdmitsExactlyTheCapacity(Algorithm algorithm) throws Exception {
     LimitPolicy policy = policy("100/minute", algorithm);
     ExecutorService pool = Executors.newFixedThreadPool(64);
@@ -199,7 +199,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   // ---- time ------------------------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void retryAfterIsExactToTheNanosecond(Algorithm algorithm) {
     LimitPolicy policy = policy("10/second", algorithm);
     ticker.advance(Duration.ofMillis(250)); // inside a window, so window algorithms show their edge
@@ -240,7 +240,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void clockGoingBackwardsNeverRefills(Algorithm algorithm) {
     LimitPolicy policy = policy("5/minute", algorithm);
     ticker.advance(Duration.ofSeconds(30));
@@ -257,7 +257,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void chargesWhileTheClockIsBehindStillCount(Algorithm algorithm) {
     LimitPolicy policy = policy("10/minute", algorithm);
     ticker.advance(Duration.ofSeconds(30));
@@ -270,7 +270,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void longIdleAndHugeJumpsDoNotOverflow(Algorithm algorithm) {
     LimitPolicy policy = policy("5/minute", algorithm);
     assertThat(admitted(policy, "k", 6)).isEqualTo(5);
@@ -284,7 +284,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void extremeRatesWork(Algorithm algorithm) {
     LimitPolicy perDay = policy("1/day", algorithm);
     assertThat(acquire(perDay, "k", 1)).isAllowed();
@@ -305,7 +305,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   // ---- limits and costs ------------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void allLimitsOfAPolicyAreDecidedAndChargedAtomically(Algorithm algorithm) {
     LimitPolicy policy = policy("5/second; 6/minute", algorithm);
     Limit perSecond = policy.limits().get(0);
@@ -324,7 +324,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void aRejectedCostChargesNothing(Algorithm algorithm) {
     LimitPolicy policy = policy("10/minute", algorithm);
     assertThat(acquire(policy, "k", 4)).isAllowed().hasRemaining(6);
@@ -333,7 +333,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void aCostAboveTheCapacityNeverSucceedsAndChargesNothing(Algorithm algorithm) {
     LimitPolicy policy = policy("10/minute", algorithm);
     assertThat(acquire(policy, "k", 11)).isRejected().neverSucceeds().hasRemaining(10);
@@ -341,7 +341,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void remainingCountsDownAndNeverGoesNegative(Algorithm algorithm) {
     LimitPolicy policy = policy("10/minute", algorithm);
     for (int i = 9; i >= 0; i--) {
@@ -367,7 +367,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void expiryIsLossless(Algorithm algorithm) {
     LimitPolicy policy = policy("10/minute", algorithm);
     assertThat(admitted(policy, "k", 10)).isEqualTo(10);
@@ -398,7 +398,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void changedLimitsDecideOnTheKeptState(Algorithm algorithm) {
     LimitPolicy base = policy("10/minute", algorithm);
     LimitPolicy doubled = base.withLimits(LimitSpec.parse("20/minute"));
@@ -410,7 +410,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void viewsDecideWithTheirLimitsOnTheSharedState(Algorithm algorithm) {
     LimitPolicy base = policy("10/minute", algorithm);
     KeySpace space = store.keySpace(base);
@@ -507,7 +507,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void refillAfterEqualsRetryAfterForACostOfOneWhenRejected(Algorithm algorithm) {
     // the worked example of the sliding window: 1 request at 30 s, 9 at 60 s, probe at 90 s
     LimitPolicy example = policy("10/minute", algorithm);
@@ -553,7 +553,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void aQuietExhaustedKeyStaysExhaustedThroughAFloodOfNewKeys(Algorithm algorithm) {
     LimitPolicy hot = policy("10/minute", algorithm);
     LimitPolicy daily = policy("100/day", algorithm);
@@ -572,7 +572,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void aMillisecondWindowWorksAfterMoreThanTwoToTheThirtyOneIdleWindows(Algorithm algorithm) {
     LimitPolicy policy = policy("5/millisecond", algorithm);
     for (long idle : new long[] {(1L << 31) + 3, 1L << 32, (1L << 32) + (1L << 31) + 1}) {
@@ -586,7 +586,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void nonDivisibleExtremeRatesAdmitWithinAHundredthOfAPercent(Algorithm algorithm) {
     List<String> specs = algorithm == Algorithm.MOVING_WINDOW ? List.of("9999/second", "7000/second", "3333/second")
         : List.of("999999999/second", "700000000/second", "333333333/second");
@@ -621,6 +621,72 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
       assertThat(one.remaining() + 1).as("permits refilled in 1 ms at 70% of 1000000000/second")
           .isLessThanOrEqualTo(700_000).isGreaterThanOrEqualTo(700_000 - 70);
     }
+  }
+
+  // ---- concurrency limits ----------------------------------------------------------------------------------------
+
+  @Test
+  void aConcurrencyLimitHoldsAtMostItsPermitsInFlightUnderSixtyFourThreads() throws Exception {
+    LimitPolicy policy = policy("5 concurrent", Algorithm.CONCURRENCY);
+    KeySpace space = store.keySpace(policy);
+    ExecutorService pool = Executors.newFixedThreadPool(64);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger calls = new AtomicInteger();
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> threads = new ArrayList<>();
+      for (int t = 0; t < 64; t++) {
+        threads.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < 20; i++) {
+            io.limiter.core.Reservation permit = space.reserve("k", 1);
+            if (permit.allowed()) {
+              most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              calls.incrementAndGet();
+              Thread.yield(); // the call
+              inFlight.decrementAndGet();
+              permit.refund(); // the call ended: its permit goes back
+            }
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : threads) {
+        f.get(2, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(most.get()).as("calls in flight at once").isBetween(1, 5);
+    assertThat(calls.get()).isGreaterThanOrEqualTo(5);
+    // every permit came back, none twice: exactly 5 can be in flight now
+    for (int i = 0; i < 5; i++) {
+      assertThat(space.reserve("k", 1).decision()).isAllowed().hasRemaining(4 - i);
+    }
+    assertThat(space.reserve("k", 1).decision()).isRejected().hasRemaining(0);
+  }
+
+  @Test
+  void aConcurrencyPermitThatIsNotReturnedComesBackWhenItsLeaseRunsOut() {
+    LimitPolicy policy = policy("2 concurrent lease 30 seconds", Algorithm.CONCURRENCY);
+    KeySpace space = store.keySpace(policy);
+    io.limiter.core.Reservation lost = space.reserve("k", 1); // its call never reports back
+    io.limiter.core.Reservation first = space.reserve("k", 1);
+    assertThat(space.reserve("k", 1).decision()).isRejected();
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(first.refund()).isTrue();
+    io.limiter.core.Reservation second = space.reserve("k", 1);
+    assertThat(second.decision()).isAllowed().hasRemaining(0);
+    ticker.advance(Duration.ofSeconds(20)); // 30 s: the lost lease runs out
+    io.limiter.core.Reservation third = space.reserve("k", 1);
+    assertThat(third.decision()).isAllowed().hasRemaining(0);
+    lost.refund(); // too late: it returned itself, and gives nothing back twice
+    assertThat(space.reserve("k", 1).decision()).isRejected().hasRemaining(0);
+    second.refund();
+    third.refund();
+    assertThat(space.reserve("k", 2).decision()).isAllowed().hasRemaining(0);
   }
 
   // ---- moving window ---------------------------------------------------------------------------------------------
@@ -674,7 +740,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void stateBelongsToThePolicyNameAndTheShapeOfItsLimits(Algorithm algorithm) {
     String name = "shape-" + POLICY_IDS.incrementAndGet();
     LimitPolicy original = LimitPolicy.builder(name).limits("5/second; 10/hour").algorithm(algorithm).build();
@@ -712,7 +778,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
         original.toBuilder().limits("10/hour").build(),
         original.toBuilder().limits("5/second; 10/hour; 100/day").build()));
     for (Algorithm other : Algorithm.values()) {
-      if (other != algorithm) {
+      if (other != algorithm && other != Algorithm.CONCURRENCY) {
         otherShapes.add(original.toBuilder().algorithm(other).build());
       }
     }
@@ -724,7 +790,7 @@ public abstract class RateLimitStoreContract implements SettlementContract, Paci
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   void hammerThroughEveryEntryPointWithAMovingClockAndConcurrentCleanUpAdmitsExactlyTheCapacity(
       Algorithm algorithm) throws Exception {
     LimitPolicy policy = policy("100/minute", algorithm);

@@ -66,7 +66,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void aRefundGivesThePermitsBack(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     Reservation r = space.reserve("k", 4);
@@ -79,7 +79,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void settlingToLessRefundsTheDifferenceAndToMoreChargesIt(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     space.reserve("less", 5).settle(2);
@@ -91,7 +91,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void anExtraChargeTakesALimitAtMostToEmpty(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     space.reserve("k", 1).settle(1_000_000);
@@ -175,7 +175,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void allLimitsOfAPolicySettleTogether(Algorithm algorithm) {
     KeySpace space = space("5/second; 8/minute", algorithm);
     Reservation r = space.reserve("k", 5);
@@ -187,7 +187,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void aViewSettlesUnderItsOwnLimits(Algorithm algorithm) {
     LimitPolicy base = uniquePolicy("10/minute", algorithm);
     KeySpace space = storeUnderTest().keySpace(base);
@@ -200,7 +200,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void onlyTheFirstSettlementCounts(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     Reservation r = space.reserve("k", 5);
@@ -215,7 +215,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void aRejectedReservationTookNothingAndSettlesAsANoOp(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     space.acquire("k", 8);
@@ -231,7 +231,7 @@ public interface SettlementContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void aRefundOfAnExpiredKeyIsANoOpAndAnExtraChargeStillApplies(Algorithm algorithm) {
     KeySpace space = space("10/minute", algorithm);
     Reservation refunded = space.reserve("k", 3);
@@ -250,7 +250,7 @@ public interface SettlementContract {
    * applied twice, or a charge lost to a concurrent settlement, would show).
    */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void hammerMixingRefundsAndPlainAcquisitionsKeepsExactTotals(Algorithm algorithm) throws Exception {
     hammer(algorithm, "300/minute", 3, false);
   }
@@ -260,7 +260,7 @@ public interface SettlementContract {
    * empty: the permits left are exactly the capacity minus the sum of the actual costs.
    */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void hammerMixingExtraChargesAndRefundsKeepsExactTotals(Algorithm algorithm) throws Exception {
     hammer(algorithm, "5000/minute", 2, true);
   }

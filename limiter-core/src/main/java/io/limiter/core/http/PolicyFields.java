@@ -17,11 +17,14 @@ final class PolicyFields {
   final String policyField;
   /** Per limit, its item name as an sf-string, e.g. {@code "orders/minute"}. */
   final String[] itemNames;
+  /** Whether the policy caps calls in flight: its items carry the draft's {@code qu} and no time parameters. */
+  final boolean concurrent;
 
   PolicyFields(LimitPolicy policy) {
     List<Limit> limits = policy.limits();
     itemNames = new String[limits.size()];
     StringBuilder field = new StringBuilder();
+    concurrent = limits.get(0).isConcurrent();
     for (int i = 0; i < itemNames.length; i++) {
       Limit limit = limits.get(i);
       String name = limits.size() == 1 ? policy.name() : policy.name() + "/" + limit.periodText();
@@ -29,8 +32,13 @@ final class PolicyFields {
       if (i > 0) {
         field.append(", ");
       }
-      field.append(itemNames[i]).append(";q=").append(limit.permits())
-          .append(";w=").append(Math.max(1, RateLimitHeaders.ceilSeconds(limit.periodNanos())));
+      field.append(itemNames[i]).append(";q=").append(limit.permits());
+      if (concurrent) {
+        // the draft's unit for calls in flight; a window would be the lease, which says nothing to a client
+        field.append(";qu=\"concurrent-requests\"");
+      } else {
+        field.append(";w=").append(Math.max(1, RateLimitHeaders.ceilSeconds(limit.periodNanos())));
+      }
     }
     policyField = field.toString();
   }

@@ -22,6 +22,11 @@ import java.util.function.Function;
  * limit's permits and {@code w} its period in seconds (rounded up, at least 1); {@code r} the permits remaining
  * (never negative) and {@code t} the seconds until more quota is available (rounded up; 0 when full).
  *
+ * <p>A {@link io.limiter.core.Limit#concurrent concurrency limit} is written in the draft's
+ * {@code concurrent-requests} quota unit, without time parameters (a permit comes back when a call ends, which no one
+ * can predict): {@code "chat";q=5;qu="concurrent-requests"} and {@code "chat";r=2}. A request it rejects gets
+ * {@code Retry-After: 1}.
+ *
  * <h2>Retry-After</h2>
  * {@code ceil(retryAfter)} in whole seconds, at least 1 (never 0 from truncation), and never earlier than the
  * {@code t} of the rejecting limit's item (other items' {@code t} says when <em>they</em> gain quota, which may be later
@@ -155,7 +160,10 @@ public final class RateLimitHeaders {
         if (d.retryAfterNanos() == Decision.NEVER) {
           return 0;
         }
-        max = Math.max(max, Math.max(1, ceilSeconds(Math.max(d.retryAfterNanos(), d.refillAfterNanos()))));
+        // calls in flight end at no known time (the decision's wait is the oldest lease's expiry): try again soon
+        long wait = d.policy().algorithm() == io.limiter.core.Algorithm.CONCURRENCY ? NANOS_PER_SECOND
+            : Math.max(d.retryAfterNanos(), d.refillAfterNanos());
+        max = Math.max(max, Math.max(1, ceilSeconds(wait)));
       }
     }
     return max;
@@ -211,8 +219,11 @@ public final class RateLimitHeaders {
       if (d.degraded() || d.unlimited()) {
         continue;
       }
-      String[] names = fields.apply(d.policy()).itemNames;
-      if (names.length == 1) {
+      PolicyFields f = fields.apply(d.policy());
+      String[] names = f.itemNames;
+      if (f.concurrent) {
+        item(sb, names[0], d.remaining(), -1);
+      } else if (names.length == 1) {
         // one limit: the decision's own fields are its state (no LimitState list to allocate)
         item(sb, names[0], d.remaining(), d.refillAfterNanos());
       } else {
@@ -225,11 +236,15 @@ public final class RateLimitHeaders {
     return sb.toString();
   }
 
+  /** One item; {@code refillAfterNanos < 0}: none (a concurrency limit). */
   private static void item(StringBuilder sb, String name, long remaining, long refillAfterNanos) {
     if (sb.length() > 0) {
       sb.append(", ");
     }
-    sb.append(name).append(";r=").append(remaining).append(";t=").append(ceilSeconds(refillAfterNanos));
+    sb.append(name).append(";r=").append(remaining);
+    if (refillAfterNanos >= 0) {
+      sb.append(";t=").append(ceilSeconds(refillAfterNanos));
+    }
   }
 
   /**

@@ -58,7 +58,7 @@ final class CompiledPolicy {
     this.logs = new int[n];
     for (int i = 0; i < n; i++) {
       logs[rank[i]] = layout != null ? layout.logs[rank[i]]
-          : policy.algorithm() == Algorithm.MOVING_WINDOW ? MovingWindowKernel.capacityOf(limits.get(i)) : 0;
+          : logs(policy.algorithm()) ? MovingWindowKernel.capacityOf(limits.get(i)) : 0;
     }
     this.kernels = new LimitKernel[n];
     for (int i = 0; i < n; i++) {
@@ -114,10 +114,16 @@ final class CompiledPolicy {
       case SLIDING_WINDOW:
         return new SlidingWindowKernel(limit);
       case MOVING_WINDOW:
+      case CONCURRENCY: // a lease is an entry of the log that counts for the lease's time
         return new MovingWindowKernel(limit, log);
       default:
         throw new IllegalArgumentException("unknown algorithm " + algorithm);
     }
+  }
+
+  /** Whether the algorithm keeps a log of timestamps (a moving window's permits, a concurrency limit's leases). */
+  private static boolean logs(Algorithm algorithm) {
+    return algorithm == Algorithm.MOVING_WINDOW || algorithm == Algorithm.CONCURRENCY;
   }
 
   /** Whether {@code other} can decide on cells made for this policy (same layout and meaning of the words). */

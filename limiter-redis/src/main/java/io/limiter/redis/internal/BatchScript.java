@@ -10,7 +10,8 @@ final class BatchScript {
 
   /** The scripts a vector may use, in the order of their index in the vector's arguments (from 1). */
   private static final LimitScript[] SCRIPTS = {TokenBucketScript.SINGLE, TokenBucketScript.INSTANCE,
-      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE};
+      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
+      MovingWindowScript.LEASES};
 
   static final String SOURCE = source();
   static final String SHA = LimitScript.sha1(SOURCE);
@@ -41,5 +42,5 @@ final class BatchScript {
     throw new IllegalArgumentException("no vector index for script " + script);
   }
 
-  private static final String[] INDEXES = {"1", "2", "3", "4", "5"};
+  private static final String[] INDEXES = {"1", "2", "3", "4", "5", "6"};
 }

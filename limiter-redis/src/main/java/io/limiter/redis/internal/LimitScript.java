@@ -78,6 +78,8 @@ abstract class LimitScript {
         return SlidingWindowScript.INSTANCE;
       case MOVING_WINDOW:
         return MovingWindowScript.INSTANCE;
+      case CONCURRENCY:
+        return MovingWindowScript.LEASES;
       default:
         throw new IllegalArgumentException("unknown algorithm " + algorithm);
     }

@@ -13,12 +13,18 @@ import io.limiter.core.Limit;
  */
 final class MovingWindowScript extends LimitScript {
 
-  static final MovingWindowScript INSTANCE = new MovingWindowScript("moving_window.lua");
-  /** Settles reservations of moving windows; decides nothing (its decision-side methods are not used). */
-  private static final MovingWindowScript SETTLE = new MovingWindowScript("moving_window_settle.lua");
+  static final MovingWindowScript INSTANCE = new MovingWindowScript('m', "moving_window.lua");
+  /**
+   * A concurrency limit: the same script and log, each entry the lease of a call in flight (taken when it starts,
+   * counting for the lease), returned by a settlement when the call ends; its own letter keeps its state apart.
+   */
+  static final MovingWindowScript LEASES = new MovingWindowScript('c', "moving_window.lua");
 
-  private MovingWindowScript(String body) {
-    super('m', 4, 4, "prelude.lua", "state.lua", "moving_window_log.lua", body);
+  /** Settles reservations of moving windows and returns leases; decides nothing (its decision side is unused). */
+  private static final MovingWindowScript SETTLE = new MovingWindowScript('-', "moving_window_settle.lua");
+
+  private MovingWindowScript(char letter, String body) {
+    super(letter, 4, 4, "prelude.lua", "state.lua", "moving_window_log.lua", body);
   }
 
   @Override

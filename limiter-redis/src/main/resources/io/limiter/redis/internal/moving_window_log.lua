@@ -9,10 +9,11 @@
 -- GET and changed in place with SETRANGE: a charge of n writes about 8·n bytes, whatever C is.
 -- Per limit 4 arguments: W in microseconds, the permits P, the permits n of this call, and the size C of a new log
 -- (the permits of the policy's own limit: a view, such as a step level, decides on the policy's log); from ARGV[4]
--- when deciding, from ARGV[7] when settling (ARGV[4] is then the letter m).
+-- when deciding, from ARGV[7] when settling (ARGV[4] is then the letter: m, or c for a concurrency limit, whose
+-- entries are leases: the time each call in flight started, counting for the lease W; a settlement returns them).
 
 local base = 3
-if ARGV[4] == 'm' then
+if ARGV[4] == 'm' or ARGV[4] == 'c' then
   base = 6
 end
 local limits = (#ARGV - base) / 4

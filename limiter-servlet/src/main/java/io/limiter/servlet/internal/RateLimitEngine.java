@@ -1,5 +1,6 @@
 package io.limiter.servlet.internal;
 
+import io.limiter.core.Algorithm;
 import io.limiter.core.ChargeOn;
 import io.limiter.core.Decision;
 import io.limiter.core.KeyResolver;
@@ -395,11 +396,12 @@ public final class RateLimitEngine {
       Decision decision = reservation.decision();
       if (reservation.taken()) {
         held(request).add(reservation);
-        if (!binding.chargeOn().isAlways()) {
+        boolean inFlight = reservation.policy().algorithm() == Algorithm.CONCURRENCY;
+        if (inFlight || !binding.chargeOn().isAlways()) {
           onOutcome = onOutcome == null ? new ArrayList<>(1) : onOutcome;
           outcomeRules = outcomeRules == null ? new ArrayList<>(1) : outcomeRules;
           onOutcome.add(reservation);
-          outcomeRules.add(binding.chargeOn());
+          outcomeRules.add(inFlight ? null : binding.chargeOn()); // null: a call in flight, released when it ends
         }
       }
       state.keys.add(Map.entry(binding.limiter().policy().name(), bucket != null ? "" : key));
@@ -454,7 +456,8 @@ public final class RateLimitEngine {
 
   /**
    * Charge on outcome: keeps the reservations whose rule matches the response's status (or what the chain threw) and
-   * refunds the others, once the response is complete: now, or when an async request completes.
+   * refunds the others, once the response is complete: now, or when an async request completes (its body streamed,
+   * or it failed or timed out). A concurrency limit's permit (rule null) is returned then, whatever the outcome.
    */
   private static void settleOnOutcome(HttpServletRequest request, HttpServletResponse response,
       List<Reservation> reservations, List<ChargeOn> rules, Throwable failure) {
@@ -489,7 +492,7 @@ public final class RateLimitEngine {
     for (int i = 0; i < reservations.size(); i++) {
       Reservation r = reservations.get(i);
       try {
-        if (rules.get(i).matches(status, failure)) {
+        if (rules.get(i) != null && rules.get(i).matches(status, failure)) {
           r.commit();
         } else {
           r.refund();

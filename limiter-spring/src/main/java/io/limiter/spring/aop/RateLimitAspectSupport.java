@@ -349,7 +349,7 @@ public final class RateLimitAspectSupport {
         if (request != null) {
           request.add(reservation);
         }
-        if (op.settlesAfterCall()) {
+        if (op.settlesAfterCall() || inFlight(reservation)) {
           pending = pending == null ? new ArrayList<>(1) : pending;
           pending.add(new Pending(reservation, op));
         }
@@ -380,8 +380,16 @@ public final class RateLimitAspectSupport {
     frames.add(new Frame(identity, charged));
     Object result = null;
     Throwable failure = null;
+    boolean later = false;
     try {
       result = admitted == null ? invoker.proceed() : proceedMeasured(admitted, client, invoker);
+      if (pending != null) {
+        Object deferred = settleOnCompletion(pending, invocation, result);
+        later = deferred != null;
+        if (later) {
+          result = deferred;
+        }
+      }
       return result;
     } catch (Throwable e) {
       failure = e;
@@ -393,9 +401,71 @@ public final class RateLimitAspectSupport {
         // (the filter's rules, enclosing calls), never the permits of calls that did their work
         request.removeIf(r -> held.stream().anyMatch(h -> h == r));
       }
-      if (pending != null) {
+      if (pending != null && !later) {
         settleOnOutcome(pending, invocation, result, failure);
       }
+    }
+  }
+
+  /** Whether a reservation is a concurrency permit: returned when the call ends, whatever its outcome. */
+  private static boolean inFlight(Reservation reservation) {
+    return reservation.policy().algorithm() == io.limiter.core.Algorithm.CONCURRENCY;
+  }
+
+  /**
+   * A result that completes later: a {@link java.util.concurrent.CompletionStage} (also what Spring MVC's async
+   * handling gets from it), or a {@code StreamingResponseBody} (directly or in a {@code ResponseEntity}), whose
+   * body is written after the method returned. Its reservations settle when it completes (the stage completes, the
+   * body is written or fails), with what it completed with: the value for {@code #result}, its failure for
+   * {@code chargeOn}.
+   *
+   * @return what to return instead of {@code result} (it settles on completion), or null if the result is complete
+   */
+  private static Object settleOnCompletion(List<Pending> pending, RateLimitInvocation invocation, Object result) {
+    if (result instanceof java.util.concurrent.CompletionStage<?> stage) {
+      return stage.whenComplete((value, error) -> settleOnOutcome(pending, invocation, value,
+          error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause()
+              : error));
+    }
+    if (STREAMING_PRESENT) {
+      return Streams.settleAfterBody(result, body -> settleOnOutcome(pending, invocation, body, null),
+          error -> settleOnOutcome(pending, invocation, null, error));
+    }
+    return null;
+  }
+
+  private static final boolean STREAMING_PRESENT = ClassUtils.isPresent(
+      "org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody",
+      RateLimitAspectSupport.class.getClassLoader());
+
+  /** Spring MVC's streamed bodies; kept apart so that its classes load only when present. */
+  private static final class Streams {
+    /** The body wrapped to settle when written, or null if {@code result} is not a streamed body. */
+    static Object settleAfterBody(Object result, java.util.function.Consumer<Object> written,
+        java.util.function.Consumer<Throwable> failed) {
+      if (result instanceof org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody body) {
+        return wrap(body, result, written, failed);
+      }
+      if (result instanceof org.springframework.http.ResponseEntity<?> entity
+          && entity.getBody() instanceof org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody b) {
+        return new org.springframework.http.ResponseEntity<>(wrap(b, entity, written, failed), entity.getHeaders(),
+            entity.getStatusCode());
+      }
+      return null;
+    }
+
+    private static org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody wrap(
+        org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody body, Object result,
+        java.util.function.Consumer<Object> written, java.util.function.Consumer<Throwable> failed) {
+      return out -> {
+        try {
+          body.writeTo(out);
+        } catch (java.io.IOException | RuntimeException | Error e) {
+          failed.accept(e);
+          throw e;
+        }
+        written.accept(result);
+      };
     }
   }
 
@@ -409,8 +479,8 @@ public final class RateLimitAspectSupport {
     int status = WEB_PRESENT ? Outcomes.status(result, failure) : failure == null ? 200 : 500;
     for (Pending p : pending) {
       try {
-        if (!p.op().chargeOn().matches(status, failure)) {
-          p.reservation().refund();
+        if (inFlight(p.reservation()) || !p.op().chargeOn().matches(status, failure)) {
+          p.reservation().refund(); // a concurrency permit goes back when the call ends, whatever its outcome
         } else if (p.op().actualCost() == null || failure != null) {
           p.reservation().commit();
         } else {

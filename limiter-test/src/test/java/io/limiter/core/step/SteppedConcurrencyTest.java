@@ -50,7 +50,7 @@ class SteppedConcurrencyTest {
   static Stream<Arguments> storesAndAlgorithms() {
     List<Arguments> all = new ArrayList<>();
     for (String store : List.of("in-memory", "caffeine")) {
-      for (Algorithm algorithm : Algorithm.values()) {
+      for (Algorithm algorithm : java.util.EnumSet.range(Algorithm.TOKEN_BUCKET, Algorithm.MOVING_WINDOW)) {
         all.add(Arguments.of(store, algorithm));
       }
     }
