@@ -55,6 +55,16 @@ class LimiterRateLimiterTest {
   }
 
   @Test
+  void aReloadedRouteWithLimitsOfAnotherShapeKeepsDeciding() {
+    limiter.getConfig().put("r", route("5/second", null));
+    StepVerifier.create(limiter.isAllowed("r", "k")).assertNext(r -> assertThat(r.isAllowed()).isTrue())
+        .verifyComplete();
+    limiter.getConfig().put("r", route("300/minute", null));
+    StepVerifier.create(limiter.isAllowed("r", "k")).assertNext(r -> assertThat(r.getHeaders())
+        .containsEntry("RateLimit-Policy", "\"r\";q=300;w=60")).verifyComplete();
+  }
+
+  @Test
   void everyProblemOfARouteIsNamedWithItsArgumentAndValue() {
     limiter.getConfig().put("bad", route("10/sec0nd", null));
     StepVerifier.create(limiter.isAllowed("bad", "k")).verifyErrorSatisfies(e -> assertThat(e)

@@ -214,6 +214,8 @@ public final class RateLimitAspectSupport {
   }
 
   private final KeyResolver<RateLimitInvocation> clientIp;
+  // Mono, Flux and CompletionStage methods: decided at subscription without blocking
+  private final ReactiveRateLimiting reactive;
 
   private RateLimitAspectSupport(Builder b) {
     this.registry = b.registry;
@@ -232,6 +234,7 @@ public final class RateLimitAspectSupport {
         b.policyMissingKeys, b.missingKeyStrategy, steps);
     this.source = new AnnotationRateLimitOperationSource(parser, b.proxyMode);
     this.failOnUnenforced = b.failOnUnenforced;
+    this.reactive = new ReactiveRateLimiting(registry, failureHandler);
   }
 
   /** @return a new builder */
@@ -284,6 +287,9 @@ public final class RateLimitAspectSupport {
     ops.checkValid();
     Class<?> userClass = targetClass != null ? targetClass : method.getDeclaringClass();
     RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
+    if (ReactiveRateLimiting.handles(ops.method().getReturnType())) {
+      return reactive.execute(ops, invocation, target, args, invoker);
+    }
     List<RateLimitOperation> operations = ops.operations();
     List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
     List<StepController> admitted = null;
@@ -599,7 +605,7 @@ public final class RateLimitAspectSupport {
     }
   }
 
-  private static Object fallback(Method fallback, Object target, Object[] args, RateLimitExceededException e)
+  static Object fallback(Method fallback, Object target, Object[] args, RateLimitExceededException e)
       throws Throwable {
     Object[] fallbackArgs = new Object[args.length + 1];
     System.arraycopy(args, 0, fallbackArgs, 0, args.length);

@@ -16,6 +16,10 @@ public class RateLimitingConfigurationSelector extends AdviceModeImportSelector<
       && ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
           RateLimitingConfigurationSelector.class.getClassLoader());
 
+  // WebFlux's handler only without MVC: in one application both would answer MVC's exceptions
+  private static final boolean WEBFLUX_PRESENT = ClassUtils.isPresent(
+      "org.springframework.web.reactive.DispatcherHandler", RateLimitingConfigurationSelector.class.getClassLoader());
+
   @Override
   protected String[] selectImports(AdviceMode mode) {
     List<String> imports = new ArrayList<>();
@@ -27,6 +31,8 @@ public class RateLimitingConfigurationSelector extends AdviceModeImportSelector<
     }
     if (MVC_PRESENT) {
       imports.add(RateLimitingMvcConfiguration.class.getName());
+    } else if (WEBFLUX_PRESENT) {
+      imports.add(RateLimitingWebFluxConfiguration.class.getName());
     }
     return imports.toArray(String[]::new);
   }

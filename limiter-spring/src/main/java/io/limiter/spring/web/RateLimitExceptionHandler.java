@@ -5,12 +5,12 @@ import io.limiter.core.RateLimitExceededException;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.http.RateLimitProblem;
+import io.limiter.spring.internal.RateLimitProblemDetails;
 import io.limiter.servlet.KeyReference;
 import io.limiter.spring.RateLimitKeyMissingException;
 import io.limiter.spring.internal.MvcAdmissionHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -67,12 +67,7 @@ public class RateLimitExceptionHandler {
     // Set on the servlet response, replacing the fields the URL-rule filter set before: ResponseEntity headers are
     // added to existing ones by some Spring versions, which would repeat the fields.
     fields.write(decisions, headerMode, response::setHeader);
-    RateLimitProblem.Content content = RateLimitProblem.of(decisions, status);
-    ProblemDetail problem = ProblemDetail.forStatus(status);
-    problem.setType(URI.create(content.type()));
-    problem.setTitle(content.title());
-    problem.setDetail(content.detail());
-    problem.setProperty("violated-policies", content.violatedPolicies());
+    ProblemDetail problem = RateLimitProblemDetails.of(decisions, status);
     return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
   }
 

@@ -1,0 +1,6 @@
+/**
+ * Spring WebFlux support: {@link io.limiter.spring.webflux.RateLimitWebFluxExceptionHandler} turns the rejections of
+ * rate limited reactive methods into 429 (503 when the store failed and the policy fails closed) with the rate limit
+ * fields and a problem body.
+ */
+package io.limiter.spring.webflux;
