@@ -1,10 +1,14 @@
 package io.limiter.redis.internal;
 
 /**
- * The script that decides a vector of requests in one call ({@link Coalescer}): every single-request script, its
- * source unchanged, as the body of one function each, and {@code batch.lua}, which calls them in order, one request
- * after the other. So a request decided in a vector runs exactly the code that decides it alone (same state, clamping
- * and reply), and the two may take turns on one key. Immutable.
+ * The script that decides a vector of requests in one call ({@link Coalescer}): every single-request script's body,
+ * unchanged, as one function each, after {@code batch_io.lua} (the state I/O over a cache: one read and one write per
+ * key per call), and {@code batch.lua}, which calls them in order, one request after the other. So a request decided in
+ * a vector runs exactly the code that decides it alone (same state, clamping and reply), and the two may take turns on
+ * one key. Immutable.
+ *
+ * <p>To add an algorithm: its script reads and writes state only through {@code get_state}, {@code set_state} and
+ * {@code del_state} (see {@code direct_io.lua}), and goes into {@link #SCRIPTS}.
  */
 final class BatchScript {
 
@@ -19,10 +23,11 @@ final class BatchScript {
   }
 
   private static String source() {
-    StringBuilder source = new StringBuilder("local decide = {}\n");
+    // the cached state I/O first: the functions below see it as their get_state, set_state and del_state
+    StringBuilder source = new StringBuilder(LimitScript.resource("batch_io.lua")).append("\nlocal decide = {}\n");
     for (int i = 0; i < SCRIPTS.length; i++) {
       // KEYS and ARGV as parameters: the script's own code reads the request's, not the vector's
-      source.append("decide[").append(i + 1).append("] = function(KEYS, ARGV)\n").append(SCRIPTS[i].source())
+      source.append("decide[").append(i + 1).append("] = function(KEYS, ARGV)\n").append(SCRIPTS[i].body())
           .append("\nend\n");
     }
     return source.append(LimitScript.resource("batch.lua")).toString();
@@ -41,5 +46,11 @@ final class BatchScript {
     throw new IllegalArgumentException("no vector index for script " + script);
   }
 
-  private static final String[] INDEXES = {"1", "2", "3", "4"};
+  private static final String[] INDEXES = new String[SCRIPTS.length];
+
+  static {
+    for (int i = 0; i < SCRIPTS.length; i++) {
+      INDEXES[i] = Integer.toString(i + 1);
+    }
+  }
 }
