@@ -48,10 +48,14 @@ import java.util.function.Function;
  * <p>With {@code --latency N}, each target then makes N uncontended decisions (one thread, one at a time, on the hot
  * key) and the report gives their latency percentiles ({@link Latency}).
  *
- * <p>Usage: {@code RedisLoad (--uri redis://127.0.0.1:6379 | --server path/to/redis-server) [--out redis.json]
- * [--targets limiter,bucket4j,get] [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5] [--warmup 1]
- * [--latency 20000]}. {@code --server} starts that binary on a free loopback port for the run (no persistence) and
- * stops it after. {@link #run} is not reentrant: run one measurement at a time.
+ * <p>Usage: {@code RedisLoad (--uri redis://127.0.0.1:6379 [--server-pid PID] | --server path/to/redis-server|auto)
+ * [--out redis.json] [--targets limiter,bucket4j,get] [--keys 1,10000] [--modes sync1,sync8,async64] [--seconds 5]
+ * [--warmup 1] [--rounds 1] [--latency 20000]}. {@code --server} starts that binary ({@code auto}: the one
+ * limiter-redis's tests use, see {@link #serverBinary}) on a free loopback port for the run (no persistence) and stops
+ * it after; {@code --server-pid} names the process of the {@code --uri} server, so that its CPU time is reported too.
+ * Targets are measured interleaved ({@link #run(String, List, List, List, int, int, int)}); the plain {@code get}
+ * target is the GET floor of the same client stack and thread counts. {@link #run} is not reentrant: run one
+ * measurement at a time.
  */
 public final class RedisLoad {
 
@@ -93,10 +97,50 @@ public final class RedisLoad {
    * @param errors decisions that failed
    * @param clientCpuMicros CPU time of this whole JVM per decision while measuring, µs (-1 if unknown)
    * @param serverCpuMicros CPU time of the redis-server process per decision while measuring, µs (-1 unless the
-   *     run started the server itself: {@code --server})
+   *     run started the server itself, {@code --server}, or named it, {@code --server-pid})
+   * @param commandMicros the server's command execution time per decision while measuring, µs, from
+   *     {@code INFO commandstats} (the sum of every command's {@code usec}; commands a script runs are counted in the
+   *     script's time and again on their own, so only the scripts' and GET's own entries are summed): the work of
+   *     the commands without the network and protocol handling that {@code serverCpuMicros} includes; -1 if unknown
+   * @param commands the commands counted per decision while measuring, e.g. {@code evalsha 0.25, get 0.25, set 0.25}
    */
   public record Row(String target, int keys, String mode, int concurrency, List<Long> samples, double mean,
-      double stdev, long rejected, long errors, double clientCpuMicros, double serverCpuMicros) {
+      double stdev, long rejected, long errors, double clientCpuMicros, double serverCpuMicros,
+      double commandMicros, String commands) {
+  }
+
+  /** An extra connection reading INFO commandstats between measurements; null when not running. */
+  private static volatile StatefulRedisConnection<String, String> stats;
+
+  /** Command name → {calls, usec} from INFO commandstats, or an empty map if unavailable. */
+  private static Map<String, long[]> commandStats() {
+    Map<String, long[]> map = new LinkedHashMap<>();
+    StatefulRedisConnection<String, String> c = stats;
+    if (c == null) {
+      return map;
+    }
+    try {
+      for (String line : c.sync().info("commandstats").split("\r?\n")) {
+        // cmdstat_get:calls=3,usec=10,usec_per_call=3.33,...
+        if (!line.startsWith("cmdstat_")) {
+          continue;
+        }
+        String name = line.substring(8, line.indexOf(':'));
+        long calls = 0;
+        long usec = 0;
+        for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
+          if (field.startsWith("calls=")) {
+            calls = Long.parseLong(field.substring(6));
+          } else if (field.startsWith("usec=")) {
+            usec = Long.parseLong(field.substring(5));
+          }
+        }
+        map.put(name, new long[] {calls, usec});
+      }
+    } catch (RuntimeException e) {
+      map.clear();
+    }
+    return map;
   }
 
   /** The redis-server process this run started ({@code --server}), whose CPU time each row reports. */
@@ -149,6 +193,14 @@ public final class RedisLoad {
    * @throws Exception if a target fails or the output cannot be written
    */
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("--which-server")) {
+      System.out.println(serverBinary(args[1])); // for run-redis.sh: the binary --server would start
+      return;
+    }
+    if (args.length == 2 && args[0].equals("--server-version")) {
+      System.out.println(serverVersion(serverBinary(args[1])));
+      return;
+    }
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {
@@ -167,7 +219,7 @@ public final class RedisLoad {
           java.net.InetAddress.getLoopbackAddress())) {
         port = socket.getLocalPort();
       }
-      server = new ProcessBuilder(opts.get("server"), "--bind", "127.0.0.1", "--port", Integer.toString(port),
+      server = new ProcessBuilder(serverBinary(opts.get("server")), "--bind", "127.0.0.1", "--port", Integer.toString(port),
           "--save", "", "--appendonly", "no").redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       uri = "redis://127.0.0.1:" + port;
@@ -177,13 +229,20 @@ public final class RedisLoad {
     if (uri == null) {
       throw new IllegalArgumentException("--uri redis://host:port or --server path/to/redis-server is required");
     }
+    if (opts.containsKey("server-pid")) {
+      // a server run-redis.sh started (it shares it with redis-benchmark): its CPU time is read like our own
+      serverProcess = ProcessHandle.of(Long.parseLong(opts.get("server-pid")))
+          .orElseThrow(() -> new IllegalArgumentException("no process " + opts.get("server-pid")));
+    }
     List<String> targets = List.of(opts.getOrDefault("targets", String.join(",", TARGETS.keySet())).split(","));
+    int rounds = Integer.parseInt(opts.getOrDefault("rounds", "1"));
     List<Row> rows;
     List<Latency> latencies = new ArrayList<>();
     try {
       rows = run(uri, targets, parseInts(opts.getOrDefault("keys", "1,10000")),
           List.of(opts.getOrDefault("modes", "sync1,sync8,async64").split(",")),
-          Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", "1")));
+          Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", "1")),
+          rounds);
       if (opts.containsKey("latency")) {
         int n = Integer.parseInt(opts.get("latency"));
         for (String name : targets) {
@@ -208,6 +267,35 @@ public final class RedisLoad {
       Files.writeString(Path.of(opts.get("out")), new GsonBuilder().setPrettyPrinting().create().toJson(json),
           StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * The redis-server to start: a path, or {@code auto} for the one limiter-redis's tests use (the PATH's, else the
+   * binary inside the embedded-redis test dependency), through that module's shared test helper
+   * {@code io.limiter.redis.RedisServer} (on run.sh's class path), so that no install is needed.
+   */
+  static String serverBinary(String option) {
+    if (!option.equals("auto")) {
+      return option;
+    }
+    try {
+      Class<?> helper = Class.forName("io.limiter.redis.RedisServer", true, RedisLoad.class.getClassLoader());
+      return helper.getMethod("binary").invoke(null).toString();
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("--server auto needs limiter-redis's test jar and embedded-redis on the class "
+          + "path (bash limiter-bench/run.sh --classpath writes one), or give --server path/to/redis-server", e);
+    }
+  }
+
+  /** The version a redis-server binary reports ({@code redis-server --version}: "... v=6.2.11 ..."), or "". */
+  static String serverVersion(String binary) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(10, TimeUnit.SECONDS);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("v=([0-9][0-9.]*)").matcher(out);
+    return m.find() ? m.group(1) : "";
   }
 
   private static void awaitPing(String uri) throws InterruptedException {
@@ -270,7 +358,7 @@ public final class RedisLoad {
   }
 
   /**
-   * Runs every combination.
+   * Runs every combination once; see {@link #run(String, List, List, List, int, int, int)}.
    *
    * @param uri the Redis URI
    * @param targets target names
@@ -283,29 +371,117 @@ public final class RedisLoad {
    */
   public static List<Row> run(String uri, List<String> targets, List<Integer> keyCounts, List<String> modes,
       int seconds, int warmup) throws InterruptedException {
-    List<Row> rows = new ArrayList<>();
-    for (String name : targets) {
-      Function<String, Target> factory = TARGETS.get(name);
-      if (factory == null) {
-        throw new IllegalArgumentException("unknown target " + name + "; known: " + TARGETS.keySet());
+    return run(uri, targets, keyCounts, modes, seconds, warmup, 1);
+  }
+
+  /**
+   * Runs every combination, interleaved: for each key count and mode, every target one after the other (all
+   * targets stay open meanwhile), so that a ratio of two targets compares measurements a few seconds apart, not
+   * minutes, on a machine whose load changes. With several rounds the whole sequence repeats; a row then holds the
+   * samples of every round. After the run the ratio of each target to {@code get} (when measured) is printed per
+   * round.
+   *
+   * @param uri the Redis URI
+   * @param targets target names
+   * @param keyCounts key set sizes
+   * @param modes {@code syncN} / {@code asyncN}
+   * @param seconds measured seconds per combination
+   * @param warmup warm-up seconds per combination
+   * @param rounds how many times to repeat the whole sequence
+   * @return the rows, one per target, key count and mode
+   * @throws InterruptedException if interrupted
+   */
+  public static List<Row> run(String uri, List<String> targets, List<Integer> keyCounts, List<String> modes,
+      int seconds, int warmup, int rounds) throws InterruptedException {
+    Map<String, Target> open = new LinkedHashMap<>();
+    Map<String, List<Row>> measured = new LinkedHashMap<>(); // "target keys mode" -> one row per round
+    RedisClient statsClient = RedisClient.create(uri);
+    try {
+      stats = statsClient.connect();
+      for (String name : targets) {
+        Function<String, Target> factory = TARGETS.get(name);
+        if (factory == null) {
+          throw new IllegalArgumentException("unknown target " + name + "; known: " + TARGETS.keySet());
+        }
+        open.put(name, factory.apply(uri));
       }
-      try (Target target = factory.apply(uri)) {
+      for (int round = 1; round <= rounds; round++) {
         for (int keyCount : keyCounts) {
           String[] keys = new String[keyCount];
           for (int i = 0; i < keyCount; i++) {
             keys[i] = keyCount == 1 ? "bench:hot" : "bench:k:" + i;
           }
           for (String mode : modes) {
-            Row row = measure(name, target, keys, mode, seconds, warmup);
-            System.out.printf(Locale.ROOT, "%-14s keys=%-6d %-8s %,12.0f ± %,8.0f decisions/s  rejected=%d errors=%d"
-                + "  CPU per decision: client %.1f µs, server %.1f µs%n", row.target(), row.keys(), mode, row.mean(),
-                row.stdev(), row.rejected(), row.errors(), row.clientCpuMicros(), row.serverCpuMicros());
-            rows.add(row);
+            for (Map.Entry<String, Target> target : open.entrySet()) {
+              Row row = measure(target.getKey(), target.getValue(), keys, mode, seconds, warmup);
+              System.out.printf(Locale.ROOT, "%s%-14s keys=%-6d %-8s %,12.0f ± %,8.0f decisions/s  rejected=%d "
+                  + "errors=%d  CPU per decision: client %.1f µs, server %.1f µs; server commands %.2f µs (%s)%n",
+                  rounds > 1 ? "round " + round + " " : "", row.target(), row.keys(), mode, row.mean(), row.stdev(),
+                  row.rejected(), row.errors(), row.clientCpuMicros(), row.serverCpuMicros(), row.commandMicros(),
+                  row.commands());
+              measured.computeIfAbsent(row.target() + " " + keyCount + " " + mode, k -> new ArrayList<>()).add(row);
+            }
           }
         }
       }
+    } finally {
+      open.values().forEach(Target::close);
+      stats = null;
+      statsClient.shutdown();
     }
+    printRatios(measured, targets, keyCounts, modes);
+    List<Row> rows = new ArrayList<>();
+    measured.values().forEach(perRound -> rows.add(merge(perRound)));
     return rows;
+  }
+
+  /** Prints each target's throughput and server CPU per decision over {@code get}'s, per round (same run). */
+  private static void printRatios(Map<String, List<Row>> measured, List<String> targets, List<Integer> keyCounts,
+      List<String> modes) {
+    if (!targets.contains("get")) {
+      return;
+    }
+    for (int keyCount : keyCounts) {
+      for (String mode : modes) {
+        List<Row> get = measured.get("get " + keyCount + " " + mode);
+        for (String name : targets) {
+          List<Row> rows = measured.get(name + " " + keyCount + " " + mode);
+          if (name.equals("get") || rows == null || get == null) {
+            continue;
+          }
+          StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-14s ÷ get  keys=%-6d %-8s",
+              name, keyCount, mode));
+          for (int r = 0; r < rows.size(); r++) {
+            line.append(String.format(Locale.ROOT, "  %.2f× (server CPU µs/decision %.1f vs %.1f, commands %.2f vs %.2f)",
+                rows.get(r).mean() / get.get(r).mean(), rows.get(r).serverCpuMicros(), get.get(r).serverCpuMicros(),
+                rows.get(r).commandMicros(), get.get(r).commandMicros()));
+          }
+          System.out.println(line);
+        }
+      }
+    }
+  }
+
+  /** One row of the samples of every round (CPU per decision: the mean of the rounds'). */
+  private static Row merge(List<Row> rounds) {
+    if (rounds.size() == 1) {
+      return rounds.get(0);
+    }
+    Row first = rounds.get(0);
+    List<Long> samples = new ArrayList<>();
+    long rejected = 0;
+    long errors = 0;
+    for (Row r : rounds) {
+      samples.addAll(r.samples());
+      rejected += r.rejected();
+      errors += r.errors();
+    }
+    double mean = samples.stream().mapToLong(Long::longValue).average().orElse(0);
+    double var = samples.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / Math.max(1, samples.size() - 1);
+    return new Row(first.target(), first.keys(), first.mode(), first.concurrency(), samples, mean, Math.sqrt(var),
+        rejected, errors, rounds.stream().mapToDouble(Row::clientCpuMicros).average().orElse(-1),
+        rounds.stream().mapToDouble(Row::serverCpuMicros).average().orElse(-1),
+        rounds.stream().mapToDouble(Row::commandMicros).average().orElse(-1), first.commands());
   }
 
   private static Row measure(String name, Target target, String[] keys, String mode, int seconds, int warmup)
@@ -334,6 +510,7 @@ public final class RedisLoad {
     List<Long> samples = new ArrayList<>();
     long last = done.sum();
     long first = last;
+    Map<String, long[]> statsBefore = commandStats();
     long clientCpu = clientCpuNanos();
     long serverCpu = serverCpuNanos();
     long t = System.nanoTime();
@@ -348,13 +525,34 @@ public final class RedisLoad {
     }
     double clientPer = perDecision(clientCpu, clientCpuNanos(), last - first);
     double serverPer = perDecision(serverCpu, serverCpuNanos(), last - first);
+    Map<String, long[]> statsAfter = commandStats();
+    long decisions = last - first;
+    double commandMicros = -1;
+    StringBuilder commands = new StringBuilder();
+    if (!statsAfter.isEmpty() && decisions > 0) {
+      long usec = 0;
+      for (Map.Entry<String, long[]> e : statsAfter.entrySet()) {
+        long[] before = statsBefore.getOrDefault(e.getKey(), new long[2]);
+        long calls = e.getValue()[0] - before[0];
+        if (calls <= 0 || e.getKey().equals("info")) {
+          continue;
+        }
+        if (e.getKey().startsWith("eval") || e.getKey().equals("get") && name.equals("get")) {
+          usec += e.getValue()[1] - before[1]; // a script's time includes the commands it ran
+        }
+        commands.append(commands.length() == 0 ? "" : ", ").append(e.getKey())
+            .append(String.format(Locale.ROOT, " %.3f", (double) calls / decisions));
+      }
+      commandMicros = (double) usec / decisions;
+    }
     for (Thread thread : threads) {
       thread.join();
     }
     double mean = samples.stream().mapToLong(Long::longValue).average().orElse(0);
     double var = samples.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / Math.max(1, samples.size() - 1);
     return new Row(name, keys.length, async ? "async" : "sync", concurrency, samples, mean, Math.sqrt(var),
-        rejected.sum() - rejectedBefore, errors.sum() - errorsBefore, clientPer, serverPer);
+        rejected.sum() - rejectedBefore, errors.sum() - errorsBefore, clientPer, serverPer, commandMicros,
+        commands.toString());
   }
 
   private static void driveSync(Target target, String[] keys, long end, LongAdder done, LongAdder rejected,

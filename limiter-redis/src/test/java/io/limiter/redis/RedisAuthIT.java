@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
+import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,15 @@ class RedisAuthIT {
       // more than a full limit: rejected even on empty state, and finds another shape: deletes it
       decisions.add(store.keySpace(first).acquire("client", 3));
     }
+    // a coalesced call over two keys (MGET, then one write per key): the first call is held, the rest queue behind it
+    KeySpace vector = store.keySpace(LimitPolicy.of(name + "-vector", "100/hour"));
+    vector.acquire("warm", 1); // its script loaded: the held call is the vector's first
+    RedisCli.command(server.port(), ADMIN_PASSWORD, List.of("CLIENT", "PAUSE", "500"));
+    List<CompletableFuture<Decision>> calls = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      calls.add(vector.acquireAsync("v" + i % 2, 1).toCompletableFuture());
+    }
+    calls.forEach(call -> decisions.add(call.join()));
     return decisions;
   }
 
@@ -90,7 +101,8 @@ class RedisAuthIT {
     try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
       List<Decision> decisions = everyCommandPath(store, "acl");
       assertThat(decisions).allSatisfy(d -> assertThat(d).isNotDegraded());
-      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(3 * 4);
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(3 * 4 + 6);
+      assertThat(store.stats().coalescedDecisions()).as("a vector ran").isPositive();
       RedisStoreStats stats = store.stats();
       assertThat(stats.failures()).isZero();
       assertThat(stats.scriptLoads()).as("SCRIPT LOAD after each SCRIPT FLUSH").isGreaterThanOrEqualTo(3);

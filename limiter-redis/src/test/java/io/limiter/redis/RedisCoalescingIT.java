@@ -122,6 +122,45 @@ class RedisCoalescingIT {
   }
 
   @Test
+  void aWriteTheServerRefusesFailsTheRequestsThatWroteThatKeyOnly() throws Exception {
+    // a vector writes each key once, after its last request: a refused write (OOM) fails the requests that charged
+    // the key; a rejection, which writes nothing, is still decided
+    LimitPolicy policy = LimitPolicy.builder("v-oom").limits("1/hour").build();
+    try (RedisRateLimitStore store = builder("oom:").build()) {
+      KeySpace space = store.keySpace(policy);
+      assertThat(space.acquire("full", 1).allowed()).isTrue();
+      REDIS.command(c -> c.configSet("maxmemory", "1"));
+      try {
+        holdServer();
+        List<CompletableFuture<Decision>> vector = new ArrayList<>();
+        for (String key : new String[] {"full", "fresh-1", "full", "fresh-2", "fresh-1"}) {
+          vector.add(space.acquireAsync(key, 1).toCompletableFuture());
+        }
+        List<Decision> decisions = new ArrayList<>();
+        for (CompletableFuture<Decision> d : vector) {
+          decisions.add(d.get(60, TimeUnit.SECONDS));
+        }
+        String all = decisions.toString();
+        assertThat(decisions.get(0).degraded()).as(all).isFalse();
+        assertThat(decisions.get(0).rejected()).as(all).isTrue();
+        assertThat(decisions.get(2).degraded()).as(all).isFalse();
+        assertThat(decisions.get(2).rejected()).as(all).isTrue();
+        assertThat(decisions.get(1).degraded()).as(all).isTrue();
+        assertThat(decisions.get(3).degraded()).as(all).isTrue();
+        // fresh-1's second request was rejected on what the first wrote in the call, but that write failed: it fails
+        // with it, as it would have been decided on a state that was never stored
+        assertThat(decisions.get(4).degraded()).as(all).isTrue();
+        assertThat(store.stats().available()).as("per-key errors never open the gate").isTrue();
+      } finally {
+        REDIS.command(c -> c.configSet("maxmemory", "0"));
+      }
+      Long stored = REDIS.command(c -> c.exists(store.redisKey(policy.name(), "fresh-1")));
+      assertThat(stored).isZero();
+      assertThat(space.acquire("fresh-1", 1).allowed()).as("nothing was charged").isTrue();
+    }
+  }
+
+  @Test
   void closingTheStoreUnderLoadCompletesEveryDecisionAndThrowsNone() throws Exception {
     LimitPolicy policy = LimitPolicy.builder("v-close").limits("1000000/hour").build();
     RedisRateLimitStore store = builder("closing:").build();

@@ -24,8 +24,10 @@ class RedisKeyForgeryIT {
   static final RedisExtension REDIS = RedisExtension.standalone();
 
   private static RedisRateLimitStore store(String prefix) {
+    // keys are tested here, not start-up: build() waits until connected (a cold JVM on a loaded machine may need
+    // more than the default second, and decisions made before would follow the failure mode)
     return RedisRateLimitStore.builder().uri(REDIS.uri()).keyPrefix(prefix).commandTimeout(Duration.ofSeconds(5))
-        .build();
+        .connectTimeout(Duration.ofSeconds(30)).build();
   }
 
   @Test

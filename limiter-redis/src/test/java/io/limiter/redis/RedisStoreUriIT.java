@@ -42,6 +42,39 @@ class RedisStoreUriIT {
   }
 
   @Test
+  void coalescingIsASettingOnByDefault() throws Exception {
+    LimitPolicy policy = LimitPolicy.of("coalesce-setting", "1000/minute");
+    for (String setting : new String[] {null, "true", "false", " FALSE "}) {
+      Map<String, String> settings = new java.util.HashMap<>(Map.of("key-prefix", "coalesce-setting:",
+          "command-timeout", "30s", "connect-timeout", "30s"));
+      if (setting != null) {
+        settings.put("coalesce", setting);
+      }
+      boolean on = setting == null || setting.trim().equalsIgnoreCase("true");
+      try (RedisRateLimitStore store = RedisRateLimitStore.fromUri(REDIS.uri(), settings)) {
+        assertThat(store.toString()).as(setting).endsWith(on ? "ms}" : "ms, coalesce=false}");
+        RateLimiter limiter = RateLimiter.of(policy, store);
+        limiter.acquire("warm"); // scripts loaded: the held call below is the first of the vector
+        REDIS.command(c -> c.clientPause(500)); // holds the first call, the others queue behind it
+        List<java.util.concurrent.CompletableFuture<io.limiter.core.Decision>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          calls.add(limiter.acquireAsync("k" + i % 2, 1).toCompletableFuture());
+        }
+        for (var call : calls) {
+          assertThat(call.get(60, java.util.concurrent.TimeUnit.SECONDS).degraded()).isFalse();
+        }
+        if (on) {
+          assertThat(store.stats().coalescedDecisions()).as("setting %s", setting).isPositive();
+        } else {
+          assertThat(store.stats().coalescedDecisions()).as("setting %s", setting).isZero();
+        }
+      }
+    }
+    assertThatIllegalArgumentException().isThrownBy(() -> RedisRateLimitStore.fromUri(REDIS.uri(),
+        Map.of("coalesce", "off"))).withMessageContaining("setting coalesce=\"off\": expected true or false");
+  }
+
+  @Test
   void aLimitBeyondTheScriptsArithmeticFailsWhenItsPolicyIsFirstUsed() {
     try (RedisRateLimitStore store = RedisRateLimitStore.fromUri(REDIS.uri(), Map.of())) {
       LimitPolicy huge = LimitPolicy.builder("huge").limits(Limit.of(1, Duration.ofDays(1000), 53)).build();

@@ -1,17 +1,23 @@
 package io.limiter.redis.internal;
 
 /**
- * The script that decides a vector of requests in one call ({@link Coalescer}): every single-request script, its
- * source unchanged, as the body of one function each, and {@code batch.lua}, which calls them in order, one request
- * after the other. So a request decided in a vector runs exactly the code that decides it alone (same state, clamping
- * and reply), and the two may take turns on one key. Immutable.
+ * The script that decides a vector of requests in one call ({@link Coalescer}): every single-request script's body,
+ * unchanged, as one function each, after {@code batch_io.lua} (the state I/O over a cache: one read and one write per
+ * key per call), and {@code batch.lua}, which calls them in order, one request after the other. So a request decided in
+ * a vector runs exactly the code that decides it alone (same state, clamping and reply), and the two may take turns on
+ * one key. Immutable.
+ *
+ * <p>To add an algorithm: its script reads and writes state only through {@code get_state}, {@code set_state} and
+ * {@code del_state} (see {@code direct_io.lua}), and goes into {@link #SCRIPTS}. The moving window (and the
+ * concurrency leases on its log) is not in a vector: its log is written in place ({@code SETRANGE}, {@code PEXPIRE}),
+ * which the per-call cache of {@code batch_io.lua} cannot stand for, so its requests always go out alone (pipelined in
+ * arrival order, see {@link #covers}).
  */
 final class BatchScript {
 
   /** The scripts a vector may use, in the order of their index in the vector's arguments (from 1). */
   private static final LimitScript[] SCRIPTS = {TokenBucketScript.SINGLE, TokenBucketScript.INSTANCE,
-      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
-      MovingWindowScript.LEASES};
+      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE};
 
   static final String SOURCE = source();
   static final String SHA = LimitScript.sha1(SOURCE);
@@ -20,13 +26,27 @@ final class BatchScript {
   }
 
   private static String source() {
-    StringBuilder source = new StringBuilder("local decide = {}\n");
+    // the cached state I/O first: the functions below see it as their get_state, set_state and del_state
+    StringBuilder source = new StringBuilder(LimitScript.resource("batch_io.lua")).append("\nlocal decide = {}\n");
     for (int i = 0; i < SCRIPTS.length; i++) {
       // KEYS and ARGV as parameters: the script's own code reads the request's, not the vector's
-      source.append("decide[").append(i + 1).append("] = function(KEYS, ARGV)\n").append(SCRIPTS[i].source())
+      source.append("decide[").append(i + 1).append("] = function(KEYS, ARGV)\n").append(SCRIPTS[i].body())
           .append("\nend\n");
     }
     return source.append(LimitScript.resource("batch.lua")).toString();
+  }
+
+  /**
+   * @param script a single-request script
+   * @return whether it can be decided in a vector
+   */
+  static boolean covers(LimitScript script) {
+    for (LimitScript s : SCRIPTS) {
+      if (s == script) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -42,5 +62,11 @@ final class BatchScript {
     throw new IllegalArgumentException("no vector index for script " + script);
   }
 
-  private static final String[] INDEXES = {"1", "2", "3", "4", "5", "6"};
+  private static final String[] INDEXES = new String[SCRIPTS.length];
+
+  static {
+    for (int i = 0; i < SCRIPTS.length; i++) {
+      INDEXES[i] = Integer.toString(i + 1);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.cluster.SlotHash;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class Coalescer {
 
   /** The most requests in one call: a bound on the time one call holds the (single-threaded) server. */
-  static final int MAX_BATCH = 64;
+  static final int MAX_BATCH = 64; // at most 127: batch.lua's order string holds indexes as one UTF-8 byte each
   private static final int SLOTS = 16384;
 
   private final RedisConnector connector;
@@ -71,8 +72,9 @@ final class Coalescer {
    * @return its reply, not bounded by itself (see {@link RedisConnector#await}, {@link RedisConnector#expireLater})
    */
   CompletableFuture<List<Object>> run(LimitScript script, String key, String[] args) {
-    if (!enabled || closed) {
-      return connector.run(script, key, args); // closed: fails at once
+    if (!enabled || closed || !BatchScript.covers(script)) {
+      // closed: fails at once; a script a vector cannot carry goes out alone, pipelined in arrival order
+      return connector.run(script, key, args);
     }
     Request request = new Request(script, key, args, connector.timeoutText());
     Lane lane = lane(key);
@@ -120,6 +122,8 @@ final class Coalescer {
     final LimitScript script;
     final String key;
     final String[] args;
+    /** Its key's position (from 1) among the distinct keys of the vector it goes out in; set by the sender. */
+    int keyIndex;
     /** The call that carries this request alone, if it went out alone. */
     private volatile CompletableFuture<List<Object>> solo;
 
@@ -244,27 +248,73 @@ final class Coalescer {
         r.carriedBy(call);
         return call;
       } else {
-        int argCount = 0;
-        for (Request r : batch) {
-          argCount += 2 + r.args.length;
-        }
-        String[] keys = new String[batch.size()];
-        String[] args = new String[argCount];
-        int a = 0;
-        for (int i = 0; i < keys.length; i++) {
-          Request r = batch.get(i);
-          keys[i] = r.key;
-          args[a++] = BatchScript.index(r.script);
-          args[a++] = Integer.toString(r.args.length);
-          System.arraycopy(r.args, 0, args, a, r.args.length);
-          a += r.args.length;
-        }
-        call = connector.run(BatchScript.SHA, BatchScript.SOURCE, keys, args);
+        call = connector.run(BatchScript.SHA, BatchScript.SOURCE, vectorKeys(batch), vectorArgs(batch));
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     return connector.expireLater(call);
+  }
+
+  /**
+   * The distinct keys of a vector, in order of first use; sets each request's {@link Request#keyIndex}. Vectors are
+   * small (at most {@link #MAX_BATCH}) and mostly share a few keys, so a linear search is cheapest.
+   */
+  private static String[] vectorKeys(List<Request> batch) {
+    String[] keys = new String[batch.size()];
+    int n = 0;
+    for (Request r : batch) {
+      int k = 0;
+      while (k < n && !keys[k].equals(r.key)) {
+        k++;
+      }
+      if (k == n) {
+        keys[n++] = r.key;
+      }
+      r.keyIndex = k + 1;
+    }
+    return n == keys.length ? keys : Arrays.copyOf(keys, n);
+  }
+
+  /**
+   * The arguments of batch.lua: the distinct argument vectors (script index, count, arguments), then the order string
+   * of two characters per request (key index, vector index; both at most {@link #MAX_BATCH}, so one UTF-8 byte each).
+   * Requests of one policy and cost have equal argument vectors (usually the same array): sending each once spares
+   * the server parsing and interning them per request.
+   */
+  private static String[] vectorArgs(List<Request> batch) {
+    List<Request> distinct = new ArrayList<>(4); // the first request of each distinct vector
+    char[] order = new char[2 * batch.size()];
+    int argCount = 1;
+    for (int i = 0; i < batch.size(); i++) {
+      Request r = batch.get(i);
+      int v = 0;
+      while (v < distinct.size() && !sameVector(distinct.get(v), r)) {
+        v++;
+      }
+      if (v == distinct.size()) {
+        distinct.add(r);
+        argCount += 2 + r.args.length;
+      }
+      order[2 * i] = (char) r.keyIndex;
+      order[2 * i + 1] = (char) (v + 1);
+    }
+    String[] args = new String[argCount + 1];
+    args[0] = Integer.toString(distinct.size());
+    int a = 1;
+    for (Request first : distinct) {
+      args[a++] = BatchScript.index(first.script);
+      args[a++] = Integer.toString(first.args.length);
+      System.arraycopy(first.args, 0, args, a, first.args.length);
+      a += first.args.length;
+    }
+    args[a] = new String(order);
+    return args;
+  }
+
+  /** Whether two requests run the same script with equal arguments. */
+  private static boolean sameVector(Request a, Request b) {
+    return a.script == b.script && (a.args == b.args || Arrays.equals(a.args, b.args));
   }
 
   @SuppressWarnings("unchecked")

@@ -92,7 +92,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     });
     this.denyCache = settings.denyCacheSize() > 0 ? new DenyCache(settings.denyCacheSize()) : null;
     this.description = "RedisRateLimitStore{prefix=" + settings.keyPrefix() + ", commandTimeout="
-        + settings.commandTimeout().toMillis() + "ms" + (testTicker != null ? ", TEST CLOCK" : "") + "}";
+        + settings.commandTimeout().toMillis() + "ms" + (testTicker != null ? ", TEST CLOCK" : "")
+        + (settings.coalesce() ? "" : ", coalesce=false") + "}";
   }
 
   @Override

@@ -11,8 +11,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * One algorithm on Redis: its Lua script (the shared prelude, the state helpers and the algorithm's body; or the
- * prelude and a body of its own, for the single-limit token bucket), the arguments it takes per
+ * One algorithm on Redis: its Lua script (the state I/O, the shared prelude, the state helpers and the algorithm's
+ * body; or the I/O, the prelude and a body of its own, for the single-limit token bucket), the arguments it takes per
  * limit, and the Java half of the kernel. The split: the script does only what must be atomic (read the state and the
  * time, decide admission for every limit, charge all or none, write the state with its expiry) and replies with the
  * state words it decided on; Java derives remaining, retry-after, reset and refill from those words with the same
@@ -29,6 +29,9 @@ abstract class LimitScript {
   /** The server clock is below 2^52 µs until the year 2112, so spans up to this keep every sum below 2^53. */
   static final long MAX_SPAN_MICROS = MAX_EXACT - (1L << 52);
 
+  /** The request's decision as a function body: reads and writes state through the I/O functions it is put after. */
+  private final String body;
+  /** What runs for one request: {@code direct_io.lua} and the body. */
   private final String source;
   private final String sha;
   private final char tag;
@@ -49,14 +52,16 @@ abstract class LimitScript {
   }
 
   /**
-   * @param resources the script's resources, in order (the prelude first)
+   * @param resources the script's resources, in order (the prelude first): together, the body
    */
   LimitScript(char tag, int argsPerLimit, int wordsPerLimit, String... resources) {
     StringBuilder text = new StringBuilder();
     for (String name : resources) {
       text.append(text.length() == 0 ? "" : "\n").append(resource(name));
     }
-    this.source = text.toString();
+    this.body = text.toString();
+    // the state I/O goes first, as locals the body sees; BatchScript puts the body after its cached I/O instead
+    this.source = resource("direct_io.lua") + "\n" + this.body;
     this.sha = sha1(source);
     this.tag = tag;
     this.argsPerLimit = argsPerLimit;
@@ -87,6 +92,14 @@ abstract class LimitScript {
 
   String source() {
     return source;
+  }
+
+  /**
+   * @return the script without its state I/O ({@code direct_io.lua}): the code that decides one request, given
+   *     {@code get_state}, {@code set_state} and {@code del_state}
+   */
+  String body() {
+    return body;
   }
 
   String sha() {

@@ -538,10 +538,21 @@ public final class RedisConnector implements AutoCloseable {
    * @return the call
    */
   CompletableFuture<List<Object>> expireLater(CompletableFuture<List<Object>> call) {
-    if (call instanceof TimedReply c) {
-      c.expireAfter(timer, timeoutNanos);
-    } else if (!call.isDone()) {
-      timer.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos, TimeUnit.NANOSECONDS);
+    try {
+      if (call instanceof TimedReply c) {
+        c.expireAfter(timer, timeoutNanos);
+      } else if (!call.isDone()) {
+        timer.newTimeout(t -> call.completeExceptionally(new TimeoutException()), timeoutNanos,
+            TimeUnit.NANOSECONDS);
+      }
+    } catch (IllegalStateException stopped) {
+      call.completeExceptionally(new TimeoutException());
+    }
+    // HashedWheelTimer.stop() can miss a timeout added while it stops (the add passes its state check, then lands
+    // after the worker drained its queue): such a call would never expire. close() sets closed before stopping the
+    // timer, so a call registered too late sees it here and fails now, as close() fails every open call
+    if (closed && !call.isDone()) {
+      call.completeExceptionally(new TimeoutException());
     }
     return call;
   }

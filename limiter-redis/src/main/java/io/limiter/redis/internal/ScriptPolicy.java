@@ -177,9 +177,13 @@ final class ScriptPolicy {
    *
    * @param permits the cost of the request
    * @param nowMicros the test clock in microseconds, or null to use the server's clock
-   * @return a fresh argument vector
+   * @return the argument vector; for the policy's own cost on the server's clock the one shared array (no copy per
+   *     decision, and coalesced requests of the policy are seen to share it at a glance): never modify it
    */
   String[] args(long permits, String nowMicros) {
+    if (permits == policy.cost() && nowMicros == null) {
+      return costArgs;
+    }
     String[] args = permits == policy.cost() ? costArgs.clone() : buildArgs(permits);
     if (nowMicros != null) {
       args[0] = nowMicros;

@@ -28,7 +28,7 @@ public final class UriStoreFactory {
   private static final Set<String> SETTINGS = new TreeSet<>(List.of("cluster", "key-prefix", "command-timeout",
       "connect-timeout", "closed-retry-after", "failure-log-interval", "fallback-max-keys", "instances",
       "recovery-backoff", "recovery-backoff-max", "deny-cache-size", "tls-ca-file", "tls-cert-file",
-      "tls-key-file"));
+      "tls-key-file", "coalesce"));
 
   private UriStoreFactory() {
   }
@@ -80,6 +80,7 @@ public final class UriStoreFactory {
     s.apply("fallback-max-keys", Long::parseLong, builder::fallbackMaxKeys);
     s.apply("instances", Integer::parseInt, builder::instances);
     s.apply("deny-cache-size", Integer::parseInt, builder::localDenyCache);
+    s.apply("coalesce", UriStoreFactory::bool, builder::coalesce);
     Duration backoff = s.get("recovery-backoff", UriStoreFactory::duration);
     Duration backoffMax = s.get("recovery-backoff-max", UriStoreFactory::duration);
     if (backoff != null || backoffMax != null) {

@@ -1,24 +1,41 @@
--- Limiter: decides a vector of requests in one call (coalescing). The Java side puts this after a table `decide`
--- whose entries are the single-request scripts, each unchanged (prelude, state helpers, body) as the body of a
--- function of (KEYS, ARGV): a request in a vector is decided by exactly the code that decides it alone.
+-- Limiter: decides a vector of requests in one call (coalescing). The Java side puts this after batch_io.lua and a
+-- table `decide` whose entries are the single-request scripts, each unchanged (prelude, state helpers, body) as the
+-- body of a function of (KEYS, ARGV): a request in a vector is decided by exactly the code that decides it alone,
+-- reading and writing its state through batch_io.lua's cache.
 --
--- KEYS[i]  the state key of request i
--- ARGV     for each request in order: the index of its script in `decide`, the number m of its arguments, and its m
---          arguments (ARGV of the single-request script)
+-- KEYS      the distinct state keys of the vector
+-- ARGV[1]   the number v of distinct argument vectors; then each of them: the index of its script in `decide`, the
+--           number m of its arguments, and its m arguments (the ARGV of the single-request script). Requests of one
+--           policy and cost share one vector: the server parses and interns each argument once per call.
+-- ARGV[last] two bytes per request, in order: the index of its key in KEYS and of its vector (both from 1)
+--
+-- The scripts only read their KEYS and ARGV, so requests share these tables.
 --
 -- Requests are decided in order, each all-or-nothing: a later request on the same key sees what an earlier one
--- wrote. The server clock is read once for the whole vector. A request whose script fails (WRONGTYPE, OOM on its
--- write) replies {message} in place of its decision; the others are decided as if it were not there.
+-- wrote. The server clock is read once for the whole vector. A request whose script fails (WRONGTYPE) replies
+-- {message} in place of its decision; the others are decided as if it were not there. A key whose write fails (OOM)
+-- fails each request decided on what was to be written: the key's requests from its first writer on.
 -- The reply is the vector of the requests' replies.
 
+local function message(err)
+  if type(err) == 'table' then
+    err = err.err
+  end
+  -- the message as Redis answers it for a single call: without the script position some errors are given
+  return { (string.gsub(tostring(err), '^@[%w_]+: ?%d+: %-?', '')) }
+end
+
 local clock
-local replies = {}
-local a = 1
-for i = 1, #KEYS do
+local vectors = {}
+local a = 2
+for v = 1, tonumber(ARGV[1]) do
   local script, m = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   local args = {}
   for j = 1, m do
-    args[j] = ARGV[a + 1 + j]
+    -- numbers converted once per vector, not once per request (the scripts' tonumber returns a number as it is);
+    -- the empty clock and the state tag (it starts with the algorithm's letter) stay strings
+    local x = ARGV[a + 1 + j]
+    args[j] = tonumber(x) or x
   end
   a = a + 2 + m
   if args[1] == '' then
@@ -29,14 +46,50 @@ for i = 1, #KEYS do
     end
     args[1] = clock
   end
-  local ok, reply = pcall(decide[script], { KEYS[i] }, args)
-  if not ok then
-    if type(reply) == 'table' then
-      reply = reply.err
+  vectors[v] = { decide[script], args }
+end
+
+-- each key as the KEYS of a request, made once
+local key_tables = {}
+for i = 1, #KEYS do
+  key_tables[i] = { KEYS[i] }
+end
+
+if #KEYS > 1 then
+  -- one read for every key that holds a string; the others (none, or another type) are read by GET when used
+  local values = redis.call('MGET', unpack(KEYS))
+  for i = 1, #KEYS do
+    if values[i] then
+      cache[KEYS[i]] = values[i]
     end
-    -- the message as Redis answers it for a single call: without the script position some errors are given
-    reply = { (string.gsub(tostring(reply), '^@[%w_]+: ?%d+: %-?', '')) }
+  end
+end
+
+local order = ARGV[a]
+local replies = {}
+for i = 1, #order / 2 do
+  local k, v = string.byte(order, 2 * i - 1, 2 * i)
+  local vector = vectors[v]
+  current = i
+  local ok, reply = pcall(vector[1], key_tables[k], vector[2])
+  if not ok then
+    reply = message(reply)
   end
   replies[i] = reply
+end
+
+for _, key in ipairs(written) do
+  local ttl = pending[key]
+  local result
+  if ttl then
+    result = redis.pcall('SET', key, cache[key], 'PX', ttl)
+  else
+    result = redis.pcall('DEL', key)
+  end
+  if type(result) == 'table' and result.err then
+    for _, i in ipairs(decided_on_write(key)) do
+      replies[i] = message(result)
+    end
+  end
 end
 return replies

@@ -1,4 +1,5 @@
--- Limiter: state helpers of the scripts that handle any number of limits (appended to prelude.lua).
+-- Limiter: state helpers of the scripts that handle any number of limits (appended to prelude.lua). They read and
+-- write through get_state/set_state/del_state (direct_io.lua, or batch_io.lua in a vector), never redis.call.
 
 -- floor(a / b); the division in doubles can round up to the next integer, so the quotient is corrected
 local function fdiv(a, b)
@@ -22,7 +23,7 @@ local foreign = false
 -- the stored words (a table indexed from 1), or nil when there is no state or it has another tag or length (state of
 -- another policy shape: treated as empty)
 local function load_state(format, words)
-  local v = redis.call('GET', KEYS[1])
+  local v = get_state(KEYS[1])
   if not v then
     return nil
   end
@@ -40,7 +41,7 @@ local function save_state(format, s, ttl_us)
   if ttl < min_ttl then
     ttl = min_ttl
   end
-  redis.call('SET', KEYS[1], tag .. struct.pack(format, unpack(s)), 'PX', string.format('%.0f', ttl))
+  set_state(KEYS[1], tag .. struct.pack(format, unpack(s)), string.format('%.0f', ttl))
 end
 
 -- after a rejection: state of another shape is deleted (it counts as empty, and its expiry, set for another policy,
@@ -48,6 +49,6 @@ end
 -- writing it back while the clock is behind would refill it)
 local function finish_rejected()
   if foreign then
-    redis.call('DEL', KEYS[1])
+    del_state(KEYS[1])
   end
 end

@@ -2,14 +2,14 @@
 -- it noticeably slower for the most common policy. Same arguments, state, clamping and reply, so either script may
 -- decide on state the other wrote.
 
-local v = redis.call('GET', KEYS[1])
+local v = get_state(KEYS[1])
 local tat_us, tat_ns
 if v then
   if #v == #tag + 16 and string.sub(v, 1, #tag) == tag then
     tat_us, tat_ns = struct.unpack('>dd', v, #tag + 1)
   else
     -- state of another policy shape counts as empty; drop it now so that its expiry cannot outlive this policy's
-    redis.call('DEL', KEYS[1])
+    del_state(KEYS[1])
   end
 end
 local debt_us, debt_ns = 0, 0
@@ -44,5 +44,5 @@ local ttl = math.floor((full + 999) / 1000) + 1
 if ttl < min_ttl then
   ttl = min_ttl
 end
-redis.call('SET', KEYS[1], tag .. struct.pack('>dd', now + d_us, d_ns), 'PX', ttl)
+set_state(KEYS[1], tag .. struct.pack('>dd', now + d_us, d_ns), ttl)
 return { now, 1, d_us, d_ns }

@@ -163,8 +163,13 @@ class ScriptPolicyTest {
         .doesNotHaveDuplicates().allMatch(s -> s.matches("[0-9a-f]{40}"));
     assertThat(TokenBucketScript.INSTANCE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
         .contains("local function save_state");
+    // the single-limit body has no helper functions of its own; its state I/O (direct_io.lua) goes first
     assertThat(TokenBucketScript.SINGLE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
-        .doesNotContain("local function");
+        .contains("local function get_state");
+    assertThat(TokenBucketScript.SINGLE.body()).doesNotContain("local function").doesNotContain("redis.call('GET'")
+        .doesNotContain("redis.call('SET'");
+    // a vector's scripts do their state I/O through the call's cache, never through direct_io.lua
+    assertThat(BatchScript.SOURCE).contains("redis.call('MGET'").doesNotContain("redis.call('SET', key, value");
     assertThat(prepared("5/second", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.SINGLE);
     assertThat(prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.INSTANCE);
     assertThat(List.of(TokenBucketScript.INSTANCE.letter(), FixedWindowScript.INSTANCE.letter(),

@@ -181,6 +181,7 @@ public class LimiterRedisAutoConfiguration {
       set(problems, "limiter.redis.instances", redis.getInstances(), builder::instances);
       set(problems, "limiter.redis.fallback-max-keys", redis.getFallbackMaxKeys(), builder::fallbackMaxKeys);
       set(problems, "limiter.redis.deny-cache-size", redis.getDenyCacheSize(), builder::localDenyCache);
+      builder.coalesce(redis.isCoalesce());
       set(problems, "limiter.failure.closed-retry-after", limiter.getFailure().getClosedRetryAfter(),
           builder::closedRetryAfter);
       set(problems, "limiter.failure.log-interval", limiter.getFailure().getLogInterval(),

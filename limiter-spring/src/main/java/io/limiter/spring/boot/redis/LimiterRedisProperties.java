@@ -40,11 +40,26 @@ public class LimiterRedisProperties {
    */
   private int denyCacheSize;
 
+  /**
+   * Whether decisions that wait for the Redis connection share one script call (coalescing): while a call is in
+   * flight, the decisions arriving meanwhile go out together in the next, each decided exactly as alone, in arrival
+   * order. Fewer calls per decision under load; an idle store sends each decision at once. Off: one call per decision.
+   */
+  private boolean coalesce = true;
+
   /** The first wait before a failed Redis is probed again; each failed probe doubles it up to recovery-backoff-max. */
   private Duration recoveryBackoff = Duration.ofMillis(100);
 
   /** The longest wait between two probes of a failed Redis. */
   private Duration recoveryBackoffMax = Duration.ofSeconds(2);
+
+  public boolean isCoalesce() {
+    return coalesce;
+  }
+
+  public void setCoalesce(boolean coalesce) {
+    this.coalesce = coalesce;
+  }
 
   public String getKeyPrefix() {
     return keyPrefix;

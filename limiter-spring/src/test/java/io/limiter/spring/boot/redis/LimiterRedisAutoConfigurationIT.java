@@ -85,6 +85,16 @@ class LimiterRedisAutoConfigurationIT {
   }
 
   @Test
+  void coalescingCanBeSwitchedOff() {
+    runner.withPropertyValues("spring.data.redis.host=127.0.0.1", port(), "limiter.redis.key-prefix=it-off:",
+        "limiter.redis.coalesce=false").run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(RedisRateLimitStore.class))
+              .hasToString("RedisRateLimitStore{prefix=it-off:, commandTimeout=30000ms, coalesce=false}");
+        });
+  }
+
+  @Test
   void twoApplicationsOnOneRedisAdmitExactlyTheLimitInTotal() throws Exception {
     ApplicationContextRunner app = runner.withPropertyValues("spring.data.redis.url=redis://127.0.0.1:"
         + REDIS.server().port(), "limiter.redis.key-prefix=it-two:", "limiter.policies.api.limits=100/hour");
