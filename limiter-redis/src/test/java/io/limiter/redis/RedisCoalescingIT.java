@@ -258,8 +258,13 @@ class RedisCoalescingIT {
         assertThat(admittedPermits.get()).as("%s: admitted permits", algorithm).isLessThanOrEqualTo(capacity);
         assertThat(admittedPermits.get() + left).as("%s: admitted permits and what was left", algorithm)
             .isEqualTo(capacity);
-        assertThat(stores.stream().mapToLong(s -> s.stats().coalescedDecisions()).sum())
-            .as("%s: decisions that shared a call", algorithm).isPositive();
+        long shared = stores.stream().mapToLong(s -> s.stats().coalescedDecisions()).sum();
+        if (algorithm == Algorithm.MOVING_WINDOW) {
+          // its log is written in place, which a vector's cached state I/O cannot stand for: always a call of its own
+          assertThat(shared).as("%s: decisions that shared a call", algorithm).isZero();
+        } else {
+          assertThat(shared).as("%s: decisions that shared a call", algorithm).isPositive();
+        }
         REDIS.command(c -> c.del(stores.get(0).redisKey(policy.name(), "hot")));
       } finally {
         pool.shutdownNow();
