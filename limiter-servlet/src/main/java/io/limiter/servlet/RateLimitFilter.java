@@ -747,7 +747,7 @@ public final class RateLimitFilter implements Filter {
         if (limiter != null) {
           bindings.add(new Binding(where, limiter, permits, key, keyReference,
               rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped)
-              .withChargeOn(rule.chargeOn()));
+              .withChargeOn(rule.chargeOn()).withActualCost(rule.actualCostSource()));
         }
       }
       List<PathPattern> excluded = new ArrayList<>();

@@ -54,6 +54,7 @@ public final class RateLimitRule {
   private final MissingKeyStrategy missingKey;
   private final StepSettings steps;
   private final ChargeOn chargeOn;
+  private final io.limiter.servlet.internal.ActualCost actualCost;
 
   private RateLimitRule(Builder b, LimitPolicy policy) {
     this.name = b.name;
@@ -67,6 +68,16 @@ public final class RateLimitRule {
     this.missingKey = b.missingKey;
     this.steps = b.steps;
     this.chargeOn = b.chargeOn;
+    this.actualCost = b.actualCost;
+  }
+
+  /** @return where the actual cost is read when the response is complete ({@code attribute:x}), or null */
+  public String actualCost() {
+    return actualCost == null ? null : actualCost.toString();
+  }
+
+  io.limiter.servlet.internal.ActualCost actualCostSource() {
+    return actualCost;
   }
 
   /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */
@@ -110,6 +121,7 @@ public final class RateLimitRule {
     problems.read(settings.get("limits"), Setting::value, r::limits);
     problems.read(settings.get("policy"), Setting::value, r::policy);
     problems.read(settings.get("charge-on"), Setting::value, r::chargeOn);
+    problems.read(settings.get("actual-cost"), Setting::value, r::actualCost);
     settings.options(r::algorithm, r::cost, r::shadow, r::failureMode, problems);
     PolicySettings named = settings.has("policy") && namedPolicies != null
         ? namedPolicies.apply(settings.get("policy").value()) : null;
@@ -222,6 +234,7 @@ public final class RateLimitRule {
     private MissingKeyStrategy missingKey;
     private StepSettings steps = StepSettings.none();
     private ChargeOn chargeOn = ChargeOn.always();
+    private io.limiter.servlet.internal.ActualCost actualCost;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -361,6 +374,21 @@ public final class RateLimitRule {
      */
     public Builder chargeOn(String notation) {
       this.chargeOn = ChargeOn.parse(notation);
+      return this;
+    }
+
+    /**
+     * Cost from the result: the rule's cost is reserved before the chain runs, as an estimate, and settled to the
+     * cost the application reports once the response is complete (for an async or streamed response, when it
+     * completes): in a request attribute ({@code "attribute:tokens"}, a number or decimal text) or a response header
+     * ({@code "header:X-Tokens-Used"}). A missing or invalid value, or a request that failed, keeps the estimate.
+     *
+     * @param notation {@code attribute:<name>} or {@code header:<name>}
+     * @return this builder
+     * @throws IllegalArgumentException if the notation does not parse
+     */
+    public Builder actualCost(String notation) {
+      this.actualCost = io.limiter.servlet.internal.ActualCost.parse(notation);
       return this;
     }
 

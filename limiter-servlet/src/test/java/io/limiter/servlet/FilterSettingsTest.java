@@ -264,6 +264,23 @@ class FilterSettingsTest {
   }
 
   @Test
+  void anActualCostIsReadFromAnAttributeOrAHeaderAndAnythingElseIsNamed() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.limits", "100/hour");
+    params.put("rule.a.actual-cost", "cookie:tokens");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems()).singleElement().asString().startsWith("init-param rule.a.actual-cost=\"cookie:tokens\"")
+        .endsWith("actual cost must be attribute:<name> or header:<name> but was \"cookie:tokens\"");
+    params.put("rule.a.actual-cost", "attribute:tokens");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(params));
+    filter.destroy();
+    assertThat(RateLimitRule.builder("b").paths("/b").limits("1/second").actualCost(" Header : X-Used ").build()
+        .actualCost()).isEqualTo("header:X-Used");
+  }
+
+  @Test
   void theProgrammaticBuilderReportsEveryProblemAtOnce() {
     RateLimitStore store = RateLimitStore.builder().ticker(new ManualTicker()).buildInMemory();
     RateLimitFilter.Builder builder = RateLimitFilter.builder()

@@ -31,9 +31,11 @@ public final class PolicySettings {
 
   /**
    * The settings of a URL rule: where it applies, then an inline policy (or a named one) and its options, and which
-   * outcomes are charged ({@code charge-on}, see {@code io.limiter.core.ChargeOn}).
+   * outcomes are charged ({@code charge-on}, see {@code io.limiter.core.ChargeOn}) and where the actual cost is read
+   * when the response is complete ({@code actual-cost}: {@code attribute:<name>} or {@code header:<name>}).
    */
-  public static final List<String> RULE = names(List.of("paths", "methods", "policy", "charge-on"), POLICY);
+  public static final List<String> RULE = names(List.of("paths", "methods", "policy", "charge-on", "actual-cost"),
+      POLICY);
 
   /** Former names, refused with the new one (one name per concept). */
   private static final Map<String, String> RENAMED = Map.of("limit", "limits", "path", "paths");

@@ -102,7 +102,7 @@ public record Setting(String name, String value, String source) {
   }
 
   /** @return the algorithm: {@code token-bucket} (or {@code gcra}), {@code fixed-window}, {@code sliding-window},
-   *     {@code moving-window} */
+   *     {@code moving-window}, {@code concurrency} */
   public Algorithm asAlgorithm() {
     String a = constant(value);
     if (a.equals("GCRA")) {
@@ -112,7 +112,7 @@ public record Setting(String name, String value, String source) {
       return Algorithm.valueOf(a);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "algorithm must be token-bucket, fixed-window, sliding-window or moving-window");
+          "algorithm must be token-bucket, fixed-window, sliding-window, moving-window or concurrency");
     }
   }
 

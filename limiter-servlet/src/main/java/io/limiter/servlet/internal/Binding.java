@@ -33,6 +33,7 @@ public final class Binding {
   private final StepBinder.Stepped stepped;
   private final boolean sharedKey;
   private final ChargeOn chargeOn;
+  private final ActualCost actualCost;
 
   /**
    * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
@@ -62,9 +63,10 @@ public final class Binding {
     this.patterns = List.copyOf(patterns);
     this.methods = Set.copyOf(methods);
     this.chargeOn = ChargeOn.always();
+    this.actualCost = null;
   }
 
-  private Binding(Binding b, ChargeOn chargeOn) {
+  private Binding(Binding b, ChargeOn chargeOn, ActualCost actualCost) {
     this.source = b.source;
     this.limiter = b.limiter;
     this.stepped = b.stepped;
@@ -78,6 +80,7 @@ public final class Binding {
     this.patterns = b.patterns;
     this.methods = b.methods;
     this.chargeOn = chargeOn;
+    this.actualCost = actualCost;
   }
 
   /**
@@ -85,7 +88,20 @@ public final class Binding {
    * @return this binding charging on that outcome
    */
   public Binding withChargeOn(ChargeOn on) {
-    return on.equals(chargeOn) ? this : new Binding(this, on);
+    return on.equals(chargeOn) ? this : new Binding(this, on, actualCost);
+  }
+
+  /**
+   * @param cost where the actual cost is read when the response is complete, or null to keep the cost reserved
+   * @return this binding settling to that cost
+   */
+  public Binding withActualCost(ActualCost cost) {
+    return cost == actualCost ? this : new Binding(this, chargeOn, cost);
+  }
+
+  /** @return where the actual cost is read when the response is complete, or null (the reserved cost stays) */
+  public ActualCost actualCost() {
+    return actualCost;
   }
 
   /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */

@@ -1,7 +1,6 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.core.Algorithm;
-import io.limiter.core.ChargeOn;
 import io.limiter.core.Decision;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
@@ -366,7 +365,7 @@ public final class RateLimitEngine {
     Decision rejecting = null;
     List<StepController> admitted = null;
     List<Reservation> onOutcome = null;
-    List<ChargeOn> outcomeRules = null;
+    List<Binding> outcomeRules = null;
     for (Binding binding : applicable) {
       state.charged.add(binding);
       String key = binding.key().resolve(request);
@@ -396,12 +395,12 @@ public final class RateLimitEngine {
       Decision decision = reservation.decision();
       if (reservation.taken()) {
         held(request).add(reservation);
-        boolean inFlight = reservation.policy().algorithm() == Algorithm.CONCURRENCY;
-        if (inFlight || !binding.chargeOn().isAlways()) {
+        if (reservation.policy().algorithm() == Algorithm.CONCURRENCY || !binding.chargeOn().isAlways()
+            || binding.actualCost() != null) {
           onOutcome = onOutcome == null ? new ArrayList<>(1) : onOutcome;
           outcomeRules = outcomeRules == null ? new ArrayList<>(1) : outcomeRules;
           onOutcome.add(reservation);
-          outcomeRules.add(inFlight ? null : binding.chargeOn()); // null: a call in flight, released when it ends
+          outcomeRules.add(binding);
         }
       }
       state.keys.add(Map.entry(binding.limiter().policy().name(), bucket != null ? "" : key));
@@ -457,15 +456,16 @@ public final class RateLimitEngine {
   /**
    * Charge on outcome: keeps the reservations whose rule matches the response's status (or what the chain threw) and
    * refunds the others, once the response is complete: now, or when an async request completes (its body streamed,
-   * or it failed or timed out). A concurrency limit's permit (rule null) is returned then, whatever the outcome.
+   * or it failed or timed out). A kept reservation with an actual cost settles to the cost the application reported
+   * then (a failed request keeps its estimate). A concurrency limit's permit is returned then, whatever the outcome.
    */
   private static void settleOnOutcome(HttpServletRequest request, HttpServletResponse response,
-      List<Reservation> reservations, List<ChargeOn> rules, Throwable failure) {
+      List<Reservation> reservations, List<Binding> rules, Throwable failure) {
     if (failure == null && request.isAsyncStarted()) {
       request.getAsyncContext().addListener(new jakarta.servlet.AsyncListener() {
         @Override
         public void onComplete(jakarta.servlet.AsyncEvent event) {
-          settle(reservations, rules, response.getStatus(), null);
+          settle(reservations, rules, response.getStatus(), null, request, response);
         }
 
         @Override
@@ -474,7 +474,7 @@ public final class RateLimitEngine {
 
         @Override
         public void onError(jakarta.servlet.AsyncEvent event) {
-          settle(reservations, rules, 500, event.getThrowable());
+          settle(reservations, rules, 500, event.getThrowable(), request, response);
         }
 
         @Override
@@ -485,17 +485,24 @@ public final class RateLimitEngine {
       return;
     }
     int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
-    settle(reservations, rules, status, failure);
+    settle(reservations, rules, status, failure, request, response);
   }
 
-  private static void settle(List<Reservation> reservations, List<ChargeOn> rules, int status, Throwable failure) {
+  private static void settle(List<Reservation> reservations, List<Binding> rules, int status, Throwable failure,
+      HttpServletRequest request, HttpServletResponse response) {
     for (int i = 0; i < reservations.size(); i++) {
       Reservation r = reservations.get(i);
+      Binding rule = rules.get(i);
       try {
-        if (rules.get(i) != null && rules.get(i).matches(status, failure)) {
-          r.commit();
+        if (r.policy().algorithm() == Algorithm.CONCURRENCY || !rule.chargeOn().matches(status, failure)) {
+          r.refund(); // also a call in flight that ended: its permit goes back
         } else {
-          r.refund();
+          long actual = rule.actualCost() == null || failure != null ? -1 : rule.actualCost().of(request, response);
+          if (actual >= 0) {
+            r.settle(actual);
+          } else {
+            r.commit();
+          }
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "settling a reservation of policy " + r.policy().name() + " failed", e);

@@ -794,12 +794,27 @@ public class LimiterProperties {
      */
     private String chargeOn;
 
+    /**
+     * Cost from the result: where the request's actual cost is read when its response is complete, attribute:<name>
+     * (a request attribute the application set) or header:<name> (a response header it wrote); the rule's cost is
+     * reserved before, as an estimate, and settled to it.
+     */
+    private String actualCost;
+
     public String getChargeOn() {
       return chargeOn;
     }
 
     public void setChargeOn(String chargeOn) {
       this.chargeOn = chargeOn;
+    }
+
+    public String getActualCost() {
+      return actualCost;
+    }
+
+    public void setActualCost(String actualCost) {
+      this.actualCost = actualCost;
     }
 
     public String getName() {

@@ -118,6 +118,7 @@ final class ServletProperties {
     put(values, prefix, "key", r.getKey());
     put(values, prefix, "missing-key", r.getMissingKey());
     put(values, prefix, "charge-on", r.getChargeOn());
+    put(values, prefix, "actual-cost", r.getActualCost());
     Problems collected = new Problems(problems);
     PolicySettings settings = PolicySettings.of(values, PolicySettings.RULE, "property", part -> prefix + part,
         collected);

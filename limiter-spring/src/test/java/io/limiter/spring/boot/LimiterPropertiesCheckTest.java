@@ -105,7 +105,7 @@ class LimiterPropertiesCheckTest {
             .anySatisfy(p -> assertThat(p).startsWith("limiter.failure.log-interval=\"often\"")
                 .endsWith("is not a duration such as 500ms, 10s, 5m, 1h or 1d"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.policies.a.algorithm=\"leaky\"")
-                .endsWith("is not one of token-bucket, fixed-window, sliding-window, moving-window"))
+                .endsWith("is not one of token-bucket, fixed-window, sliding-window, moving-window, concurrency"))
             .anySatisfy(p -> assertThat(p).startsWith("limiter.redis.instances=\"two\"")));
   }
 
