@@ -90,19 +90,40 @@ class StepSettingsTest {
             + "com.example.QueueDepth not found"));
   }
 
-  @Test
-  void aServletAnnotationWithBadStepsFailsInit() {
-    RateLimitFilter filter = RateLimitFilter.builder().build();
+  /** A filter config whose context registers one servlet of this class. */
+  private static FilterConfig configWithServlet(Class<?> servlet) {
     ServletContext context = mock(ServletContext.class);
     when(context.getClassLoader()).thenReturn(StepSettingsTest.class.getClassLoader());
     jakarta.servlet.ServletRegistration registration = mock(jakarta.servlet.ServletRegistration.class);
-    when(registration.getClassName()).thenReturn(BadSteps.class.getName());
+    when(registration.getClassName()).thenReturn(servlet.getName());
     Map<String, jakarta.servlet.ServletRegistration> registrations = Map.of("bad", registration);
     org.mockito.Mockito.doReturn(registrations).when(context).getServletRegistrations();
     FilterConfig config = mock(FilterConfig.class);
     when(config.getServletContext()).thenReturn(context);
     when(config.getFilterName()).thenReturn("limits");
     when(config.getInitParameterNames()).thenReturn(Collections.emptyEnumeration());
+    return config;
+  }
+
+  @Test
+  void aServletAnnotationWithMaxWaitFailsInit() {
+    RateLimitFilter filter = RateLimitFilter.builder().build();
+    assertThatThrownBy(() -> filter.init(configWithServlet(Waiting.class))).isInstanceOf(ServletException.class)
+        .cause().isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).endsWith(": maxWait is for outbound calls limited by limiter-spring; the "
+                + "servlet filter never holds a request waiting for a permit")));
+  }
+
+  /** maxWait on a servlet: the filter never waits. */
+  @io.limiter.annotation.RateLimit(value = "10/minute", maxWait = "2s")
+  static final class Waiting extends TestServlets.Counting {
+    private static final long serialVersionUID = 1L;
+  }
+
+  @Test
+  void aServletAnnotationWithBadStepsFailsInit() {
+    RateLimitFilter filter = RateLimitFilter.builder().build();
+    FilterConfig config = configWithServlet(BadSteps.class);
     assertThatThrownBy(() -> filter.init(config)).isInstanceOf(ServletException.class)
         .cause().isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems())
             .anySatisfy(p -> assertThat(p).isEqualTo("@RateLimit(tierKey) on class " + BadSteps.class.getName()

@@ -145,13 +145,14 @@ public class LimiterAutoConfiguration {
    * @param environment where {@code limiter.*} is read from
    * @param registry the application's policies
    * @param events where policy changes are published
+   * @param properties the properties bound at startup (policy keys cannot change at runtime)
    * @return re-applies {@code limiter.policies.*} at runtime (actuator write, or application code)
    */
   @Bean
   @ConditionalOnMissingBean
   public LimiterPolicyRefresh limiterPolicyRefresh(Environment environment, RateLimiterRegistry registry,
-      org.springframework.context.ApplicationEventPublisher events) {
-    return new LimiterPolicyRefresh(environment, registry, events);
+      org.springframework.context.ApplicationEventPublisher events, LimiterProperties properties) {
+    return new LimiterPolicyRefresh(environment, registry, events, properties);
   }
 
   /**

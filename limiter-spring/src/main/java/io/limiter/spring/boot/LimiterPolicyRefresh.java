@@ -38,6 +38,8 @@ public final class LimiterPolicyRefresh {
   private final Environment environment;
   private final RateLimiterRegistry registry;
   private final ApplicationEventPublisher events;
+  /** The keys and missing-key strategies bound at startup: the integrations resolve them once, so they cannot change. */
+  private final io.limiter.spring.PolicyDefaults startup;
   private final ReentrantLock lock = new ReentrantLock();
 
   /**
@@ -46,6 +48,18 @@ public final class LimiterPolicyRefresh {
    * @param events where changes are published, or null
    */
   public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events) {
+    this(environment, registry, events, null);
+  }
+
+  /**
+   * @param environment where {@code limiter.*} is read from
+   * @param registry the application's policies
+   * @param events where changes are published, or null
+   * @param startup the properties bound at startup, whose policy keys a refresh may not change; null for none
+   */
+  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events,
+      LimiterProperties startup) {
+    this.startup = startup == null ? null : PolicyProperties.read(startup).defaults();
     this.environment = Objects.requireNonNull(environment, "environment");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.events = events;
@@ -69,6 +83,15 @@ public final class LimiterPolicyRefresh {
       PolicyProperties read = PolicyProperties.read(properties); // throws the startup listing of policy problems
       List<LimitPolicy> changed = new ArrayList<>();
       List<String> refused = new ArrayList<>();
+      if (startup != null) {
+        for (String name : read.settings().keySet()) {
+          if (!Objects.equals(startup.keys().get(name), read.defaults().keys().get(name))
+              || !Objects.equals(startup.missingKeys().get(name), read.defaults().missingKeys().get(name))) {
+            refused.add("limiter.policies." + name + ": key and missing-key are resolved once at startup and cannot "
+                + "change at runtime (they did); restart the application");
+          }
+        }
+      }
       for (LimitPolicy policy : read.policies()) {
         LimitPolicy running = registry.find(policy.name()).map(l -> l.policy()).orElse(null);
         if (policy.equals(running)) {

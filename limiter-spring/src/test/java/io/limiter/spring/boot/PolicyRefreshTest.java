@@ -198,4 +198,18 @@ class PolicyRefreshTest {
           "reset").count()).isEqualTo(1);
     });
   }
+
+  @Test
+  void aChangedKeyIsRefusedAsTheIntegrationsResolveItOnce() {
+    runner.withPropertyValues("limiter.policies.api.key=ip").run(context -> {
+      live.put("limiter.policies.api.limits", "20/second");
+      live.put("limiter.policies.api.key", "header:X-API-Key");
+      set(context.getEnvironment(), live);
+      assertThatThrownBy(() -> context.getBean(LimiterPolicyRefresh.class).refresh())
+          .isInstanceOf(RateLimitConfigException.class)
+          .hasMessageContaining("limiter.policies.api: key and missing-key are resolved once at startup");
+      assertThat(context.getBean(RateLimiterRegistry.class).limiter("api").policy().spec().toString())
+          .isEqualTo("10/second");
+    });
+  }
 }
