@@ -98,7 +98,7 @@ class BenchmarkSmokeTest {
   @Test
   void floodLatencyHarnessRunsAndTheFloodFreesNoExhaustedClient() throws Exception {
     for (String kind : List.of("memory", "caffeine")) {
-      String table = FloodLatency.run(20_000, 2, 1, kind);
+      String table = FloodLatency.run(20_000, 2, 1, kind, new java.util.LinkedHashMap<>());
       assertThat(table).contains("| existing key", "| new key", "exhausted clients admitted: 0");
     }
   }

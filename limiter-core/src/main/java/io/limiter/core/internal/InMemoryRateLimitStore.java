@@ -320,6 +320,9 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
    * found lock-free and charged by compare-and-set; a key not found is checked and inserted under its stripe's lock.
    */
   private final class CompactSpace extends LocalKeySpace {
+    private static final int TRY = 0;
+    private static final int ACQUIRE = 1;
+    private static final int SETTLE = 2;
     private final CompactTable table;
 
     CompactSpace(LimitPolicy policy, CompactGroup group) {
@@ -330,6 +333,49 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     @Override
     boolean tryAcquire(String key, long permits, CompiledPolicy policy) {
       checkPermits(permits);
+      return decide(TRY, key, policy, permits, null, null) == 1;
+    }
+
+    @Override
+    Decision acquire(String key, long permits, CompiledPolicy policy) {
+      checkPermits(permits);
+      Decision[] decision = new Decision[1];
+      decide(ACQUIRE, key, policy, permits, decision, null);
+      return decision[0];
+    }
+
+    @Override
+    Reservation reserve(String key, long permits, CompiledPolicy policy) {
+      checkPermits(permits);
+      Decision[] decision = new Decision[1];
+      long[] at = new long[1]; // the time the charge was decided at: the one clock reading of the reservation
+      decide(ACQUIRE, key, policy, permits, decision, at);
+      return reserveAt(key, permits, policy, at[0], decision[0]);
+    }
+
+    /**
+     * Settles on the key's slot: a refund of a key dropped meanwhile is a no-op (its bucket was full again); an extra
+     * charge adds the key if it is gone.
+     */
+    @Override
+    void settle(Reservation reservation, long actual) {
+      decide(SETTLE, reservation.key(), compiled(reservation.policy()), actual - reservation.permits(), null, null);
+    }
+
+    /**
+     * The one loop of every decision by key string: hashes the key once, finds its slot lock-free or inserts it under
+     * the stripe's lock, decides on the slot, and tries again where the slot was moved by a rehash (after waiting for
+     * it) or dropped (through the lock). A refund ({@code SETTLE} with a negative {@code arg}) of a key without a
+     * slot is a no-op: its bucket was full again. {@code op} is a constant at each call site, so the JIT folds the
+     * branches; {@code TRY} allocates nothing.
+     *
+     * @param op {@link #TRY}, {@link #ACQUIRE} or {@link #SETTLE}
+     * @param arg the permits, or for {@code SETTLE} the permits to add (negative: refund)
+     * @param decision receives the decision of {@code ACQUIRE}
+     * @param at receives the time the decision was made at, if given
+     * @return {@code TRY}: 1 admitted, 0 rejected; {@code ACQUIRE}: 1; {@code SETTLE}: 1 settled, 0 nothing to refund
+     */
+    private int decide(int op, String key, CompiledPolicy policy, long arg, Decision[] decision, long[] at) {
       long[] low = new long[1]; // scalar-replaced once inlined
       long high = keyHash.hash(key, low);
       boolean insert = false;
@@ -339,97 +385,41 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
         boolean[] added = null;
         if (index < 0) {
+          if (op == SETTLE && arg < 0) {
+            return 0;
+          }
           KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a slot
           added = new boolean[1];
           CompactTable.Position position = table.insert(high, low[0], added);
           slots = position.slots();
           index = position.index();
         }
-        int verdict = policy.tryAcquire(slots, index, high, low[0], now, permits);
+        int verdict = decideOn(op, policy, slots, index, high, low[0], now, arg, decision);
         if (added != null && added[0]) {
           onInsert();
         }
         if (verdict >= 0) {
-          return verdict == 1;
-        }
-        insert = retry(high, slots, index);
-      }
-    }
-
-    @Override
-    Decision acquire(String key, long permits, CompiledPolicy policy) {
-      checkPermits(permits);
-      long[] low = new long[1];
-      long high = keyHash.hash(key, low);
-      boolean insert = false;
-      for (;;) {
-        long now = now();
-        long[] slots = table.slots(high);
-        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
-        boolean[] added = null;
-        if (index < 0) {
-          KeyNormalizer.requireStored(key);
-          added = new boolean[1];
-          CompactTable.Position position = table.insert(high, low[0], added);
-          slots = position.slots();
-          index = position.index();
-        }
-        Decision decision = policy.acquire(slots, index, high, low[0], now, permits);
-        if (added != null && added[0]) {
-          onInsert();
-        }
-        if (decision != null) {
-          return decision;
-        }
-        insert = retry(high, slots, index);
-      }
-    }
-
-    @Override
-    Reservation reserve(String key, long permits, CompiledPolicy policy) {
-      // a token bucket's settlement needs no time of the charge (only windows do), so the clock read here serves
-      long stamp = now();
-      return reserveAt(key, permits, policy, stamp, acquire(key, permits, policy));
-    }
-
-    /**
-     * Settles on the key's slot: a refund of a key dropped meanwhile is a no-op (its bucket was full again); an extra
-     * charge adds the key if it is gone.
-     */
-    @Override
-    void settle(Reservation reservation, long actual) {
-      CompiledPolicy policy = compiled(reservation.policy());
-      long delta = actual - reservation.permits();
-      long[] low = new long[1];
-      long high = keyHash.hash(reservation.key(), low);
-      boolean insert = false;
-      for (;;) {
-        long now = now();
-        long[] slots = table.slots(high);
-        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
-        boolean[] added = null;
-        if (index < 0) {
-          if (delta < 0) {
-            return;
+          if (at != null) {
+            at[0] = now;
           }
-          added = new boolean[1];
-          CompactTable.Position position = table.insert(high, low[0], added);
-          slots = position.slots();
-          index = position.index();
+          return verdict;
         }
-        int verdict = policy.settle(slots, index, high, low[0], now, delta);
-        if (added != null && added[0]) {
-          onInsert();
-        }
-        if (verdict >= 0) {
-          return;
-        }
-        boolean dropped = retry(high, slots, index);
-        if (dropped && delta < 0) {
-          return; // the key's bucket was full again and dropped: nothing to refund
-        }
-        insert = dropped;
+        insert = retry(high, slots, index);
       }
+    }
+
+    /** One decision on a slot: the verdict of {@link #decide} for {@code op}, -1 if the slot holds no live state. */
+    private static int decideOn(int op, CompiledPolicy policy, long[] slots, int index, long high, long low, long now,
+        long arg, Decision[] decision) {
+      if (op == TRY) {
+        return policy.tryAcquire(slots, index, high, low, now, arg);
+      }
+      if (op == SETTLE) {
+        return policy.settle(slots, index, high, low, now, arg);
+      }
+      Decision d = policy.acquire(slots, index, high, low, now, arg);
+      decision[0] = d;
+      return d == null ? -1 : 1;
     }
 
     /**
@@ -493,30 +483,19 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       @Override
       public boolean tryAcquire(long permits) {
         checkPermits(permits);
-        boolean insert = false;
-        for (;;) {
-          long now = now();
-          boolean[] added = null;
-          CompactTable.Position p = position;
-          if (p == null) {
-            added = new boolean[1];
-            p = resolve(insert, added);
-          }
-          int verdict = base.tryAcquire(p.slots(), p.index(), high, low, now, permits);
-          if (added != null && added[0]) {
-            onInsert();
-          }
-          if (verdict >= 0) {
-            return verdict == 1;
-          }
-          position = null;
-          insert = retry(high, p.slots(), p.index());
-        }
+        return decide(TRY, permits, null) == 1;
       }
 
       @Override
       public Decision acquire(long permits) {
         checkPermits(permits);
+        Decision[] decision = new Decision[1];
+        decide(ACQUIRE, permits, decision);
+        return decision[0];
+      }
+
+      /** {@link CompactSpace#decide} on the cached position; re-resolves it when the slot moved or was dropped. */
+      private int decide(int op, long permits, Decision[] decision) {
         boolean insert = false;
         for (;;) {
           long now = now();
@@ -526,12 +505,12 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
             added = new boolean[1];
             p = resolve(insert, added);
           }
-          Decision decision = base.acquire(p.slots(), p.index(), high, low, now, permits);
+          int verdict = decideOn(op, base, p.slots(), p.index(), high, low, now, permits, decision);
           if (added != null && added[0]) {
             onInsert();
           }
-          if (decision != null) {
-            return decision;
+          if (verdict >= 0) {
+            return verdict;
           }
           position = null;
           insert = retry(high, p.slots(), p.index());
