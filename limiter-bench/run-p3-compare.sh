@@ -60,6 +60,7 @@ print("|---|---|---|---|---|")
 for name, by_round in sorted(rows.items()):
     for r, v in sorted(by_round.items()):
         h, b = v.get("head"), v.get("base")
-        ratio = f"{h / b:.2f}" if h and b else "-"
-        print(f"| {name} | {r} | {h:.3f} | {b:.3f} | {ratio} |" if h and b else f"| {name} | {r} | {h} | {b} | - |")
+        ratio = f"{h / b:.2f}" if h and b else "—"
+        show = lambda x: f"{x:.3f}" if x else "—"
+        print(f"| {name} | {r} | {show(h)} | {show(b)} | {ratio} |")
 EOF

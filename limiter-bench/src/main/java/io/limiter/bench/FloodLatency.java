@@ -42,6 +42,8 @@ public final class FloodLatency {
   /** Latency counts at 100 ns resolution up to ~105 ms, plus the exact maximum; one per thread. */
   static final class Recorder {
     private static final int BUCKETS = 1 << 20;
+    /** The lower edge of the last bucket, in nanoseconds: a percentile reported there is at least this long. */
+    static final long LIMIT = (BUCKETS - 1) * 100L;
     private final long[] counts = new long[BUCKETS];
     private long max;
     private long total;

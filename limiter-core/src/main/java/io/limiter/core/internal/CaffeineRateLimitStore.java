@@ -11,9 +11,7 @@ import io.limiter.core.Ticker;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -25,11 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The bound of {@code maxKeys} is not Caffeine's size eviction: W-TinyLFU ranks keys by how often they were seen,
  * so a flood of cold keys evicted a quiet, exhausted client, who came back with a full bucket. Instead, an insert over
  * the bound moves the same {@link EvictionHand} as the in-memory store over the cache's map: cold keys go first, an
- * exhausted client stays, and lossy evictions are counted. The hand only kills its victims (a compare-and-set on the
- * cell); each inserting thread removes them from the cache after it let go of the hand. Caffeine runs its maintenance
- * on the writing thread when its write buffer is full (a flood of inserts fills it), and a removal under the hand's
- * lock made every other inserting thread wait for that maintenance too: with 16 threads flooding a store of 1M keys,
- * threads spent about 40% of their time parked on the hand's lock.
+ * exhausted client stays, and lossy evictions are counted.
  *
  * <p>{@link KeySpace#handle(String) Key handles} (and so {@code RateLimiter.forKey}) are the default ones here: each
  * decision looks the key up, because that lookup renews the entry's access time, on which lossless expiry rests.
@@ -47,9 +41,6 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
   private final LongAdder evictedActive = new LongAdder();
   private final long maxKeys;
   private final EvictionHand hand;
-  /** Cells the hand killed, to be removed from the cache outside its lock; {@link #killedCount} counts them. */
-  private final ConcurrentLinkedQueue<Killed> killed = new ConcurrentLinkedQueue<>();
-  private final AtomicLong killedCount = new AtomicLong();
 
   public CaffeineRateLimitStore(long maxKeys, Ticker ticker, Executor executor) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -82,32 +73,13 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
           }
         })
         .build();
-    EvictionHand.Segment all = EvictionHand.mapSegment(cache.asMap(), key -> key.group.layout, (key, dead) -> {
-      killedCount.incrementAndGet();
-      killed.add(new Killed(key, dead));
-    });
-    // killed cells still in the cache are not counted: they are as good as gone
-    this.hand = new EvictionHand(() -> List.of(all), this::liveKeys, maxKeys, evictedActive);
+    EvictionHand.Segment all = EvictionHand.mapSegment(cache.asMap(), key -> key.group.layout,
+        (key, dead) -> cache.asMap().remove(key, dead));
+    this.hand = new EvictionHand(() -> List.of(all), cache::estimatedSize, maxKeys, evictedActive);
   }
 
   private long now() {
     return ticker.read() - origin;
-  }
-
-  private long liveKeys() {
-    return cache.estimatedSize() - killedCount.get();
-  }
-
-  /** Removes up to {@code max} cells the hand killed from the cache (not under the hand's lock, see above). */
-  private void removeKilled(long max) {
-    for (long n = 0; n < max; n++) {
-      Killed k = killed.poll();
-      if (k == null) {
-        return;
-      }
-      cache.asMap().remove(k.key, k.cell);
-      killedCount.decrementAndGet();
-    }
   }
 
   @Override
@@ -123,7 +95,7 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
 
   @Override
   public long trackedKeys() {
-    return liveKeys();
+    return cache.estimatedSize();
   }
 
   @Override
@@ -133,25 +105,19 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
 
   @Override
   public void cleanUp() {
-    removeKilled(Long.MAX_VALUE);
     cache.cleanUp();
     // bounded: under a continuing flood the size stays above the bound, and the inserting threads evict themselves
-    for (long excess = liveKeys() - maxKeys; excess > 0 && liveKeys() > maxKeys;
+    for (long excess = cache.estimatedSize() - maxKeys; excess > 0 && cache.estimatedSize() > maxKeys;
         excess -= EvictionHand.MAX_VICTIMS) {
       if (!hand.evict(now(), true)) {
-        break;
+        return;
       }
     }
-    removeKilled(Long.MAX_VALUE);
   }
 
   @Override
   public String toString() {
-    return "CaffeineRateLimitStore{keys~" + liveKeys() + "}";
-  }
-
-  /** A cell the hand killed, and its key. */
-  private record Killed(GroupKey key, Cell cell) {
+    return "CaffeineRateLimitStore{keys~" + cache.estimatedSize() + "}";
   }
 
   /** A cache key: the cell group (by identity: one per policy name and state shape) and the client key. */
@@ -175,12 +141,8 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
 
     @Override
     void inserted() {
-      if (liveKeys() > maxKeys) {
+      if (cache.estimatedSize() > maxKeys) {
         hand.afterInsert(now());
-      }
-      if (killedCount.get() > 0) {
-        // a few more than the hand kills per call, so the queue drains while threads insert
-        removeKilled(2L * EvictionHand.MAX_VICTIMS);
       }
     }
 

@@ -425,7 +425,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     /**
      * After a decision met a state that is not live: waits out the rehash if the array was being rehashed.
      *
-     * @return whether the next attempt must go through the lock: the key was dropped (or its slot reused)
+     * @return whether the next attempt must go through the lock: the key was dropped
      */
     private boolean retry(long high, long[] slots, int index) {
       if (CompactTable.isMoved(slots, index)) {
