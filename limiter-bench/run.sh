@@ -5,7 +5,8 @@
 #   --quick      a fraction of a second per benchmark: checks the harness end to end; the numbers mean nothing, so
 #                the report goes to limiter-bench/target/quick-report/ and the committed docs/ stay as they are.
 #   --classpath  only builds and writes limiter-bench/target/classpath.txt, for running parts alone.
-# About 20 minutes on 2 cores without --quick (19 min in the last full run). Run it on an otherwise idle machine.
+# About 20-25 minutes on 2 idle cores without --quick (19 min before P4 at 10M gained the key-string store and P8
+# its control thread); --quick took 17 min on 2 cores at load 20. Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -73,17 +74,17 @@ java -Xmx3g -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true -cp "$cp" io.limi
 if ! $quick; then
   echo "== P4 at 10,000,000 keys (all in: a store that keeps no key strings costs its heap delta alone; needs 9 GB heap)"
   java -Xmx9g -XX:+UseSerialGC -cp "$cp" io.limiter.bench.MemoryFootprint 10000000 0 "$results/memory-10m.json" \
-    limiterInMemory,limiterCaffeine,bucket4jMap,bucket4jCaffeine | tee "$results/memory-10m.txt"
+    limiterInMemory,limiterInMemoryKeyStrings,limiterCaffeine,bucket4jMap,bucket4jCaffeine \
+    | tee "$results/memory-10m.txt"
 fi
 
 echo "== P8: flood latency (16 threads flood a full store of 1M keys with new keys)"
-if $quick; then
-  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 100000 16 1 memory > "$results/flood.md"
-else
-  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 1000000 16 10 memory > "$results/flood.md"
-  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency 1000000 16 10 caffeine >> "$results/flood.md"
-fi
-cat "$results/flood.md"
+flood_args=(1000000 16 10)
+$quick && flood_args=(100000 16 1)
+for store in memory caffeine; do
+  java -Xmx3g -cp "$cp" io.limiter.bench.FloodLatency "${flood_args[@]}" "$store" "$results/flood-$store.json" \
+    | tee -a "$results/flood.md"
+done
 
 echo "== P5: HTTP"
 if command -v wrk >/dev/null 2>&1; then
@@ -112,7 +113,8 @@ if $quick; then
   report_dir="$root/limiter-bench/target/quick-report"
   mkdir -p "$report_dir"
 fi
-report_args=(--results "$results" --out "$report_dir" --command "$command_line")
+# the published page's hand-written sections (a heading the template lacks) are carried over, in quick mode too
+report_args=(--results "$results" --out "$report_dir" --command "$command_line" --previous "$root/docs/benchmarks.md")
 $quick && report_args+=(--quick)
 java -cp "$cp" io.limiter.bench.BenchmarkReport "${report_args[@]}"
 echo "report written to $report_dir"

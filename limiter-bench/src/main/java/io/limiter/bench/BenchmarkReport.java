@@ -19,9 +19,12 @@ import java.util.function.Function;
  * Regenerates {@code docs/benchmarks.md} and {@code docs/benchmarks.png} from one suite run's results: the JMH JSON
  * files ({@code p1.json}: one thread, {@code p2.json}: two threads, {@code p3.json} / {@code p3-t2.json}: many keys)
  * and the {@link LoadResults load results}. The page's prose is the template {@code benchmarks.md.template} next to
- * this class; every table, the target verdicts, the environment and the chart are generated.
+ * this class; every table, the target verdicts, the environment and the chart are generated. A section of the page
+ * being replaced whose {@code ## } heading the template does not have is hand-written (for example measurements of a
+ * part the suite cannot run on every machine) and is carried over, after the section it followed.
  *
- * <p>Usage: {@code BenchmarkReport --results <dir> --out <docs-dir> --command "<command line>" [--quick]}. Stateless
+ * <p>Usage: {@code BenchmarkReport --results <dir> --out <docs-dir> --command "<command line>" [--previous <page>]
+ * [--quick]} ({@code --previous}: the page whose hand-written sections are kept, default the one in the out directory). Stateless
  * between calls of {@link #generate}; not meant for concurrent use on the same output directory.
  */
 public final class BenchmarkReport {
@@ -39,7 +42,8 @@ public final class BenchmarkReport {
 
   /** P3 contenders. */
   static final Map<String, String> MANY_KEYS = labels(
-      "limiterInMemory", "Limiter in-memory store",
+      "limiterInMemory", "Limiter in-memory store (default: key hashes in primitive arrays)",
+      "limiterInMemoryKeyStrings", "Limiter in-memory store keeping key strings",
       "limiterCaffeine", "Limiter Caffeine store",
       "bucket4jCaffeine", "Bucket4j buckets in Caffeine",
       "bucket4jMap", "Bucket4j buckets in ConcurrentHashMap",
@@ -54,6 +58,11 @@ public final class BenchmarkReport {
       "bucket4jCaffeine", "Bucket4j buckets in Caffeine",
       "resilience4jMap", "Resilience4j `RateLimiter` per key in ConcurrentHashMap",
       "referenceAtomicLongMap", "ConcurrentHashMap + `AtomicLong` (reference)");
+
+  /** P8 stores, by {@link FloodLatency}'s store argument. */
+  static final Map<String, String> FLOOD = labels(
+      "memory", "Limiter in-memory store (default)",
+      "caffeine", "Limiter Caffeine store");
 
   /** P5 variants and loads. */
   static final Map<String, String> HTTP = labels(
@@ -89,7 +98,7 @@ public final class BenchmarkReport {
   }
 
   /**
-   * @param args {@code --results <dir> --out <docs-dir> --command "<command>" [--quick]}
+   * @param args {@code --results <dir> --out <docs-dir> --command "<command>" [--previous <page>] [--quick]}
    * @throws IOException if results cannot be read or the page cannot be written
    */
   public static void main(String[] args) throws IOException {
@@ -103,7 +112,8 @@ public final class BenchmarkReport {
     }
     Path results = Path.of(opts.getOrDefault("results", "limiter-bench/target/results"));
     Path out = Path.of(opts.getOrDefault("out", "docs"));
-    generate(results, out, opts.getOrDefault("command", "bash limiter-bench/run.sh"), opts.containsKey("quick"));
+    generate(results, out, opts.getOrDefault("command", "bash limiter-bench/run.sh"), opts.containsKey("quick"),
+        Path.of(opts.getOrDefault("previous", out.resolve("benchmarks.md").toString())));
     System.out.println("wrote " + out.resolve("benchmarks.md") + " and " + out.resolve("benchmarks.png"));
   }
 
@@ -117,6 +127,18 @@ public final class BenchmarkReport {
    * @throws IOException if reading or writing fails
    */
   public static void generate(Path results, Path out, String command, boolean quick) throws IOException {
+    generate(results, out, command, quick, out.resolve("benchmarks.md"));
+  }
+
+  /**
+   * As {@link #generate(Path, Path, String, boolean)}, carrying the hand-written sections over from {@code previous}
+   * (the page being replaced; a missing file has none).
+   *
+   * @param previous the page whose hand-written sections the new page keeps
+   * @throws IOException if reading or writing fails
+   */
+  public static void generate(Path results, Path out, String command, boolean quick, Path previous)
+      throws IOException {
     BenchmarkReport report = new BenchmarkReport(results);
     Files.createDirectories(out);
     Map<String, String> sections = new LinkedHashMap<>();
@@ -127,14 +149,74 @@ public final class BenchmarkReport {
     sections.put("p2", report.oneKey(report.p2));
     sections.put("p3", report.manyKeys());
     sections.put("p4", report.memory());
+    sections.put("p8", report.flood());
     sections.put("p5", report.http());
     sections.put("redis", report.redis());
     String page = template();
     for (Map.Entry<String, String> e : sections.entrySet()) {
       page = page.replace("{{" + e.getKey() + "}}", e.getValue().strip());
     }
+    if (Files.isRegularFile(previous)) {
+      page = keepHandWritten(page, Files.readString(previous, StandardCharsets.UTF_8));
+    }
     Files.writeString(out.resolve("benchmarks.md"), page, StandardCharsets.UTF_8);
     new ReportChart(report.p1, report.p2, report.p3, report.load).write(out.resolve("benchmarks.png"));
+  }
+
+  /**
+   * The generated page with every section of {@code previous} whose heading it lacks, each after the section it
+   * followed there (or, if none of those is left, at the end).
+   */
+  static String keepHandWritten(String page, String previous) {
+    List<String[]> old = sections(previous);
+    List<String[]> sections = sections(page);
+    List<String> headings = new ArrayList<>();
+    sections.forEach(sec -> headings.add(sec[0]));
+    String after = null; // the heading of the last generated section seen in the old page
+    int inserted = 0; // hand-written sections already inserted after it
+    for (String[] sec : old) {
+      if (sec[0].isEmpty() || headings.contains(sec[0])) {
+        after = sec[0].isEmpty() ? null : sec[0];
+        inserted = 0;
+        continue;
+      }
+      int at = after == null ? sections.size() : indexOf(sections, after) + 1 + inserted;
+      sections.add(Math.min(at, sections.size()), sec);
+      inserted++;
+    }
+    StringBuilder sb = new StringBuilder();
+    sections.forEach(sec -> sb.append(sec[1]));
+    return sb.toString();
+  }
+
+  private static int indexOf(List<String[]> sections, String heading) {
+    for (int i = 0; i < sections.size(); i++) {
+      if (sections.get(i)[0].equals(heading)) {
+        return i;
+      }
+    }
+    return sections.size() - 1;
+  }
+
+  /** The page cut before each {@code ## } heading: {heading, text}; the text before the first has heading "". */
+  private static List<String[]> sections(String page) {
+    List<String[]> sections = new ArrayList<>();
+    String heading = "";
+    StringBuilder text = new StringBuilder();
+    boolean fenced = false;
+    for (String line : page.split("(?<=\n)")) {
+      if (line.startsWith("```")) {
+        fenced = !fenced;
+      }
+      if (!fenced && line.startsWith("## ")) {
+        sections.add(new String[] {heading, text.toString()});
+        heading = line.strip();
+        text.setLength(0);
+      }
+      text.append(line);
+    }
+    sections.add(new String[] {heading, text.toString()});
+    return sections;
   }
 
   private static String template() throws IOException {
@@ -163,7 +245,7 @@ public final class BenchmarkReport {
 
   private boolean empty() {
     return p1.isEmpty() && p2.isEmpty() && p3.isEmpty() && p3t2.isEmpty() && load.memory.isEmpty()
-        && load.http.isEmpty() && load.redis.isEmpty() && load.redisBenchmark.isEmpty();
+        && load.memoryLarge.isEmpty() && load.flood.isEmpty() && load.http.isEmpty() && load.redis.isEmpty() && load.redisBenchmark.isEmpty();
   }
 
   private String environment(String command, boolean quick) {
@@ -220,11 +302,14 @@ public final class BenchmarkReport {
         ratio(many.apply("limiterCaffeine"), many.apply("bucket4jCaffeine")), 2, true, "×");
     target(sb, "P3", "100k keys, 1 thread: Limiter in-memory store ÷ Bucket4j in ConcurrentHashMap",
         ratio(many.apply("limiterInMemory"), many.apply("bucket4jMap")), 1.5, true, "×");
-    target(sb, "P4", String.format(Locale.ROOT, "bytes per key at %,d keys, without key strings: in-memory store",
-        memoryKeys()),
-        load.memory("limiterInMemory").map(m -> new Score(m.heapWithoutKeys(), 0)), 100, false, "B");
-    target(sb, "P4", "bytes per key, without key strings: Caffeine store (no target; stated)",
-        load.memory("limiterCaffeine").map(m -> new Score(m.heapWithoutKeys(), 0)), Double.NaN, false, "B");
+    List<LoadResults.Memory> largest = load.memoryLarge.isEmpty() ? load.memory : load.memoryLarge;
+    long largestKeys = largest.isEmpty() ? 10_000_000 : largest.get(0).keys();
+    Function<String, Optional<Score>> allIn = m -> largest.stream().filter(r -> r.name().equals(m)).findFirst()
+        .map(r -> new Score(r.heapWithKeys(), 0));
+    target(sb, "P4", String.format(Locale.ROOT, "bytes per key all in at %,d keys: in-memory store (default)",
+        largestKeys), allIn.apply("limiterInMemory"), 48, false, "B");
+    target(sb, "P4", String.format(Locale.ROOT, "bytes per key all in at %,d keys: Caffeine store (no target; "
+        + "stated)", largestKeys), allIn.apply("limiterCaffeine"), Double.NaN, false, "B");
     Optional<Score> bare = load.http("bare", "open").map(LoadResults.Http::requestsPerSecond);
     Optional<Score> ours = load.http("limiter", "open").map(LoadResults.Http::requestsPerSecond);
     Optional<Score> b4j = load.http("bucket4j", "open").map(LoadResults.Http::requestsPerSecond);
@@ -248,6 +333,15 @@ public final class BenchmarkReport {
         .max((a, b) -> Double.compare(a.value(), b.value()));
     target(sb, "P7", "Redis async from one JVM, decisions/s (best of hot key / many keys)", async, 150_000, true,
         "/s");
+    for (Map.Entry<String, String> store : FLOOD.entrySet()) {
+      Optional<LoadResults.Flood> flood = load.flood(store.getKey());
+      String control = flood.flatMap(f -> f.row("control"))
+          .map(c -> String.format(Locale.ROOT, " (control p99.9: %s)", micros(c.p999()))).orElse("");
+      target(sb, "P8", store.getValue() + " under a flood of new keys: existing key p99.9" + control,
+          flood.flatMap(f -> f.row("existing")).map(r -> new Score(r.p999() / 1000.0, 0)), 50, false, "µs");
+      target(sb, "P8", store.getValue() + " under a flood of new keys: new key p99.9" + control,
+          flood.flatMap(f -> f.row("new")).map(r -> new Score(r.p999() / 1000.0, 0)), 1000, false, "µs");
+    }
     return sb.toString();
   }
 
@@ -340,23 +434,77 @@ public final class BenchmarkReport {
   }
 
   private String memory() {
-    if (load.memory.isEmpty()) {
+    if (load.memory.isEmpty() && load.memoryLarge.isEmpty()) {
       return "_Not measured in this run._";
     }
-    LoadResults.Memory first = load.memory.get(0);
+    Optional<LoadResults.Memory> first = load.memory.stream().findFirst();
+    Optional<LoadResults.Memory> large = load.memoryLarge.stream().findFirst();
+    String small = first.map(m -> String.format(Locale.ROOT, "%,d keys", m.keys())).orElse("—");
+    String big = large.map(m -> String.format(Locale.ROOT, "%,d keys", m.keys())).orElse("(not run)");
+    long jolKeys = first.map(LoadResults.Memory::jolKeys).orElse(0L);
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "Bytes per tracked key. Heap: used heap after full GC, before and after"
-        + " filling %,d keys. JOL: reachable object graph, full minus empty, at %,d keys.%n%n", first.keys(),
-        first.jolKeys()));
-    sb.append("| contender | heap, without key strings | heap, with key strings | JOL, without | JOL, with |\n");
+    sb.append("Bytes per tracked key. **All in**: used heap after a full GC, full minus empty, key strings included"
+        + " where the store keeps them (the default in-memory store keeps a 128-bit hash, so the caller's strings are"
+        + " garbage after the decision). Without key strings: the same delta, the strings not counted. JOL: the"
+        + " reachable object graph, full minus empty, all in.\n\n");
+    sb.append("| contender | all in, ").append(small).append(" | all in, ").append(big)
+        .append(" | without key strings, ").append(small).append(" | JOL all in, ")
+        .append(jolKeys > 0 ? String.format(Locale.ROOT, "%,d keys", jolKeys) : "—").append(" |\n");
     sb.append("|---|---:|---:|---:|---:|\n");
     for (Map.Entry<String, String> c : MEMORY.entrySet()) {
-      load.memory(c.getKey()).ifPresent(m -> sb.append("| ").append(c.getValue())
-          .append(String.format(Locale.ROOT, " | %.1f | %.1f | %s | %s |%n", m.heapWithoutKeys(), m.heapWithKeys(),
-              Double.isNaN(m.jolWithoutKeys()) ? "—" : String.format(Locale.ROOT, "%.1f", m.jolWithoutKeys()),
-              Double.isNaN(m.jolWithKeys()) ? "—" : String.format(Locale.ROOT, "%.1f", m.jolWithKeys()))));
+      Optional<LoadResults.Memory> m = load.memory(c.getKey());
+      Optional<LoadResults.Memory> l = load.memoryLarge(c.getKey());
+      if (m.isEmpty() && l.isEmpty()) {
+        continue;
+      }
+      sb.append("| ").append(c.getValue())
+          .append(" | ").append(m.map(x -> one(x.heapWithKeys())).orElse("—"))
+          .append(" | ").append(l.map(x -> one(x.heapWithKeys())).orElse("—"))
+          .append(" | ").append(m.map(x -> one(x.heapWithoutKeys())).orElse("—"))
+          .append(" | ").append(m.map(x -> one(x.jolWithKeys())).orElse("—")).append(" |\n");
     }
     return sb.toString();
+  }
+
+  private static String one(double bytes) {
+    return Double.isNaN(bytes) ? "—" : String.format(Locale.ROOT, "%.1f", bytes);
+  }
+
+  private String flood() {
+    if (load.flood.isEmpty()) {
+      return "_Not measured in this run._";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, String> store : FLOOD.entrySet()) {
+      load.flood(store.getKey()).ifPresent(f -> {
+        sb.append(String.format(Locale.ROOT, "**%s**: %,d keys, %d flooding threads, %d s measured on %d cores;"
+            + " lossy evictions %,d; exhausted clients admitted: %d (must be 0).%n%n", store.getValue(), f.keys(),
+            f.floodThreads(), f.seconds(), f.cores(), f.lossyEvictions(), f.exhaustedAdmitted()));
+        sb.append("| decision | calls | p50 | p99 | p99.9 | p99.99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (LoadResults.FloodRow r : f.rows()) {
+          String what = switch (r.name()) {
+            case "existing" -> "existing key (exhausted client)";
+            case "new" -> "new key (insert past the bound)";
+            case "control" -> "control: arithmetic as long as a median new-key decision (the machine's tail)";
+            default -> r.name();
+          };
+          sb.append("| ").append(what).append(String.format(Locale.ROOT, " | %,d", r.calls()));
+          for (long nanos : new long[] {r.p50(), r.p99(), r.p999(), r.p9999()}) {
+            // FloodLatency counts up to its last bucket: a percentile there is at least that long
+            sb.append(" | ").append(nanos >= FloodLatency.Recorder.LIMIT && r.max() > nanos ? "≥ " : "")
+                .append(micros(nanos));
+          }
+          sb.append(" | ").append(micros(r.max()));
+          sb.append(" |\n");
+        }
+        sb.append('\n');
+      });
+    }
+    return sb.toString();
+  }
+
+  private static String micros(long nanos) {
+    return String.format(Locale.ROOT, "%,.1f µs", nanos / 1000.0);
   }
 
   private String http() {

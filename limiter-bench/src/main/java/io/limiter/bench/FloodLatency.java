@@ -1,11 +1,18 @@
 package io.limiter.bench;
 
+import com.google.gson.GsonBuilder;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,12 +24,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <pre>
  * java -cp "$(cat limiter-bench/target/classpath.txt)" io.limiter.bench.FloodLatency [keys] [floodThreads] [seconds]
- *     [memory|caffeine]
+ *     [memory|caffeine] [json-output]
  * </pre>
  *
  * (limiter-bench/run.sh writes the class path; defaults: 1000000 16 10 memory.) Percentiles include whatever the
- * operating system does to the threads: on a machine with fewer cores than threads, a descheduled thread shows up in
- * the tail. The output line {@code exhausted clients admitted} must be 0: the flood never frees one.
+ * operating system does to the threads: on a machine with fewer cores than threads, a thread descheduled in the middle
+ * of a call shows up in the tail. So one more thread, the control, times a fixed piece of arithmetic that takes about
+ * as long as the median new-key decision did when calibrated: it takes no lock and allocates nothing, so its tail is
+ * the machine's (scheduling, garbage collection pauses), and a store's tail is its own only where it exceeds the
+ * control's. The output line {@code exhausted clients admitted} must be 0: the flood never frees one.
  */
 public final class FloodLatency {
 
@@ -32,6 +42,8 @@ public final class FloodLatency {
   /** Latency counts at 100 ns resolution up to ~105 ms, plus the exact maximum; one per thread. */
   static final class Recorder {
     private static final int BUCKETS = 1 << 20;
+    /** The lower edge of the last bucket, in nanoseconds: a percentile reported there is at least this long. */
+    static final long LIMIT = (BUCKETS - 1) * 100L;
     private final long[] counts = new long[BUCKETS];
     private long max;
     private long total;
@@ -66,6 +78,19 @@ public final class FloodLatency {
       return max;
     }
 
+    /** The row for the report's JSON: calls and percentiles in nanoseconds. */
+    Map<String, Object> json(String what) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", what);
+      row.put("calls", total);
+      row.put("p50", quantile(0.5));
+      row.put("p99", quantile(0.99));
+      row.put("p999", quantile(0.999));
+      row.put("p9999", quantile(0.9999));
+      row.put("max", max);
+      return row;
+    }
+
     String row(String what) {
       return String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s | %s |", what, total, micros(quantile(0.5)),
           micros(quantile(0.99)), micros(quantile(0.999)), micros(quantile(0.9999)), micros(max));
@@ -76,16 +101,63 @@ public final class FloodLatency {
     }
   }
 
+  static volatile long SINK;
+
+  /** Rounds of {@link #spin} that take about as long as a median new-key decision on a full store, alone. */
+  private static long calibrate(RateLimiter limiter) {
+    long[] calls = new long[20_001];
+    for (int i = 0; i < calls.length; i++) {
+      long start = System.nanoTime();
+      limiter.tryAcquire("calibrate-" + i);
+      calls[i] = System.nanoTime() - start;
+    }
+    Arrays.sort(calls);
+    long target = Math.max(100, calls[calls.length / 2]);
+    long rounds = 16;
+    for (int attempt = 0; attempt < 40; attempt++) {
+      long[] took = new long[2001];
+      for (int i = 0; i < took.length; i++) {
+        long start = System.nanoTime();
+        SINK += spin(rounds, i);
+        took[i] = System.nanoTime() - start;
+      }
+      Arrays.sort(took);
+      long median = Math.max(1, took[took.length / 2]);
+      long next = Math.max(1, rounds * target / median);
+      if (Math.abs(next - rounds) <= rounds / 20) {
+        return next;
+      }
+      rounds = next;
+    }
+    return rounds;
+  }
+
+  /** Arithmetic the JIT cannot fold: {@code rounds} steps of xorshift. */
+  static long spin(long rounds, long seed) {
+    long x = seed | 1;
+    for (long i = 0; i < rounds; i++) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+    }
+    return x;
+  }
+
   public static void main(String[] args) throws Exception {
     int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int floodThreads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     String kind = args.length > 3 ? args[3] : "memory";
-    System.out.println(run(keys, floodThreads, seconds, kind));
+    Map<String, Object> json = new LinkedHashMap<>();
+    System.out.println(run(keys, floodThreads, seconds, kind, json));
+    if (args.length > 4) {
+      Files.writeString(Path.of(args[4]), new GsonBuilder().setPrettyPrinting().create().toJson(json),
+          StandardCharsets.UTF_8);
+    }
   }
 
-  /** Runs the flood and returns the result table (markdown). */
-  static String run(int keys, int floodThreads, int seconds, String kind) throws Exception {
+  /** Runs the flood, fills {@code json} with the results for the report and returns the result table (markdown). */
+  static String run(int keys, int floodThreads, int seconds, String kind, Map<String, Object> json) throws Exception {
     RateLimitStore store = kind.equals("caffeine") ? RateLimitStore.builder().maxKeys(keys).buildCaffeine()
         : RateLimitStore.builder().maxKeys(keys).buildInMemory();
     RateLimiter limiter = RateLimiter.of(LimitPolicy.of("flood", "10/hour"), store);
@@ -97,9 +169,11 @@ public final class FloodLatency {
         limiter.tryAcquire(names[i]);
       }
     }
+    long work = calibrate(limiter);
+    Recorder control = new Recorder();
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch done = new CountDownLatch(floodThreads + 1);
+    CountDownLatch done = new CountDownLatch(floodThreads + 2);
     List<Recorder> flood = new ArrayList<>();
     Recorder existing = new Recorder();
     long[] admittedExhausted = new long[1];
@@ -138,6 +212,19 @@ public final class FloodLatency {
       }
       done.countDown();
     }, "existing"));
+    threads.add(new Thread(() -> {
+      long sink = 0;
+      while (!stop.get()) {
+        long start = System.nanoTime();
+        sink += spin(work, sink);
+        long took = System.nanoTime() - start;
+        if (measuring.get()) {
+          control.record(took);
+        }
+      }
+      SINK = sink;
+      done.countDown();
+    }, "control"));
     for (Thread thread : threads) {
       thread.start();
     }
@@ -151,11 +238,22 @@ public final class FloodLatency {
     for (Recorder r : flood) {
       newKeys.add(r);
     }
+    String controlName = "control: " + work + " rounds of arithmetic (the machine's tail)";
+    json.put("store", kind);
+    json.put("keys", keys);
+    json.put("floodThreads", floodThreads);
+    json.put("seconds", seconds);
+    json.put("cores", Runtime.getRuntime().availableProcessors());
+    json.put("rows", List.of(existing.json("existing"), newKeys.json("new"), control.json("control")));
+    json.put("trackedKeys", store.trackedKeys());
+    json.put("lossyEvictions", store.evictedActiveKeys());
+    json.put("exhaustedAdmitted", admittedExhausted[0]);
     return String.format(Locale.ROOT, "%s store of %,d keys, %d flooding threads, %d s, %d cores%n%n"
-        + "| decision | calls | p50 | p99 | p99.9 | p99.99 | max |%n|---|---|---|---|---|---|---|%n%s%n%s%n%n"
+        + "| decision | calls | p50 | p99 | p99.9 | p99.99 | max |%n|---|---|---|---|---|---|---|%n%s%n%s%n%s%n%n"
         + "tracked keys at the end: %,d; lossy evictions: %,d; exhausted clients admitted: %d%n",
         kind, keys, floodThreads, seconds, Runtime.getRuntime().availableProcessors(),
         existing.row("existing key (exhausted client)"), newKeys.row("new key (insert past the bound)"),
+        control.row(controlName),
         store.trackedKeys(), store.evictedActiveKeys(), admittedExhausted[0]);
   }
 }

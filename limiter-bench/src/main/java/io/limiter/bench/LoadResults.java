@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The non-JMH results of a suite run, read from the files the drivers write: {@code memory.json}
- * ({@link MemoryFootprint}), {@code http.tsv} ({@code run-http.sh}), {@code redis.json} ({@link RedisLoad}) and
+ * The non-JMH results of a suite run, read from the files the drivers write: {@code memory.json} and
+ * {@code memory-10m.json} ({@link MemoryFootprint}), {@code flood-memory.json} and {@code flood-caffeine.json}
+ * ({@link FloodLatency}), {@code http.tsv} ({@code run-http.sh}), {@code redis.json} ({@link RedisLoad}) and
  * {@code redis-benchmark.csv} ({@code run-redis.sh}). Missing files yield empty results. Immutable.
  */
 final class LoadResults {
@@ -24,6 +25,18 @@ final class LoadResults {
   /** One P4 row, bytes per key. */
   record Memory(String name, long keys, double heapWithoutKeys, double heapWithKeys, long jolKeys,
       double jolWithoutKeys, double jolWithKeys) {
+  }
+
+  /** One P8 run: a store flooded with new keys; rows in nanoseconds (existing key, new key, control). */
+  record Flood(String store, long keys, int floodThreads, int seconds, int cores, List<FloodRow> rows,
+      long lossyEvictions, long exhaustedAdmitted) {
+    Optional<FloodRow> row(String name) {
+      return rows.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+  }
+
+  /** Calls and latency percentiles of one kind of decision, in nanoseconds. */
+  record FloodRow(String name, long calls, long p50, long p99, long p999, long p9999, long max) {
   }
 
   /** Requests per second over the repeats of one HTTP variant and load. */
@@ -36,15 +49,20 @@ final class LoadResults {
   }
 
   final List<Memory> memory;
+  /** P4 at the larger key count of {@code run.sh} (10M), if it ran. */
+  final List<Memory> memoryLarge;
+  final List<Flood> flood;
   final List<Http> http;
   final List<Redis> redis;
   /** redis-benchmark test name (e.g. {@code GET c=8}) → requests per second. */
   final Map<String, Double> redisBenchmark;
   final String redisVersion;
 
-  private LoadResults(List<Memory> memory, List<Http> http, List<Redis> redis, Map<String, Double> redisBenchmark,
-      String redisVersion) {
+  private LoadResults(List<Memory> memory, List<Memory> memoryLarge, List<Flood> flood, List<Http> http,
+      List<Redis> redis, Map<String, Double> redisBenchmark, String redisVersion) {
     this.memory = List.copyOf(memory);
+    this.memoryLarge = List.copyOf(memoryLarge);
+    this.flood = List.copyOf(flood);
     this.http = List.copyOf(http);
     this.redis = List.copyOf(redis);
     this.redisBenchmark = Collections.unmodifiableMap(new LinkedHashMap<>(redisBenchmark)); // file order
@@ -52,7 +70,12 @@ final class LoadResults {
   }
 
   static LoadResults read(Path dir) throws IOException {
-    return new LoadResults(memory(dir.resolve("memory.json")), http(dir.resolve("http.tsv")),
+    List<Flood> flood = new ArrayList<>();
+    for (String store : List.of("memory", "caffeine")) {
+      flood(dir.resolve("flood-" + store + ".json")).ifPresent(flood::add);
+    }
+    return new LoadResults(memory(dir.resolve("memory.json")), memory(dir.resolve("memory-10m.json")), flood,
+        http(dir.resolve("http.tsv")),
         redis(dir.resolve("redis.json")), redisBenchmark(dir.resolve("redis-benchmark.csv")),
         text(dir.resolve("redis-version.txt")).orElse(""));
   }
@@ -74,6 +97,23 @@ final class LoadResults {
       }
     }
     return rows;
+  }
+
+  private static Optional<Flood> flood(Path file) throws IOException {
+    Optional<String> json = text(file);
+    if (json.isEmpty()) {
+      return Optional.empty();
+    }
+    JsonObject o = JsonParser.parseString(json.get()).getAsJsonObject();
+    List<FloodRow> rows = new ArrayList<>();
+    for (JsonElement e : o.getAsJsonArray("rows")) {
+      JsonObject r = e.getAsJsonObject();
+      rows.add(new FloodRow(r.get("name").getAsString(), r.get("calls").getAsLong(), r.get("p50").getAsLong(),
+          r.get("p99").getAsLong(), r.get("p999").getAsLong(), r.get("p9999").getAsLong(), r.get("max").getAsLong()));
+    }
+    return Optional.of(new Flood(o.get("store").getAsString(), o.get("keys").getAsLong(),
+        o.get("floodThreads").getAsInt(), o.get("seconds").getAsInt(), o.get("cores").getAsInt(), rows,
+        o.get("lossyEvictions").getAsLong(), o.get("exhaustedAdmitted").getAsLong()));
   }
 
   private static double doubleOrNaN(JsonObject o, String field) {
@@ -158,5 +198,13 @@ final class LoadResults {
 
   Optional<Memory> memory(String name) {
     return memory.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+
+  Optional<Memory> memoryLarge(String name) {
+    return memoryLarge.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+
+  Optional<Flood> flood(String store) {
+    return flood.stream().filter(f -> f.store().equals(store)).findFirst();
   }
 }

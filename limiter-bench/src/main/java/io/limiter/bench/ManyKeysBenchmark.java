@@ -117,6 +117,15 @@ public class ManyKeysBenchmark {
     }
   }
 
+  /** Limiter's in-memory store keeping key strings (a map of cells, as the default store was before the compact one). */
+  @State(Scope.Benchmark)
+  public static class LimiterInMemoryKeyStrings extends LimiterStore {
+    @Override
+    RateLimitStore open() {
+      return RateLimitStore.builder().buildInMemoryWithKeyStrings();
+    }
+  }
+
   /** Limiter's Caffeine store. */
   @State(Scope.Benchmark)
   public static class LimiterCaffeine extends LimiterStore {
@@ -161,6 +170,11 @@ public class ManyKeysBenchmark {
 
   @Benchmark
   public boolean limiterInMemory(LimiterInMemory s, Keys keys, Pick pick) {
+    return s.limiter.tryAcquire(pick.next(keys.names));
+  }
+
+  @Benchmark
+  public boolean limiterInMemoryKeyStrings(LimiterInMemoryKeyStrings s, Keys keys, Pick pick) {
     return s.limiter.tryAcquire(pick.next(keys.names));
   }
 

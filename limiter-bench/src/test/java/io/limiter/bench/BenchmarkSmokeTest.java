@@ -98,7 +98,7 @@ class BenchmarkSmokeTest {
   @Test
   void floodLatencyHarnessRunsAndTheFloodFreesNoExhaustedClient() throws Exception {
     for (String kind : List.of("memory", "caffeine")) {
-      String table = FloodLatency.run(20_000, 2, 1, kind);
+      String table = FloodLatency.run(20_000, 2, 1, kind, new java.util.LinkedHashMap<>());
       assertThat(table).contains("| existing key", "| new key", "exhausted clients admitted: 0");
     }
   }
@@ -167,7 +167,11 @@ class BenchmarkSmokeTest {
   @Test
   void reportIsGeneratedFromTheResults(@TempDir Path docs) throws Exception {
     MemoryFootprint.main(new String[] {"2000", "1000", results.resolve("memory.json").toString()});
-    BenchmarkReport.generate(results, docs, "smoke test", true);
+    FloodLatency.main(new String[] {"20000", "2", "1", "caffeine", results.resolve("flood-caffeine.json").toString()});
+    Path previous = docs.resolve("previous.md");
+    Files.writeString(previous, "# Benchmarks\n\n## P4 — memory per tracked key\n\nold table\n\n"
+        + "## Measured by hand\n\n<!-- command -->\n```\n## not a heading\n```\n\n## P5 — HTTP\n\nold\n");
+    BenchmarkReport.generate(results, docs, "smoke test", true, previous);
 
     String page = Files.readString(docs.resolve("benchmarks.md"), StandardCharsets.UTF_8);
     assertThat(page).doesNotContain("{{")
@@ -176,7 +180,14 @@ class BenchmarkSmokeTest {
         .contains("| Bucket4j buckets in Caffeine |")
         .contains("| Resilience4j `RateLimiter` per key in ConcurrentHashMap |")
         .contains("| P1 | one key, 1 thread, allow: Limiter bound ÷ Bucket4j |")
-        .contains("not measured"); // P5-P7 did not run here
+        .contains("not measured") // P5-P7 did not run here
+        .contains("| P8 | Limiter Caffeine store under a flood of new keys: new key p99.9")
+        .contains("| new key (insert past the bound) |")
+        .contains("all in, 2,000 keys")
+        .doesNotContain("old table");
+    // the hand-written section is kept, whole, after the section it followed
+    assertThat(page).containsSubsequence("## P4 — memory per tracked key", "## Measured by hand",
+        "<!-- command -->\n```\n## not a heading\n```\n", "## P8 — decisions during a flood");
     BufferedImage chart = ImageIO.read(docs.resolve("benchmarks.png").toFile());
     assertThat(chart.getWidth()).isGreaterThan(1000);
     assertThat(chart.getHeight()).isGreaterThan(1000);

@@ -21,28 +21,33 @@ import java.util.concurrent.locks.ReentrantLock;
  *       compare-and-set, through the same {@link CompiledPolicy} as a {@link Cell.Single}. The key words of a slot
  *       are written before its high word is published with release semantics, so a reader that sees the high word
  *       sees the rest.
- *   <li>Only threads holding the stripe's lock add keys, revive or reuse slots and rehash. A key not found lock-free
+ *   <li>Only threads holding the stripe's lock add keys, revive slots and rehash. A key not found lock-free
  *       is looked up again under the lock before it is inserted, so a key never gets two slots.
- *   <li>A slot is dropped by a compare-and-set of its state to {@link #DEAD}, conditional on the state judged idle
- *       (lossless expiry) or cold (eviction), exactly as a cell is; a decision that meets {@code DEAD} inserts again
- *       under the lock. Dead slots are reused for new keys under the lock and purged by rehashing.
+ *   <li>A slot is dropped by a compare-and-set of its state to {@link #DEAD} or {@link #DROPPED}, conditional on the
+ *       state judged cold (eviction) or idle (lossless expiry), exactly as a cell is; a decision that meets either
+ *       inserts again under the lock, which revives the key's own slot with a fresh state.
+ *   <li>A slot's key never changes while its array is published: a dropped slot is revived by its own key only, and
+ *       purged by the next rehash. So a thread that read a state of its key and compare-and-sets it later (however
+ *       late, whatever the clock did meanwhile) either changes that key's state or fails: it cannot charge another
+ *       key whose state happens to be the same number (a stale reader of a reused slot could, when a clock running
+ *       backwards made two keys' timestamps equal to the nanosecond). A revival's fresh state differs from every
+ *       state the slot held before, so a stale compare-and-set that still succeeds after a drop and revival found the
+ *       key's own state charged back to the same number, and decides on it as a decision at its own clock reading.
  *   <li>Rehashing freezes each state word with {@code getAndSet(MOVED)} before copying it, so a concurrent
  *       compare-and-set either landed before the freeze (and is copied) or fails; a decision that meets
- *       {@link #MOVED} waits for the new array to be published and retries on it. No charge is lost.
- *   <li>A dead slot reused for another key can, in a race, take one charge meant for the dead key: a thread that
- *       matched the old key's hash, then read the new key's fresh state. That charge is a permit taken from the new
- *       key, never one admitted beyond a limit: the old key was dropped, so by the store's rules it starts full.
+ *       {@link #MOVED} waits for the new array (by taking the stripe's lock, not spinning: on a busy machine a
+ *       spinning waiter takes the core the rehashing thread needs) and retries on it. No charge is lost.
  * </ul>
  *
  * <p>Thread-safe.
  */
 final class CompactTable implements EvictionHand.Segment {
 
-  /** State of an evicted key (dropped before its state was idle): reusable by that key only, until a rehash. */
+  /** State of an evicted key (dropped before its state was idle): revived by that key only, or purged by a rehash. */
   static final long DEAD = Long.MIN_VALUE;
   /** State of a slot copied to a new array by a rehash. */
   static final long MOVED = Long.MIN_VALUE + 1;
-  /** State of a key dropped because it was idle: reusable by any key. */
+  /** State of a key dropped because it was idle: revived by that key only, or purged by a rehash. */
   static final long DROPPED = Long.MIN_VALUE + 2;
   /**
    * The least state of a new key: a full bucket, as any {@code tat} not after now. Each new or revived key of a stripe
@@ -51,10 +56,16 @@ final class CompactTable implements EvictionHand.Segment {
   static final long FRESH = Long.MIN_VALUE + 3;
   private static final long FRESH_SPAN = 1L << 60;
 
-  static final int STRIPES = 64;
+  /**
+   * Stripes per table: a rehash copies one stripe under its lock, so more stripes make that pause shorter (at 1M
+   * keys a stripe holds about 4,000) and make it rarer that a flood's inserts queue behind it. An unused stripe costs
+   * its lock and an empty array.
+   */
+  static final int STRIPES = 256;
   static final double MAX_LOAD = 0.75;
   static final double MIN_LOAD = 0.55;
   private static final int MIN_CAPACITY = 8;
+  private static final long[] NONE = new long[0];
   private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
   private final Stripe[] stripes = new Stripe[STRIPES];
@@ -79,7 +90,7 @@ final class CompactTable implements EvictionHand.Segment {
 
   /** One stripe: the lock guards every change of the key words and of {@link #used}. */
   private static final class Stripe extends ReentrantLock {
-    volatile long[] slots = new long[MIN_CAPACITY * 3];
+    volatile long[] slots = NONE; // allocated on the first insert
     /** Slots that hold a key, live or dead. */
     int used;
     /** Fresh states handed out: each new key's state differs from every earlier one (see the class comment). */
@@ -136,18 +147,19 @@ final class CompactTable implements EvictionHand.Segment {
 
   /**
    * Waits until the stripe no longer publishes {@code slots} (a decision met {@link #MOVED} in it): a rehash holds
-   * the lock and publishes the new array when done.
+   * the lock and publishes the new array before it lets go, so taking the lock once is enough.
    */
   void awaitRehash(long high, long[] slots) {
     Stripe stripe = stripe(high);
-    while (stripe.slots == slots) {
-      Thread.onSpinWait();
+    if (stripe.slots == slots) {
+      stripe.lock();
+      stripe.unlock();
     }
   }
 
   /**
-   * Under the stripe's lock: finds the key's slot, or gives it one (reviving its own dead slot, reusing another dead
-   * one on its probe path, or taking an empty one, rehashing first if the stripe is full).
+   * Under the stripe's lock: finds the key's slot, or gives it one (reviving its own dropped slot, or taking an empty
+   * one, rehashing first if the stripe is full; never another key's dropped slot, see the class comment).
    *
    * @return the position, and whether the key was added (counted in the store's size)
    */
@@ -159,7 +171,6 @@ final class CompactTable implements EvictionHand.Segment {
         long[] slots = stripe.slots;
         int capacity = slots.length / 3;
         int i = home(high, capacity);
-        int reuse = -1;
         int empty = -1;
         for (int probes = 0; probes < capacity; probes++) {
           int b = i * 3;
@@ -168,29 +179,17 @@ final class CompactTable implements EvictionHand.Segment {
             empty = b;
             break;
           }
-          long state = (long) WORDS.getVolatile(slots, b + 2);
           if (h == high && slots[b + 1] == low) {
-            if (state < FRESH) { // its own dropped slot: revive it
+            if ((long) WORDS.getVolatile(slots, b + 2) < FRESH) { // its own dropped slot: revive it
               WORDS.setVolatile(slots, b + 2, stripe.fresh());
               size.incrementAndGet();
               added[0] = true;
             }
             return new Position(slots, b + 2);
           }
-          if (reuse < 0 && state == DROPPED) {
-            reuse = b;
-          }
           if (++i == capacity) {
             i = 0;
           }
-        }
-        if (reuse >= 0) { // the key words first: a reader of the old key then reads DEAD and comes here
-          slots[reuse + 1] = low;
-          WORDS.setVolatile(slots, reuse, high);
-          WORDS.setVolatile(slots, reuse + 2, stripe.fresh());
-          size.incrementAndGet();
-          added[0] = true;
-          return new Position(slots, reuse + 2);
         }
         if (empty < 0 || stripe.used + 1 > capacity * MAX_LOAD) {
           rehash(stripe, 1);

@@ -321,6 +321,10 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
    * found lock-free and charged by compare-and-set; a key not found is checked and inserted under its stripe's lock.
    */
   private final class CompactSpace extends LocalKeySpace {
+    private static final int TRY = 0;
+    private static final int ACQUIRE = 1;
+    private static final int SETTLE = 2;
+    private static final int SCHEDULE = 3;
     private final CompactTable table;
 
     CompactSpace(LimitPolicy policy, CompactGroup group) {
@@ -331,69 +335,27 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     @Override
     boolean tryAcquire(String key, long permits, CompiledPolicy policy) {
       checkPermits(permits);
-      long[] low = new long[1]; // scalar-replaced once inlined
-      long high = keyHash.hash(key, low);
-      boolean insert = false;
-      for (;;) {
-        long now = now();
-        long[] slots = table.slots(high);
-        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
-        boolean[] added = null;
-        if (index < 0) {
-          KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a slot
-          added = new boolean[1];
-          CompactTable.Position position = table.insert(high, low[0], added);
-          slots = position.slots();
-          index = position.index();
-        }
-        int verdict = policy.tryAcquire(slots, index, high, low[0], now, permits);
-        if (added != null && added[0]) {
-          onInsert();
-        }
-        if (verdict >= 0) {
-          return verdict == 1;
-        }
-        insert = retry(high, slots, index);
-      }
+      return decide(TRY, key, policy, permits, null, null, null) == 1;
     }
 
     @Override
     Decision acquire(String key, long permits, CompiledPolicy policy) {
       checkPermits(permits);
-      long[] low = new long[1];
-      long high = keyHash.hash(key, low);
-      boolean insert = false;
-      for (;;) {
-        long now = now();
-        long[] slots = table.slots(high);
-        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
-        boolean[] added = null;
-        if (index < 0) {
-          KeyNormalizer.requireStored(key);
-          added = new boolean[1];
-          CompactTable.Position position = table.insert(high, low[0], added);
-          slots = position.slots();
-          index = position.index();
-        }
-        Decision decision = policy.acquire(slots, index, high, low[0], now, permits);
-        if (added != null && added[0]) {
-          onInsert();
-        }
-        if (decision != null) {
-          return decision;
-        }
-        insert = retry(high, slots, index);
-      }
+      Decision[] decision = new Decision[1];
+      decide(ACQUIRE, key, policy, permits, decision, null, null);
+      return decision[0];
     }
 
     @Override
     Reservation reserve(String key, long permits, CompiledPolicy policy) {
-      // a token bucket's settlement needs no time of the charge (only windows do), so the clock read here serves
-      long stamp = now();
-      return reserveAt(key, permits, policy, stamp, acquire(key, permits, policy));
+      checkPermits(permits);
+      Decision[] decision = new Decision[1];
+      long[] at = new long[1]; // the time the charge was decided at: the one clock reading of the reservation
+      decide(ACQUIRE, key, policy, permits, decision, at, null);
+      return reserveAt(key, permits, policy, at[0], decision[0]);
     }
 
-    /** Reserves a future slot on the key's compact slot; the loop of {@link #acquire(String, long, CompiledPolicy)}. */
+    /** Reserves a future slot on the key's compact slot, in the one loop of {@link #decide}. */
     @Override
     ScheduledPermits schedule(String key, long permits, long maxWaitNanos, CompiledPolicy policy) {
       if (maxWaitNanos == 0) {
@@ -401,34 +363,30 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       }
       long maxWait = checkWait(policy.policy, maxWaitNanos);
       checkPermits(permits);
-      long[] low = new long[1];
-      long high = keyHash.hash(key, low);
-      CompiledPolicy.Undo undo = (written, previous) -> {
+      Scheduling scheduling = new Scheduling(maxWait, key);
+      decide(SCHEDULE, key, policy, permits, null, null, scheduling);
+      return scheduling.result;
+    }
+
+    /** What a {@code SCHEDULE} decision needs besides the permits, and what it answers. */
+    private final class Scheduling implements CompiledPolicy.Undo {
+      final long maxWait;
+      final String key;
+      ScheduledPermits result;
+
+      Scheduling(long maxWait, String key) {
+        this.maxWait = maxWait;
+        this.key = key;
+      }
+
+      /** Gives the slot back on the key's slot, if it is still there and still holds what the reservation wrote. */
+      @Override
+      public boolean restore(long written, long previous) {
+        long[] low = new long[1];
+        long high = keyHash.hash(key, low);
         long[] slots = table.slots(high);
         int index = CompactTable.find(slots, high, low[0]);
         return index >= 0 && CompiledPolicy.restore(slots, index, high, low[0], written, previous);
-      };
-      boolean insert = false;
-      for (;;) {
-        long now = now();
-        long[] slots = table.slots(high);
-        int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
-        boolean[] added = null;
-        if (index < 0) {
-          KeyNormalizer.requireStored(key);
-          added = new boolean[1];
-          CompactTable.Position position = table.insert(high, low[0], added);
-          slots = position.slots();
-          index = position.index();
-        }
-        ScheduledPermits slot = policy.schedule(slots, index, high, low[0], now, permits, maxWait, undo);
-        if (added != null && added[0]) {
-          onInsert();
-        }
-        if (slot != null) {
-          return slot;
-        }
-        insert = retry(high, slots, index);
       }
     }
 
@@ -438,10 +396,29 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
      */
     @Override
     void settle(Reservation reservation, long actual) {
-      CompiledPolicy policy = compiled(reservation.policy());
-      long delta = actual - reservation.permits();
-      long[] low = new long[1];
-      long high = keyHash.hash(reservation.key(), low);
+      decide(SETTLE, reservation.key(), compiled(reservation.policy()), actual - reservation.permits(), null, null,
+          null);
+    }
+
+    /**
+     * The one loop of every decision by key string: hashes the key once, finds its slot lock-free or inserts it under
+     * the stripe's lock, decides on the slot, and tries again where the slot was moved by a rehash (after waiting for
+     * it) or dropped (through the lock). A refund ({@code SETTLE} with a negative {@code arg}) of a key without a
+     * slot is a no-op: its bucket was full again. {@code op} is a constant at each call site, so the JIT folds the
+     * branches; {@code TRY} allocates nothing.
+     *
+     * @param op {@link #TRY}, {@link #ACQUIRE}, {@link #SETTLE} or {@link #SCHEDULE}
+     * @param arg the permits, or for {@code SETTLE} the permits to add (negative: refund)
+     * @param decision receives the decision of {@code ACQUIRE}
+     * @param at receives the time the decision was made at, if given
+     * @param scheduling the wait and the answer of {@code SCHEDULE}, else null
+     * @return {@code TRY}: 1 admitted, 0 rejected; {@code ACQUIRE}, {@code SCHEDULE}: 1; {@code SETTLE}: 1 settled, 0 nothing to
+     *     refund
+     */
+    private int decide(int op, String key, CompiledPolicy policy, long arg, Decision[] decision, long[] at,
+        Scheduling scheduling) {
+      long[] low = new long[1]; // scalar-replaced once inlined
+      long high = keyHash.hash(key, low);
       boolean insert = false;
       for (;;) {
         long now = now();
@@ -449,33 +426,52 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         int index = insert ? -1 : CompactTable.find(slots, high, low[0]);
         boolean[] added = null;
         if (index < 0) {
-          if (delta < 0) {
-            return;
+          if (op == SETTLE && arg < 0) {
+            return 0;
           }
+          KeyNormalizer.requireStored(key); // the only way into the store: a refused key never got a slot
           added = new boolean[1];
           CompactTable.Position position = table.insert(high, low[0], added);
           slots = position.slots();
           index = position.index();
         }
-        int verdict = policy.settle(slots, index, high, low[0], now, delta);
+        int verdict = decideOn(op, policy, slots, index, high, low[0], now, arg, decision, scheduling);
         if (added != null && added[0]) {
           onInsert();
         }
         if (verdict >= 0) {
-          return;
+          if (at != null) {
+            at[0] = now;
+          }
+          return verdict;
         }
-        boolean dropped = retry(high, slots, index);
-        if (dropped && delta < 0) {
-          return; // the key's bucket was full again and dropped: nothing to refund
-        }
-        insert = dropped;
+        insert = retry(high, slots, index);
       }
+    }
+
+    /** One decision on a slot: the verdict of {@link #decide} for {@code op}, -1 if the slot holds no live state. */
+    private static int decideOn(int op, CompiledPolicy policy, long[] slots, int index, long high, long low, long now,
+        long arg, Decision[] decision, Scheduling scheduling) {
+      if (op == TRY) {
+        return policy.tryAcquire(slots, index, high, low, now, arg);
+      }
+      if (op == SETTLE) {
+        return policy.settle(slots, index, high, low, now, arg);
+      }
+      if (op == SCHEDULE) {
+        ScheduledPermits slot = policy.schedule(slots, index, high, low, now, arg, scheduling.maxWait, scheduling);
+        scheduling.result = slot;
+        return slot == null ? -1 : 1;
+      }
+      Decision d = policy.acquire(slots, index, high, low, now, arg);
+      decision[0] = d;
+      return d == null ? -1 : 1;
     }
 
     /**
      * After a decision met a state that is not live: waits out the rehash if the array was being rehashed.
      *
-     * @return whether the next attempt must go through the lock: the key was dropped (or its slot reused)
+     * @return whether the next attempt must go through the lock: the key was dropped
      */
     private boolean retry(long high, long[] slots, int index) {
       if (CompactTable.isMoved(slots, index)) {
@@ -533,30 +529,19 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       @Override
       public boolean tryAcquire(long permits) {
         checkPermits(permits);
-        boolean insert = false;
-        for (;;) {
-          long now = now();
-          boolean[] added = null;
-          CompactTable.Position p = position;
-          if (p == null) {
-            added = new boolean[1];
-            p = resolve(insert, added);
-          }
-          int verdict = base.tryAcquire(p.slots(), p.index(), high, low, now, permits);
-          if (added != null && added[0]) {
-            onInsert();
-          }
-          if (verdict >= 0) {
-            return verdict == 1;
-          }
-          position = null;
-          insert = retry(high, p.slots(), p.index());
-        }
+        return decide(TRY, permits, null) == 1;
       }
 
       @Override
       public Decision acquire(long permits) {
         checkPermits(permits);
+        Decision[] decision = new Decision[1];
+        decide(ACQUIRE, permits, decision);
+        return decision[0];
+      }
+
+      /** {@link CompactSpace#decide} on the cached position; re-resolves it when the slot moved or was dropped. */
+      private int decide(int op, long permits, Decision[] decision) {
         boolean insert = false;
         for (;;) {
           long now = now();
@@ -566,12 +551,12 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
             added = new boolean[1];
             p = resolve(insert, added);
           }
-          Decision decision = base.acquire(p.slots(), p.index(), high, low, now, permits);
+          int verdict = decideOn(op, base, p.slots(), p.index(), high, low, now, permits, decision, null);
           if (added != null && added[0]) {
             onInsert();
           }
-          if (decision != null) {
-            return decision;
+          if (verdict >= 0) {
+            return verdict;
           }
           position = null;
           insert = retry(high, p.slots(), p.index());

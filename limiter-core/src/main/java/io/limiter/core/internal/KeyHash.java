@@ -44,28 +44,29 @@ final class KeyHash {
     long v1 = k1 ^ 0x646f72616e646f6dL ^ 0xeeL;
     long v2 = k0 ^ 0x6c7967656e657261L;
     long v3 = k1 ^ 0x7465646279746573L;
-    int n = key.length();
-    int blocks = n / 4 + 1; // the last one holds up to three code units and the length (mod 2^16) in its top bits
-    for (int b = 0; b < blocks; b++) {
-      long m = b < blocks - 1 ? word(key, b * 4) : last(key, b * 4);
-      v3 ^= m;
+    int blocks = key.length() / 4 + 1; // the last one holds up to three code units and the length (mod 2^16) in its top bits
+    long high = 0;
+    long m = 0;
+    // One loop, one SipRound in the bytecode: the compression rounds, then three finalization rounds per output word.
+    // Written once, the method is small enough for the JIT to inline into a decision, so that {@code out} (the caller's
+    // one-element array) is scalar-replaced and a decision allocates nothing.
+    for (int r = 0, rounds = blocks + 6; r < rounds; r++) {
+      if (r < blocks) {
+        m = r < blocks - 1 ? word(key, r * 4) : last(key, r * 4);
+        v3 ^= m;
+      } else if (r == blocks) {
+        v2 ^= 0xeeL;
+      } else if (r == blocks + 3) {
+        high = v0 ^ v1 ^ v2 ^ v3;
+        v1 ^= 0xddL;
+      }
       v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32); // one SipRound
       v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
       v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
       v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-      v0 ^= m;
-    }
-    v2 ^= 0xeeL;
-    long high = 0;
-    for (int r = 0; r < 6; r++) { // three finalization rounds per output word
-      if (r == 3) {
-        high = v0 ^ v1 ^ v2 ^ v3;
-        v1 ^= 0xddL;
+      if (r < blocks) {
+        v0 ^= m;
       }
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
     }
     out[0] = v0 ^ v1 ^ v2 ^ v3;
     return high == 0 ? 1 : high;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,8 +87,38 @@ class CompactTableTest {
     assertThat(store.trackedKeys()).isEqualTo(keys);
   }
 
+  /**
+   * The gap of slot reuse: a thread reads key A's state, then compare-and-sets it later. If A was dropped meanwhile and
+   * its slot given to key B, and B's state reached the very number the thread read (a clock running backwards makes
+   * two keys' timestamps equal to the nanosecond), the late compare-and-set charged B and A's charge was lost. The
+   * late compare-and-set is done here on the array word, as a thread descheduled between its key check and its CAS
+   * would.
+   */
   @Test
-  void droppedKeysComeBackFullAndTheirSlotsAreReused() {
+  void aStaleCompareAndSetNeverLandsOnAnotherKeysState() {
+    VarHandle words = MethodHandles.arrayElementVarHandle(long[].class);
+    CompiledPolicy policy = new CellGroup(LimitPolicy.of("aba", "1/second")).layout;
+    CompactTable table = new CompactTable(policy, new AtomicLong());
+    long high = 0x1234_5678_0000_0000L; // A and B: same stripe, same home slot, so B probes through A's slot
+    long second = Duration.ofSeconds(1).toNanos();
+    long t0 = 1_000_000_000_000L;
+    CompactTable.Position a = table.insert(high, 1, new boolean[1]);
+    assertThat(policy.tryAcquire(a.slots(), a.index(), high, 1, t0, 1)).isEqualTo(1);
+    long read = (long) words.getVolatile(a.slots(), a.index()); // the stale thread's read of A's state
+
+    table.sweep(t0 + second); // A is full again: dropped
+    CompactTable.Position b = table.insert(high, 2, new boolean[1]); // the clock went back to t0; B arrives
+    assertThat(policy.tryAcquire(b.slots(), b.index(), high, 2, t0, 1)).isEqualTo(1);
+    long stateOfB = (long) words.getVolatile(b.slots(), b.index());
+
+    boolean lateCas = words.compareAndSet(a.slots(), a.index(), read, read + second);
+    assertThat(lateCas).as("a late compare-and-set of A's state succeeded").isFalse();
+    assertThat((long) words.getVolatile(b.slots(), b.index())).isEqualTo(stateOfB);
+    assertThat(b).isNotEqualTo(a);
+  }
+
+  @Test
+  void droppedKeysComeBackFullAndTheirSlotsAreFreed() {
     RateLimitStore store = store(1_000_000);
     KeySpace space = store.keySpace(LimitPolicy.of("reuse", "2/second"));
     KeySpace.KeyHandle kept = space.handle("kept");
@@ -98,7 +130,7 @@ class CompactTableTest {
       assertThat(kept.tryAcquire(2)).as("round %d", round).isTrue();
       assertThat(kept.tryAcquire(1)).isFalse();
       now.addAndGet(Duration.ofSeconds(1).toNanos());
-      store.cleanUp(); // every key is full again: all dropped, and their slots free for the next round's keys
+      store.cleanUp(); // every key is full again: all dropped, and their slots purged by compaction
       assertThat(store.trackedKeys()).isZero();
     }
   }
