@@ -30,6 +30,21 @@ class RedisDenyCacheIT {
   }
 
   @Test
+  void aConcurrencyRejectionIsNeverRememberedSinceAnotherInstanceMayReturnItsPermitAnyMoment() {
+    ManualTicker ticker = new ManualTicker(START);
+    try (RedisRateLimitStore a = store(ticker, 100, "deny-conc:"); RedisRateLimitStore b = store(ticker, 100,
+        "deny-conc:")) {
+      LimitPolicy policy = LimitPolicy.of("deny-conc", "1 concurrent");
+      io.limiter.core.Reservation permit = a.keySpace(policy).reserve("client", 1);
+      assertThat(permit.decision()).isAllowed();
+      assertThat(b.keySpace(policy).acquire("client", 1)).isRejected();
+      permit.refund(); // the call on instance a ended
+      assertThat(b.keySpace(policy).reserve("client", 1).decision()).as("b asks Redis again").isAllowed();
+      assertThat(b.stats().localDenials()).isZero();
+    }
+  }
+
+  @Test
   void aKnownRejectionIsAnsweredLocallyUntilItsRetryTime() {
     ManualTicker ticker = new ManualTicker(START);
     try (RedisRateLimitStore store = store(ticker, 100, "deny:")) {

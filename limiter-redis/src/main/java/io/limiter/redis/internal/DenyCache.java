@@ -95,6 +95,9 @@ final class DenyCache {
     if (retry == Decision.NEVER || retry <= 0) {
       return; // a cost above the capacity is rejected at once anyway
     }
+    if (decision.policy().algorithm() == io.limiter.core.Algorithm.CONCURRENCY) {
+      return; // a permit comes back when a call on any instance ends, not at the retry time (the oldest lease's end)
+    }
     Entry entry = new Entry(redisKey, decision.policy(), permits, sentAt, sentAt + retry, decision);
     entries.put(redisKey, entry);
     order.offer(entry);
