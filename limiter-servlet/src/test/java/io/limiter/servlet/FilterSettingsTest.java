@@ -248,7 +248,8 @@ class FilterSettingsTest {
     params.put("rule.a.algorithm", "moving-window");
     RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
     assertThat(cause.problems()).singleElement().asString()
-        .startsWith("init-param rule.a.*: limit 20000/hour of policy a allows 20000 permits per window, more than the 10000 timestamps MOVING_WINDOW logs per key");
+        .startsWith("init-param rule.a.*: limit 20000/hour of policy a allows 20000 permits per window, more than "
+            + "the 10000 timestamps MOVING_WINDOW logs per key");
 
     params.put("rule.a.limits", "10/second; 10000/hour"); // the largest log starts
     RateLimitFilter filter = new RateLimitFilter();
