@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.util.ClassUtils;
@@ -287,9 +289,24 @@ public final class RateLimitAspectSupport {
     ops.checkValid();
     Class<?> userClass = targetClass != null ? targetClass : method.getDeclaringClass();
     RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
-    if (ReactiveRateLimiting.handles(ops.method().getReturnType())) {
+    Class<?> returnType = ops.method().getReturnType();
+    if (ReactiveRateLimiting.handles(returnType)) {
       return reactive.execute(ops, invocation, target, args, invoker);
     }
+    if (!CompletionStage.class.isAssignableFrom(returnType)) {
+      return limit(ops, invocation, userClass, target, args, invoker);
+    }
+    // decided when called (it has no subscription); a caller of a stage expects its failures in the stage
+    try {
+      return limit(ops, invocation, userClass, target, args, invoker);
+    } catch (RateLimitExceededException | RateLimitKeyMissingException rejected) {
+      return CompletableFuture.failedFuture(rejected);
+    }
+  }
+
+  /** The blocking path: decides every policy of the call in order, then proceeds, settling what must be settled. */
+  private Object limit(RateLimitOperations ops, RateLimitInvocation invocation, Class<?> userClass, Object target,
+      Object[] args, Invoker invoker) throws Throwable {
     List<RateLimitOperation> operations = ops.operations();
     List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
     List<StepController> admitted = null;
@@ -428,7 +445,7 @@ public final class RateLimitAspectSupport {
    * @return what to return instead of {@code result} (it settles on completion), or null if the result is complete
    */
   private static Object settleOnCompletion(List<Pending> pending, RateLimitInvocation invocation, Object result) {
-    if (result instanceof java.util.concurrent.CompletionStage<?> stage) {
+    if (result instanceof CompletionStage<?> stage) {
       return stage.whenComplete((value, error) -> settleOnOutcome(pending, invocation, value,
           error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause()
               : error));

@@ -29,9 +29,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Limits methods that return a {@link Mono}, a {@link Flux} or a {@link CompletionStage} without blocking: the
- * policies decide through {@code acquireAsync} when the result is subscribed (a {@code CompletionStage}, which has no
- * subscription, when the method is called), and the method itself runs only once every policy admitted; a rejection
+ * Limits methods that return a {@link Mono} or a {@link Flux} without blocking: the policies decide through
+ * {@code acquireAsync} when the result is subscribed, and the method itself runs only once every policy admitted; a rejection
  * is the error signal {@link RateLimitExceededException} (or the fallback's result), a missing key
  * {@link RateLimitKeyMissingException}. Each subscription is one call: resubscribing (a retry) decides again.
  *
@@ -42,7 +41,10 @@ import reactor.core.publisher.Mono;
  * step throttling decides synchronously, since its penalty-box exemption has no asynchronous form; with a local store
  * that does not block either.
  *
- * <p>Loaded only when Reactor is on the class path ({@code CompletionStage} methods are limited here too). Thread-safe.
+ * <p>A {@code CompletionStage} method has no subscription: it is decided when called, on the blocking path of
+ * {@link RateLimitAspectSupport}, which settles and returns its permits when the stage completes.
+ *
+ * <p>Used only when Reactor is on the class path. Thread-safe.
  */
 final class ReactiveRateLimiting {
 
@@ -59,18 +61,12 @@ final class ReactiveRateLimiting {
 
   /** @return whether calls of a method with this return type are limited here */
   static boolean handles(Class<?> returnType) {
-    return CompletionStage.class.isAssignableFrom(returnType) || REACTOR_PRESENT && Reactor.handles(returnType);
+    return REACTOR_PRESENT && Reactor.handles(returnType);
   }
 
   Object execute(RateLimitOperations ops, RateLimitInvocation invocation, Object target, Object[] args,
       RateLimitAspectSupport.Invoker invoker) {
-    Class<?> returnType = ops.method().getReturnType();
-    if (CompletionStage.class.isAssignableFrom(returnType)) {
-      CompletionStage<Object> result = decideAll(ops.operations(), invocation).thenCompose(rejected ->
-          toStage(rejected.isEmpty() ? proceed(invoker) : reject(ops.fallback(), target, args, rejected.get())));
-      return CompletableFuture.class.isAssignableFrom(returnType) ? result.toCompletableFuture() : result;
-    }
-    return Reactor.execute(returnType, () -> decideAll(ops.operations(), invocation),
+    return Reactor.execute(ops.method().getReturnType(), () -> decideAll(ops.operations(), invocation),
         rejected -> rejected.isEmpty() ? proceed(invoker) : reject(ops.fallback(), target, args, rejected.get()));
   }
 
@@ -89,7 +85,7 @@ final class ReactiveRateLimiting {
   private CompletionStage<Decision> decide(RateLimitOperation op, RateLimitInvocation invocation) {
     if (op.settlesAfterCall()) {
       return CompletableFuture.failedFuture(new RateLimitConfigException(op.source() + ": chargeOn and actualCost "
-          + "are not supported on methods returning Mono, Flux or CompletionStage"));
+          + "are not supported on methods returning Mono or Flux"));
     }
     String key = op.key().resolve(invocation);
     long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
@@ -170,17 +166,6 @@ final class ReactiveRateLimiting {
     } catch (Throwable e) {
       return new Failure(e);
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static CompletionStage<Object> toStage(Object result) {
-    if (result instanceof Failure f) {
-      return CompletableFuture.failedFuture(f.error());
-    }
-    if (result == null) {
-      return CompletableFuture.failedFuture(new NullPointerException("the method returned null"));
-    }
-    return (CompletionStage<Object>) result;
   }
 
   /** The Reactor part, in a class of its own so that nothing loads Reactor's types when it is absent. */
