@@ -66,6 +66,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
 
   public LettuceRateLimitStore(RedisConnector connector, StoreSettings settings) {
     this.connector = Objects.requireNonNull(connector, "connector");
+    LimitScript.loadAll(); // here, on the thread that builds the store: never on a decision's
     this.calls = new Coalescer(connector, settings.coalesce());
     this.keys = new KeyLayout(settings.keyPrefix());
     this.localTicker = settings.localTicker();

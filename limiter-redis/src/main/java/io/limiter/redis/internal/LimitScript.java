@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 
 /**
  * One algorithm on Redis: its Lua script (the state I/O, the shared prelude, the state helpers and the algorithm's
@@ -66,6 +67,18 @@ abstract class LimitScript {
     this.tag = tag;
     this.argsPerLimit = argsPerLimit;
     this.wordsPerLimit = wordsPerLimit;
+  }
+
+  /**
+   * Reads every script's text now. The texts are class resources, read when a script class is initialised: from a
+   * jar that is file I/O, which must not happen on the first decision of a non-blocking caller (an event-loop
+   * thread). The store calls this when it is built.
+   */
+  static void loadAll() {
+    List<Object> all = List.of(BatchScript.SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
+        FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
+        MovingWindowScript.LEASES, PaceScript.INSTANCE, PaceScript.UNPACE, SettleScript.INSTANCE);
+    all.forEach(java.util.Objects::requireNonNull);
   }
 
   /**
