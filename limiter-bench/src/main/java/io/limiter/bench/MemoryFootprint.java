@@ -106,10 +106,27 @@ public final class MemoryFootprint {
       json.put("keys", n);
       json.put("jolKeys", jolKeys);
       json.put("gc", gcNames());
-      json.put("rows", rows);
+      json.put("rows", rows.stream().map(MemoryFootprint::json).toList());
       Files.writeString(Path.of(args[2]), new GsonBuilder().setPrettyPrinting().create().toJson(json),
           StandardCharsets.UTF_8);
     }
+  }
+
+  /** A row as JSON: a column without a JOL sample (NaN, which JSON cannot hold) is left out. */
+  private static Map<String, Object> json(Row row) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", row.name());
+    o.put("keys", row.keys());
+    o.put("heapWithoutKeys", row.heapWithoutKeys());
+    o.put("heapWithKeys", row.heapWithKeys());
+    o.put("jolKeys", row.jolKeys());
+    if (!Double.isNaN(row.jolWithoutKeys())) {
+      o.put("jolWithoutKeys", row.jolWithoutKeys());
+    }
+    if (!Double.isNaN(row.jolWithKeys())) {
+      o.put("jolWithKeys", row.jolWithKeys());
+    }
+    return o;
   }
 
   /**

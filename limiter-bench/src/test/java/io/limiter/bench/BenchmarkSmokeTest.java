@@ -165,6 +165,17 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void aMemoryRunWithoutJolSamplesWritesReadableJson(@TempDir Path dir) throws Exception {
+    // run.sh's 10,000,000-key run takes no JOL sample (0 keys): its JOL columns are NaN, which JSON cannot hold
+    MemoryFootprint.main(new String[] {"2000", "0", dir.resolve("memory-10m.json").toString(), "limiterInMemory"});
+    LoadResults read = LoadResults.read(dir);
+    assertThat(read.memoryLarge).singleElement().satisfies(row -> {
+      assertThat(row.jolWithKeys()).isNaN();
+      assertThat(row.heapWithKeys()).isFinite();
+    });
+  }
+
+  @Test
   void reportIsGeneratedFromTheResults(@TempDir Path docs) throws Exception {
     MemoryFootprint.main(new String[] {"2000", "1000", results.resolve("memory.json").toString()});
     FloodLatency.main(new String[] {"20000", "2", "1", "caffeine", results.resolve("flood-caffeine.json").toString()});
