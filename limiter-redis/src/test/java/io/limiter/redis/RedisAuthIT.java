@@ -10,6 +10,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.Reservation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,15 @@ class RedisAuthIT {
       // more than a full limit: rejected even on empty state, and finds another shape: deletes it
       decisions.add(store.keySpace(first).acquire("client", 3));
     }
+    // settlements (settle.lua, moving_window_settle.lua: they read PTTL): 3 reserved, settled to 1, so 8 more fit in 10
+    for (Algorithm algorithm : List.of(Algorithm.TOKEN_BUCKET, Algorithm.MOVING_WINDOW)) {
+      KeySpace space = store.keySpace(LimitPolicy.builder(name + "-settle-" + algorithm).limits("10/hour")
+          .algorithm(algorithm).build());
+      Reservation reserved = space.reserve("client", 3);
+      decisions.add(reserved.decision());
+      reserved.settle(1);
+      decisions.add(space.acquire("client", 8)); // admitted only if the settlement gave 2 back
+    }
     // a coalesced call over two keys (MGET, then one write per key): the first call is held, the rest queue behind it
     KeySpace vector = store.keySpace(LimitPolicy.of(name + "-vector", "100/hour"));
     vector.acquire("warm", 1); // its script loaded: the held call is the vector's first
@@ -101,8 +111,9 @@ class RedisAuthIT {
     try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
       List<Decision> decisions = everyCommandPath(store, "acl");
       assertThat(decisions).allSatisfy(d -> assertThat(d).isNotDegraded());
-      // per algorithm (token bucket, both windows, moving window): 2 + 2 admitted; then the vector's 6
-      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 6);
+      // per algorithm (token bucket, both windows, moving window): 2 + 2 admitted; two settlements, each followed by
+      // an acquire that fits only if it gave permits back; then the vector's 6
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 2 * 2 + 6);
       assertThat(store.stats().coalescedDecisions()).as("a vector ran").isPositive();
       RedisStoreStats stats = store.stats();
       assertThat(stats.failures()).isZero();
