@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,12 +109,9 @@ class RedisContainedFailureIT {
 
   /** Decides until a decision is (or is not) degraded; every decision returns within the command timeout. */
   private static void awaitDecision(KeySpace space, boolean degraded) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (space.acquire("flap", 1).degraded() != degraded) {
-      assertThat(System.nanoTime()).as("a %s decision within 60 s", degraded ? "degraded" : "Redis")
-          .isLessThan(deadline);
-      RedisServer.sleep(20);
-    }
+    Awaitility.await(degraded ? "a degraded decision" : "a decision by Redis").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .until(() -> space.acquire("flap", 1).degraded() == degraded);
   }
 
   @Test
@@ -145,14 +143,11 @@ class RedisContainedFailureIT {
         server.thaw();
       }
       try (store) {
-        long thawed = System.nanoTime();
         KeySpace space = store.keySpace(CLOSED);
         // Lettuce's default 60 s handshake timeout, or a 30 s probe back-off, would keep the store degraded
-        while (space.acquire("cold", 1).degraded()) {
-          assertThat(Duration.ofNanos(System.nanoTime() - thawed)).as("degraded after Redis answers")
-              .isLessThan(Duration.ofSeconds(20));
-          RedisServer.sleep(20);
-        }
+        Awaitility.await("a decision by Redis once it answers").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+            .until(() -> !space.acquire("cold", 1).degraded());
         assertThat(store.stats().available()).isTrue();
       }
     }

@@ -1,10 +1,11 @@
 package io.limiter.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 
 /**
  * A Sentinel-managed Redis on loopback for integration tests: a primary, a replica and three sentinels (quorum 2),
@@ -101,22 +102,10 @@ public final class SentinelGroup implements AutoCloseable {
     return "";
   }
 
-  /** Waits for a condition, polling every 20 ms. */
+  /** Waits for a condition, polling every 20 ms; a server that does not answer yet (an exception) is not yet. */
   public static void await(String what, int seconds, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (true) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException notYet) {
-        // a server that does not answer yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("not within " + seconds + " s: " + what);
-      }
-      RedisServer.sleep(20);
-    }
+    Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .ignoreExceptions().until(condition::getAsBoolean);
   }
 
   @Override

@@ -10,7 +10,6 @@ import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -42,29 +41,21 @@ public final class StepSettings {
   private static final StepSettings NONE = new StepSettings(new Builder());
   private static final String TRUSTED = "trusted:";
 
-  private final Tiers tiers;
+  /** The parts in core's model, which checks their combination; their labels name where each part was set. */
+  private final StepParts parts;
   private final TierResolver<HttpServletRequest> tierResolver;
-  private final String tierKey;
-  private final StepSchedule schedule;
-  private final String adaptive;
-  private final PenaltyRule penalty;
-  private final boolean penalizeSharedKeys;
-  /** Names a part where it was set ({@code init-param rule.api.tiers}), when read from text; else null. */
-  private final UnaryOperator<String> labels;
+  /** Whether the parts were read from text, so that their labels name the init-param or property they came from. */
+  private final boolean readFromText;
 
   private StepSettings(Builder b) {
     this(b, null);
   }
 
   private StepSettings(Builder b, UnaryOperator<String> labels) {
-    this.labels = labels;
-    this.tiers = b.tiers;
+    this.readFromText = labels != null;
+    this.parts = StepParts.of(b.tiers, b.tierKey, b.schedule, b.adaptive, b.penalty, b.penalizeSharedKeys,
+        labels != null ? labels : UnaryOperator.identity());
     this.tierResolver = b.tierResolver;
-    this.tierKey = b.tierKey;
-    this.schedule = b.schedule;
-    this.adaptive = b.adaptive;
-    this.penalty = b.penalty;
-    this.penalizeSharedKeys = b.penalizeSharedKeys;
   }
 
   /** @return a new builder */
@@ -154,7 +145,7 @@ public final class StepSettings {
 
   /** @return the tiers, or null */
   public Tiers tiers() {
-    return tiers;
+    return parts.tiers();
   }
 
   /** @return how a request's tier is found, or null */
@@ -164,53 +155,37 @@ public final class StepSettings {
 
   /** @return the tier key as written ({@code attribute:plan}), {@code custom} for a resolver, or null */
   public String tierKey() {
-    return tierKey;
+    return parts.tierKey();
   }
 
   /** @return the schedule, or null */
   public StepSchedule schedule() {
-    return schedule;
+    return parts.schedule();
   }
 
   /** @return the name of the step controller whose level scales the limits, or null */
   public String adaptive() {
-    return adaptive;
+    return parts.adaptive();
   }
 
   /** @return the penalty rule, or null */
   public PenaltyRule penalty() {
-    return penalty;
+    return parts.penalty();
   }
 
   /** @return whether the penalty box also counts keys many clients share (the missing-key bucket, global) */
   public boolean penalizeSharedKeys() {
-    return penalizeSharedKeys;
+    return parts.penalizeSharedKeys();
   }
 
   /** @return whether no part is set */
   public boolean isEmpty() {
-    return tiers == null && tierResolver == null && schedule == null && adaptive == null && penalty == null;
+    return parts.isEmpty();
   }
 
   /** @return the names of the parts that are set, e.g. {@code [tiers, adaptive]} */
   public List<String> parts() {
-    List<String> parts = new ArrayList<>();
-    if (tiers != null) {
-      parts.add("tiers");
-    }
-    if (tierResolver != null) {
-      parts.add("tier-key");
-    }
-    if (schedule != null) {
-      parts.add("schedule");
-    }
-    if (adaptive != null) {
-      parts.add("adaptive");
-    }
-    if (penalty != null) {
-      parts.add("penalty");
-    }
-    return parts;
+    return List.copyOf(parts.names());
   }
 
   /**
@@ -218,8 +193,7 @@ public final class StepSettings {
    * @return these settings in core's model, whose {@link StepParts#build} checks their combination
    */
   public StepParts parts(UnaryOperator<String> label) {
-    return StepParts.of(tiers, tierResolver == null ? null : tierKey, schedule, adaptive, penalty,
-        penalizeSharedKeys, label);
+    return parts.withLabel(label);
   }
 
   /**
@@ -228,33 +202,12 @@ public final class StepSettings {
    *     init-param, a config file's property), else by {@code label}
    */
   public StepParts partsWhereSet(UnaryOperator<String> label) {
-    return parts(labels != null ? labels : label);
+    return readFromText ? parts : parts.withLabel(label);
   }
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder("StepSettings{");
-    String sep = "";
-    if (tiers != null) {
-      sb.append("tiers ").append(tiers);
-      sep = ", ";
-    }
-    if (tierKey != null) {
-      sb.append(sep).append("tier key ").append(tierKey);
-      sep = ", ";
-    }
-    if (schedule != null) {
-      sb.append(sep).append("schedule ").append(schedule);
-      sep = ", ";
-    }
-    if (adaptive != null) {
-      sb.append(sep).append("adaptive ").append(adaptive);
-      sep = ", ";
-    }
-    if (penalty != null) {
-      sb.append(sep).append("penalty ").append(penalty);
-    }
-    return sb.append('}').toString();
+    return "StepSettings" + parts.toString().substring("StepParts".length());
   }
 
   /**

@@ -3,9 +3,13 @@ package io.limiter.core.step;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.Ticker;
+import io.limiter.core.internal.step.CallFeed;
 import io.limiter.core.internal.step.CallSignals;
 import io.limiter.core.internal.step.ControllerSpec;
+import io.limiter.core.internal.step.LevelMachine;
+import io.limiter.core.internal.step.SignalSampler;
 import io.limiter.core.internal.step.SpecReader;
+import io.limiter.core.internal.step.TickSchedule;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,16 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -63,11 +58,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code io.limiter.core.step.StepController} {@link System.Logger}.
  *
  * <h2>Driving it</h2>
- * Tests call {@link #tick(long)} with a fake time; production calls {@link #start()}, which ticks every
- * {@link #interval()} on a daemon thread the controller owns until {@link #close()} (missed ticks after a stall
- * coalesce into one; a closed controller may be started again). The integrations feed the
- * built-in signals with {@link #callStarted()} and {@link #callFinished(long, boolean)} around every call they let
- * through.
+ * Tests call {@link #tick(long)} with a fake time. An application calls {@link #start(TickScheduler)} with its own
+ * scheduler, which then runs the ticks every {@link #interval()} and the custom signals' samples, until
+ * {@link #close()}: no thread of the library's is left. A plain program may call {@link #start()}, which ticks on a
+ * daemon thread the controller owns. Missed ticks after a stall coalesce into one; a closed controller may be started
+ * again. The integrations feed the built-in signals with {@link #callStarted()} and
+ * {@link #callFinished(long, boolean)} around every call they let through.
+ *
+ * <h2>Parts</h2>
+ * This class is the controller's API and its locks; the work is done by internal parts: the level state machine (the
+ * rules above, a function of the interval's health and the time), the signal sampler (worst wins, timeouts, failures),
+ * the call feed of the built-in signals, the tick schedule, and the parser of the configuration string.
  *
  * <h2>Configuration string</h2>
  * {@link #parse(String, String, String, Map)} reads {@code key=value} entries separated by {@code ;} (the same keys
@@ -80,7 +81,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * probe-revert=on
  * </pre>
  *
- * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized.
+ * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized, and a
+ * signal is never sampled under the lock that pins, unpins, {@link #running()} and {@link #close()} take.
  */
 public final class StepController implements AutoCloseable {
 
@@ -88,68 +90,30 @@ public final class StepController implements AutoCloseable {
   public static final List<Double> DEFAULT_LEVELS = List.of(1.0, 0.75, 0.5, 0.25, 0.1);
 
   private static final System.Logger LOG = System.getLogger(StepController.class.getName());
-  private static final long FAILURE_LOG_INTERVAL_NANOS = 60_000_000_000L;
-  /** The most a probe is backed off: this many times up-after. */
-  static final int MAX_PROBE_BACKOFF = 8;
 
   private final String name;
   private final double[] levels;
   private final List<Double> levelList;
   private final Duration interval;
-  private final int downAfter;
-  private final int upAfter;
-  private final long cooldownNanos;
   private final int floor;
   private final int ceiling;
   private final Ticker ticker;
-  private final List<HealthSignal> signals;
-  private final CallSignals.Latency latency;
-  private final CallSignals.Errors errors;
-  private final CallSignals.InFlight inFlight;
-  private final CallSignals.Clients clients;
   private final int ignoredKeys;
-  private final int builtIn;
-  private final long signalTimeoutNanos;
-  private final boolean holdWhenUnknown;
-  private final double fastDown;
-  private final boolean scaledSteps;
-  private final double fastUp;
-  private final int probeBackoff;
-  private final boolean probeRevert;
   private final List<String> warnings;
   private final List<StepListener> listeners = new CopyOnWriteArrayList<>();
-  private final LongAdder signalFailures = new LongAdder();
-  private final LongAdder tickFailures = new LongAdder();
+  private final CallFeed calls;
+  private final SignalSampler sampler;
+  private final TickSchedule schedule;
+  /** The rules; changed only under {@link #lock}, its level read without it. */
+  private final LevelMachine machine;
 
   /** Serializes sampling (signals may assume one sampler at a time); never held by pin, unpin, running or close. */
   private final ReentrantLock sampleLock = new ReentrantLock();
   /** Guards the level's state; held only for decisions, never while a signal is sampled. */
   private final ReentrantLock lock = new ReentrantLock();
-  private volatile int level;
-  private volatile boolean pinned;
   private volatile Health lastHealth = Health.healthy("not sampled yet");
   private volatile StepChange lastChange;
-  // guarded by lock
-  private int unhealthyStreak;
-  private int healthyStreak;
-  private boolean cooling;
-  private long cooldownUntil;
-  private boolean lastMoveUp;
-  /** The latency ratio that caused the last step down (infinite when unknown or when fast-down is off). */
-  private double downRatio = Double.POSITIVE_INFINITY;
-  /** The level the last step up reached while it is on probation (not yet held for up-after intervals), else -1. */
-  private int probeLevel = -1;
-  /** Per level: probes into it that failed in a row; each multiplies the healthy intervals the next one waits for. */
-  private final int[] failedProbes;
-  /** Healthy intervals actually counted in the current streak (fast-up intervals count twice in the streak). */
-  private int healthyIntervals;
-  private ScheduledFuture<?> schedule;
-  /** The executor of {@link #start()}, shut down on close; null on the host's scheduler. */
-  private ScheduledExecutorService ownScheduler;
-  private ExecutorService signalPool;
   // guarded by sampleLock
-  private long lastFailureLog = Long.MIN_VALUE;
-  private final Future<Health>[] pending;
   private long lastScheduledTick = Long.MIN_VALUE;
 
   private StepController(Builder b) {
@@ -161,50 +125,32 @@ public final class StepController implements AutoCloseable {
     }
     this.levelList = Collections.unmodifiableList(list);
     this.interval = b.interval;
-    this.downAfter = b.downAfter;
-    this.upAfter = b.upAfter;
-    this.cooldownNanos = b.cooldown.toNanos();
     this.floor = b.floor < 0 ? levels.length - 1 : b.floor;
     this.ceiling = Math.max(0, b.ceiling);
     this.ticker = b.ticker;
-    boolean perClient = b.ignoredKeys > 0 && (b.latencyTarget != null || !Double.isNaN(b.errorRatio));
-    this.clients = perClient ? new CallSignals.Clients() : null;
     this.ignoredKeys = b.ignoredKeys;
-    this.latency = b.latencyTarget == null ? null : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget,
-        b.latencySevere, b.minSamples, b.maxWindow, clients, b.ignoredKeys);
-    this.errors = Double.isNaN(b.errorRatio) ? null : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere,
-        b.minSamples, b.maxWindow, clients, b.ignoredKeys);
-    this.signalTimeoutNanos = (b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2)).toNanos();
-    this.holdWhenUnknown = b.holdWhenUnknown;
-    this.fastDown = b.fastDown;
-    this.scaledSteps = b.scaledSteps;
-    this.fastUp = b.fastUp;
-    this.probeBackoff = b.probeBackoff;
-    this.probeRevert = b.probeRevert;
-    this.failedProbes = new int[levels.length];
     this.warnings = List.copyOf(b.warnings);
-    this.inFlight = b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere);
-    List<HealthSignal> all = new ArrayList<>();
-    if (latency != null) {
-      all.add(latency);
-    }
-    if (errors != null) {
-      all.add(errors);
-    }
-    if (inFlight != null) {
-      all.add(inFlight);
-    }
+    boolean perClient = b.ignoredKeys > 0 && (b.latencyTarget != null || !Double.isNaN(b.errorRatio));
+    CallSignals.Clients clients = perClient ? new CallSignals.Clients() : null;
+    this.calls = new CallFeed(ticker, clients,
+        b.latencyTarget == null ? null : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget,
+            b.latencySevere, b.minSamples, b.maxWindow, clients, b.ignoredKeys),
+        Double.isNaN(b.errorRatio) ? null : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere, b.minSamples,
+            b.maxWindow, clients, b.ignoredKeys),
+        b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere));
+    List<HealthSignal> all = calls.signals();
     if (!Double.isNaN(b.cpu)) {
       all.add(HealthSignal.processCpu(b.cpu, b.cpuSevere));
     }
-    this.builtIn = all.size();
+    int builtIn = all.size();
     all.addAll(b.signals);
-    this.signals = List.copyOf(all);
-    @SuppressWarnings("unchecked")
-    Future<Health>[] futures = (Future<Health>[]) new Future<?>[signals.size()];
-    this.pending = futures;
+    this.sampler = new SignalSampler(name, all, builtIn,
+        b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2));
+    this.machine = new LevelMachine(name, levels, floor, ceiling, new LevelMachine.Rules(b.downAfter, b.upAfter,
+        b.cooldown.toNanos(), b.holdWhenUnknown, b.fastDown, b.scaledSteps, b.fastUp, b.probeBackoff,
+        b.probeRevert));
+    this.schedule = new TickSchedule(name, interval, () -> scheduledTick(ticker.read()));
     this.listeners.addAll(b.listeners);
-    this.level = ceiling;
   }
 
   /**
@@ -259,12 +205,12 @@ public final class StepController implements AutoCloseable {
 
   /** @return the current level, an index into {@link #levels()} */
   public int level() {
-    return level;
+    return machine.level();
   }
 
   /** @return the factor of the current level */
   public double factor() {
-    return levels[level];
+    return levels[machine.level()];
   }
 
   /** @return the lowest level (highest index) the controller steps down to */
@@ -284,7 +230,7 @@ public final class StepController implements AutoCloseable {
 
   /** @return whether an operator pinned the level */
   public boolean pinned() {
-    return pinned;
+    return machine.pinned();
   }
 
   /** @return the combined health of the last tick */
@@ -299,7 +245,7 @@ public final class StepController implements AutoCloseable {
 
   /** @return the signals, built-in ones first */
   public List<HealthSignal> signals() {
-    return signals;
+    return sampler.signals();
   }
 
   /**
@@ -308,12 +254,12 @@ public final class StepController implements AutoCloseable {
    *     for that signal
    */
   public long signalFailures() {
-    return signalFailures.sum();
+    return sampler.failures();
   }
 
   /** @return how often a scheduled tick failed outside the signals (e.g. a listener threw an {@link Error}) */
   public long tickFailures() {
-    return tickFailures.sum();
+    return schedule.failures();
   }
 
   /**
@@ -334,7 +280,7 @@ public final class StepController implements AutoCloseable {
 
   /** @return calls in flight now, as counted by {@link #callStarted()}; 0 when no in-flight signal is configured */
   public long inFlight() {
-    return inFlight == null ? 0 : inFlight.current();
+    return calls.inFlight();
   }
 
   /**
@@ -364,10 +310,7 @@ public final class StepController implements AutoCloseable {
    * @return a token for {@link #callFinished(long, boolean)}: the start time when latency is measured, else 0
    */
   public long callStarted() {
-    if (inFlight != null) {
-      inFlight.enter();
-    }
-    return latency != null ? ticker.read() : 0;
+    return calls.started();
   }
 
   /**
@@ -395,22 +338,7 @@ public final class StepController implements AutoCloseable {
    *     response to it), which is not the server's own work and is left out of the latency; 0 if unknown
    */
   public void callFinished(long token, boolean failed, String client, long clientWaitNanos) {
-    if (inFlight != null) {
-      inFlight.exit();
-    }
-    int slot = -1;
-    if (clients != null) {
-      slot = clients.slot(client);
-      if (slot >= 0) {
-        clients.called(slot);
-      }
-    }
-    if (latency != null) {
-      latency.record(ticker.read() - token - Math.max(0, clientWaitNanos), clients, slot);
-    }
-    if (errors != null) {
-      errors.record(failed, clients, slot);
-    }
+    calls.finished(token, failed, client, clientWaitNanos);
   }
 
   // ---- the control loop -----------------------------------------------------------------------------------------
@@ -429,12 +357,12 @@ public final class StepController implements AutoCloseable {
     sampleLock.lock();
     try {
       // sampled outside the state lock: a slow signal never blocks pin, unpin, running or close
-      Health health = sample(now);
+      Health health = sampler.sample(now);
       StepChange change;
       lock.lock();
       try {
         lastHealth = health;
-        change = decide(now, health);
+        change = machine.decide(now, health, calls.latencyBad(), calls.latencyRatio());
         if (change != null) {
           lastChange = change;
         }
@@ -447,200 +375,6 @@ public final class StepController implements AutoCloseable {
     } finally {
       sampleLock.unlock();
     }
-  }
-
-  private Health sample(long now) {
-    Health worst = null;
-    StringBuilder details = new StringBuilder();
-    for (int i = 0; i < signals.size(); i++) {
-      HealthSignal signal = signals.get(i);
-      Health h = i < builtIn ? sampleDirectly(signal, now) : sampleGuarded(i, signal, now);
-      if (worst == null || h.status().compareTo(worst.status()) > 0) {
-        worst = h;
-        details.setLength(0);
-        details.append(h.detail());
-      } else if (h.status() == worst.status()) {
-        details.append("; ").append(h.detail());
-      }
-    }
-    return worst == null ? Health.healthy("no signals") : new Health(worst.status(), details.toString());
-  }
-
-  private Health sampleDirectly(HealthSignal signal, long now) {
-    try {
-      return Objects.requireNonNull(signal.sample(), "sample() returned null");
-    } catch (Throwable e) { // an Error too: the controller must keep ticking
-      return failed(signal, now, "failed: " + e, e);
-    }
-  }
-
-  /** Samples a user signal on the signal pool, waiting at most the signal timeout; a hung signal is not re-run. */
-  private Health sampleGuarded(int i, HealthSignal signal, long now) {
-    Future<Health> f = pending[i];
-    boolean waited = f != null;
-    if (f == null) {
-      try {
-        f = signalPool().submit(signal::sample);
-      } catch (RejectedExecutionException e) {
-        return failed(signal, now, "could not be sampled: " + e, e);
-      }
-      pending[i] = f;
-    }
-    try {
-      Health h = waited ? (f.isDone() ? f.get() : null) : f.get(signalTimeoutNanos, TimeUnit.NANOSECONDS);
-      if (h == null && waited) {
-        return failed(signal, now, "still running since an earlier interval (timeout "
-            + Duration.ofNanos(signalTimeoutNanos) + ")", null);
-      }
-      pending[i] = null;
-      return Objects.requireNonNull(h, "sample() returned null");
-    } catch (TimeoutException e) {
-      return failed(signal, now, "did not answer within " + Duration.ofNanos(signalTimeoutNanos), null);
-    } catch (ExecutionException e) {
-      pending[i] = null;
-      return failed(signal, now, "failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Health.unknown(signal.name() + " not sampled: interrupted");
-    } catch (RuntimeException e) {
-      pending[i] = null;
-      return failed(signal, now, "failed: " + e, e);
-    }
-  }
-
-  private Health failed(HealthSignal signal, long now, String what, Throwable cause) {
-    signalFailures.increment();
-    if (lastFailureLog == Long.MIN_VALUE || now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
-      lastFailureLog = now;
-      LOG.log(Level.WARNING, "health signal " + signal.name() + " of step controller " + name + " " + what
-          + "; the interval is unknown for it (" + signalFailures.sum() + " failures so far; logged at most once a "
-          + "minute)", cause);
-    }
-    return Health.unknown(signal.name() + " " + what);
-  }
-
-  private synchronized ExecutorService signalPool() {
-    if (signalPool == null) {
-      signalPool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "limiter-step-" + name + "-signal");
-        t.setDaemon(true);
-        return t;
-      });
-    }
-    return signalPool;
-  }
-
-  private StepChange decide(long now, Health health) {
-    if (pinned) {
-      unhealthyStreak = 0;
-      healthyStreak = 0;
-      healthyIntervals = 0;
-      return null;
-    }
-    int current = level;
-    if (health.status() == Health.Status.SEVERE && current < floor) {
-      return change(now, floor, StepChange.Cause.EMERGENCY, "severe: " + health.detail());
-    }
-    // how far over (or under) the target the latency was, when the latency signal judged the interval
-    double ratio = latency == null || latency.lastStatus() == Health.Status.UNKNOWN ? Double.NaN : latency.lastRatio();
-    boolean latencyBad = latency != null && latency.lastStatus().compareTo(Health.Status.UNHEALTHY) >= 0;
-    boolean probation = probeRevert && lastMoveUp && probeLevel == current;
-    if (cooling && now - cooldownUntil < 0 && !probation) {
-      unhealthyStreak = 0;
-      healthyStreak = 0;
-      healthyIntervals = 0;
-      if (!lastMoveUp && latencyBad && ratio >= fastDown && ratio >= 2 * downRatio && current < floor) {
-        // the cooldown lets a step take effect before the lagging latency is judged again; a latency that doubled
-        // since the step says the step was not enough, and waiting would let the queue grow: step again now
-        int to = Math.min(floor, current + stepsFor(ratio));
-        return change(now, to, StepChange.Cause.DOWN, "latency doubled during the cooldown"
-            + (to - current > 1 ? ", " + (to - current) + " levels" : "") + ": " + health.detail(), ratio);
-      }
-      return null;
-    }
-    if (probation && current < floor && health.status().compareTo(Health.Status.UNHEALTHY) >= 0) {
-      // the level below was judged healthy for up-after intervals: a bad interval on probation goes straight back
-      return change(now, current + 1, StepChange.Cause.DOWN, "probe of " + SpecReader.percent(levels[current])
-          + " failed: " + health.detail());
-    }
-    cooling = false;
-    if (health.status() == Health.Status.UNKNOWN && holdWhenUnknown) {
-      return null; // no evidence either way: hold the level and both streaks
-    }
-    if (health.status() == Health.Status.UNHEALTHY || health.status() == Health.Status.SEVERE) {
-      healthyStreak = 0;
-      healthyIntervals = 0;
-      unhealthyStreak = Math.min(unhealthyStreak + 1, downAfter);
-      boolean fast = latencyBad && ratio >= fastDown;
-      if ((unhealthyStreak >= downAfter || fast) && current < floor) {
-        int by = latencyBad ? stepsFor(ratio) : 1;
-        int to = Math.min(floor, current + by);
-        String why = unhealthyStreak >= downAfter
-            ? downAfter + " unhealthy interval" + (downAfter == 1 ? "" : "s")
-            : "latency at least " + SpecReader.percent(fastDown) + " of the target";
-        if (to - current > 1) {
-          why += ", " + (to - current) + " levels for a latency " + String.format(java.util.Locale.ROOT, "%.1f",
-              ratio) + " times the target";
-        }
-        return change(now, to, StepChange.Cause.DOWN, why + ": " + health.detail(), latencyBad ? ratio : Double.NaN);
-      }
-    } else {
-      unhealthyStreak = 0;
-      boolean far = fastUp > 0 && !latencyBad && ratio <= fastUp;
-      healthyIntervals++;
-      int needed = current > ceiling ? upAfter * backoff(current - 1) : upAfter;
-      healthyStreak = Math.min(healthyStreak + (far ? 2 : 1), needed);
-      if (probeLevel == current && healthyStreak >= upAfter) {
-        failedProbes[current] = 0; // the probe held
-        probeLevel = -1;
-      }
-      if (healthyStreak >= needed && current > ceiling) {
-        int n = healthyIntervals;
-        return change(now, current - 1, StepChange.Cause.UP, n + " healthy interval" + (n == 1 ? "" : "s")
-            + (needed > upAfter ? " (probe backed off to " + needed + " after " + failedProbes[current - 1]
-                + " failed)" : "") + ": " + health.detail());
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Levels to step down for a latency {@code ratio} times its target: one below 4 times, then one more per doubling.
-   * Latency grows much faster than load past the knee, so twice the target is usually a load only a little over the
-   * capacity, while a queue that has built up drains only at a rate well below it.
-   */
-  private int stepsFor(double ratio) {
-    return scaledSteps && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
-  }
-
-  /** How many times up-after the next probe into {@code to} waits, after the probes into it that failed in a row. */
-  private int backoff(int to) {
-    long m = 1;
-    for (int i = 0; i < failedProbes[to] && m < MAX_PROBE_BACKOFF; i++) {
-      m *= probeBackoff;
-    }
-    return (int) Math.min(m, MAX_PROBE_BACKOFF);
-  }
-
-  private StepChange change(long now, int to, StepChange.Cause cause, String reason) {
-    return change(now, to, cause, reason, Double.NaN);
-  }
-
-  private StepChange change(long now, int to, StepChange.Cause cause, String reason, double ratio) {
-    downRatio = Double.isNaN(ratio) ? Double.POSITIVE_INFINITY : ratio;
-    StepChange change = new StepChange(name, level, to, levels[level], levels[to], cause, reason, now);
-    if (to > level && probeLevel == level) {
-      failedProbes[level] = Math.min(failedProbes[level] + 1, 30);
-    }
-    probeLevel = to < level ? to : -1;
-    lastMoveUp = to < level;
-    level = to;
-    unhealthyStreak = 0;
-    healthyStreak = 0;
-    healthyIntervals = 0;
-    cooling = true;
-    cooldownUntil = now + cooldownNanos;
-    return change;
   }
 
   /**
@@ -660,14 +394,7 @@ public final class StepController implements AutoCloseable {
     StepChange change;
     lock.lock();
     try {
-      change = new StepChange(name, this.level, level, levels[this.level], levels[level],
-          StepChange.Cause.PIN, "pinned: " + reason, ticker.read());
-      this.level = level;
-      pinned = true;
-      unhealthyStreak = 0;
-      healthyStreak = 0;
-      healthyIntervals = 0;
-      probeLevel = -1;
+      change = machine.pin(level, reason, ticker.read());
       lastChange = change;
     } finally {
       lock.unlock();
@@ -686,18 +413,10 @@ public final class StepController implements AutoCloseable {
     StepChange change;
     lock.lock();
     try {
-      if (!pinned) {
+      if (!machine.pinned()) {
         return;
       }
-      int to = Math.max(ceiling, Math.min(floor, level));
-      change = new StepChange(name, level, to, levels[level], levels[to], StepChange.Cause.UNPIN,
-          "unpinned: " + reason, ticker.read());
-      level = to;
-      pinned = false;
-      unhealthyStreak = 0;
-      healthyStreak = 0;
-      healthyIntervals = 0;
-      probeLevel = -1;
+      change = machine.unpin(reason, ticker.read());
       lastChange = change;
     } finally {
       lock.unlock();
@@ -721,62 +440,34 @@ public final class StepController implements AutoCloseable {
   // ---- scheduling -----------------------------------------------------------------------------------------------
 
   /**
-   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller, until {@link #close()}. For
-   * a controller inside an application, prefer {@link #start(TickScheduler)} with the host's scheduler. A controller
-   * that was {@linkplain #close() closed} may be started again (an application context stopped and started, a filter
-   * initialised again); its level and streaks carry over.
+   * Starts ticking every {@link #interval()} on a daemon thread owned by this controller, until {@link #close()}; its
+   * custom signals are sampled on threads of its own too. For a controller inside an application, use
+   * {@link #start(TickScheduler)} with the host's scheduler. A controller that was {@linkplain #close() closed} may
+   * be started again (an application context stopped and started, a filter initialised again); its level and streaks
+   * carry over.
    *
    * @return this controller
    * @throws IllegalStateException if already started
    */
   public StepController start() {
-    ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "limiter-step-" + name);
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      return start(TickScheduler.of(own), own);
-    } catch (RuntimeException e) {
-      own.shutdownNow();
-      throw e;
-    }
+    schedule.startOwn(() -> sampler.sampleOn(null));
+    return this;
   }
 
   /**
    * Starts ticking every {@link #interval()} on the host's scheduler, until {@link #close()}, which cancels the
-   * schedule (the scheduler stays the host's). Restartable as {@link #start()}.
+   * schedule (the scheduler stays the host's). The custom signals are sampled through
+   * {@link TickScheduler#execute(Runnable)} meanwhile, so the controller starts no thread. Restartable as
+   * {@link #start()}.
    *
    * @param scheduler the host's scheduler
    * @return this controller
    * @throws IllegalStateException if already started
    */
   public StepController start(TickScheduler scheduler) {
-    return start(Objects.requireNonNull(scheduler, "scheduler"), null);
-  }
-
-  private StepController start(TickScheduler scheduler, ScheduledExecutorService own) {
-    lock.lock();
-    try {
-      if (schedule != null) {
-        throw new IllegalStateException("step controller " + name + " is already started");
-      }
-      schedule = scheduler.scheduleAtFixedRate(this::scheduledTick, interval);
-      ownScheduler = own;
-      return this;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void scheduledTick() {
-    try {
-      scheduledTick(ticker.read());
-    } catch (Throwable e) {
-      // anything escaping would cancel the schedule and freeze the level: count, log, and keep ticking
-      tickFailures.increment();
-      LOG.log(Level.WARNING, "tick of step controller " + name + " failed", e);
-    }
+    Objects.requireNonNull(scheduler, "scheduler");
+    schedule.start(scheduler, () -> sampler.sampleOn(scheduler::execute));
+    return this;
   }
 
   /**
@@ -802,46 +493,17 @@ public final class StepController implements AutoCloseable {
 
   /** @return whether {@link #start()} was called and {@link #close()} was not called after it */
   public boolean running() {
-    lock.lock();
-    try {
-      return schedule != null;
-    } finally {
-      lock.unlock();
-    }
+    return schedule.running();
   }
 
   /**
    * Stops ticking and waits (up to 5 s) for a running tick to finish; a signal that does not answer is abandoned on
-   * its own thread. Idempotent; the level stays readable, and {@link #start()} may start it again.
+   * its thread. Idempotent; the level stays readable, and {@link #start()} may start it again.
    */
   @Override
   public void close() {
-    ScheduledFuture<?> s;
-    ScheduledExecutorService own;
-    ExecutorService pool;
-    lock.lock();
-    try {
-      s = schedule;
-      own = ownScheduler;
-      schedule = null;
-      ownScheduler = null;
-    } finally {
-      lock.unlock();
-    }
-    synchronized (this) {
-      pool = signalPool;
-      signalPool = null;
-    }
-    if (s != null) {
-      s.cancel(false);
-      awaitRunningTick();
-    }
-    if (own != null) {
-      own.shutdownNow();
-    }
-    if (pool != null) {
-      pool.shutdownNow();
-    }
+    schedule.cancel(() -> sampler.sampleOn(null), this::awaitRunningTick);
+    sampler.close();
   }
 
   /** A tick holds the sample lock throughout: taking it waits for one that is running (not on the tick's thread). */
@@ -868,8 +530,9 @@ public final class StepController implements AutoCloseable {
 
   @Override
   public String toString() {
+    int level = machine.level();
     return "StepController{" + name + ", level " + level + " (" + SpecReader.percent(levels[level]) + ")"
-        + (pinned ? " pinned" : "") + ", levels " + percentages() + "}";
+        + (machine.pinned() ? " pinned" : "") + ", levels " + percentages() + "}";
   }
 
   /** Builds a {@link StepController}; validates each value when set and the combination in {@link #build()}. */
@@ -1271,8 +934,8 @@ public final class StepController implements AutoCloseable {
      * @return this builder
      */
     public Builder probeBackoff(int factor) {
-      if (factor < 1 || factor > MAX_PROBE_BACKOFF) {
-        throw new IllegalArgumentException("probe-backoff must be between 1 and " + MAX_PROBE_BACKOFF + " but was "
+      if (factor < 1 || factor > LevelMachine.MAX_PROBE_BACKOFF) {
+        throw new IllegalArgumentException("probe-backoff must be between 1 and " + LevelMachine.MAX_PROBE_BACKOFF + " but was "
             + factor);
       }
       this.probeBackoff = factor;

@@ -110,6 +110,17 @@ public final class StepParts {
     return parts;
   }
 
+  /**
+   * @param label names a part for messages, as in {@link #of}
+   * @return the same parts, named by {@code label}
+   */
+  public StepParts withLabel(UnaryOperator<String> label) {
+    StepParts parts = new StepParts(tiers, tierKey, schedule, adaptive, penalty, penalizeSharedKeys, label);
+    parts.tiersWritten = tiersWritten;
+    parts.broken = broken;
+    return parts;
+  }
+
   /** @return the tiers, or null */
   public Tiers tiers() {
     return tiers;

@@ -9,6 +9,7 @@ import io.limiter.redis.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** An answered asynchronous call cancels its timeout timer: thousands of decisions leave no timer task behind. */
@@ -26,11 +27,9 @@ class AsyncTimerIT {
         calls[i] = space.acquireAsync("client-" + (i % 7), 1).toCompletableFuture();
       }
       CompletableFuture.allOf(calls).get(60, TimeUnit.SECONDS);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (((LettuceRateLimitStore) store).pendingTimers() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20); // the timer drops cancelled tasks on its next 10 ms tick
-      }
-      assertThat(((LettuceRateLimitStore) store).pendingTimers()).as("timeout timers still pending").isZero();
+      // the timer drops cancelled tasks on its next 10 ms tick
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+          assertThat(((LettuceRateLimitStore) store).pendingTimers()).as("timeout timers still pending").isZero());
     }
   }
 }

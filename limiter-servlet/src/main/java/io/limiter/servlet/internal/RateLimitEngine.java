@@ -31,6 +31,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -131,6 +132,8 @@ public final class RateLimitEngine {
 
   /** The scheduler the step controllers tick on, created in {@link #start} and stopped in {@link #close}. */
   private volatile ScheduledExecutorService scheduler;
+  /** The threads their custom health signals are sampled on (a hung signal keeps one), stopped with the scheduler. */
+  private volatile ExecutorService samples;
 
   /**
    * Binds the engine to its context: reads the annotations of every registered servlet now, so that their errors fail
@@ -148,14 +151,11 @@ public final class RateLimitEngine {
       readAnnotations(servletContext, problems);
     }
     if (problems.isEmpty() && ownsControllers && !steps.controllers().controllers().isEmpty()) {
-      // one scheduler thread of the filter's, stopped in destroy(): nothing of the library outlives the web app
+      // threads of the filter's, stopped in destroy(): nothing of the library outlives the web app
       String thread = "limiter-step-" + filterName;
-      scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, thread);
-        t.setDaemon(true);
-        return t;
-      });
-      steps.controllers().start(TickScheduler.of(scheduler));
+      scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, thread));
+      samples = Executors.newCachedThreadPool(r -> daemon(r, thread + "-signal"));
+      steps.controllers().start(TickScheduler.of(scheduler, samples));
     }
     if (problems.isEmpty() && servletContext != null) {
       engines(servletContext).add(this);
@@ -588,6 +588,12 @@ public final class RateLimitEngine {
         request.getPathInfo(), type == DispatcherType.REQUEST);
   }
 
+  private static Thread daemon(Runnable task, String name) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    return t;
+  }
+
   /** Closes the step controllers and the store the filter created, if any. */
   public void close() {
     ServletContext c = context;
@@ -598,9 +604,14 @@ public final class RateLimitEngine {
       steps.controllers().close();
     }
     ScheduledExecutorService s = scheduler;
+    ExecutorService signals = samples;
     scheduler = null;
+    samples = null;
     if (s != null) {
       s.shutdownNow();
+    }
+    if (signals != null) {
+      signals.shutdownNow();
     }
     if (ownedStore != null) {
       try {

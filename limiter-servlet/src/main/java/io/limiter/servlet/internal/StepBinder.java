@@ -166,8 +166,8 @@ public final class StepBinder {
     if (limiter == null) {
       return null;
     }
-    StepController controller = steps.adaptive() == null ? null : controllers.find(steps.adaptive()).orElse(null);
-    Stepped stepped = new Stepped(limiter, steps.tiers() == null ? null : steps.tierResolver(), controller, source);
+    Stepped stepped = new Stepped(limiter, steps.tiers() == null ? null : steps.tierResolver(),
+        limiter.controller().orElse(null), source);
     Stepped raced = byPolicy.putIfAbsent(policy.name(), stepped);
     return raced != null ? raced : stepped;
   }

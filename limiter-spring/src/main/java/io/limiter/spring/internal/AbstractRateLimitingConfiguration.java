@@ -16,8 +16,10 @@ import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.spi.RequestKeySource;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
@@ -58,6 +60,9 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
 
   /** The bean name of the combined configurer settings. */
   public static final String SETTINGS_BEAN_NAME = "io.limiter.spring.rateLimitingSettings";
+
+  /** The name of Boot's executor for the application's asynchronous work (samples of custom health signals). */
+  private static final String APPLICATION_TASK_EXECUTOR = "applicationTaskExecutor";
 
   /**
    * @param configurers the configurers, in order
@@ -133,13 +138,17 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
   /**
    * @param support the engine, whose step controllers it starts and stops
    * @param schedulers the application's {@code TaskScheduler}, if it has exactly one, on which the controllers tick
+   * @param executors the application's executor (Boot's {@code applicationTaskExecutor}), on which the custom health
+   *     signals are sampled
    * @return starts the step controllers with the application context and closes them with it
    */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   public static StepControllerLifecycle rateLimitStepControllerLifecycle(
-      ObjectProvider<RateLimitAspectSupport> support, ObjectProvider<TaskScheduler> schedulers) {
-    return new StepControllerLifecycle(() -> support.getObject().stepControllers(), schedulers::getIfUnique);
+      ObjectProvider<RateLimitAspectSupport> support, ObjectProvider<TaskScheduler> schedulers,
+      @Qualifier(APPLICATION_TASK_EXECUTOR) ObjectProvider<Executor> executors) {
+    return new StepControllerLifecycle(() -> support.getObject().stepControllers(), schedulers::getIfUnique,
+        executors::getIfAvailable);
   }
 
   /**

@@ -2,7 +2,12 @@ package io.limiter.spring.internal;
 
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.TickScheduler;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.TaskScheduler;
@@ -11,15 +16,21 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 /**
  * Starts the step controllers when the application context starts and closes them when it stops. They tick on the
  * application's {@link TaskScheduler} (Boot's, when scheduling is on); without one, on a scheduler of this lifecycle's
- * own that stops with the context, so that no controller thread outlives it. The controllers are looked up on start,
- * after every bean (and every annotation) is known. Start and stop are called by the context, one at a time.
+ * own that stops with the context. Their custom health signals, which may block, are sampled on the application's
+ * executor (Boot's {@code applicationTaskExecutor}), never on the scheduler (Boot's has one thread, which a hung
+ * signal would take from the ticks and from the application's own scheduled tasks); without one, on threads of this
+ * lifecycle's own that stop with the context. So no controller thread outlives the context. The controllers are
+ * looked up on start, after every bean (and every annotation) is known. Start and stop are called by the context, one
+ * at a time.
  */
 public final class StepControllerLifecycle implements SmartLifecycle {
 
   private final Supplier<StepControllerRegistry> controllers;
   private final Supplier<TaskScheduler> hostScheduler;
+  private final Supplier<Executor> hostExecutor;
   private volatile StepControllerRegistry started;
   private ThreadPoolTaskScheduler own;
+  private ExecutorService ownSamples;
 
   /**
    * @param controllers supplies the registry to start
@@ -33,8 +44,19 @@ public final class StepControllerLifecycle implements SmartLifecycle {
    * @param hostScheduler supplies the application's scheduler, or null if it has none
    */
   public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers, Supplier<TaskScheduler> hostScheduler) {
+    this(controllers, hostScheduler, () -> null);
+  }
+
+  /**
+   * @param controllers supplies the registry to start
+   * @param hostScheduler supplies the application's scheduler, or null if it has none
+   * @param hostExecutor supplies the application's executor for the custom signals' samples, or null if it has none
+   */
+  public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers, Supplier<TaskScheduler> hostScheduler,
+      Supplier<Executor> hostExecutor) {
     this.controllers = controllers;
     this.hostScheduler = hostScheduler;
+    this.hostExecutor = hostExecutor;
   }
 
   @Override
@@ -52,8 +74,28 @@ public final class StepControllerLifecycle implements SmartLifecycle {
       own.initialize();
       scheduler = own;
     }
-    TaskScheduler on = scheduler;
-    registry.start((TickScheduler) (task, period) -> on.scheduleAtFixedRate(task, Instant.now().plus(period), period));
+    Executor samples = hostExecutor.get();
+    if (samples == null) {
+      ownSamples = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "limiter-step-signal");
+        t.setDaemon(true);
+        return t;
+      });
+      samples = ownSamples;
+    }
+    TaskScheduler ticks = scheduler;
+    Executor sampler = samples;
+    registry.start(new TickScheduler() {
+      @Override
+      public ScheduledFuture<?> scheduleAtFixedRate(Runnable task, Duration period) {
+        return ticks.scheduleAtFixedRate(task, Instant.now().plus(period), period);
+      }
+
+      @Override
+      public void execute(Runnable task) {
+        sampler.execute(task);
+      }
+    });
     started = registry;
   }
 
@@ -65,9 +107,14 @@ public final class StepControllerLifecycle implements SmartLifecycle {
       started = null;
     }
     ThreadPoolTaskScheduler s = own;
+    ExecutorService samples = ownSamples;
     own = null;
+    ownSamples = null;
     if (s != null) {
       s.shutdown();
+    }
+    if (samples != null) {
+      samples.shutdownNow();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.limiter.spring.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.RateLimitConfigException;
@@ -10,7 +11,10 @@ import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.spring.boot.LimiterAutoConfiguration;
 import io.limiter.spring.boot.LimiterMetricsAutoConfiguration;
 import io.limiter.spring.boot.actuate.RateLimitsEndpointAutoConfiguration;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
@@ -18,6 +22,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * Step settings from properties and annotations through {@link ApplicationContextRunner}: controllers are built,
@@ -63,6 +68,28 @@ class StepConfigurationTest {
         });
     assertThat(seen[0].running()).as("closed with the context").isFalse();
     assertThat(seen[1].running()).isFalse();
+  }
+
+  @Test
+  void customSignalsAreSampledOnTheApplicationsTaskExecutor() {
+    List<String> sampledOn = new CopyOnWriteArrayList<>();
+    HealthSignal queue = HealthSignal.threshold("queue-depth", () -> {
+      sampledOn.add(Thread.currentThread().getName());
+      return 3;
+    }, 100);
+    plain.withBean("queue", HealthSignal.class, () -> queue)
+        .withBean("applicationTaskExecutor", Executor.class, () -> {
+          ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+          executor.setThreadNamePrefix("app-task-");
+          return executor;
+        })
+        .withPropertyValues("limiter.adaptive.api-health.interval=10ms",
+            "limiter.adaptive.api-health.signals=queue-depth")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          await().atMost(Duration.ofSeconds(60)).until(() -> sampledOn.size() >= 2);
+          assertThat(sampledOn).allMatch(n -> n.startsWith("app-task-"));
+        });
   }
 
   private static final String[] BAD_POLICIES = {
