@@ -63,12 +63,16 @@ class GuavaWarmupTest {
           lastSlot = ticker.read() + slot.waitNanos();
           ours.add(lastSlot - START);
         }
+        long worst = 0;
         for (int i = 0; i < ours.size(); i++) {
+          worst = Math.max(worst, Math.abs(ours.get(i) - theirs.get(i)));
           assertThat(Math.abs(ours.get(i) - theirs.get(i)))
               .as("%s: admission %d of %s/second warmup %d ms (ours %d ns, Guava %d ns)", store, i, rate,
                   warmupMillis, ours.get(i), theirs.get(i))
               .isLessThanOrEqualTo(1000L * (i + 1));
         }
+        System.out.printf("GuavaWarmupTest %s/second warmup %d ms, traffic %d, %s: %d admissions, largest "
+            + "difference from Guava %d ns%n", rate, warmupMillis, traffic, store, ours.size(), worst);
         // the ramp happened: from cold the first interval is near 3 T, later ones T
         if (traffic == 0) {
           long stable = 1_000_000_000L / rate;
