@@ -19,6 +19,11 @@ import java.util.Objects;
  * 8,571,428,572 ns). The time to fill the whole burst ({@code burst × interval}) must stay below 2<sup>62</sup> ns.
  * Anything outside this range fails here, at construction, with a message naming the value.
  *
+ * <h2>Warm-up</h2>
+ * {@link #withWarmup(Duration)} ({@code "100/second warmup 30s"} in the grammar) makes a token bucket ramp up after
+ * idle as Guava's {@code SmoothWarmingUp} does: a cold bucket admits at a third of the rate at first, and the full rate
+ * after the warm-up period of use. Only rates up to 100,000 per second warm up.
+ *
  * <h2>Concurrency limits</h2>
  * {@link #concurrent(long, Duration)} ({@code "5 concurrent"} in the grammar) is a cap on calls in flight, the IETF
  * draft's {@code concurrent-requests} unit: a call takes a permit when it starts and returns it when it completes. Its
@@ -38,16 +43,22 @@ public final class Limit {
   private final long burst;
   private final long emissionIntervalNanos;
   private final boolean concurrent;
+  /** The warm-up period in nanoseconds; 0 for none. */
+  private final long warmupNanos;
 
   /** How long a concurrency permit is held at most when it is not returned: 5 minutes. */
   public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
 
-  private Limit(long permits, long periodNanos, long burst, boolean concurrent) {
+  /** The fastest rate that may warm up: one permit per 10 µs (100,000 per second), where intervals are rounded. */
+  static final long MIN_WARMUP_INTERVAL_NANOS = 10_000;
+
+  private Limit(long permits, long periodNanos, long burst, boolean concurrent, long warmupNanos) {
     this.permits = permits;
     this.periodNanos = periodNanos;
     this.burst = burst;
     this.emissionIntervalNanos = ceilDiv(periodNanos, permits);
     this.concurrent = concurrent;
+    this.warmupNanos = warmupNanos;
   }
 
   /**
@@ -61,7 +72,7 @@ public final class Limit {
    */
   public static Limit concurrent(long permits, Duration lease) {
     Limit rate = of(permits, lease);
-    return new Limit(rate.permits, rate.periodNanos, rate.permits, true);
+    return new Limit(rate.permits, rate.periodNanos, rate.permits, true, 0);
   }
 
   /** @return whether this is a concurrency limit (calls in flight), whose period is the lease of a permit */
@@ -117,7 +128,7 @@ public final class Limit {
       throw new IllegalArgumentException("burst " + burst + " of rate " + permits + "/"
           + LimitSpec.formatPeriod(periodNanos) + " takes longer than 2^62 ns (146 years) to refill");
     }
-    return new Limit(permits, periodNanos, burst, false);
+    return new Limit(permits, periodNanos, burst, false, 0);
   }
 
   /**
@@ -131,7 +142,68 @@ public final class Limit {
     if (concurrent && burst != permits) {
       throw new IllegalArgumentException("a concurrency limit has no burst, but " + burst + " was given for " + this);
     }
-    return concurrent ? this : of(permits, period(), burst);
+    return concurrent ? this : of(permits, period(), burst).withWarmupNanos(warmupNanos);
+  }
+
+  /**
+   * Returns a copy of this limit that warms up: after the bucket has been full for a while (a cold service), the rate
+   * starts at a third and rises to the full rate over {@code warmup} of use, as Guava's {@code SmoothWarmingUp}
+   * ({@code RateLimiter.create(rate, warmup)}) does; see the user guide's page on the core for the exact curve. Only
+   * the token bucket warms up ({@link LimitPolicy.Builder#build()} refuses it for other algorithms).
+   *
+   * @param warmup the warm-up period: whole milliseconds from 1 ms to 3650 days, or zero for none
+   * @return the new limit
+   * @throws IllegalArgumentException if the warm-up is out of range, this is a concurrency limit, or the rate is faster
+   *     than 100,000 per second (one permit per 10 µs)
+   */
+  public Limit withWarmup(Duration warmup) {
+    Objects.requireNonNull(warmup, "warmup");
+    if (warmup.isNegative()) {
+      throw new IllegalArgumentException("warm-up must not be negative but was " + warmup + " (limit " + this + ")");
+    }
+    if (warmup.compareTo(Duration.ofMillis(MAX_PERIOD_MILLIS)) > 0) {
+      throw new IllegalArgumentException("warm-up must be at most 3650 days but was " + DurationFormat.format(warmup)
+          + " (limit " + this + ")");
+    }
+    if (warmup.getNano() % 1_000_000 != 0) {
+      throw new IllegalArgumentException("warm-up must be whole milliseconds but was " + warmup + " (limit " + this
+          + ")");
+    }
+    return withWarmupNanos(warmup.toNanos());
+  }
+
+  private Limit withWarmupNanos(long nanos) {
+    if (nanos == warmupNanos) {
+      return this;
+    }
+    if (nanos > 0 && concurrent) {
+      throw new IllegalArgumentException("a concurrency limit does not warm up, but a warm-up of "
+          + DurationFormat.format(Duration.ofNanos(nanos)) + " was given for " + this);
+    }
+    if (nanos > 0 && emissionIntervalNanos < MIN_WARMUP_INTERVAL_NANOS) {
+      throw new IllegalArgumentException("warm-up needs a rate of at most 100000/second (one permit per 10 µs), but "
+          + this + " is faster");
+    }
+    if (nanos > 0 && burst > MAX_BURST_NANOS / 3 / emissionIntervalNanos) {
+      throw new IllegalArgumentException("burst " + burst + " of " + this + " takes longer than 2^62 ns / 3 to "
+          + "refill, too long for a limit that warms up (its cold bucket can owe three times the burst)");
+    }
+    return new Limit(permits, periodNanos, burst, concurrent, nanos);
+  }
+
+  /** @return the warm-up period ({@link #withWarmup}); zero if this limit does not warm up */
+  public Duration warmup() {
+    return Duration.ofNanos(warmupNanos);
+  }
+
+  /** @return the warm-up period in nanoseconds; 0 if this limit does not warm up */
+  public long warmupNanos() {
+    return warmupNanos;
+  }
+
+  /** @return whether this limit warms up ({@link #withWarmup}) */
+  public boolean hasWarmup() {
+    return warmupNanos > 0;
   }
 
   /** @return the number of permits per period */
@@ -193,7 +265,8 @@ public final class Limit {
     // (29% is 0.28999999999999998) and products of them (70% of 10%) scale to the number a person expects
     // (29 of 100, 7 of 100), not one less.
     BigDecimal f = BigDecimal.valueOf(factor).round(new MathContext(12, RoundingMode.HALF_EVEN));
-    return concurrent ? concurrent(scale(permits, f), period()) : of(scale(permits, f), period(), scale(burst, f));
+    return concurrent ? concurrent(scale(permits, f), period())
+        : of(scale(permits, f), period(), scale(burst, f)).withWarmupNanos(warmupNanos);
   }
 
   private static long scale(long value, BigDecimal factor) {
@@ -206,17 +279,18 @@ public final class Limit {
   public boolean equals(Object o) {
     return this == o || (o instanceof Limit other
         && permits == other.permits && periodNanos == other.periodNanos && burst == other.burst
-        && concurrent == other.concurrent);
+        && concurrent == other.concurrent && warmupNanos == other.warmupNanos);
   }
 
   @Override
   public int hashCode() {
-    return (Long.hashCode(permits) * 31 * 31 + Long.hashCode(periodNanos) * 31 + Long.hashCode(burst)) * 2
-        + (concurrent ? 1 : 0);
+    return ((Long.hashCode(permits) * 31 * 31 + Long.hashCode(periodNanos) * 31 + Long.hashCode(burst)) * 2
+        + (concurrent ? 1 : 0)) * 31 + Long.hashCode(warmupNanos);
   }
 
   /**
-   * Returns the canonical rate notation, e.g. {@code 10/minute}, {@code 5/2 seconds} or {@code 100/minute burst 20};
+   * Returns the canonical rate notation, e.g. {@code 10/minute}, {@code 5/2 seconds}, {@code 100/minute burst 20} or
+   * {@code 100/second warmup 30s};
    * {@link LimitSpec#parse(String)} turns it back into an equal limit.
    */
   @Override
@@ -226,7 +300,10 @@ public final class Limit {
           : permits + " concurrent lease " + LimitSpec.formatPeriod(periodNanos);
     }
     String rate = permits + "/" + LimitSpec.formatPeriod(periodNanos);
-    return hasCustomBurst() ? rate + " burst " + burst : rate;
+    if (hasCustomBurst()) {
+      rate += " burst " + burst;
+    }
+    return hasWarmup() ? rate + " warmup " + DurationFormat.format(Duration.ofNanos(warmupNanos)) : rate;
   }
 
   static long ceilDiv(long a, long b) {

@@ -1,5 +1,6 @@
 package io.limiter.core;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -137,16 +138,36 @@ public final class LimitPolicy {
    * Returns whether a store may decide with {@code other} on the state it keeps for this policy (see
    * {@link KeySpace#view(LimitPolicy)}): both have the same name, the same algorithm and the same number of limits,
    * and for the window algorithms, whose state counts in windows of the limit's period, the same periods (in any
-   * order). Token-bucket state is a point in time and fits any limits.
+   * order). Token-bucket state is a point in time and fits any limits, as long as the same limits (in the order of
+   * their periods) {@link Limit#withWarmup warm up}: a warm-up keeps a second word of state.
    *
    * @param other the policy to decide with
    * @return whether it is compatible with state kept for this policy
    */
   public boolean canShareStateWith(LimitPolicy other) {
-    if (!name.equals(other.name) || algorithm != other.algorithm || limits().size() != other.limits().size()) {
+    if (!name.equals(other.name) || algorithm != other.algorithm || limits().size() != other.limits().size()
+        || !warmupLayout().equals(other.warmupLayout())) {
       return false;
     }
     return algorithm == Algorithm.TOKEN_BUCKET || sortedPeriods().equals(other.sortedPeriods());
+  }
+
+  /**
+   * Whether stores keep state for both policies as one: same name, algorithm, multiset of periods, and the same limits
+   * (in the order of their periods) warm up. The rule {@link PolicyChange#stateKept()} reports.
+   */
+  boolean sameShapeAs(LimitPolicy other) {
+    return name.equals(other.name) && algorithm == other.algorithm && sortedPeriods().equals(other.sortedPeriods())
+        && warmupLayout().equals(other.warmupLayout());
+  }
+
+  /**
+   * Which limits warm up, in the order of their periods: a limit that warms up keeps a second word of state (how cold
+   * the bucket is), so adding or removing a warm-up changes the state's layout.
+   */
+  private List<Boolean> warmupLayout() {
+    return limits().stream().sorted(Comparator.comparingLong(Limit::periodNanos)
+        .thenComparingLong(Limit::burst)).map(Limit::hasWarmup).toList();
   }
 
   private List<Long> sortedPeriods() {
@@ -284,7 +305,8 @@ public final class LimitPolicy {
      * Builds the policy.
      *
      * @return the policy
-     * @throws IllegalStateException if no limits were set, a burst is set for a window algorithm, a window limit
+     * @throws IllegalStateException if no limits were set, a burst or a warm-up is set for an algorithm other than
+     *     the token bucket, a window limit
      *     exceeds 2^31-1 permits, a moving window limit exceeds {@link Algorithm#MOVING_WINDOW_MAX_PERMITS}, or the
      *     cost exceeds the capacity of a limit (every request would be rejected)
      */
@@ -307,6 +329,11 @@ public final class LimitPolicy {
         if (algorithm != Algorithm.TOKEN_BUCKET && limit.hasCustomBurst()) {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " sets a burst, but " + algorithm
               + " has none; use TOKEN_BUCKET or drop the burst");
+        }
+        if (counting != Algorithm.TOKEN_BUCKET && limit.hasWarmup()) {
+          throw new IllegalStateException("limit " + limit + " of policy " + name + " warms up, but only TOKEN_BUCKET "
+              + "does (" + counting + " counts permits in windows or leases, which have no rate to ramp); use "
+              + "TOKEN_BUCKET or drop the warm-up");
         }
         if (algorithm != Algorithm.TOKEN_BUCKET && limit.permits() > Integer.MAX_VALUE) {
           throw new IllegalStateException("limit " + limit + " of policy " + name + " allows more than "

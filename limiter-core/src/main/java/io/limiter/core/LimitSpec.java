@@ -12,16 +12,20 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * spec    = member *( ( ";" / "," / "|" ) member )
- * member  = count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
+ * member  = count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ] [ "warmup" duration ]
  *         | count "concurrent" [ "lease" [ multiplier ] unit ]   (stands alone)
  * unit    = ms | millisecond(s)
  *         | s | sec(s) | second(s)        | m | min(s) | minute(s)
  *         | h | hr(s) | hour(s)           | d | day(s)
  *         | w | week(s)    (7 days)       | mo | month(s)  (30 days)
  *         | y | yr(s) | year(s)  (360 days)
+ * duration = DurationFormat's grammar: amount [ space ] unit (30s, 2 minutes) or ISO-8601 (PT30S)
  * </pre>
  *
- * Whitespace between tokens and letter case are ignored: {@code "10/minute"}, {@code "10 per minute"},
+ * {@code burst} and {@code warmup} may come in either order, each at most once; {@code "100/second warmup 30s"} is a
+ * token bucket that {@link Limit#withWarmup warms up} over 30 seconds after idle.
+ *
+ * <p>Whitespace between tokens and letter case are ignored: {@code "10/minute"}, {@code "10 per minute"},
  * {@code "10/m"}, {@code "5/2 seconds"}, {@code "10 PER 2 Hours"}, {@code "10/s; 100/min, 1000/day"} and
  * {@code "100/minute burst 20"} are all valid. {@code "5 concurrent"} (or {@code "5 concurrent lease 30 seconds"}) is
  * a {@link Limit#concurrent concurrency limit}: at most 5 calls in flight; it is the only member of its spec. Whitespace is what Python's {@code \s} matches (as in flask-limiter):
@@ -217,24 +221,74 @@ public final class LimitSpec {
       long periodNanos = parsePeriod("period");
       long burst = count;
       int burstAt = -1;
-      int save = pos;
-      skipSpace();
-      if (in.regionMatches(true, pos, "burst", 0, 5) && (pos + 5 == in.length() || !isLetter(in.charAt(pos + 5)))) {
-        pos += 5;
+      Duration warmup = Duration.ZERO;
+      int warmupAt = -1;
+      // the modifiers, each at most once, in any order
+      while (true) {
+        int save = pos;
         skipSpace();
-        burstAt = pos;
-        burst = parseNumber("a burst size after 'burst'");
-        if (burst == 0) {
-          throw error(burstAt, "burst must be >= 1 but was 0");
+        if (burstAt < 0 && keyword("burst")) {
+          skipSpace();
+          burstAt = pos;
+          burst = parseNumber("a burst size after 'burst'");
+          if (burst == 0) {
+            throw error(burstAt, "burst must be >= 1 but was 0");
+          }
+        } else if (warmupAt < 0 && keyword("warmup")) {
+          skipSpace();
+          warmupAt = pos;
+          warmup = parseWarmup();
+        } else {
+          pos = save;
+          break;
         }
-      } else {
-        pos = save;
       }
+      Limit limit;
       try {
-        return Limit.of(count, Duration.ofNanos(periodNanos), burst);
+        limit = Limit.of(count, Duration.ofNanos(periodNanos), burst);
       } catch (IllegalArgumentException e) {
         throw error(burstAt >= 0 && e.getMessage().startsWith("burst") ? burstAt : countAt, e.getMessage());
       }
+      try {
+        return limit.withWarmup(warmup);
+      } catch (IllegalArgumentException e) {
+        throw error(warmupAt, e.getMessage());
+      }
+    }
+
+    /**
+     * After {@code warmup}: a duration in {@link DurationFormat}'s grammar, {@code amount [space] unit}
+     * ({@code 30s}, {@code 30 seconds}) or ISO-8601 ({@code PT30S}); more than zero.
+     */
+    private Duration parseWarmup() {
+      int start = pos;
+      String text;
+      if (!atEnd() && (peek() == 'P' || peek() == 'p')) {
+        while (!atEnd() && (isLetter(peek()) || isDigit(peek()) || peek() == '.')) {
+          pos++;
+        }
+        text = in.substring(start, pos);
+      } else {
+        if (atEnd() || !isDigit(peek())) {
+          throw error(pos, found() + "; expected a warm-up period after 'warmup', such as 30s, 2 minutes or PT30S");
+        }
+        while (!atEnd() && isDigit(peek())) {
+          pos++;
+        }
+        String amount = in.substring(start, pos);
+        skipSpace();
+        text = amount + word();
+      }
+      Duration warmup;
+      try {
+        warmup = DurationFormat.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw error(start, "warm-up: " + e.getMessage());
+      }
+      if (warmup.isZero()) {
+        throw error(start, "warm-up must be longer than 0 but was " + text + "; leave 'warmup' out for none");
+      }
+      return warmup;
     }
 
     /** {@code [multiplier] unit}: a period or a lease ({@code what}), in nanoseconds. */

@@ -1,13 +1,13 @@
 package io.limiter.core;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
  * One policy replaced at runtime in a {@link RateLimiterRegistry}: what it was, what it is now, and whether the clients'
  * state carried over. State belongs to the policy's name and the shape of its limits (algorithm and periods, in any
- * order): a change of counts, bursts, cost, shadow or failure mode keeps every client's state, interpreted under the
- * new limits (clamped, never a lockout); a change of shape starts every client from empty state.
+ * order, and which of them warm up): a change of counts, bursts, cost, shadow or failure mode keeps every client's
+ * state, interpreted under the new limits (clamped, never a lockout); a change of shape starts every client from empty
+ * state.
  *
  * @param name the policy's name
  * @param previous the policy before, or null if the change added it
@@ -33,14 +33,11 @@ public record PolicyChange(String name, LimitPolicy previous, LimitPolicy curren
   /**
    * @param a a policy
    * @param b another
-   * @return whether their state has the same shape: same name, algorithm and multiset of periods
+   * @return whether their state has the same shape: same name, algorithm and multiset of periods, and the same limits
+   *     warm up
    */
   static boolean sameShape(LimitPolicy a, LimitPolicy b) {
-    return a.name().equals(b.name()) && a.algorithm() == b.algorithm() && periods(a).equals(periods(b));
-  }
-
-  private static List<Long> periods(LimitPolicy p) {
-    return p.limits().stream().map(Limit::periodNanos).sorted().toList();
+    return a.sameShapeAs(b);
   }
 
   @Override

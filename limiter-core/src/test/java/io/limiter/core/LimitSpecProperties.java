@@ -46,7 +46,8 @@ class LimitSpecProperties {
   Arbitrary<String> specLikeStrings() {
     Arbitrary<String> tokens = Arbitraries.of("10", "0", "5", "/", " per ", "per", " ", ";", ",", "|", "2",
         "second", "seconds", "s", "m", "min", "minute", "h", "hour", "day", "d", "week", "month", "mo", "year", "y",
-        "ms", "burst", " burst ", "x", "-", "9223372036854775808", "1000000000", "3650", "days", "\t", ".");
+        "ms", "burst", " burst ", "x", "-", "9223372036854775808", "1000000000", "3650", "days", "\t", ".",
+        "warmup", " warmup ", "PT", "30s", "P1D", "S");
     return tokens.list().ofMinSize(0).ofMaxSize(12).map(list -> String.join("", list));
   }
 
@@ -58,13 +59,18 @@ class LimitSpecProperties {
             Arbitraries.longs().between(1, 1_000_000),
             Arbitraries.longs().between(1, 400),
             units,
-            Arbitraries.longs().between(1, 1_000_000).injectNull(0.5))
-        .as((permits, multiple, unitMillis, burst) -> {
+            Arbitraries.longs().between(1, 1_000_000).injectNull(0.5),
+            Arbitraries.longs().between(1, 3650L * 86_400_000L).injectNull(0.6))
+        .as((permits, multiple, unitMillis, burst, warmupMillis) -> {
           long millis = Math.min(multiple * unitMillis, 3650L * 86_400_000L);
           Limit plain = Limit.of(permits, Duration.ofMillis(millis));
           // a burst is only valid while it refills within 2^62 ns; slow rates with a large burst exceed that
-          return burst == null || burst > (1L << 62) / plain.emissionIntervalNanos() ? plain
+          Limit bucket = burst == null || burst > (1L << 62) / plain.emissionIntervalNanos() ? plain
               : Limit.of(permits, Duration.ofMillis(millis), burst);
+          // a warm-up only for rates up to one permit per 10 µs, and bursts that refill within 2^62 / 3 ns
+          return warmupMillis == null || bucket.emissionIntervalNanos() < 10_000
+              || bucket.burst() > (1L << 62) / 3 / bucket.emissionIntervalNanos() ? bucket
+              : bucket.withWarmup(Duration.ofMillis(warmupMillis));
         });
     return limit.list().ofMinSize(1).ofMaxSize(4).map(limits -> {
       List<Limit> distinct = new ArrayList<>();

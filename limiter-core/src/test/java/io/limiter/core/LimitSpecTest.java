@@ -35,7 +35,14 @@ class LimitSpecTest {
       "250/500 ms = 250/500 milliseconds",
       "1/1000 milliseconds = 1/second",
       "10/h = 10/hour",
-      "4/14 days = 4/2 weeks"})
+      "4/14 days = 4/2 weeks",
+      "100/second warmup 30s = 100/second warmup 30s",
+      "100/s WARMUP 30 seconds = 100/second warmup 30s",
+      "100/s warmup 30s burst 10 = 100/second burst 10 warmup 30s",
+      "100/s burst 10 warmup 30s = 100/second burst 10 warmup 30s",
+      "10/minute warmup PT2M = 10/minute warmup 2m",
+      "10/s warmup 1500ms = 10/second warmup 1500ms",
+      "10/s warmup 1 week = 10/second warmup 1w"})
   void parsesToCanonicalForm(String spec, String canonical) {
     assertThat(LimitSpec.parse(spec).toString()).isEqualTo(canonical);
     assertThat(LimitSpec.parse(canonical)).isEqualTo(LimitSpec.parse(spec));
@@ -66,6 +73,46 @@ class LimitSpecTest {
     assertThat(limit.emissionIntervalNanos()).isEqualTo(600_000_000L);
   }
 
+  @Test
+  void warmupIsAPropertyOfTheLimitThatRoundTrips() {
+    Limit limit = LimitSpec.parse("100/second warmup 30s").limits().get(0);
+    assertThat(limit.warmup()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(limit.hasWarmup()).isTrue();
+    assertThat(limit).isEqualTo(Limit.of(100, Duration.ofSeconds(1)).withWarmup(Duration.ofSeconds(30)))
+        .isNotEqualTo(Limit.of(100, Duration.ofSeconds(1)));
+    assertThat(Limit.of(100, Duration.ofSeconds(1)).withWarmup(Duration.ZERO).hasWarmup()).isFalse();
+    // step levels and burst changes keep it
+    assertThat(limit.scaled(0.5)).hasToString("50/second warmup 30s");
+    assertThat(limit.withBurst(10)).hasToString("100/second burst 10 warmup 30s");
+    assertThatThrownBy(() -> Limit.concurrent(5, Duration.ofMinutes(1)).withWarmup(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a concurrency limit does not warm up");
+  }
+
+  @Test
+  void onlyTheTokenBucketWarmsUp() {
+    for (Algorithm algorithm : new Algorithm[] {Algorithm.FIXED_WINDOW, Algorithm.SLIDING_WINDOW,
+        Algorithm.MOVING_WINDOW}) {
+      assertThatThrownBy(() -> LimitPolicy.builder("api").limits("10/second; 100/minute warmup 1m")
+          .algorithm(algorithm).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("limit 100/minute warmup 1m of policy api warms up, but only TOKEN_BUCKET does (" + algorithm
+              + " counts permits in windows or leases, which have no rate to ramp); use TOKEN_BUCKET or drop the "
+              + "warm-up");
+    }
+    assertThat(LimitPolicy.of("api", "10/second; 100/minute warmup 1m").limits().get(1).hasWarmup()).isTrue();
+  }
+
+  @Test
+  void aWarmUpIsPartOfTheStatesShape() {
+    LimitPolicy warm = LimitPolicy.of("api", "10/second warmup 30s");
+    assertThat(warm.canShareStateWith(LimitPolicy.of("api", "20/second burst 5 warmup 1m"))).isTrue();
+    assertThat(warm.canShareStateWith(LimitPolicy.of("api", "10/second"))).isFalse();
+    assertThat(LimitPolicy.of("api", "10/second").canShareStateWith(warm)).isFalse();
+    assertThat(new PolicyChange("api", warm, LimitPolicy.of("api", "20/second burst 5 warmup 1m")).stateKept()).isTrue();
+    assertThat(new PolicyChange("api", warm, LimitPolicy.of("api", "10/second")).stateKept()).isFalse();
+    assertThat(new PolicyChange("api", LimitPolicy.of("api", "10/second"), warm).stateKept()).isFalse();
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "''|0|the spec is empty",
@@ -91,7 +138,18 @@ class LimitSpecTest {
       "1/99999999999 years|2|longer than 3650 days",
       "10/minute 5|10|unexpected '5'",
       "10.5/minute|2|expected '/' or 'per'",
-      "10/1.5 minutes|4|found '.'; expected a unit"})
+      "10/1.5 minutes|4|found '.'; expected a unit",
+      "10/second warmup|16|expected a warm-up period after 'warmup'",
+      "10/second warmup s|17|expected a warm-up period after 'warmup'",
+      "10/second warmup 0s|17|warm-up must be longer than 0",
+      "10/second warmup 30 fortnights|17|unknown duration unit \"fortnights\"",
+      "10/second warmup 30|17|has no unit",
+      "10/second warmup 30s warmup 1m|21|unexpected 'w'",
+      "10/second warmupx 5s|10|unexpected 'w'",
+      "10/second warmup PT0.0005S|17|warm-up must be whole milliseconds",
+      "10/second warmup 3651d|17|warm-up must be at most 3650 days",
+      "200000/second warmup 1s|21|warm-up needs a rate of at most 100000/second",
+      "5 concurrent warmup 1s|13|unexpected 'w'"})
   void malformedInputFailsWithRawStringPositionAndExpectation(String spec, int position, String problem) {
     assertThatThrownBy(() -> LimitSpec.parse(spec))
         .isInstanceOfSatisfying(LimitSpecException.class, e -> {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
+import io.limiter.core.KeySpace;
+import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LimitSpec;
 import io.limiter.core.LimitSpecException;
@@ -94,6 +96,46 @@ class CoreSnippetsTest {
     assertThat(result.get(60, TimeUnit.SECONDS).allowed()).isTrue();
   }
 
+  private static LimitPolicy warmupPolicy() {
+    // tag::warmup[]
+    // the same as LimitPolicy.of("partner", "10/second burst 1 warmup 2s")
+    LimitPolicy partner = LimitPolicy.builder("partner")
+        .limits(Limit.of(10, Duration.ofSeconds(1), 1).withWarmup(Duration.ofSeconds(2)))
+        .build();
+    // end::warmup[]
+    return partner;
+  }
+
+  @Test
+  void theWarmUpOfCoreMdSchedulesTheTimelineItShows() {
+    LimitPolicy partner = warmupPolicy();
+    assertThat(partner).isEqualTo(LimitPolicy.of("partner", "10/second burst 1 warmup 2s"));
+    List<String> rows = DocBlock.of("docs/core.md#warmup-timeline").lines();
+    List<Long> documented = new ArrayList<>();
+    for (String cell : rows.get(1).substring("slot ms".length()).trim().split("\\s+")) {
+      documented.add(Long.parseLong(cell));
+    }
+    ManualTicker ticker = new ManualTicker();
+    try (RateLimitStore store = RateLimitStore.builder().ticker(ticker).buildInMemory()) {
+      KeySpace space = store.keySpace(partner);
+      List<Long> slots = new ArrayList<>();
+      for (int i = 0; i < documented.size(); i++) {
+        long wait = space.schedule("global", 1, TimeUnit.SECONDS.toNanos(5)).waitNanos();
+        slots.add(TimeUnit.NANOSECONDS.toMillis(wait));
+      }
+      assertThat(slots).isEqualTo(documented);
+      assertThat(rows.get(0).trim().split("\\s+")).hasSize(documented.size() + 1);
+      // idle for the warm-up period after the last slot's permit: cold again
+      ticker.advanceNanos(TimeUnit.MILLISECONDS.toNanos(documented.get(documented.size() - 1) + 100 + 2000));
+      assertThat(space.schedule("global", 1, 0).granted()).isTrue();
+      assertThat(space.schedule("global", 1, TimeUnit.SECONDS.toNanos(5)).waitNanos())
+          .isEqualTo(TimeUnit.MILLISECONDS.toNanos(290));
+    }
+    assertThatThrownBy(() -> LimitPolicy.builder("api").limits("10/second warmup 30s")
+        .algorithm(Algorithm.FIXED_WINDOW).build())
+        .hasMessage(DocBlock.of("docs/core.md#warmup-window").body().strip());
+  }
+
   private static List<PolicyChange> replacePolicies(RateLimiterRegistry registry) {
     // tag::replace-policy[]
     RateLimiter api = registry.limiter("api");              // holders keep this limiter across changes
@@ -178,8 +220,10 @@ class CoreSnippetsTest {
       assertThat(LimitSpec.parse("5/second" + separator + " 100/hour").limits()).as(separator).hasSize(2);
     }
     assertThatThrownBy(() -> LimitSpec.parse("5/second & 100/hour")).isInstanceOf(LimitSpecException.class);
-    // member: count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ]
-    assertThat(member).containsExactly("/", "per", "burst");
+    // member: count ( "/" / "per" ) [ multiplier ] unit [ "burst" count ] [ "warmup" duration ]
+    assertThat(member).containsExactly("/", "per", "burst", "warmup");
+    assertThat(LimitSpec.parse("5 per 10 seconds warmup 1 minute burst 20").limits().get(0).warmup())
+        .isEqualTo(Duration.ofMinutes(1));
     List<String> concurrency = literals(grammar.lines().filter(l -> l.startsWith("concurrency")).findFirst()
         .orElseThrow());
     assertThat(concurrency).containsExactly("concurrent", "lease");

@@ -241,6 +241,34 @@ class FilterSettingsTest {
   }
 
   @Test
+  void aWrongWarmUpFailsAtStartNamingTheValueAndItsSource() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("rule.a.paths", "/a");
+    params.put("rule.a.limits", "10/second warmup 0s");
+    params.put("rule.b.paths", "/b");
+    params.put("rule.b.limits", "10/second warmup 30s");
+    params.put("rule.b.algorithm", "fixed-window");
+    RateLimitConfigException cause = (RateLimitConfigException) initFails(params).getCause();
+    assertThat(cause.problems()).hasSize(2)
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.a.limits=\"10/second warmup 0s\"")
+            .contains("at position 17: warm-up must be longer than 0"))
+        .anySatisfy(p -> assertThat(p).startsWith("init-param rule.b.*: limit 10/second warmup 30s of policy b warms "
+            + "up, but only TOKEN_BUCKET does"));
+
+    params.put("rule.b.algorithm", "token-bucket"); // a token bucket warms up
+    params.put("rule.a.limits", "10/second warmup 2s");
+    RateLimitFilter filter = new RateLimitFilter();
+    filter.init(config(params));
+    try {
+      RateLimitFilterTest.Recorded r = new RateLimitFilterTest.Recorded();
+      filter.doFilter(RateLimitFilterTest.request("/a"), r.response, (req, resp) -> { });
+      assertThat(r.status).isEqualTo(200);
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  @Test
   void aMovingWindowAboveItsLargestLogFailsAtStartNamingTheValueAndItsSource() throws Exception {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("rule.a.paths", "/a");

@@ -2,7 +2,7 @@ package io.limiter.test;
 
 import io.limiter.core.RateLimitStore;
 
-class CaffeineStoreContractTest extends RateLimitStoreContract {
+class CaffeineStoreContractTest extends RateLimitStoreContract implements WarmupContract {
 
   @Override
   protected RateLimitStore createStore(ManualTicker ticker) {

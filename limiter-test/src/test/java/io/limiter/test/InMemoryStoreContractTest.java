@@ -2,7 +2,7 @@ package io.limiter.test;
 
 import io.limiter.core.RateLimitStore;
 
-class InMemoryStoreContractTest extends RateLimitStoreContract {
+class InMemoryStoreContractTest extends RateLimitStoreContract implements WarmupContract {
 
   @Override
   protected RateLimitStore createStore(ManualTicker ticker) {

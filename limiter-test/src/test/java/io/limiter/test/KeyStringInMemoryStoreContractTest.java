@@ -2,7 +2,7 @@ package io.limiter.test;
 
 import io.limiter.core.RateLimitStore;
 
-class KeyStringInMemoryStoreContractTest extends RateLimitStoreContract {
+class KeyStringInMemoryStoreContractTest extends RateLimitStoreContract implements WarmupContract {
 
   @Override
   protected RateLimitStore createStore(ManualTicker ticker) {

@@ -19,7 +19,9 @@ import java.util.List;
  * whatever order the spec wrote them in, so that re-ordering a spec keeps the state. A policy compiled to decide on
  * cells made for another policy of the same shape ({@link #compile(LimitPolicy, CompiledPolicy)}) adopts that
  * policy's layout: in particular whether a fast token bucket keeps an exact interval in two words
- * ({@link ExactGcraKernel}) or a rounded one in one word.
+ * ({@link ExactGcraKernel}) or a rounded one in one word. A limit that warms up ({@link WarmGcraKernel}) keeps two
+ * words and is never the single-word fast path; whether a limit warms up is part of the shape, so a layout is only
+ * adopted by a policy whose limits warm up at the same positions.
  */
 final class CompiledPolicy {
 
@@ -61,8 +63,10 @@ final class CompiledPolicy {
           : logs(policy.algorithm()) ? MovingWindowKernel.capacityOf(limits.get(i)) : 0;
     }
     this.kernels = new LimitKernel[n];
+    boolean warm = false;
     for (int i = 0; i < n; i++) {
       kernels[i] = kernel(policy.algorithm(), limits.get(i), exact[rank[i]], logs[rank[i]]);
+      warm |= kernels[i] instanceof WarmGcraKernel;
     }
     // offsets by canonical position
     int[] byRank = new int[n];
@@ -81,7 +85,7 @@ final class CompiledPolicy {
     this.words = w;
     this.maxRefillNanos = refill;
     this.single = layout != null ? layout.single
-        : n == 1 && policy.algorithm() == Algorithm.TOKEN_BUCKET && !exact[0];
+        : n == 1 && policy.algorithm() == Algorithm.TOKEN_BUCKET && !exact[0] && !warm;
     this.empty = new long[w];
     for (int i = 0; i < n; i++) {
       kernels[i].init(empty, offsets[i]);
@@ -108,7 +112,8 @@ final class CompiledPolicy {
   private static LimitKernel kernel(Algorithm algorithm, Limit limit, boolean exact, int log) {
     switch (algorithm) {
       case TOKEN_BUCKET:
-        return exact ? new ExactGcraKernel(limit) : new GcraKernel(limit);
+        // a limit that warms up is never exact: Limit refuses a warm-up faster than one permit per 10 µs
+        return limit.hasWarmup() ? new WarmGcraKernel(limit) : exact ? new ExactGcraKernel(limit) : new GcraKernel(limit);
       case FIXED_WINDOW:
         return new FixedWindowKernel(limit);
       case SLIDING_WINDOW:

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The identity of a policy's state in a store: its name, its algorithm and the periods of its limits in canonical
- * order (by period, then capacity). Nothing else about a policy is part of it: the counts, bursts, default cost,
+ * order (by period, then capacity), and which of them warm up (a limit that warms up keeps a second word of state, how
+ * cold its bucket is; without it a limit is one {@code tat}). Nothing else about a policy is part of it: the counts, bursts, default cost,
  * shadow mode and failure mode may change and the state carries over, interpreted under the new limits (kernels
  * clamp what they read, so a client never gets more than a full bucket nor waits longer than the new limit's own worst
  * case). A policy of another shape under the same name starts from empty state. Immutable.
@@ -18,23 +19,29 @@ final class StateShape {
   private final String name;
   private final Algorithm algorithm;
   private final long[] periods;
+  /** Per canonical position: whether the limit warms up (a second word of state: how cold the bucket is). */
+  private final boolean[] warmups;
   private final int hash;
 
-  private StateShape(String name, Algorithm algorithm, long[] periods) {
+  private StateShape(String name, Algorithm algorithm, long[] periods, boolean[] warmups) {
     this.name = name;
     this.algorithm = algorithm;
     this.periods = periods;
-    this.hash = (name.hashCode() * 31 + algorithm.hashCode()) * 31 + Arrays.hashCode(periods);
+    this.warmups = warmups;
+    this.hash = ((name.hashCode() * 31 + algorithm.hashCode()) * 31 + Arrays.hashCode(periods)) * 31
+        + Arrays.hashCode(warmups);
   }
 
   static StateShape of(LimitPolicy policy) {
     List<Limit> limits = policy.limits();
     int[] rank = canonicalRanks(limits);
     long[] periods = new long[limits.size()];
+    boolean[] warmups = new boolean[limits.size()];
     for (int i = 0; i < rank.length; i++) {
       periods[rank[i]] = limits.get(i).periodNanos();
+      warmups[rank[i]] = limits.get(i).hasWarmup();
     }
-    return new StateShape(policy.name(), policy.algorithm(), periods);
+    return new StateShape(policy.name(), policy.algorithm(), periods, warmups);
   }
 
   /** Returns, for each limit in spec order, its position in canonical order (by period, then capacity). */
@@ -57,7 +64,8 @@ final class StateShape {
   @Override
   public boolean equals(Object o) {
     return this == o || (o instanceof StateShape other && hash == other.hash && name.equals(other.name)
-        && algorithm == other.algorithm && Arrays.equals(periods, other.periods));
+        && algorithm == other.algorithm && Arrays.equals(periods, other.periods)
+        && Arrays.equals(warmups, other.warmups));
   }
 
   @Override
@@ -67,6 +75,15 @@ final class StateShape {
 
   @Override
   public String toString() {
-    return name + ":" + algorithm + Arrays.toString(periods);
+    return name + ":" + algorithm + Arrays.toString(periods) + (hasWarmup() ? "warmup" + Arrays.toString(warmups) : "");
+  }
+
+  private boolean hasWarmup() {
+    for (boolean w : warmups) {
+      if (w) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -153,6 +153,11 @@ abstract class LimitScript {
    * @return the problem, or null
    */
   String unsupported(Limit limit) {
+    if (limit.hasWarmup()) {
+      // the scripts keep one tat per limit; a warm-up needs a second number (how cold the bucket is)
+      return "limit " + limit + " warms up, which the Redis scripts do not do yet; use an in-memory or Caffeine "
+          + "store for it, or drop the warm-up";
+    }
     long span = spanMicros(limit);
     return span > MAX_SPAN_MICROS ? "limit " + limit + " spans " + span + " µs of state, more than the "
         + MAX_SPAN_MICROS + " µs (about 142 years) that the Redis scripts compute exactly in Lua's doubles" : null;

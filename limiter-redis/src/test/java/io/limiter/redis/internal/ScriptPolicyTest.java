@@ -51,6 +51,18 @@ class ScriptPolicyTest {
   }
 
   @Test
+  void aLimitThatWarmsUpIsRefusedNamingThePolicyAndTheLimit() {
+    // the scripts keep one tat per limit; a warm-up needs how cold the bucket is as well (not on Redis yet)
+    assertThatIllegalArgumentException().isThrownBy(() -> prepared("10/second; 100/minute warmup 1m",
+            Algorithm.TOKEN_BUCKET))
+        .withMessage("policy p cannot be decided on Redis: limit 100/minute warmup 1m warms up, which the Redis "
+            + "scripts do not do yet; use an in-memory or Caffeine store for it, or drop the warm-up");
+    ScriptPolicy plain = prepared("10/second", Algorithm.TOKEN_BUCKET);
+    assertThatIllegalArgumentException().isThrownBy(() -> plain.view(LimitPolicy.of("p", "10/second warmup 1m")))
+        .withMessageContaining("warms up, which the Redis scripts do not do yet");
+  }
+
+  @Test
   void argumentVectorsAreFreshCopies() {
     ScriptPolicy p = prepared("10/second", Algorithm.TOKEN_BUCKET);
     String[] first = p.args(1, "5");

@@ -143,7 +143,9 @@ public class LimiterProperties {
   /** A named policy. */
   public static class Policy {
 
-    /** The limits in the rate grammar, e.g. "10/second; 1000/hour" or "100/minute burst 20". */
+    /**
+     * The limits in the rate grammar, e.g. "10/second; 1000/hour", "100/minute burst 20" or "100/second warmup 30s".
+     */
     private String limits;
 
     /** The algorithm counting the limits. */

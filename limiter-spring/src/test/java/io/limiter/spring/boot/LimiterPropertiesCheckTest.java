@@ -110,6 +110,17 @@ class LimiterPropertiesCheckTest {
   }
 
   @Test
+  void aWarmUpOnAWindowOrWithoutAUnitIsNamedWithItsProperty() {
+    plain.withPropertyValues("limiter.policies.chat.limits=10/second warmup 30s",
+            "limiter.policies.chat.algorithm=sliding-window", "limiter.policies.feed.limits=10/second warmup 30")
+        .run(context -> assertThat(problems(context)).hasSize(2)
+            .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.chat.limits=\"10/second warmup 30s\": ")
+                .contains("limit 10/second warmup 30s of policy chat warms up, but only TOKEN_BUCKET does"))
+            .anySatisfy(p -> assertThat(p).startsWith("property limiter.policies.feed.limits=\"10/second warmup 30\"")
+                .contains("at position 17: warm-up: duration \"30\" has no unit")));
+  }
+
+  @Test
   void aMovingWindowAboveItsLargestLogIsNamedWithItsProperty() {
     plain.withPropertyValues("limiter.policies.chat.limits=20000/hour", "limiter.policies.chat.algorithm=moving-window")
         .run(context -> assertThat(problems(context)).singleElement().asString()

@@ -471,6 +471,20 @@ class SteppedRateLimiterTest {
   }
 
   @Test
+  void aStepMustWarmUpTheSameLimitsAsThePolicy() {
+    assertThatThrownBy(() -> limiter("100/minute warmup 1m").tiers("pro=1000/minute", null).tierResolver(PLAN_HEADER)
+        .build())
+        .hasMessage("policy api: tier pro has limit 1000/minute where the policy has 100/minute warmup 1m; a limit "
+            + "that warms up keeps a second word of state per client, so every step must warm up the same limits as "
+            + "the policy (\"warmup <period>\" on both or neither)");
+    // a tier that warms up too, and percentages, which keep the warm-up, share the clients' state
+    SteppedRateLimiter<Map<String, String>> api = limiter("100/minute warmup 1m")
+        .tiers("pro=1000/minute warmup 30s; free=50%", null).tierResolver(PLAN_HEADER).build();
+    // cold, pro's bucket of 1000 admits 750 at once: 250 permits cost the 30 s warm-up, 500 more at 60 ms fill it
+    assertThat(admitted(api, "b", plan("pro"), 5000)).isEqualTo(750);
+  }
+
+  @Test
   void aTierAndAScheduleMayNotBothReplaceTheLimits() {
     assertThatThrownBy(() -> limiter("100/minute").tiers("pro=1000/minute", null).tierResolver(PLAN_HEADER)
         .schedule("zone=UTC; Sat Sun = 50/minute", null).build())

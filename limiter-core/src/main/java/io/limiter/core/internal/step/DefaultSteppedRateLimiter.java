@@ -306,6 +306,14 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
           + "same order, because they share the state of each client");
       return false;
     }
+    for (int i = 0; i < n; i++) {
+      if (spec.limits().get(i).hasWarmup() != base.limits().get(i).hasWarmup()) {
+        problems.add(prefix + what + " has limit " + spec.limits().get(i) + " where the policy has "
+            + base.limits().get(i) + "; a limit that warms up keeps a second word of state per client, so every step "
+            + "must warm up the same limits as the policy (\"warmup <period>\" on both or neither)");
+        return false;
+      }
+    }
     if (base.algorithm() != Algorithm.TOKEN_BUCKET) {
       for (int i = 0; i < n; i++) {
         if (spec.limits().get(i).periodNanos() != base.limits().get(i).periodNanos()) {
