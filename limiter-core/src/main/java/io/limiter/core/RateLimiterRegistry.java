@@ -33,9 +33,30 @@ import java.util.function.Consumer;
  * decides wholly under the old or the new policy), and each client's state carries over when the policy's shape (its
  * algorithm and the periods of its limits) stays the same, interpreted under the new limits; another shape starts every
  * client from empty state, never a lockout. Every change is reported to the change listeners
- * ({@link #addChangeListener}).
+ * ({@link #addChangeListener}). What is built on a policy and must change with it (a stepped limiter's steps) is
+ * a {@link Follower}: it is asked before the change is made, and a follower that cannot follow refuses the whole
+ * change.
  */
 public final class RateLimiterRegistry {
+
+  /**
+   * What must change together with one of the registry's policies, such as the effective limits a stepped limiter
+   * composed from it ({@link io.limiter.core.step.StepParts} makes every stepped limiter it builds a follower of its
+   * policy). Asked first, for every policy of a change, whether it can follow; the change is made only if every
+   * follower can, and then each follower's prepared step runs right after the swap, while changes are still
+   * serialized. Implementations must be thread-safe.
+   */
+  @FunctionalInterface
+  public interface Follower {
+    /**
+     * Prepares to follow a change, without changing anything yet.
+     *
+     * @param change the change about to be made ({@link PolicyChange#previous()} is the policy in force)
+     * @param problems receives why this follower cannot follow it, each a complete sentence naming the policy
+     * @return what makes the follower follow (run once, if the change is made), or null for nothing to do
+     */
+    Runnable prepare(PolicyChange change, List<String> problems);
+  }
 
   private final RateLimitStore store;
   private final RateLimitListener listener;
@@ -44,6 +65,7 @@ public final class RateLimiterRegistry {
   /** Serializes changes (never decisions), so that a change of several policies is applied as one. */
   private final ReentrantLock changes = new ReentrantLock();
   private final List<Consumer<PolicyChange>> changeListeners = new CopyOnWriteArrayList<>();
+  private final ConcurrentMap<String, List<Follower>> followers = new ConcurrentHashMap<>();
 
   private RateLimiterRegistry(Builder builder) {
     this.store = builder.store;
@@ -110,6 +132,7 @@ public final class RateLimiterRegistry {
    *
    * @param policy the new policy
    * @return the change; a policy equal to the registered one changes nothing and is not reported
+   * @throws RateLimitConfigException if a {@link Follower} of the policy cannot follow; nothing is changed then
    */
   public PolicyChange replace(LimitPolicy policy) {
     List<PolicyChange> done = replaceAll(List.of(policy));
@@ -117,11 +140,14 @@ public final class RateLimiterRegistry {
   }
 
   /**
-   * Replaces (or adds) several policies as one change: all are checked first (no two with one name), then each is
-   * swapped; changes are serialized, so two concurrent calls never interleave. Policies not named keep theirs.
+   * Replaces (or adds) several policies as one change: all are checked first (no two with one name, every
+   * {@link Follower} of a changed policy able to follow), then each is swapped and its followers follow; changes are
+   * serialized, so two concurrent calls never interleave. Policies not named keep theirs.
    *
    * @param policies the new policies
    * @return the changes made (policies equal to the registered ones are left out), in the order given
+   * @throws RateLimitConfigException listing why followers cannot follow (e.g. a stepped policy's tiers that do not
+   *     fit the new limits); nothing is changed then
    * @throws IllegalArgumentException if two policies share a name; nothing is changed then
    */
   public List<PolicyChange> replaceAll(Collection<LimitPolicy> policies) {
@@ -137,14 +163,34 @@ public final class RateLimiterRegistry {
     try {
       for (LimitPolicy p : policies) {
         ReplaceableRateLimiter existing = limiters.get(p.name());
-        if (existing == null) {
-          limiters.put(p.name(), new ReplaceableRateLimiter(newLimiter(p)));
-          done.add(new PolicyChange(p.name(), null, p));
-        } else if (!existing.policy().equals(p)) {
-          LimitPolicy previous = existing.replace(newLimiter(p)).policy();
-          done.add(new PolicyChange(p.name(), previous, p));
+        if (existing == null || !existing.policy().equals(p)) {
+          done.add(new PolicyChange(p.name(), existing == null ? null : existing.policy(), p));
         }
       }
+      // every follower is asked before anything changes, so that a change is made whole or not at all
+      List<String> problems = new ArrayList<>();
+      List<Runnable> follow = new ArrayList<>();
+      for (PolicyChange change : done) {
+        for (Follower f : followers.getOrDefault(change.name(), List.of())) {
+          Runnable step = f.prepare(change, problems);
+          if (step != null) {
+            follow.add(step);
+          }
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new RateLimitConfigException(problems);
+      }
+      for (PolicyChange change : done) {
+        LimitPolicy p = change.current();
+        ReplaceableRateLimiter existing = limiters.get(p.name());
+        if (existing == null) {
+          limiters.put(p.name(), new ReplaceableRateLimiter(newLimiter(p)));
+        } else {
+          existing.replace(newLimiter(p));
+        }
+      }
+      follow.forEach(Runnable::run);
     } finally {
       changes.unlock();
     }
@@ -159,6 +205,19 @@ public final class RateLimiterRegistry {
       }
     }
     return done;
+  }
+
+  /**
+   * Makes {@code follower} change together with the policy named {@code policyName} from now on (see
+   * {@link Follower}); it is kept as long as the registry.
+   *
+   * @param policyName the policy
+   * @param follower what follows its changes
+   */
+  public void addFollower(String policyName, Follower follower) {
+    Objects.requireNonNull(follower, "follower");
+    followers.computeIfAbsent(Objects.requireNonNull(policyName, "policyName"), n -> new CopyOnWriteArrayList<>())
+        .add(follower);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.Reservation;
+import io.limiter.core.ScheduledPermits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,12 +62,13 @@ class RedisAuthIT {
   }
 
   /**
-   * Everything the store sends: each algorithm, admissions and rejections, a state of another shape (deleted), and a
-   * flushed script cache (SCRIPT LOAD).
+   * Everything the store sends: each algorithm, admissions and rejections, a state of another shape (deleted), a
+   * flushed script cache (SCRIPT LOAD), settlements, pacing and a paced slot given back, and a coalesced vector.
    *
+   * @param givenBack receives, per cancelled slot, whether the store gave it back
    * @return the decisions, all of which must be Redis's
    */
-  private static List<Decision> everyCommandPath(RedisRateLimitStore store, String name) {
+  private static List<Decision> everyCommandPath(RedisRateLimitStore store, String name, List<Boolean> givenBack) {
     List<Decision> decisions = new ArrayList<>();
     for (Algorithm algorithm : java.util.EnumSet.range(Algorithm.TOKEN_BUCKET, Algorithm.MOVING_WINDOW)) {
       LimitPolicy first = LimitPolicy.builder(name + "-" + algorithm).limits("2/hour").algorithm(algorithm).build();
@@ -92,6 +94,20 @@ class RedisAuthIT {
       reserved.settle(1);
       decisions.add(space.acquire("client", 8)); // admitted only if the settlement gave 2 back
     }
+    // pacing (pace.lua) and a cancelled wait (unpace.lua: GET, then PTTL and SET ... PX to restore the state before
+    // the slot, or DEL when there was none): each slot given back is taken again at once
+    KeySpace paced = store.keySpace(LimitPolicy.of(name + "-pace", "1/hour"));
+    long maxWait = Duration.ofHours(2).toNanos();
+    ScheduledPermits now = paced.schedule("fresh", 1, maxWait); // no state before: cancelling deletes the key
+    decisions.add(now.decision());
+    givenBack.add(now.cancel());
+    decisions.add(paced.acquire("fresh", 1)); // admitted only if the slot came back
+    decisions.add(paced.acquire("client", 1)); // the bucket's one permit
+    ScheduledPermits later = paced.schedule("client", 1, maxWait); // an hour ahead, over the state of that acquire
+    decisions.add(later.decision());
+    givenBack.add(later.cancel());
+    ScheduledPermits again = paced.schedule("client", 1, Duration.ofMinutes(90).toNanos());
+    decisions.add(again.decision()); // admitted within 90 minutes only if the first slot came back
     // a coalesced call over two keys (MGET, then one write per key): the first call is held, the rest queue behind it
     KeySpace vector = store.keySpace(LimitPolicy.of(name + "-vector", "100/hour"));
     vector.acquire("warm", 1); // its script loaded: the held call is the vector's first
@@ -109,11 +125,14 @@ class RedisAuthIT {
     List<String> acl = documentedAcl();
     setUser(acl);
     try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
-      List<Decision> decisions = everyCommandPath(store, "acl");
+      List<Boolean> givenBack = new ArrayList<>();
+      List<Decision> decisions = everyCommandPath(store, "acl", givenBack);
       assertThat(decisions).allSatisfy(d -> assertThat(d).isNotDegraded());
       // per algorithm (token bucket, both windows, moving window): 2 + 2 admitted; two settlements, each followed by
-      // an acquire that fits only if it gave permits back; then the vector's 6
-      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 2 * 2 + 6);
+      // an acquire that fits only if it gave permits back; five paced decisions, each admitted only if the slot
+      // before it came back; then the vector's 6
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 2 * 2 + 5 + 6);
+      assertThat(givenBack).as("both cancelled slots given back").containsExactly(true, true);
       assertThat(store.stats().coalescedDecisions()).as("a vector ran").isPositive();
       RedisStoreStats stats = store.stats();
       assertThat(stats.failures()).isZero();
@@ -133,7 +152,8 @@ class RedisAuthIT {
       fewer.remove(command);
       setUser(fewer);
       try (RedisRateLimitStore store = store("limiter:" + USER_PASSWORD, "limiter:")) {
-        List<Decision> decisions = everyCommandPath(store, "without-" + command.replace('|', '-'));
+        List<Boolean> givenBack = new ArrayList<>();
+        List<Decision> decisions = everyCommandPath(store, "without-" + command.replace('|', '-'), givenBack);
         assertThat(decisions).as("decisions without %s", command).anySatisfy(d -> assertThat(d).isDegraded());
       }
     }

@@ -14,12 +14,14 @@ import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,14 +40,23 @@ import java.util.regex.Pattern;
  * Reads the filter's text settings (init-params, and the properties file named by {@code config-file}) into a
  * {@link RateLimitFilter.Builder}: every value goes through the builder's own setters, and every problem is collected
  * with the name and value of the setting it came from. Rules and policies are read in name order.
+ *
+ * <p>{@link #reread} reads the settings again with new contents of the config file, as at startup but creating
+ * nothing that lives on (no store; the listeners, rejection handler and health signals are the startup's), for
+ * {@link ConfigFileWatch} to validate and compare. Not thread-safe; each instance is read once.
  */
 final class FilterSettings {
 
   static final String CONFIG_FILE = "config-file";
+  /** How often the config file is checked for changes; {@code 0} turns the watch off. An init-param only. */
+  static final String RELOAD_INTERVAL = "config-file.reload-interval";
+  static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(10);
+  /** A config file larger than this is refused: it is read whole on every check. */
+  static final int MAX_FILE_BYTES = 1 << 20;
 
   /** The settings only init-params have (Boot takes these as beans), besides {@link LimiterSettings}' names. */
-  private static final List<String> OWN = List.of(CONFIG_FILE, "default-key", "annotations", "listener",
-      "rejection-handler", "health-signals");
+  private static final List<String> OWN = List.of(CONFIG_FILE, RELOAD_INTERVAL, "default-key", "annotations",
+      "listener", "rejection-handler", "health-signals");
   private static final List<String> RULE = PolicySettings.RULE;
   private static final List<String> POLICY = PolicySettings.POLICY;
   private static final Pattern NAMED = Pattern.compile("(rule|policy)\\.([A-Za-z0-9_-]+)\\.([a-z-]+)");
@@ -56,19 +67,34 @@ final class FilterSettings {
   private final Problems collected = new Problems(problems);
   private final ClassLoader loader;
   private final ServletContext context;
+  private final Map<String, String> params;
+  /** When re-reading: the settings read at startup, whose instances are reused; null at startup. */
+  private final FilterSettings startup;
+  /** When re-reading: the config file's new contents. */
+  private final byte[] newContent;
   /** The named policies' settings: their key and missing-key are the defaults of the rules that use them. */
   private final Map<String, PolicySettings> policyDefaults = new TreeMap<>();
+  /** Every setting as read (the file's, overridden by init-params of the same name), by name. */
+  private final Map<String, Setting> settings = new TreeMap<>();
+  private Map<String, HealthSignal> signals = Map.of();
+  /** The config file's contents as read, or null without a config file (or when it could not be read). */
+  private byte[] content;
+  private Duration reloadInterval;
 
-  private FilterSettings(ClassLoader loader, ServletContext context) {
+  private FilterSettings(ClassLoader loader, ServletContext context, Map<String, String> params,
+      FilterSettings startup, byte[] newContent) {
     this.loader = loader;
     this.context = context;
+    this.params = params;
+    this.startup = startup;
+    this.newContent = newContent;
   }
 
   /**
    * @param config the filter's config
-   * @return the builder, with every problem found so far recorded in it
+   * @return the settings, read into their {@link #builder()} with every problem found so far recorded in it
    */
-  static RateLimitFilter.Builder read(FilterConfig config) {
+  static FilterSettings read(FilterConfig config) {
     ServletContext context = config.getServletContext();
     ClassLoader loader = context != null && context.getClassLoader() != null ? context.getClassLoader()
         : FilterSettings.class.getClassLoader();
@@ -76,18 +102,82 @@ final class FilterSettings {
     for (String name : Collections.list(config.getInitParameterNames())) {
       params.put(name, config.getInitParameter(name));
     }
-    return new FilterSettings(loader, context).apply(params);
+    FilterSettings settings = new FilterSettings(loader, context, params, null, null);
+    settings.apply();
+    return settings;
   }
 
   /**
-   * @param params init-params by name
-   * @return the builder, with every problem found recorded in it
+   * Reads the settings again, with new contents of the config file and the same init-params, checking everything as
+   * at startup; creates no store and reuses the startup's listeners, rejection handler and health signals.
+   *
+   * @param contents the config file's new contents
+   * @return the settings, with every problem recorded in their builder
    */
-  RateLimitFilter.Builder apply(Map<String, String> params) {
-    Map<String, Setting> settings = new TreeMap<>();
+  FilterSettings reread(byte[] contents) {
+    FilterSettings again = new FilterSettings(loader, context, params, this, contents);
+    again.apply();
+    return again;
+  }
+
+  /** @return the builder the settings were read into; its {@code problems} lists what is wrong */
+  RateLimitFilter.Builder builder() {
+    return builder;
+  }
+
+  /** @return every setting as read, by name (the config file's, overridden by init-params of the same name) */
+  Map<String, Setting> settings() {
+    return Collections.unmodifiableMap(settings);
+  }
+
+  /** @return the location the {@code config-file} init-param names, or null */
+  String configFile() {
     String file = params.get(CONFIG_FILE);
-    if (file != null && !file.isBlank()) {
-      loadFile(file.trim(), settings);
+    return file == null || file.isBlank() ? null : file.trim();
+  }
+
+  /** @return the config file's contents as read, or null */
+  byte[] content() {
+    return content;
+  }
+
+  /** @return how often to check the config file for changes, or null not to watch it */
+  Duration reloadInterval() {
+    return reloadInterval;
+  }
+
+  /**
+   * Reads the config file now, as at startup.
+   *
+   * @return its contents
+   * @throws IOException naming what is wrong: missing, unreadable, too large
+   */
+  byte[] readConfigFile() throws IOException {
+    String location = configFile();
+    try (InputStream in = location == null ? null : open(location)) {
+      if (in == null) {
+        throw new IOException("no such file; use /WEB-INF/<file> for a file in the web application, "
+            + "classpath:<resource> or file:<path>");
+      }
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (bytes.length > MAX_FILE_BYTES) {
+        throw new IOException("larger than " + MAX_FILE_BYTES + " bytes");
+      }
+      return bytes;
+    }
+  }
+
+  /** The problem of a config file that could not be read, in the words of startup. */
+  static String unreadable(String location, IOException e) {
+    String message = String.valueOf(e.getMessage());
+    return "init-param " + CONFIG_FILE + "=\"" + location + "\": " + (message.startsWith("no such") ? ""
+        : "cannot read it: ") + message;
+  }
+
+  private void apply() {
+    String file = configFile();
+    if (file != null) {
+      loadFile(file, settings);
     }
     for (Map.Entry<String, String> e : params.entrySet()) {
       settings.put(e.getKey().trim(), new Setting(e.getKey().trim(), e.getValue(), "init-param"));
@@ -120,34 +210,68 @@ final class FilterSettings {
     }
     collected.read(global.get("default-key"), Setting::value, builder::defaultKey);
     collected.read(global.get("annotations"), Setting::asBoolean, builder::annotations);
-    Setting listeners = global.get("listener");
-    if (listeners != null) {
-      for (String className : listeners.asList()) {
-        set(listeners, v -> listener(className));
+    reloadInterval(global.get(RELOAD_INTERVAL), file);
+    // re-reading creates nothing: these are restart-only settings, and the startup's instances stay in use
+    if (startup == null) {
+      Setting listeners = global.get("listener");
+      if (listeners != null) {
+        for (String className : listeners.asList()) {
+          set(listeners, v -> listener(className));
+        }
       }
+      Setting handler = global.get("rejection-handler");
+      if (handler != null) {
+        set(handler, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
+      }
+      signals = healthSignals(global.get("health-signals"));
+    } else {
+      signals = startup.signals;
     }
-    Setting handler = global.get("rejection-handler");
-    if (handler != null) {
-      set(handler, v -> builder.rejectionHandler(instantiate(v, RejectionHandler.class)));
-    }
-    controllers(controllers, healthSignals(global.get("health-signals")));
+    controllers(controllers, signals);
     policies.forEach(this::policy);
     rules.forEach(this::rule);
-    store(global, storeSettings);
+    if (startup == null) {
+      store(global, storeSettings);
+    }
     builder.textual = true;
-    return builder;
+  }
+
+  private void reloadInterval(Setting setting, String file) {
+    if (setting == null) {
+      reloadInterval = file == null ? null : DEFAULT_RELOAD_INTERVAL;
+      return;
+    }
+    if (file == null) {
+      problems.add(setting.where() + ": needs the init-param " + CONFIG_FILE + " (the file to watch)");
+      return;
+    }
+    if (setting.value().equals("0") || setting.value().equalsIgnoreCase("off")) {
+      reloadInterval = null; // not watched
+      return;
+    }
+    collected.read(setting, Setting::asDuration, d -> {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("must be positive (0 or off: do not watch the file)");
+      }
+      reloadInterval = d;
+    });
   }
 
   private void loadFile(String location, Map<String, Setting> settings) {
     Properties props = new Properties();
     String source = "property in " + location + ":";
-    try (InputStream in = open(location)) {
-      if (in == null) {
-        problems.add("init-param " + CONFIG_FILE + "=\"" + location + "\": no such file; use /WEB-INF/<file> for a "
-            + "file in the web application, classpath:<resource> or file:<path>");
+    if (newContent != null) {
+      content = newContent;
+    } else {
+      try {
+        content = readConfigFile();
+      } catch (IOException e) {
+        problems.add(unreadable(location, e));
         return;
       }
-      props.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+    try {
+      props.load(new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8));
     } catch (IOException | IllegalArgumentException e) {
       problems.add("init-param " + CONFIG_FILE + "=\"" + location + "\": cannot read it: " + e.getMessage());
       return;
@@ -155,6 +279,10 @@ final class FilterSettings {
     for (String name : new TreeSet<>(props.stringPropertyNames())) {
       if (name.equals(CONFIG_FILE)) {
         problems.add(source + " " + name + ": a config file cannot name another config file");
+        continue;
+      }
+      if (name.startsWith(CONFIG_FILE + ".")) {
+        problems.add(source + " " + name + ": an init-param only (how the file is watched is not the file's to say)");
         continue;
       }
       settings.put(name, new Setting(name, props.getProperty(name), source));
@@ -232,6 +360,10 @@ final class FilterSettings {
   private void listener(String className) {
     Object listener = instantiate(className, Object.class);
     boolean used = false;
+    if (listener instanceof ConfigReloadListener l) {
+      builder.reloadListeners.add(l);
+      used = true;
+    }
     if (listener instanceof RateLimitListener l) {
       builder.listener(l);
       used = true;
@@ -241,8 +373,8 @@ final class FilterSettings {
       used = true;
     }
     if (!used) {
-      throw new IllegalArgumentException(className + " implements neither " + RateLimitListener.class.getName()
-          + " nor " + PenaltyListener.class.getName());
+      throw new IllegalArgumentException(className + " implements none of " + RateLimitListener.class.getName()
+          + ", " + PenaltyListener.class.getName() + " and " + ConfigReloadListener.class.getName());
     }
   }
 

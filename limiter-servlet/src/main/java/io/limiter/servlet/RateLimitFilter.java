@@ -19,6 +19,7 @@ import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
+import io.limiter.core.step.TickScheduler;
 import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.internal.AnnotationParser;
 import io.limiter.servlet.internal.Binding;
@@ -45,6 +46,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * A Jakarta Servlet filter that rate limits requests by path rules and by {@code @RateLimit} on the target servlet.
@@ -56,6 +59,13 @@ import java.util.Set;
  * together: {@code init} fails with one {@link ServletException} (builders throw one {@link RateLimitConfigException}),
  * each line naming the init-param, property or builder element and its value. The init-params are listed in
  * {@code docs/servlet.md}.
+ *
+ * <p>The config file is watched while the filter runs (every {@code config-file.reload-interval}, default 10 s, on one
+ * thread of the filter's, stopped in {@link #destroy()}): changed contents are checked as at startup and refused whole
+ * on any problem, the running limits staying in force; the limits, algorithm, shadow and failure mode of its rules and
+ * policies change live (each client's state kept within the same shape, reset under another), any other change is
+ * refused as needing a restart. Each reload is logged, counted ({@link #configReloads()}) and reported to the
+ * {@link ConfigReloadListener}s.
  *
  * <h2>Per request</h2>
  * <ol>
@@ -123,15 +133,26 @@ public final class RateLimitFilter implements Filter {
 
   private final boolean programmatic;
   private volatile RateLimitEngine engine;
+  /** Where the config file's checks run instead of a thread of the filter's own (tests drive them by hand). */
+  private final TickScheduler watchScheduler;
+  private volatile ConfigFileWatch watch;
+  private volatile ScheduledExecutorService watchThread;
 
   /** Creates a filter configured by its init-params ({@code web.xml}, {@code FilterRegistration}). */
   public RateLimitFilter() {
+    this((TickScheduler) null);
+  }
+
+  /** For tests: checks of the config file are scheduled on {@code watchScheduler}. */
+  RateLimitFilter(TickScheduler watchScheduler) {
     this.programmatic = false;
+    this.watchScheduler = watchScheduler;
   }
 
   private RateLimitFilter(RateLimitEngine engine) {
     this.programmatic = true;
     this.engine = engine;
+    this.watchScheduler = null;
   }
 
   /** @return a builder for a programmatically configured filter */
@@ -142,9 +163,11 @@ public final class RateLimitFilter implements Filter {
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
     RateLimitEngine e = engine;
+    FilterSettings settings = null;
     if (!programmatic) {
       try {
-        e = FilterSettings.read(filterConfig).createEngine();
+        settings = FilterSettings.read(filterConfig);
+        e = settings.builder().createEngine();
       } catch (RateLimitConfigException ex) {
         throw new ServletException(ex.getMessage(), ex);
       }
@@ -159,6 +182,57 @@ public final class RateLimitFilter implements Filter {
       throw new ServletException(ex.getMessage(), ex);
     }
     engine = e;
+    if (settings != null && settings.reloadInterval() != null) {
+      watch(settings, filterConfig.getFilterName());
+    }
+  }
+
+  /**
+   * Watches the config file on a scheduler of the filter's (one thread, stopped in {@link #destroy()}), or on the
+   * one a test gave.
+   */
+  private void watch(FilterSettings settings, String filterName) {
+    ConfigFileWatch w = new ConfigFileWatch(settings, settings.builder().built, filterName,
+        settings.builder().reloadListeners);
+    TickScheduler on = watchScheduler;
+    if (on == null) {
+      String thread = "limiter-config-" + filterName;
+      ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, thread);
+        t.setDaemon(true);
+        return t;
+      });
+      watchThread = executor;
+      on = TickScheduler.of(executor);
+    }
+    watch = w.start(on, settings.reloadInterval());
+  }
+
+  /**
+   * Returns the counts of the filter's {@code config-file} reloads (applied, refused, the last one), a metric to
+   * export; see {@code docs/servlet.md}, <em>Changing the config file while running</em>.
+   *
+   * @return the counts, or empty if the filter watches no config file
+   */
+  public Optional<ConfigReload.Counts> configReloads() {
+    ConfigFileWatch w = watch;
+    return w == null ? Optional.empty() : Optional.of(w.counts());
+  }
+
+  /**
+   * Adds a listener told about every reload of the {@code config-file} (as does a {@code listener} init-param naming
+   * a {@link ConfigReloadListener}).
+   *
+   * @param listener the listener
+   * @throws IllegalStateException if the filter watches no config file (before {@code init}, or none is set)
+   */
+  public void addConfigReloadListener(ConfigReloadListener listener) {
+    ConfigFileWatch w = watch;
+    if (w == null) {
+      throw new IllegalStateException("rate limit filter watches no config-file" + (engine == null
+          ? " (before init)" : ""));
+    }
+    w.addListener(listener);
   }
 
   @Override
@@ -206,9 +280,21 @@ public final class RateLimitFilter implements Filter {
     return e;
   }
 
-  /** Closes the step controllers and the store if the filter created them (init-params, builder, by default). */
+  /**
+   * Stops watching the config file; closes the step controllers and the store if the filter created them
+   * (init-params, builder, by default).
+   */
   @Override
   public void destroy() {
+    ConfigFileWatch w = watch;
+    if (w != null) {
+      w.close();
+    }
+    ScheduledExecutorService t = watchThread;
+    watchThread = null;
+    if (t != null) {
+      t.shutdownNow();
+    }
     RateLimitEngine e = engine;
     if (e != null) {
       e.close();
@@ -232,6 +318,10 @@ public final class RateLimitFilter implements Filter {
   public static final class Builder {
     /** Problems found by the init-param reader, reported together with the builder's own. */
     final List<String> problems = new ArrayList<>();
+    /** Set by the init-param reader: told about reloads of the config file. */
+    final List<ConfigReloadListener> reloadListeners = new ArrayList<>();
+    /** The registry {@link #createEngine()} built on (or was given), whose policies a config reload replaces. */
+    RateLimiterRegistry built;
     /** Set by the init-param reader: name rules as their init-params in messages. */
     boolean textual;
     /**
@@ -683,6 +773,7 @@ public final class RateLimitFilter implements Filter {
           all.add(where("adaptive", c.name()) + ": " + e.getMessage());
         }
       }
+      built = reg;
       StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners, clientIp);
       for (Map.Entry<String, StepSettings> e : policySteps.entrySet()) {
         reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), where("policy", e.getKey()), all));
@@ -764,6 +855,17 @@ public final class RateLimitFilter implements Filter {
           : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
       return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,
           rejectionHandler, onFailure, owned ? effectiveStore : null, steps, ownsControllers);
+    }
+
+    /** The policies this builder defines (named ones and the rules' inline ones): what a config reload swaps. */
+    List<LimitPolicy> livePolicies() {
+      List<LimitPolicy> live = new ArrayList<>(policies);
+      for (RateLimitRule rule : rules) {
+        if (rule.policy() != null) {
+          live.add(rule.policy());
+        }
+      }
+      return live;
     }
 
     private KeyResolver<HttpServletRequest> defaultResolver() {

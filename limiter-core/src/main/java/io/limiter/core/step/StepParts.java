@@ -3,6 +3,7 @@ package io.limiter.core.step;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
+import io.limiter.core.internal.step.DefaultSteppedRateLimiter;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -182,6 +183,11 @@ public final class StepParts {
    * request context is the tier <em>name</em> (the tier resolver is the identity): each caller finds the tier its
    * own way and passes the name, so that one limiter can serve a filter and an aspect.
    *
+   * <p>The limiter follows the registry's changes of the policy ({@link RateLimiterRegistry#replace}): its tiers,
+   * schedule, levels and penalty apply to the new limits from the next call on, each client's state kept or reset by
+   * the state-identity rule; a change the steps cannot apply to (tier, schedule or penalty limits that no longer fit
+   * the policy's) is refused by the registry with the reason, and nothing changes.
+   *
    * @param policy the policy the parts step
    * @param registry the store and decision listener of the limiter
    * @param controllers the step controllers {@code adaptive} may name
@@ -220,7 +226,13 @@ public final class StepParts {
       return null;
     }
     try {
-      return b.build();
+      SteppedRateLimiter<String> limiter = b.build();
+      if (limiter instanceof DefaultSteppedRateLimiter<String> stepped) {
+        // the steps follow the registry's changes of the policy (levels and tiers apply to the new limits), or
+        // refuse a change they cannot follow: the registry then changes nothing
+        registry.addFollower(policy.name(), (change, refused) -> stepped.prepare(change.current(), refused));
+      }
+      return limiter;
     } catch (RateLimitConfigException e) {
       for (String p : e.problems()) {
         String line = where + ": " + p;

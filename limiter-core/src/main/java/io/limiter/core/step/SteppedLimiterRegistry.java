@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * front-end that charges the policy (an aspect, a URL-rule filter, an actuator endpoint), so that they share its
  * penalty box as well as its store state. Their request context is the tier <em>name</em>: each caller resolves the
  * tier its own way and passes the name. Limiters are built by {@link StepParts#build}, so every front-end gets the
- * same checks and messages. Thread-safe.
+ * same checks and messages, and each follows the registry's changes of its policy
+ * ({@link RateLimiterRegistry#replace}: the steps apply to the new limits, or the change is refused whole when they
+ * cannot). An entry's {@link Entry#parts() parts} are those it was built with: step settings are not changed at
+ * runtime. Thread-safe.
  */
 public final class SteppedLimiterRegistry {
 

@@ -6,8 +6,11 @@ import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.settings.PolicySettings;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -28,8 +31,11 @@ import org.springframework.core.env.Environment;
  * {@link RateLimitPolicyChangedEvent}; with Micrometer, the counter {@code limiter.policy.changes} counts them.
  *
  * <p>Not re-read: policies removed from the properties (they stay, since annotations may name them), URL rules
- * ({@code limiter.filter.*}) and store settings; a policy with step throttling (tiers, schedule, adaptive, penalty)
- * cannot change its settings at runtime (refused, naming it). Thread-safe: refreshes are serialized.
+ * ({@code limiter.filter.*}) and store settings. A policy with step throttling follows a change of its limits,
+ * algorithm, cost, shadow or failure mode (its tiers, schedule, levels and penalty apply to the new limits; a change
+ * they cannot apply to is refused with the reason), but its step settings themselves ({@code tiers},
+ * {@code tier-key}, {@code schedule}, {@code adaptive}, {@code penalty}) are built once at startup: changing them is
+ * refused, naming them. Thread-safe: refreshes are serialized.
  */
 public final class LimiterPolicyRefresh {
 
@@ -40,6 +46,8 @@ public final class LimiterPolicyRefresh {
   private final ApplicationEventPublisher events;
   /** The keys and missing-key strategies bound at startup: the integrations resolve them once, so they cannot change. */
   private final io.limiter.spring.PolicyDefaults startup;
+  /** The step settings of each policy at startup, as written: built once, so they cannot change. */
+  private final Map<String, Map<String, String>> startupSteps = new HashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
 
   /**
@@ -59,7 +67,11 @@ public final class LimiterPolicyRefresh {
    */
   public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events,
       LimiterProperties startup) {
-    this.startup = startup == null ? null : PolicyProperties.read(startup).defaults();
+    PolicyProperties read = startup == null ? null : PolicyProperties.read(startup);
+    this.startup = read == null ? null : read.defaults();
+    if (read != null) {
+      read.settings().forEach((name, settings) -> startupSteps.put(name, steps(settings)));
+    }
     this.environment = Objects.requireNonNull(environment, "environment");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.events = events;
@@ -98,9 +110,14 @@ public final class LimiterPolicyRefresh {
           continue;
         }
         PolicySettings settings = read.settings().get(policy.name());
-        if (running != null && settings != null && STEP_PARTS.stream().anyMatch(settings::has)) {
-          refused.add("limiter.policies." + policy.name() + ": a policy with step throttling cannot change at runtime"
-              + " (" + running.spec() + " is running, " + policy.spec() + " was asked); restart the application");
+        Map<String, String> steps = settings == null ? Map.of() : steps(settings);
+        Map<String, String> before = startupSteps.getOrDefault(policy.name(), Map.of());
+        // without the startup properties, a policy with steps cannot be told apart from one whose steps changed
+        if (running != null && (startup == null ? !steps.isEmpty() : !steps.equals(before))) {
+          refused.add("limiter.policies." + policy.name() + ": its step settings " + STEP_PARTS + " are built once "
+              + "at startup and cannot change at runtime (" + (startup == null ? "unknown" : before) + " at startup, "
+              + steps + " now); restart the application to change them (its limits, algorithm, cost, shadow and "
+              + "failure-mode may change)");
           continue;
         }
         changed.add(policy);
@@ -108,6 +125,7 @@ public final class LimiterPolicyRefresh {
       if (!refused.isEmpty()) {
         throw new RateLimitConfigException(refused);
       }
+      // throws the startup-style listing when a stepped policy's steps cannot apply to its new limits
       List<PolicyChange> changes = registry.replaceAll(changed);
       if (events != null) {
         for (PolicyChange change : changes) {
@@ -118,6 +136,17 @@ public final class LimiterPolicyRefresh {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The step settings of a policy as written, by name; blank ones left out. */
+  private static Map<String, String> steps(PolicySettings settings) {
+    Map<String, String> steps = new TreeMap<>();
+    for (String part : STEP_PARTS) {
+      if (settings.has(part)) {
+        steps.put(part, settings.get(part).value().trim());
+      }
+    }
+    return steps;
   }
 
   @Override

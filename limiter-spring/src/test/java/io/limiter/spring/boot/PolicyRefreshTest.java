@@ -212,4 +212,35 @@ class PolicyRefreshTest {
           .isEqualTo("10/second");
     });
   }
+
+  @Test
+  void aSteppedPolicyFollowsAChangeOfItsLimitsAndRefusesWhatItsStepsCannotTake() {
+    runner.withPropertyValues("limiter.policies.api.tiers=free=50%; pro=100/second; default=free",
+        "limiter.policies.api.tier-key=attribute:plan").run(context -> {
+      RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+      io.limiter.core.step.SteppedRateLimiter<String> api = context.getBean(
+          io.limiter.core.step.SteppedLimiterRegistry.class).find("api").limiter();
+      LimiterPolicyRefresh refresh = context.getBean(LimiterPolicyRefresh.class);
+      live.put("limiter.policies.api.limits", "40/second");
+      set(context.getEnvironment(), live);
+      assertThat(refresh.refresh()).singleElement().satisfies(c -> assertThat(c.stateKept()).isTrue());
+      assertThat(api.currentPolicy("free").orElseThrow().spec()).as("the tier applies to the new limits")
+          .isEqualTo(LimitSpec.parse("20/second"));
+      assertThat(api.currentPolicy("pro").orElseThrow().spec()).isEqualTo(LimitSpec.parse("100/second"));
+
+      live.put("limiter.policies.api.limits", "40/second; 1000/hour");
+      set(context.getEnvironment(), live);
+      assertThatThrownBy(refresh::refresh).isInstanceOf(RateLimitConfigException.class)
+          .hasMessageContaining("policy api: tier pro has 1 limit (100/second) but the policy has 2");
+      assertThat(registry.limiter("api").policy().spec()).as("refused whole").isEqualTo(LimitSpec.parse("40/second"));
+      assertThat(api.policy().spec()).isEqualTo(LimitSpec.parse("40/second"));
+
+      live.put("limiter.policies.api.limits", "60/second");
+      live.put("limiter.policies.api.tiers", "free=25%; pro=100/second; default=free");
+      set(context.getEnvironment(), live);
+      assertThatThrownBy(refresh::refresh).isInstanceOf(RateLimitConfigException.class)
+          .hasMessageContaining("limiter.policies.api: its step settings").hasMessageContaining("restart");
+      assertThat(api.currentPolicy("free").orElseThrow().spec()).isEqualTo(LimitSpec.parse("20/second"));
+    });
+  }
 }

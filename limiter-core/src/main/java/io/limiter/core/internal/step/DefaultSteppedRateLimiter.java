@@ -42,12 +42,17 @@ import java.util.concurrent.CompletionStage;
  * under that step's limits; the store decides and charges atomically per key. A decision racing a change is simply a
  * decision under the previous step, and every step's decision honours its own limits on the shared state, so no
  * interleaving admits more than the highest step allows.
+ *
+ * <p>Following a registry change ({@link #prepare}): the table is composed again for the new base policy, off the call
+ * path, and swapped in with one volatile write; a call reads the table once and decides wholly under the old or the
+ * new one. Schedule, controller, tiers and the penalty box (with the clients in it) are kept: levels and tiers apply to
+ * the new base. Each client's state follows the state-identity rule, since every view is a view of the new base's key
+ * space: the same shape carries it over, another shape starts from empty.
  */
 public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C> {
 
-  private final LimitPolicy base;
+  private final RateLimitStore store;
   private final RateLimitListener listener;
-  private final boolean plain;
   private final Ticker ticker;
 
   private final StepSchedule schedule;
@@ -62,17 +67,16 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   private final TierResolver<C> resolver;
   private final Map<String, Integer> tierRows = new HashMap<>();
   private final String[] tierNames;
-  private final int fallbackRow;
   private final boolean[] unlimitedRow;
-  private final Decision unlimited;
 
+  private final PenaltyRule penalty;
   private final PenaltyBox box;
   private final int penaltySlots;
   private final boolean penalizeShared;
   private final int countingLevel;
-  private final List<String> warnings = new ArrayList<>();
 
-  private final Step[] table;
+  /** Everything that depends on the base policy; replaced whole when the base changes. */
+  private volatile Table current;
 
   /** One effective step: the limits, and the store view that decides with them, or a block. */
   private static final class Step {
@@ -87,6 +91,20 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     }
   }
 
+  /**
+   * The base policy and every effective step composed from it: what a registry change replaces, in one write.
+   *
+   * @param base the base policy
+   * @param plain whether {@code tryAcquire} may skip building decisions (no listener, not shadow)
+   * @param fallbackRow the tier row of requests without a known tier
+   * @param unlimited the decision of an unlimited tier
+   * @param table the effective steps, by {@link #index}
+   * @param warnings what the composition warned about
+   */
+  private record Table(LimitPolicy base, boolean plain, int fallbackRow, Decision unlimited, Step[] table,
+      List<String> warnings) {
+  }
+
   /** The schedule step, valid for wall-clock millis in [from, until). */
   private record Window(int step, long from, long until) {
   }
@@ -95,9 +113,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       StepController controller, Tiers tiers, TierResolver<C> resolver, PenaltyRule penalty,
       List<PenaltyListener> penaltyListeners, long penaltyMaxKeys, long penaltyMaxBytes, boolean penalizeShared,
       RateLimitListener listener, Clock clock, Ticker ticker, List<String> problems) {
-    this.base = base;
+    this.store = store;
     this.listener = listener;
-    this.plain = listener == null && !base.shadow();
     this.ticker = ticker;
     this.schedule = schedule;
     this.clock = clock;
@@ -112,51 +129,97 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       tierNames[i] = tierList.get(i).name();
       tierRows.put(tierNames[i], i);
     }
-    String defaultTier = tiers == null ? null : tiers.defaultTier().orElse(null);
     // without tiers there is one row (the policy's own limits); with tiers, requests without a known tier get the
     // declared default, else the lowest tier: an unknown or forged tier name never earns more than the least plan
     int rows = tierList.isEmpty() ? 1 : tierList.size();
     this.unlimitedRow = new boolean[rows];
+    for (int t = 0; t < tierList.size(); t++) {
+      unlimitedRow[t] = tierList.get(t).limits().kind() == StepLimits.Kind.UNLIMITED;
+    }
     this.penalizeShared = penalizeShared;
     // rejections count towards the penalty box only at the controller's ceiling: below it the level, not the client,
     // is why a well-behaved client is rejected
     this.countingLevel = controller == null ? 0 : controller.ceiling();
-    this.unlimited = Decision.unlimited(base);
     if (penalty != null) {
       this.box = new PenaltyBox(base.name(), penalty, ticker, penaltyMaxKeys, penaltyMaxBytes);
       penaltyListeners.forEach(box::addListener);
     } else {
       this.box = null;
     }
+    this.penalty = penalty;
     this.penaltySlots = penalty == null ? 1 : 2;
-    this.table = new Step[rows * steps * levels * penaltySlots];
+    Table table = compose(base, problems);
+    this.current = table != null ? table : new Table(base, false, 0, Decision.unlimited(base),
+        new Step[rows * steps * levels * penaltySlots], List.of());
+    log(this.current.warnings());
+  }
 
-    // Validate each part that replaces limits once, then compose every combination.
+  /**
+   * Composes the steps for a new base policy of the same name, e.g. after the registry replaced it, without changing
+   * anything yet.
+   *
+   * @param next the new base policy
+   * @param problems receives why the steps cannot apply to it (tier or schedule limits that do not fit its limits),
+   *     each naming the policy and the part
+   * @return what swaps the new steps in (one volatile write), or null if there were problems or nothing changes
+   */
+  public Runnable prepare(LimitPolicy next, List<String> problems) {
+    Table now = current;
+    if (next.equals(now.base())) {
+      return null;
+    }
+    if (!next.name().equals(now.base().name())) {
+      problems.add("policy " + now.base().name() + ": a stepped limiter cannot follow a policy of another name ("
+          + next.name() + ")");
+      return null;
+    }
+    Table table = compose(next, problems);
+    if (table == null) {
+      return null;
+    }
+    return () -> {
+      current = table;
+      log(table.warnings());
+    };
+  }
+
+  private static void log(List<String> warnings) {
+    for (String w : warnings) {
+      System.getLogger(SteppedRateLimiter.class.getName()).log(System.Logger.Level.WARNING, w);
+    }
+  }
+
+  /** Validates each part that replaces limits once against the base, then composes every combination. */
+  private Table compose(LimitPolicy base, List<String> problems) {
+    int before = problems.size();
+    List<Tiers.Tier> tierList = tiers == null ? List.of() : tiers.tiers();
+    int rows = unlimitedRow.length;
+    Step[] table = new Step[rows * steps * levels * penaltySlots];
+    List<String> warnings = new ArrayList<>();
     String prefix = "policy " + base.name() + ": ";
     boolean[] badTier = new boolean[rows];
     for (int t = 0; t < tierList.size(); t++) {
-      badTier[t] = !fits(tierList.get(t).limits(), "tier " + tierNames[t], prefix, problems);
+      badTier[t] = !fits(base, tierList.get(t).limits(), "tier " + tierNames[t], prefix, problems);
     }
     boolean[] badStep = new boolean[steps];
     for (int s = 0; schedule != null && s < steps; s++) {
-      badStep[s] = !fits(scheduled(s), scheduleName(s), prefix, problems);
+      badStep[s] = !fits(base, scheduled(s), scheduleName(s), prefix, problems);
     }
-    boolean badPenalty = penalty != null && !fits(penalty.action(), "the penalty", prefix, problems);
+    boolean badPenalty = penalty != null && !fits(base, penalty.action(), "the penalty", prefix, problems);
+    String defaultTier = tiers == null ? null : tiers.defaultTier().orElse(null);
     int fallback = tierList.isEmpty() ? 0 : defaultTier != null ? tierRows.get(defaultTier)
-        : lowestTier(tierList, badTier, prefix, problems);
-    this.fallbackRow = Math.max(0, fallback);
+        : lowestTier(base, tierList, badTier, prefix, problems);
     String conflict = conflict(tierList, prefix);
     if (conflict != null) {
       problems.add(conflict);
-      return;
+      return null;
     }
     Map<LimitPolicy, KeySpace> views = new HashMap<>();
     Map<String, String> composeProblems = new LinkedHashMap<>();
     KeySpace baseSpace = store.keySpace(base);
     for (int row = 0; row < rows; row++) {
       Tiers.Tier tier = row < tierList.size() ? tierList.get(row) : null;
-      if (tier != null && tier.limits().kind() == StepLimits.Kind.UNLIMITED) {
-        unlimitedRow[row] = true;
+      if (unlimitedRow[row]) {
         continue;
       }
       for (int s = 0; s < steps; s++) {
@@ -174,7 +237,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
             double level = controller == null ? 1.0 : controller.levels().get(l);
             LimitPolicy effective;
             try {
-              effective = compose(tier, scheduled(s), level, p == 1 ? penalty.action() : null);
+              effective = compose(base, tier, scheduled(s), level, p == 1 ? penalty.action() : null);
             } catch (IllegalArgumentException | IllegalStateException e) {
               composeProblems.putIfAbsent(e.getMessage(), prefix + describe(tier, s, l, p) + ": " + e.getMessage());
               continue;
@@ -187,23 +250,26 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     }
     problems.addAll(composeProblems.values());
     if (composeProblems.isEmpty()) {
-      collapsedLevels(tierList, rows);
+      collapsedLevels(tierList, rows, table, base, warnings);
     }
     if (schedule != null) {
       for (String w : schedule.warnings()) {
         warnings.add("policy " + base.name() + ": " + w);
       }
     }
-    for (String w : warnings) {
-      System.getLogger(SteppedRateLimiter.class.getName()).log(System.Logger.Level.WARNING, w);
+    if (problems.size() > before) {
+      return null;
     }
+    return new Table(base, listener == null && !base.shadow(), Math.max(0, fallback), Decision.unlimited(base), table,
+        List.copyOf(warnings));
   }
 
   /**
    * The tier whose limits are at or below every other tier's, limit by limit (as a rate); -1 and a problem when the
    * tiers are not ordered that way, so that the operator names the default.
    */
-  private int lowestTier(List<Tiers.Tier> tierList, boolean[] badTier, String prefix, List<String> problems) {
+  private int lowestTier(LimitPolicy base, List<Tiers.Tier> tierList, boolean[] badTier, String prefix,
+      List<String> problems) {
     for (boolean bad : badTier) {
       if (bad) {
         return -1;
@@ -213,7 +279,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     for (int t = 0; t < tierList.size(); t++) {
       boolean atOrBelowAll = true;
       for (int o = 0; o < tierList.size() && atOrBelowAll; o++) {
-        atOrBelowAll = o == t || atOrBelow(tierList.get(t), tierList.get(o));
+        atOrBelowAll = o == t || atOrBelow(base, tierList.get(t), tierList.get(o));
       }
       if (atOrBelowAll) {
         lowest = t;
@@ -227,15 +293,15 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return lowest;
   }
 
-  private boolean atOrBelow(Tiers.Tier a, Tiers.Tier b) {
+  private boolean atOrBelow(LimitPolicy base, Tiers.Tier a, Tiers.Tier b) {
     if (b.limits().kind() == StepLimits.Kind.UNLIMITED) {
       return true;
     }
     if (a.limits().kind() == StepLimits.Kind.UNLIMITED) {
       return false;
     }
-    List<io.limiter.core.Limit> la = compose(a, null, 1.0, null).limits();
-    List<io.limiter.core.Limit> lb = compose(b, null, 1.0, null).limits();
+    List<io.limiter.core.Limit> la = compose(base, a, null, 1.0, null).limits();
+    List<io.limiter.core.Limit> lb = compose(base, b, null, 1.0, null).limits();
     for (int i = 0; i < la.size() && i < lb.size(); i++) {
       // permits per nanosecond, compared without division: pa / Ta <= pb / Tb
       double ra = (double) la.get(i).permits() * lb.get(i).periodNanos();
@@ -248,7 +314,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   /** Warns when neighbouring levels give the same limits: rounding to whole permits leaves nothing to step. */
-  private void collapsedLevels(List<Tiers.Tier> tierList, int rows) {
+  private void collapsedLevels(List<Tiers.Tier> tierList, int rows, Step[] table, LimitPolicy base,
+      List<String> warnings) {
     if (controller == null || levels < 2) {
       return;
     }
@@ -294,7 +361,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   /** Whether limits that replace the base's fit the state kept for it; reports why not. */
-  private boolean fits(StepLimits value, String what, String prefix, List<String> problems) {
+  private static boolean fits(LimitPolicy base, StepLimits value, String what, String prefix,
+      List<String> problems) {
     if (value == null || value.kind() != StepLimits.Kind.LIMITS) {
       return true;
     }
@@ -352,7 +420,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return null;
   }
 
-  private LimitPolicy compose(Tiers.Tier tier, StepLimits scheduled, double level, StepLimits penalty) {
+  private static LimitPolicy compose(LimitPolicy base, Tiers.Tier tier, StepLimits scheduled, double level,
+      StepLimits penalty) {
     LimitSpec limits = base.spec();
     double factor = 1.0;
     if (tier != null) {
@@ -402,28 +471,29 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   // ---- per call -------------------------------------------------------------------------------------------------
+  // Each call reads the table once (Table t = current) and decides wholly under it.
 
-  private int row(C context) {
+  private int row(Table t, C context) {
     if (resolver == null || context == null) {
-      return fallbackRow;
+      return t.fallbackRow();
     }
-    return rowOf(resolver.resolve(context));
+    return rowOf(t, resolver.resolve(context));
   }
 
   /**
    * The row of a tier name: exact, or with ASCII letters folded to lower case. Nothing else folds: Unicode case
    * mapping would let look-alikes ({@code ınternal}, {@code İnternal}, the Kelvin sign for {@code k}) select a tier.
    */
-  private int rowOf(String name) {
+  private int rowOf(Table t, String name) {
     if (name == null) {
-      return fallbackRow;
+      return t.fallbackRow();
     }
     Integer row = tierRows.get(name);
     if (row == null) {
       String folded = SpecReader.asciiLowerCase(name);
       row = folded == null ? null : tierRows.get(folded);
     }
-    return row == null ? fallbackRow : row;
+    return row == null ? t.fallbackRow() : row;
   }
 
   private int level() {
@@ -463,18 +533,21 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public Decision acquire(String key, C context, long permits) {
-    return decide(KeyNormalizer.canonical(key), row(context), permits, false);
+    Table t = current;
+    return decide(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
   }
 
   @Override
   public Decision acquireShared(String key, C context, long permits) {
-    return decide(KeyNormalizer.canonical(key), row(context), permits, true);
+    Table t = current;
+    return decide(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
   }
 
   @Override
   public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
     // the bucket's key is a reserved stored key already: it must not be canonicalised (that would escape it)
-    return decide(bucket.key(), row(context), permits, true);
+    Table t = current;
+    return decide(t, bucket.key(), row(t, context), permits, true);
   }
 
   @Override
@@ -482,41 +555,44 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return acquireShared(bucket, null, permits);
   }
 
-  private Decision decide(String key, int row, long permits, boolean shared) {
+  private Decision decide(Table t, String key, int row, long permits, boolean shared) {
     checkPermits(permits);
     if (unlimitedRow[row]) {
-      return complete(key, unlimited, false, 0);
+      return complete(t, key, t.unlimited(), false, 0);
     }
     int level = level();
     int index = index(row, level);
     if (box == null) {
-      return complete(key, table[index].space.acquire(key, permits), false, 0);
+      return complete(t, key, t.table()[index].space.acquire(key, permits), false, 0);
     }
     long now = ticker.read();
     long until = box.boxedUntil(key, now);
     if (until == PenaltyBox.NOT_BOXED) {
-      return complete(key, table[index].space.acquire(key, permits), counts(level, shared), now);
+      return complete(t, key, t.table()[index].space.acquire(key, permits), counts(level, shared), now);
     }
-    Step boxed = table[index + 1];
+    Step boxed = t.table()[index + 1];
     if (boxed.block) {
-      return complete(key, blocked(boxed, until, now), false, now);
+      return complete(t, key, blocked(boxed, until, now), false, now);
     }
-    return complete(key, boxed.space.acquire(key, permits), false, now);
+    return complete(t, key, boxed.space.acquire(key, permits), false, now);
   }
 
   @Override
   public Reservation reserve(String key, C context, long permits) {
-    return reserve(KeyNormalizer.canonical(key), row(context), permits, false);
+    Table t = current;
+    return reserve(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
   }
 
   @Override
   public Reservation reserveShared(String key, C context, long permits) {
-    return reserve(KeyNormalizer.canonical(key), row(context), permits, true);
+    Table t = current;
+    return reserve(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
   }
 
   @Override
   public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
-    return reserve(bucket.key(), row(context), permits, true);
+    Table t = current;
+    return reserve(t, bucket.key(), row(t, context), permits, true);
   }
 
   @Override
@@ -530,10 +606,10 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   /** {@link #decide}, as a reservation: the same tier, level and penalty box, and a reservation of the step's state. */
-  private Reservation reserve(String key, int row, long permits, boolean shared) {
+  private Reservation reserve(Table t, String key, int row, long permits, boolean shared) {
     checkPermits(permits);
     if (unlimitedRow[row]) {
-      return Reservation.none(complete(key, unlimited, false, 0), key);
+      return Reservation.none(complete(t, key, t.unlimited(), false, 0), key);
     }
     int level = level();
     int index = index(row, level);
@@ -541,23 +617,25 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     long until = box == null ? PenaltyBox.NOT_BOXED : box.boxedUntil(key, now);
     boolean count = box != null && until == PenaltyBox.NOT_BOXED && counts(level, shared);
     if (until != PenaltyBox.NOT_BOXED) {
-      Step boxed = table[index + 1];
+      Step boxed = t.table()[index + 1];
       if (boxed.block) {
-        return Reservation.none(complete(key, blocked(boxed, until, now), false, now), key);
+        return Reservation.none(complete(t, key, blocked(boxed, until, now), false, now), key);
       }
       index++;
     }
-    Reservation reservation = table[index].space.reserve(key, permits);
-    return reservation.withDecision(complete(key, reservation.decision(), count, now));
+    Reservation reservation = t.table()[index].space.reserve(key, permits);
+    return reservation.withDecision(complete(t, key, reservation.decision(), count, now));
   }
 
   @Override
   public boolean tryAcquire(String key, C context, long permits) {
-    if (!plain) {
-      return acquire(key, context, permits).allowed();
+    Table t = current;
+    if (!t.plain()) {
+      String k = KeyNormalizer.canonical(key);
+      return decide(t, k, row(t, context), permits, false).allowed();
     }
     String k = KeyNormalizer.canonical(key);
-    int row = row(context);
+    int row = row(t, context);
     checkPermits(permits);
     if (unlimitedRow[row]) {
       return true;
@@ -565,14 +643,14 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     int level = level();
     int index = index(row, level);
     if (box == null) {
-      return table[index].space.tryAcquire(k, permits);
+      return t.table()[index].space.tryAcquire(k, permits);
     }
     long now = ticker.read();
     if (box.boxedUntil(k, now) != PenaltyBox.NOT_BOXED) {
-      Step boxed = table[index + 1];
+      Step boxed = t.table()[index + 1];
       return !boxed.block && boxed.space.tryAcquire(k, permits);
     }
-    boolean admitted = table[index].space.tryAcquire(k, permits);
+    boolean admitted = t.table()[index].space.tryAcquire(k, permits);
     if (!admitted && counts(level, false)) {
       box.reject(k, now);
     }
@@ -581,11 +659,12 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public CompletionStage<Decision> acquireAsync(String key, C context, long permits) {
+    Table t = current;
     String k = KeyNormalizer.canonical(key);
-    int row = row(context);
+    int row = row(t, context);
     checkPermits(permits);
     if (unlimitedRow[row]) {
-      return CompletableFuture.completedFuture(complete(k, unlimited, false, 0));
+      return CompletableFuture.completedFuture(complete(t, k, t.unlimited(), false, 0));
     }
     int level = level();
     int index = index(row, level);
@@ -596,15 +675,16 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       long until = box.boxedUntil(k, now);
       if (until == PenaltyBox.NOT_BOXED) {
         count = counts(level, false);
-      } else if (table[index + 1].block) {
-        return CompletableFuture.completedFuture(complete(k, blocked(table[index + 1], until, now), false, now));
+      } else if (t.table()[index + 1].block) {
+        return CompletableFuture.completedFuture(complete(t, k, blocked(t.table()[index + 1], until, now), false,
+            now));
       } else {
         index++;
       }
     }
     long at = now;
     boolean countRejection = count;
-    return table[index].space.acquireAsync(k, permits).thenApply(d -> complete(k, d, countRejection, at));
+    return t.table()[index].space.acquireAsync(k, permits).thenApply(d -> complete(t, k, d, countRejection, at));
   }
 
   private static Decision blocked(Step step, long until, long now) {
@@ -613,18 +693,19 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   /** Counts a store's rejection in the penalty box, applies shadow mode and reports to the listener. */
-  private Decision complete(String key, Decision decision, boolean countRejection, long now) {
+  private Decision complete(Table t, String key, Decision decision, boolean countRejection, long now) {
     if (countRejection && decision.rejected()) {
       box.reject(key, now);
     }
-    return DefaultRateLimiter.complete(base, listener, key, decision);
+    return DefaultRateLimiter.complete(t.base(), listener, key, decision);
   }
 
   // ---- RateLimiter ----------------------------------------------------------------------------------------------
 
+  /** @return the base policy now in force (a registry change may have replaced the one it was built with) */
   @Override
   public LimitPolicy policy() {
-    return base;
+    return current.base();
   }
 
   @Override
@@ -653,7 +734,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
       @Override
       public LimitPolicy policy() {
-        return base;
+        return current.base();
       }
 
       @Override
@@ -663,7 +744,8 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
       @Override
       public Decision acquire(long permits) {
-        return decide(k, fallbackRow, permits, false);
+        Table t = current;
+        return decide(t, k, t.fallbackRow(), permits, false);
       }
     };
   }
@@ -672,13 +754,14 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public Optional<LimitPolicy> currentPolicy(String tier) {
-    int row = rowOf(tier); // the same lookup as decisions, so operators see what requests with this name get
-    return unlimitedRow[row] ? Optional.empty() : Optional.of(table[index(row, level())].policy);
+    Table t = current;
+    int row = rowOf(t, tier); // the same lookup as decisions, so operators see what requests with this name get
+    return unlimitedRow[row] ? Optional.empty() : Optional.of(t.table()[index(row, level())].policy);
   }
 
   @Override
   public List<String> warnings() {
-    return List.copyOf(warnings);
+    return current.warnings();
   }
 
   @Override
@@ -703,7 +786,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public String toString() {
-    return "SteppedRateLimiter{" + base + (tiers == null ? "" : ", tiers " + tiers)
+    return "SteppedRateLimiter{" + current.base() + (tiers == null ? "" : ", tiers " + tiers)
         + (schedule == null ? "" : ", schedule " + schedule)
         + (controller == null ? "" : ", controller " + controller.name())
         + (box == null ? "" : ", penalty " + box.rule()) + "}";
