@@ -2,6 +2,7 @@ package io.limiter.core.internal.step;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.BoundLimiter;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -46,6 +47,8 @@ import java.util.concurrent.CompletionStage;
 public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C> {
 
   private final LimitPolicy base;
+  /** The store of the table's key spaces: where claims of this limiter are decided together. */
+  private final RateLimitStore store;
   private final RateLimitListener listener;
   private final boolean plain;
   private final Ticker ticker;
@@ -96,6 +99,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       List<PenaltyListener> penaltyListeners, long penaltyMaxKeys, long penaltyMaxBytes, boolean penalizeShared,
       RateLimitListener listener, Clock clock, Ticker ticker, List<String> problems) {
     this.base = base;
+    this.store = store;
     this.listener = listener;
     this.plain = listener == null && !base.shadow();
     this.ticker = ticker;
@@ -523,9 +527,42 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   /** {@link #decide}, as a reservation: the same tier, level and penalty box, and a reservation of the step's state. */
   private Reservation reserve(String key, int row, long permits, boolean shared) {
+    return Claim.reserveAll(List.of(claim(key, row, permits, shared))).get(0);
+  }
+
+  @Override
+  public Claim claim(String key, C context, long permits) {
+    return claim(KeyNormalizer.canonical(key), row(context), permits, false);
+  }
+
+  @Override
+  public Claim claimShared(String key, C context, long permits) {
+    return claim(KeyNormalizer.canonical(key), row(context), permits, true);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+    return claim(bucket.key(), row(context), permits, true);
+  }
+
+  @Override
+  public Claim claim(String key, long permits) {
+    return claim(key, null, permits);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return claimShared(bucket, null, permits);
+  }
+
+  /**
+   * The claim of a reservation under the tier, level and penalty box in force now: a store claim of the step's
+   * state, or (unlimited, blocked) a claim decided without the store.
+   */
+  private Claim claim(String key, int row, long permits, boolean shared) {
     checkPermits(permits);
     if (unlimitedRow[row]) {
-      return Reservation.none(complete(key, unlimited, false, 0), key);
+      return Claim.deferred(() -> Reservation.none(complete(key, unlimited, false, 0), key));
     }
     int level = level();
     int index = index(row, level);
@@ -535,12 +572,13 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (until != PenaltyBox.NOT_BOXED) {
       Step boxed = table[index + 1];
       if (boxed.block) {
-        return Reservation.none(complete(key, blocked(boxed, until, now), false, now), key);
+        return Claim.deferred(() -> Reservation.none(complete(key, blocked(boxed, until, now), false, now), key));
       }
       index++;
     }
-    Reservation reservation = table[index].space.reserve(key, permits);
-    return reservation.withDecision(complete(key, reservation.decision(), count, now));
+    Claim claim = Claim.of(store, table[index].space, key, permits).soft(base.shadow());
+    return plain && !count ? claim
+        : claim.completedBy(r -> r.withDecision(complete(key, r.decision(), count, now)));
   }
 
   @Override
