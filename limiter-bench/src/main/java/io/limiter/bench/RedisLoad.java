@@ -298,7 +298,7 @@ public final class RedisLoad {
     return m.find() ? m.group(1) : "";
   }
 
-  private static void awaitPing(String uri) throws InterruptedException {
+  static void awaitPing(String uri) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       RedisClient client = RedisClient.create(uri);

@@ -1,9 +1,11 @@
 package io.limiter.bench;
 
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.Reservation;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,11 +35,13 @@ public class SettlementBenchmark {
 
   private RateLimitStore store;
   private RateLimiter limiter;
+  private RateLimiter second;
 
   @Setup
   public void setUp() {
     store = RateLimitStore.inMemory();
     limiter = RateLimiter.of(LimitShape.forPath("allow", false).policy(), store);
+    second = RateLimiter.of(LimitShape.forPath("allow", false).policy("second"), store);
   }
 
   @TearDown
@@ -70,5 +74,23 @@ public class SettlementBenchmark {
   public boolean reserveAndRefund() {
     Reservation r = limiter.reserve("k", 2);
     return r.refund();
+  }
+
+  /** Two policies of one request reserved one after the other, as the web layers did before claims. */
+  @Benchmark
+  public boolean twoPoliciesReserveEach() {
+    Reservation a = limiter.reserve("k", 2);
+    Reservation b = second.reserve("k", 2);
+    return a.commit() & b.commit();
+  }
+
+  /**
+   * The same two policies as claims, all or nothing ({@link Claim#reserveAll}): on the in-memory store the default
+   * path (reserved in order), so this is the claims' own overhead.
+   */
+  @Benchmark
+  public int twoPoliciesReserveAll() {
+    List<Reservation> all = Claim.reserveAll(List.of(limiter.claim("k", 2), second.claim("k", 2)));
+    return all.size();
   }
 }

@@ -1,6 +1,7 @@
 package io.limiter.core;
 
 import io.limiter.core.internal.InMemoryRateLimitStore;
+import java.util.List;
 
 /**
  * Where the state of rate limits lives: in this JVM ({@link #inMemory()}, {@link #caffeine()}) or on a server shared
@@ -39,6 +40,29 @@ public interface RateLimitStore extends AutoCloseable {
    */
   default Decision acquire(String key, LimitPolicy policy, long permits) {
     return keySpace(policy).acquire(key, permits);
+  }
+
+  /**
+   * Reserves several claims (a request's policies) all or nothing: decides them in order and returns the store's
+   * reservations, one per claim, up to and including the first that is not {@linkplain Reservation#allowed()
+   * allowed} and not {@linkplain Claim#soft() soft}; if there is one, none of the returned reservations holds permits
+   * and the claims after it are not decided. A soft claim's rejection takes nothing and does not stop the others.
+   * Completions ({@link Claim#complete}) are the caller's to apply.
+   *
+   * <p>The default reserves each claim in its key space in order and refunds the permits taken before a rejection:
+   * all or nothing for the request, but not atomic to concurrent observers (another request may see, and be
+   * rejected by, permits that are refunded a moment later). A store that decides the claims in one atomic step
+   * overrides it: the Redis store, with one script call when every claim's script can run in a vector (and, on a
+   * Cluster, every key hashes to one slot). The local stores use the default: their decisions are lock-free per key,
+   * and deciding several keys in one step would need a lock on the single-key path.
+   *
+   * <p>A store throws only before it has taken anything (a claim whose key space is not its own, a bad key).
+   *
+   * @param claims store claims of this store ({@link Claim#store()} is this store), in order
+   * @return the reservations, before completion
+   */
+  default List<Reservation> reserveAll(List<Claim> claims) {
+    return Claim.reserveInOrder(claims);
   }
 
   /**

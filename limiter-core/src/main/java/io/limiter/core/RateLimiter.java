@@ -2,6 +2,7 @@ package io.limiter.core;
 
 import io.limiter.core.internal.DefaultRateLimiter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -237,6 +238,31 @@ public interface RateLimiter {
    */
   default Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
     return unsettleable(acquireShared(bucket, permits), bucket.key(), permits);
+  }
+
+  /**
+   * Returns what {@link #reserve(String, long)} would take, as a {@link Claim} to be decided together with the other
+   * policies of the same request by {@link Claim#reserveAll(List)}: all or nothing, in one store call where the store
+   * can. The limiters of this library return a store claim (shadow mode and the listener apply as for
+   * {@link #reserve}); the default is a deferred claim that calls {@link #reserve(String, long)} in its turn.
+   *
+   * @param key the client key
+   * @param permits the permits to reserve, at least 1
+   * @return the claim
+   */
+  default Claim claim(String key, long permits) {
+    return Claim.deferred(() -> reserve(key, permits));
+  }
+
+  /**
+   * {@link #claim(String, long)} in the bucket that requests without a key share (see {@link #acquireShared}).
+   *
+   * @param bucket the shared bucket
+   * @param permits the permits to reserve, at least 1
+   * @return the claim
+   */
+  default Claim claimShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return Claim.deferred(() -> reserveShared(bucket, permits));
   }
 
   /**

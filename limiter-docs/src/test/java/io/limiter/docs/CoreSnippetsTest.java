@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.Algorithm;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
 import io.limiter.core.KeySpace;
@@ -185,6 +186,43 @@ class CoreSnippetsTest {
     }
     RateLimiter inFlight = RateLimiter.of(LimitPolicy.of("chat-streams", "5 concurrent"), store);
     assertThat(inFlight.reserve("a:k1", 5).allowed()).as("all five permits are back").isTrue();
+  }
+
+  /** A request limited per API key in requests and in tokens, taken all or nothing. */
+  private static boolean claims(RateLimiter requests, RateLimiter tokens, String apiKey, long estimate) {
+    // tag::claims[]
+    List<Reservation> taken = Claim.reserveAll(List.of(
+        requests.claim(apiKey, 1),
+        tokens.claim(apiKey, estimate)));
+    boolean admitted = taken.stream().noneMatch(r -> r.decision().rejected());
+    // admitted: every reservation holds its permits (settle each later);
+    // rejected: none holds any, and the claims after the rejecting one were not decided
+    // end::claims[]
+    return admitted;
+  }
+
+  @Test
+  void claimsAreTakenAllOrNothing() {
+    RateLimitStore store = RateLimitStore.builder().ticker(new ManualTicker()).buildInMemory();
+    RateLimiter requests = RateLimiter.of(LimitPolicy.of("chat-requests", "20/minute"), store);
+    RateLimiter tokens = RateLimiter.of(LimitPolicy.of("chat-tokens", "10000/minute; 1000000/day"), store);
+    assertThat(claims(requests, tokens, "key:k1", 6000)).isTrue();
+    assertThat(claims(requests, tokens, "key:k1", 6000)).as("the token budget rejects").isFalse();
+    assertThat(requests.acquire("key:k1", 19).allowed()).as("the rejected request's permit came back").isTrue();
+  }
+
+  @Test
+  void aTokenBudgetsFieldsCountTokensWithoutAQuotaUnit() {
+    RateLimitStore store = RateLimitStore.builder().ticker(new ManualTicker()).buildInMemory();
+    RateLimiter tokens = RateLimiter.of(LimitPolicy.of("chat-tokens", "10000/minute; 1000000/day"), store);
+    Reservation reserved = tokens.reserve("key:k1", 2000);
+    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+    io.limiter.core.http.RateLimitHeaders.write(List.of(reserved.decision()), io.limiter.core.http.HeaderMode.IETF,
+        fields::put);
+    StringBuilder shown = new StringBuilder();
+    fields.forEach((name, value) -> shown.append(name).append(": ").append(value).append('\n'));
+    assertThat(shown.toString().strip()).isEqualTo(DocBlock.of("docs/core.md#token-budget-fields").body().strip());
+    assertThat(shown.toString()).doesNotContain("qu=");
   }
 
   @Test

@@ -154,6 +154,44 @@ class SettlementIT {
     }
   }
 
+  /**
+   * The rules and the servlet's annotations of a request go to the store together: one
+   * {@link io.limiter.core.RateLimitStore#reserveAll} call per request (one script call on Redis), all or nothing.
+   */
+  @Test
+  void aRequestsRulesAndServletLimitsGoToTheStoreInOneCall() throws Exception {
+    io.limiter.core.RateLimitStore memory = io.limiter.core.RateLimitStore.inMemory();
+    java.util.List<Integer> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.limiter.core.RateLimitStore counting = new io.limiter.core.RateLimitStore() {
+      @Override
+      public io.limiter.core.KeySpace keySpace(io.limiter.core.LimitPolicy policy) {
+        return memory.keySpace(policy);
+      }
+
+      @Override
+      public long trackedKeys() {
+        return memory.trackedKeys();
+      }
+
+      @Override
+      public java.util.List<io.limiter.core.Reservation> reserveAll(java.util.List<io.limiter.core.Claim> claims) {
+        groups.add(claims.size());
+        return memory.reserveAll(claims);
+      }
+    };
+    RateLimitFilter filter = RateLimitFilter.builder().store(counting)
+        .rule(RateLimitRule.builder("global").paths("/api/*").limits("10/hour").key("global").build())
+        .rule(RateLimitRule.builder("burst").paths("/api/*").limits("100/hour").build())
+        .build();
+    try (JettyApp app = JettyApp.builder().filter(filter).servlet("api", new PerIp(), "/api/*").start()) {
+      for (int i = 0; i < 4; i++) {
+        app.get("/api/x");
+      }
+      assertThat(groups).as("one store call per request: two rules and the servlet's limit")
+          .containsExactly(3, 3, 3, 3);
+    }
+  }
+
   @Test
   void aRuleThatChargesOnOutcomeKeepsOnlyTheMatchingResponsesPermits() throws Exception {
     RateLimitFilter filter = RateLimitFilter.builder()

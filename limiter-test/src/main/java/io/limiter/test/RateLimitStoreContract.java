@@ -47,9 +47,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a millisecond window works after more than 2^31 idle windows; fast rates whose interval has a remainder refill
  * within 0.01% of their limit; state belongs to the policy name and the shape of its limits (same shape carries
  * over, another shape starts fresh); and a 64-thread hammer through {@code tryAcquire}, bound limiters and key
- * handles with a moving clock and concurrent clean-up admits exactly the capacity.
+ * handles with a moving clock and concurrent clean-up admits exactly the capacity. Reservations and settlement are
+ * in {@link SettlementContract}, waiting for permits in {@link PacingContract}, and a request's several policies
+ * taken all or nothing in {@link MultiReserveContract}.
  */
-public abstract class RateLimitStoreContract implements SettlementContract, PacingContract {
+public abstract class RateLimitStoreContract implements SettlementContract, PacingContract, MultiReserveContract {
 
   /** 2023-11-14T00:00:00Z in nanoseconds since the epoch: the tests' starting time. */
   public static final long START = 1_699_920_000L * 1_000_000_000L;

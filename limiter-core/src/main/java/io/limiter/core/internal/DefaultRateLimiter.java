@@ -1,6 +1,7 @@
 package io.limiter.core.internal;
 
 import io.limiter.core.BoundLimiter;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -28,6 +29,7 @@ public final class DefaultRateLimiter implements RateLimiter {
 
   private final LimitPolicy policy;
   private final KeySpace space;
+  private final RateLimitStore store;
   private final RateLimitListener listener;
   private final boolean plain;
   private final Pacer pacer;
@@ -39,7 +41,8 @@ public final class DefaultRateLimiter implements RateLimiter {
   /** @param pacer how waiting calls wait; null for {@link Pacer#system()}, created on the first waiting call */
   public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, RateLimitListener listener, Pacer pacer) {
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.space = Objects.requireNonNull(store, "store").keySpace(policy);
+    this.store = Objects.requireNonNull(store, "store");
+    this.space = store.keySpace(policy);
     this.listener = listener;
     this.plain = listener == null && !policy.shadow();
     this.pacer = pacer;
@@ -161,6 +164,21 @@ public final class DefaultRateLimiter implements RateLimiter {
   public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
     String stored = bucket.key();
     return complete(stored, space.reserve(stored, permits));
+  }
+
+  @Override
+  public Claim claim(String key, long permits) {
+    return claimStored(KeyNormalizer.canonical(key), permits);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return claimStored(bucket.key(), permits);
+  }
+
+  private Claim claimStored(String stored, long permits) {
+    Claim claim = Claim.of(store, space, stored, permits).soft(policy.shadow());
+    return plain ? claim : claim.completedBy(r -> complete(stored, r));
   }
 
   private Reservation complete(String key, Reservation reservation) {

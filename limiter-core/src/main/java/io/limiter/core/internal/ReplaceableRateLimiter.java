@@ -1,6 +1,7 @@
 package io.limiter.core.internal;
 
 import io.limiter.core.BoundLimiter;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -74,6 +75,16 @@ public final class ReplaceableRateLimiter implements RateLimiter {
   @Override
   public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
     return current.reserveShared(bucket, permits);
+  }
+
+  @Override
+  public Claim claim(String key, long permits) {
+    return current.claim(key, permits);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return current.claimShared(bucket, permits);
   }
 
   @Override

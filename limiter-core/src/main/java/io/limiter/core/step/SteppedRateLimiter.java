@@ -1,5 +1,6 @@
 package io.limiter.core.step;
 
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -135,6 +136,44 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @return the reservation
    */
   Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
+
+  /**
+   * {@link #reserve(String, Object, long)} as a {@link Claim}, to be decided with the request's other policies by
+   * {@link Claim#reserveAll(java.util.List)} (see {@link RateLimiter#claim(String, long)}). The tier, step level and
+   * penalty box are read when the claim is made; the default defers to {@link #reserve(String, Object, long)}.
+   *
+   * @param key the client key
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the claim
+   */
+  default Claim claim(String key, C context, long permits) {
+    return Claim.deferred(() -> reserve(key, context, permits));
+  }
+
+  /**
+   * {@link #reserveShared(String, Object, long)} as a {@link Claim}.
+   *
+   * @param key the shared key
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the claim
+   */
+  default Claim claimShared(String key, C context, long permits) {
+    return Claim.deferred(() -> reserveShared(key, context, permits));
+  }
+
+  /**
+   * {@link #reserveShared(MissingKeyStrategy.SharedBucket, Object, long)} as a {@link Claim}.
+   *
+   * @param bucket the shared bucket
+   * @param context the request, for the tier resolver; null means the default tier
+   * @param permits the permits to reserve, at least 1
+   * @return the claim
+   */
+  default Claim claimShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+    return Claim.deferred(() -> reserveShared(bucket, context, permits));
+  }
 
   /**
    * Takes the policy's cost for {@code key} under the limits in force for this request now.

@@ -86,6 +86,33 @@ final class Coalescer {
   }
 
   /**
+   * Decides several requests all or nothing in one call of {@link BatchScript} (a request's several policies): in
+   * order, until a request whose {@code hard} flag is set rejects; then nothing is written and the reply stops after
+   * it (see {@code batch.lua}). Sent at once, outside the lanes: the script is atomic on the server whatever else is
+   * in flight. The caller checks that every script is {@linkplain BatchScript#covers covered}, that there are at most
+   * {@link #MAX_BATCH} requests and, on a Cluster, that their keys share a slot.
+   *
+   * @param scripts the requests' scripts
+   * @param keys their keys
+   * @param args their arguments
+   * @param hard for each request, whether its rejection rejects the group
+   * @return the replies of the requests decided, in order; not bounded by itself (see {@link RedisConnector#await})
+   */
+  CompletableFuture<List<Object>> runAll(LimitScript[] scripts, String[] keys, String[][] args, boolean[] hard) {
+    List<Request> group = new ArrayList<>(scripts.length);
+    char[] flags = new char[scripts.length];
+    for (int i = 0; i < scripts.length; i++) {
+      group.add(new Request(scripts[i], keys[i], args[i], connector.timeoutText()));
+      flags[i] = hard[i] ? '1' : '0';
+    }
+    String[] distinct = vectorKeys(group);
+    String[] vector = vectorArgs(group);
+    String[] withGroup = Arrays.copyOf(vector, vector.length + 1);
+    withGroup[vector.length] = new String(flags);
+    return connector.run(BatchScript.SHA, BatchScript.SOURCE, distinct, withGroup);
+  }
+
+  /**
    * Fails what is still queued or in flight, after the connector closed (timers stopped, connection gone): nothing
    * else would complete it. Requests arriving later fail at once.
    */

@@ -1,6 +1,9 @@
 package io.limiter.redis.internal;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.cluster.SlotHash;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -12,6 +15,7 @@ import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.redis.RedisRateLimitStore;
 import io.limiter.redis.RedisStoreStats;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -293,6 +297,140 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   }
 
   /**
+   * A request's several policies in one script call, all or nothing ({@code batch.lua} with its group flags): when
+   * every claim is a key space of this store whose script a vector can carry, there are at most
+   * {@link Coalescer#MAX_BATCH} of them, none is remembered by the deny cache, Redis is not being skipped and (on a
+   * Cluster) every key hashes to one slot. Otherwise, or if the call ends in a script error (nothing was written
+   * then), the default: reserved one by one in order, refunded on a rejection. A failure of the call itself
+   * (timeout, connection) decides every claim by its failure mode, as it would each alone; a claim of them that is
+   * rejected then has the others refunded (a timed-out call may have been applied).
+   */
+  @Override
+  public List<Reservation> reserveAll(List<Claim> claims) {
+    int n = claims.size();
+    if (n < 2 || n > Coalescer.MAX_BATCH) {
+      return RedisRateLimitStore.super.reserveAll(claims);
+    }
+    Space[] spaces = new Space[n];
+    ScriptPolicy[] policies = new ScriptPolicy[n];
+    LimitScript[] scripts = new LimitScript[n];
+    String[] redisKeys = new String[n];
+    boolean[] hard = new boolean[n];
+    int slot = -1;
+    for (int i = 0; i < n; i++) {
+      Claim c = claims.get(i);
+      KeySpace space = c.space();
+      if (space instanceof Space own && own.store() == this) {
+        spaces[i] = own;
+        policies[i] = own.base;
+      } else if (space instanceof View view && view.store() == this) {
+        spaces[i] = view.space;
+        policies[i] = view.policy;
+      } else {
+        return RedisRateLimitStore.super.reserveAll(claims);
+      }
+      scripts[i] = policies[i].script;
+      redisKeys[i] = keys.key(spaces[i].policyPart, c.key());
+      hard[i] = !c.soft();
+      if (!BatchScript.covers(scripts[i])) {
+        return RedisRateLimitStore.super.reserveAll(claims); // the moving window writes its log in place
+      }
+      if (connector.cluster()) {
+        int s = SlotHash.getSlot(redisKeys[i]);
+        if (slot >= 0 && s != slot) {
+          return RedisRateLimitStore.super.reserveAll(claims);
+        }
+        slot = s;
+      }
+    }
+    long localNow = localTicker.read();
+    long testNow = testTicker != null ? testTicker.read() : 0;
+    String nowArg = null;
+    long offset = 0;
+    if (testTicker != null) {
+      long micros = Math.floorDiv(testNow, 1000L);
+      nowArg = Long.toString(micros);
+      offset = testNow - micros * 1000;
+    }
+    long decisionClock = testTicker != null ? testNow : localNow;
+    String[][] args = new String[n][];
+    for (int i = 0; i < n; i++) {
+      long permits = claims.get(i).permits();
+      if (testTicker != null
+          && Math.abs(Math.floorDiv(testNow, 1000L)) > LimitScript.MAX_EXACT - policies[i].spanMicros) {
+        return RedisRateLimitStore.super.reserveAll(claims); // the single call names the problem
+      }
+      if (denyCache != null && denyCache.check(redisKeys[i], policies[i].policy, permits, decisionClock) != null) {
+        return RedisRateLimitStore.super.reserveAll(claims); // decided locally, one by one
+      }
+      args[i] = policies[i].args(permits, nowArg);
+    }
+    int pass = gate.enter(localNow);
+    if (pass == RecoveryGate.SKIP) {
+      return RedisRateLimitStore.super.reserveAll(claims); // each decided by its failure mode
+    }
+    List<Object> answer = null;
+    Throwable error = null;
+    try {
+      answer = connector.await(calls.runAll(scripts, redisKeys, args, hard)).join();
+    } catch (CompletionException | CancellationException e) {
+      error = e.getCause() != null ? e.getCause() : e;
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    // a group's reply: the decided requests' replies, then 1 (written) or 0 (stopped: nothing written)
+    if (error == null && (answer == null || answer.size() < 2 || answer.size() > n + 1
+        || !(answer.get(answer.size() - 1) instanceof Number))) {
+      error = new IllegalStateException("unexpected reply of the vector script for " + n + " claims: " + answer);
+    }
+    boolean written = error == null && ((Number) answer.get(answer.size() - 1)).longValue() == 1;
+    int decided = error != null ? n : answer.size() - 1;
+    if (error == null && !written && isMessage(answer.get(decided - 1))) {
+      answered(pass);
+      return RedisRateLimitStore.super.reserveAll(claims); // a script error: nothing written, each alone decides it
+    }
+    List<Reservation> out = new ArrayList<>(decided);
+    for (int i = 0; i < decided; i++) {
+      Claim c = claims.get(i);
+      Space space = spaces[i];
+      ScriptPolicy policy = policies[i];
+      Request request = new Request(policy, c.key(), redisKeys[i], c.permits(), pass, decisionClock, offset);
+      Decision decision = error != null ? request.complete(null, error) : complete(request, answer.get(i));
+      if (error == null && !written) {
+        out.add(Reservation.none(decision, c.key())); // the group stopped: nothing of it was written
+        continue;
+      }
+      Reservation.Settler settler = (reservation, actual) -> settle(space, policy, reservation, actual);
+      out.add(Reservation.of(decision, c.key(), policy.policy, c.permits(), request.decidedAtMicros, settler));
+      if (!decision.allowed() && hard[i]) {
+        // a failure mode's rejection of one claim (its write failed) while the others were written: give theirs back
+        for (Reservation taken : out) {
+          taken.refund();
+        }
+        return out;
+      }
+    }
+    return out;
+  }
+
+  /** Whether a vector's reply for one request is an error message ({message}). */
+  private static boolean isMessage(Object one) {
+    return one instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof String;
+  }
+
+  /** One request's reply in a group: its decision, or (an error message, a reply of the wrong shape) a failure's. */
+  @SuppressWarnings("unchecked")
+  private static Decision complete(Request request, Object one) {
+    if (isMessage(one)) {
+      return request.complete(null, new RedisCommandExecutionException((String) ((List<?>) one).get(0)));
+    }
+    if (one instanceof List<?> list) {
+      return request.complete((List<Object>) list, null);
+    }
+    return request.complete(null, new IllegalStateException("unexpected reply of the vector script: " + one));
+  }
+
+  /**
    * Settles a reservation with one call of the settle script, waiting at most the command timeout. A failure is
    * counted and logged, never thrown: the request it belongs to has been decided, and a settlement that does not
    * reach Redis leaves the reserved cost charged.
@@ -458,6 +596,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       this.policyPart = keys.policyPart(policy.name());
     }
 
+    /** @return the store this key space belongs to (claims of another store's key spaces are not batched here) */
+    LettuceRateLimitStore store() {
+      return LettuceRateLimitStore.this;
+    }
+
     @Override
     public LimitPolicy policy() {
       return base.policy;
@@ -529,6 +672,10 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     View(Space space, ScriptPolicy policy) {
       this.space = space;
       this.policy = policy;
+    }
+
+    LettuceRateLimitStore store() {
+      return LettuceRateLimitStore.this;
     }
 
     @Override

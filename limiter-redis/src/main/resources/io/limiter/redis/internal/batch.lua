@@ -7,7 +7,12 @@
 -- ARGV[1]   the number v of distinct argument vectors; then each of them: the index of its script in `decide`, the
 --           number m of its arguments, and its m arguments (the ARGV of the single-request script). Requests of one
 --           policy and cost share one vector: the server parses and interns each argument once per call.
--- ARGV[last] two bytes per request, in order: the index of its key in KEYS and of its vector (both from 1)
+-- ARGV[a]   two bytes per request, in order: the index of its key in KEYS and of its vector (both from 1)
+-- ARGV[a+1] (only for a request's several policies, all or nothing) one byte per request: '1' if its rejection
+--           rejects the whole group, '0' if not (a shadow policy's). Then the requests are decided in order until one
+--           such rejection (or a script error): if one happens, nothing at all is written (each request's state stays
+--           as it was, so nothing is taken for any of them) and the reply stops after it. A group's reply ends with
+--           one more element: 0 if it stopped so (nothing written), 1 if its writes were applied.
 --
 -- The scripts only read their KEYS and ARGV, so requests share these tables.
 --
@@ -66,6 +71,7 @@ if #KEYS > 1 then
 end
 
 local order = ARGV[a]
+local group = ARGV[a + 1]
 local replies = {}
 for i = 1, #order / 2 do
   local k, v = string.byte(order, 2 * i - 1, 2 * i)
@@ -76,6 +82,11 @@ for i = 1, #order / 2 do
     reply = message(reply)
   end
   replies[i] = reply
+  if group and (not ok or (reply[2] == 0 and string.byte(group, i) == 49)) then
+    -- all or nothing: the writes of the requests before it are dropped with the cache
+    replies[#replies + 1] = 0
+    return replies
+  end
 end
 
 for _, key in ipairs(written) do
@@ -91,5 +102,8 @@ for _, key in ipairs(written) do
       replies[i] = message(result)
     end
   end
+end
+if group then
+  replies[#replies + 1] = 1
 end
 return replies

@@ -1,6 +1,7 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.core.Algorithm;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
@@ -362,38 +363,52 @@ public final class RateLimitEngine {
       state = new State();
       request.setAttribute(stateAttribute, state);
     }
-    Decision rejecting = null;
-    List<StepController> admitted = null;
-    List<Reservation> onOutcome = null;
-    List<Binding> outcomeRules = null;
-    for (Binding binding : applicable) {
-      state.charged.add(binding);
+    // the request's claims first (keys resolved, missing keys handled), then decided together: all or nothing, in
+    // one store call where the store can (Redis), else reserved in order with the taken permits refunded on a reject
+    int n = applicable.size();
+    String[] keys = new String[n];
+    boolean[] skipped = new boolean[n];
+    boolean[] inBucket = new boolean[n];
+    int missingAt = n;
+    List<Claim> toDecide = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Binding binding = applicable.get(i);
       String key = binding.key().resolve(request);
-      boolean sharedKey = binding.sharedKey();
       MissingKeyStrategy.SharedBucket bucket = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
+          skipped[i] = true;
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
-          refundAll(request);
-          publish(request, state);
-          fields.write(state.visible, headerMode, response::setHeader);
-          if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
-              && !response.containsHeader(WWW_AUTHENTICATE)) {
-            response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
-          }
-          rejectionHandler.reject(request, response,
-              Rejection.missingKey(missingKeyStatus, binding.missingKeyDescription(request),
-                  binding.limiter().name()));
-          return;
+          missingAt = i;
+          break;
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      Reservation reservation = reserve(binding, key, sharedKey, bucket, request);
+      keys[i] = key;
+      inBucket[i] = bucket != null;
+      toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
+    }
+    List<Reservation> decided = toDecide.isEmpty() ? List.of() : Claim.reserveAll(toDecide);
+    Decision rejecting = null;
+    List<StepController> admitted = null;
+    List<Reservation> onOutcome = null;
+    List<Binding> outcomeRules = null;
+    int next = 0;
+    for (int i = 0; i < missingAt && rejecting == null; i++) {
+      Binding binding = applicable.get(i);
+      if (!skipped[i] && next >= decided.size()) {
+        break; // not decided: a claim before it rejected the request
+      }
+      state.charged.add(binding);
+      if (skipped[i]) {
+        continue;
+      }
+      Reservation reservation = decided.get(next++);
       Decision decision = reservation.decision();
-      if (reservation.taken()) {
+      if (reservation.taken() && !reservation.settled()) {
         held(request).add(reservation);
         if (reservation.policy().algorithm() == Algorithm.CONCURRENCY || !binding.chargeOn().isAlways()
             || binding.actualCost() != null) {
@@ -403,7 +418,7 @@ public final class RateLimitEngine {
           outcomeRules.add(binding);
         }
       }
-      state.keys.add(Map.entry(binding.limiter().policy().name(), bucket != null ? "" : key));
+      state.keys.add(Map.entry(binding.limiter().policy().name(), inBucket[i] ? "" : keys[i]));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         state.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -419,6 +434,20 @@ public final class RateLimitEngine {
         admitted = admitted == null ? new ArrayList<>(1) : admitted;
         admitted.add(stepped.controller());
       }
+    }
+    if (rejecting == null && missingAt < n) {
+      Binding binding = applicable.get(missingAt);
+      state.charged.add(binding);
+      refundAll(request);
+      publish(request, state);
+      fields.write(state.visible, headerMode, response::setHeader);
+      if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
+          && !response.containsHeader(WWW_AUTHENTICATE)) {
+        response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
+      }
+      rejectionHandler.reject(request, response,
+          Rejection.missingKey(missingKeyStatus, binding.missingKeyDescription(request), binding.limiter().name()));
+      return;
     }
     publish(request, state);
     fields.write(state.visible, headerMode, response::setHeader);
@@ -517,29 +546,40 @@ public final class RateLimitEngine {
   }
 
   /**
-   * Decides for a client key, or (bucket non-null) in the binding's shared bucket for requests without one. A key
-   * many clients share (the missing-key bucket, a global key) is never put in the penalty box.
+   * What a binding reserves for a client key, or (bucket non-null) in the binding's shared bucket for requests
+   * without one, as a claim decided with the request's other claims. A key many clients share (the missing-key
+   * bucket, a global key) is never put in the penalty box. A store that fails decides by the failure handler.
    */
-  private Reservation reserve(Binding binding, String key, boolean sharedKey,
-      MissingKeyStrategy.SharedBucket bucket, HttpServletRequest request) {
+  private Claim claim(Binding binding, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket bucket,
+      HttpServletRequest request) {
+    Claim claim;
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
         if (bucket != null) {
-          return stepped.limiter().reserveShared(bucket, stepped.tierOf(request), binding.permits());
+          claim = stepped.limiter().claimShared(bucket, stepped.tierOf(request), binding.permits());
+        } else {
+          claim = sharedKey ? stepped.limiter().claimShared(key, stepped.tierOf(request), binding.permits())
+              : stepped.limiter().claim(key, stepped.tierOf(request), binding.permits());
         }
-        return sharedKey ? stepped.limiter().reserveShared(key, stepped.tierOf(request), binding.permits())
-            : stepped.limiter().reserve(key, stepped.tierOf(request), binding.permits());
+      } else {
+        claim = bucket != null ? binding.limiter().claimShared(bucket, binding.permits())
+            : binding.limiter().claim(key, binding.permits());
       }
-      return bucket != null ? binding.limiter().reserveShared(bucket, binding.permits())
-          : binding.limiter().reserve(key, binding.permits());
     } catch (RuntimeException e) {
-      LimitPolicy policy = binding.limiter().policy();
-      // the handler (and a local fallback store) takes the stored key, as a store would have
-      String stored = bucket != null ? bucket.key() : binding.limiter().forKey(key).key();
-      Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
-      return Reservation.none(policy.shadow() ? d.asShadow() : d, stored);
+      Reservation failed = failed(binding, key, bucket, e);
+      return Claim.deferred(() -> failed);
     }
+    return claim.onFailure(e -> failed(binding, key, bucket, e));
+  }
+
+  private Reservation failed(Binding binding, String key, MissingKeyStrategy.SharedBucket bucket,
+      RuntimeException e) {
+    LimitPolicy policy = binding.limiter().policy();
+    // the handler (and a local fallback store) takes the stored key, as a store would have
+    String stored = bucket != null ? bucket.key() : binding.limiter().forKey(key).key();
+    Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
+    return Reservation.none(policy.shadow() ? d.asShadow() : d, stored);
   }
 
   /** The request's reservations: one list per request, shared by every filter instance and the Spring aspect. */

@@ -1,6 +1,7 @@
 package io.limiter.spring.aop;
 
 import io.limiter.core.ChargeOn;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
 import io.limiter.core.KeyResolver;
@@ -320,7 +321,15 @@ public final class RateLimitAspectSupport {
     List<Reservation> held = new ArrayList<>(operations.size());
     List<Reservation> request = SERVLET_PRESENT ? FilterCharges.reservations() : null;
     List<Pending> pending = null;
-    for (int i = 0; i < operations.size(); i++) {
+    // the call's claims first (keys resolved, estimates evaluated, missing keys handled), then decided together: all
+    // or nothing, in one store call where the store can (Redis), else reserved in order and refunded on a rejection
+    int n = operations.size();
+    List<Claim> claims = new ArrayList<>(n);
+    List<RateLimitOperation> claimed = new ArrayList<>(n);
+    List<String> claimKeys = new ArrayList<>(n);
+    List<Boolean> anonymous = new ArrayList<>(n);
+    RuntimeException stop = null;
+    for (int i = 0; i < n && stop == null; i++) {
       RateLimitOperation op = operations.get(i);
       if (!frames.isEmpty() && chargedByEnclosingCall(frames, identity, op.policyName())) {
         continue;
@@ -342,32 +351,49 @@ public final class RateLimitAspectSupport {
         } else if (missing instanceof MissingKeyStrategy.Skip) {
           continue;
         } else {
-          refundAll(held, request);
-          throw new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
+          stop = new RateLimitKeyMissingException(op.policyName(), op.keyDescription());
+          break;
         }
       }
       long permits;
       try {
         permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
       } catch (RuntimeException e) { // the call will not run: what its other policies took goes back
-        refundAll(held, request);
-        throw e;
+        stop = e;
+        break;
       }
-      Reservation reservation;
+      Claim claim;
       if (!op.maxWait().isZero() && shared == null) {
-        try {
-          // paced: waits for the slot; the permits are spent when it comes (nothing to refund or settle)
-          reservation = Reservation.none(op.limiter().acquire(key, permits, op.maxWait()), key);
-        } catch (InterruptedException e) {
-          refundAll(held, request);
-          Thread.currentThread().interrupt();
-          throw e;
-        }
+        String k = key;
+        // paced: waits for the slot in its turn; the permits are spent when it comes (nothing to refund or settle)
+        claim = Claim.deferred(() -> {
+          try {
+            return Reservation.none(op.limiter().acquire(k, permits, op.maxWait()), k);
+          } catch (InterruptedException e) {
+            throw new Interrupted(e);
+          }
+        });
       } else {
-        reservation = decide(op, key, sharedKey, shared, invocation, permits);
+        claim = claim(op, key, sharedKey, shared, invocation, permits);
       }
+      claims.add(claim);
+      claimed.add(op);
+      claimKeys.add(key);
+      anonymous.add(sharedKey || shared != null);
+    }
+    List<Reservation> decided;
+    try {
+      decided = claims.isEmpty() ? List.of() : Claim.reserveAll(claims);
+    } catch (Interrupted e) { // what the call's claims took is refunded already; the request's goes back too
+      refundAll(held, request);
+      Thread.currentThread().interrupt();
+      throw e.getCause();
+    }
+    for (int i = 0; i < decided.size(); i++) {
+      RateLimitOperation op = claimed.get(i);
+      Reservation reservation = decided.get(i);
       Decision decision = reservation.decision();
-      if (reservation.taken()) {
+      if (reservation.taken() && !reservation.settled()) {
         held.add(reservation);
         if (request != null) {
           request.add(reservation);
@@ -393,9 +419,13 @@ public final class RateLimitAspectSupport {
         admitted = admitted == null ? new ArrayList<>(1) : admitted;
         admitted.add(controller);
         if (client == null) {
-          client = clientOf(invocation, sharedKey || shared != null ? null : key);
+          client = clientOf(invocation, anonymous.get(i) ? null : claimKeys.get(i));
         }
       }
+    }
+    if (stop != null) {
+      refundAll(held, request);
+      throw stop;
     }
     if (decisions != null && !decisions.isEmpty()) {
       admissionHandler.admitted(invocation, decisions);
@@ -589,37 +619,62 @@ public final class RateLimitAspectSupport {
     }
   }
 
+  /** An interrupt while a paced claim waited for its slot, carried out of {@link Claim#reserveAll}. */
+  private static final class Interrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Interrupted(InterruptedException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized InterruptedException getCause() {
+      return (InterruptedException) super.getCause();
+    }
+  }
+
   /**
-   * Decides for a client key, or (shared non-null) in the shared bucket for calls without one. A key many callers
-   * share (global, the missing-key bucket) is never put in the penalty box.
+   * What an operation reserves for a client key, or (shared non-null) in the shared bucket for calls without one, as
+   * a claim decided with the call's other claims. A key many callers share (global, the missing-key bucket) is never
+   * put in the penalty box. A store that fails decides by the failure handler.
    */
-  private Reservation decide(RateLimitOperation op, String key, boolean sharedKey,
-      MissingKeyStrategy.SharedBucket shared, RateLimitInvocation invocation, long permits) {
+  private Claim claim(RateLimitOperation op, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket shared,
+      RateLimitInvocation invocation, long permits) {
+    Claim claim;
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
       if (stepped != null) {
         String tier = op.tier() == null ? null : op.tier().resolve(invocation);
         if (shared != null) {
-          return stepped.reserveShared(shared, tier, permits);
-        }
-        return sharedKey ? stepped.reserveShared(key, tier, permits) : stepped.reserve(key, tier, permits);
-      }
-      return shared != null ? op.limiter().reserveShared(shared, permits) : op.limiter().reserve(key, permits);
-    } catch (RuntimeException failure) {
-      // the handler (and a local fallback store) takes the stored key, as a store would have
-      key = shared != null ? shared.key() : op.limiter().forKey(key).key();
-      LimitPolicy policy = op.limiter().policy();
-      Decision decision = failureHandler.onFailure(policy, key, permits, failure);
-      RateLimitListener listener = registry.listener();
-      if (listener != null) {
-        if (decision.outcome() == Decision.Outcome.ALLOWED) {
-          listener.onAllowed(key, decision);
+          claim = stepped.claimShared(shared, tier, permits);
         } else {
-          listener.onRejected(key, decision);
+          claim = sharedKey ? stepped.claimShared(key, tier, permits) : stepped.claim(key, tier, permits);
         }
+      } else {
+        claim = shared != null ? op.limiter().claimShared(shared, permits) : op.limiter().claim(key, permits);
       }
-      return Reservation.none(decision, key);
+    } catch (RuntimeException failure) {
+      Reservation failed = failed(op, key, shared, permits, failure);
+      return Claim.deferred(() -> failed);
     }
+    return claim.onFailure(failure -> failed(op, key, shared, permits, failure));
+  }
+
+  private Reservation failed(RateLimitOperation op, String key, MissingKeyStrategy.SharedBucket shared, long permits,
+      RuntimeException failure) {
+    // the handler (and a local fallback store) takes the stored key, as a store would have
+    String stored = shared != null ? shared.key() : op.limiter().forKey(key).key();
+    LimitPolicy policy = op.limiter().policy();
+    Decision decision = failureHandler.onFailure(policy, stored, permits, failure);
+    RateLimitListener listener = registry.listener();
+    if (listener != null) {
+      if (decision.outcome() == Decision.Outcome.ALLOWED) {
+        listener.onAllowed(stored, decision);
+      } else {
+        listener.onRejected(stored, decision);
+      }
+    }
+    return Reservation.none(decision, stored);
   }
 
   static Object fallback(Method fallback, Object target, Object[] args, RateLimitExceededException e)

@@ -1,5 +1,6 @@
 package io.limiter.spring.micrometer;
 
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -15,7 +16,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -191,6 +194,35 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
       return delegate.evictedActiveKeys();
     }
 
+    /**
+     * A request's claims on the timed key spaces go to the delegate together, so a store that decides them in one call
+     * (Redis) still does; each claim's policy records the call's time once, and its degraded answers as errors.
+     */
+    @Override
+    public List<Reservation> reserveAll(List<Claim> claims) {
+      List<Claim> inner = new ArrayList<>(claims.size());
+      for (Claim c : claims) {
+        if (!(c.space() instanceof TimedKeySpace timed)) {
+          return RateLimitStore.super.reserveAll(claims); // a key space of another kind: one by one, timed each
+        }
+        inner.add(Claim.of(delegate, timed.delegate, c.key(), c.permits()).soft(c.soft()));
+      }
+      long start = System.nanoTime();
+      try {
+        List<Reservation> out = delegate.reserveAll(inner);
+        for (int i = 0; i < out.size(); i++) {
+          ((TimedKeySpace) claims.get(i).space()).observe(out.get(i).decision());
+        }
+        return out;
+      } catch (RuntimeException e) {
+        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.errors.increment());
+        throw e;
+      } finally {
+        long took = System.nanoTime() - start;
+        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.latency.record(took, TimeUnit.NANOSECONDS));
+      }
+    }
+
     @Override
     public void cleanUp() {
       delegate.cleanUp();
@@ -239,6 +271,13 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
     @Override
     public Reservation reserve(String key, long permits, LimitPolicy effective) {
       return timed(() -> delegate.reserve(key, permits, effective), Reservation::decision);
+    }
+
+    /** A view of the delegate's (a store prepares its views once), timed like this key space. */
+    @Override
+    public KeySpace view(LimitPolicy effective) {
+      KeySpace view = delegate.view(effective);
+      return view == delegate ? this : new TimedKeySpace(view, meters);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.limiter.core.internal.step;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.BoundLimiter;
+import io.limiter.core.Claim;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
@@ -51,6 +52,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C> {
 
+  /** The store of the table's key spaces: where claims of this limiter are decided together. */
   private final RateLimitStore store;
   private final RateLimitListener listener;
   private final Ticker ticker;
@@ -607,9 +609,45 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   /** {@link #decide}, as a reservation: the same tier, level and penalty box, and a reservation of the step's state. */
   private Reservation reserve(Table t, String key, int row, long permits, boolean shared) {
+    return Claim.reserveAll(List.of(claim(t, key, row, permits, shared))).get(0);
+  }
+
+  @Override
+  public Claim claim(String key, C context, long permits) {
+    Table t = current;
+    return claim(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
+  }
+
+  @Override
+  public Claim claimShared(String key, C context, long permits) {
+    Table t = current;
+    return claim(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+    Table t = current;
+    return claim(t, bucket.key(), row(t, context), permits, true);
+  }
+
+  @Override
+  public Claim claim(String key, long permits) {
+    return claim(key, null, permits);
+  }
+
+  @Override
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, long permits) {
+    return claimShared(bucket, null, permits);
+  }
+
+  /**
+   * The claim of a reservation under the tier, level and penalty box in force now, all read from one table: a store
+   * claim of the step's state, or (unlimited, blocked) a claim decided without the store.
+   */
+  private Claim claim(Table t, String key, int row, long permits, boolean shared) {
     checkPermits(permits);
     if (unlimitedRow[row]) {
-      return Reservation.none(complete(t, key, t.unlimited(), false, 0), key);
+      return Claim.deferred(() -> Reservation.none(complete(t, key, t.unlimited(), false, 0), key));
     }
     int level = level();
     int index = index(row, level);
@@ -619,12 +657,13 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     if (until != PenaltyBox.NOT_BOXED) {
       Step boxed = t.table()[index + 1];
       if (boxed.block) {
-        return Reservation.none(complete(t, key, blocked(boxed, until, now), false, now), key);
+        return Claim.deferred(() -> Reservation.none(complete(t, key, blocked(boxed, until, now), false, now), key));
       }
       index++;
     }
-    Reservation reservation = t.table()[index].space.reserve(key, permits);
-    return reservation.withDecision(complete(t, key, reservation.decision(), count, now));
+    Claim claim = Claim.of(store, t.table()[index].space, key, permits).soft(t.base().shadow());
+    return t.plain() && !count ? claim
+        : claim.completedBy(r -> r.withDecision(complete(t, key, r.decision(), count, now)));
   }
 
   @Override
