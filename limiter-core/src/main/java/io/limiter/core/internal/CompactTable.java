@@ -2,6 +2,7 @@ package io.limiter.core.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,8 +93,14 @@ final class CompactTable implements EvictionHand.Segment {
   private static final long[] NONE = new long[0];
   private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(Stripe[].class);
+  private static final VarHandle ARRAYS = MethodHandles.arrayElementVarHandle(long[][].class);
 
   private final Stripe[] stripes; // created on first use, so an idle policy costs a reference per stripe
+  /**
+   * Each stripe's current array, published with release semantics: a decision reads it with one load from this
+   * array of references (which stays in cache), not through the stripe object (thousands of them would not).
+   */
+  private final long[][] arrays;
   private final CompiledPolicy layout;
   private final AtomicLong size;
   private final long bound;
@@ -111,6 +118,8 @@ final class CompactTable implements EvictionHand.Segment {
     this.bound = bound;
     this.evictedActive = evictedActive;
     this.stripes = new Stripe[stripesFor(bound)];
+    this.arrays = new long[stripes.length][];
+    Arrays.fill(arrays, NONE);
   }
 
   /**
@@ -127,29 +136,24 @@ final class CompactTable implements EvictionHand.Segment {
   record Position(long[] slots, int index) {
   }
 
-  /** One stripe: the lock guards every change of the key words and of {@link #used}. */
+  /** One stripe: the lock guards every change of its array, of the key words and of {@link #used}. */
   private static final class Stripe extends ReentrantLock {
-    volatile long[] slots = NONE; // allocated on the first insert
     /** Slots that hold a key, live or dead. */
     int used;
     /** Fresh states handed out: each new key's state differs from every earlier one (see the class comment). */
     long inserts;
-    /** Where {@link #evictNear} looks next; racy (threads sharing a stripe may look at the same slots; drops CAS). */
-    int hand;
 
     long fresh() {
       return FRESH + (inserts++ & (FRESH_SPAN - 1));
     }
   }
 
-  /** The key's stripe, or null if no key of it was ever inserted. */
-  private Stripe stripe(long high) {
-    return (Stripe) STRIPE.getAcquire(stripes, (int) high & (stripes.length - 1));
+  private int stripeIndex(long high) {
+    return (int) high & (stripes.length - 1);
   }
 
-  /** The key's stripe, created if it was not yet. */
-  private Stripe stripeToInsert(long high) {
-    int s = (int) high & (stripes.length - 1);
+  /** The stripe at {@code s}, created if it was not yet. */
+  private Stripe stripeToInsert(int s) {
     Stripe stripe = (Stripe) STRIPE.getAcquire(stripes, s);
     if (stripe != null) {
       return stripe;
@@ -216,8 +220,7 @@ final class CompactTable implements EvictionHand.Segment {
 
   /** The array a key's stripe has now. */
   long[] slots(long high) {
-    Stripe stripe = stripe(high);
-    return stripe == null ? NONE : stripe.slots;
+    return (long[]) ARRAYS.getAcquire(arrays, stripeIndex(high));
   }
 
   /**
@@ -225,8 +228,9 @@ final class CompactTable implements EvictionHand.Segment {
    * the lock and publishes the new array before it lets go, so taking the lock once is enough.
    */
   void awaitRehash(long high, long[] slots) {
-    Stripe stripe = stripe(high);
-    if (stripe != null && stripe.slots == slots) {
+    int s = stripeIndex(high);
+    Stripe stripe = (Stripe) STRIPE.getAcquire(stripes, s);
+    if (stripe != null && ARRAYS.getAcquire(arrays, s) == slots) {
       lock(stripe);
       stripe.unlock();
     }
@@ -239,11 +243,12 @@ final class CompactTable implements EvictionHand.Segment {
    * @return the position, and whether the key was added (counted in the store's size)
    */
   Position insert(long high, long low, boolean[] added) {
-    Stripe stripe = stripeToInsert(high);
+    int s = stripeIndex(high);
+    Stripe stripe = stripeToInsert(s);
     lock(stripe);
     try {
       for (;;) {
-        long[] slots = stripe.slots;
+        long[] slots = arrays[s]; // under the lock: only lock holders write it
         int capacity = slots.length / 3;
         int i = home(high, capacity);
         int empty = -1;
@@ -267,7 +272,7 @@ final class CompactTable implements EvictionHand.Segment {
           }
         }
         if (empty < 0 || stripe.used + 1 > capacity * MAX_LOAD) {
-          rehash(stripe, 1);
+          rehash(s, stripe, 1);
           continue;
         }
         slots[empty + 1] = low;
@@ -287,8 +292,8 @@ final class CompactTable implements EvictionHand.Segment {
    * Under the stripe's lock: copies the live keys into a new array sized for them plus {@code extra} at
    * {@value #MIN_LOAD} load, freezing each state word first (see the class comment).
    */
-  private static void rehash(Stripe stripe, int extra) {
-    long[] old = stripe.slots;
+  private void rehash(int s, Stripe stripe, int extra) {
+    long[] old = arrays[s];
     int live = 0;
     for (int b = 0; b < old.length; b += 3) {
       if (old[b] != 0 && (long) WORDS.getVolatile(old, b + 2) >= FRESH) {
@@ -319,7 +324,7 @@ final class CompactTable implements EvictionHand.Segment {
       used++;
     }
     stripe.used = used;
-    stripe.slots = next; // publishes the copy
+    ARRAYS.setRelease(arrays, s, next); // publishes the copy
   }
 
   /** Drops every idle key (lossless) and compacts stripes that are mostly dead slots. */
@@ -329,7 +334,7 @@ final class CompactTable implements EvictionHand.Segment {
       if (stripe == null) {
         continue;
       }
-      long[] slots = stripe.slots;
+      long[] slots = (long[]) ARRAYS.getAcquire(arrays, s);
       int live = 0;
       for (int b = 0; b < slots.length; b += 3) {
         if (slots[b] == 0) {
@@ -344,8 +349,8 @@ final class CompactTable implements EvictionHand.Segment {
       if (capacity > MIN_CAPACITY && live < capacity * MIN_LOAD / 2) {
         lock(stripe);
         try {
-          if (stripe.slots == slots) {
-            rehash(stripe, 0);
+          if (arrays[s] == slots) {
+            rehash(s, stripe, 0);
           }
         } finally {
           stripe.unlock();
@@ -365,10 +370,11 @@ final class CompactTable implements EvictionHand.Segment {
 
   /**
    * Lock-free, bounded eviction after an insert into a store over its bound: looks at up to {@value #NEAR_LOOKED}
-   * slots of the inserted key's stripe from where the last such call stopped, drops the idle keys it passes (lossless)
-   * and evicts up to {@value #NEAR_VICTIMS} keys that use at most {@link EvictionHand#COLD} of their limits, as the
-   * store-wide {@link EvictionHand} does (so an exhausted client is passed over), until the store is back at its
-   * bound. With {@code force} (the store is past its slack) and nothing dropped, it evicts the least used key it looked
+   * slots of the inserted key's stripe from the key's own slot on (its cache line is warm, the next ones prefetch;
+   * where a key lands is random, so over many inserts this samples the whole stripe), drops the idle keys it passes
+   * (lossless) and evicts up to {@value #NEAR_VICTIMS} keys that use at most {@link EvictionHand#COLD} of their
+   * limits, as the store-wide {@link EvictionHand} does (so an exhausted client is passed over), until the store is
+   * back at its bound. With {@code force} (the store is past its slack) and nothing dropped, it evicts the least used key it looked
    * at, so memory stays bounded when every key is busy. Every drop is a compare-and-set of the state judged idle, cold
    * or least used, so a key charged meanwhile is not dropped.
    *
@@ -379,13 +385,14 @@ final class CompactTable implements EvictionHand.Segment {
    * @return whether a key was removed; if not, the caller falls back to the store-wide hand
    */
   boolean evictNear(long high, long low, long now, boolean force) {
-    Stripe stripe = stripe(high);
-    long[] slots = stripe == null ? NONE : stripe.slots;
+    long[] slots = slots(high);
     int capacity = slots.length / 3;
-    int i = stripe == null ? 0 : stripe.hand; // read once: a racy value may belong to a larger array
-    if (i < 0 || i >= capacity) {
-      i = 0;
+    if (capacity == 0) {
+      return false;
     }
+    // from the inserted key's own slot on: its cache line was just touched, and the next ones are prefetched
+    int own = find(slots, high, low);
+    int i = own >= 0 ? own / 3 : home(high, capacity);
     int victims = 0;
     boolean removed = false;
     int fallback = -1;
@@ -424,9 +431,6 @@ final class CompactTable implements EvictionHand.Segment {
         break;
       }
     }
-    if (stripe != null) {
-      stripe.hand = i;
-    }
     if (!removed && force && fallback >= 0 && drop(slots, fallback, fallbackState, DEAD)) {
       evictedActive.increment();
       removed = true;
@@ -437,8 +441,8 @@ final class CompactTable implements EvictionHand.Segment {
   /** The bytes the table's arrays take (for tests and benchmarks). */
   long tableBytes() {
     long bytes = 0;
-    for (Stripe stripe : stripes) {
-      bytes += stripe == null ? 0 : 16 + 8L * stripe.slots.length;
+    for (long[] slots : arrays) {
+      bytes += slots == NONE ? 0 : 16 + 8L * slots.length;
     }
     return bytes;
   }
@@ -449,8 +453,7 @@ final class CompactTable implements EvictionHand.Segment {
   }
 
   private long[] slotsOf(int s) {
-    Stripe stripe = (Stripe) STRIPE.getAcquire(stripes, s);
-    return stripe == null ? NONE : stripe.slots;
+    return (long[]) ARRAYS.getAcquire(arrays, s);
   }
 
   @Override
