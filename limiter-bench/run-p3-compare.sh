@@ -15,28 +15,9 @@ root="$(pwd)"
 base="${1:?usage: bash limiter-bench/run-p3-compare.sh <base-commit> [rounds] [benchmark regexp]}"
 rounds="${2:-3}"
 bench="${3:-ManyKeysBenchmark.limiterInMemory}"
-commit="$(git rev-parse --verify "$base^{commit}")"
 out="$root/limiter-bench/target/p3-compare"
-base_dir="$root/limiter-bench/target/p3-base/$commit"
-
-build() { # <dir>: writes <dir>/limiter-bench/target/classpath.txt
-  (cd "$1" && mvn -q -B -o -pl limiter-bench -am package dependency:build-classpath -DskipTests \
-    -Dmdep.outputFile=target/dependencies.txt -Dmdep.includeScope=runtime \
-    && echo "$1/limiter-bench/target/classes:$(cat limiter-bench/target/dependencies.txt)" \
-      > limiter-bench/target/classpath.txt)
-}
-
-echo "== building this checkout"
-build "$root"
-if [ ! -f "$base_dir/limiter-bench/target/classpath.txt" ]; then
-  echo "== building $commit in $base_dir"
-  rm -rf "$base_dir"
-  mkdir -p "$base_dir"
-  git archive "$commit" | tar -x -C "$base_dir"
-  build "$base_dir"
-fi
-rm -rf "$out"
-mkdir -p "$out"
+source "$root/limiter-bench/compare-base.sh"
+prepare "$base" "$out"
 for round in $(seq 1 "$rounds"); do
   for side in head base; do
     dir="$root"

@@ -127,6 +127,16 @@ final class EvictionHand {
     this.evictedActive = evictedActive;
   }
 
+  /** The size past which an insert evicts even a key that is not cold, if no cold one is in reach. */
+  long hardBound() {
+    return hardBound;
+  }
+
+  /** The lock a thread holds while it moves the hand (a test holds it to stand for a descheduled holder). */
+  ReentrantLock lock() {
+    return lock;
+  }
+
   /**
    * Called after an insert into a store over its bound: moves the hand unless another thread does so already and the
    * store is still within its slack.

@@ -24,8 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Bounding: a shared counter of live cells is maintained on insert and removal. Every {@code max(1024, size/2)}
  * inserts a clean-up is scheduled on the executor that drops idle cells (full again, so dropping is lossless). Over
- * {@code maxKeys}, each insert evicts on the inserting thread with bounded work ({@link EvictionHand}): cold keys go
- * first, an exhausted client stays. Decisions on existing keys never take a lock.
+ * {@code maxKeys}, each insert evicts on the inserting thread with bounded work: in a compact table, lock-free in the
+ * inserted key's own stripe ({@link CompactTable#evictNear}); elsewhere, or when no cold key was in reach there, with
+ * the store-wide {@link EvictionHand}. Cold keys go first, an exhausted client stays. Decisions on existing keys never
+ * take a lock.
  */
 public final class InMemoryRateLimitStore implements RateLimitStore {
 
@@ -117,6 +119,26 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     if (n > maxKeys) {
       hand.afterInsert(ticker.read() - origin);
     }
+    countInsert(n);
+  }
+
+  /**
+   * {@link #onInsert()} after an insert into a compact table: past the bound it evicts in the key's own stripe first
+   * (lock-free), and moves the store-wide hand only if no key there could go.
+   *
+   * @param high the inserted key's high word
+   * @param low the inserted key's low word (the key is passed over: it was just charged)
+   * @param now the time the decision was made at
+   */
+  private void onInsert(CompactTable table, long high, long low, long now) {
+    long n = size.get();
+    if (n > maxKeys && !table.evictNear(high, low, now, n > hand.hardBound())) {
+      hand.afterInsert(now);
+    }
+    countInsert(n);
+  }
+
+  private void countInsert(long n) {
     if (insertsSinceCleanUp.incrementAndGet() >= Math.max(MIN_SWEEP_INTERVAL, n / 2)) {
       scheduleCleanUp();
     }
@@ -138,6 +160,11 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     } catch (RejectedExecutionException e) {
       task.run();
     }
+  }
+
+  /** The store-wide eviction hand (for tests). */
+  EvictionHand evictionHand() {
+    return hand;
   }
 
   @Override
@@ -192,7 +219,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
   /** Single-word states by key hash, in primitive arrays. */
   private final class CompactGroup extends Group {
-    final CompactTable table = new CompactTable(layout, size);
+    final CompactTable table = new CompactTable(layout, size, maxKeys, evictedActive);
 
     CompactGroup(LimitPolicy first) {
       super(first);
@@ -437,7 +464,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         }
         int verdict = decideOn(op, policy, slots, index, high, low[0], now, arg, decision, scheduling);
         if (added != null && added[0]) {
-          onInsert();
+          onInsert(table, high, low[0], now);
         }
         if (verdict >= 0) {
           if (at != null) {
@@ -553,7 +580,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
           }
           int verdict = decideOn(op, base, p.slots(), p.index(), high, low, now, permits, decision, null);
           if (added != null && added[0]) {
-            onInsert();
+            onInsert(table, high, low, now);
           }
           if (verdict >= 0) {
             return verdict;
