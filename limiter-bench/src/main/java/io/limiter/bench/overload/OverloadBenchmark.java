@@ -25,7 +25,7 @@ import java.util.Locale;
  * {@code --scale} multiplies the step controller's time settings (interval 1 s and cooldown 10 s by default): the
  * phases are {@code --phase-seconds} long, and 0.25 plays the scenario four times faster than real time. The service's
  * latencies and the latency target stay real. {@code --smoke} is a run of a few seconds for the build (quarter-second
- * phases, a quarter of the load): it checks the harness end to end and measures nothing.
+ * phases, a quarter of the load, small charts): it checks the harness end to end and measures nothing.
  */
 public final class OverloadBenchmark {
 
@@ -45,9 +45,10 @@ public final class OverloadBenchmark {
    * @param contenders the contenders' names, all when empty
    * @param docs a markdown file whose overload region is replaced, or null
    * @param maxInFlight the most outstanding requests of the load generator
+   * @param smoke whether this is the build's smoke run (small charts)
    */
   public record Options(double phaseSeconds, double scale, int repeats, long seed, double rate, long targetMillis,
-      Path out, List<String> contenders, Path docs, int maxInFlight) {
+      Path out, List<String> contenders, Path docs, int maxInFlight, boolean smoke) {
 
     /**
      * @param args see the class comment
@@ -64,11 +65,13 @@ public final class OverloadBenchmark {
       List<String> contenders = List.of();
       Path docs = null;
       int maxInFlight = 512;
+      boolean smoke = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--smoke")) {
           phase = 0.25;
           rate = 50;
+          smoke = true;
           continue;
         }
         if (i + 1 >= args.length) {
@@ -93,7 +96,7 @@ public final class OverloadBenchmark {
       if (repeats < 1 || !(scale > 0) || !(phase >= 0.25)) {
         throw new IllegalArgumentException("repeats must be >= 1, scale > 0 and phase-seconds >= 0.25");
       }
-      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight);
+      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight, smoke);
     }
   }
 
@@ -115,11 +118,8 @@ public final class OverloadBenchmark {
    */
   static OverloadReport run(Options o) throws Exception {
     long phaseNanos = Math.round(o.phaseSeconds() * 1e9);
-    long window = 250_000_000L;
-    while (phaseNanos % window != 0) {
-      window /= 2;
-    }
     LoadCurve curve = new LoadCurve(phaseNanos, o.rate(), o.seed());
+    long window = curve.windowNanos();
     List<LoadCurve.Arrival> arrivals = curve.arrivals(32);
     Contender.Settings settings = new Contender.Settings(o.rate(), o.targetMillis(), o.scale());
     List<Contender> contenders = new ArrayList<>();
@@ -132,7 +132,7 @@ public final class OverloadBenchmark {
       throw new IllegalArgumentException("no contender named " + o.contenders() + "; known: "
           + Contender.all().stream().map(Contender::name).toList());
     }
-    OverloadReport report = new OverloadReport(curve, o.targetMillis(), window);
+    OverloadReport report = new OverloadReport(curve, o.targetMillis(), window).chartScale(o.smoke() ? 0.4 : 1);
     // the base latencies: 20 ms alone, 4 ms more per call in flight, so 250 calls a second at most at full capacity
     SimulatedService service = new SimulatedService(20_000, 4_000);
     // the machine's load, as the page records it: sampled before every run (one-minute load average)
@@ -170,34 +170,6 @@ public final class OverloadBenchmark {
         + "requests/s, latency target p95 %d ms, controller time scale %.2f, %d repeat%s (contenders interleaved); "
         + "%s.%n%n", o.seed(), requests, curve.phaseNanos() / 1e9, o.rate(), o.targetMillis(), o.scale(),
         o.repeats(), o.repeats() == 1 ? "" : "s", load);
-  }
-
-  /**
-   * The machine's one-minute load average over a comparison: the lowest and highest of the samples taken before
-   * every run and at the end. Not thread-safe.
-   */
-  public static final class LoadAverage {
-    private double min = Double.POSITIVE_INFINITY;
-    private double max = Double.NEGATIVE_INFINITY;
-    private final int cores = Runtime.getRuntime().availableProcessors();
-
-    /** Takes a sample. */
-    public void sample() {
-      double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      if (l >= 0) {
-        min = Math.min(min, l);
-        max = Math.max(max, l);
-      }
-    }
-
-    @Override
-    public String toString() {
-      if (min > max) {
-        return String.format(Locale.ROOT, "%d cores, load average not available", cores);
-      }
-      return String.format(Locale.ROOT, "%d cores, one-minute load average %.1f to %.1f during the runs", cores, min,
-          max);
-    }
   }
 
   private static void splice(Path docs, String md) throws java.io.IOException {

@@ -51,6 +51,9 @@ public final class OverloadReport {
   private final Map<String, List<Double>> probes = new LinkedHashMap<>();
   private final Map<String, LoadDriver.Recording> first = new LinkedHashMap<>();
 
+  /** The size of the charts, as a factor of the full size (a smoke run draws them small, which is faster). */
+  private double chartScale = 1;
+
   /**
    * @param curve the scenario every run played
    * @param targetMillis the latency target
@@ -60,6 +63,17 @@ public final class OverloadReport {
     this.curve = curve;
     this.targetMillis = targetMillis;
     this.windowNanos = windowNanos;
+  }
+
+  /**
+   * Draws the charts at {@code factor} times their full size.
+   *
+   * @param factor in (0, 1]
+   * @return this
+   */
+  public OverloadReport chartScale(double factor) {
+    this.chartScale = factor;
+    return this;
   }
 
   /**
@@ -245,7 +259,7 @@ public final class OverloadReport {
     panels.add(timeline("p95 latency of 200 responses (first repeat, log scale); dashed: target", "ms", true));
     panels.add(levels());
     panels.add(phaseBars());
-    draw(panels, 1200, 430, file);
+    draw(panels, 1200 * chartScale, 430 * chartScale, file);
   }
 
   /**
@@ -267,13 +281,15 @@ public final class OverloadReport {
           timeline("Phase " + phase + ": p95 latency of 200 responses (log scale); dashed: target", "ms", true, from,
               to));
       Path file = dir.resolve(prefix + "-" + phase + ".png");
-      draw(panels, 1000, 360, file);
+      draw(panels, 1000 * chartScale, 360 * chartScale, file);
       files.add(file);
     }
     return files;
   }
 
-  private static void draw(List<JFreeChart> panels, int width, int height, Path file) throws IOException {
+  private static void draw(List<JFreeChart> panels, double w, double h, Path file) throws IOException {
+    int width = (int) Math.round(w);
+    int height = (int) Math.round(h);
     BufferedImage image = new BufferedImage(width, height * panels.size(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {

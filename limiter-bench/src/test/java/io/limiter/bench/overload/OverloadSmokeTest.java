@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps the overload comparison from rotting, in a few seconds: one contender of each kind (none, a concurrency
- * limiter, Limiter's adaptive steps on a concurrency limit) plays the smoke scenario (five quarter-second phases at a
+ * Keeps the overload comparison from rotting, in a few seconds: a concurrency limiter and Limiter's adaptive steps on
+ * a concurrency limit play the smoke scenario (five quarter-second phases at a
  * quarter of the load) over real HTTP, and the report, CSV, charts and docs region are written; every contender's
  * filter is built. It checks structure and sanity only, never performance: the machine may be busy.
  */
@@ -24,11 +24,11 @@ class OverloadSmokeTest {
   Path out;
 
   @Test
-  void everyContenderPlaysTheScenarioAndTheReportIsWritten() throws Exception {
+  void twoContendersPlayTheScenarioAndTheReportIsWritten() throws Exception {
     Path docs = out.resolve("page.md");
     Files.writeString(docs, "# page\n\n<!-- overload:begin -->\nold\n<!-- overload:end -->\n\nafter\n");
 
-    List<String> names = List.of("none", "vegas", "steps-conc");
+    List<String> names = List.of("vegas", "steps-conc");
     OverloadReport report = OverloadBenchmark.run(OverloadBenchmark.Options.parse("--smoke", "--out",
         out.resolve("report").toString(), "--docs", docs.toString(), "--contenders", String.join(",", names)));
 
@@ -46,7 +46,6 @@ class OverloadSmokeTest {
       // the service answered: some requests were admitted and served, whatever the latency
       assertThat(m.windowOffered()).as(e.getKey()).isNotEmpty();
     }
-    assertThat(report.measures().get("none").get(0).phaseRejected()).containsOnly(0.0);
 
     String md = Files.readString(out.resolve("report/overload.md"));
     for (String name : names) {
