@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The overload comparison of docs/step-throttling.md: every contender (no limiter, a static limit, Netflix
-# concurrency-limits AIMD/Vegas/Gradient2, Limiter's adaptive steps) against the same simulated service and the same
-# seeded open-loop load over HTTP. Writes limiter-bench/target/overload/{overload.md,overload.csv,overload.png}.
+# The overload comparison of docs/step-throttling.md: every contender (no limiter, static limits, Netflix
+# concurrency-limits AIMD/Vegas/Gradient2, Limiter's adaptive steps on a rate and on a concurrency limit) against the
+# same simulated service and the same seeded open-loop load over HTTP. Writes limiter-bench/target/overload/ (overload.md, .csv, .png, one PNG per phase).
 #
 # Usage: bash limiter-bench/run-overload.sh [--docs] [options of io.limiter.bench.overload.OverloadBenchmark]
-#   --docs       also replaces the tables in docs/step-throttling.md and docs/step-throttling-overload.png
+#   --docs       also replaces the tables in docs/step-throttling.md, docs/step-throttling-overload.png and the
+#                per-phase charts docs/step-throttling-overload-<phase>.png
 #   --repeats N  runs every contender N times, interleaved (default 1); --phase-seconds 8 --scale 0.25 --seed 17
-# About 45 s per contender and repeat (five phases of 8 s plus start-up). Run it on an otherwise idle machine.
+# About 45 s per contender and repeat (nine contenders). Run it on an otherwise idle machine; the page records the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"

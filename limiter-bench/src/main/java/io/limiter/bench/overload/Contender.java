@@ -67,14 +67,37 @@ public record Contender(String name, String description, FilterFactory filter) {
             (s, l) -> new ConcurrencyLimitFilter(Gradient2Limit.newDefault())),
         new Contender("steps-before", "Limiter adaptive steps, the controller before issue 17 (its defaults)",
             (s, l) -> limiter(s, TODAYS_DEFAULTS, l)),
-        new Contender("steps", "Limiter adaptive steps, today's defaults", (s, l) -> limiter(s, "", l)));
+        new Contender("steps", "Limiter adaptive steps, today's defaults", (s, l) -> limiter(s, "", l)),
+        new Contender("conc", "Limiter, the static rate limit and a static concurrency limit of rate × target "
+            + "(Little's law: 30 calls in flight)", (s, l) -> limiter(s, null, true, false, l)),
+        new Contender("steps-conc", "Limiter, the static rate limit and a concurrency limit of rate × target with "
+            + "adaptive steps (" + TUNED + ")", (s, l) -> limiter(s, TUNED, true, false, l)));
   }
+
+  /**
+   * The controller settings of {@code steps-conc}, on top of the latency target and the time scale, tuned on this
+   * scenario: a step down of the concurrency limit costs little throughput once the service is healthy again (at
+   * full capacity 15 calls in flight still serve about 200 a second), so it steps down at the first interval over the
+   * target ({@code fast-down=105%}) and is judged again after one interval ({@code cooldown=1s}, scaled); a level at
+   * 60% sits between 75% and 50%, so that a probe from 50% raises the calls in flight by three, not seven.
+   */
+  static final String TUNED = "fast-down=105%; cooldown=1s; levels=100%, 75%, 60%, 50%, 25%, 10%";
 
   /**
    * Limiter's filter: one global limit at the nominal capacity on {@code /work}, adaptive when {@code extra} is not
    * null. Clients are told apart by {@code X-Forwarded-For} from a trusted loopback proxy, as behind a load balancer.
    */
   static Filter limiter(Settings s, String extra, StepListener steps) {
+    return limiter(s, extra, false, true, steps);
+  }
+
+  /**
+   * Limiter's filter as above; with {@code inFlight}, a second rule on {@code /work} caps the calls in flight at the
+   * nominal rate times the latency target (Little's law: 200 a second that each take 150 ms are 30 calls in flight),
+   * adaptive when {@code extra} is not null; {@code rateSteps} says whether the rate limit is adaptive too (one
+   * controller scales both then).
+   */
+  static Filter limiter(Settings s, String extra, boolean inFlight, boolean rateSteps, StepListener steps) {
     // a burst of a tenth of a second: a global limit in front of a service that queues should not let a second's worth
     // of calls in at once
     long rate = Math.round(s.nominalRate());
@@ -83,14 +106,38 @@ public record Contender(String name, String description, FilterFactory filter) {
     RateLimitFilter.Builder filter = RateLimitFilter.builder()
         .clientIp(ClientIpResolver.builder().trustedProxy("127.0.0.1/32").build());
     if (extra != null) {
+      // the interval and a cooldown the extra settings do not set are the defaults (1 s, 10 s) on the time scale
+      String cooldown = extra.contains("cooldown=") ? "" : "; cooldown=" + scaled(Duration.ofSeconds(10), s);
       String spec = "latency=p95 " + s.targetMillis() + "ms; interval=" + scaled(Duration.ofSeconds(1), s)
-          + "; cooldown=" + scaled(Duration.ofSeconds(10), s) + (extra.isEmpty() ? "" : "; " + extra);
+          + cooldown + (extra.isEmpty() ? "" : "; " + scaledDurations(extra, s));
       StepController controller = StepController.parse("work-health", spec, "overload contender", Map.of());
       controller.addListener(steps);
       filter.controller(controller);
-      rule.steps(StepSettings.builder().adaptive("work-health").build());
+      if (rateSteps) {
+        rule.steps(StepSettings.builder().adaptive("work-health").build());
+      }
     }
-    return filter.rule(rule.build()).build();
+    filter.rule(rule.build());
+    if (inFlight) {
+      long permits = Math.max(1, Math.round(s.nominalRate() * s.targetMillis() / 1000.0));
+      RateLimitRule.Builder cap = RateLimitRule.builder("work-in-flight").paths("/work")
+          .policy(LimitPolicy.of("work-in-flight", permits + " concurrent")).key("global");
+      if (extra != null) {
+        cap.steps(StepSettings.builder().adaptive("work-health").build());
+      }
+      filter.rule(cap.build());
+    }
+    return filter.build();
+  }
+
+  /** Scales every {@code <key>=<n>s} duration of the extra settings (cooldown) to the time scale. */
+  private static String scaledDurations(String extra, Settings s) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("=(\\d+(?:\\.\\d+)?)s\\b").matcher(extra);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, "=" + scaled(Duration.ofMillis(Math.round(Double.parseDouble(m.group(1)) * 1000)), s));
+    }
+    return m.appendTail(out).toString();
   }
 
   private static String scaled(Duration d, Settings s) {

@@ -40,6 +40,15 @@ public record LoadCurve(long phaseNanos, double nominalRate, long seed) {
     }
   }
 
+  /** @return the measuring window: 250 ms, or the largest half of it that divides the phase length */
+  public long windowNanos() {
+    long window = 250_000_000L;
+    while (phaseNanos % window != 0) {
+      window /= 2;
+    }
+    return window;
+  }
+
   /** @return the length of the whole run */
   public long totalNanos() {
     return phaseNanos * PHASES.size();

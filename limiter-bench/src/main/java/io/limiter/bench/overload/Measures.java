@@ -47,7 +47,7 @@ public record Measures(String contender, double[] phaseGoodput, double[] phaseOv
    * @param windowNanos the window length; must divide the phase length
    * @return the measures
    */
-  public static Measures of(OverloadRun.Recording r, LoadCurve curve, long targetNanos, long windowNanos) {
+  public static Measures of(LoadDriver.Recording r, LoadCurve curve, long targetNanos, long windowNanos) {
     int phases = LoadCurve.PHASES.size();
     int perPhase = (int) (curve.phaseNanos() / windowNanos);
     int windows = perPhase * phases;

@@ -2,6 +2,7 @@ package io.limiter.bench.overload;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +24,8 @@ import java.util.Locale;
  *
  * {@code --scale} multiplies the step controller's time settings (interval 1 s and cooldown 10 s by default): the
  * phases are {@code --phase-seconds} long, and 0.25 plays the scenario four times faster than real time. The service's
- * latencies and the latency target stay real. {@code --smoke} is a run of a few seconds for the build (one-second
- * phases, a quarter of the load): it checks the harness end to end and measures nothing.
+ * latencies and the latency target stay real. {@code --smoke} is a run of a few seconds for the build (quarter-second
+ * phases, a quarter of the load, small charts): it checks the harness end to end and measures nothing.
  */
 public final class OverloadBenchmark {
 
@@ -44,9 +45,10 @@ public final class OverloadBenchmark {
    * @param contenders the contenders' names, all when empty
    * @param docs a markdown file whose overload region is replaced, or null
    * @param maxInFlight the most outstanding requests of the load generator
+   * @param smoke whether this is the build's smoke run (small charts)
    */
   public record Options(double phaseSeconds, double scale, int repeats, long seed, double rate, long targetMillis,
-      Path out, List<String> contenders, Path docs, int maxInFlight) {
+      Path out, List<String> contenders, Path docs, int maxInFlight, boolean smoke) {
 
     /**
      * @param args see the class comment
@@ -63,11 +65,13 @@ public final class OverloadBenchmark {
       List<String> contenders = List.of();
       Path docs = null;
       int maxInFlight = 512;
+      boolean smoke = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--smoke")) {
-          phase = 1;
+          phase = 0.25;
           rate = 50;
+          smoke = true;
           continue;
         }
         if (i + 1 >= args.length) {
@@ -89,10 +93,10 @@ public final class OverloadBenchmark {
               + "--repeats, --seed, --rate, --target-ms, --out, --contenders, --docs, --max-in-flight, --smoke");
         }
       }
-      if (repeats < 1 || !(scale > 0) || !(phase >= 0.5)) {
-        throw new IllegalArgumentException("repeats must be >= 1, scale > 0 and phase-seconds >= 0.5");
+      if (repeats < 1 || !(scale > 0) || !(phase >= 0.25)) {
+        throw new IllegalArgumentException("repeats must be >= 1, scale > 0 and phase-seconds >= 0.25");
       }
-      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight);
+      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight, smoke);
     }
   }
 
@@ -114,11 +118,8 @@ public final class OverloadBenchmark {
    */
   static OverloadReport run(Options o) throws Exception {
     long phaseNanos = Math.round(o.phaseSeconds() * 1e9);
-    long window = 250_000_000L;
-    while (phaseNanos % window != 0) {
-      window /= 2;
-    }
     LoadCurve curve = new LoadCurve(phaseNanos, o.rate(), o.seed());
+    long window = curve.windowNanos();
     List<LoadCurve.Arrival> arrivals = curve.arrivals(32);
     Contender.Settings settings = new Contender.Settings(o.rate(), o.targetMillis(), o.scale());
     List<Contender> contenders = new ArrayList<>();
@@ -131,41 +132,44 @@ public final class OverloadBenchmark {
       throw new IllegalArgumentException("no contender named " + o.contenders() + "; known: "
           + Contender.all().stream().map(Contender::name).toList());
     }
-    OverloadReport report = new OverloadReport(curve, o.targetMillis(), window);
+    OverloadReport report = new OverloadReport(curve, o.targetMillis(), window).chartScale(o.smoke() ? 0.4 : 1);
     // the base latencies: 20 ms alone, 4 ms more per call in flight, so 250 calls a second at most at full capacity
     SimulatedService service = new SimulatedService(20_000, 4_000);
+    // the machine's load, as the page records it: sampled before every run (one-minute load average)
+    LoadAverage load = new LoadAverage();
     for (int r = 0; r < o.repeats(); r++) {
       List<Contender> order = new ArrayList<>(contenders);
       if (r % 2 == 1) {
         java.util.Collections.reverse(order);
       }
       for (Contender c : order) {
-        OverloadRun.Recording rec = OverloadRun.run(c, settings, curve, arrivals, service, o.maxInFlight());
+        load.sample();
+        LoadDriver.Recording rec = OverloadRun.run(c, settings, curve, arrivals, service, o.maxInFlight());
         Measures m = report.add(rec);
         System.err.printf(Locale.ROOT, "repeat %d %-13s goodput %.0f/s, %.1f s over target, peak p95 %.0f ms, "
             + "rejected %.0f%%, %d level changes%n", r + 1, c.name(), m.goodput(), m.overSeconds(),
             m.peakP95Millis(), 100 * m.rejected(), rec.steps().size());
       }
     }
-    Files.createDirectories(o.out());
-    String md = header(o, curve, arrivals.size()) + report.markdown();
-    Files.writeString(o.out().resolve("overload.md"), md);
-    report.writeCsv(o.out().resolve("overload.csv"));
-    report.writeChart(o.out().resolve("overload.png"));
-    Files.writeString(o.out().resolve("overload-steps.txt"), report.stepLog());
+    load.sample();
+    String md = report.write(o.out(), header(o, curve, arrivals.size(), load));
     if (o.docs() != null) {
       splice(o.docs(), md);
       Files.copy(o.out().resolve("overload.png"), o.docs().resolveSibling("step-throttling-overload.png"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          StandardCopyOption.REPLACE_EXISTING);
+      for (String phase : LoadCurve.PHASES) {
+        String chart = OverloadReport.PHASE_CHART + "-" + phase + ".png";
+        Files.copy(o.out().resolve(chart), o.docs().resolveSibling(chart), StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     return report;
   }
 
-  private static String header(Options o, LoadCurve curve, int requests) {
+  private static String header(Options o, LoadCurve curve, int requests, LoadAverage load) {
     return String.format(Locale.ROOT, "Scenario: seed %d, %d requests in five phases of %.1f s, nominal capacity %.0f "
-        + "requests/s, latency target p95 %d ms, controller time scale %.2f, %d repeat%s (contenders interleaved).%n%n",
-        o.seed(), requests, curve.phaseNanos() / 1e9, o.rate(), o.targetMillis(), o.scale(), o.repeats(),
-        o.repeats() == 1 ? "" : "s");
+        + "requests/s, latency target p95 %d ms, controller time scale %.2f, %d repeat%s (contenders interleaved); "
+        + "%s.%n%n", o.seed(), requests, curve.phaseNanos() / 1e9, o.rate(), o.targetMillis(), o.scale(),
+        o.repeats(), o.repeats() == 1 ? "" : "s", load);
   }
 
   private static void splice(Path docs, String md) throws java.io.IOException {

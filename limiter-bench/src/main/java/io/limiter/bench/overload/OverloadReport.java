@@ -30,30 +30,59 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Turns the recordings of an overload comparison into the markdown table of {@code docs/step-throttling.md}, a CSV
- * per window and one PNG with a panel per measure over time plus goodput per phase. With several repeats, a table cell
- * is the mean over the repeats and the range is given where the repeats disagree.
+ * per window, one PNG with a panel per measure over time plus goodput per phase, and one PNG per phase. With several
+ * repeats, a table cell is the mean over the repeats and the range is given where the repeats disagree. Used by
+ * {@link OverloadBenchmark} and by the Boot example's runner. Not thread-safe: add the runs from one thread.
  */
-final class OverloadReport {
+public final class OverloadReport {
+
+  /** The name of the per-phase charts: {@code step-throttling-overload-<phase>.png}. */
+  public static final String PHASE_CHART = "step-throttling-overload";
 
   private static final Color[] COLORS = {new Color(0x88, 0x88, 0x88), new Color(0x33, 0x33, 0x33),
       new Color(0x2E, 0x6F, 0xB5), new Color(0x5A, 0xA0, 0x5A), new Color(0x8E, 0x44, 0xAD),
-      new Color(0xE0, 0x8A, 0x2C), new Color(0xC0, 0x39, 0x2B)};
+      new Color(0xE0, 0x8A, 0x2C), new Color(0xC0, 0x39, 0x2B), new Color(0x17, 0xA2, 0xB8),
+      new Color(0xD4, 0x1E, 0x8C)};
 
   private final LoadCurve curve;
   private final double targetMillis;
   private final long windowNanos;
   private final Map<String, List<Measures>> measures = new LinkedHashMap<>();
   private final Map<String, List<Double>> probes = new LinkedHashMap<>();
-  private final Map<String, OverloadRun.Recording> first = new LinkedHashMap<>();
+  private final Map<String, LoadDriver.Recording> first = new LinkedHashMap<>();
 
-  OverloadReport(LoadCurve curve, double targetMillis, long windowNanos) {
+  /** The size of the charts, as a factor of the full size (a smoke run draws them small, which is faster). */
+  private double chartScale = 1;
+
+  /**
+   * @param curve the scenario every run played
+   * @param targetMillis the latency target
+   * @param windowNanos the measuring window; must divide the phase length
+   */
+  public OverloadReport(LoadCurve curve, double targetMillis, long windowNanos) {
     this.curve = curve;
     this.targetMillis = targetMillis;
     this.windowNanos = windowNanos;
   }
 
-  /** Adds one run. */
-  Measures add(OverloadRun.Recording r) {
+  /**
+   * Draws the charts at {@code factor} times their full size.
+   *
+   * @param factor in (0, 1]
+   * @return this
+   */
+  public OverloadReport chartScale(double factor) {
+    this.chartScale = factor;
+    return this;
+  }
+
+  /**
+   * Adds one run.
+   *
+   * @param r the recording
+   * @return its measures
+   */
+  public Measures add(LoadDriver.Recording r) {
     Measures m = Measures.of(r, curve, Math.round(targetMillis * 1e6), windowNanos);
     measures.computeIfAbsent(r.contender(), k -> new ArrayList<>()).add(m);
     probes.computeIfAbsent(r.contender(), k -> new ArrayList<>()).add(worstProbe(r, m));
@@ -61,7 +90,8 @@ final class OverloadReport {
     return m;
   }
 
-  Map<String, List<Measures>> measures() {
+  /** @return the measures of every run, by contender in the order they were first added */
+  public Map<String, List<Measures>> measures() {
     return measures;
   }
 
@@ -69,11 +99,11 @@ final class OverloadReport {
    * The highest p95 of the windows from each step up until the next change (at most two seconds later): how much a
    * probe costs. NaN when the run had no step up.
    */
-  double worstProbe(OverloadRun.Recording r, Measures m) {
+  double worstProbe(LoadDriver.Recording r, Measures m) {
     double worst = Double.NaN;
-    List<OverloadRun.Step> steps = r.steps();
+    List<LoadDriver.Step> steps = r.steps();
     for (int i = 0; i < steps.size(); i++) {
-      OverloadRun.Step s = steps.get(i);
+      LoadDriver.Step s = steps.get(i);
       if (s.change().cause() != StepChange.Cause.UP) {
         continue;
       }
@@ -95,15 +125,16 @@ final class OverloadReport {
   /** @return every level change of the first repeat's step controllers, one line each, with its time */
   String stepLog() {
     StringBuilder log = new StringBuilder();
-    for (Map.Entry<String, OverloadRun.Recording> e : first.entrySet()) {
-      for (OverloadRun.Step s : e.getValue().steps()) {
+    for (Map.Entry<String, LoadDriver.Recording> e : first.entrySet()) {
+      for (LoadDriver.Step s : e.getValue().steps()) {
         log.append(String.format(Locale.ROOT, "%-13s %6.2f s  %s%n", e.getKey(), s.atNanos() / 1e9, s.change()));
       }
     }
     return log.toString();
   }
 
-  String markdown() {
+  /** @return the summary table and the per-phase tables */
+  public String markdown() {
     StringBuilder md = new StringBuilder();
     md.append("| contender | goodput (req/s) | seconds p95 > target | peak p95 (ms) | peak p95, first overload (ms) "
         + "| rejected | worst p95 after a probe up (ms) | fairness (Jain) |\n");
@@ -176,6 +207,31 @@ final class OverloadReport {
     return mean + " (" + String.format(Locale.ROOT, format, min) + "–" + String.format(Locale.ROOT, format, max) + ")";
   }
 
+  /**
+   * Writes {@code overload.md} ({@code header}, the tables and links to the phase charts), {@code overload.csv},
+   * {@code overload.png}, {@code overload-steps.txt} and the phase charts into {@code out}.
+   *
+   * @param out the directory (created if missing)
+   * @param header the text before the tables
+   * @return the markdown written
+   * @throws IOException if a file cannot be written
+   */
+  public String write(Path out, String header) throws IOException {
+    Files.createDirectories(out);
+    List<Path> phaseCharts = writePhaseCharts(out, PHASE_CHART);
+    StringBuilder md = new StringBuilder(header).append(markdown())
+        .append("**Each phase** (first repeat; the second before the phase for context)\n\n");
+    for (int p = 0; p < phaseCharts.size(); p++) {
+      md.append("![Phase ").append(LoadCurve.PHASES.get(p)).append(": goodput and p95 latency of every contender](")
+          .append(phaseCharts.get(p).getFileName()).append(")\n\n");
+    }
+    Files.writeString(out.resolve("overload.md"), md);
+    writeCsv(out.resolve("overload.csv"));
+    writeChart(out.resolve("overload.png"));
+    Files.writeString(out.resolve("overload-steps.txt"), stepLog());
+    return md.toString();
+  }
+
   void writeCsv(Path file) throws IOException {
     StringBuilder csv = new StringBuilder("contender,repeat,second,offered_per_s,goodput_per_s,rejected_per_s,p95_ms\n");
     double seconds = windowNanos / 1e9;
@@ -203,8 +259,37 @@ final class OverloadReport {
     panels.add(timeline("p95 latency of 200 responses (first repeat, log scale); dashed: target", "ms", true));
     panels.add(levels());
     panels.add(phaseBars());
-    int width = 1200;
-    int height = 430;
+    draw(panels, 1200 * chartScale, 430 * chartScale, file);
+  }
+
+  /**
+   * Writes one chart per phase, {@code <prefix>-<phase>.png} in {@code dir}: goodput and p95 of every contender over
+   * the phase and the second before it (first repeat, not smoothed), so that what each does at the phase change shows.
+   *
+   * @return the files written, in phase order
+   */
+  List<Path> writePhaseCharts(Path dir, String prefix) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    List<Path> files = new ArrayList<>();
+    for (int p = 0; p < LoadCurve.PHASES.size(); p++) {
+      double from = Math.max(0, p * curve.phaseNanos() / 1e9 - 1);
+      double to = (p + 1) * curve.phaseNanos() / 1e9;
+      String phase = LoadCurve.PHASES.get(p);
+      List<JFreeChart> panels = List.of(
+          timeline("Phase " + phase + ": goodput (200 within " + (long) targetMillis + " ms per second); dashed: "
+              + "offered load and capacity at the target", "responses/s", false, from, to),
+          timeline("Phase " + phase + ": p95 latency of 200 responses (log scale); dashed: target", "ms", true, from,
+              to));
+      Path file = dir.resolve(prefix + "-" + phase + ".png");
+      draw(panels, 1000 * chartScale, 360 * chartScale, file);
+      files.add(file);
+    }
+    return files;
+  }
+
+  private static void draw(List<JFreeChart> panels, double w, double h, Path file) throws IOException {
+    int width = (int) Math.round(w);
+    int height = (int) Math.round(h);
     BufferedImage image = new BufferedImage(width, height * panels.size(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
@@ -222,14 +307,26 @@ final class OverloadReport {
 
   /** One line per contender (first repeat), smoothed over one second. */
   private JFreeChart timeline(String title, String unit, boolean latency) {
+    return timeline(title, unit, latency, 0, Double.MAX_VALUE);
+  }
+
+  /**
+   * One line per contender (first repeat) between {@code from} and {@code to} seconds; smoothed over one second for
+   * the whole run, per window for a phase.
+   */
+  private JFreeChart timeline(String title, String unit, boolean latency, double from, double to) {
+    boolean whole = from == 0 && to == Double.MAX_VALUE;
     XYSeriesCollection data = new XYSeriesCollection();
     double seconds = windowNanos / 1e9;
-    int smooth = Math.max(1, (int) Math.round(1 / seconds));
+    int smooth = whole ? Math.max(1, (int) Math.round(1 / seconds)) : 1;
     for (Map.Entry<String, List<Measures>> e : measures.entrySet()) {
       Measures m = e.getValue().get(0);
       XYSeries s = new XYSeries(e.getKey());
       double[] v = latency ? m.windowP95Millis() : m.windowGoodput();
       for (int w = 0; w + smooth <= v.length; w += latency ? 1 : smooth) {
+        if (w * seconds < from - 1e-9 || w * seconds >= to - 1e-9) {
+          continue;
+        }
         if (latency) {
           if (!Double.isNaN(v[w])) {
             s.add(w * seconds, Math.max(1, v[w]));
@@ -248,6 +345,9 @@ final class OverloadReport {
       XYSeries offered = new XYSeries("offered");
       XYSeries capacity = new XYSeries("capacity");
       for (long t = 0; t <= curve.totalNanos(); t += windowNanos) {
+        if (t / 1e9 < from - 1e-9 || t / 1e9 > to + 1e-9) {
+          continue;
+        }
         long at = Math.min(t, curve.totalNanos() - 1);
         offered.add(t / 1e9, curve.offered(at));
         capacity.add(t / 1e9, curve.nominalRate() * curve.capacity(at));
@@ -274,19 +374,22 @@ final class OverloadReport {
     }
     plot.setRenderer(renderer);
     phaseMarkers(plot);
+    if (!whole) {
+      plot.getDomainAxis().setRange(from, to);
+    }
     return chart;
   }
 
   private JFreeChart levels() {
     XYSeriesCollection data = new XYSeriesCollection();
-    for (Map.Entry<String, OverloadRun.Recording> e : first.entrySet()) {
+    for (Map.Entry<String, LoadDriver.Recording> e : first.entrySet()) {
       if (e.getValue().steps().isEmpty()) {
         continue;
       }
       XYSeries s = new XYSeries(e.getKey());
       double factor = 100;
       s.add(0, factor);
-      for (OverloadRun.Step step : e.getValue().steps()) {
+      for (LoadDriver.Step step : e.getValue().steps()) {
         s.add(step.atNanos() / 1e9, factor);
         factor = step.change().toFactor() * 100;
         s.add(step.atNanos() / 1e9, factor);
@@ -300,7 +403,7 @@ final class OverloadReport {
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     List<String> names = new ArrayList<>(measures.keySet());
     int i = 0;
-    for (Map.Entry<String, OverloadRun.Recording> e : first.entrySet()) {
+    for (Map.Entry<String, LoadDriver.Recording> e : first.entrySet()) {
       if (!e.getValue().steps().isEmpty()) {
         renderer.setSeriesPaint(i, COLORS[names.indexOf(e.getKey()) % COLORS.length]);
         renderer.setSeriesStroke(i++, new BasicStroke(2f));
