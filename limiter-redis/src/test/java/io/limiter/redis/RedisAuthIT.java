@@ -108,6 +108,13 @@ class RedisAuthIT {
     givenBack.add(later.cancel());
     ScheduledPermits again = paced.schedule("client", 1, Duration.ofMinutes(90).toNanos());
     decisions.add(again.decision()); // admitted within 90 minutes only if the first slot came back
+    // a token bucket that warms up (token_bucket_warm.lua, settle_warm.lua, which reads PTTL): admitted cold, then 3
+    // reserved and settled to 1
+    KeySpace warm = store.keySpace(LimitPolicy.of(name + "-warmup", "10/hour warmup 1m"));
+    decisions.add(warm.acquire("client", 1));
+    Reservation warmReserved = warm.reserve("client", 3);
+    decisions.add(warmReserved.decision());
+    warmReserved.settle(1);
     // a coalesced call over two keys (MGET, then one write per key): the first call is held, the rest queue behind it
     KeySpace vector = store.keySpace(LimitPolicy.of(name + "-vector", "100/hour"));
     vector.acquire("warm", 1); // its script loaded: the held call is the vector's first
@@ -130,8 +137,8 @@ class RedisAuthIT {
       assertThat(decisions).allSatisfy(d -> assertThat(d).isNotDegraded());
       // per algorithm (token bucket, both windows, moving window): 2 + 2 admitted; two settlements, each followed by
       // an acquire that fits only if it gave permits back; five paced decisions, each admitted only if the slot
-      // before it came back; then the vector's 6
-      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 2 * 2 + 5 + 6);
+      // before it came back; the warm-up's 2; then the vector's 6
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(4 * 4 + 2 * 2 + 5 + 2 + 6);
       assertThat(givenBack).as("both cancelled slots given back").containsExactly(true, true);
       assertThat(store.stats().coalescedDecisions()).as("a vector ran").isPositive();
       RedisStoreStats stats = store.stats();

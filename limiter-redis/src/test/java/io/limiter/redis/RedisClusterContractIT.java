@@ -7,6 +7,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.test.ManualTicker;
 import io.limiter.test.RateLimitStoreContract;
+import io.limiter.test.WarmupContract;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The store contract on a real three-master Redis Cluster (started on loopback ports by the extension), plus what is
  * particular to a cluster: clients spread over every master, and exactness across instances.
  */
-class RedisClusterContractIT extends RateLimitStoreContract {
+class RedisClusterContractIT extends RateLimitStoreContract implements WarmupContract {
 
   @RegisterExtension
   static final RedisExtension CLUSTER = RedisExtension.cluster(3);

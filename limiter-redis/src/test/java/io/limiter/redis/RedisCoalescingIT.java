@@ -52,7 +52,9 @@ class RedisCoalescingIT {
         LimitPolicy.builder("v-tb1").limits("5/second").build(),
         LimitPolicy.builder("v-tb2").limits("3/second burst 6; 20/minute").build(),
         LimitPolicy.builder("v-fw").limits("4/second; 9/10 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
-        LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.SLIDING_WINDOW).build());
+        LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.SLIDING_WINDOW).build(),
+        // a warm-up: token_bucket_warm.lua in the vector
+        LimitPolicy.builder("v-warm").limits("4/second burst 3 warmup 2s; 30/minute").build());
     LimitPolicy lowered = LimitPolicy.builder("v-tb2").limits("1/second burst 2; 10/minute").build();
     ManualTicker clock = new ManualTicker(START);
     Random random = new Random(13);

@@ -63,9 +63,34 @@ class RedisKernelEquivalenceIT {
     return cases.stream();
   }
 
+  /**
+   * Token buckets that warm up (WarmGcraKernel in memory, warm.lua on Redis): alone, beside limits that do not, at
+   * the fastest rate that may warm up (one permit per 10 µs), with bursts; reservations settled too.
+   */
+  static Stream<Arguments> warmUpPolicies() {
+    return Stream.of("10/second burst 1 warmup 2s", "100/minute burst 7 warmup 30s; 1000/hour",
+            "3/second burst 20 warmup 5s; 50/hour burst 60 warmup 10m", "100000/second warmup 1s",
+            "7/minute warmup 1h")
+        .map(spec -> Arguments.of(Algorithm.TOKEN_BUCKET, spec, START));
+  }
+
   @ParameterizedTest(name = "{0} {1} from {2}")
   @MethodSource("policies")
   void scriptsDecideLikeTheInMemoryKernels(Algorithm algorithm, String spec, long origin) {
+    decideAlike(algorithm, spec, origin, algorithm == Algorithm.MOVING_WINDOW || algorithm == Algorithm.CONCURRENCY);
+  }
+
+  @ParameterizedTest(name = "{0} {1} from {2}")
+  @MethodSource("warmUpPolicies")
+  void warmUpScriptsDecideLikeTheInMemoryKernel(Algorithm algorithm, String spec, long origin) {
+    decideAlike(algorithm, spec, origin, true);
+  }
+
+  /**
+   * @param settles whether reservations are taken and settled later: for the log's algorithms and warm-ups, whose
+   *     settlement is a script of their own
+   */
+  private void decideAlike(Algorithm algorithm, String spec, long origin, boolean settles) {
     LimitPolicy policy = LimitPolicy.builder("equivalence-" + algorithm + "-" + spec.hashCode() + "-" + origin)
         .limits(spec).algorithm(algorithm).build();
     ManualTicker redisClock = new ManualTicker(origin);
@@ -76,9 +101,6 @@ class RedisKernelEquivalenceIT {
     try (RateLimitStore redis = RedisRateLimitStore.builder().uri(REDIS.uri()).testTicker(redisClock)
         .commandTimeout(java.time.Duration.ofSeconds(30)).connectTimeout(java.time.Duration.ofSeconds(30)).build();
         RateLimitStore local = RateLimitStore.builder().ticker(localClock).executor(Runnable::run).buildInMemory()) {
-      // reservations settled later (a concurrency permit returned), for the log's algorithms, whose settlement is a
-      // script of their own
-      boolean settles = algorithm == Algorithm.MOVING_WINDOW || algorithm == Algorithm.CONCURRENCY;
       List<Reservation[]> open = new ArrayList<>();
       for (int step = 0; step < 250; step++) {
         long advance;

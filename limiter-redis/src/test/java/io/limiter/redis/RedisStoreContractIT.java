@@ -3,10 +3,11 @@ package io.limiter.redis;
 import io.limiter.core.RateLimitStore;
 import io.limiter.test.ManualTicker;
 import io.limiter.test.RateLimitStoreContract;
+import io.limiter.test.WarmupContract;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared store contract against a real standalone redis-server, with the scripts reading the test clock. */
-class RedisStoreContractIT extends RateLimitStoreContract {
+class RedisStoreContractIT extends RateLimitStoreContract implements WarmupContract {
 
   @RegisterExtension
   static final RedisExtension REDIS = RedisExtension.standalone();

@@ -17,7 +17,7 @@ final class BatchScript {
 
   /** The scripts a vector may use, in the order of their index in the vector's arguments (from 1). */
   private static final LimitScript[] SCRIPTS = {TokenBucketScript.SINGLE, TokenBucketScript.INSTANCE,
-      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE};
+      FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, WarmBucketScript.INSTANCE};
 
   static final String SOURCE = source();
   static final String SHA = LimitScript.sha1(SOURCE);

@@ -499,32 +499,42 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         offset);
     List<Object> answer;
     try {
-      answer = connector.await(connector.run(PaceScript.INSTANCE, redisKey,
+      answer = connector.await(connector.run(policy.warms() ? WarmBucketScript.PACE : PaceScript.INSTANCE, redisKey,
           policy.paceArgs(permits, nowArg, maxWaitMicros))).join();
     } catch (RuntimeException e) {
       Throwable error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       return ScheduledPermits.immediate(request.complete(null, error));
     }
     int words = 2 * policy.limitCount();
-    // a rejection replies {now, 0, debts, wait}; a granted slot adds the state it replaced
-    if (answer == null || (answer.size() != 3 + words && answer.size() != 4 + 2 * words)) {
+    // the state words a limit keeps: 2 (tat), or 4 (tat and how cold) when the policy warms up
+    int stateWords = policy.warms() ? 4 * policy.limitCount() : words;
+    // a rejection replies {now, 0, debts, wait}; a granted slot adds the state it replaced (and, warming up, the state
+    // it wrote: how cold the bucket is cannot be derived from the debts)
+    int grantedSize = policy.warms() ? 4 + words + 2 * stateWords : 4 + 2 * words;
+    if (answer == null || (answer.size() != 3 + words && answer.size() != grantedSize)) {
       return ScheduledPermits.immediate(request.complete(null,
           new IllegalStateException("unexpected reply of the pace script for policy " + policy.policy.name())));
     }
     Decision decision = request.complete(answer.subList(0, 2 + words), null);
-    if (!decision.allowed() || decision.degraded() || answer.size() != 4 + 2 * words) {
+    if (!decision.allowed() || decision.degraded() || answer.size() != grantedSize) {
       return ScheduledPermits.immediate(decision);
     }
     long now = ((Number) answer.get(0)).longValue();
     long waitMicros = ((Number) answer.get(2 + words)).longValue();
-    long[] written = new long[words];
-    long[] previous = ((Number) answer.get(3 + words)).longValue() == 1 ? new long[words] : null;
-    for (int i = 0; i < words; i += 2) {
-      written[i] = now + ((Number) answer.get(2 + i)).longValue();
-      written[i + 1] = ((Number) answer.get(3 + i)).longValue();
+    long[] written = new long[stateWords];
+    long[] previous = ((Number) answer.get(3 + words)).longValue() == 1 ? new long[stateWords] : null;
+    if (policy.warms()) {
+      for (int i = 0; i < stateWords; i++) {
+        written[i] = ((Number) answer.get(4 + words + stateWords + i)).longValue();
+      }
+    } else {
+      for (int i = 0; i < words; i += 2) {
+        written[i] = now + ((Number) answer.get(2 + i)).longValue();
+        written[i + 1] = ((Number) answer.get(3 + i)).longValue();
+      }
     }
     if (previous != null) {
-      for (int i = 0; i < words; i++) {
+      for (int i = 0; i < stateWords; i++) {
         previous[i] = ((Number) answer.get(4 + words + i)).longValue();
       }
     }

@@ -77,19 +77,23 @@ abstract class LimitScript {
   static void loadAll() {
     List<Object> all = List.of(BatchScript.SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
         FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
-        MovingWindowScript.LEASES, PaceScript.INSTANCE, PaceScript.UNPACE, SettleScript.INSTANCE);
+        MovingWindowScript.LEASES, PaceScript.INSTANCE, PaceScript.UNPACE, SettleScript.INSTANCE,
+        WarmBucketScript.INSTANCE, WarmBucketScript.PACE, WarmBucketScript.SETTLE);
     all.forEach(java.util.Objects::requireNonNull);
   }
 
   /**
    * @param algorithm the policy's algorithm
-   * @param limits the number of limits of the policy
+   * @param limits the limits of the policy
    * @return the script that decides such a policy
    */
-  static LimitScript of(Algorithm algorithm, int limits) {
+  static LimitScript of(Algorithm algorithm, List<Limit> limits) {
     switch (algorithm) {
       case TOKEN_BUCKET:
-        return limits == 1 ? TokenBucketScript.SINGLE : TokenBucketScript.INSTANCE;
+        if (WarmBucketScript.needed(limits)) {
+          return WarmBucketScript.INSTANCE;
+        }
+        return limits.size() == 1 ? TokenBucketScript.SINGLE : TokenBucketScript.INSTANCE;
       case FIXED_WINDOW:
         return FixedWindowScript.INSTANCE;
       case SLIDING_WINDOW:
@@ -153,11 +157,6 @@ abstract class LimitScript {
    * @return the problem, or null
    */
   String unsupported(Limit limit) {
-    if (limit.hasWarmup()) {
-      // the scripts keep one tat per limit; a warm-up needs a second number (how cold the bucket is)
-      return "limit " + limit + " warms up, which the Redis scripts do not do yet; use an in-memory or Caffeine "
-          + "store for it, or drop the warm-up";
-    }
     long span = spanMicros(limit);
     return span > MAX_SPAN_MICROS ? "limit " + limit + " spans " + span + " µs of state, more than the "
         + MAX_SPAN_MICROS + " µs (about 142 years) that the Redis scripts compute exactly in Lua's doubles" : null;

@@ -78,7 +78,7 @@ final class ScriptPolicy {
         position[order[c]] = c;
       }
     }
-    this.script = LimitScript.of(policy.algorithm(), limits.length);
+    this.script = LimitScript.of(policy.algorithm(), own);
     this.tag = layout != null ? layout.tag : shapeTag(script, limits);
     ScriptPolicy states = owner != null ? owner : layout;
     this.layoutLimits = states != null ? states.layoutLimits : limits;
@@ -128,7 +128,7 @@ final class ScriptPolicy {
 
   private static void checkSupported(LimitPolicy policy) {
     List<String> problems = new ArrayList<>();
-    LimitScript script = LimitScript.of(policy.algorithm(), policy.limits().size());
+    LimitScript script = LimitScript.of(policy.algorithm(), policy.limits());
     for (Limit limit : policy.limits()) {
       String problem = script.unsupported(limit);
       if (problem != null) {
@@ -142,8 +142,9 @@ final class ScriptPolicy {
   }
 
   /**
-   * The state tag of a shape: the script's letter and each period in nanoseconds (base 36), canonical order. Two
-   * policies share state exactly when their tags (and names) are equal.
+   * The state tag of a shape: the script's letter and each period in nanoseconds (base 36), canonical order, a
+   * period followed by {@code !} if its limit warms up (whether it does is part of the shape: it keeps more state).
+   * Two policies share state exactly when their tags (and names) are equal.
    */
   static String shapeTag(LimitScript script, Limit[] canonical) {
     StringBuilder tag = new StringBuilder(2 + 8 * canonical.length).append(script.letter());
@@ -152,6 +153,9 @@ final class ScriptPolicy {
         tag.append('.');
       }
       tag.append(Long.toString(canonical[i].periodNanos(), 36));
+      if (canonical[i].hasWarmup()) {
+        tag.append('!');
+      }
     }
     return tag.toString();
   }
@@ -285,9 +289,14 @@ final class ScriptPolicy {
     return args;
   }
 
-  /** The number of limits (each has two state words in a token bucket's state). */
+  /** The number of limits (each has two state words in a token bucket's state, four if the policy warms up). */
   int limitCount() {
     return limits.length;
+  }
+
+  /** @return whether the policy warms up: pacing then runs {@code pace_warm.lua}, whose state has four words a limit */
+  boolean warms() {
+    return script == WarmBucketScript.INSTANCE;
   }
 
   /**

@@ -51,15 +51,22 @@ class ScriptPolicyTest {
   }
 
   @Test
-  void aLimitThatWarmsUpIsRefusedNamingThePolicyAndTheLimit() {
-    // the scripts keep one tat per limit; a warm-up needs how cold the bucket is as well (not on Redis yet)
-    assertThatIllegalArgumentException().isThrownBy(() -> prepared("10/second; 100/minute warmup 1m",
-            Algorithm.TOKEN_BUCKET))
-        .withMessage("policy p cannot be decided on Redis: limit 100/minute warmup 1m warms up, which the Redis "
-            + "scripts do not do yet; use an in-memory or Caffeine store for it, or drop the warm-up");
-    ScriptPolicy plain = prepared("10/second", Algorithm.TOKEN_BUCKET);
-    assertThatIllegalArgumentException().isThrownBy(() -> plain.view(LimitPolicy.of("p", "10/second warmup 1m")))
-        .withMessageContaining("warms up, which the Redis scripts do not do yet");
+  void aPolicyThatWarmsUpHasAShapeOfItsOwnAndTheWarmUpArguments() {
+    // four state words a limit (tat and how cold): never read as the two words of the same periods without a warm-up
+    ScriptPolicy warm = prepared("10/second; 100/minute warmup 1m", Algorithm.TOKEN_BUCKET);
+    ScriptPolicy plain = prepared("10/second; 100/minute", Algorithm.TOKEN_BUCKET);
+    assertThat(warm.tag()).isEqualTo("w" + Long.toString(1_000_000_000L, 36) + "."
+        + Long.toString(60_000_000_000L, 36) + "!");
+    assertThat(plain.tag()).isEqualTo("g" + Long.toString(1_000_000_000L, 36) + "."
+        + Long.toString(60_000_000_000L, 36));
+    assertThat(warm.args(1, null)).hasSize(3 + 2 * WarmBucketScript.ARGS);
+    assertThatIllegalArgumentException().isThrownBy(() -> plain.view(LimitPolicy.of("p", "10/second; 100/minute warmup 1m")));
+  }
+
+  @Test
+  void aWarmUpBeyondWhatLuaComputesExactlyIsRefusedNamingTheLimit() {
+    assertThatIllegalArgumentException().isThrownBy(() -> prepared("1/day warmup 60d", Algorithm.TOKEN_BUCKET))
+        .withMessageContaining("policy p cannot be decided on Redis: limit ").withMessageContaining("warms up with three times");
   }
 
   @Test
