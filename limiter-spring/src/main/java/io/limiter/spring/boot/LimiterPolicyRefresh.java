@@ -21,7 +21,9 @@ import org.springframework.core.env.Environment;
  * Applies {@code limiter.policies.*} again from the {@link Environment} as it is now, without a restart: for property
  * sources that change at runtime (a config server, a mounted config map re-read into the environment). Called by the
  * actuator write {@code POST /actuator/ratelimits/policies} (which exists only when the endpoint's writes are enabled,
- * and is then to be protected like them: docs/spring.md) or by application code.
+ * and is then to be protected like them: docs/spring.md), by Spring Cloud's {@code EnvironmentChangeEvent} when
+ * spring-cloud-context is present ({@code io.limiter.spring.boot.cloud.LimiterEnvironmentChangeListener}) or by
+ * application code.
  *
  * <p>A refresh is checked exactly as at startup: the whole {@code limiter.*} tree is bound and validated, and any
  * problem refuses the refresh whole, with the same listing as a startup failure ({@link RateLimitConfigException});
