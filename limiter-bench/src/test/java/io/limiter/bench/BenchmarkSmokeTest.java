@@ -111,7 +111,9 @@ class BenchmarkSmokeTest {
     assertThat(rows).allSatisfy(row -> {
       assertThat(row.jolWithoutKeys()).isPositive();
       if (row.name().equals("limiterInMemory")) { // keeps a hash, not the key strings: all in is the same
-        assertThat(row.jolWithKeys()).isEqualTo(row.jolWithoutKeys()).isLessThanOrEqualTo(48);
+        // 2,000 keys of the default bound (1M) sit mostly one per stripe, each paying its stripe's lock and first
+        // array (docs/core.md); the 48 bytes per key hold once the store fills, which run.sh's P4 measures
+        assertThat(row.jolWithKeys()).isEqualTo(row.jolWithoutKeys()).isLessThanOrEqualTo(256);
       } else {
         assertThat(row.jolWithKeys()).isGreaterThan(row.jolWithoutKeys());
       }
