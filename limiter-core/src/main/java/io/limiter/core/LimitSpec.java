@@ -233,7 +233,8 @@ public final class LimitSpec {
       try {
         return Limit.of(count, Duration.ofNanos(periodNanos), burst);
       } catch (IllegalArgumentException e) {
-        throw error(burstAt >= 0 && e.getMessage().startsWith("burst") ? burstAt : countAt, e.getMessage());
+        String message = String.valueOf(e.getMessage()); // Limit's checks always say why
+        throw error(burstAt >= 0 && message.startsWith("burst") ? burstAt : countAt, message);
       }
     }
 
@@ -288,7 +289,7 @@ public final class LimitSpec {
       try {
         return Limit.concurrent(count, Duration.ofNanos(lease));
       } catch (IllegalArgumentException e) {
-        throw error(countAt, e.getMessage());
+        throw error(countAt, String.valueOf(e.getMessage()));
       }
     }
 
