@@ -25,6 +25,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -33,6 +34,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the filter's text settings (init-params, and the properties file named by {@code config-file}) into a
@@ -55,11 +57,11 @@ final class FilterSettings {
   private final List<String> problems = builder.problems;
   private final Problems collected = new Problems(problems);
   private final ClassLoader loader;
-  private final ServletContext context;
+  private final @Nullable ServletContext context;
   /** The named policies' settings: their key and missing-key are the defaults of the rules that use them. */
   private final Map<String, PolicySettings> policyDefaults = new TreeMap<>();
 
-  private FilterSettings(ClassLoader loader, ServletContext context) {
+  private FilterSettings(ClassLoader loader, @Nullable ServletContext context) {
     this.loader = loader;
     this.context = context;
   }
@@ -161,7 +163,7 @@ final class FilterSettings {
     }
   }
 
-  private InputStream open(String location) throws IOException {
+  private @Nullable InputStream open(String location) throws IOException {
     if (location.startsWith("classpath:")) {
       String resource = location.substring("classpath:".length());
       return loader.getResourceAsStream(resource.startsWith("/") ? resource.substring(1) : resource);
@@ -198,7 +200,7 @@ final class FilterSettings {
     return s.values().iterator().next().source();
   }
 
-  private Map<String, HealthSignal> healthSignals(Setting s) {
+  private Map<String, HealthSignal> healthSignals(@Nullable Setting s) {
     Map<String, HealthSignal> signals = new TreeMap<>();
     if (s == null) {
       return signals;
@@ -309,14 +311,17 @@ final class FilterSettings {
     }
     if (RateLimitStoreProvider.class.isAssignableFrom(type)) {
       if (problems.isEmpty()) {
-        set(setting, v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
+        // a class name was set
+        set(Objects.requireNonNull(setting, "store"),
+            v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
       }
     } else if (RateLimitStore.class.isAssignableFrom(type)) {
       if (!storeSettings.isEmpty()) {
         problems.add(where + ": store." + storeSettings.keySet() + " cannot be passed to a RateLimitStore class; "
             + "implement RateLimitStoreProvider to take settings");
       } else if (problems.isEmpty()) {
-        set(setting, v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
+        // a class name was set
+        set(Objects.requireNonNull(setting, "store"), v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
       }
     } else {
       problems.add(where + ": " + n + " is neither a RateLimitStoreProvider nor a RateLimitStore");
@@ -360,6 +365,6 @@ final class FilterSettings {
 
 
   private static String message(RuntimeException e) {
-    return e instanceof NumberFormatException ? "not a number" : e.getMessage();
+    return e instanceof NumberFormatException ? "not a number" : String.valueOf(e.getMessage());
   }
 }

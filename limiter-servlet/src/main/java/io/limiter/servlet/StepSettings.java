@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
@@ -42,21 +43,21 @@ public final class StepSettings {
   private static final StepSettings NONE = new StepSettings(new Builder());
   private static final String TRUSTED = "trusted:";
 
-  private final Tiers tiers;
-  private final TierResolver<HttpServletRequest> tierResolver;
-  private final String tierKey;
-  private final StepSchedule schedule;
-  private final String adaptive;
-  private final PenaltyRule penalty;
+  private final @Nullable Tiers tiers;
+  private final @Nullable TierResolver<HttpServletRequest> tierResolver;
+  private final @Nullable String tierKey;
+  private final @Nullable StepSchedule schedule;
+  private final @Nullable String adaptive;
+  private final @Nullable PenaltyRule penalty;
   private final boolean penalizeSharedKeys;
   /** Names a part where it was set ({@code init-param rule.api.tiers}), when read from text; else null. */
-  private final UnaryOperator<String> labels;
+  private final @Nullable UnaryOperator<String> labels;
 
   private StepSettings(Builder b) {
     this(b, null);
   }
 
-  private StepSettings(Builder b, UnaryOperator<String> labels) {
+  private StepSettings(Builder b, @Nullable UnaryOperator<String> labels) {
     this.labels = labels;
     this.tiers = b.tiers;
     this.tierResolver = b.tierResolver;
@@ -153,32 +154,32 @@ public final class StepSettings {
   }
 
   /** @return the tiers, or null */
-  public Tiers tiers() {
+  public @Nullable Tiers tiers() {
     return tiers;
   }
 
   /** @return how a request's tier is found, or null */
-  public TierResolver<HttpServletRequest> tierResolver() {
+  public @Nullable TierResolver<HttpServletRequest> tierResolver() {
     return tierResolver;
   }
 
   /** @return the tier key as written ({@code attribute:plan}), {@code custom} for a resolver, or null */
-  public String tierKey() {
+  public @Nullable String tierKey() {
     return tierKey;
   }
 
   /** @return the schedule, or null */
-  public StepSchedule schedule() {
+  public @Nullable StepSchedule schedule() {
     return schedule;
   }
 
   /** @return the name of the step controller whose level scales the limits, or null */
-  public String adaptive() {
+  public @Nullable String adaptive() {
     return adaptive;
   }
 
   /** @return the penalty rule, or null */
-  public PenaltyRule penalty() {
+  public @Nullable PenaltyRule penalty() {
     return penalty;
   }
 
@@ -263,12 +264,12 @@ public final class StepSettings {
    * problem. Not thread-safe.
    */
   public static final class Builder {
-    private Tiers tiers;
-    private TierResolver<HttpServletRequest> tierResolver;
-    private String tierKey;
-    private StepSchedule schedule;
-    private String adaptive;
-    private PenaltyRule penalty;
+    private @Nullable Tiers tiers;
+    private @Nullable TierResolver<HttpServletRequest> tierResolver;
+    private @Nullable String tierKey;
+    private @Nullable StepSchedule schedule;
+    private @Nullable String adaptive;
+    private @Nullable PenaltyRule penalty;
     private boolean penalizeSharedKeys;
 
     private Builder() {
