@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class PublicApiTest {
 
-  private static final Set<String> PUBLISHED = Set.of("io.limiter.annotation", "io.limiter.core",
+  static final Set<String> PUBLISHED = Set.of("io.limiter.annotation", "io.limiter.core",
       "io.limiter.servlet", "io.limiter.spring", "io.limiter.redis", "io.limiter.test", "io.limiter.gateway");
 
   @Test

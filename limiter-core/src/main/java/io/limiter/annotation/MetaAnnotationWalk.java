@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JDK-only {@link RateLimitAnnotations}: breadth-first over the element's annotations and then over the
@@ -47,7 +49,7 @@ final class MetaAnnotationWalk implements RateLimitAnnotations {
     Set<Node> visited = new HashSet<>();
     while (!queue.isEmpty()) {
       Node node = queue.poll();
-      Annotation a = node.annotation();
+      Annotation a = Objects.requireNonNull(node.annotation()); // queued nodes carry one; only visited marks do not
       Class<? extends Annotation> type = a.annotationType();
       if (a instanceof RateLimit limit) {
         found = add(found, limit);
@@ -74,14 +76,14 @@ final class MetaAnnotationWalk implements RateLimitAnnotations {
   }
 
   /** An annotation reached from one root; as a visited mark, the root and the type entered. */
-  private record Node(int root, Annotation annotation, Class<?> type) {
+  private record Node(int root, @Nullable Annotation annotation, @Nullable Class<?> type) {
     Node(int root, Annotation annotation) {
       this(root, annotation, null);
     }
   }
 
   /** The elements of a container of a {@code @Repeatable} annotation, else null. */
-  private static Annotation[] repeated(Annotation a) {
+  private static Annotation @Nullable [] repeated(Annotation a) {
     Method value;
     try {
       value = a.annotationType().getDeclaredMethod("value");
@@ -104,7 +106,7 @@ final class MetaAnnotationWalk implements RateLimitAnnotations {
     }
   }
 
-  private static List<RateLimit> add(List<RateLimit> list, RateLimit limit) {
+  private static List<RateLimit> add(@Nullable List<RateLimit> list, RateLimit limit) {
     List<RateLimit> out = list == null ? new ArrayList<>(2) : list;
     out.add(limit);
     return out;

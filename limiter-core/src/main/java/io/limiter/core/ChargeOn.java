@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a call's reserved permits are kept: charge on outcome. Permits are {@linkplain RateLimiter#reserve reserved}
@@ -90,7 +91,7 @@ public final class ChargeOn {
    * @param error what the call threw, or null
    * @return whether to charge
    */
-  public boolean matches(int status, Throwable error) {
+  public boolean matches(int status, @Nullable Throwable error) {
     if (isAlways()) {
       return true;
     }

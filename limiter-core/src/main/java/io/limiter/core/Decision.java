@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one immutable result of asking a store for permits; it flows unchanged from the store to the HTTP layer, which
@@ -45,17 +46,18 @@ public final class Decision {
   private final long resetAfterNanos;
   private final long refillAfterNanos;
   /** Remaining, reset and refill of every limit, interleaved; null with one limit (the fields say it all). */
-  private final long[] perLimit;
+  private final long @Nullable [] perLimit;
   private final boolean unlimited;
 
   private Decision(LimitPolicy policy, Outcome outcome, boolean degraded, int limitIndex, long remaining,
-      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long[] perLimit) {
+      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long @Nullable [] perLimit) {
     this(policy, outcome, degraded, limitIndex, remaining, retryAfterNanos, resetAfterNanos, refillAfterNanos,
         perLimit, false);
   }
 
   private Decision(LimitPolicy policy, Outcome outcome, boolean degraded, int limitIndex, long remaining,
-      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long[] perLimit, boolean unlimited) {
+      long retryAfterNanos, long resetAfterNanos, long refillAfterNanos, long @Nullable [] perLimit,
+      boolean unlimited) {
     this.unlimited = unlimited;
     this.policy = policy;
     this.outcome = outcome;

@@ -162,7 +162,7 @@ public enum KeyKind {
     key(""); // fails now, not per request, for a kind that needs a name
     return context -> {
       String value = values.resolve(context);
-      return KeyResolver.isMissing(value) ? null : key(value);
+      return value == null || KeyResolver.isMissing(value) ? null : key(value);
     };
   }
 

@@ -3,6 +3,7 @@ package io.limiter.core;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Derives the rate limit key (the client: an IP, an API key, a user) from a request context. Generic over the
@@ -23,7 +24,7 @@ public interface KeyResolver<C> {
    * @param context the request context
    * @return the key, or null if the context carries none
    */
-  String resolve(C context);
+  @Nullable String resolve(C context);
 
   /**
    * Returns a resolver that tries this one, then {@code fallback} when this one finds no key.
@@ -84,7 +85,7 @@ public interface KeyResolver<C> {
    * @param key a resolved key
    * @return whether it counts as missing: null or blank
    */
-  static boolean isMissing(String key) {
+  static boolean isMissing(@Nullable String key) {
     return key == null || key.isBlank();
   }
 }

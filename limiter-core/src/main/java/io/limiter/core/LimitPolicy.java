@@ -3,6 +3,7 @@ package io.limiter.core;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable, named rate limiting policy: one or more {@link Limit}s decided and charged together, the
@@ -38,7 +39,7 @@ public final class LimitPolicy {
 
   private LimitPolicy(Builder b) {
     this.name = b.name;
-    this.spec = b.spec;
+    this.spec = Objects.requireNonNull(b.spec, "spec"); // build() checked it
     this.algorithm = b.algorithm;
     this.cost = b.cost;
     this.shadow = b.shadow;
@@ -195,7 +196,7 @@ public final class LimitPolicy {
   /** Builds a {@link LimitPolicy}; validates each value when it is set and the combination in {@link #build()}. */
   public static final class Builder {
     private final String name;
-    private LimitSpec spec;
+    private @Nullable LimitSpec spec;
     private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
     private long cost = 1;
     private boolean shadow;

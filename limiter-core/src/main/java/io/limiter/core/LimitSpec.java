@@ -247,7 +247,8 @@ public final class LimitSpec {
       try {
         limit = Limit.of(count, Duration.ofNanos(periodNanos), burst);
       } catch (IllegalArgumentException e) {
-        throw error(burstAt >= 0 && e.getMessage().startsWith("burst") ? burstAt : countAt, e.getMessage());
+        String message = String.valueOf(e.getMessage()); // Limit's checks always say why
+        throw error(burstAt >= 0 && message.startsWith("burst") ? burstAt : countAt, message);
       }
       try {
         return limit.withWarmup(warmup);
@@ -342,7 +343,7 @@ public final class LimitSpec {
       try {
         return Limit.concurrent(count, Duration.ofNanos(lease));
       } catch (IllegalArgumentException e) {
-        throw error(countAt, e.getMessage());
+        throw error(countAt, String.valueOf(e.getMessage()));
       }
     }
 

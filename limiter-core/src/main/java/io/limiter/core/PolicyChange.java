@@ -1,6 +1,7 @@
 package io.limiter.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One policy replaced at runtime in a {@link RateLimiterRegistry}: what it was, what it is now, and whether the clients'
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param previous the policy before, or null if the change added it
  * @param current the policy now
  */
-public record PolicyChange(String name, LimitPolicy previous, LimitPolicy current) {
+public record PolicyChange(String name, @Nullable LimitPolicy previous, LimitPolicy current) {
 
   /**
    * @param name the policy's name

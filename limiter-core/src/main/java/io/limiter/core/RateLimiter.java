@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link LimitPolicy} bound to a {@link RateLimitStore}: the object application code asks for permits.
@@ -56,7 +57,7 @@ public interface RateLimiter {
    * @param listener observes decisions, or null for none
    * @return the limiter
    */
-  static RateLimiter of(LimitPolicy policy, RateLimitStore store, RateLimitListener listener) {
+  static RateLimiter of(LimitPolicy policy, RateLimitStore store, @Nullable RateLimitListener listener) {
     return new DefaultRateLimiter(policy, store, listener);
   }
 
@@ -70,7 +71,8 @@ public interface RateLimiter {
    * @param pacer how waiting calls wait
    * @return the limiter
    */
-  static RateLimiter of(LimitPolicy policy, RateLimitStore store, RateLimitListener listener, Pacer pacer) {
+  static RateLimiter of(LimitPolicy policy, RateLimitStore store, @Nullable RateLimitListener listener,
+      Pacer pacer) {
     return new DefaultRateLimiter(policy, store, listener, pacer);
   }
 

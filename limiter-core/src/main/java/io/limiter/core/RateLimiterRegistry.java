@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The configured policies of an application, each bound to the shared store as a {@link RateLimiter}, looked up by
@@ -59,8 +60,8 @@ public final class RateLimiterRegistry {
   }
 
   private final RateLimitStore store;
-  private final RateLimitListener listener;
-  private final Pacer pacer;
+  private final @Nullable RateLimitListener listener;
+  private final @Nullable Pacer pacer;
   private final ConcurrentMap<String, ReplaceableRateLimiter> limiters = new ConcurrentHashMap<>();
   /** Serializes changes (never decisions), so that a change of several policies is applied as one. */
   private final ReentrantLock changes = new ReentrantLock();
@@ -68,7 +69,7 @@ public final class RateLimiterRegistry {
   private final ConcurrentMap<String, List<Follower>> followers = new ConcurrentHashMap<>();
 
   private RateLimiterRegistry(Builder builder) {
-    this.store = builder.store;
+    this.store = Objects.requireNonNull(builder.store, "store"); // build() set it
     this.listener = builder.listeners.isEmpty() ? null : RateLimitListener.composite(builder.listeners);
     this.pacer = builder.pacer;
     for (LimitPolicy policy : builder.policies) {
@@ -238,7 +239,10 @@ public final class RateLimiterRegistry {
   public List<LimitPolicy> policies() {
     List<LimitPolicy> policies = new ArrayList<>();
     for (String name : names()) {
-      policies.add(limiters.get(name).policy());
+      ReplaceableRateLimiter limiter = limiters.get(name);
+      if (limiter != null) { // removed by a change since names() was read
+        policies.add(limiter.policy());
+      }
     }
     return policies;
   }
@@ -249,16 +253,16 @@ public final class RateLimiterRegistry {
   }
 
   /** @return the listener every limiter reports to, or null */
-  public RateLimitListener listener() {
+  public @Nullable RateLimitListener listener() {
     return listener;
   }
 
   /** Builds a {@link RateLimiterRegistry}; not thread-safe. */
   public static final class Builder {
-    private RateLimitStore store;
+    private @Nullable RateLimitStore store;
     private final List<RateLimitListener> listeners = new ArrayList<>();
     private final List<LimitPolicy> policies = new ArrayList<>();
-    private Pacer pacer;
+    private @Nullable Pacer pacer;
 
     private Builder() {
     }

@@ -2,6 +2,7 @@ package io.limiter.core;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Permits taken now, all or nothing across the limits of a policy, whose final cost is settled later: the basis of
@@ -48,11 +49,11 @@ public final class Reservation {
   private final LimitPolicy policy;
   private final long permits;
   private final long stamp;
-  private final Settler settler;
+  private final @Nullable Settler settler;
   private final AtomicBoolean settled;
 
-  private Reservation(Decision decision, String key, LimitPolicy policy, long permits, long stamp, Settler settler,
-      AtomicBoolean settled) {
+  private Reservation(Decision decision, String key, LimitPolicy policy, long permits, long stamp,
+      @Nullable Settler settler, AtomicBoolean settled) {
     this.decision = decision;
     this.key = key;
     this.policy = policy;
@@ -164,7 +165,7 @@ public final class Reservation {
     if (!settled.compareAndSet(false, true)) {
       return false;
     }
-    if (taken() && actualPermits != permits) {
+    if (settler != null && taken() && actualPermits != permits) {
       settler.settle(this, actualPermits);
     }
     return true;

@@ -3,4 +3,7 @@
  * io.limiter.core.Decision} that flows from store to HTTP layer, {@link io.limiter.core.RateLimiter} and its registry,
  * stores, and the framework-neutral key model. No Servlet, Spring or Redis type appears here.
  */
+@NullMarked
 package io.limiter.core;
+
+import org.jspecify.annotations.NullMarked;

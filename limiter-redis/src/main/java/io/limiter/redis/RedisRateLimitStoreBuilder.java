@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link RedisRateLimitStore}. Say where Redis is with exactly one of {@link #uri(String)},
@@ -30,16 +31,16 @@ import java.util.Objects;
  */
 public final class RedisRateLimitStoreBuilder {
 
-  private RedisURI uri;
-  private List<RedisURI> clusterSeeds;
-  private RedisClient client;
-  private RedisClusterClient clusterClient;
-  private ClientResources resources;
-  private SslOptions sslOptions;
+  private @Nullable RedisURI uri;
+  private @Nullable List<RedisURI> clusterSeeds;
+  private @Nullable RedisClient client;
+  private @Nullable RedisClusterClient clusterClient;
+  private @Nullable ClientResources resources;
+  private @Nullable SslOptions sslOptions;
   private String keyPrefix = "limiter:";
   private Duration commandTimeout = Duration.ofMillis(100);
   private Duration connectTimeout = Duration.ofSeconds(1);
-  private StoreFailureHandler failureHandler;
+  private @Nullable StoreFailureHandler failureHandler;
   private Duration closedRetryAfter = Duration.ofSeconds(5);
   private Duration failureLogInterval = Duration.ofMinutes(1);
   private long fallbackMaxKeys = 100_000;
@@ -49,7 +50,7 @@ public final class RedisRateLimitStoreBuilder {
   private int denyCacheSize;
   private boolean coalesce = true;
   private Ticker localTicker = Ticker.system();
-  private Ticker testTicker;
+  private @Nullable Ticker testTicker;
 
   RedisRateLimitStoreBuilder() {
   }
@@ -397,7 +398,9 @@ public final class RedisRateLimitStoreBuilder {
     } else if (clusterSeeds != null) {
       connector = RedisConnector.createCluster(clusterSeeds, resources, sslOptions, commandTimeout, connectTimeout);
     } else {
-      connector = RedisConnector.createStandalone(uri, resources, sslOptions, commandTimeout, connectTimeout);
+      // one of the four is set: checked above
+      connector = RedisConnector.createStandalone(Objects.requireNonNull(uri, "uri"), resources, sslOptions,
+          commandTimeout, connectTimeout);
     }
     StoreSettings settings = new StoreSettings(keyPrefix, commandTimeout, failureHandler, closedRetryAfter,
         failureLogInterval, fallbackMaxKeys, instances, recoveryBackoff, recoveryBackoffMax, denyCacheSize,

@@ -3,4 +3,7 @@
  * application instance that uses the same Redis: {@link io.limiter.redis.RedisRateLimitStore}, built with {@link
  * io.limiter.redis.RedisRateLimitStoreBuilder} or created from a URI.
  */
+@NullMarked
 package io.limiter.redis;
+
+import org.jspecify.annotations.NullMarked;

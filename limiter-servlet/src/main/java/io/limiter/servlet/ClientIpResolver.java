@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the client's IP address as a rate limit key, safely behind reverse proxies.
@@ -82,7 +83,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
    * @return the client's key, or null when the peer address is unknown
    */
   @Override
-  public String resolve(HttpServletRequest request) {
+  public @Nullable String resolve(HttpServletRequest request) {
     if (trusted.isEmpty()) {
       return resolve(request.getRemoteAddr(), Collections.emptyEnumeration());
     }
@@ -96,7 +97,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
    * @param headerValues every value of the {@link #forwardedHeader()} header, in the order received
    * @return the client's key, or null when the peer address is blank
    */
-  public String resolve(String peerAddress, Enumeration<String> headerValues) {
+  public @Nullable String resolve(@Nullable String peerAddress, Enumeration<String> headerValues) {
     if (peerAddress == null || peerAddress.isBlank()) {
       return null;
     }
@@ -115,7 +116,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
     List<String> values = Collections.list(headerValues);
     List<String> hops = header == ForwardedHeader.X_FORWARDED_FOR ? lastHopsXff(values) : lastHopsForwarded(values);
     IpAddress client = peer;
-    for (String hop : hops) {
+    for (String hop : Objects.requireNonNull(hops, "hops")) { // the header had values, so there are hops
       IpAddress address = hop == null ? null : IpAddress.parseHop(hop);
       if (address == null) {
         return key(peer);
@@ -147,7 +148,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
   }
 
   /** The {@code for} values of the last MAX_HOPS elements of RFC 7239 Forwarded, rightmost first; null if absent. */
-  private static List<String> lastHopsForwarded(List<String> values) {
+  private static @Nullable List<String> lastHopsForwarded(List<String> values) {
     List<String> elements = new ArrayList<>();
     for (String value : values) {
       splitElements(value, elements);
@@ -464,7 +465,7 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
      *     {@code client-ip.trusted-proxies}
      * @return the resolver, or null if there were problems
      */
-    public ClientIpResolver build(LimiterSettings settings, Problems problems) {
+    public @Nullable ClientIpResolver build(LimiterSettings settings, Problems problems) {
       int before = problems.size();
       settings(settings, problems);
       try {

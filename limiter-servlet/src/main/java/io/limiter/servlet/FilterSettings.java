@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -35,6 +36,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the filter's text settings (init-params, and the properties file named by {@code config-file}) into a
@@ -66,20 +68,20 @@ final class FilterSettings {
   private final List<String> problems = builder.problems;
   private final Problems collected = new Problems(problems);
   private final ClassLoader loader;
-  private final ServletContext context;
+  private final @Nullable ServletContext context;
   private final Map<String, String> params;
   /** When re-reading: the settings read at startup, whose instances are reused; null at startup. */
-  private final FilterSettings startup;
+  private final @Nullable FilterSettings startup;
   /** When re-reading: the config file's new contents. */
-  private final byte[] newContent;
+  private final byte @Nullable [] newContent;
   /** The named policies' settings: their key and missing-key are the defaults of the rules that use them. */
   private final Map<String, PolicySettings> policyDefaults = new TreeMap<>();
   /** Every setting as read (the file's, overridden by init-params of the same name), by name. */
   private final Map<String, Setting> settings = new TreeMap<>();
   private Map<String, HealthSignal> signals = Map.of();
   /** The config file's contents as read, or null without a config file (or when it could not be read). */
-  private byte[] content;
-  private Duration reloadInterval;
+  private byte @Nullable [] content;
+  private @Nullable Duration reloadInterval;
 
   private FilterSettings(ClassLoader loader, ServletContext context, Map<String, String> params,
       FilterSettings startup, byte[] newContent) {
@@ -289,7 +291,7 @@ final class FilterSettings {
     }
   }
 
-  private InputStream open(String location) throws IOException {
+  private @Nullable InputStream open(String location) throws IOException {
     if (location.startsWith("classpath:")) {
       String resource = location.substring("classpath:".length());
       return loader.getResourceAsStream(resource.startsWith("/") ? resource.substring(1) : resource);
@@ -326,7 +328,7 @@ final class FilterSettings {
     return s.values().iterator().next().source();
   }
 
-  private Map<String, HealthSignal> healthSignals(Setting s) {
+  private Map<String, HealthSignal> healthSignals(@Nullable Setting s) {
     Map<String, HealthSignal> signals = new TreeMap<>();
     if (s == null) {
       return signals;
@@ -441,14 +443,17 @@ final class FilterSettings {
     }
     if (RateLimitStoreProvider.class.isAssignableFrom(type)) {
       if (problems.isEmpty()) {
-        set(setting, v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
+        // a class name was set
+        set(Objects.requireNonNull(setting, "store"),
+            v -> createStore(instantiate(n, RateLimitStoreProvider.class), storeSettings, where));
       }
     } else if (RateLimitStore.class.isAssignableFrom(type)) {
       if (!storeSettings.isEmpty()) {
         problems.add(where + ": store." + storeSettings.keySet() + " cannot be passed to a RateLimitStore class; "
             + "implement RateLimitStoreProvider to take settings");
       } else if (problems.isEmpty()) {
-        set(setting, v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
+        // a class name was set
+        set(Objects.requireNonNull(setting, "store"), v -> builder.ownedStore(instantiate(n, RateLimitStore.class)));
       }
     } else {
       problems.add(where + ": " + n + " is neither a RateLimitStoreProvider nor a RateLimitStore");
@@ -492,6 +497,6 @@ final class FilterSettings {
 
 
   private static String message(RuntimeException e) {
-    return e instanceof NumberFormatException ? "not a number" : e.getMessage();
+    return e instanceof NumberFormatException ? "not a number" : String.valueOf(e.getMessage());
   }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed key resolver reference: the text notation for "which client is this request" used by
@@ -49,7 +50,7 @@ public final class KeyReference {
    * @param kind what to read
    * @param argument the header or attribute name; null for the other kinds
    */
-  public record Part(Kind kind, String argument) {
+  public record Part(Kind kind, @Nullable String argument) {
     /**
      * @param kind what to read
      * @param argument the header or attribute name; null for the other kinds
@@ -174,15 +175,16 @@ public final class KeyReference {
         case IP:
           resolvers.add(KeyKind.IP.of(clientIp));
           break;
-        case HEADER:
-          resolvers.add(KeyKind.HEADER.of(part.argument().toLowerCase(Locale.ROOT),
-              RequestKeys.header(part.argument())));
+        case HEADER: // header and attribute parts always have an argument
+          String header = Objects.requireNonNull(part.argument(), "argument");
+          resolvers.add(KeyKind.HEADER.of(header.toLowerCase(Locale.ROOT), RequestKeys.header(header)));
           break;
         case PRINCIPAL:
           resolvers.add(KeyKind.PRINCIPAL.of(RequestKeys.principal()));
           break;
         case ATTRIBUTE:
-          resolvers.add(KeyKind.ATTRIBUTE.of(part.argument(), RequestKeys.attribute(part.argument())));
+          String attribute = Objects.requireNonNull(part.argument(), "argument");
+          resolvers.add(KeyKind.ATTRIBUTE.of(attribute, RequestKeys.attribute(attribute)));
           break;
         case GLOBAL:
         default:
@@ -207,14 +209,14 @@ public final class KeyReference {
         case IP:
           resolvers.add(clientIp);
           break;
-        case HEADER:
-          resolvers.add(RequestKeys.header(part.argument()));
+        case HEADER: // header and attribute parts always have an argument
+          resolvers.add(RequestKeys.header(Objects.requireNonNull(part.argument(), "argument")));
           break;
         case PRINCIPAL:
           resolvers.add(RequestKeys.principal());
           break;
         case ATTRIBUTE:
-          resolvers.add(RequestKeys.attribute(part.argument()));
+          resolvers.add(RequestKeys.attribute(Objects.requireNonNull(part.argument(), "argument")));
           break;
         case GLOBAL:
         default:

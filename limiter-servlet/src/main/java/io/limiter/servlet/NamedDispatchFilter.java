@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Charges the {@code @RateLimit}s of one servlet when it is reached by a <em>named dispatch</em>
@@ -51,7 +52,7 @@ public final class NamedDispatchFilter implements Filter {
   /** The init-param naming the servlet. */
   public static final String SERVLET_NAME_PARAM = "servlet-name";
 
-  private volatile String servletName;
+  private volatile @Nullable String servletName;
 
   /** Creates the filter for the servlet named by the {@value #SERVLET_NAME_PARAM} init-param. */
   public NamedDispatchFilter() {
@@ -141,7 +142,7 @@ public final class NamedDispatchFilter implements Filter {
       return;
     }
     RateLimitEngine engine = engines.next();
-    engine.doNamedDispatch(servletName, request, response,
+    engine.doNamedDispatch(Objects.requireNonNull(servletName, "servletName"), request, response, // set by init
         (req, res) -> through(engines, (HttpServletRequest) req, (HttpServletResponse) res, chain));
   }
 }

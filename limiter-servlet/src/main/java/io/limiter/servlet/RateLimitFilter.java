@@ -48,6 +48,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Jakarta Servlet filter that rate limits requests by path rules and by {@code @RateLimit} on the target servlet.
@@ -132,11 +133,11 @@ public final class RateLimitFilter implements Filter {
   }
 
   private final boolean programmatic;
-  private volatile RateLimitEngine engine;
+  private volatile @Nullable RateLimitEngine engine;
   /** Where the config file's checks run instead of a thread of the filter's own (tests drive them by hand). */
-  private final TickScheduler watchScheduler;
-  private volatile ConfigFileWatch watch;
-  private volatile ScheduledExecutorService watchThread;
+  private final @Nullable TickScheduler watchScheduler;
+  private volatile @Nullable ConfigFileWatch watch;
+  private volatile @Nullable ScheduledExecutorService watchThread;
 
   /** Creates a filter configured by its init-params ({@code web.xml}, {@code FilterRegistration}). */
   public RateLimitFilter() {
@@ -175,7 +176,9 @@ public final class RateLimitFilter implements Filter {
       LOG.log(Level.WARNING, "rate limit filter " + filterConfig.getFilterName() + " was configured by its builder; "
           + "its init-params are ignored");
     }
-    List<String> problems = e.start(filterConfig.getServletContext(), filterConfig.getFilterName());
+    // init-params built one above; the builder's filter got its engine from the builder
+    List<String> problems = Objects.requireNonNull(e, "engine").start(filterConfig.getServletContext(),
+        filterConfig.getFilterName());
     if (!problems.isEmpty()) {
       e.close();
       RateLimitConfigException ex = new RateLimitConfigException(problems);
@@ -338,22 +341,22 @@ public final class RateLimitFilter implements Filter {
       String label = labels.get(kind + "." + name);
       return label != null ? label : "init-param " + kind + "." + name + (kind.equals("adaptive") ? "" : ".*");
     }
-    private RateLimitStore store;
+    private @Nullable RateLimitStore store;
     private boolean ownsStore;
-    private RateLimiterRegistry registry;
+    private @Nullable RateLimiterRegistry registry;
     private final List<LimitPolicy> policies = new ArrayList<>();
     private final List<RateLimitRule> rules = new ArrayList<>();
     private final List<String> excludes = new ArrayList<>();
     private final List<RateLimitListener> listeners = new ArrayList<>();
-    private KeyReference defaultKey = KeyReference.of(KeyReference.Kind.IP);
-    private KeyResolver<HttpServletRequest> defaultKeyResolver;
+    private @Nullable KeyReference defaultKey = KeyReference.of(KeyReference.Kind.IP);
+    private @Nullable KeyResolver<HttpServletRequest> defaultKeyResolver;
     private ClientIpResolver clientIp = ClientIpResolver.peerOnly();
     private MissingKeyStrategy missingKey = MissingKeyStrategy.reject();
     private int missingKeyStatus = 401;
     private int status = 429;
     private HeaderMode headerMode = HeaderMode.IETF;
     private RejectionHandler rejectionHandler = RejectionHandler.problemJson();
-    private StoreFailureHandler failureHandler;
+    private @Nullable StoreFailureHandler failureHandler;
     private Duration failClosedRetryAfter = Duration.ofSeconds(5);
     private boolean annotations = true;
     private RateLimitAnnotations annotationLookup = RateLimitAnnotations.metaAnnotations();
@@ -361,7 +364,7 @@ public final class RateLimitFilter implements Filter {
     private final Map<String, StepSettings> policySteps = new LinkedHashMap<>();
     private final Map<String, StepBinder.Stepped> prebuilt = new LinkedHashMap<>();
     private final List<StepController> ownControllers = new ArrayList<>();
-    private StepControllerRegistry controllerRegistry;
+    private @Nullable StepControllerRegistry controllerRegistry;
     private final List<PenaltyListener> penaltyListeners = new ArrayList<>();
 
     private Builder() {
@@ -434,7 +437,8 @@ public final class RateLimitFilter implements Filter {
      * @param tierKey finds a request's tier, or null if the limiter has no tiers
      * @return this builder
      */
-    public Builder steppedPolicy(SteppedRateLimiter<String> limiter, TierResolver<HttpServletRequest> tierKey) {
+    public Builder steppedPolicy(SteppedRateLimiter<String> limiter,
+        @Nullable TierResolver<HttpServletRequest> tierKey) {
       Objects.requireNonNull(limiter, "limiter");
       if (limiter.tiers().isPresent() && tierKey == null) {
         throw new IllegalArgumentException("policy " + limiter.policy().name() + " has tiers, so it needs a tier key");
@@ -762,7 +766,8 @@ public final class RateLimitFilter implements Filter {
         }
       }
       boolean ownsControllers = controllerRegistry == null;
-      StepControllerRegistry controllers = ownsControllers ? new StepControllerRegistry() : controllerRegistry;
+      StepControllerRegistry controllers = controllerRegistry != null ? controllerRegistry
+          : new StepControllerRegistry();
       if (!ownsControllers && !ownControllers.isEmpty()) {
         all.add("controllers (a registry) and controller are both set; register the controllers in the registry");
       }
@@ -869,10 +874,13 @@ public final class RateLimitFilter implements Filter {
     }
 
     private KeyResolver<HttpServletRequest> defaultResolver() {
-      return defaultKeyResolver != null ? KeyKind.CUSTOM.of(defaultKeyResolver) : defaultKey.toResolver(clientIp);
+      // defaultKey(resolver) clears the reference
+      return defaultKeyResolver != null ? KeyKind.CUSTOM.of(defaultKeyResolver)
+          : Objects.requireNonNull(defaultKey, "defaultKey").toResolver(clientIp);
     }
 
-    private static RateLimitConfigException fail(List<String> problems, RateLimitStore store, boolean owned) {
+    private static RateLimitConfigException fail(List<String> problems, @Nullable RateLimitStore store,
+        boolean owned) {
       if (owned && store != null) {
         store.close();
       }

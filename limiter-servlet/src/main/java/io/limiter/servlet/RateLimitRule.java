@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A path rule of the {@link RateLimitFilter}: requests whose canonical path matches one of {@link #paths()} and whose
@@ -46,22 +47,23 @@ public final class RateLimitRule {
   private final String name;
   private final List<String> paths;
   private final Set<String> methods;
-  private final LimitPolicy policy;
+  private final @Nullable LimitPolicy policy;
   private final String policyName;
   private final long cost;
-  private final KeyReference keyReference;
-  private final KeyResolver<HttpServletRequest> keyResolver;
-  private final MissingKeyStrategy missingKey;
+  private final @Nullable KeyReference keyReference;
+  private final @Nullable KeyResolver<HttpServletRequest> keyResolver;
+  private final @Nullable MissingKeyStrategy missingKey;
   private final StepSettings steps;
   private final ChargeOn chargeOn;
-  private final io.limiter.servlet.internal.ActualCost actualCost;
+  private final io.limiter.servlet.internal.@Nullable ActualCost actualCost;
 
-  private RateLimitRule(Builder b, LimitPolicy policy) {
+  private RateLimitRule(Builder b, @Nullable LimitPolicy policy) {
     this.name = b.name;
     this.paths = List.copyOf(b.paths);
     this.methods = Set.copyOf(b.methods);
     this.policy = policy;
-    this.policyName = policy != null ? policy.name() : b.policyName;
+    // build() checked that there is exactly one of limits, a policy and a policy name
+    this.policyName = policy != null ? policy.name() : Objects.requireNonNull(b.policyName, "policyName");
     this.cost = b.cost;
     this.keyReference = b.keyReference;
     this.keyResolver = b.keyResolver;
@@ -72,11 +74,11 @@ public final class RateLimitRule {
   }
 
   /** @return where the actual cost is read when the response is complete ({@code attribute:x}), or null */
-  public String actualCost() {
+  public @Nullable String actualCost() {
     return actualCost == null ? null : actualCost.toString();
   }
 
-  io.limiter.servlet.internal.ActualCost actualCostSource() {
+  io.limiter.servlet.internal.@Nullable ActualCost actualCostSource() {
     return actualCost;
   }
 
@@ -97,8 +99,8 @@ public final class RateLimitRule {
    * @param problems receives every problem
    * @return the rule, or null if anything was wrong
    */
-  public static RateLimitRule read(String name, PolicySettings settings,
-      java.util.function.Function<String, PolicySettings> namedPolicies, Problems problems) {
+  public static @Nullable RateLimitRule read(String name, PolicySettings settings,
+      java.util.function.@Nullable Function<String, PolicySettings> namedPolicies, Problems problems) {
     String where = settings.label("*");
     Builder r;
     try {
@@ -124,7 +126,7 @@ public final class RateLimitRule {
     problems.read(settings.get("actual-cost"), Setting::value, r::actualCost);
     settings.options(r::algorithm, r::cost, r::shadow, r::failureMode, problems);
     PolicySettings named = settings.has("policy") && namedPolicies != null
-        ? namedPolicies.apply(settings.get("policy").value()) : null;
+        ? namedPolicies.apply(Objects.requireNonNull(settings.get("policy")).value()) : null;
     PolicySettings keyed = settings.has("key") || named == null ? settings : named;
     problems.read(keyed.get("key"), Setting::value, r::key);
     MissingKeyStrategy missingKey = settings.has("missing-key") || named == null ? settings.missingKey(problems)
@@ -170,7 +172,7 @@ public final class RateLimitRule {
   }
 
   /** @return the policy, or null if the rule refers to a named policy ({@link #policyName()}) */
-  public LimitPolicy policy() {
+  public @Nullable LimitPolicy policy() {
     return policy;
   }
 
@@ -185,17 +187,17 @@ public final class RateLimitRule {
   }
 
   /** @return the key reference, or null if a custom resolver or the filter's default key is used */
-  public KeyReference keyReference() {
+  public @Nullable KeyReference keyReference() {
     return keyReference;
   }
 
   /** @return the custom key resolver, or null */
-  public KeyResolver<HttpServletRequest> keyResolver() {
+  public @Nullable KeyResolver<HttpServletRequest> keyResolver() {
     return keyResolver;
   }
 
   /** @return the rule's missing-key strategy, or null for the filter's default */
-  public MissingKeyStrategy missingKey() {
+  public @Nullable MissingKeyStrategy missingKey() {
     return missingKey;
   }
 
@@ -222,19 +224,19 @@ public final class RateLimitRule {
     private final String name;
     private final List<String> paths = new ArrayList<>();
     private final Set<String> methods = new LinkedHashSet<>();
-    private LimitSpec limits;
-    private Algorithm algorithm;
-    private Boolean shadow;
-    private FailureMode failureMode;
-    private LimitPolicy policy;
-    private String policyName;
+    private @Nullable LimitSpec limits;
+    private @Nullable Algorithm algorithm;
+    private @Nullable Boolean shadow;
+    private @Nullable FailureMode failureMode;
+    private @Nullable LimitPolicy policy;
+    private @Nullable String policyName;
     private long cost;
-    private KeyReference keyReference;
-    private KeyResolver<HttpServletRequest> keyResolver;
-    private MissingKeyStrategy missingKey;
+    private @Nullable KeyReference keyReference;
+    private @Nullable KeyResolver<HttpServletRequest> keyResolver;
+    private @Nullable MissingKeyStrategy missingKey;
     private StepSettings steps = StepSettings.none();
     private ChargeOn chargeOn = ChargeOn.always();
-    private io.limiter.servlet.internal.ActualCost actualCost;
+    private io.limiter.servlet.internal.@Nullable ActualCost actualCost;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");

@@ -4,6 +4,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.http.RateLimitProblem;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why the filter refuses a request, handed to the {@link RejectionHandler}: the reason, the HTTP status the filter
@@ -30,10 +31,11 @@ public final class Rejection {
   private final Reason reason;
   private final int status;
   private final List<Decision> decisions;
-  private final Decision decision;
-  private final String detail;
+  private final @Nullable Decision decision;
+  private final @Nullable String detail;
 
-  private Rejection(Reason reason, int status, List<Decision> decisions, Decision decision, String detail) {
+  private Rejection(Reason reason, int status, List<Decision> decisions, @Nullable Decision decision,
+      @Nullable String detail) {
     this.reason = reason;
     this.status = status;
     this.decisions = List.copyOf(decisions);
@@ -94,7 +96,7 @@ public final class Rejection {
   }
 
   /** @return the rejecting decision; null for {@link Reason#MISSING_KEY} and {@link Reason#AMBIGUOUS_PATH} */
-  public Decision decision() {
+  public @Nullable Decision decision() {
     return decision;
   }
 

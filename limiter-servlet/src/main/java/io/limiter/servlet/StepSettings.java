@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
@@ -43,7 +44,7 @@ public final class StepSettings {
 
   /** The parts in core's model, which checks their combination; their labels name where each part was set. */
   private final StepParts parts;
-  private final TierResolver<HttpServletRequest> tierResolver;
+  private final @Nullable TierResolver<HttpServletRequest> tierResolver;
   /** Whether the parts were read from text, so that their labels name the init-param or property they came from. */
   private final boolean readFromText;
 
@@ -144,32 +145,32 @@ public final class StepSettings {
   }
 
   /** @return the tiers, or null */
-  public Tiers tiers() {
+  public @Nullable Tiers tiers() {
     return parts.tiers();
   }
 
   /** @return how a request's tier is found, or null */
-  public TierResolver<HttpServletRequest> tierResolver() {
+  public @Nullable TierResolver<HttpServletRequest> tierResolver() {
     return tierResolver;
   }
 
   /** @return the tier key as written ({@code attribute:plan}), {@code custom} for a resolver, or null */
-  public String tierKey() {
+  public @Nullable String tierKey() {
     return parts.tierKey();
   }
 
   /** @return the schedule, or null */
-  public StepSchedule schedule() {
+  public @Nullable StepSchedule schedule() {
     return parts.schedule();
   }
 
   /** @return the name of the step controller whose level scales the limits, or null */
-  public String adaptive() {
+  public @Nullable String adaptive() {
     return parts.adaptive();
   }
 
   /** @return the penalty rule, or null */
-  public PenaltyRule penalty() {
+  public @Nullable PenaltyRule penalty() {
     return parts.penalty();
   }
 
@@ -216,12 +217,12 @@ public final class StepSettings {
    * problem. Not thread-safe.
    */
   public static final class Builder {
-    private Tiers tiers;
-    private TierResolver<HttpServletRequest> tierResolver;
-    private String tierKey;
-    private StepSchedule schedule;
-    private String adaptive;
-    private PenaltyRule penalty;
+    private @Nullable Tiers tiers;
+    private @Nullable TierResolver<HttpServletRequest> tierResolver;
+    private @Nullable String tierKey;
+    private @Nullable StepSchedule schedule;
+    private @Nullable String adaptive;
+    private @Nullable PenaltyRule penalty;
     private boolean penalizeSharedKeys;
 
     private Builder() {

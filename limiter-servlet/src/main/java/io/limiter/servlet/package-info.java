@@ -5,4 +5,7 @@
  * {@link io.limiter.servlet.RequestKeys}, {@link io.limiter.servlet.KeyReference}) and the
  * {@link io.limiter.servlet.RejectionHandler} that writes refused responses.
  */
+@NullMarked
 package io.limiter.servlet;
+
+import org.jspecify.annotations.NullMarked;

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.gateway.event.FilterArgsEvent;
 import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
 import org.springframework.cloud.gateway.support.ConfigurationService;
@@ -66,7 +67,7 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
   private static final String ATTRIBUTE = "attribute:";
 
   private final RateLimiterRegistry registry;
-  private final SteppedLimiterRegistry stepped;
+  private final @Nullable SteppedLimiterRegistry stepped;
   private final Config defaults;
   // Compiled routes, each remembering the Config instance it was compiled from: a route (re)loaded by the gateway
   // puts a new Config into getConfig(), which makes the entry stale and recompiled on its next request.
@@ -80,8 +81,8 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
    * @param configurationService binds route arguments; null when routes are configured only through
    *     {@link #getConfig()} (the Java route DSL)
    */
-  public LimiterRateLimiter(RateLimiterRegistry registry, SteppedLimiterRegistry stepped, Config defaults,
-      ConfigurationService configurationService) {
+  public LimiterRateLimiter(RateLimiterRegistry registry, @Nullable SteppedLimiterRegistry stepped, Config defaults,
+      @Nullable ConfigurationService configurationService) {
     super(Config.class, CONFIGURATION_PROPERTY_NAME, configurationService);
     this.registry = Objects.requireNonNull(registry, "registry");
     this.stepped = stepped;
@@ -118,7 +119,7 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
     });
   }
 
-  private RouteLimit route(String routeId, Config config) {
+  private RouteLimit route(String routeId, @Nullable Config config) {
     Config source = config != null ? config : defaults;
     RouteLimit route = compiled.get(routeId);
     if (route != null && route.source == source) {
@@ -146,7 +147,8 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
       problems.add(where + "limits=\"" + limits + "\" and " + CONFIGURATION_PROPERTY_NAME + ".policy=\""
           + policyName + "\" are both set; set limits for the route's own policy or policy to use a configured one");
     } else if (limits != null) {
-      String name = blankToNull(config.getName()) != null ? config.getName().trim() : routeId;
+      String ownName = blankToNull(config.getName());
+      String name = ownName != null ? ownName.trim() : routeId;
       try {
         policy = LimitPolicy.of(name, limits);
       } catch (IllegalArgumentException e) {
@@ -204,10 +206,13 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
     if (!problems.isEmpty()) {
       throw new RateLimitConfigException(problems);
     }
-    return new RouteLimit(config, limiter, steps, cost, headers, tierKey, headerWriter);
+    // without a problem, either branch above found or made the limiter
+    return new RouteLimit(config, Objects.requireNonNull(limiter, "limiter"), steps, cost, headers, tierKey,
+        headerWriter);
   }
 
-  private static Function<ServerWebExchange, String> tierKey(String text, String where, List<String> problems) {
+  private static @Nullable Function<ServerWebExchange, String> tierKey(String text, String where,
+      List<String> problems) {
     String lower = text.toLowerCase(Locale.ROOT);
     if (lower.startsWith(TRUSTED_HEADER) && text.length() > TRUSTED_HEADER.length()) {
       String header = text.substring(TRUSTED_HEADER.length()).trim();
@@ -226,7 +231,7 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
     return null;
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return s == null || s.isBlank() ? null : s;
   }
 
@@ -234,14 +239,15 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
   private static final class RouteLimit {
     final Config source;
     final RateLimiter limiter;
-    final SteppedRateLimiter<String> steps;
+    final @Nullable SteppedRateLimiter<String> steps;
     final long cost;
     final GatewayHeaderMode headers;
-    final Function<ServerWebExchange, String> tierKey;
+    final @Nullable Function<ServerWebExchange, String> tierKey;
     final RateLimitHeaders.Writer writer;
 
-    RouteLimit(Config source, RateLimiter limiter, SteppedRateLimiter<String> steps, long cost,
-        GatewayHeaderMode headers, Function<ServerWebExchange, String> tierKey, RateLimitHeaders.Writer writer) {
+    RouteLimit(Config source, RateLimiter limiter, @Nullable SteppedRateLimiter<String> steps, long cost,
+        GatewayHeaderMode headers, @Nullable Function<ServerWebExchange, String> tierKey,
+        RateLimitHeaders.Writer writer) {
       this.source = source;
       this.limiter = limiter;
       this.steps = steps;
@@ -251,7 +257,7 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
       this.writer = writer;
     }
 
-    CompletionStage<Decision> decide(String key, String tier) {
+    CompletionStage<Decision> decide(String key, @Nullable String tier) {
       return steps != null ? steps.acquireAsync(key, tier, cost) : limiter.acquireAsync(key, cost);
     }
 
@@ -282,86 +288,86 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
      * The route's own limits, in Limiter's rate grammar, e.g. 10/second; 1000/hour or 100/minute burst 20; decided
      * together, all or nothing.
      */
-    private String limits;
+    private @Nullable String limits;
 
     /** The name of the route's own policy (the limits'): what clients see in RateLimit-Policy; default the route id. */
-    private String name;
+    private @Nullable String name;
 
     /**
      * A configured Limiter policy to use instead of limits (limiter.policies.<name>, a LimitPolicy bean), with its
      * step levels, tiers and penalty box. Routes naming the same policy share its buckets.
      */
-    private String policy;
+    private @Nullable String policy;
 
     /** Permits each request takes; default the policy's cost. */
-    private Long cost;
+    private @Nullable Long cost;
 
     /** Which rate limit fields the responses carry: ietf (default), legacy, both, none, or gateway. */
-    private GatewayHeaderMode headers;
+    private @Nullable GatewayHeaderMode headers;
 
     /**
      * Where a request's tier comes from when the policy has tiers: attribute:<name> (an exchange attribute) or
      * trusted:header:<name>; default the policy's tier-key.
      */
-    private String tierKey;
+    private @Nullable String tierKey;
 
     /** @return the inline limits, or null */
-    public String getLimits() {
+    public @Nullable String getLimits() {
       return limits;
     }
 
     /** @param limits the inline limits */
-    public void setLimits(String limits) {
+    public void setLimits(@Nullable String limits) {
       this.limits = limits;
     }
 
     /** @return the inline policy's name, or null for the route id */
-    public String getName() {
+    public @Nullable String getName() {
       return name;
     }
 
     /** @param name the inline policy's name */
-    public void setName(String name) {
+    public void setName(@Nullable String name) {
       this.name = name;
     }
 
     /** @return the configured policy's name, or null */
-    public String getPolicy() {
+    public @Nullable String getPolicy() {
       return policy;
     }
 
     /** @param policy the configured policy's name */
-    public void setPolicy(String policy) {
+    public void setPolicy(@Nullable String policy) {
       this.policy = policy;
     }
 
     /** @return the permits per request, or null for the policy's cost */
-    public Long getCost() {
+    public @Nullable Long getCost() {
       return cost;
     }
 
     /** @param cost the permits per request */
-    public void setCost(Long cost) {
+    public void setCost(@Nullable Long cost) {
       this.cost = cost;
     }
 
     /** @return the header mode, or null for the default */
-    public GatewayHeaderMode getHeaders() {
+    public @Nullable GatewayHeaderMode getHeaders() {
       return headers;
     }
 
     /** @param headers the header mode */
-    public void setHeaders(GatewayHeaderMode headers) {
+    public void setHeaders(@Nullable GatewayHeaderMode headers) {
       this.headers = headers;
     }
 
     /** @return the tier key, or null for the policy's */
-    public String getTierKey() {
+    public @Nullable String getTierKey() {
       return tierKey;
     }
 
     /** @param tierKey the tier key */
-    public void setTierKey(String tierKey) {
+    public void setTierKey(@Nullable String tierKey) {
       this.tierKey = tierKey;
     }
 

@@ -4,4 +4,7 @@
  * policy (inline {@code limits} or a configured policy with step levels, tiers and penalties) on any Limiter store,
  * without blocking the event loop.
  */
+@NullMarked
 package io.limiter.gateway;
+
+import org.jspecify.annotations.NullMarked;

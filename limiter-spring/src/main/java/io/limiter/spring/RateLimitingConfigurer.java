@@ -7,6 +7,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.spi.StoreFailureHandler;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Customizes rate limiting: implemented by {@code @Configuration} classes or beans of an application that uses
@@ -35,7 +36,7 @@ public interface RateLimitingConfigurer {
    * @return the store the rate limited methods use; null for a {@link RateLimitStore} bean, or else a new in-memory
    *     store
    */
-  default RateLimitStore store() {
+  default @Nullable RateLimitStore store() {
     return null;
   }
 
@@ -68,7 +69,7 @@ public interface RateLimitingConfigurer {
    *     {@link StoreFailureHandler#byFailureMode} (each policy's {@link io.limiter.core.FailureMode}, a 5 second
    *     {@code Retry-After} when failing closed, an in-memory fallback store)
    */
-  default StoreFailureHandler storeFailureHandler() {
+  default @Nullable StoreFailureHandler storeFailureHandler() {
     return null;
   }
 
@@ -76,7 +77,7 @@ public interface RateLimitingConfigurer {
    * @return what to do with a call whose key resolves to nothing (no {@code X-API-Key} header, a SpEL key that is
    *     null); null for {@link MissingKeyStrategy#reject()}, which throws {@link RateLimitKeyMissingException}
    */
-  default MissingKeyStrategy missingKeyStrategy() {
+  default @Nullable MissingKeyStrategy missingKeyStrategy() {
     return null;
   }
 
@@ -84,7 +85,7 @@ public interface RateLimitingConfigurer {
    * @return which rate limit header fields Spring MVC responses of rate limited handlers carry; null for
    *     {@link HeaderMode#IETF}
    */
-  default HeaderMode headerMode() {
+  default @Nullable HeaderMode headerMode() {
     return null;
   }
 }

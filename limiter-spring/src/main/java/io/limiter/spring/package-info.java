@@ -4,4 +4,7 @@
  * key resolvers see, the optional {@link io.limiter.spring.RateLimitFallback fallback method}, and the exceptions a
  * limited call can raise. The annotation itself is the framework-neutral {@link io.limiter.annotation.RateLimit}.
  */
+@NullMarked
 package io.limiter.spring;
+
+import org.jspecify.annotations.NullMarked;

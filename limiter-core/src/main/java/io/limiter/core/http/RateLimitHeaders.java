@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Formats {@link Decision}s as HTTP header fields, for every web integration (servlet filter, Spring MVC, …).
@@ -271,7 +272,7 @@ public final class RateLimitHeaders {
   }
 
   /** The rejecting decision with the longest wait, else the admitting one with the fewest permits left. */
-  private static Decision tightest(List<Decision> decisions) {
+  private static @Nullable Decision tightest(List<Decision> decisions) {
     Decision best = null;
     for (Decision d : decisions) {
       if (d.degraded() || d.unlimited()) {

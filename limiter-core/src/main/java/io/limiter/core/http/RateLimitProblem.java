@@ -4,6 +4,7 @@ import io.limiter.core.Decision;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Renders the RFC 9457 {@code application/problem+json} body of a rejected request:
@@ -68,7 +69,8 @@ public final class RateLimitProblem {
    * @param detail the explanation for this request, or null when nothing was rejected
    * @param violatedPolicies the names of the rejecting policies, in order (the {@code violated-policies} member)
    */
-  public record Content(String type, String title, int status, String detail, List<String> violatedPolicies) {
+  public record Content(String type, String title, int status, @Nullable String detail,
+      List<String> violatedPolicies) {
 
     /** @return the {@code application/problem+json} body */
     public String json() {

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Caffeine-backed store: one cache over all policies, sharing the store's ticker. Each entry expires the longest
@@ -67,7 +68,7 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
             return Math.max(currentDuration, key.group.maxRefillNanos());
           }
         })
-        .evictionListener((GroupKey key, Cell cell, RemovalCause cause) -> {
+        .evictionListener((@Nullable GroupKey key, @Nullable Cell cell, RemovalCause cause) -> {
           if (key != null && cell != null) {
             key.group.layout.killUnconditionally(cell, ticker.read() - origin);
           }
@@ -130,7 +131,7 @@ public final class CaffeineRateLimitStore implements RateLimitStore {
     }
 
     @Override
-    Cell lookup(String key) {
+    @Nullable Cell lookup(String key) {
       return cache.getIfPresent(new GroupKey(group, key));
     }
 

@@ -8,6 +8,7 @@ import io.limiter.core.ScheduledPermits;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A policy turned into kernels and a state layout, once, when its key space is created; the decision methods here
@@ -47,7 +48,7 @@ final class CompiledPolicy {
   private final long burst;
   private final long burstNanos;
 
-  private CompiledPolicy(LimitPolicy policy, CompiledPolicy layout) {
+  private CompiledPolicy(LimitPolicy policy, @Nullable CompiledPolicy layout) {
     this.policy = policy;
     List<Limit> limits = policy.limits();
     int n = limits.size();
@@ -164,7 +165,7 @@ final class CompiledPolicy {
   }
 
   /** The decision, or null if the cell is dead. */
-  Decision acquire(Cell.Single cell, long now, long permits) {
+  @Nullable Decision acquire(Cell.Single cell, long now, long permits) {
     for (;;) {
       long tat = cell.value;
       if (tat == Cell.DEAD) {
@@ -211,7 +212,7 @@ final class CompiledPolicy {
 
   /** {@link #acquire(Cell.Single, long, long)} on a compact slot, as {@link #tryAcquire(long[], int, long, long,
    * long, long)}; null if the slot holds no live state of this key. */
-  Decision acquire(long[] words, int i, long high, long low, long now, long permits) {
+  @Nullable Decision acquire(long[] words, int i, long high, long low, long now, long permits) {
     for (;;) {
       long tat = (long) WORDS.getVolatile(words, i);
       if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {
@@ -287,7 +288,7 @@ final class CompiledPolicy {
     }
   }
 
-  Decision acquire(Cell.Multi cell, long now, long permits) {
+  @Nullable Decision acquire(Cell.Multi cell, long now, long permits) {
     for (;;) {
       long[] state = cell.value;
       if (state == Cell.DEAD_STATE) {
@@ -323,7 +324,7 @@ final class CompiledPolicy {
    *
    * @return the slot or the rejection, or null if the cell is dead (look the key up again)
    */
-  ScheduledPermits schedule(Cell cell, long now, long permits, long maxWait) {
+  @Nullable ScheduledPermits schedule(Cell cell, long now, long permits, long maxWait) {
     if (cell instanceof Cell.Single s) {
       for (;;) {
         long tat = s.value;
@@ -370,8 +371,8 @@ final class CompiledPolicy {
    * long)}; null if the slot holds no live state of this key. {@code undo} is how the store restores the key's state
    * from the {@code tat} written to the one replaced, wherever its slot is by then.
    */
-  ScheduledPermits schedule(long[] words, int i, long high, long low, long now, long permits, long maxWait,
-      Undo undo) {
+  @Nullable ScheduledPermits schedule(long[] words, int i, long high, long low, long now, long permits,
+      long maxWait, Undo undo) {
     for (;;) {
       long tat = (long) WORDS.getVolatile(words, i);
       if (tat < CompactTable.FRESH || !CompactTable.holds(words, i, high, low)) {

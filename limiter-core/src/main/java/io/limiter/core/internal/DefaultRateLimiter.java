@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A policy bound to its key space. Without a listener and outside shadow mode, {@code tryAcquire} goes straight to
@@ -30,16 +31,17 @@ public final class DefaultRateLimiter implements RateLimiter {
   private final LimitPolicy policy;
   private final KeySpace space;
   private final RateLimitStore store;
-  private final RateLimitListener listener;
+  private final @Nullable RateLimitListener listener;
   private final boolean plain;
-  private final Pacer pacer;
+  private final @Nullable Pacer pacer;
 
-  public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, RateLimitListener listener) {
+  public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, @Nullable RateLimitListener listener) {
     this(policy, store, listener, null);
   }
 
   /** @param pacer how waiting calls wait; null for {@link Pacer#system()}, created on the first waiting call */
-  public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, RateLimitListener listener, Pacer pacer) {
+  public DefaultRateLimiter(LimitPolicy policy, RateLimitStore store, @Nullable RateLimitListener listener,
+      @Nullable Pacer pacer) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.store = Objects.requireNonNull(store, "store");
     this.space = store.keySpace(policy);
@@ -197,7 +199,8 @@ public final class DefaultRateLimiter implements RateLimiter {
   }
 
   /** Applies a policy's shadow mode and reports to a listener (or none); shared with the stepped limiter. */
-  public static Decision complete(LimitPolicy policy, RateLimitListener listener, String key, Decision decision) {
+  public static Decision complete(LimitPolicy policy, @Nullable RateLimitListener listener, String key,
+      Decision decision) {
     if (decision.rejected() && policy.shadow()) {
       decision = decision.asShadow();
     }

@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Bounded, incremental eviction for the local stores: a clock hand that walks their maps, drops the idle cells it
@@ -117,7 +118,7 @@ final class EvictionHand {
   // the hand, guarded by lock
   private List<? extends Segment> snapshot = List.of();
   private int index;
-  private Iterator<? extends Slot> hand;
+  private @Nullable Iterator<? extends Slot> hand;
 
   EvictionHand(Supplier<List<? extends Segment>> segments, LongSupplier size, long bound, LongAdder evictedActive) {
     this.segments = segments;
@@ -214,7 +215,7 @@ final class EvictionHand {
   }
 
   /** The next slot under the hand, wrapping around all segments; null if they are all empty. */
-  private Slot next() {
+  private @Nullable Slot next() {
     for (int tries = 0; tries <= snapshot.size() + 1; tries++) {
       if (hand != null && hand.hasNext()) {
         return hand.next();

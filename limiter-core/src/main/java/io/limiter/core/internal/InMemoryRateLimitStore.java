@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory store: per state shape (policy name, algorithm, periods; see {@link StateShape}) a
@@ -42,7 +43,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final ConcurrentHashMap<StateShape, Group> groups = new ConcurrentHashMap<>();
   /** Whether single-word groups keep 128-bit key hashes in a {@link CompactTable} instead of key strings. */
   private final boolean compact;
-  private final KeyHash keyHash;
+  private final @Nullable KeyHash keyHash;
   private final AtomicLong size = new AtomicLong();
   private final AtomicLong insertsSinceCleanUp = new AtomicLong();
   private final AtomicBoolean cleanUpScheduled = new AtomicBoolean();
@@ -248,7 +249,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     }
 
     @Override
-    Cell lookup(String key) {
+    @Nullable Cell lookup(String key) {
       return cellGroup.cells.get(key);
     }
 
@@ -280,7 +281,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     /** Caches the cell, so a decision is one clock read and one CAS; re-resolves when the cell dies. */
     private final class Handle implements KeyHandle {
       private final String key;
-      private Cell cell; // racy but benign: any cell once mapped to the key is either live or DEAD
+      private @Nullable Cell cell; // racy but benign: any cell once mapped to the key is either live or DEAD
 
       Handle(String key) {
         this.key = key;
@@ -353,6 +354,8 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     private static final int SETTLE = 2;
     private static final int SCHEDULE = 3;
     private final CompactTable table;
+    /** The store's key hash, which a compact store always has (shadows the nullable field for this space's code). */
+    private final KeyHash keyHash = Objects.requireNonNull(InMemoryRateLimitStore.this.keyHash, "keyHash");
 
     CompactSpace(LimitPolicy policy, CompactGroup group) {
       super(policy, group, InMemoryRateLimitStore.this.ticker, origin);
@@ -392,14 +395,14 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       checkPermits(permits);
       Scheduling scheduling = new Scheduling(maxWait, key);
       decide(SCHEDULE, key, policy, permits, null, null, scheduling);
-      return scheduling.result;
+      return Objects.requireNonNull(scheduling.result, "result"); // a SCHEDULE decision always sets it
     }
 
     /** What a {@code SCHEDULE} decision needs besides the permits, and what it answers. */
     private final class Scheduling implements CompiledPolicy.Undo {
       final long maxWait;
       final String key;
-      ScheduledPermits result;
+      @Nullable ScheduledPermits result;
 
       Scheduling(long maxWait, String key) {
         this.maxWait = maxWait;
@@ -442,8 +445,8 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
      * @return {@code TRY}: 1 admitted, 0 rejected; {@code ACQUIRE}, {@code SCHEDULE}: 1; {@code SETTLE}: 1 settled, 0 nothing to
      *     refund
      */
-    private int decide(int op, String key, CompiledPolicy policy, long arg, Decision[] decision, long[] at,
-        Scheduling scheduling) {
+    private int decide(int op, String key, CompiledPolicy policy, long arg, Decision @Nullable [] decision,
+        long @Nullable [] at, @Nullable Scheduling scheduling) {
       long[] low = new long[1]; // scalar-replaced once inlined
       long high = keyHash.hash(key, low);
       boolean insert = false;
@@ -478,7 +481,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
     /** One decision on a slot: the verdict of {@link #decide} for {@code op}, -1 if the slot holds no live state. */
     private static int decideOn(int op, CompiledPolicy policy, long[] slots, int index, long high, long low, long now,
-        long arg, Decision[] decision, Scheduling scheduling) {
+        long arg, Decision @Nullable [] decision, @Nullable Scheduling scheduling) {
       if (op == TRY) {
         return policy.tryAcquire(slots, index, high, low, now, arg);
       }
@@ -486,12 +489,13 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
         return policy.settle(slots, index, high, low, now, arg);
       }
       if (op == SCHEDULE) {
+        scheduling = Objects.requireNonNull(scheduling, "scheduling"); // SCHEDULE passes one
         ScheduledPermits slot = policy.schedule(slots, index, high, low, now, arg, scheduling.maxWait, scheduling);
         scheduling.result = slot;
         return slot == null ? -1 : 1;
       }
       Decision d = policy.acquire(slots, index, high, low, now, arg);
-      decision[0] = d;
+      Objects.requireNonNull(decision, "decision")[0] = d; // ACQUIRE passes one
       return d == null ? -1 : 1;
     }
 
@@ -535,7 +539,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       private final long low;
       // racy but benign: a position once resolved holds this key's state, or a dead or moved one, or (if the key was
       // dropped and its slot reused) another key's, which the check of the key words in each decision catches
-      private CompactTable.Position position;
+      private CompactTable.@Nullable Position position;
 
       Handle(String key) {
         this.key = key;
@@ -568,7 +572,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
       }
 
       /** {@link CompactSpace#decide} on the cached position; re-resolves it when the slot moved or was dropped. */
-      private int decide(int op, long permits, Decision[] decision) {
+      private int decide(int op, long permits, Decision @Nullable [] decision) {
         boolean insert = false;
         for (;;) {
           long now = now();

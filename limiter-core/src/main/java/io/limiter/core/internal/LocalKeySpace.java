@@ -6,6 +6,7 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.Reservation;
 import io.limiter.core.ScheduledPermits;
 import io.limiter.core.Ticker;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The decision loop shared by the local stores; subclasses only say how a key's cell is found and dropped. The clock
@@ -26,7 +27,7 @@ abstract class LocalKeySpace implements KeySpace {
   private final Ticker ticker;
   private final long origin;
   /** One-entry cache for ad hoc effective policies; step-function throttling uses {@link #view} and never misses it. */
-  private volatile CompiledPolicy lastEffective;
+  private volatile @Nullable CompiledPolicy lastEffective;
 
   LocalKeySpace(LimitPolicy policy, CellGroup group, Ticker ticker, long origin) {
     this.group = group;
@@ -51,7 +52,7 @@ abstract class LocalKeySpace implements KeySpace {
   }
 
   /** Returns the key's cell, or null if it has none. */
-  abstract Cell lookup(String key);
+  abstract @Nullable Cell lookup(String key);
 
   /** Maps {@code created} to the key unless another cell got there first; returns the cell now mapped. */
   abstract Cell insert(String key, Cell created);
@@ -122,7 +123,7 @@ abstract class LocalKeySpace implements KeySpace {
   }
 
   /** The decision loop; stores the time it decided at in {@code at[0]} if {@code at} is given. */
-  private Decision acquire(String key, long permits, CompiledPolicy policy, long[] at) {
+  private Decision acquire(String key, long permits, CompiledPolicy policy, long @Nullable [] at) {
     checkPermits(permits);
     for (;;) {
       long now = now();
@@ -247,7 +248,7 @@ abstract class LocalKeySpace implements KeySpace {
     return Math.min(maxWaitNanos, MAX_WAIT_NANOS);
   }
 
-  static Decision decide(CompiledPolicy policy, Cell cell, long now, long permits) {
+  static @Nullable Decision decide(CompiledPolicy policy, Cell cell, long now, long permits) {
     return policy.single ? policy.acquire((Cell.Single) cell, now, permits)
         : policy.acquire((Cell.Multi) cell, now, permits);
   }

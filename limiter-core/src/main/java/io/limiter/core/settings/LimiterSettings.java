@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The limiter-wide settings (store, header mode, missing keys, client IP, store failures) and the settings of the
@@ -65,7 +66,7 @@ public final class LimiterSettings {
    *     {@code trusted-proxies})
    * @return the vocabulary name that replaced it, or null if it is not a former name
    */
-  public static String renamed(String former) {
+  public static @Nullable String renamed(String former) {
     return RENAMED.get(former);
   }
 
@@ -88,7 +89,7 @@ public final class LimiterSettings {
    * @param problems receives unknown and former names
    * @return the settings
    */
-  public static LimiterSettings of(Map<String, Setting> settings, List<String> own, String source,
+  public static LimiterSettings of(Map<String, Setting> settings, @Nullable List<String> own, String source,
       UnaryOperator<String> name, Problems problems) {
     List<String> known = new ArrayList<>(LIMITER);
     known.addAll(FILTER);
@@ -117,7 +118,7 @@ public final class LimiterSettings {
    * @param part a vocabulary name
    * @return the setting, or null if not set
    */
-  public Setting get(String part) {
+  public @Nullable Setting get(String part) {
     return values.get(part);
   }
 
@@ -134,7 +135,7 @@ public final class LimiterSettings {
    * @param problems receives a problem if the value is not a whole number of at least the stores' minimum
    * @return {@code max-keys}, or null if not set (or wrong)
    */
-  public Long maxKeys(Problems problems) {
+  public @Nullable Long maxKeys(Problems problems) {
     Long[] out = new Long[1];
     problems.read(get("max-keys"), Setting::asLong, n -> {
       RateLimitStore.builder().maxKeys(n); // the stores' own check, so that it fails here with the setting's name
@@ -147,7 +148,7 @@ public final class LimiterSettings {
    * @param problems receives a problem if the value is not a header mode
    * @return {@code header-mode}, or null if not set (or wrong)
    */
-  public HeaderMode headerMode(Problems problems) {
+  public @Nullable HeaderMode headerMode(Problems problems) {
     return value("header-mode", Setting::asHeaderMode, problems);
   }
 
@@ -155,7 +156,7 @@ public final class LimiterSettings {
    * @param problems receives a problem if the value is not a strategy
    * @return {@code missing-key}, or null if not set (or wrong)
    */
-  public MissingKeyStrategy missingKey(Problems problems) {
+  public @Nullable MissingKeyStrategy missingKey(Problems problems) {
     return value("missing-key", Setting::asMissingKey, problems);
   }
 
@@ -163,11 +164,11 @@ public final class LimiterSettings {
    * @param problems receives a problem if the value is not a duration
    * @return {@code failure.closed-retry-after}, or null if not set (or wrong)
    */
-  public Duration closedRetryAfter(Problems problems) {
+  public @Nullable Duration closedRetryAfter(Problems problems) {
     return value("failure.closed-retry-after", Setting::asDuration, problems);
   }
 
-  private <T> T value(String part, java.util.function.Function<Setting, T> reader, Problems problems) {
+  private <T> @Nullable T value(String part, java.util.function.Function<Setting, T> reader, Problems problems) {
     List<T> out = new ArrayList<>(1);
     problems.read(get(part), reader, out::add);
     return out.isEmpty() ? null : out.get(0);

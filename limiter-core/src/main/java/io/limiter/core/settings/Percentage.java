@@ -2,6 +2,7 @@ package io.limiter.core.settings;
 
 import java.math.BigDecimal;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A share written as a percentage, {@code 75%} or {@code 12.5%}: the one percentage grammar of every front-end (a step
@@ -15,9 +16,9 @@ public final class Percentage {
   /** {@code off}: a setting switched off. */
   public static final Percentage OFF = new Percentage(null);
 
-  private final BigDecimal percent;
+  private final @Nullable BigDecimal percent;
 
-  private Percentage(BigDecimal percent) {
+  private Percentage(@Nullable BigDecimal percent) {
     this.percent = percent;
   }
 

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The settings of one policy, or of one URL rule, in the one vocabulary of every front-end. A servlet init-param
@@ -83,7 +84,7 @@ public final class PolicySettings {
    * @param name a vocabulary name
    * @return the setting, or null if not set (blank values count as set)
    */
-  public Setting get(String name) {
+  public @Nullable Setting get(String name) {
     return values.get(name);
   }
 
@@ -125,7 +126,7 @@ public final class PolicySettings {
    * @param problems receives every problem
    * @return the policy, or null if anything was wrong
    */
-  public LimitPolicy policy(String name, Problems problems) {
+  public @Nullable LimitPolicy policy(String name, Problems problems) {
     LimitPolicy.Builder p;
     try {
       p = LimitPolicy.builder(name);
@@ -146,7 +147,8 @@ public final class PolicySettings {
     try {
       return p.build();
     } catch (IllegalArgumentException | IllegalStateException e) {
-      problems.add(get("limits").where() + ": " + e.getMessage());
+      // limits is set: a policy without it returned above
+      problems.add(Objects.requireNonNull(get("limits")).where() + ": " + e.getMessage());
       return null;
     }
   }
@@ -172,7 +174,7 @@ public final class PolicySettings {
    * @param problems receives a problem if the value is not a strategy
    * @return the {@code missing-key} strategy, or null if not set (or wrong)
    */
-  public MissingKeyStrategy missingKey(Problems problems) {
+  public @Nullable MissingKeyStrategy missingKey(Problems problems) {
     MissingKeyStrategy[] out = new MissingKeyStrategy[1];
     if (has("missing-key")) {
       problems.read(get("missing-key"), Setting::asMissingKey, s -> out[0] = s);
@@ -189,7 +191,7 @@ public final class PolicySettings {
         this::label, problems.lines());
   }
 
-  private String text(String name) {
+  private @Nullable String text(String name) {
     Setting s = values.get(name);
     return s == null ? null : s.value();
   }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Collects every problem of a configuration, one line each naming the setting, its value and the rule, so that one
@@ -36,7 +37,7 @@ public final class Problems {
    * @param <T> the value's type
    * @return whether the setting was set and applied without a problem
    */
-  public <T> boolean read(Setting setting, Function<Setting, T> reader, Consumer<T> setter) {
+  public <T> boolean read(@Nullable Setting setting, Function<Setting, T> reader, Consumer<T> setter) {
     if (setting == null) {
       return false;
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One setting as the user wrote it, with where it came from, and the readers of its value in the one syntax of every
@@ -139,7 +140,7 @@ public record Setting(String name, String value, String source) {
     return text.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
-  private static String text(Object value) {
+  private static String text(@Nullable Object value) {
     if (value == null) {
       return "";
     }

@@ -5,4 +5,7 @@
  * {@link io.limiter.core.settings.PolicySettings}), each with where it came from; the model reads and checks them,
  * listing every problem with its source. Framework-free, so that every integration can use it.
  */
+@NullMarked
 package io.limiter.core.settings;
+
+import org.jspecify.annotations.NullMarked;

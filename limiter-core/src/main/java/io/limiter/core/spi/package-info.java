@@ -3,4 +3,7 @@
  * io.limiter.core.spi.StoreFailureHandler}). A new store implements {@link io.limiter.core.RateLimitStore} and
  * {@link io.limiter.core.KeySpace} and proves itself with {@code RateLimitStoreContract} from {@code limiter-test}.
  */
+@NullMarked
 package io.limiter.core.spi;
+
+import org.jspecify.annotations.NullMarked;

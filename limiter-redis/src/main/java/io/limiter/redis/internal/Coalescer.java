@@ -6,6 +6,7 @@ import io.lettuce.core.cluster.SlotHash;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Coalesces decisions that wait for the same connection into one script call. Requests go through a <em>lane</em>:
@@ -39,8 +41,8 @@ final class Coalescer {
   private final RedisConnector connector;
   private final boolean enabled;
   /** Standalone: the one lane; Cluster: null, lanes per slot. */
-  private final Lane single;
-  private final AtomicReferenceArray<Lane> slots;
+  private final @Nullable Lane single;
+  private final @Nullable AtomicReferenceArray<Lane> slots;
   private final LongAdder coalesced = new LongAdder();
   private volatile boolean closed;
   // one call in flight per lane: everything that arrives meanwhile rides in the next call, and client and server
@@ -122,6 +124,7 @@ final class Coalescer {
     if (single != null) {
       single.close(gone);
     } else {
+      AtomicReferenceArray<Lane> slots = Objects.requireNonNull(this.slots, "slots"); // a cluster's; else single
       for (int i = 0; i < SLOTS; i++) {
         Lane lane = slots.get(i);
         if (lane != null) {
@@ -136,6 +139,7 @@ final class Coalescer {
       return single;
     }
     int slot = SlotHash.getSlot(key);
+    AtomicReferenceArray<Lane> slots = Objects.requireNonNull(this.slots, "slots"); // a cluster's; else single
     Lane lane = slots.get(slot);
     if (lane == null) {
       slots.compareAndSet(slot, null, new Lane());
@@ -152,7 +156,7 @@ final class Coalescer {
     /** Its key's position (from 1) among the distinct keys of the vector it goes out in; set by the sender. */
     int keyIndex;
     /** The call that carries this request alone, if it went out alone. */
-    private volatile CompletableFuture<List<Object>> solo;
+    private volatile @Nullable CompletableFuture<List<Object>> solo;
 
     Request(LimitScript script, String key, String[] args, String timeoutText) {
       super(timeoutText);
@@ -190,7 +194,7 @@ final class Coalescer {
     /** Whether a call is in flight, or its sender is still collecting it. */
     private final AtomicBoolean busy = new AtomicBoolean();
     /** The call in flight (or the last one). */
-    private volatile CompletableFuture<List<Object>> inFlight;
+    private volatile @Nullable CompletableFuture<List<Object>> inFlight;
 
     /** Fails the call in flight (its completion drains the queue) and drains what is queued, failing it too. */
     void close(RuntimeException gone) {
@@ -204,7 +208,7 @@ final class Coalescer {
     }
 
     /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
-    void send(List<Request> batch) {
+    void send(@Nullable List<Request> batch) {
       while (batch != null) {
         CompletableFuture<List<Object>> call = start(batch);
         inFlight = call;
@@ -230,7 +234,7 @@ final class Coalescer {
      * For the lane's owner: the queued requests still waiting, up to {@link #MAX_BATCH}; or null, and the lane is
      * idle (unless a request arrived meanwhile: then its owner again, with that request).
      */
-    private List<Request> next() {
+    private @Nullable List<Request> next() {
       while (true) {
         List<Request> batch = null;
         Request r;
@@ -254,7 +258,7 @@ final class Coalescer {
     }
   }
 
-  private static Throwable failure(CompletableFuture<?> call) {
+  private static @Nullable Throwable failure(CompletableFuture<?> call) {
     try {
       call.join();
       return null;
@@ -345,7 +349,7 @@ final class Coalescer {
   }
 
   @SuppressWarnings("unchecked")
-  private void finish(List<Request> batch, List<Object> reply, Throwable error) {
+  private void finish(List<Request> batch, @Nullable List<Object> reply, @Nullable Throwable error) {
     if (error instanceof CompletionException && error.getCause() != null) {
       error = error.getCause();
     }

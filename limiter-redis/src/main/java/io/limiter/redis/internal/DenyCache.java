@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Remembers rejections so that a client known to be over its limit is rejected without a Redis call until the time
@@ -67,7 +68,7 @@ final class DenyCache {
    * @return the rejection Redis gave, with durations shortened by the time since (the remaining permits are as Redis
    *     reported them then), or null
    */
-  Decision check(String redisKey, LimitPolicy policy, long permits, long now) {
+  @Nullable Decision check(String redisKey, LimitPolicy policy, long permits, long now) {
     Entry e = entries.get(redisKey);
     if (e == null) {
       return null;

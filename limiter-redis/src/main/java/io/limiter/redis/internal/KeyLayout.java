@@ -2,6 +2,7 @@ package io.limiter.redis.internal;
 
 import io.limiter.core.KeySpace;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names the Redis key that holds one client's state under one policy: {@code <prefix>{<policy>:<key>}}. Everything
@@ -37,7 +38,7 @@ public final class KeyLayout {
    * @param prefix the prefix
    * @return the problem, or null
    */
-  public static String problem(String prefix) {
+  public static @Nullable String problem(String prefix) {
     if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
       return "key prefix must not contain '{' or '}' (it would become the Redis Cluster hash tag of every key) but "
           + "was \"" + prefix + "\"";

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Redis store on Lettuce. A decision: check the local deny cache; ask the {@link RecoveryGate} whether Redis is
@@ -47,11 +48,11 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   private final Coalescer calls;
   private final KeyLayout keys;
   private final StoreFailureHandler failureHandler;
-  private final RateLimitStore fallback;
+  private final @Nullable RateLimitStore fallback;
   private final RecoveryGate gate;
-  private final DenyCache denyCache;
+  private final @Nullable DenyCache denyCache;
   private final Ticker localTicker;
-  private final Ticker testTicker;
+  private final @Nullable Ticker testTicker;
   private final long minTtlMillis;
   private final String description;
   private final ConcurrentHashMap<LimitPolicy, Space> spaces = new ConcurrentHashMap<>();
@@ -155,7 +156,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     final int pass;
     final long sentAt;
     final long offsetNanos;
-    CompletableFuture<List<Object>> reply;
+    @Nullable CompletableFuture<List<Object>> reply;
     /** The server time the script decided at (µs), once answered: where a reservation's charge landed. */
     long decidedAtMicros;
 
@@ -170,12 +171,13 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       this.offsetNanos = offsetNanos;
     }
 
-    Decision complete(List<Object> answer, Throwable error) {
+    Decision complete(@Nullable List<Object> answer, @Nullable Throwable error) {
       if (error == null) {
         Decision decision;
         try {
-          decision = policy.decision(answer, permits, offsetNanos);
-          decidedAtMicros = ((Number) answer.get(0)).longValue();
+          List<Object> reply = Objects.requireNonNull(answer, "answer"); // no error: Redis answered
+          decision = policy.decision(reply, permits, offsetNanos);
+          decidedAtMicros = ((Number) reply.get(0)).longValue();
         } catch (RuntimeException e) {
           return failed(e);
         }
@@ -265,7 +267,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     int pass = gate.enter(localNow);
     if (pass == RecoveryGate.SKIP) {
       skipped.increment();
-      return degraded(policy.policy, key, permits, gate.lastFailure());
+      // the gate skips only after a failure, which it recorded first
+      return degraded(policy.policy, key, permits, Objects.requireNonNull(gate.lastFailure(), "lastFailure"));
     }
     Request request = new Request(policy, key, redisKey, permits, pass, decisionClock, offset);
     try {
@@ -491,7 +494,9 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     int pass = gate.enter(localNow);
     if (pass == RecoveryGate.SKIP) {
       skipped.increment();
-      return ScheduledPermits.immediate(degraded(policy.policy, key, permits, gate.lastFailure()));
+      // the gate skips only after a failure, which it recorded first
+      return ScheduledPermits.immediate(degraded(policy.policy, key, permits,
+          Objects.requireNonNull(gate.lastFailure(), "lastFailure")));
     }
     // the maximum wait floored to whole µs (a slot never later than asked), at most a span Lua's doubles keep exact
     long maxWaitMicros = Math.min(maxWaitNanos / 1000, LimitScript.MAX_SPAN_MICROS - policy.spanMicros);
@@ -543,7 +548,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   }
 
   /** Gives a slot back with one call of {@code unpace.lua}; a failure leaves it taken (logged, never thrown). */
-  private boolean unpace(String redisKey, ScriptPolicy policy, long[] written, long[] previous) {
+  private boolean unpace(String redisKey, ScriptPolicy policy, long[] written, long @Nullable [] previous) {
     String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
     try {
       List<Object> answer = connector.await(connector.run(PaceScript.UNPACE, redisKey,
@@ -562,7 +567,8 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   }
 
   private Decision finish(Request request) {
-    CompletableFuture<List<Object>> reply = connector.await(request.reply); // complete now
+    // complete now; sent (so set) before any caller finishes it
+    CompletableFuture<List<Object>> reply = connector.await(Objects.requireNonNull(request.reply, "reply"));
     List<Object> answer;
     try {
       answer = reply.join();
@@ -583,7 +589,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       return CompletableFuture.completedFuture((Decision) started);
     }
     Request request = (Request) started;
-    return connector.expireLater(request.reply).handle(request::complete);
+    return connector.expireLater(Objects.requireNonNull(request.reply, "reply")).handle(request::complete); // sent
   }
 
   /**

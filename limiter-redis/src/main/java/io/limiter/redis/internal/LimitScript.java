@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One algorithm on Redis: its Lua script (the state I/O, the shared prelude, the state helpers and the algorithm's
@@ -156,7 +157,7 @@ abstract class LimitScript {
    * @param limit the limit
    * @return the problem, or null
    */
-  String unsupported(Limit limit) {
+  @Nullable String unsupported(Limit limit) {
     long span = spanMicros(limit);
     return span > MAX_SPAN_MICROS ? "limit " + limit + " spans " + span + " µs of state, more than the "
         + MAX_SPAN_MICROS + " µs (about 142 years) that the Redis scripts compute exactly in Lua's doubles" : null;

@@ -1,6 +1,7 @@
 package io.limiter.redis.internal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps decisions off a failing Redis and brings them back when it answers again. While Redis is healthy every
@@ -29,7 +30,7 @@ final class RecoveryGate {
   private volatile long nextProbeAt;
   /** Written only by the thread that holds {@link #probing} or that marks the gate unavailable. */
   private volatile long backoffNanos;
-  private volatile Throwable lastFailure;
+  private volatile @Nullable Throwable lastFailure;
 
   RecoveryGate(long initialBackoffNanos, long maxBackoffNanos) {
     this.initialBackoffNanos = initialBackoffNanos;
@@ -156,7 +157,7 @@ final class RecoveryGate {
     return !unavailable;
   }
 
-  Throwable lastFailure() {
+  @Nullable Throwable lastFailure() {
     return lastFailure;
   }
 }

@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store's one Lettuce connection (standalone, Sentinel-managed or Cluster) and the way scripts run on it.
@@ -62,30 +63,30 @@ public final class RedisConnector implements AutoCloseable {
 
   private final AbstractRedisClient client;
   private final boolean ownsClient;
-  private final ClientResources ownedResources;
+  private final @Nullable ClientResources ownedResources;
   private final Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect;
   private final long timeoutNanos;
   private final String timeoutText;
   private final AtomicBoolean connecting = new AtomicBoolean();
   private final LongAdder scriptLoads = new LongAdder();
-  private volatile StatefulConnection<String, String> connection;
-  private volatile RedisScriptingAsyncCommands<String, String> commands;
+  private volatile @Nullable StatefulConnection<String, String> connection;
+  private volatile @Nullable RedisScriptingAsyncCommands<String, String> commands;
   private volatile boolean closed;
   private final long connectBoundNanos;
   /**
    * Why the store cannot use the server: too old for the scripts, or a configuration error of the connection (refused
    * credentials, failed TLS handshake, see {@link SetupProblem}); null if none was found.
    */
-  private volatile String versionProblem;
+  private volatile @Nullable String versionProblem;
   /** Where the store connects, for messages: host and port, never the password. */
   private final String target;
   /** Follows Sentinel's failover announcements; null unless the URI is a Sentinel URI. */
-  private volatile SentinelWatch sentinelWatch;
-  private volatile Runnable onConnected;
+  private volatile @Nullable SentinelWatch sentinelWatch;
+  private volatile @Nullable Runnable onConnected;
   /** Timeouts of calls and connection attempts: a daemon thread ticking every 10 ms, stopped by {@link #close()}. */
   private final HashedWheelTimer timer;
 
-  private RedisConnector(AbstractRedisClient client, boolean ownsClient, ClientResources ownedResources,
+  private RedisConnector(AbstractRedisClient client, boolean ownsClient, @Nullable ClientResources ownedResources,
       Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> connect, Duration commandTimeout,
       Duration connectTimeout, String target) {
     this.target = target;
@@ -117,12 +118,13 @@ public final class RedisConnector implements AutoCloseable {
    * @param commandTimeout the command timeout
    * @return the connector, not yet connected
    */
-  public static RedisConnector standalone(RedisClient client, RedisURI uri, Duration commandTimeout) {
+  public static RedisConnector standalone(RedisClient client, @Nullable RedisURI uri, Duration commandTimeout) {
     return watchSentinels(new RedisConnector(client, false, null, standaloneConnect(client, uri), commandTimeout,
         USER_CLIENT_CONNECT_BOUND, SetupProblem.target(uri)), client, uri);
   }
 
-  private static RedisConnector watchSentinels(RedisConnector connector, RedisClient client, RedisURI uri) {
+  private static RedisConnector watchSentinels(RedisConnector connector, RedisClient client,
+      @Nullable RedisURI uri) {
     if (uri != null && uri.getSentinelMasterId() != null && !uri.getSentinels().isEmpty()) {
       connector.sentinelWatch = SentinelWatch.start(client, uri, connector.connect::get, connector::moveTo);
     }
@@ -152,8 +154,8 @@ public final class RedisConnector implements AutoCloseable {
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createStandalone(RedisURI uri, ClientResources resources, SslOptions ssl,
-      Duration commandTimeout, Duration connectTimeout) {
+  public static RedisConnector createStandalone(RedisURI uri, @Nullable ClientResources resources,
+      @Nullable SslOptions ssl, Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClient client = RedisClient.create(resources != null ? resources : owned, uri);
     client.setOptions(options(ClientOptions.builder(), ssl, commandTimeout, connectTimeout).build());
@@ -172,8 +174,8 @@ public final class RedisConnector implements AutoCloseable {
    * @param connectTimeout the TCP connect timeout
    * @return the connector, owning its client, not yet connected
    */
-  public static RedisConnector createCluster(List<RedisURI> seeds, ClientResources resources, SslOptions ssl,
-      Duration commandTimeout, Duration connectTimeout) {
+  public static RedisConnector createCluster(List<RedisURI> seeds, @Nullable ClientResources resources,
+      @Nullable SslOptions ssl, Duration commandTimeout, Duration connectTimeout) {
     ClientResources owned = resources == null ? newResources() : null;
     RedisClusterClient client = RedisClusterClient.create(resources != null ? resources : owned, seeds);
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
@@ -195,8 +197,8 @@ public final class RedisConnector implements AutoCloseable {
         .build();
   }
 
-  private static <B extends ClientOptions.Builder> B options(B builder, SslOptions ssl, Duration commandTimeout,
-      Duration connectTimeout) {
+  private static <B extends ClientOptions.Builder> B options(B builder, @Nullable SslOptions ssl,
+      Duration commandTimeout, Duration connectTimeout) {
     if (ssl != null) {
       builder.sslOptions(ssl);
     }
@@ -218,7 +220,7 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   private static Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> standaloneConnect(
-      RedisClient client, RedisURI uri) {
+      RedisClient client, @Nullable RedisURI uri) {
     if (uri != null) {
       return () -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
     }
@@ -247,7 +249,8 @@ public final class RedisConnector implements AutoCloseable {
         throw new IllegalStateException(problem, e instanceof ExecutionException ? e.getCause() : null);
       }
       LOG.log(Level.WARNING, "cannot connect to Redis yet; rate limit decisions follow each policy's failure mode "
-          + "until it answers: " + describe(e instanceof ExecutionException ? e.getCause() : e));
+          + "until it answers: "
+          + describe(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -265,7 +268,7 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /** Starts a connection attempt unless one runs or the connection is up; null if none was started. */
-  private CompletableFuture<?> startConnect() {
+  private @Nullable CompletableFuture<?> startConnect() {
     if (closed || commands != null || !connecting.compareAndSet(false, true)) {
       return null;
     }
@@ -402,7 +405,7 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   /** Keeps a configuration error for {@link #connect} and calls; logs it at ERROR when it is new. */
-  private void noteSetupProblem(String problem) {
+  private void noteSetupProblem(@Nullable String problem) {
     if (problem != null && !problem.equals(versionProblem)) {
       versionProblem = problem;
       LOG.log(Level.ERROR, problem);
@@ -418,7 +421,7 @@ public final class RedisConnector implements AutoCloseable {
    * @param info the text
    * @return why the server is too old for the scripts, or null if it is recent enough (or says no version)
    */
-  static String versionProblem(String info) {
+  static @Nullable String versionProblem(@Nullable String info) {
     if (info == null) {
       return null;
     }
@@ -612,7 +615,7 @@ public final class RedisConnector implements AutoCloseable {
     private final String source;
     private final String[] keys;
     private final String[] args;
-    private volatile RedisFuture<?> pending;
+    private volatile @Nullable RedisFuture<?> pending;
     private boolean reloaded;
 
     Call(RedisScriptingAsyncCommands<String, String> commands, String sha, String source, String[] keys,

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A policy prepared for its script, once: the limits in canonical order, the state tag, and the argument vector for
@@ -49,7 +50,7 @@ final class ScriptPolicy {
    *     state this one decides on as a view, positionally (token-bucket levels may change periods): its tag and the
    *     canonical position of each of its limits are used for the limit at the same index here
    */
-  private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout) {
+  private ScriptPolicy(LimitPolicy policy, String minTtl, @Nullable ScriptPolicy layout) {
     this(policy, minTtl, layout, null);
   }
 
@@ -57,7 +58,8 @@ final class ScriptPolicy {
    * @param owner null if this policy decides on its own state; else the policy it is a view of, whose limits at the
    *     same canonical positions lay out the state (a moving window's log size)
    */
-  private ScriptPolicy(LimitPolicy policy, String minTtl, ScriptPolicy layout, ScriptPolicy owner) {
+  private ScriptPolicy(LimitPolicy policy, String minTtl, @Nullable ScriptPolicy layout,
+      @Nullable ScriptPolicy owner) {
     this.policy = policy;
     List<Limit> own = policy.limits();
     this.limits = new Limit[own.size()];
@@ -184,7 +186,7 @@ final class ScriptPolicy {
    * @return the argument vector; for the policy's own cost on the server's clock the one shared array (no copy per
    *     decision, and coalesced requests of the policy are seen to share it at a glance): never modify it
    */
-  String[] args(long permits, String nowMicros) {
+  String[] args(long permits, @Nullable String nowMicros) {
     if (permits == policy.cost() && nowMicros == null) {
       return costArgs;
     }
@@ -270,7 +272,7 @@ final class ScriptPolicy {
    * @param nowMicros the test clock in microseconds, or null to use the server's clock
    * @return a fresh argument vector
    */
-  String[] settleArgs(long delta, long chargedAtMicros, String nowMicros) {
+  String[] settleArgs(long delta, long chargedAtMicros, @Nullable String nowMicros) {
     String[] args = new String[HEADER + 3 + limits.length * script.argsPerLimit()];
     args[0] = nowMicros != null ? nowMicros : "";
     args[1] = tag;
@@ -304,7 +306,7 @@ final class ScriptPolicy {
    *
    * @param maxWaitMicros the longest wait in whole microseconds
    */
-  String[] paceArgs(long permits, String nowMicros, long maxWaitMicros) {
+  String[] paceArgs(long permits, @Nullable String nowMicros, long maxWaitMicros) {
     String[] decide = args(permits, nowMicros);
     String[] args = Arrays.copyOf(decide, decide.length + 1);
     args[decide.length] = Long.toString(maxWaitMicros);
@@ -312,7 +314,7 @@ final class ScriptPolicy {
   }
 
   /** The arguments of {@code unpace.lua}: the state words a reservation wrote and those it replaced (or none). */
-  String[] unpaceArgs(String nowMicros, long[] written, long[] previous) {
+  String[] unpaceArgs(@Nullable String nowMicros, long[] written, long @Nullable [] previous) {
     String[] args = new String[HEADER + 2 + 2 * written.length];
     args[0] = nowMicros != null ? nowMicros : "";
     args[1] = tag;

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Follows Sentinel's failover announcements for the store's master, on every sentinel of the URI, and has the
@@ -50,8 +51,8 @@ final class SentinelWatch implements AutoCloseable {
   private final Connect throughSentinels;
   private final Consumer<Connect> moveTo;
   private final List<StatefulRedisPubSubConnection<String, String>> connections = new CopyOnWriteArrayList<>();
-  private String lastPromoted;
-  private String lastSwitched;
+  private @Nullable String lastPromoted;
+  private @Nullable String lastSwitched;
   private volatile boolean closed;
 
   private SentinelWatch(RedisClient client, RedisURI uri, Connect throughSentinels, Consumer<Connect> moveTo) {

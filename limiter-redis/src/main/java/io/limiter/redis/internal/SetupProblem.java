@@ -5,6 +5,7 @@ import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recognizes connection failures that are configuration errors rather than outages: refused credentials and failed
@@ -22,7 +23,7 @@ final class SetupProblem {
    * @param target where the store connects, from {@link #target(RedisURI)}
    * @return what to fix, or null if the failure may be an outage
    */
-  static String of(Throwable failure, String target) {
+  static @Nullable String of(Throwable failure, String target) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
       String upper = message.toUpperCase(Locale.ROOT);
@@ -52,7 +53,7 @@ final class SetupProblem {
    * @param uri the URI the store connects to
    * @return host and port, or the Sentinel master and its sentinels; never the password
    */
-  static String target(RedisURI uri) {
+  static String target(@Nullable RedisURI uri) {
     if (uri == null) {
       return "the client's default URI";
     }

@@ -3,6 +3,7 @@ package io.limiter.redis.internal;
 import io.limiter.core.Decision;
 import io.limiter.core.Limit;
 import java.math.BigInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sliding window, as in the in-memory kernel, on the microsecond clock. The Java formulas below are the kernel's,
@@ -24,7 +25,7 @@ final class SlidingWindowScript extends LimitScript {
   }
 
   @Override
-  String unsupported(Limit limit) {
+  @Nullable String unsupported(Limit limit) {
     // the script's exact floor(room·W/prev) needs W < 2^49 µs (17 years); core limits stay below 3650 days
     return limit.periodNanos() / 1000 >= (1L << 49)
         ? "window of limit " + limit + " is longer than the 2^49 µs the Redis sliding-window script supports"

@@ -3,6 +3,7 @@ package io.limiter.redis.internal;
 import io.limiter.core.Ticker;
 import io.limiter.core.spi.StoreFailureHandler;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The validated settings of a store, handed from the builder to the store.
@@ -21,8 +22,8 @@ import java.time.Duration;
  * @param testTicker tests only: the time the scripts decide at, or null for Redis {@code TIME}
  * @param coalesce whether decisions waiting for the same connection share script calls ({@link Coalescer})
  */
-public record StoreSettings(String keyPrefix, Duration commandTimeout, StoreFailureHandler failureHandler,
+public record StoreSettings(String keyPrefix, Duration commandTimeout, @Nullable StoreFailureHandler failureHandler,
     Duration closedRetryAfter, Duration failureLogInterval, long fallbackMaxKeys, int instances,
     Duration recoveryBackoff, Duration recoveryBackoffMax, int denyCacheSize, Ticker localTicker,
-    Ticker testTicker, boolean coalesce) {
+    @Nullable Ticker testTicker, boolean coalesce) {
 }

@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One kind of log line, written at most once per interval: events in between are counted and the next line says how
@@ -36,7 +37,7 @@ final class ThrottledLog {
    * @param failure the cause to log with it, or null
    * @return whether the line was logged
    */
-  boolean log(long now, String message, Throwable failure) {
+  boolean log(long now, String message, @Nullable Throwable failure) {
     long next = nextAt.get();
     if ((started && now - next < 0) || !nextAt.compareAndSet(next, now + intervalNanos)) {
       suppressed.incrementAndGet();

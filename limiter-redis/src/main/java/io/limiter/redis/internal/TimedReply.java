@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reply of a script call, or of one request in a coalesced call, bounded by the command timeout: completing it
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 abstract class TimedReply extends CompletableFuture<List<Object>> {
 
   private final String timeoutText;
-  private volatile Timeout timer;
+  private volatile @Nullable Timeout timer;
 
   TimedReply(String timeoutText) {
     this.timeoutText = timeoutText;
@@ -50,7 +51,7 @@ abstract class TimedReply extends CompletableFuture<List<Object>> {
   }
 
   @Override
-  public boolean complete(List<Object> value) {
+  public boolean complete(@Nullable List<Object> value) {
     boolean completed = super.complete(value);
     cancelTimer();
     return completed;

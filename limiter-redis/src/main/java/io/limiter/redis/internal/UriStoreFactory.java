@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Creates a store from settings given as text (see {@link RedisRateLimitStore#fromUri}): the way the servlet
@@ -63,7 +64,8 @@ public final class UriStoreFactory {
         new ArrayList<>());
   }
 
-  private static RedisRateLimitStore build(String uri, Map<String, String> settings, List<String> problems) {
+  private static RedisRateLimitStore build(@Nullable String uri, Map<String, String> settings,
+      List<String> problems) {
     RedisRateLimitStoreBuilder builder = RedisRateLimitStore.builder();
     for (String name : settings.keySet()) {
       if (!SETTINGS.contains(name)) {
@@ -103,7 +105,7 @@ public final class UriStoreFactory {
           builder.uri(uri.trim());
         }
       } catch (IllegalArgumentException e) {
-        problems.add("setting uri=\"" + redact(uri) + "\": " + redact(e.getMessage()));
+        problems.add("setting uri=\"" + redact(uri) + "\": " + redact(String.valueOf(e.getMessage())));
       }
     }
     if (!problems.isEmpty()) {
@@ -190,7 +192,7 @@ public final class UriStoreFactory {
       this.problems = problems;
     }
 
-    <T> T get(String name, Function<String, T> parse) {
+    <T> @Nullable T get(String name, Function<String, T> parse) {
       String value = values.get(name);
       if (value == null) {
         return null;

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads {@code @RateLimit} from a servlet class and its {@code service}/{@code doXxx} methods into bindings, once per
@@ -51,7 +52,7 @@ public final class AnnotationParser {
 
   private final RateLimiterRegistry registry;
   private final Function<KeyReference, KeyResolver<HttpServletRequest>> keys;
-  private final KeyReference defaultKey;
+  private final @Nullable KeyReference defaultKey;
   private final KeyResolver<HttpServletRequest> defaultKeyResolver;
   private final MissingKeyStrategy missingKey;
   private final StepBinder steps;
@@ -70,8 +71,8 @@ public final class AnnotationParser {
    * @param lookup finds the annotations of one class or method
    */
   public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpServletRequest>> keys,
-      KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver, MissingKeyStrategy missingKey,
-      StepBinder steps, RateLimitAnnotations lookup) {
+      @Nullable KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver,
+      MissingKeyStrategy missingKey, StepBinder steps, RateLimitAnnotations lookup) {
     this.registry = registry;
     this.keys = keys;
     this.defaultKey = defaultKey;
@@ -136,7 +137,7 @@ public final class AnnotationParser {
     return k != null && k != HttpServlet.class && k != GenericServlet.class && k != Object.class;
   }
 
-  private List<Binding> methodBindings(Class<?> servletClass, String methodName, Class<?> requestType,
+  private @Nullable List<Binding> methodBindings(Class<?> servletClass, String methodName, Class<?> requestType,
       Class<?> responseType, List<String> problems) {
     for (Class<?> k = servletClass; isApplicationClass(k); k = k.getSuperclass()) {
       Method method;

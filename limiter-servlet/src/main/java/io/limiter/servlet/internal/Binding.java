@@ -11,7 +11,9 @@ import io.limiter.servlet.RequestKeys;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One limit the filter applies: a limiter, the permits a request takes, how to find the key and what to do without
@@ -24,16 +26,16 @@ public final class Binding {
   private final RateLimiter limiter;
   private final long permits;
   private final KeyResolver<HttpServletRequest> key;
-  private final KeyReference keyReference;
+  private final @Nullable KeyReference keyReference;
   private final String keyDescription;
-  private final String keyChallenge;
+  private final @Nullable String keyChallenge;
   private final MissingKeyStrategy missingKey;
   private final List<PathPattern> patterns;
   private final Set<String> methods;
-  private final StepBinder.Stepped stepped;
+  private final StepBinder.@Nullable Stepped stepped;
   private final boolean sharedKey;
   private final ChargeOn chargeOn;
-  private final ActualCost actualCost;
+  private final @Nullable ActualCost actualCost;
 
   /**
    * @param source where it was configured, for messages: {@code rule search}, {@code @RateLimit on X.doGet}
@@ -47,8 +49,8 @@ public final class Binding {
    * @param stepped the policy's step-function throttling (then {@code limiter} is its limiter), or null
    */
   public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
-      KeyReference keyReference, MissingKeyStrategy missingKey, List<PathPattern> patterns, Set<String> methods,
-      StepBinder.Stepped stepped) {
+      @Nullable KeyReference keyReference, MissingKeyStrategy missingKey, List<PathPattern> patterns,
+      Set<String> methods, StepBinder.@Nullable Stepped stepped) {
     this.source = source;
     this.limiter = stepped != null ? stepped.limiter() : limiter;
     this.stepped = stepped;
@@ -66,7 +68,7 @@ public final class Binding {
     this.actualCost = null;
   }
 
-  private Binding(Binding b, ChargeOn chargeOn, ActualCost actualCost) {
+  private Binding(Binding b, ChargeOn chargeOn, @Nullable ActualCost actualCost) {
     this.source = b.source;
     this.limiter = b.limiter;
     this.stepped = b.stepped;
@@ -95,12 +97,12 @@ public final class Binding {
    * @param cost where the actual cost is read when the response is complete, or null to keep the cost reserved
    * @return this binding settling to that cost
    */
-  public Binding withActualCost(ActualCost cost) {
+  public Binding withActualCost(@Nullable ActualCost cost) {
     return cost == actualCost ? this : new Binding(this, chargeOn, cost);
   }
 
   /** @return where the actual cost is read when the response is complete, or null (the reserved cost stays) */
-  public ActualCost actualCost() {
+  public @Nullable ActualCost actualCost() {
     return actualCost;
   }
 
@@ -176,9 +178,10 @@ public final class Binding {
     List<String> missing = new ArrayList<>();
     for (KeyReference.Part part : keyReference.parts()) {
       KeyResolver<HttpServletRequest> plain = switch (part.kind()) {
-        case HEADER -> RequestKeys.header(part.argument());
+        // header and attribute parts always have an argument
+        case HEADER -> RequestKeys.header(Objects.requireNonNull(part.argument(), "argument"));
         case PRINCIPAL -> RequestKeys.principal();
-        case ATTRIBUTE -> RequestKeys.attribute(part.argument());
+        case ATTRIBUTE -> RequestKeys.attribute(Objects.requireNonNull(part.argument(), "argument"));
         default -> null; // ip needs the filter's resolver, global is never missing: decided by elimination below
       };
       if (plain != null && KeyResolver.isMissing(plain.resolve(request))) {
@@ -189,7 +192,7 @@ public final class Binding {
   }
 
   /** The {@code WWW-Authenticate} challenge for a 401 without the key, or null if the key has none. */
-  String keyChallenge() {
+  @Nullable String keyChallenge() {
     return keyChallenge;
   }
 
@@ -197,7 +200,7 @@ public final class Binding {
     return missingKey;
   }
 
-  StepBinder.Stepped stepped() {
+  StepBinder.@Nullable Stepped stepped() {
     return stepped;
   }
 

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Request paths as rules see them. A raw path can be read more than one way, and containers differ in the reading
@@ -156,7 +158,7 @@ public final class CanonicalPath {
     out.add(inContext != null ? inContext : spelling);
   }
 
-  private static String stripContext(String path, String context) {
+  private static @Nullable String stripContext(String path, String context) {
     if (context.equals("/")) {
       return path;
     }
@@ -203,10 +205,10 @@ public final class CanonicalPath {
     /** After {@link #spell}: whether the path ended in a slash (an empty or dot segment last). */
     boolean trailing;
     /** Why the path cannot be read with confidence, or null. */
-    String problem;
-    private CharsetDecoder decoder;
+    @Nullable String problem;
+    private @Nullable CharsetDecoder decoder;
     /** Bytes of the piece being decoded; room for a whole raw path. */
-    private ByteBuffer bytes;
+    private @Nullable ByteBuffer bytes;
     private static final byte[] NO_SEPARATORS = new byte[0];
 
     /** Whether {@code raw[from, to)} has nothing to decode, split or refuse. */
@@ -250,6 +252,7 @@ public final class CanonicalPath {
     }
 
     private void addRawSegment(String raw, int from, int to) {
+      ByteBuffer bytes = Objects.requireNonNull(this.bytes, "bytes"); // of() allocates it before any segment
       if (isPlain(raw, from, to)) {
         pieces.add(new String[] {raw.substring(from, to)});
         separators.add(NO_SEPARATORS);

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Feeds the built-in health signals of step controllers (latency, error ratio, in-flight calls) with an admitted
@@ -138,8 +139,8 @@ final class HealthFeed implements AsyncListener {
   static final class TimedRequest extends HttpServletRequestWrapper {
     private final ClientIo io;
     private final TimedResponse response;
-    private ServletInputStream in;
-    private BufferedReader reader;
+    private @Nullable ServletInputStream in;
+    private @Nullable BufferedReader reader;
 
     TimedRequest(HttpServletRequest request, ClientIo io, TimedResponse response) {
       super(request);
@@ -237,8 +238,8 @@ final class HealthFeed implements AsyncListener {
   /** Times the writes (and flushes) of the response. */
   static final class TimedResponse extends HttpServletResponseWrapper {
     private final ClientIo io;
-    private ServletOutputStream out;
-    private PrintWriter writer;
+    private @Nullable ServletOutputStream out;
+    private @Nullable PrintWriter writer;
 
     TimedResponse(HttpServletResponse response, ClientIo io) {
       super(response);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An IPv4 or IPv6 address parsed from its literal text without any name lookup ({@code InetAddress.getByName} would
@@ -40,7 +41,7 @@ public final class IpAddress {
    * @param text e.g. {@code 192.0.2.1}, {@code 2001:db8::1}, {@code ::ffff:192.0.2.1}, {@code fe80::1%eth0}
    * @return the address, or null if {@code text} is not exactly an address literal
    */
-  public static IpAddress parse(String text) {
+  public static @Nullable IpAddress parse(String text) {
     IpAddress raw = parseRaw(text);
     return raw == null ? null : raw.withEmbeddedV4();
   }
@@ -52,7 +53,7 @@ public final class IpAddress {
    * @param text the literal
    * @return the address, or null if {@code text} is not exactly an address literal
    */
-  public static IpAddress parseRaw(String text) {
+  public static @Nullable IpAddress parseRaw(String text) {
     if (text == null || text.isEmpty() || text.length() > 64) {
       return null;
     }
@@ -73,7 +74,7 @@ public final class IpAddress {
    * @param text the text
    * @return the address (embedded IPv4 as IPv4, like {@link #parse}), or null if it is none
    */
-  public static IpAddress parseLiteral(String text) {
+  public static @Nullable IpAddress parseLiteral(String text) {
     String t = text.trim();
     if (t.length() >= 2 && t.charAt(0) == '[' && t.charAt(t.length() - 1) == ']') {
       t = t.substring(1, t.length() - 1);
@@ -91,7 +92,7 @@ public final class IpAddress {
    * @param text {@code getRemoteAddr()}
    * @return the address, or null if it is none (e.g. a Unix domain socket)
    */
-  public static IpAddress parsePeer(String text) {
+  public static @Nullable IpAddress parsePeer(String text) {
     IpAddress literal = parseLiteral(text);
     return literal != null ? literal : parseHop(text);
   }
@@ -109,7 +110,7 @@ public final class IpAddress {
    *
    * @return the IPv4 address, or null for any other address
    */
-  public IpAddress transitionV4() {
+  public @Nullable IpAddress transitionV4() {
     if (bytes.length != 16) {
       return null;
     }
@@ -184,7 +185,7 @@ public final class IpAddress {
    * @param hop the hop text
    * @return the address, or null if the hop is not an address (e.g. {@code unknown}, {@code _hidden}, garbage)
    */
-  public static IpAddress parseHop(String hop) {
+  public static @Nullable IpAddress parseHop(String hop) {
     String h = hop.trim();
     if (h.length() >= 2 && h.charAt(0) == '"' && h.charAt(h.length() - 1) == '"') {
       h = h.substring(1, h.length() - 1).trim();
@@ -239,7 +240,7 @@ public final class IpAddress {
     return text != null && text.length() >= 7 && text.length() <= 15 && parseV4(text, 0, text.length(), null);
   }
 
-  private static byte[] parseV4(String s, int from, int to) {
+  private static byte @Nullable [] parseV4(String s, int from, int to) {
     byte[] out = new byte[4];
     return parseV4(s, from, to, out) ? out : null;
   }
@@ -248,7 +249,7 @@ public final class IpAddress {
    * Parses a strict dotted quad into {@code out} (or only checks it, if {@code out} is null): four decimal parts
    * 0-255 without leading zeros (which some parsers read as octal). False if {@code s[from, to)} is none.
    */
-  private static boolean parseV4(String s, int from, int to, byte[] out) {
+  private static boolean parseV4(String s, int from, int to, byte @Nullable [] out) {
     int part = 0;
     int i = from;
     while (part < 4) {
@@ -276,7 +277,7 @@ public final class IpAddress {
     return i == to;
   }
 
-  private static byte[] parseV6(String s) {
+  private static byte @Nullable [] parseV6(String s) {
     int lastColon = s.lastIndexOf(':');
     byte[] v4 = null;
     String hex = s;
@@ -325,7 +326,7 @@ public final class IpAddress {
   }
 
   /** Parses colon-separated groups of 1-4 hex digits; "" is no group; null if any group is malformed. */
-  private static int[] groups(String part) {
+  private static int @Nullable [] groups(String part) {
     if (part.isEmpty()) {
       return new int[0];
     }

@@ -1,7 +1,9 @@
 package io.limiter.servlet.internal;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A path pattern compiled once, matched against {@link CanonicalPath canonical} paths.
@@ -23,9 +25,10 @@ public final class PathPattern {
   private final String text;
   private final Kind kind;
   private final String literal;
-  private final Pattern glob;
+  private final @Nullable Pattern glob;
 
-  private PathPattern(String text, Kind kind, String literal, Pattern glob) {
+  /** {@code literal}: what EXACT, PREFIX and EXTENSION compare, else empty; {@code glob}: GLOB's, else null. */
+  private PathPattern(String text, Kind kind, String literal, @Nullable Pattern glob) {
     this.text = text;
     this.kind = kind;
     this.literal = literal;
@@ -77,7 +80,7 @@ public final class PathPattern {
       throw invalid(pattern, "use /** for every path, or name an exact path");
     }
     if (text.equals("/*") || text.equals("/**")) {
-      return new PathPattern(p, Kind.ALL, null, null);
+      return new PathPattern(p, Kind.ALL, "", null);
     }
     String[] segments = text.substring(1).split("/", -1);
     for (String s : segments) {
@@ -118,7 +121,7 @@ public final class PathPattern {
         regex.append(Pattern.quote(s.substring(from)));
       }
     }
-    return new PathPattern(p, Kind.GLOB, null, Pattern.compile(regex.toString()));
+    return new PathPattern(p, Kind.GLOB, "", Pattern.compile(regex.toString()));
   }
 
   /**
@@ -137,7 +140,7 @@ public final class PathPattern {
         return path.endsWith(literal) && path.lastIndexOf('/') < path.length() - literal.length();
       case GLOB:
       default:
-        return glob.matcher(path).matches();
+        return Objects.requireNonNull(glob, "glob").matcher(path).matches(); // every GLOB has one
     }
   }
 

@@ -2,6 +2,7 @@ package io.limiter.servlet.internal;
 
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The spellings of one dispatch's path ({@link CanonicalPath#spellings}), or the reason it is refused. A rule applies
@@ -10,9 +11,9 @@ import java.util.List;
 public final class PathSpellings {
 
   private final String[] paths;
-  private final String refusal;
+  private final @Nullable String refusal;
 
-  private PathSpellings(String[] paths, String refusal) {
+  private PathSpellings(String[] paths, @Nullable String refusal) {
     this.paths = paths;
     this.refusal = refusal;
   }
@@ -26,7 +27,7 @@ public final class PathSpellings {
   }
 
   /** @return why the path is refused (e.g. {@code it contains invalid or overlong UTF-8}), or null */
-  public String refusal() {
+  public @Nullable String refusal() {
     return refusal;
   }
 

@@ -31,11 +31,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The filter's per-request work: path spellings → exemptions → matching rules and the target servlet's annotations →
@@ -84,7 +86,7 @@ public final class RateLimitEngine {
   private final List<Binding> rules;
   private final List<PathPattern> excludes;
   private final boolean lowerCase;
-  private final AnnotationParser annotations;
+  private final @Nullable AnnotationParser annotations;
   private final HeaderMode headerMode;
   /** This filter's own cache of each policy's fixed field parts. */
   private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
@@ -92,11 +94,11 @@ public final class RateLimitEngine {
   private final int missingKeyStatus;
   private final RejectionHandler rejectionHandler;
   private final StoreFailureHandler failureHandler;
-  private final RateLimitStore ownedStore;
+  private final @Nullable RateLimitStore ownedStore;
   private final StepBinder steps;
   private final boolean ownsControllers;
   private final Map<String, ServletLimits> servlets = new ConcurrentHashMap<>();
-  private volatile ServletContext context;
+  private volatile @Nullable ServletContext context;
   private volatile String stateAttribute = RateLimitEngine.class.getName() + ".state";
 
   /**
@@ -114,8 +116,8 @@ public final class RateLimitEngine {
    * @param ownsControllers whether the filter starts the controllers on start and closes them on close
    */
   public RateLimitEngine(List<Binding> rules, List<PathPattern> excludes, boolean lowerCase,
-      AnnotationParser annotations, HeaderMode headerMode, int status, int missingKeyStatus,
-      RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, RateLimitStore ownedStore,
+      @Nullable AnnotationParser annotations, HeaderMode headerMode, int status, int missingKeyStatus,
+      RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, @Nullable RateLimitStore ownedStore,
       StepBinder steps, boolean ownsControllers) {
     this.rules = List.copyOf(rules);
     this.excludes = List.copyOf(excludes);
@@ -132,9 +134,9 @@ public final class RateLimitEngine {
   }
 
   /** The scheduler the step controllers tick on, created in {@link #start} and stopped in {@link #close}. */
-  private volatile ScheduledExecutorService scheduler;
+  private volatile @Nullable ScheduledExecutorService scheduler;
   /** The threads their custom health signals are sampled on (a hung signal keeps one), stopped with the scheduler. */
-  private volatile ExecutorService samples;
+  private volatile @Nullable ExecutorService samples;
 
   /**
    * Binds the engine to its context: reads the annotations of every registered servlet now, so that their errors fail
@@ -227,14 +229,15 @@ public final class RateLimitEngine {
     }
     Class<?> type;
     try {
-      ClassLoader loader = context.getClassLoader();
+      // annotations are read only after start() set the context, and only with a parser
+      ClassLoader loader = Objects.requireNonNull(context, "context").getClassLoader();
       type = Class.forName(className, false, loader != null ? loader : getClass().getClassLoader());
     } catch (ClassNotFoundException | LinkageError e) {
       // container servlets (JSP, default) may live where the application cannot see them; they carry no @RateLimit
       LOG.log(Level.DEBUG, "cannot load servlet class " + className + "; no @RateLimit read from it", e);
       return ServletLimits.NONE;
     }
-    return annotations.parse(type, problems);
+    return Objects.requireNonNull(annotations, "annotations").parse(type, problems);
   }
 
   private ServletLimits servletLimits(String servletName) throws ServletException {
@@ -244,7 +247,7 @@ public final class RateLimitEngine {
     }
     // registered after the filter started (rare): read it now; an error fails this request, not silently open
     List<String> problems = new ArrayList<>();
-    limits = limitsOf(context.getServletRegistration(servletName), problems);
+    limits = limitsOf(Objects.requireNonNull(context, "context").getServletRegistration(servletName), problems);
     if (!problems.isEmpty()) {
       throw new ServletException("invalid @RateLimit on servlet " + servletName + ": " + problems);
     }
@@ -328,7 +331,7 @@ public final class RateLimitEngine {
   }
 
   private void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      String servletName) throws IOException, ServletException {
+      @Nullable String servletName) throws IOException, ServletException {
     State state = (State) request.getAttribute(stateAttribute);
     String method = request.getMethod();
     PathSpellings path = dispatchPath(request);
@@ -344,7 +347,8 @@ public final class RateLimitEngine {
     List<Binding> applicable = null;
     String[] paths = rules.isEmpty() ? null : path.forMatching(lowerCase);
     for (Binding rule : rules) {
-      if ((state == null || !state.charged.contains(rule)) && appliesToAny(rule, method, paths)) {
+      if ((state == null || !state.charged.contains(rule))
+          && appliesToAny(rule, method, Objects.requireNonNull(paths, "paths"))) { // rules is not empty
         applicable = add(applicable, rule);
       }
     }
@@ -467,12 +471,12 @@ public final class RateLimitEngine {
       failure = e;
       throw e;
     } finally {
-      settleOnOutcome(request, response, onOutcome, outcomeRules, failure);
+      settleOnOutcome(request, response, onOutcome, Objects.requireNonNull(outcomeRules, "rules"), failure);
     }
   }
 
   private void proceed(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      List<StepController> admitted) throws IOException, ServletException {
+      @Nullable List<StepController> admitted) throws IOException, ServletException {
     if (admitted == null) {
       chain.doFilter(request, response);
     } else {
@@ -489,7 +493,7 @@ public final class RateLimitEngine {
    * then (a failed request keeps its estimate). A concurrency limit's permit is returned then, whatever the outcome.
    */
   private static void settleOnOutcome(HttpServletRequest request, HttpServletResponse response,
-      List<Reservation> reservations, List<Binding> rules, Throwable failure) {
+      List<Reservation> reservations, List<Binding> rules, @Nullable Throwable failure) {
     if (failure == null && request.isAsyncStarted()) {
       request.getAsyncContext().addListener(new jakarta.servlet.AsyncListener() {
         @Override
@@ -517,7 +521,8 @@ public final class RateLimitEngine {
     settle(reservations, rules, status, failure, request, response);
   }
 
-  private static void settle(List<Reservation> reservations, List<Binding> rules, int status, Throwable failure,
+  private static void settle(List<Reservation> reservations, List<Binding> rules, int status,
+      @Nullable Throwable failure,
       HttpServletRequest request, HttpServletResponse response) {
     for (int i = 0; i < reservations.size(); i++) {
       Reservation r = reservations.get(i);
@@ -526,7 +531,8 @@ public final class RateLimitEngine {
         if (r.policy().algorithm() == Algorithm.CONCURRENCY || !rule.chargeOn().matches(status, failure)) {
           r.refund(); // also a call in flight that ended: its permit goes back
         } else {
-          long actual = rule.actualCost() == null || failure != null ? -1 : rule.actualCost().of(request, response);
+          ActualCost cost = rule.actualCost();
+          long actual = cost == null || failure != null ? -1 : cost.of(request, response);
           if (actual >= 0) {
             r.settle(actual);
           } else {
@@ -539,7 +545,7 @@ public final class RateLimitEngine {
     }
   }
 
-  private static List<Binding> add(List<Binding> list, Binding b) {
+  private static List<Binding> add(@Nullable List<Binding> list, Binding b) {
     List<Binding> out = list == null ? new ArrayList<>(2) : list;
     out.add(b);
     return out;

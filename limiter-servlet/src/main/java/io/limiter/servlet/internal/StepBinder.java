@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the filter's {@link SteppedRateLimiter}s: one per policy, shared by every rule and annotation that uses the
@@ -33,14 +34,14 @@ public final class StepBinder {
    * @param controller the controller whose level scales the limits, fed with the admitted calls; or null
    * @param source where the steps were defined, to tell a redefinition from a second use
    */
-  public record Stepped(SteppedRateLimiter<String> limiter, TierResolver<HttpServletRequest> tier,
-      StepController controller, String source) {
+  public record Stepped(SteppedRateLimiter<String> limiter, @Nullable TierResolver<HttpServletRequest> tier,
+      @Nullable StepController controller, String source) {
 
     /**
      * @param request the request
      * @return its tier, or null for the default
      */
-    public String tierOf(HttpServletRequest request) {
+    public @Nullable String tierOf(HttpServletRequest request) {
       return tier == null ? null : tier.resolve(request);
     }
   }
@@ -91,7 +92,7 @@ public final class StepBinder {
    */
   public String clientOf(HttpServletRequest request) {
     String ip = clientIp.resolve(request);
-    return KeyResolver.isMissing(ip) ? request.getRemoteAddr() : ip;
+    return ip == null || KeyResolver.isMissing(ip) ? request.getRemoteAddr() : ip;
   }
 
   /** @return the step controllers */
@@ -103,7 +104,7 @@ public final class StepBinder {
    * @param policyName a policy name
    * @return the policy's stepped limiter, if it has step settings and was built without problems
    */
-  public Stepped find(String policyName) {
+  public @Nullable Stepped find(String policyName) {
     return byPolicy.get(policyName);
   }
 
@@ -120,7 +121,7 @@ public final class StepBinder {
    * @param problems receives what is wrong
    * @return the stepped limiter, or null if the policy has no steps or they have problems
    */
-  public Stepped named(LimitPolicy policy, String where, List<String> problems) {
+  public @Nullable Stepped named(LimitPolicy policy, String where, List<String> problems) {
     Stepped existing = byPolicy.get(policy.name());
     if (existing != null) {
       return existing;
@@ -146,7 +147,7 @@ public final class StepBinder {
    * @param problems receives what is wrong
    * @return the stepped limiter, or null if there were problems
    */
-  public Stepped inline(LimitPolicy policy, StepSettings steps, String source, List<String> problems) {
+  public @Nullable Stepped inline(LimitPolicy policy, StepSettings steps, String source, List<String> problems) {
     Stepped existing = byPolicy.get(policy.name());
     if (existing != null) {
       if (existing.source().equals(source)) {
@@ -159,7 +160,8 @@ public final class StepBinder {
     return build(policy, steps, source, source, problems);
   }
 
-  private Stepped build(LimitPolicy policy, StepSettings steps, String source, String where, List<String> problems) {
+  private @Nullable Stepped build(LimitPolicy policy, StepSettings steps, String source, String where,
+      List<String> problems) {
     // the one check of the combination, shared with every front-end: core's StepParts
     SteppedRateLimiter<String> limiter = steps.partsWhereSet(part -> label(where, part)).build(policy, registry,
         controllers, penaltyListeners, where, problems);

@@ -116,7 +116,8 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
       changes.put(cause, Counter.builder(STEP_CHANGES).description("Level changes of a step controller")
           .tag("controller", name).tag("cause", cause.name().toLowerCase(Locale.ROOT)).register(registry));
     }
-    controller.addListener(change -> changes.get(change.cause()).increment());
+    // every cause has its counter
+    controller.addListener(change -> Objects.requireNonNull(changes.get(change.cause()), "counter").increment());
   }
 
   @Override

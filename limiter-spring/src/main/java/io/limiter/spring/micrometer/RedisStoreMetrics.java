@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes the counters of a {@link RedisRateLimitStore} ({@link RedisStoreStats}) to Micrometer, read when the
@@ -89,7 +90,7 @@ public final class RedisStoreMetrics implements MeterBinder {
         .register(registry);
   }
 
-  private void counter(MeterRegistry registry, String name, String description, String outcome,
+  private void counter(MeterRegistry registry, String name, String description, @Nullable String outcome,
       ToDoubleFunction<RedisStoreStats> value) {
     FunctionCounter.Builder<RedisRateLimitStore> builder = FunctionCounter.builder(name, store,
         s -> value.applyAsDouble(s.stats())).description(description);

@@ -3,4 +3,7 @@
  * policy and outcome, times store calls and counts store errors; {@link io.limiter.spring.micrometer.RedisStoreMetrics}
  * publishes the counters of the Redis store (needs limiter-redis).
  */
+@NullMarked
 package io.limiter.spring.micrometer;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,4 +3,7 @@
  * store failed closed) problem responses with {@code Retry-After} and {@code RateLimit} fields, and missing keys into
  * 401 problems.
  */
+@NullMarked
 package io.limiter.spring.web;
+
+import org.jspecify.annotations.NullMarked;

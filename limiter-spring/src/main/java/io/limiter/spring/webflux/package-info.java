@@ -3,4 +3,7 @@
  * rate limited reactive methods into 429 (503 when the store failed and the policy fails closed) with the rate limit
  * fields and a problem body.
  */
+@NullMarked
 package io.limiter.spring.webflux;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,45 @@
+package io.limiter.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaPackage;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.NullMarked;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every package of every published module is {@code @NullMarked} (docs/architecture.md, "Null-safety"): NullAway
+ * checks exactly the {@code @NullMarked} code, so a package without the annotation would silently escape the check
+ * (JSpecify does not inherit the annotation from a parent package).
+ */
+class NullMarkedTest {
+
+  /**
+   * Not annotated yet: the step packages were being split when NullAway came in, and these packages of limiter-spring
+   * had findings left when it did. Annotate one, fix what {@code mvn -B clean compile -Dnullaway.severity=WARN} then
+   * reports for it, and remove it here.
+   */
+  private static final Set<String> NOT_YET = Set.of("io.limiter.core.step", "io.limiter.core.internal.step",
+      "io.limiter.spring.aop", "io.limiter.spring.boot", "io.limiter.spring.boot.actuate",
+      "io.limiter.spring.boot.cloud", "io.limiter.spring.boot.redis", "io.limiter.spring.internal");
+
+  @Test
+  void everyPublishedPackageIsNullMarked() {
+    Set<String> unmarked = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages(PublicApiTest.PUBLISHED.toArray(String[]::new))
+        .stream()
+        .map(JavaClass::getPackage)
+        .filter(p -> !p.isAnnotatedWith(NullMarked.class))
+        .map(JavaPackage::getName)
+        .collect(Collectors.toCollection(TreeSet::new));
+
+    assertThat(unmarked).as("packages without @NullMarked in their package-info.java")
+        .containsExactlyInAnyOrderElementsOf(NOT_YET);
+  }
+}
