@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One policy's part of a request that holds several policies (URL rules, annotations, repeated {@code @RateLimit}):
@@ -24,18 +25,18 @@ import java.util.function.UnaryOperator;
  */
 public final class Claim {
 
-  private final RateLimitStore store;
-  private final KeySpace space;
-  private final String key;
+  private final @Nullable RateLimitStore store;
+  private final @Nullable KeySpace space;
+  private final @Nullable String key;
   private final long permits;
   private final boolean soft;
   private final UnaryOperator<Reservation> completion;
-  private final Supplier<Reservation> deferred;
-  private final Function<RuntimeException, Reservation> onFailure;
+  private final @Nullable Supplier<Reservation> deferred;
+  private final @Nullable Function<RuntimeException, Reservation> onFailure;
 
-  private Claim(RateLimitStore store, KeySpace space, String key, long permits, boolean soft,
-      UnaryOperator<Reservation> completion, Supplier<Reservation> deferred,
-      Function<RuntimeException, Reservation> onFailure) {
+  private Claim(@Nullable RateLimitStore store, @Nullable KeySpace space, @Nullable String key, long permits,
+      boolean soft, UnaryOperator<Reservation> completion, @Nullable Supplier<Reservation> deferred,
+      @Nullable Function<RuntimeException, Reservation> onFailure) {
     this.store = store;
     this.space = space;
     this.key = key;
@@ -113,19 +114,36 @@ public final class Claim {
         "handler"));
   }
 
-  /** @return the store of a store claim, or null for a deferred claim */
+  /**
+   * @return the store of a store claim
+   * @throws IllegalStateException for a deferred claim ({@link #isDeferred()}), which has none
+   */
   public RateLimitStore store() {
-    return store;
+    return storeClaim(store);
   }
 
-  /** @return the key space of a store claim, or null for a deferred claim */
+  /**
+   * @return the key space of a store claim
+   * @throws IllegalStateException for a deferred claim ({@link #isDeferred()}), which has none
+   */
   public KeySpace space() {
-    return space;
+    return storeClaim(space);
   }
 
-  /** @return the stored key of a store claim, or null for a deferred claim */
+  /**
+   * @return the stored key of a store claim
+   * @throws IllegalStateException for a deferred claim ({@link #isDeferred()}), which has none
+   */
   public String key() {
-    return key;
+    return storeClaim(key);
+  }
+
+  /** A store claim's part: set exactly when the claim is not deferred. */
+  private <T> T storeClaim(@Nullable T part) {
+    if (part == null) {
+      throw new IllegalStateException("a deferred claim has no store, key space or key");
+    }
+    return part;
   }
 
   /** @return the permits of a store claim, or 0 for a deferred claim */
@@ -157,7 +175,7 @@ public final class Claim {
   /** Reserves this claim alone: a deferred claim's own reservation, or the key space's. */
   Reservation reserveAlone() {
     try {
-      return deferred != null ? deferred.get() : complete(space.reserve(key, permits));
+      return deferred != null ? deferred.get() : complete(space().reserve(key(), permits));
     } catch (RuntimeException e) {
       if (onFailure == null) {
         throw e;
@@ -216,7 +234,7 @@ public final class Claim {
   private static boolean group(List<Claim> run, List<Reservation> out) {
     List<Reservation> stored;
     try {
-      stored = run.get(0).store.reserveAll(run);
+      stored = run.get(0).store().reserveAll(run);
     } catch (RuntimeException e) {
       // a store throws before it takes anything (a bad key, say): each claim alone, with its own failure handling
       for (Claim c : run) {
@@ -261,7 +279,7 @@ public final class Claim {
     List<Reservation> out = new ArrayList<>(claims.size());
     try {
       for (Claim c : claims) {
-        Reservation r = c.space.reserve(c.key, c.permits);
+        Reservation r = c.space().reserve(c.key(), c.permits);
         out.add(r);
         if (!r.allowed() && !c.soft) {
           refund(out);
@@ -277,7 +295,7 @@ public final class Claim {
 
   @Override
   public String toString() {
-    return deferred != null ? "Claim{deferred}" : "Claim{" + permits + " of " + space.policy().name() + " for " + key
+    return deferred != null ? "Claim{deferred}" : "Claim{" + permits + " of " + space().policy().name() + " for " + key()
         + (soft ? ", soft" : "") + "}";
   }
 }

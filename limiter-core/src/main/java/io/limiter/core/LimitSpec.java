@@ -253,7 +253,7 @@ public final class LimitSpec {
       try {
         return limit.withWarmup(warmup);
       } catch (IllegalArgumentException e) {
-        throw error(warmupAt, e.getMessage());
+        throw error(warmupAt, String.valueOf(e.getMessage())); // Limit's checks always say why
       }
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Watches the filter's {@code config-file} and applies its changes with the rules of startup.
@@ -60,17 +61,17 @@ final class ConfigFileWatch implements AutoCloseable {
   /** The contents in force; a read equal to them changes nothing. */
   private Contents applied;
   /** Contents read once and not yet in force: taken when the next check reads them unchanged. */
-  private Contents candidate;
+  private @Nullable Contents candidate;
   /** The contents refused last, so that they are reported once. */
-  private Contents refused;
+  private @Nullable Contents refused;
   private long appliedCount;
   private long refusedCount;
-  private ConfigReload last;
-  private volatile ScheduledFuture<?> schedule;
+  private @Nullable ConfigReload last;
+  private volatile @Nullable ScheduledFuture<?> schedule;
 
   /** A read of the file: its bytes, or why it could not be read. */
-  private record Contents(byte[] bytes, String problem) {
-    boolean same(Contents other) {
+  private record Contents(byte @Nullable [] bytes, @Nullable String problem) {
+    boolean same(@Nullable Contents other) {
       return other != null && Arrays.equals(bytes, other.bytes) && Objects.equals(problem, other.problem);
     }
   }
@@ -132,7 +133,7 @@ final class ConfigFileWatch implements AutoCloseable {
    *
    * @return the reload this check did, or null if it did none
    */
-  ConfigReload check() {
+  @Nullable ConfigReload check() {
     lock.lock();
     try {
       Contents now;
@@ -162,7 +163,8 @@ final class ConfigFileWatch implements AutoCloseable {
     if (contents.problem() != null) {
       return refuse(contents, List.of(contents.problem()));
     }
-    FilterSettings next = startup.reread(contents.bytes());
+    // a read without a problem has its bytes
+    FilterSettings next = startup.reread(Objects.requireNonNull(contents.bytes(), "bytes"));
     List<String> problems = new ArrayList<>(next.builder().problems);
     if (problems.isEmpty()) {
       try {
@@ -237,7 +239,7 @@ final class ConfigFileWatch implements AutoCloseable {
           && defines(before, named.group(1), named.group(2)) && defines(after, named.group(1), named.group(2))) {
         continue;
       }
-      String what = was == null ? "added (" + is.where() + ")"
+      String what = was == null ? "added (" + Objects.requireNonNull(is, "is").where() + ")" // one of them is set
           : is == null ? "removed (was " + was.where() + ")"
           : "changed from \"" + was.value() + "\" to \"" + is.value() + "\" (" + is.label() + ")";
       problems.add(name + " " + what + ": only the limits, algorithm, shadow and failure-mode of existing rules and "

@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import io.limiter.core.PolicyChange;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One check of a changed {@code config-file}: either its new contents were applied (the policies whose limits,
@@ -44,6 +45,6 @@ public record ConfigReload(String file, Outcome outcome, List<PolicyChange> chan
    * @param refused how many were refused
    * @param last the last reload, or null if there was none
    */
-  public record Counts(long applied, long refused, ConfigReload last) {
+  public record Counts(long applied, long refused, @Nullable ConfigReload last) {
   }
 }

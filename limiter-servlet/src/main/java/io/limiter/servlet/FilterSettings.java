@@ -83,8 +83,8 @@ final class FilterSettings {
   private byte @Nullable [] content;
   private @Nullable Duration reloadInterval;
 
-  private FilterSettings(ClassLoader loader, ServletContext context, Map<String, String> params,
-      FilterSettings startup, byte[] newContent) {
+  private FilterSettings(ClassLoader loader, @Nullable ServletContext context, Map<String, String> params,
+      @Nullable FilterSettings startup, byte @Nullable [] newContent) {
     this.loader = loader;
     this.context = context;
     this.params = params;
@@ -133,18 +133,18 @@ final class FilterSettings {
   }
 
   /** @return the location the {@code config-file} init-param names, or null */
-  String configFile() {
+  @Nullable String configFile() {
     String file = params.get(CONFIG_FILE);
     return file == null || file.isBlank() ? null : file.trim();
   }
 
   /** @return the config file's contents as read, or null */
-  byte[] content() {
+  byte @Nullable [] content() {
     return content;
   }
 
   /** @return how often to check the config file for changes, or null not to watch it */
-  Duration reloadInterval() {
+  @Nullable Duration reloadInterval() {
     return reloadInterval;
   }
 
@@ -238,7 +238,7 @@ final class FilterSettings {
     builder.textual = true;
   }
 
-  private void reloadInterval(Setting setting, String file) {
+  private void reloadInterval(@Nullable Setting setting, @Nullable String file) {
     if (setting == null) {
       reloadInterval = file == null ? null : DEFAULT_RELOAD_INTERVAL;
       return;

@@ -145,7 +145,7 @@ public final class RateLimitFilter implements Filter {
   }
 
   /** For tests: checks of the config file are scheduled on {@code watchScheduler}. */
-  RateLimitFilter(TickScheduler watchScheduler) {
+  RateLimitFilter(@Nullable TickScheduler watchScheduler) {
     this.programmatic = false;
     this.watchScheduler = watchScheduler;
   }
@@ -195,8 +195,9 @@ public final class RateLimitFilter implements Filter {
    * one a test gave.
    */
   private void watch(FilterSettings settings, String filterName) {
-    ConfigFileWatch w = new ConfigFileWatch(settings, settings.builder().built, filterName,
-        settings.builder().reloadListeners);
+    // the engine is built before the watch starts, and only a watched file has a reload interval
+    ConfigFileWatch w = new ConfigFileWatch(settings, Objects.requireNonNull(settings.builder().built, "built"),
+        filterName, settings.builder().reloadListeners);
     TickScheduler on = watchScheduler;
     if (on == null) {
       String thread = "limiter-config-" + filterName;
@@ -208,7 +209,7 @@ public final class RateLimitFilter implements Filter {
       watchThread = executor;
       on = TickScheduler.of(executor);
     }
-    watch = w.start(on, settings.reloadInterval());
+    watch = w.start(on, Objects.requireNonNull(settings.reloadInterval(), "reloadInterval"));
   }
 
   /**
@@ -324,7 +325,7 @@ public final class RateLimitFilter implements Filter {
     /** Set by the init-param reader: told about reloads of the config file. */
     final List<ConfigReloadListener> reloadListeners = new ArrayList<>();
     /** The registry {@link #createEngine()} built on (or was given), whose policies a config reload replaces. */
-    RateLimiterRegistry built;
+    @Nullable RateLimiterRegistry built;
     /** Set by the init-param reader: name rules as their init-params in messages. */
     boolean textual;
     /**

@@ -52,7 +52,7 @@ public final class StepSettings {
     this(b, null);
   }
 
-  private StepSettings(Builder b, UnaryOperator<String> labels) {
+  private StepSettings(Builder b, @Nullable UnaryOperator<String> labels) {
     this.readFromText = labels != null;
     this.parts = StepParts.of(b.tiers, b.tierKey, b.schedule, b.adaptive, b.penalty, b.penalizeSharedKeys,
         labels != null ? labels : UnaryOperator.identity());

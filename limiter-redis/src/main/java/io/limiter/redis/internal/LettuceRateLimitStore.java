@@ -386,9 +386,10 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         || !(answer.get(answer.size() - 1) instanceof Number))) {
       error = new IllegalStateException("unexpected reply of the vector script for " + n + " claims: " + answer);
     }
-    boolean written = error == null && ((Number) answer.get(answer.size() - 1)).longValue() == 1;
-    int decided = error != null ? n : answer.size() - 1;
-    if (error == null && !written && isMessage(answer.get(decided - 1))) {
+    List<Object> reply = error == null && answer != null ? answer : List.of(); // read only when there is no error
+    boolean written = error == null && ((Number) reply.get(reply.size() - 1)).longValue() == 1;
+    int decided = error != null ? n : reply.size() - 1;
+    if (error == null && !written && isMessage(reply.get(decided - 1))) {
       answered(pass);
       return RedisRateLimitStore.super.reserveAll(claims); // a script error: nothing written, each alone decides it
     }
@@ -398,7 +399,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       Space space = spaces[i];
       ScriptPolicy policy = policies[i];
       Request request = new Request(policy, c.key(), redisKeys[i], c.permits(), pass, decisionClock, offset);
-      Decision decision = error != null ? request.complete(null, error) : complete(request, answer.get(i));
+      Decision decision = error != null ? request.complete(null, error) : complete(request, reply.get(i));
       if (error == null && !written) {
         out.add(Reservation.none(decision, c.key())); // the group stopped: nothing of it was written
         continue;

@@ -1,6 +1,7 @@
 package io.limiter.redis.internal;
 
 import io.limiter.core.Limit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A token bucket policy with a limit that {@link Limit#withWarmup warms up}: the in-memory {@code WarmGcraKernel} on
@@ -60,7 +61,7 @@ final class WarmBucketScript extends LimitScript {
   }
 
   @Override
-  String unsupported(Limit limit) {
+  @Nullable String unsupported(Limit limit) {
     if (limit.hasWarmup()) {
       long burst = limit.burstPeriodNanos();
       if (burst > MAX_WARM_NANOS / 4 || 3 * burst + limit.warmupNanos() > MAX_WARM_NANOS) {

@@ -556,21 +556,23 @@ public final class RateLimitEngine {
    * without one, as a claim decided with the request's other claims. A key many clients share (the missing-key
    * bucket, a global key) is never put in the penalty box. A store that fails decides by the failure handler.
    */
-  private Claim claim(Binding binding, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket bucket,
+  private Claim claim(Binding binding, @Nullable String key, boolean sharedKey,
+      MissingKeyStrategy.@Nullable SharedBucket bucket,
       HttpServletRequest request) {
     Claim claim;
+    String client = bucket != null ? "" : Objects.requireNonNull(key, "key"); // a missing key has a bucket
     try {
       StepBinder.Stepped stepped = binding.stepped();
       if (stepped != null) {
         if (bucket != null) {
           claim = stepped.limiter().claimShared(bucket, stepped.tierOf(request), binding.permits());
         } else {
-          claim = sharedKey ? stepped.limiter().claimShared(key, stepped.tierOf(request), binding.permits())
-              : stepped.limiter().claim(key, stepped.tierOf(request), binding.permits());
+          claim = sharedKey ? stepped.limiter().claimShared(client, stepped.tierOf(request), binding.permits())
+              : stepped.limiter().claim(client, stepped.tierOf(request), binding.permits());
         }
       } else {
         claim = bucket != null ? binding.limiter().claimShared(bucket, binding.permits())
-            : binding.limiter().claim(key, binding.permits());
+            : binding.limiter().claim(client, binding.permits());
       }
     } catch (RuntimeException e) {
       Reservation failed = failed(binding, key, bucket, e);
@@ -579,11 +581,11 @@ public final class RateLimitEngine {
     return claim.onFailure(e -> failed(binding, key, bucket, e));
   }
 
-  private Reservation failed(Binding binding, String key, MissingKeyStrategy.SharedBucket bucket,
+  private Reservation failed(Binding binding, @Nullable String key, MissingKeyStrategy.@Nullable SharedBucket bucket,
       RuntimeException e) {
     LimitPolicy policy = binding.limiter().policy();
     // the handler (and a local fallback store) takes the stored key, as a store would have
-    String stored = bucket != null ? bucket.key() : binding.limiter().forKey(key).key();
+    String stored = bucket != null ? bucket.key() : binding.limiter().forKey(Objects.requireNonNull(key, "key")).key();
     Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
     return Reservation.none(policy.shadow() ? d.asShadow() : d, stored);
   }
