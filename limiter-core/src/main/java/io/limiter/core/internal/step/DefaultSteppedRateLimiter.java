@@ -581,20 +581,17 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   @Override
   public Reservation reserve(String key, C context, long permits) {
-    Table t = current;
-    return reserve(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
+    return reserveOne(claim(key, context, permits));
   }
 
   @Override
   public Reservation reserveShared(String key, C context, long permits) {
-    Table t = current;
-    return reserve(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
+    return reserveOne(claimShared(key, context, permits));
   }
 
   @Override
   public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
-    Table t = current;
-    return reserve(t, bucket.key(), row(t, context), permits, true);
+    return reserveOne(claimShared(bucket, context, permits));
   }
 
   @Override
@@ -607,9 +604,9 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return reserveShared(bucket, null, permits);
   }
 
-  /** {@link #decide}, as a reservation: the same tier, level and penalty box, and a reservation of the step's state. */
-  private Reservation reserve(Table t, String key, int row, long permits, boolean shared) {
-    return Claim.reserveAll(List.of(claim(t, key, row, permits, shared))).get(0);
+  /** {@link #decide}, as a reservation: the claim of the same tier, level and penalty box, reserved alone. */
+  private static Reservation reserveOne(Claim claim) {
+    return Claim.reserveAll(List.of(claim)).get(0);
   }
 
   @Override
