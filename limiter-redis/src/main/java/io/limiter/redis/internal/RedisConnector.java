@@ -600,9 +600,27 @@ public final class RedisConnector implements AutoCloseable {
     }
   }
 
+  /**
+   * A failure and up to two of its causes, each as its class and the first line of its message: Lettuce wraps the
+   * reason a connection failed ("Unable to connect to ...") around the one that says why.
+   */
   static String describe(Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    return cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "");
+    StringBuilder text = new StringBuilder(describeOne(cause));
+    Throwable next = cause.getCause();
+    for (int depth = 0; next != null && next != cause && depth < 2; depth++, cause = next, next = next.getCause()) {
+      text.append(" (caused by ").append(describeOne(next)).append(')');
+    }
+    return text.toString();
+  }
+
+  private static String describeOne(Throwable t) {
+    String message = t.getMessage();
+    if (message == null) {
+      return t.getClass().getSimpleName();
+    }
+    int end = message.indexOf('\n');
+    return t.getClass().getSimpleName() + ": " + (end < 0 ? message : message.substring(0, end));
   }
 
   /**
