@@ -24,7 +24,7 @@ class NullMarkedTest {
    * had findings left when it did. Annotate one, fix what {@code mvn -B clean compile -Dnullaway.severity=WARN} then
    * reports for it, and remove it here.
    */
-  private static final Set<String> NOT_YET = Set.of("io.limiter.core.step", "io.limiter.core.internal.step",
+  private static final Set<String> NOT_YET = Set.of(
       "io.limiter.spring.aop", "io.limiter.spring.boot", "io.limiter.spring.boot.actuate",
       "io.limiter.spring.boot.cloud", "io.limiter.spring.boot.redis", "io.limiter.spring.internal");
 

@@ -56,7 +56,8 @@ public final class RateLimiterRegistry {
      * @param problems receives why this follower cannot follow it, each a complete sentence naming the policy
      * @return what makes the follower follow (run once, if the change is made), or null for nothing to do
      */
-    Runnable prepare(PolicyChange change, List<String> problems);
+    @Nullable Runnable prepare(PolicyChange change, List<String> problems);
+
   }
 
   private final RateLimitStore store;

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The penalty box of one policy: counts each client's rejections and boxes a client that is rejected more than
@@ -311,7 +312,8 @@ public final class PenaltyBox {
     }
   }
 
-  private void publish(PenaltyEvent event) {
+  private void publish(@Nullable PenaltyEvent event) {
+
     if (event == null) {
       return;
     }

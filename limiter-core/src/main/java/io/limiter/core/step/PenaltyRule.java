@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a client goes into the penalty box and what happens to it there (flask-limiter's meta limits): a client
@@ -94,16 +95,18 @@ public final class PenaltyRule {
    * Parses a penalty spec that came from configuration.
    *
    * @param spec the spec
-   * @param source where it came from, for the messages
+   * @param source where it came from, for the messages, or null
    * @return the rule
    * @throws RateLimitConfigException naming the source, the spec, the problems and their positions
    */
-  public static PenaltyRule parse(String spec, String source) {
+  public static PenaltyRule parse(String spec, @Nullable String source) {
     Objects.requireNonNull(spec, "spec");
     return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
-  static PenaltyRule parse(String spec, String source, List<String> problems) {
+  /** Parses, reporting every problem into {@code problems}; null if there were any. */
+  static @Nullable PenaltyRule parse(String spec, @Nullable String source, List<String> problems) {
+
     SpecProblems p = new SpecProblems("penalty spec", spec, source, problems);
     String expected = "; expected <count>/<period> -> <block | percentage | rate> for <duration>, such as "
         + "5/minute -> block for 10m";

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Adaptive steps of step-function throttling: samples {@link HealthSignal}s once per interval and moves a
@@ -112,7 +113,7 @@ public final class StepController implements AutoCloseable {
   /** Guards the level's state; held only for decisions, never while a signal is sampled. */
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Health lastHealth = Health.healthy("not sampled yet");
-  private volatile StepChange lastChange;
+  private volatile @Nullable StepChange lastChange;
   // guarded by sampleLock
   private long lastScheduledTick = Long.MIN_VALUE;
 
@@ -173,7 +174,9 @@ public final class StepController implements AutoCloseable {
    * @return the controller, not started
    * @throws RateLimitConfigException listing every problem, each naming the source, the value and the position
    */
-  public static StepController parse(String name, String spec, String source, Map<String, HealthSignal> customSignals) {
+  public static StepController parse(String name, String spec, @Nullable String source,
+      Map<String, HealthSignal> customSignals) {
+
     return ControllerSpec.parse(builder(name), spec, source, customSignals);
   }
 
@@ -239,7 +242,7 @@ public final class StepController implements AutoCloseable {
   }
 
   /** @return the last level change, or null if none happened yet */
-  public StepChange lastChange() {
+  public @Nullable StepChange lastChange() {
     return lastChange;
   }
 
@@ -337,7 +340,7 @@ public final class StepController implements AutoCloseable {
    * @param clientWaitNanos time the call spent waiting for the client (reading its request body, writing the
    *     response to it), which is not the server's own work and is left out of the latency; 0 if unknown
    */
-  public void callFinished(long token, boolean failed, String client, long clientWaitNanos) {
+  public void callFinished(long token, boolean failed, @Nullable String client, long clientWaitNanos) {
     calls.finished(token, failed, client, clientWaitNanos);
   }
 
@@ -413,10 +416,10 @@ public final class StepController implements AutoCloseable {
     StepChange change;
     lock.lock();
     try {
-      if (!machine.pinned()) {
-        return;
-      }
       change = machine.unpin(reason, ticker.read());
+      if (change == null) {
+        return; // not pinned
+      }
       lastChange = change;
     } finally {
       lock.unlock();
@@ -549,8 +552,8 @@ public final class StepController implements AutoCloseable {
     private int ceiling = 0;
     private Ticker ticker = Ticker.system();
     private double latencyPercentile = 95;
-    private Duration latencyTarget;
-    private Duration latencySevere;
+    private @Nullable Duration latencyTarget;
+    private @Nullable Duration latencySevere;
     private double errorRatio = Double.NaN;
     private double errorRatioSevere = Double.POSITIVE_INFINITY;
     private long inFlight = -1;
@@ -560,7 +563,8 @@ public final class StepController implements AutoCloseable {
     private long minSamples = 20;
     private int maxWindow = 10;
     private int ignoredKeys = 1;
-    private Duration signalTimeout;
+    private @Nullable Duration signalTimeout;
+
     private boolean holdWhenUnknown = true;
     private double fastDown = 2.0;
     private boolean scaledSteps = true;

@@ -8,6 +8,7 @@ import io.limiter.core.internal.step.SpecProblems;
 import io.limiter.core.internal.step.SpecReader;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What limits apply in one step of step-function throttling: the value of a client tier, a schedule entry or a
@@ -43,10 +44,10 @@ public final class StepLimits {
   private static final StepLimits BLOCK = new StepLimits(Kind.BLOCK, null, 1.0);
 
   private final Kind kind;
-  private final LimitSpec limits;
+  private final @Nullable LimitSpec limits;
   private final double factor;
 
-  private StepLimits(Kind kind, LimitSpec limits, double factor) {
+  private StepLimits(Kind kind, @Nullable LimitSpec limits, double factor) {
     this.kind = kind;
     this.limits = limits;
     this.factor = factor;
@@ -104,7 +105,7 @@ public final class StepLimits {
    * @param problems where to report a problem
    * @return the value, or null after reporting a problem
    */
-  static StepLimits parse(String text, int at, SpecProblems problems) {
+  static @Nullable StepLimits parse(String text, int at, SpecProblems problems) {
     String t = text.trim();
     String lower = t.toLowerCase(Locale.ROOT);
     if (lower.equals("unlimited")) {
@@ -131,7 +132,8 @@ public final class StepLimits {
   }
 
   /** @return the replacing limits of a {@link Kind#LIMITS} value, else null */
-  public LimitSpec limits() {
+  public @Nullable LimitSpec limits() {
+
     return limits;
   }
 
@@ -156,7 +158,8 @@ public final class StepLimits {
   public String toString() {
     switch (kind) {
       case LIMITS:
-        return limits.toString();
+        return Objects.requireNonNull(limits, "limits").toString(); // a LIMITS value always has them (of)
+
       case FACTOR:
         return SpecReader.percent(factor);
       case UNLIMITED:

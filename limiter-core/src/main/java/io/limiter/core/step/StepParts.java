@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The step-function throttling settings of one policy, whichever front-end they come from (servlet init-params,
@@ -30,16 +31,17 @@ public final class StepParts {
   /** A part did not parse (its problem is reported): {@link #build} reports the combination but builds nothing. */
   private boolean broken;
 
-  private final Tiers tiers;
-  private final String tierKey;
-  private final StepSchedule schedule;
-  private final String adaptive;
-  private final PenaltyRule penalty;
+  private final @Nullable Tiers tiers;
+  private final @Nullable String tierKey;
+  private final @Nullable StepSchedule schedule;
+  private final @Nullable String adaptive;
+  private final @Nullable PenaltyRule penalty;
   private final boolean penalizeSharedKeys;
   private final UnaryOperator<String> label;
 
-  private StepParts(Tiers tiers, String tierKey, StepSchedule schedule, String adaptive, PenaltyRule penalty,
-      boolean penalizeSharedKeys, UnaryOperator<String> label) {
+  private StepParts(@Nullable Tiers tiers, @Nullable String tierKey, @Nullable StepSchedule schedule,
+      @Nullable String adaptive, @Nullable PenaltyRule penalty, boolean penalizeSharedKeys,
+      UnaryOperator<String> label) {
     this.tiers = tiers;
     this.tierKey = blankToNull(tierKey);
     this.schedule = schedule;
@@ -66,8 +68,9 @@ public final class StepParts {
    * @param label names a part for messages: {@code tier-key} to {@code init-param rule.api.tier-key}
    * @return the parts
    */
-  public static StepParts of(Tiers tiers, String tierKey, StepSchedule schedule, String adaptive,
-      PenaltyRule penalty, boolean penalizeSharedKeys, UnaryOperator<String> label) {
+  public static StepParts of(@Nullable Tiers tiers, @Nullable String tierKey, @Nullable StepSchedule schedule,
+      @Nullable String adaptive, @Nullable PenaltyRule penalty, boolean penalizeSharedKeys,
+      UnaryOperator<String> label) {
     return new StepParts(tiers, tierKey, schedule, adaptive, penalty, penalizeSharedKeys, label);
   }
 
@@ -84,23 +87,23 @@ public final class StepParts {
    * @param problems receives what is wrong
    * @return the parts that parsed
    */
-  public static StepParts parse(String tiers, String tierKey, String schedule, String adaptive, String penalty,
-      UnaryOperator<String> label, List<String> problems) {
+  public static StepParts parse(@Nullable String tiers, @Nullable String tierKey, @Nullable String schedule,
+      @Nullable String adaptive, @Nullable String penalty, UnaryOperator<String> label, List<String> problems) {
     Tiers t = null;
     StepSchedule s = null;
     PenaltyRule p = null;
     try {
-      t = blankToNull(tiers) == null ? null : Tiers.parse(tiers, label.apply("tiers"));
+      t = tiers == null || tiers.isBlank() ? null : Tiers.parse(tiers, label.apply("tiers"));
     } catch (RateLimitConfigException e) {
       problems.addAll(e.problems());
     }
     try {
-      s = blankToNull(schedule) == null ? null : StepSchedule.parse(schedule, label.apply("schedule"));
+      s = schedule == null || schedule.isBlank() ? null : StepSchedule.parse(schedule, label.apply("schedule"));
     } catch (RateLimitConfigException e) {
       problems.addAll(e.problems());
     }
     try {
-      p = blankToNull(penalty) == null ? null : PenaltyRule.parse(penalty, label.apply("penalty"));
+      p = penalty == null || penalty.isBlank() ? null : PenaltyRule.parse(penalty, label.apply("penalty"));
     } catch (RateLimitConfigException e) {
       problems.addAll(e.problems());
     }
@@ -123,27 +126,27 @@ public final class StepParts {
   }
 
   /** @return the tiers, or null */
-  public Tiers tiers() {
+  public @Nullable Tiers tiers() {
     return tiers;
   }
 
   /** @return the tier key as written, or null */
-  public String tierKey() {
+  public @Nullable String tierKey() {
     return tierKey;
   }
 
   /** @return the schedule, or null */
-  public StepSchedule schedule() {
+  public @Nullable StepSchedule schedule() {
     return schedule;
   }
 
   /** @return the name of the step controller, or null */
-  public String adaptive() {
+  public @Nullable String adaptive() {
     return adaptive;
   }
 
   /** @return the penalty rule, or null */
-  public PenaltyRule penalty() {
+  public @Nullable PenaltyRule penalty() {
     return penalty;
   }
 
@@ -196,7 +199,7 @@ public final class StepParts {
    * @param problems receives every problem, each naming its setting
    * @return the limiter, or null if there were problems
    */
-  public SteppedRateLimiter<String> build(LimitPolicy policy, RateLimiterRegistry registry,
+  public @Nullable SteppedRateLimiter<String> build(LimitPolicy policy, RateLimiterRegistry registry,
       StepControllerRegistry controllers, List<PenaltyListener> penaltyListeners, String where,
       List<String> problems) {
     int before = problems.size();
@@ -252,7 +255,7 @@ public final class StepParts {
    * @param problems receives an unknown controller, with the known ones
    * @return the controller named by {@code adaptive}, or null (none named, or unknown)
    */
-  public StepController controller(StepControllerRegistry controllers, List<String> problems) {
+  public @Nullable StepController controller(StepControllerRegistry controllers, List<String> problems) {
     if (adaptive == null) {
       return null;
     }
@@ -278,7 +281,7 @@ public final class StepParts {
     return sb.append('}').toString();
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return s == null || s.isBlank() ? null : s.trim();
   }
 }

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A schedule of limits by wall-clock time: scheduled steps of step-function throttling.
@@ -76,13 +77,13 @@ public final class StepSchedule {
   private final List<Rule> rules;
   /** The rules in evaluation order: date rules first; holds indexes into {@link #rules}. */
   private final int[] order;
-  private final StepLimits otherwise;
+  private final @Nullable StepLimits otherwise;
   /** Every local time at which some rule may start or stop applying, midnight included. */
   private final LocalTime[] boundaries;
 
   private final List<String> warnings;
 
-  private StepSchedule(ZoneId zone, List<Rule> rules, StepLimits otherwise) {
+  private StepSchedule(ZoneId zone, List<Rule> rules, @Nullable StepLimits otherwise) {
     this.zone = zone;
     this.rules = List.copyOf(rules);
     this.otherwise = otherwise;
@@ -158,16 +159,17 @@ public final class StepSchedule {
    * Parses a schedule spec that came from configuration.
    *
    * @param spec the spec
-   * @param source where it came from, for the messages: {@code property limiter.policies.api.schedule}
+   * @param source where it came from, for the messages: {@code property limiter.policies.api.schedule}; or null
    * @return the schedule
    * @throws RateLimitConfigException listing every problem, each naming the source, the spec and the position
    */
-  public static StepSchedule parse(String spec, String source) {
+  public static StepSchedule parse(String spec, @Nullable String source) {
     Objects.requireNonNull(spec, "spec");
     return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
-  static StepSchedule parse(String spec, String source, List<String> problems) {
+  /** Parses, reporting every problem into {@code problems}; null if there were any. */
+  static @Nullable StepSchedule parse(String spec, @Nullable String source, List<String> problems) {
     SpecProblems p = new SpecProblems("schedule spec", spec, source, problems);
     ZoneId zone = null;
     boolean zoneSeen = false;
@@ -219,7 +221,7 @@ public final class StepSchedule {
     return new StepSchedule(zone == null ? ZoneOffset.UTC : zone, rules, otherwise);
   }
 
-  private static StepLimits value(SpecReader.Entry e, SpecProblems p) {
+  private static @Nullable StepLimits value(SpecReader.Entry e, SpecProblems p) {
     StepLimits value = StepLimits.parse(e.value(), e.valueAt(), p);
     if (value != null && value.kind() != StepLimits.Kind.LIMITS && value.kind() != StepLimits.Kind.FACTOR) {
       p.at(e.valueAt(), "a scheduled step cannot be " + value + "; expected a rate such as 1000/minute or a "
@@ -311,10 +313,12 @@ public final class StepSchedule {
         }
       }
     }
-    return best;
+    // never null: midnight of the day after tomorrow is a boundary, and it is after the instant
+    return Objects.requireNonNull(best, "best");
+
   }
 
-  private static Instant earliestAfter(Instant after, Instant best, Instant candidate) {
+  private static @Nullable Instant earliestAfter(Instant after, @Nullable Instant best, Instant candidate) {
     return candidate.isAfter(after) && (best == null || candidate.isBefore(best)) ? candidate : best;
   }
 
@@ -349,14 +353,14 @@ public final class StepSchedule {
   public static final class Rule {
     private final String condition;
     private final StepLimits limits;
-    private final Set<DayOfWeek> days;
-    private final List<LocalDate[]> dates;
-    private final List<MonthDay[]> monthDays;
+    private final @Nullable Set<DayOfWeek> days;
+    private final @Nullable List<LocalDate[]> dates;
+    private final @Nullable List<MonthDay[]> monthDays;
     private final long startNanos;
     private final long endNanos;
 
-    private Rule(String condition, StepLimits limits, Set<DayOfWeek> days, List<LocalDate[]> dates,
-        List<MonthDay[]> monthDays, long startNanos, long endNanos) {
+    private Rule(String condition, StepLimits limits, @Nullable Set<DayOfWeek> days,
+        @Nullable List<LocalDate[]> dates, @Nullable List<MonthDay[]> monthDays, long startNanos, long endNanos) {
       this.condition = condition;
       this.limits = limits;
       this.days = days;
@@ -367,7 +371,7 @@ public final class StepSchedule {
     }
 
     /** Parses a condition; reports problems relative to {@code at}; returns null after a problem. */
-    static Rule parse(String condition, int at, SpecProblems p, StepLimits limits) {
+    static @Nullable Rule parse(String condition, int at, SpecProblems p, @Nullable StepLimits limits) {
       Set<DayOfWeek> days = null;
       List<LocalDate[]> dates = null;
       List<MonthDay[]> monthDays = null;
@@ -459,7 +463,7 @@ public final class StepSchedule {
           monthDays == null ? null : List.copyOf(monthDays), start, end);
     }
 
-    private static long time(String h, String m, String s, boolean end, int at, SpecProblems p) {
+    private static long time(String h, String m, @Nullable String s, boolean end, int at, SpecProblems p) {
       int hour = Integer.parseInt(h);
       int minute = Integer.parseInt(m);
       int second = s == null ? 0 : Integer.parseInt(s);
@@ -474,7 +478,7 @@ public final class StepSchedule {
       return LocalTime.of(hour, minute, second).toNanoOfDay();
     }
 
-    private static LocalDate date(String text, int at, SpecProblems p) {
+    private static @Nullable LocalDate date(String text, int at, SpecProblems p) {
       try {
         return LocalDate.parse(text);
       } catch (DateTimeException e) {
@@ -483,7 +487,7 @@ public final class StepSchedule {
       }
     }
 
-    private static MonthDay monthDay(String text, int at, SpecProblems p) {
+    private static @Nullable MonthDay monthDay(String text, int at, SpecProblems p) {
       try {
         return MonthDay.parse(text);
       } catch (DateTimeException e) {
@@ -492,7 +496,8 @@ public final class StepSchedule {
       }
     }
 
-    private static Set<DayOfWeek> days(String first, String last, int at, int lastAt, SpecProblems p) {
+    private static @Nullable Set<DayOfWeek> days(String first, @Nullable String last, int at, int lastAt,
+        SpecProblems p) {
       String f = first.toLowerCase(Locale.ROOT);
       if (last == null && f.equals("weekdays")) {
         return EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY);
@@ -514,7 +519,7 @@ public final class StepSchedule {
       }
     }
 
-    private static DayOfWeek day(String text, int at, SpecProblems p) {
+    private static @Nullable DayOfWeek day(String text, int at, SpecProblems p) {
       String t = text.toLowerCase(Locale.ROOT);
       for (DayOfWeek d : DayOfWeek.values()) {
         String full = d.name().toLowerCase(Locale.ROOT);
@@ -664,7 +669,8 @@ public final class StepSchedule {
   public static final class Builder {
     private final ZoneId zone;
     private final List<Rule> rules = new ArrayList<>();
-    private StepLimits otherwise;
+    private @Nullable StepLimits otherwise;
+
 
     private Builder(ZoneId zone) {
       this.zone = Objects.requireNonNull(zone, "zone");

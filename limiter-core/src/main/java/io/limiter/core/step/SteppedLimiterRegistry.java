@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An application's {@link SteppedRateLimiter}s, one per policy with step-function throttling, shared by every
@@ -56,7 +57,7 @@ public final class SteppedLimiterRegistry {
    * @param policy a policy name
    * @return its stepped limiter, or null
    */
-  public Entry find(String policy) {
+  public @Nullable Entry find(String policy) {
     return byPolicy.get(policy);
   }
 
@@ -75,7 +76,8 @@ public final class SteppedLimiterRegistry {
    * @param problems receives what is wrong
    * @return the entry, or null if there were problems
    */
-  public Entry build(LimitPolicy policy, StepParts parts, String owner, String where, List<String> problems) {
+  public @Nullable Entry build(LimitPolicy policy,
+ StepParts parts, String owner, String where, List<String> problems) {
     Entry existing = byPolicy.get(policy.name());
     if (existing != null) {
       if (existing.owner().equals(owner)) {

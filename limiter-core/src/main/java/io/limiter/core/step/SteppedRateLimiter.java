@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link RateLimiter} whose limits move in steps: per call, the effective limits are computed from the policy's
@@ -92,7 +93,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the cost, at least 1
    * @return the decision; its {@link Decision#policy()} carries the effective limits
    */
-  Decision acquire(String key, C context, long permits);
+  Decision acquire(String key, @Nullable C context, long permits);
 
   /**
    * Takes {@code permits} in the bucket that requests without a key share, under the limits in force for this
@@ -104,7 +105,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the cost, at least 1
    * @return the decision
    */
-  Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
+  Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits);
 
   /**
    * {@link #acquire(String, Object, long)} as a {@link Reservation} of the step's state, to be settled to the actual
@@ -115,7 +116,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the reservation
    */
-  Reservation reserve(String key, C context, long permits);
+  Reservation reserve(String key, @Nullable C context, long permits);
 
   /**
    * {@link #acquireShared(String, Object, long)} as a {@link Reservation}.
@@ -125,7 +126,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the reservation
    */
-  Reservation reserveShared(String key, C context, long permits);
+  Reservation reserveShared(String key, @Nullable C context, long permits);
 
   /**
    * {@link #acquireShared(MissingKeyStrategy.SharedBucket, Object, long)} as a {@link Reservation}.
@@ -135,7 +136,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the reservation
    */
-  Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits);
+  Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits);
 
   /**
    * {@link #reserve(String, Object, long)} as a {@link Claim}, to be decided with the request's other policies by
@@ -147,7 +148,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the claim
    */
-  default Claim claim(String key, C context, long permits) {
+  default Claim claim(String key, @Nullable C context, long permits) {
     return Claim.deferred(() -> reserve(key, context, permits));
   }
 
@@ -159,7 +160,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the claim
    */
-  default Claim claimShared(String key, C context, long permits) {
+  default Claim claimShared(String key, @Nullable C context, long permits) {
     return Claim.deferred(() -> reserveShared(key, context, permits));
   }
 
@@ -171,7 +172,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the permits to reserve, at least 1
    * @return the claim
    */
-  default Claim claimShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+  default Claim claimShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits) {
     return Claim.deferred(() -> reserveShared(bucket, context, permits));
   }
 
@@ -182,7 +183,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param context the request, for the tier resolver; null means the default tier
    * @return the decision
    */
-  default Decision acquire(String key, C context) {
+  default Decision acquire(String key, @Nullable C context) {
     return acquire(key, context, policy().cost());
   }
 
@@ -195,7 +196,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the cost, at least 1
    * @return whether the request may proceed
    */
-  boolean tryAcquire(String key, C context, long permits);
+  boolean tryAcquire(String key, @Nullable C context, long permits);
 
   /**
    * Decides without blocking; remote stores complete the stage when their server answers.
@@ -205,7 +206,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the cost, at least 1
    * @return the decision, when known
    */
-  CompletionStage<Decision> acquireAsync(String key, C context, long permits);
+  CompletionStage<Decision> acquireAsync(String key, @Nullable C context, long permits);
 
   /**
    * Like {@link #acquire(String, Object, long)} for a client key that many clients share, such as a global key (the
@@ -218,7 +219,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param permits the cost, at least 1
    * @return the decision
    */
-  Decision acquireShared(String key, C context, long permits);
+  Decision acquireShared(String key, @Nullable C context, long permits);
 
   /**
    * @return warnings about the configuration found when the limiter was built (each also logged once at WARNING),
@@ -232,7 +233,7 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
    * @param tier a tier name (matched as decisions match it), or null for the default
    * @return the effective policy, or empty if the tier is unlimited
    */
-  Optional<LimitPolicy> currentPolicy(String tier);
+  Optional<LimitPolicy> currentPolicy(@Nullable String tier);
 
   /** @return the controller whose level scales the limits, if any */
   Optional<StepController> controller();
@@ -258,17 +259,17 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
     private final LimitPolicy policy;
     private final RateLimitStore store;
     private final List<String> problems = new ArrayList<>();
-    private StepSchedule schedule;
-    private StepController controller;
-    private Tiers tiers;
+    private @Nullable StepSchedule schedule;
+    private @Nullable StepController controller;
+    private @Nullable Tiers tiers;
     private boolean tiersFailed;
-    private TierResolver<C> tierResolver;
-    private PenaltyRule penalty;
+    private @Nullable TierResolver<C> tierResolver;
+    private @Nullable PenaltyRule penalty;
     private final List<PenaltyListener> penaltyListeners = new ArrayList<>();
     private long penaltyMaxKeys = 100_000;
     private long penaltyMaxBytes = PenaltyBox.DEFAULT_MAX_BYTES;
     private boolean penalizeSharedKeys;
-    private RateLimitListener listener;
+    private @Nullable RateLimitListener listener;
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
 
@@ -292,10 +293,10 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
      * Sets the schedule from its spec; a problem is reported by {@link #build()}.
      *
      * @param spec see {@link StepSchedule}
-     * @param source where it came from, for messages, e.g. {@code @RateLimit(schedule) on Api.search}
+     * @param source where it came from, for messages, e.g. {@code @RateLimit(schedule) on Api.search}, or null
      * @return this builder
      */
-    public Builder<C> schedule(String spec, String source) {
+    public Builder<C> schedule(String spec, @Nullable String source) {
       this.schedule = StepSchedule.parse(Objects.requireNonNull(spec, "spec"), source, problems);
       return this;
     }
@@ -327,10 +328,10 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
      * Sets the tiers from their spec; a problem is reported by {@link #build()}.
      *
      * @param spec see {@link Tiers}
-     * @param source where it came from, for messages
+     * @param source where it came from, for messages, or null
      * @return this builder
      */
-    public Builder<C> tiers(String spec, String source) {
+    public Builder<C> tiers(String spec, @Nullable String source) {
       this.tiers = Tiers.parse(Objects.requireNonNull(spec, "spec"), source, problems);
       this.tiersFailed = tiers == null;
       return this;
@@ -362,10 +363,10 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
      * Sets the penalty rule from its spec; a problem is reported by {@link #build()}.
      *
      * @param spec see {@link PenaltyRule}
-     * @param source where it came from, for messages
+     * @param source where it came from, for messages, or null
      * @return this builder
      */
-    public Builder<C> penalty(String spec, String source) {
+    public Builder<C> penalty(String spec, @Nullable String source) {
       this.penalty = PenaltyRule.parse(Objects.requireNonNull(spec, "spec"), source, problems);
       return this;
     }
@@ -428,7 +429,8 @@ public interface SteppedRateLimiter<C> extends RateLimiter {
      * @param listener the listener, or null for none
      * @return this builder
      */
-    public Builder<C> listener(RateLimitListener listener) {
+    public Builder<C> listener(@Nullable RateLimitListener listener) {
+
       this.listener = listener;
       return this;
     }

@@ -2,6 +2,7 @@ package io.limiter.core.step;
 
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names the client tier (plan) of a request, e.g. from an API-key lookup, a header, a principal's authority or a
@@ -21,7 +22,8 @@ public interface TierResolver<C> {
    * @param context the request context
    * @return the tier name, or null if the request has none
    */
-  String resolve(C context);
+  @Nullable String resolve(C context);
+
 
   /**
    * Returns a resolver that tries this one, then {@code fallback} when this one names no tier.

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Client tiers (plans) of a policy: each tier name maps to the limits of its clients, and one tier may be the default
@@ -40,9 +41,9 @@ public final class Tiers {
   private static final String DEFAULT = "default";
 
   private final Map<String, Tier> tiers;
-  private final String defaultTier;
+  private final @Nullable String defaultTier;
 
-  private Tiers(Map<String, Tier> tiers, String defaultTier) {
+  private Tiers(Map<String, Tier> tiers, @Nullable String defaultTier) {
     this.tiers = Collections.unmodifiableMap(new LinkedHashMap<>(tiers));
     this.defaultTier = defaultTier;
   }
@@ -89,16 +90,17 @@ public final class Tiers {
    * Parses a tier spec that came from configuration.
    *
    * @param spec the spec
-   * @param source where it came from, for the messages: {@code init-param rule.api.tiers}
+   * @param source where it came from, for the messages: {@code init-param rule.api.tiers}; or null
    * @return the tiers
    * @throws RateLimitConfigException listing every problem, each naming the source, the spec and the position
    */
-  public static Tiers parse(String spec, String source) {
+  public static Tiers parse(String spec, @Nullable String source) {
     Objects.requireNonNull(spec, "spec");
     return SpecProblems.collect(problems -> parse(spec, source, problems));
   }
 
-  static Tiers parse(String spec, String source, List<String> problems) {
+  /** Parses, reporting every problem into {@code problems}; null if there were any. */
+  static @Nullable Tiers parse(String spec, @Nullable String source, List<String> problems) {
     SpecProblems p = new SpecProblems("tier spec", spec, source, problems);
     Map<String, Tier> tiers = new LinkedHashMap<>();
     String defaultTier = null;
@@ -161,10 +163,10 @@ public final class Tiers {
   }
 
   /**
-   * @param name a tier name, any case
+   * @param name a tier name, any case; null names no tier
    * @return the tier, if defined
    */
-  public Optional<Tier> tier(String name) {
+  public Optional<Tier> tier(@Nullable String name) {
     String folded = name == null ? null : SpecReader.asciiLowerCase(name);
     return folded == null ? Optional.empty() : Optional.ofNullable(tiers.get(folded));
   }
@@ -198,7 +200,7 @@ public final class Tiers {
     return sb.toString();
   }
 
-  static String nameProblem(String name) {
+  static @Nullable String nameProblem(@Nullable String name) {
     if (name == null || name.isEmpty()) {
       return "tier name must not be empty";
     }
@@ -222,7 +224,8 @@ public final class Tiers {
   /** Builds {@link Tiers} in code; validates each tier when added. Not thread-safe. */
   public static final class Builder {
     private final Map<String, Tier> tiers = new LinkedHashMap<>();
-    private String defaultTier;
+    private @Nullable String defaultTier;
+
 
     private Builder() {
     }

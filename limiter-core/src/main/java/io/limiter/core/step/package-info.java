@@ -7,4 +7,7 @@
  * combined per call by {@link io.limiter.core.step.SteppedRateLimiter} on any store. Framework-free; the servlet and
  * Spring integrations wire it from annotations, init-params and properties.
  */
+@NullMarked
 package io.limiter.core.step;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import io.limiter.core.step.Health;
 import io.limiter.core.step.HealthSignal;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Feeds a step controller's built-in call signals ({@link CallSignals}: latency, error ratio, in-flight calls) with the
@@ -17,10 +18,10 @@ import java.util.List;
 public final class CallFeed {
 
   private final Ticker ticker;
-  private final CallSignals.Clients clients;
-  private final CallSignals.Latency latency;
-  private final CallSignals.Errors errors;
-  private final CallSignals.InFlight inFlight;
+  private final CallSignals.@Nullable Clients clients;
+  private final CallSignals.@Nullable Latency latency;
+  private final CallSignals.@Nullable Errors errors;
+  private final CallSignals.@Nullable InFlight inFlight;
 
   /**
    * @param ticker the clock of the latencies
@@ -29,8 +30,8 @@ public final class CallFeed {
    * @param errors the error-ratio signal, or null
    * @param inFlight the in-flight signal, or null
    */
-  public CallFeed(Ticker ticker, CallSignals.Clients clients, CallSignals.Latency latency, CallSignals.Errors errors,
-      CallSignals.InFlight inFlight) {
+  public CallFeed(Ticker ticker, CallSignals.@Nullable Clients clients, CallSignals.@Nullable Latency latency,
+      CallSignals.@Nullable Errors errors, CallSignals.@Nullable InFlight inFlight) {
     this.ticker = ticker;
     this.clients = clients;
     this.latency = latency;
@@ -73,7 +74,8 @@ public final class CallFeed {
    * @param client who made the call, or null
    * @param clientWaitNanos time spent waiting for the client, left out of the latency
    */
-  public void finished(long token, boolean failed, String client, long clientWaitNanos) {
+  public void finished(long token, boolean failed, @Nullable String client, long clientWaitNanos) {
+
     if (inFlight != null) {
       inFlight.exit();
     }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The signals that the integrations feed with the calls they let through: latency percentile, error ratio and
@@ -39,7 +40,7 @@ public final class CallSignals {
     private final AtomicLongArray counts = new AtomicLongArray(SLOTS * 4);
 
     /** @return the slot of a client, or -1 for a call not attributed to one */
-    public int slot(String client) {
+    public int slot(@Nullable String client) {
       if (client == null) {
         return -1;
       }
@@ -139,15 +140,15 @@ public final class CallSignals {
     private final long minSamples;
     private final int maxWindow;
     private final LatencyHistogram histogram = new LatencyHistogram();
-    private final ClientWindow window;
+    private final @Nullable ClientWindow window;
     private final int ignored;
     private int intervals;
     /** The last verdict's percentile over the target (NaN when not judged); read by the controller after sampling. */
     private volatile double lastRatio = Double.NaN;
     private volatile Health.Status lastStatus = Health.Status.UNKNOWN;
 
-    public Latency(double percentile, Duration target, Duration severe, long minSamples, int maxWindow,
-        Clients clients, int ignoredKeys) {
+    public Latency(double percentile, Duration target, @Nullable Duration severe, long minSamples, int maxWindow,
+        @Nullable Clients clients, int ignoredKeys) {
       this.percentile = percentile;
       this.targetNanos = target.toNanos();
       this.severeNanos = severe == null ? Long.MAX_VALUE : severe.toNanos();
@@ -165,7 +166,7 @@ public final class CallSignals {
      * @param clients the per-client counts, or null
      * @param slot the client's slot, or -1
      */
-    public void record(long nanos, Clients clients, int slot) {
+    public void record(long nanos, @Nullable Clients clients, int slot) {
       histogram.record(nanos);
       if (slot >= 0 && clients != null) {
         // judged as the histogram judges: by the upper bound of the value's bucket
@@ -323,14 +324,14 @@ public final class CallSignals {
     private final int maxWindow;
     private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
-    private final ClientWindow window;
+    private final @Nullable ClientWindow window;
     private final int ignored;
     private long previousCalls;
     private long previousFailures;
     private int intervals;
 
-    public Errors(double unhealthyAbove, double severeAbove, long minSamples, int maxWindow, Clients clients,
-        int ignoredKeys) {
+    public Errors(double unhealthyAbove, double severeAbove, long minSamples, int maxWindow,
+        @Nullable Clients clients, int ignoredKeys) {
       this.unhealthyAbove = unhealthyAbove;
       this.severeAbove = severeAbove;
       this.minSamples = minSamples;
@@ -347,7 +348,8 @@ public final class CallSignals {
      * @param clients the per-client counts, or null
      * @param slot the client's slot, or -1
      */
-    public void record(boolean failed, Clients clients, int slot) {
+    public void record(boolean failed, @Nullable Clients clients, int slot) {
+
       // failures first: a sample in between sees a ratio too high by one call at worst, never a ratio above 1
       if (failed) {
         if (slot >= 0 && clients != null) {

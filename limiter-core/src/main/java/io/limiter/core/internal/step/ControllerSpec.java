@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a step controller's configuration, as one string ({@code key=value; ...}) or as separate properties, into a
@@ -31,8 +32,8 @@ public final class ControllerSpec {
   private ControllerSpec() {
   }
 
-  public static StepController parse(StepController.Builder builder, String spec, String source,
-      Map<String, HealthSignal> customSignals) {
+  public static StepController parse(StepController.Builder builder, String spec, @Nullable String source,
+      @Nullable Map<String, HealthSignal> customSignals) {
     Objects.requireNonNull(spec, "spec");
     List<String> problems = new ArrayList<>();
     SpecProblems p = new SpecProblems("controller spec", spec, source, problems);
@@ -52,7 +53,7 @@ public final class ControllerSpec {
   }
 
   public static StepController fromProperties(StepController.Builder builder, Map<String, String> properties,
-      String sourcePrefix, Map<String, HealthSignal> customSignals) {
+      @Nullable String sourcePrefix, @Nullable Map<String, HealthSignal> customSignals) {
     List<String> problems = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     String prefix = sourcePrefix == null ? "" : sourcePrefix;
@@ -73,7 +74,9 @@ public final class ControllerSpec {
     return build(builder, problems, sourcePrefix);
   }
 
-  private static StepController build(StepController.Builder builder, List<String> problems, String source) {
+  private static StepController build(StepController.Builder builder, List<String> problems,
+      @Nullable String source) {
+
     if (!problems.isEmpty()) {
       throw new RateLimitConfigException(problems);
     }
@@ -93,7 +96,7 @@ public final class ControllerSpec {
   }
 
   private static void apply(StepController.Builder b, String key, int keyAt, String value, int at, SpecProblems p,
-      Map<String, HealthSignal> customSignals) {
+      @Nullable Map<String, HealthSignal> customSignals) {
     try {
       switch (normalize(key)) {
         case "levels":
@@ -203,8 +206,9 @@ public final class ControllerSpec {
           }
       }
     } catch (IllegalArgumentException e) {
-      p.at(at, e.getMessage());
+      p.refused(at, e);
     }
+
   }
 
   private static void levels(StepController.Builder b, String value, int at, SpecProblems p) {
@@ -241,7 +245,7 @@ public final class ControllerSpec {
   }
 
   private static void signals(StepController.Builder b, String value, int at, SpecProblems p,
-      Map<String, HealthSignal> customSignals) {
+      @Nullable Map<String, HealthSignal> customSignals) {
     int from = 0;
     for (int i = 0; i <= value.length(); i++) {
       if (i == value.length() || SpecReader.isSeparator(value.charAt(i))) {

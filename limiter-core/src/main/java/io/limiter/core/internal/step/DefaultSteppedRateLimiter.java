@@ -30,9 +30,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The stepped limiter. Every effective policy (tier row × schedule step × level × penalty) is composed, validated
@@ -54,25 +56,25 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
 
   /** The store of the table's key spaces: where claims of this limiter are decided together. */
   private final RateLimitStore store;
-  private final RateLimitListener listener;
+  private final @Nullable RateLimitListener listener;
   private final Ticker ticker;
 
-  private final StepSchedule schedule;
+  private final @Nullable StepSchedule schedule;
   private final Clock clock;
   private final int steps;
-  private volatile Window window;
+  private volatile @Nullable Window window;
 
-  private final StepController controller;
+  private final @Nullable StepController controller;
   private final int levels;
 
-  private final Tiers tiers;
-  private final TierResolver<C> resolver;
+  private final @Nullable Tiers tiers;
+  private final @Nullable TierResolver<C> resolver;
   private final Map<String, Integer> tierRows = new HashMap<>();
   private final String[] tierNames;
   private final boolean[] unlimitedRow;
 
-  private final PenaltyRule penalty;
-  private final PenaltyBox box;
+  private final @Nullable PenaltyRule penalty;
+  private final @Nullable PenaltyBox box;
   private final int penaltySlots;
   private final boolean penalizeShared;
   private final int countingLevel;
@@ -83,13 +85,19 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   /** One effective step: the limits, and the store view that decides with them, or a block. */
   private static final class Step {
     final LimitPolicy policy;
-    final KeySpace space;
+    /** The view that decides with the limits; null for a block, which the store never sees. */
+    private final @Nullable KeySpace space;
     final boolean block;
 
-    Step(LimitPolicy policy, KeySpace space, boolean block) {
+    Step(LimitPolicy policy, @Nullable KeySpace space, boolean block) {
       this.policy = policy;
       this.space = space;
       this.block = block;
+    }
+
+    /** The store view of a step that is not a block (callers check {@link #block} first). */
+    KeySpace space() {
+      return Objects.requireNonNull(space, "a block step has no store view");
     }
   }
 
@@ -111,10 +119,11 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   private record Window(int step, long from, long until) {
   }
 
-  public DefaultSteppedRateLimiter(LimitPolicy base, RateLimitStore store, StepSchedule schedule,
-      StepController controller, Tiers tiers, TierResolver<C> resolver, PenaltyRule penalty,
-      List<PenaltyListener> penaltyListeners, long penaltyMaxKeys, long penaltyMaxBytes, boolean penalizeShared,
-      RateLimitListener listener, Clock clock, Ticker ticker, List<String> problems) {
+  public DefaultSteppedRateLimiter(LimitPolicy base, RateLimitStore store, @Nullable StepSchedule schedule,
+      @Nullable StepController controller, @Nullable Tiers tiers, @Nullable TierResolver<C> resolver,
+      @Nullable PenaltyRule penalty, List<PenaltyListener> penaltyListeners, long penaltyMaxKeys,
+      long penaltyMaxBytes, boolean penalizeShared, @Nullable RateLimitListener listener, Clock clock, Ticker ticker,
+      List<String> problems) {
     this.store = store;
     this.listener = listener;
     this.ticker = ticker;
@@ -165,7 +174,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
    *     each naming the policy and the part
    * @return what swaps the new steps in (one volatile write), or null if there were problems or nothing changes
    */
-  public Runnable prepare(LimitPolicy next, List<String> problems) {
+  public @Nullable Runnable prepare(LimitPolicy next, List<String> problems) {
     Table now = current;
     if (next.equals(now.base())) {
       return null;
@@ -192,7 +201,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   /** Validates each part that replaces limits once against the base, then composes every combination. */
-  private Table compose(LimitPolicy base, List<String> problems) {
+  private @Nullable Table compose(LimitPolicy base, List<String> problems) {
     int before = problems.size();
     List<Tiers.Tier> tierList = tiers == null ? List.of() : tiers.tiers();
     int rows = unlimitedRow.length;
@@ -207,9 +216,12 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     for (int s = 0; schedule != null && s < steps; s++) {
       badStep[s] = !fits(base, scheduled(s), scheduleName(s), prefix, problems);
     }
-    boolean badPenalty = penalty != null && !fits(base, penalty.action(), "the penalty", prefix, problems);
+    StepLimits penaltyAction = penalty == null ? null : penalty.action(); // the box's slots exist only with it
+    boolean badPenalty = penaltyAction != null && !fits(base, penaltyAction, "the penalty", prefix, problems);
     String defaultTier = tiers == null ? null : tiers.defaultTier().orElse(null);
-    int fallback = tierList.isEmpty() ? 0 : defaultTier != null ? tierRows.get(defaultTier)
+    // Tiers checks that its default tier is one of its tiers
+    int fallback = tierList.isEmpty() ? 0 : defaultTier != null
+        ? Objects.requireNonNull(tierRows.get(defaultTier), "default tier row")
         : lowestTier(base, tierList, badTier, prefix, problems);
     String conflict = conflict(tierList, prefix);
     if (conflict != null) {
@@ -231,7 +243,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
             if (badTier[row] || badStep[s] || (p == 1 && badPenalty)) {
               continue;
             }
-            if (p == 1 && penalty.action().kind() == StepLimits.Kind.BLOCK) {
+            if (p == 1 && penaltyAction != null && penaltyAction.kind() == StepLimits.Kind.BLOCK) {
               Step open = table[index - 1];
               table[index] = open == null ? null : new Step(open.policy, null, true);
               continue;
@@ -239,7 +251,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
             double level = controller == null ? 1.0 : controller.levels().get(l);
             LimitPolicy effective;
             try {
-              effective = compose(base, tier, scheduled(s), level, p == 1 ? penalty.action() : null);
+              effective = compose(base, tier, scheduled(s), level, p == 1 ? penaltyAction : null);
             } catch (IllegalArgumentException | IllegalStateException e) {
               composeProblems.putIfAbsent(e.getMessage(), prefix + describe(tier, s, l, p) + ": " + e.getMessage());
               continue;
@@ -349,7 +361,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     warnings.addAll(seen);
   }
 
-  private StepLimits scheduled(int step) {
+  private @Nullable StepLimits scheduled(int step) {
     if (schedule == null) {
       return null;
     }
@@ -358,17 +370,19 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   private String scheduleName(int step) {
-    return step < schedule.rules().size() ? "schedule entry \"" + schedule.rules().get(step).condition() + "\""
+    StepSchedule s = Objects.requireNonNull(schedule, "schedule"); // steps are named only when there is a schedule
+    return step < s.rules().size() ? "schedule entry \"" + s.rules().get(step).condition() + "\""
         : "the schedule's default";
   }
 
+
   /** Whether limits that replace the base's fit the state kept for it; reports why not. */
-  private static boolean fits(LimitPolicy base, StepLimits value, String what, String prefix,
+  private static boolean fits(LimitPolicy base, @Nullable StepLimits value, String what, String prefix,
       List<String> problems) {
     if (value == null || value.kind() != StepLimits.Kind.LIMITS) {
       return true;
     }
-    LimitSpec spec = value.limits();
+    LimitSpec spec = replacing(value);
     int n = base.limits().size();
     if (spec.limits().size() != n) {
       problems.add(prefix + what + " has " + plural(spec.limits().size(), "limit") + " (" + spec + ") but the "
@@ -397,7 +411,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return true;
   }
 
-  private String conflict(List<Tiers.Tier> tierList, String prefix) {
+  private @Nullable String conflict(List<Tiers.Tier> tierList, String prefix) {
     if (schedule == null) {
       return null;
     }
@@ -422,20 +436,20 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return null;
   }
 
-  private static LimitPolicy compose(LimitPolicy base, Tiers.Tier tier, StepLimits scheduled, double level,
-      StepLimits penalty) {
+  private static LimitPolicy compose(LimitPolicy base, Tiers.@Nullable Tier tier, @Nullable StepLimits scheduled,
+      double level, @Nullable StepLimits penalty) {
     LimitSpec limits = base.spec();
     double factor = 1.0;
     if (tier != null) {
       if (tier.limits().kind() == StepLimits.Kind.LIMITS) {
-        limits = tier.limits().limits();
+        limits = replacing(tier.limits());
       } else {
         factor *= tier.limits().factor();
       }
     }
     if (scheduled != null) {
       if (scheduled.kind() == StepLimits.Kind.LIMITS) {
-        limits = scheduled.limits();
+        limits = replacing(scheduled);
       } else {
         factor *= scheduled.factor();
       }
@@ -443,7 +457,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     factor *= level;
     if (penalty != null) {
       if (penalty.kind() == StepLimits.Kind.LIMITS) {
-        limits = penalty.limits();
+        limits = replacing(penalty);
         factor = 1.0;
       } else {
         factor *= penalty.factor();
@@ -453,7 +467,12 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     return replaced.scaled(factor);
   }
 
-  private String describe(Tiers.Tier tier, int s, int l, int p) {
+  /** The limits of a {@link StepLimits.Kind#LIMITS} value, which always has them ({@link StepLimits#of}). */
+  private static LimitSpec replacing(StepLimits value) {
+    return Objects.requireNonNull(value.limits(), "limits");
+  }
+
+  private String describe(Tiers.@Nullable Tier tier, int s, int l, int p) {
     List<String> parts = new ArrayList<>();
     parts.add(tier == null ? "clients without a tier" : "tier " + tier.name());
     if (schedule != null) {
@@ -475,7 +494,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   // ---- per call -------------------------------------------------------------------------------------------------
   // Each call reads the table once (Table t = current) and decides wholly under it.
 
-  private int row(Table t, C context) {
+  private int row(Table t, @Nullable C context) {
     if (resolver == null || context == null) {
       return t.fallbackRow();
     }
@@ -486,7 +505,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
    * The row of a tier name: exact, or with ASCII letters folded to lower case. Nothing else folds: Unicode case
    * mapping would let look-alikes ({@code ınternal}, {@code İnternal}, the Kelvin sign for {@code k}) select a tier.
    */
-  private int rowOf(Table t, String name) {
+  private int rowOf(Table t, @Nullable String name) {
     if (name == null) {
       return t.fallbackRow();
     }
@@ -534,19 +553,19 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   @Override
-  public Decision acquire(String key, C context, long permits) {
+  public Decision acquire(String key, @Nullable C context, long permits) {
     Table t = current;
     return decide(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
   }
 
   @Override
-  public Decision acquireShared(String key, C context, long permits) {
+  public Decision acquireShared(String key, @Nullable C context, long permits) {
     Table t = current;
     return decide(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
   }
 
   @Override
-  public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+  public Decision acquireShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits) {
     // the bucket's key is a reserved stored key already: it must not be canonicalised (that would escape it)
     Table t = current;
     return decide(t, bucket.key(), row(t, context), permits, true);
@@ -565,32 +584,32 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     int level = level();
     int index = index(row, level);
     if (box == null) {
-      return complete(t, key, t.table()[index].space.acquire(key, permits), false, 0);
+      return complete(t, key, t.table()[index].space().acquire(key, permits), false, 0);
     }
     long now = ticker.read();
     long until = box.boxedUntil(key, now);
     if (until == PenaltyBox.NOT_BOXED) {
-      return complete(t, key, t.table()[index].space.acquire(key, permits), counts(level, shared), now);
+      return complete(t, key, t.table()[index].space().acquire(key, permits), counts(level, shared), now);
     }
     Step boxed = t.table()[index + 1];
     if (boxed.block) {
       return complete(t, key, blocked(boxed, until, now), false, now);
     }
-    return complete(t, key, boxed.space.acquire(key, permits), false, now);
+    return complete(t, key, boxed.space().acquire(key, permits), false, now);
   }
 
   @Override
-  public Reservation reserve(String key, C context, long permits) {
+  public Reservation reserve(String key, @Nullable C context, long permits) {
     return reserveOne(claim(key, context, permits));
   }
 
   @Override
-  public Reservation reserveShared(String key, C context, long permits) {
+  public Reservation reserveShared(String key, @Nullable C context, long permits) {
     return reserveOne(claimShared(key, context, permits));
   }
 
   @Override
-  public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+  public Reservation reserveShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits) {
     return reserveOne(claimShared(bucket, context, permits));
   }
 
@@ -610,19 +629,19 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   @Override
-  public Claim claim(String key, C context, long permits) {
+  public Claim claim(String key, @Nullable C context, long permits) {
     Table t = current;
     return claim(t, KeyNormalizer.canonical(key), row(t, context), permits, false);
   }
 
   @Override
-  public Claim claimShared(String key, C context, long permits) {
+  public Claim claimShared(String key, @Nullable C context, long permits) {
     Table t = current;
     return claim(t, KeyNormalizer.canonical(key), row(t, context), permits, true);
   }
 
   @Override
-  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, C context, long permits) {
+  public Claim claimShared(MissingKeyStrategy.SharedBucket bucket, @Nullable C context, long permits) {
     Table t = current;
     return claim(t, bucket.key(), row(t, context), permits, true);
   }
@@ -658,13 +677,13 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
       }
       index++;
     }
-    Claim claim = Claim.of(store, t.table()[index].space, key, permits).soft(t.base().shadow());
+    Claim claim = Claim.of(store, t.table()[index].space(), key, permits).soft(t.base().shadow());
     return t.plain() && !count ? claim
         : claim.completedBy(r -> r.withDecision(complete(t, key, r.decision(), count, now)));
   }
 
   @Override
-  public boolean tryAcquire(String key, C context, long permits) {
+  public boolean tryAcquire(String key, @Nullable C context, long permits) {
     Table t = current;
     if (!t.plain()) {
       String k = KeyNormalizer.canonical(key);
@@ -679,14 +698,14 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     int level = level();
     int index = index(row, level);
     if (box == null) {
-      return t.table()[index].space.tryAcquire(k, permits);
+      return t.table()[index].space().tryAcquire(k, permits);
     }
     long now = ticker.read();
     if (box.boxedUntil(k, now) != PenaltyBox.NOT_BOXED) {
       Step boxed = t.table()[index + 1];
-      return !boxed.block && boxed.space.tryAcquire(k, permits);
+      return !boxed.block && boxed.space().tryAcquire(k, permits);
     }
-    boolean admitted = t.table()[index].space.tryAcquire(k, permits);
+    boolean admitted = t.table()[index].space().tryAcquire(k, permits);
     if (!admitted && counts(level, false)) {
       box.reject(k, now);
     }
@@ -694,7 +713,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   }
 
   @Override
-  public CompletionStage<Decision> acquireAsync(String key, C context, long permits) {
+  public CompletionStage<Decision> acquireAsync(String key, @Nullable C context, long permits) {
     Table t = current;
     String k = KeyNormalizer.canonical(key);
     int row = row(t, context);
@@ -720,7 +739,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     }
     long at = now;
     boolean countRejection = count;
-    return t.table()[index].space.acquireAsync(k, permits).thenApply(d -> complete(t, k, d, countRejection, at));
+    return t.table()[index].space().acquireAsync(k, permits).thenApply(d -> complete(t, k, d, countRejection, at));
   }
 
   private static Decision blocked(Step step, long until, long now) {
@@ -731,8 +750,9 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   /** Counts a store's rejection in the penalty box, applies shadow mode and reports to the listener. */
   private Decision complete(Table t, String key, Decision decision, boolean countRejection, long now) {
     if (countRejection && decision.rejected()) {
-      box.reject(key, now);
+      Objects.requireNonNull(box, "box").reject(key, now); // rejections are counted only with a penalty box
     }
+
     return DefaultRateLimiter.complete(t.base(), listener, key, decision);
   }
 
@@ -789,7 +809,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
   // ---- SteppedRateLimiter ---------------------------------------------------------------------------------------
 
   @Override
-  public Optional<LimitPolicy> currentPolicy(String tier) {
+  public Optional<LimitPolicy> currentPolicy(@Nullable String tier) {
     Table t = current;
     int row = rowOf(t, tier); // the same lookup as decisions, so operators see what requests with this name get
     return unlimitedRow[row] ? Optional.empty() : Optional.of(t.table()[index(row, level())].policy);

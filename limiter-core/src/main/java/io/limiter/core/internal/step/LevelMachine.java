@@ -3,6 +3,7 @@ package io.limiter.core.internal.step;
 import io.limiter.core.step.Health;
 import io.limiter.core.step.StepChange;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The level state machine of a step controller: from one interval's combined health (and what the latency signal
@@ -99,7 +100,7 @@ public final class LevelMachine {
    *     NaN otherwise
    * @return the change, or null if the level stays
    */
-  public StepChange decide(long now, Health health, boolean latencyBad, double ratio) {
+  public @Nullable StepChange decide(long now, Health health, boolean latencyBad, double ratio) {
     if (pinned) {
       resetStreaks();
       return null;
@@ -135,7 +136,7 @@ public final class LevelMachine {
     return healthy(now, current, health, latencyBad, ratio);
   }
 
-  private StepChange unhealthy(long now, int current, Health health, boolean latencyBad, double ratio) {
+  private @Nullable StepChange unhealthy(long now, int current, Health health, boolean latencyBad, double ratio) {
     healthyStreak = 0;
     healthyIntervals = 0;
     unhealthyStreak = Math.min(unhealthyStreak + 1, rules.downAfter());
@@ -155,7 +156,7 @@ public final class LevelMachine {
     return null;
   }
 
-  private StepChange healthy(long now, int current, Health health, boolean latencyBad, double ratio) {
+  private @Nullable StepChange healthy(long now, int current, Health health, boolean latencyBad, double ratio) {
     unhealthyStreak = 0;
     boolean far = rules.fastUp() > 0 && !latencyBad && ratio <= rules.fastUp();
     healthyIntervals++;
@@ -226,7 +227,8 @@ public final class LevelMachine {
    * @param now the time, on the controller's ticker
    * @return the change, or null if the level was not pinned
    */
-  public StepChange unpin(String reason, long now) {
+  public @Nullable StepChange unpin(String reason, long now) {
+
     if (!pinned) {
       return null;
     }

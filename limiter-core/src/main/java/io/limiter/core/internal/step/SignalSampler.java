@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Samples a step controller's health signals once per tick and combines them, worst wins: severe over unhealthy over
@@ -47,9 +48,9 @@ public final class SignalSampler {
   private final FutureTask<Health>[] pending;
   private long lastFailureLog = Long.MIN_VALUE;
   /** The host's executor while the controller ticks on the host's scheduler; else null. */
-  private volatile Executor host;
+  private volatile @Nullable Executor host;
   /** The sampler's own pool, created when a custom signal is sampled without a host; guarded by {@code this}. */
-  private ExecutorService own;
+  private @Nullable ExecutorService own;
 
   /**
    * @param controller the controller's name, for the log and the pool's thread names
@@ -88,7 +89,7 @@ public final class SignalSampler {
    *
    * @param executor the host's executor, or null for the sampler's own pool
    */
-  public void sampleOn(Executor executor) {
+  public void sampleOn(@Nullable Executor executor) {
     host = executor;
   }
 
@@ -158,7 +159,8 @@ public final class SignalSampler {
     }
   }
 
-  private Health failed(HealthSignal signal, long now, String what, Throwable cause) {
+  private Health failed(HealthSignal signal, long now, String what, @Nullable Throwable cause) {
+
     failures.increment();
     if (lastFailureLog == Long.MIN_VALUE || now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
       lastFailureLog = now;

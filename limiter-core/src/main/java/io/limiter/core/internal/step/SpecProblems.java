@@ -5,6 +5,7 @@ import io.limiter.core.RateLimitConfigException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Collects the problems found in one configuration string, each rendered the same way as the rate grammar's errors:
@@ -15,7 +16,7 @@ public final class SpecProblems {
 
   private final String what;
   private final String input;
-  private final String source;
+  private final @Nullable String source;
   private final List<String> sink;
   private final int before;
 
@@ -25,7 +26,8 @@ public final class SpecProblems {
    * @param source where it came from (init-param, property, annotation element), or null
    * @param sink where the problems go
    */
-  public SpecProblems(String what, String input, String source, List<String> sink) {
+  public SpecProblems(String what, String input, @Nullable String source, List<String> sink) {
+
     this.what = what;
     this.input = input;
     this.source = source;
@@ -65,7 +67,17 @@ public final class SpecProblems {
     sink.add(prefix() + "invalid " + what + " \"" + input + "\": " + problem);
   }
 
+  /**
+   * Reports a value that a parser or a builder refused, at a position of the input: the exception's message, or its
+   * type when it has none (an exception from JDK code may have no message).
+   */
+  public void refused(int position, IllegalArgumentException refused) {
+    String message = refused.getMessage();
+    at(position, message != null ? message : refused.toString());
+  }
+
   /** Reports a rate grammar error of a value that starts at {@code offset} in the input. */
+
   public void at(int offset, LimitSpecException e) {
     at(offset + e.position(), e.problem());
   }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the {@code name=value; name=value} strings of step-function throttling (tiers, schedules, controllers). Entries are
@@ -132,8 +134,9 @@ public final class SpecReader {
         return percentage.factor();
       }
     } catch (IllegalArgumentException e) {
-      p.at(at, e.getMessage());
+      p.refused(at, e);
       return Double.NaN;
+
     }
     p.at(at, "expected a percentage such as 50% but found \"" + text.trim() + "\"");
     return Double.NaN;
@@ -164,7 +167,7 @@ public final class SpecReader {
    *
    * @return the duration, or null after reporting a problem at {@code at}
    */
-  public static Duration duration(String text, int at, SpecProblems p) {
+  public static @Nullable Duration duration(String text, int at, SpecProblems p) {
     String t = text.trim();
     Duration d;
     try {
@@ -174,8 +177,9 @@ public final class SpecReader {
       while (digits < t.length() && Character.isDigit(t.charAt(digits))) {
         digits++;
       }
-      boolean unit = e.getMessage().startsWith("unknown duration unit");
-      p.at(unit ? at + text.indexOf(t) + skipSpace(t, digits, t.length()) : at, e.getMessage());
+      String message = Objects.requireNonNullElse(e.getMessage(), e.toString());
+      boolean unit = message.startsWith("unknown duration unit");
+      p.at(unit ? at + text.indexOf(t) + skipSpace(t, digits, t.length()) : at, message);
       return null;
     }
     if (d.isZero()) {
@@ -198,7 +202,8 @@ public final class SpecReader {
    * @param s the string
    * @return the folded string, or null if it is not ASCII
    */
-  public static String asciiLowerCase(String s) {
+  public static @Nullable String asciiLowerCase(String s) {
+
     char[] out = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The schedule of a step controller's ticks: one fixed-rate task on a {@link TickScheduler}, the host's or, for a
@@ -26,9 +27,9 @@ public final class TickSchedule {
   private final Runnable tick;
   private final LongAdder failures = new LongAdder();
   // guarded by this
-  private ScheduledFuture<?> schedule;
+  private @Nullable ScheduledFuture<?> schedule;
   /** The executor of {@link #startOwn()}, shut down by {@link #cancel}; null on the host's scheduler. */
-  private ScheduledExecutorService own;
+  private @Nullable ScheduledExecutorService own;
 
   /**
    * @param controller the controller's name, for messages and the own thread's name
@@ -75,7 +76,8 @@ public final class TickSchedule {
     }
   }
 
-  private void start(TickScheduler scheduler, ScheduledExecutorService executor, Runnable onStart) {
+  private void start(TickScheduler scheduler, @Nullable ScheduledExecutorService executor, Runnable onStart) {
+
     if (schedule != null) {
       throw alreadyStarted();
     }

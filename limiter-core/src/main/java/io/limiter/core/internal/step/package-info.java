@@ -4,4 +4,7 @@
  * configuration strings, the built-in health signals (a fixed-bucket latency histogram, error and in-flight counters,
  * gauges) and the stepped limiter's table of precomputed store views. Not API: other modules must not use it.
  */
+@NullMarked
 package io.limiter.core.internal.step;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,8 +6,8 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.LocalStoreBuilder;
 import io.limiter.core.RateLimitStore;
-import io.limiter.test.ManualTicker;
-import io.limiter.test.RateLimitStoreContract;
+import io.limiter.core.Ticker;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +31,8 @@ class SteppedConcurrencyTest {
   private static final int THREADS = 8;
   private static final int FLIPS = 2000;
   private static final long FLIP_NANOS = 1_000_000; // the clock moves 1 ms per level change: 2 s in all
+  /** A UTC midnight, so that a minute window starts with the test. */
+  private static final Instant MIDNIGHT = Instant.parse("2023-11-14T00:00:00Z");
 
   /** Held so that the level stays set; thousands of INFO lines would only slow the test down. */
   private final Logger controllerLog = Logger.getLogger(StepController.class.getName());
@@ -61,7 +63,7 @@ class SteppedConcurrencyTest {
   @MethodSource("storesAndAlgorithms")
   void levelChangesWhileEightThreadsHammerNeverAdmitMoreThanTheHighestLevelAllows(String storeKind,
       Algorithm algorithm) throws Exception {
-    ManualTicker ticker = new ManualTicker(RateLimitStoreContract.START); // a UTC midnight: one minute window
+    Ticker.Manual ticker = Ticker.manual(Ticker.Manual.epochNanos(MIDNIGHT)); // one minute window from here
     LocalStoreBuilder builder = RateLimitStore.builder().ticker(ticker);
     RateLimitStore store = storeKind.equals("caffeine") ? builder.buildCaffeine() : builder.buildInMemory();
     StepController controller = StepController.builder("hammer").ticker(ticker).build();

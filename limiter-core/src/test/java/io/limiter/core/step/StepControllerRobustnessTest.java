@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ class StepControllerRobustnessTest {
 
   private static final long SECOND = 1_000_000_000L;
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final Ticker.Manual ticker = Ticker.manual();
 
   /** A signal that blocks until released, ignoring interrupts (the worst case). */
   private static final class HungSignal implements HealthSignal {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,7 @@ class StepControllerTest {
 
   private static final long SECOND = 1_000_000_000L;
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final Ticker.Manual ticker = Ticker.manual();
   private final List<StepChange> changes = new ArrayList<>();
 
   private StepController.Builder controller(HealthSignal... signals) {

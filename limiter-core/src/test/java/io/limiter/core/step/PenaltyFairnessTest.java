@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +13,7 @@ class PenaltyFairnessTest {
 
   private static final long SECOND = 1_000_000_000L;
 
-  private final ManualTicker ticker = new ManualTicker(1_000 * SECOND);
+  private final Ticker.Manual ticker = Ticker.manual(1_000 * SECOND);
 
   private SteppedRateLimiter.Builder<Object> limiter(String limit, String penalty) {
     return SteppedRateLimiter.<Object>builder(LimitPolicy.of("api", limit),

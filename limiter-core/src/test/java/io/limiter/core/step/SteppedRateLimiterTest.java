@@ -1,6 +1,7 @@
 package io.limiter.core.step;
 
-import static io.limiter.test.DecisionAssert.assertThat;
+import static io.limiter.core.Decision.Outcome.ALLOWED;
+import static io.limiter.core.Decision.Outcome.REJECTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -13,9 +14,9 @@ import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
+import io.limiter.core.Ticker;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
-import io.limiter.test.ManualTicker;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -30,7 +31,7 @@ class SteppedRateLimiterTest {
 
   private static final TierResolver<Map<String, String>> PLAN_HEADER = request -> request.get("X-Plan");
 
-  private final ManualTicker ticker = new ManualTicker(ManualTicker.epochNanos(Instant.parse("2025-06-02T06:00:00Z")));
+  private final Ticker.Manual ticker = Ticker.manual(Ticker.Manual.epochNanos(Instant.parse("2025-06-02T06:00:00Z")));
   private final RateLimitStore store = RateLimitStore.builder().ticker(ticker).executor(Runnable::run)
       .buildInMemory();
 
@@ -74,7 +75,7 @@ class SteppedRateLimiterTest {
     assertThat(admitted(api, "erin", plan("gold"), 5000)).as("unknown tier: the default").isEqualTo(10);
     assertThat(admitted(api, "frank", plan(null), 5000)).as("no tier: the default").isEqualTo(10);
     assertThat(admitted(api, "grace", null, 5000)).as("no request: the default").isEqualTo(10);
-    assertThat(api.acquire("heidi")).isAllowed().hasRemaining(9);
+    assertThat(api.acquire("heidi")).returns(ALLOWED, Decision::outcome).returns(9L, Decision::remaining);
     assertThat(api.currentPolicy("pro").orElseThrow().spec()).isEqualTo(LimitSpec.parse("1000/minute"));
     assertThat(api.currentPolicy(null).orElseThrow().spec()).isEqualTo(LimitSpec.parse("10/minute"));
     assertThat(api.currentPolicy("internal")).isEmpty();
@@ -134,7 +135,7 @@ class SteppedRateLimiterTest {
       assertThat(api.tryAcquire("ops", plan("internal"), 1)).isTrue();
     }
     Decision d = api.acquire("ops", plan("internal"));
-    assertThat(d).isAllowed();
+    assertThat(d.outcome()).isEqualTo(ALLOWED);
     assertThat(d.unlimited()).isTrue();
     assertThat(d.remaining()).isEqualTo(Long.MAX_VALUE);
     assertThat(store.trackedKeys()).as("the store was never asked").isZero();
@@ -150,13 +151,13 @@ class SteppedRateLimiterTest {
   @Test
   void aScheduledStepSwitchesEveryKeyAtTheBoundaryAndKeepsTheFractionOfTheBucketUsed() {
     // 2025-06-02 is a Monday; Berlin is UTC+2 in June
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-02T05:59:59Z")));
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-02T05:59:59Z")));
     SteppedRateLimiter<Map<String, String>> api = limiter("200/minute")
         .schedule("zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute", "test").build();
 
     // 07:59:59 local: half of the 200/minute bucket used (a debt of 30 s)
     assertThat(admitted(api, "k", null, 100)).isEqualTo(100);
-    assertThat(api.acquire("probe")).isAllowed().hasRemaining(199);
+    assertThat(api.acquire("probe")).returns(ALLOWED, Decision::outcome).returns(199L, Decision::remaining);
     // 08:00:00: 1000/minute; 1 s refilled, so the debt is 29 s of the 60 s bucket: 31/60 of 1000 left
     ticker.advance(Duration.ofSeconds(1));
     assertThat(api.currentPolicy(null).orElseThrow().spec()).isEqualTo(LimitSpec.parse("1000/minute"));
@@ -164,18 +165,19 @@ class SteppedRateLimiterTest {
     assertThat(admitted(api, "fresh", null, 5000)).isEqualTo(1000);
 
     // 19:59:59: 600 of 1000 used (36 s); 20:00:00: 200/minute with a debt of 35 s: 25/60 of 200 left
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-02T17:59:59Z")));
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-02T17:59:59Z")));
     assertThat(admitted(api, "m", null, 600)).isEqualTo(600);
     ticker.advance(Duration.ofSeconds(1));
     assertThat(admitted(api, "m", null, 5000)).isEqualTo(83);
     Decision next = api.acquire("m");
-    assertThat(next).isRejected().hasRetryAfter(Duration.ofMillis(200)); // 59.9 s of debt + 300 ms > 60 s
+    // 59.9 s of debt + 300 ms > 60 s
+    assertThat(next).returns(REJECTED, Decision::outcome).returns(Duration.ofMillis(200), Decision::retryAfter);
     assertThat(next.policy().spec()).isEqualTo(LimitSpec.parse("200/minute"));
   }
 
   @Test
   void aWindowKeepsItsCountAcrossAStepAndNeverAdmitsMoreThanTheHigherLimit() {
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-02T06:29:00Z"))); // 08:29 in Berlin
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-02T06:29:00Z"))); // 08:29 in Berlin
     SteppedRateLimiter<Map<String, String>> api = limiter(LimitPolicy.builder("api").limits("200/hour")
         .algorithm(Algorithm.FIXED_WINDOW).build())
         .schedule("zone=Europe/Berlin; Mon-Fri 08:30-20:30 = 1000/hour; default = 200/hour", "test").build();
@@ -184,11 +186,12 @@ class SteppedRateLimiterTest {
     ticker.advance(Duration.ofMinutes(1)); // 08:30, same hourly window
     assertThat(admitted(api, "k", null, 5000)).isEqualTo(850);
 
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-02T18:15:00Z"))); // 20:15
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-02T18:15:00Z"))); // 20:15
     assertThat(admitted(api, "m", null, 600)).isEqualTo(600);
     ticker.advance(Duration.ofMinutes(15)); // 20:30: 200/hour, 600 already counted in this window
     assertThat(admitted(api, "m", null, 5000)).isZero();
-    assertThat(api.acquire("m")).isRejected().hasRetryAfter(Duration.ofMinutes(30));
+    assertThat(api.acquire("m")).returns(REJECTED, Decision::outcome)
+        .returns(Duration.ofMinutes(30), Decision::retryAfter);
     ticker.advance(Duration.ofMinutes(30)); // 21:00: a new window
     assertThat(admitted(api, "m", null, 5000)).isEqualTo(200);
   }
@@ -198,7 +201,7 @@ class SteppedRateLimiterTest {
       Map<Instant, Integer> perMinute) {
     int total = 0;
     for (Instant t = Instant.parse(from); t.isBefore(Instant.parse(to)); t = t.plusSeconds(60)) {
-      ticker.set(ManualTicker.epochNanos(t));
+      ticker.set(Ticker.Manual.epochNanos(t));
       int n = admitted(api, "night-owl", null, 1000);
       perMinute.put(t, n);
       total += n;
@@ -237,7 +240,7 @@ class SteppedRateLimiterTest {
 
   @Test
   void aScheduleOfPercentagesScalesEveryTier() {
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-07T10:00:00Z"))); // a Saturday
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-07T10:00:00Z"))); // a Saturday
     SteppedRateLimiter<Map<String, String>> api = limiter("100/minute")
         .tiers("free=10/minute; pro=1000/minute", null).tierResolver(PLAN_HEADER)
         .schedule("zone=UTC; Sat Sun = 20%", null).build();
@@ -288,27 +291,29 @@ class SteppedRateLimiterTest {
     assertThat(api.tryAcquire("k", null, 1)).isTrue();
     assertThat(api.tryAcquire("k", null, 1)).isTrue();
     for (int i = 0; i < 3; i++) {
-      assertThat(api.acquire("k")).isRejected();
+      assertThat(api.acquire("k")).returns(REJECTED, Decision::outcome);
     }
     assertThat(events).isEmpty();
     ticker.advance(Duration.ofSeconds(10));
     long enter = ticker.read();
     Decision fourth = api.acquire("k");
-    assertThat(fourth).isRejected().hasRetryAfter(Duration.ofSeconds(20));
+    assertThat(fourth).returns(REJECTED, Decision::outcome).returns(Duration.ofSeconds(20), Decision::retryAfter);
     assertThat(events).extracting(PenaltyEvent::type, PenaltyEvent::atNanos, PenaltyEvent::untilNanos)
         .containsExactly(tuple(PenaltyEvent.Type.ENTERED, enter, enter + Duration.ofMinutes(10).toNanos()));
 
     ticker.advance(Duration.ofMinutes(5)); // the bucket is full again, but the client is boxed
     Decision boxed = api.acquire("k");
-    assertThat(boxed).isRejected().hasRemaining(0).hasRetryAfter(Duration.ofMinutes(5));
+    assertThat(boxed).returns(REJECTED, Decision::outcome).returns(0L, Decision::remaining)
+        .returns(Duration.ofMinutes(5), Decision::retryAfter);
     assertThat(api.tryAcquire("k", null, 1)).isFalse();
     assertThat(api.penaltyBox().orElseThrow().isBoxed("k")).isTrue();
     assertThat(api.tryAcquire("someone-else", null, 1)).isTrue();
 
     ticker.set(enter + Duration.ofMinutes(10).toNanos() - 1);
-    assertThat(api.acquire("k")).isRejected().hasRetryAfter(Duration.ofNanos(1));
+    assertThat(api.acquire("k")).returns(REJECTED, Decision::outcome)
+        .returns(Duration.ofNanos(1), Decision::retryAfter);
     ticker.advanceNanos(1);
-    assertThat(api.acquire("k")).isAllowed();
+    assertThat(api.acquire("k")).returns(ALLOWED, Decision::outcome);
     assertThat(events).extracting(PenaltyEvent::type, PenaltyEvent::atNanos).containsExactly(
         tuple(PenaltyEvent.Type.ENTERED, enter),
         tuple(PenaltyEvent.Type.EXITED, enter + Duration.ofMinutes(10).toNanos()));
@@ -324,7 +329,7 @@ class SteppedRateLimiterTest {
     ticker.advance(Duration.ofMinutes(1)); // refilled, but at 2/minute now
     assertThat(admitted(api, "k", null, 100)).isEqualTo(2);
     Decision d = api.acquire("k");
-    assertThat(d).isRejected();
+    assertThat(d.outcome()).isEqualTo(REJECTED);
     assertThat(d.policy().spec()).isEqualTo(LimitSpec.parse("2/minute"));
     assertThat(admitted(api, "fresh", null, 100)).isEqualTo(10);
   }
@@ -350,7 +355,7 @@ class SteppedRateLimiterTest {
 
   @Test
   void tierScheduleLevelAndPenaltyMultiply() {
-    ticker.set(ManualTicker.epochNanos(Instant.parse("2025-06-07T10:00:00Z"))); // a Saturday
+    ticker.set(Ticker.Manual.epochNanos(Instant.parse("2025-06-07T10:00:00Z"))); // a Saturday
     // the controller's ceiling is 50%: penalties count at the ceiling, and multiply with it
     StepController health = StepController.builder("h").ticker(ticker).levels(1.0, 0.5, 0.25).ceiling(0.5).build();
     SteppedRateLimiter<Map<String, String>> api = limiter("100/minute")
@@ -386,12 +391,12 @@ class SteppedRateLimiterTest {
     assertThat(api.tiers()).isEmpty();
     assertThat(api.penaltyBox()).isEmpty();
     health.pin(2, "test");
-    assertThat(api.acquireAsync("k", 1).toCompletableFuture().get(10, TimeUnit.SECONDS)).isAllowed()
-        .hasRemaining(1);
-    assertThat(api.forKey("k").acquire()).isAllowed().hasRemaining(0);
+    assertThat(api.acquireAsync("k", 1).toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .returns(ALLOWED, Decision::outcome).returns(1L, Decision::remaining);
+    assertThat(api.forKey("k").acquire()).returns(ALLOWED, Decision::outcome).returns(0L, Decision::remaining);
     assertThat(api.forKey("k").tryAcquire()).isFalse();
     assertThat(api.tryAcquire("k", 1)).isFalse();
-    assertThat(api.acquire("k", 1)).isRejected();
+    assertThat(api.acquire("k", 1)).returns(REJECTED, Decision::outcome);
     assertThatThrownBy(() -> api.acquire("k", null, 0)).hasMessage("permits must be >= 1 but was 0");
     assertThatThrownBy(() -> api.acquire(" ", null, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(api.toString()).isEqualTo("SteppedRateLimiter{LimitPolicy{api: 4/minute, TOKEN_BUCKET, FAIL_OPEN}, "
@@ -436,8 +441,9 @@ class SteppedRateLimiterTest {
         .controller(health).build();
     assertThat(api.tryAcquire("k")).isTrue();
     health.pin(4, "test");
-    assertThat(api.acquire("k")).isAllowed().hasRemaining(8);
-    assertThat(api.acquireAsync("k", 1).toCompletableFuture().join()).isAllowed().hasRemaining(7);
+    assertThat(api.acquire("k")).returns(ALLOWED, Decision::outcome).returns(8L, Decision::remaining);
+    assertThat(api.acquireAsync("k", 1).toCompletableFuture().join()).returns(ALLOWED, Decision::outcome)
+        .returns(7L, Decision::remaining);
     assertThat(sent).containsExactly("100/minute", "10/minute", "10/minute");
   }
 

@@ -2,7 +2,7 @@ package io.limiter.core.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ class ClientInfluenceTest {
   private static final int[] OTHERS = {0, 100, 1_000, 10_000};
   private static final int MAX_ATTACK = 100_000;
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final Ticker.Manual ticker = Ticker.manual();
 
   private StepController controller(int ignoredKeys) {
     return StepController.builder("api-health").ticker(ticker).latency(95, Duration.ofMillis(250)).errorRatio(0.05)

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.limiter.core.LimitSpec;
 import io.limiter.core.RateLimitConfigException;
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ class PenaltyBoxTest {
 
   private static final long SECOND = 1_000_000_000L;
 
-  private final ManualTicker ticker = new ManualTicker(1_000 * SECOND);
+  private final Ticker.Manual ticker = Ticker.manual(1_000 * SECOND);
   private final List<PenaltyEvent> events = new ArrayList<>();
 
   private PenaltyBox box(String rule, long maxKeys) {

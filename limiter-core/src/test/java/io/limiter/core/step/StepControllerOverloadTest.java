@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.limiter.core.RateLimitConfigException;
+import io.limiter.core.Ticker;
 import io.limiter.core.internal.step.ControllerSpec;
-import io.limiter.test.ManualTicker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ class StepControllerOverloadTest {
   private static final long SECOND = 1_000_000_000L;
   private static final String BEFORE = "fast-down=off; step-down=one; fast-up=off; probe-backoff=1; probe-revert=off";
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final Ticker.Manual ticker = Ticker.manual();
   private final List<StepChange> changes = new ArrayList<>();
   private long now;
 

@@ -9,7 +9,7 @@ import io.limiter.core.PolicyChange;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
-import io.limiter.test.ManualTicker;
+import io.limiter.core.Ticker;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class SteppedPolicyChangeTest {
 
-  private final ManualTicker ticker = new ManualTicker(ManualTicker.epochNanos(Instant.parse("2026-06-02T06:00:00Z")));
+  private final Ticker.Manual ticker = Ticker.manual(Ticker.Manual.epochNanos(Instant.parse("2026-06-02T06:00:00Z")));
   private final RateLimitStore store = RateLimitStore.builder().ticker(ticker).executor(Runnable::run)
       .buildInMemory();
   private final RateLimiterRegistry registry = RateLimiterRegistry.builder().store(store).build();
