@@ -24,8 +24,7 @@ class NullMarkedTest {
    * had findings left when it did. Annotate one, fix what {@code mvn -B clean compile -Dnullaway.severity=WARN} then
    * reports for it, and remove it here.
    */
-  private static final Set<String> NOT_YET = Set.of("io.limiter.core.step", "io.limiter.core.internal.step",
-      "io.limiter.spring.boot.redis");
+  private static final Set<String> NOT_YET = Set.of("io.limiter.core.step", "io.limiter.core.internal.step");
 
   @Test
   void everyPublishedPackageIsNullMarked() {
