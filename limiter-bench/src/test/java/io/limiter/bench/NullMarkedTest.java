@@ -20,9 +20,8 @@ import org.junit.jupiter.api.Test;
 class NullMarkedTest {
 
   /**
-   * Not annotated yet: the step packages were being split when NullAway came in, and these packages of limiter-spring
-   * had findings left when it did. Annotate one, fix what {@code mvn -B clean compile -Dnullaway.severity=WARN} then
-   * reports for it, and remove it here.
+   * Not annotated yet: the step packages were being split when NullAway came in. Annotate one, fix what
+   * {@code mvn -B clean compile -Dnullaway.severity=WARN} then reports for it, and remove it here.
    */
   private static final Set<String> NOT_YET = Set.of("io.limiter.core.step", "io.limiter.core.internal.step");
 
