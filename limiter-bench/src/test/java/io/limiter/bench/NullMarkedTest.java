@@ -19,15 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class NullMarkedTest {
 
-  /**
-   * Not annotated yet: the step packages were being split when NullAway came in, and these packages of limiter-spring
-   * had findings left when it did. Annotate one, fix what {@code mvn -B clean compile -Dnullaway.severity=WARN} then
-   * reports for it, and remove it here.
-   */
-  private static final Set<String> NOT_YET = Set.of(
-      "io.limiter.spring.aop", "io.limiter.spring.boot", "io.limiter.spring.boot.actuate",
-      "io.limiter.spring.boot.cloud", "io.limiter.spring.boot.redis", "io.limiter.spring.internal");
-
   @Test
   void everyPublishedPackageIsNullMarked() {
     Set<String> unmarked = new ClassFileImporter()
@@ -40,6 +31,6 @@ class NullMarkedTest {
         .collect(Collectors.toCollection(TreeSet::new));
 
     assertThat(unmarked).as("packages without @NullMarked in their package-info.java")
-        .containsExactlyInAnyOrderElementsOf(NOT_YET);
+        .isEmpty();
   }
 }

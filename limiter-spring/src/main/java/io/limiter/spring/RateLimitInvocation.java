@@ -2,6 +2,7 @@ package io.limiter.spring;
 
 import java.lang.reflect.Method;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call of a rate limited method, as key resolvers see it: the method, the class of the bean it was called on, the
@@ -16,7 +17,7 @@ public final class RateLimitInvocation {
 
   private final Method method;
   private final Class<?> targetClass;
-  private final Object target;
+  private final @Nullable Object target;
   private final Object[] args;
 
   /**
@@ -25,7 +26,7 @@ public final class RateLimitInvocation {
    * @param target the bean, or null for a static method woven by AspectJ
    * @param args the arguments
    */
-  public RateLimitInvocation(Method method, Class<?> targetClass, Object target, Object[] args) {
+  public RateLimitInvocation(Method method, Class<?> targetClass, @Nullable Object target, Object[] args) {
     this.method = Objects.requireNonNull(method, "method");
     this.targetClass = Objects.requireNonNull(targetClass, "targetClass");
     this.target = target;
@@ -48,7 +49,7 @@ public final class RateLimitInvocation {
   }
 
   /** @return the bean, or null for a static method */
-  public Object getTarget() {
+  public @Nullable Object getTarget() {
     return target;
   }
 

@@ -6,6 +6,7 @@ import org.aspectj.lang.annotation.Around;
 import org.aspectj.lang.annotation.Aspect;
 import org.aspectj.lang.annotation.Pointcut;
 import org.aspectj.lang.reflect.MethodSignature;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 
 /**
@@ -47,7 +48,7 @@ public class RateLimitAspect {
   void limitedClass() {
   }
 
-  private volatile RateLimitAspectSupport support;
+  private volatile @Nullable RateLimitAspectSupport support;
 
   /** For AspectJ, which creates the woven singleton; call {@link #setSupport} before the first limited call. */
   public RateLimitAspect() {
@@ -75,7 +76,7 @@ public class RateLimitAspect {
    * @throws Throwable what the call throws, or {@link io.limiter.core.RateLimitExceededException}
    */
   @Around("execution(* *(..)) && (limitedMethod() || limitedClass())")
-  public Object rateLimit(ProceedingJoinPoint call) throws Throwable {
+  public @Nullable Object rateLimit(ProceedingJoinPoint call) throws Throwable {
     RateLimitAspectSupport engine = support;
     if (engine == null) {
       throw new IllegalStateException("RateLimitAspect is woven but has no RateLimitAspectSupport; call "

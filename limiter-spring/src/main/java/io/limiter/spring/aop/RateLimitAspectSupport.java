@@ -39,6 +39,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.util.ClassUtils;
@@ -76,7 +77,7 @@ public final class RateLimitAspectSupport {
      * @return the result of the call
      * @throws Throwable whatever the call throws
      */
-    Object proceed() throws Throwable;
+    @Nullable Object proceed() throws Throwable;
   }
 
   /** Sees the decisions of every admitted call, e.g. to write {@code RateLimit} response fields. */
@@ -94,7 +95,7 @@ public final class RateLimitAspectSupport {
 
   /** Kept apart so that spring-web classes load only when present. */
   private static final class ServerErrors {
-    static boolean isServerError(Object result) {
+    static boolean isServerError(@Nullable Object result) {
       return result instanceof org.springframework.http.ResponseEntity<?> entity
           && entity.getStatusCode().is5xxServerError();
     }
@@ -120,7 +121,7 @@ public final class RateLimitAspectSupport {
 
   /** The status a call's outcome is answered with; kept apart so that spring-web classes load only when present. */
   private static final class Outcomes {
-    static int status(Object result, Throwable error) {
+    static int status(@Nullable Object result, @Nullable Throwable error) {
       if (error != null) {
         if (error instanceof org.springframework.web.ErrorResponse response) {
           return response.getStatusCode().value();
@@ -158,7 +159,7 @@ public final class RateLimitAspectSupport {
    * the handler it routes to; under another key (the rule keys by IP, the annotation by API key) it still is.
    */
   private static final class FilterCharges {
-    static List<?> current() {
+    static @Nullable List<?> current() {
       org.springframework.web.context.request.RequestAttributes attributes =
           org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
       Object charged = attributes == null ? null : attributes.getAttribute(
@@ -172,7 +173,7 @@ public final class RateLimitAspectSupport {
      * null outside a request.
      */
     @SuppressWarnings("unchecked")
-    static List<Reservation> reservations() {
+    static @Nullable List<Reservation> reservations() {
       org.springframework.web.context.request.RequestAttributes attributes =
           org.springframework.web.context.request.RequestContextHolder.getRequestAttributes();
       if (attributes == null) {
@@ -188,8 +189,8 @@ public final class RateLimitAspectSupport {
       return list;
     }
 
-    static boolean charged(List<?> charged, String policy, String key) {
-      String k = KeyResolver.isMissing(key) ? "" : key;
+    static boolean charged(List<?> charged, String policy, @Nullable String key) {
+      String k = key == null || KeyResolver.isMissing(key) ? "" : key;
       for (Object o : charged) {
         if (o instanceof Map.Entry<?, ?> e && policy.equals(e.getKey()) && k.equals(e.getValue())) {
           return true;
@@ -202,7 +203,7 @@ public final class RateLimitAspectSupport {
   private final AnnotationRateLimitOperationSource source;
   private final RateLimiterRegistry registry;
   private final StoreFailureHandler failureHandler;
-  private final AdmissionHandler admissionHandler;
+  private final @Nullable AdmissionHandler admissionHandler;
   private final SteppedLimiterRegistry steps;
   private final boolean failOnUnenforced;
   /**
@@ -216,12 +217,12 @@ public final class RateLimitAspectSupport {
   private record Frame(Object target, List<String> policies) {
   }
 
-  private final KeyResolver<RateLimitInvocation> clientIp;
+  private final @Nullable KeyResolver<RateLimitInvocation> clientIp;
   // Mono, Flux and CompletionStage methods: decided at subscription without blocking
   private final ReactiveRateLimiting reactive;
 
   private RateLimitAspectSupport(Builder b) {
-    this.registry = b.registry;
+    this.registry = Objects.requireNonNull(b.registry, "registry"); // build() checked it with a message
     this.failureHandler = b.failureHandler != null ? b.failureHandler
         : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), Duration.ofSeconds(5), Duration.ofMinutes(1));
     this.admissionHandler = b.admissionHandler;
@@ -281,8 +282,8 @@ public final class RateLimitAspectSupport {
    * @throws RateLimitConfigException if the method's annotations are invalid
    * @throws Throwable whatever the call throws
    */
-  public Object execute(Method method, Class<?> targetClass, Object target, Object[] args, Invoker invoker)
-      throws Throwable {
+  public @Nullable Object execute(Method method, @Nullable Class<?> targetClass, @Nullable Object target,
+      Object[] args, Invoker invoker) throws Throwable {
     RateLimitOperations ops = source.getOperations(method, targetClass);
     if (ops == null) {
       return invoker.proceed();
@@ -306,8 +307,8 @@ public final class RateLimitAspectSupport {
   }
 
   /** The blocking path: decides every policy of the call in order, then proceeds, settling what must be settled. */
-  private Object limit(RateLimitOperations ops, RateLimitInvocation invocation, Class<?> userClass, Object target,
-      Object[] args, Invoker invoker) throws Throwable {
+  private @Nullable Object limit(RateLimitOperations ops, RateLimitInvocation invocation, Class<?> userClass,
+      @Nullable Object target, Object[] args, Invoker invoker) throws Throwable {
     List<RateLimitOperation> operations = ops.operations();
     List<Decision> decisions = admissionHandler == null ? null : new ArrayList<>(operations.size());
     List<StepController> admitted = null;
@@ -364,7 +365,7 @@ public final class RateLimitAspectSupport {
       }
       Claim claim;
       if (!op.maxWait().isZero() && shared == null) {
-        String k = key;
+        String k = present(key);
         // paced: waits for the slot in its turn; the permits are spent when it comes (nothing to refund or settle)
         claim = Claim.deferred(() -> {
           try {
@@ -427,7 +428,7 @@ public final class RateLimitAspectSupport {
       refundAll(held, request);
       throw stop;
     }
-    if (decisions != null && !decisions.isEmpty()) {
+    if (admissionHandler != null && decisions != null && !decisions.isEmpty()) { // decisions only with a handler
       admissionHandler.admitted(invocation, decisions);
     }
     frames.add(new Frame(identity, charged));
@@ -474,7 +475,8 @@ public final class RateLimitAspectSupport {
    *
    * @return what to return instead of {@code result} (it settles on completion), or null if the result is complete
    */
-  private static Object settleOnCompletion(List<Pending> pending, RateLimitInvocation invocation, Object result) {
+  private static @Nullable Object settleOnCompletion(List<Pending> pending, RateLimitInvocation invocation,
+      @Nullable Object result) {
     if (result instanceof CompletionStage<?> stage) {
       return stage.whenComplete((value, error) -> settleOnOutcome(pending, invocation, value,
           error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause()
@@ -494,7 +496,8 @@ public final class RateLimitAspectSupport {
   /** Spring MVC's streamed bodies; kept apart so that its classes load only when present. */
   private static final class Streams {
     /** The body wrapped to settle when written, or null if {@code result} is not a streamed body. */
-    static Object settleAfterBody(Object result, java.util.function.Consumer<Object> written,
+    static @Nullable Object settleAfterBody(@Nullable Object result,
+        java.util.function.Consumer<@Nullable Object> written,
         java.util.function.Consumer<Throwable> failed) {
       if (result instanceof org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody body) {
         return wrap(body, result, written, failed);
@@ -509,7 +512,7 @@ public final class RateLimitAspectSupport {
 
     private static org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody wrap(
         org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody body, Object result,
-        java.util.function.Consumer<Object> written, java.util.function.Consumer<Throwable> failed) {
+        java.util.function.Consumer<@Nullable Object> written, java.util.function.Consumer<Throwable> failed) {
       return out -> {
         try {
           body.writeTo(out);
@@ -527,17 +530,18 @@ public final class RateLimitAspectSupport {
    * those with an {@code actualCost} to it (a call that threw, or whose cost cannot be read, keeps its estimate);
    * keeps the others.
    */
-  private static void settleOnOutcome(List<Pending> pending, RateLimitInvocation invocation, Object result,
-      Throwable failure) {
+  private static void settleOnOutcome(List<Pending> pending, RateLimitInvocation invocation, @Nullable Object result,
+      @Nullable Throwable failure) {
     int status = WEB_PRESENT ? Outcomes.status(result, failure) : failure == null ? 200 : 500;
     for (Pending p : pending) {
       try {
+        InvocationKeys.Cost actualCost = p.op().actualCost();
         if (inFlight(p.reservation()) || !p.op().chargeOn().matches(status, failure)) {
           p.reservation().refund(); // a concurrency permit goes back when the call ends, whatever its outcome
-        } else if (p.op().actualCost() == null || failure != null) {
+        } else if (actualCost == null || failure != null) {
           p.reservation().commit();
         } else {
-          p.reservation().settle(actualCost(p, invocation, result));
+          p.reservation().settle(actualCost(p, actualCost, invocation, result));
         }
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "settling a reservation of policy "
@@ -547,7 +551,7 @@ public final class RateLimitAspectSupport {
   }
 
   /** Refunds what this call and its request hold: a policy rejected the call. */
-  private static void refundAll(List<Reservation> held, List<Reservation> request) {
+  private static void refundAll(List<Reservation> held, @Nullable List<Reservation> request) {
     List<Reservation> all = request != null ? request : held;
     for (Reservation r : all) {
       try {
@@ -561,9 +565,10 @@ public final class RateLimitAspectSupport {
     held.clear();
   }
 
-  private static long actualCost(Pending p, RateLimitInvocation invocation, Object result) {
+  private static long actualCost(Pending p, InvocationKeys.Cost actualCost, RateLimitInvocation invocation,
+      @Nullable Object result) {
     try {
-      return p.op().actualCost().of(invocation, result);
+      return actualCost.of(invocation, result);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, p.op().source() + ": actualCost could not be read from the result ("
           + e.getMessage() + "); the estimate of " + p.reservation().permits() + " stays charged");
@@ -585,7 +590,7 @@ public final class RateLimitAspectSupport {
    * Who made a call, for the health signals: the client address when serving a request (a client cannot choose it as
    * it can choose a header key), else the limiter key unless many callers share it; null when unknown.
    */
-  private String clientOf(RateLimitInvocation invocation, String key) {
+  private @Nullable String clientOf(RateLimitInvocation invocation, @Nullable String key) {
     String ip = clientIp == null ? null : clientIp.resolve(invocation);
     return KeyResolver.isMissing(ip) ? key : ip;
   }
@@ -594,7 +599,8 @@ public final class RateLimitAspectSupport {
    * Proceeds while feeding the controllers' built-in health signals: latency and in-flight calls, and failures (an
    * exception other than a rate limit rejection, or a 5xx {@code ResponseEntity}).
    */
-  private static Object proceedMeasured(List<StepController> controllers, String client, Invoker invoker)
+  private static @Nullable Object proceedMeasured(List<StepController> controllers, @Nullable String client,
+      Invoker invoker)
       throws Throwable {
     long[] tokens = new long[controllers.size()];
     for (int i = 0; i < tokens.length; i++) {
@@ -623,13 +629,16 @@ public final class RateLimitAspectSupport {
   private static final class Interrupted extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final InterruptedException interrupt; // the cause, typed and never null
+
     Interrupted(InterruptedException cause) {
       super(cause);
+      this.interrupt = cause;
     }
 
     @Override
     public synchronized InterruptedException getCause() {
-      return (InterruptedException) super.getCause();
+      return interrupt;
     }
   }
 
@@ -638,8 +647,8 @@ public final class RateLimitAspectSupport {
    * a claim decided with the call's other claims. A key many callers share (global, the missing-key bucket) is never
    * put in the penalty box. A store that fails decides by the failure handler.
    */
-  private Claim claim(RateLimitOperation op, String key, boolean sharedKey, MissingKeyStrategy.SharedBucket shared,
-      RateLimitInvocation invocation, long permits) {
+  private Claim claim(RateLimitOperation op, @Nullable String key, boolean sharedKey,
+      MissingKeyStrategy.@Nullable SharedBucket shared, RateLimitInvocation invocation, long permits) {
     Claim claim;
     try {
       SteppedRateLimiter<String> stepped = op.stepped();
@@ -648,10 +657,12 @@ public final class RateLimitAspectSupport {
         if (shared != null) {
           claim = stepped.claimShared(shared, tier, permits);
         } else {
-          claim = sharedKey ? stepped.claimShared(key, tier, permits) : stepped.claim(key, tier, permits);
+          claim = sharedKey ? stepped.claimShared(present(key), tier, permits)
+              : stepped.claim(present(key), tier, permits);
         }
       } else {
-        claim = shared != null ? op.limiter().claimShared(shared, permits) : op.limiter().claim(key, permits);
+        claim = shared != null ? op.limiter().claimShared(shared, permits)
+            : op.limiter().claim(present(key), permits);
       }
     } catch (RuntimeException failure) {
       Reservation failed = failed(op, key, shared, permits, failure);
@@ -660,10 +671,10 @@ public final class RateLimitAspectSupport {
     return claim.onFailure(failure -> failed(op, key, shared, permits, failure));
   }
 
-  private Reservation failed(RateLimitOperation op, String key, MissingKeyStrategy.SharedBucket shared, long permits,
-      RuntimeException failure) {
+  private Reservation failed(RateLimitOperation op, @Nullable String key,
+      MissingKeyStrategy.@Nullable SharedBucket shared, long permits, RuntimeException failure) {
     // the handler (and a local fallback store) takes the stored key, as a store would have
-    String stored = shared != null ? shared.key() : op.limiter().forKey(key).key();
+    String stored = shared != null ? shared.key() : op.limiter().forKey(present(key)).key();
     LimitPolicy policy = op.limiter().policy();
     Decision decision = failureHandler.onFailure(policy, stored, permits, failure);
     RateLimitListener listener = registry.listener();
@@ -677,7 +688,16 @@ public final class RateLimitAspectSupport {
     return Reservation.none(decision, stored);
   }
 
-  static Object fallback(Method fallback, Object target, Object[] args, RateLimitExceededException e)
+  /**
+   * The key of a claim without a shared bucket, which is present: a missing key has a shared bucket by then (the
+   * strategies that skip or refuse the call left the loop).
+   */
+  private static String present(@Nullable String key) {
+    return Objects.requireNonNull(key, "a missing key without a shared bucket");
+  }
+
+  static @Nullable Object fallback(Method fallback, @Nullable Object target, Object[] args,
+      RateLimitExceededException e)
       throws Throwable {
     Object[] fallbackArgs = new Object[args.length + 1];
     System.arraycopy(args, 0, fallbackArgs, 0, args.length);
@@ -694,7 +714,7 @@ public final class RateLimitAspectSupport {
    * @param targetClass the class of the bean
    * @return whether calls of the method are rate limited (or its annotations are invalid)
    */
-  public boolean isRateLimited(Method method, Class<?> targetClass) {
+  public boolean isRateLimited(Method method, @Nullable Class<?> targetClass) {
     return source.getOperations(method, targetClass) != null;
   }
 
@@ -752,18 +772,18 @@ public final class RateLimitAspectSupport {
 
   /** Builds a {@link RateLimitAspectSupport}; not thread-safe. */
   public static final class Builder {
-    private RateLimiterRegistry registry;
-    private StoreFailureHandler failureHandler;
+    private @Nullable RateLimiterRegistry registry;
+    private @Nullable StoreFailureHandler failureHandler;
     private MissingKeyStrategy missingKeyStrategy = MissingKeyStrategy.reject();
     private KeyResolverRegistry keyResolvers = new KeyResolverRegistry();
-    private RequestKeySource requestKeys;
+    private @Nullable RequestKeySource requestKeys;
     private boolean detectWeb = true;
-    private BeanFactory beanFactory;
+    private @Nullable BeanFactory beanFactory;
     private boolean proxyMode = true;
-    private AdmissionHandler admissionHandler;
+    private @Nullable AdmissionHandler admissionHandler;
     private Map<String, String> policyKeys = Map.of();
     private Map<String, MissingKeyStrategy> policyMissingKeys = Map.of();
-    private SteppedLimiterRegistry steps;
+    private @Nullable SteppedLimiterRegistry steps;
     private boolean failOnUnenforced = true;
 
     private Builder() {
@@ -806,10 +826,11 @@ public final class RateLimitAspectSupport {
     }
 
     /**
-     * @param failureHandler decides when the store throws; the default applies each policy's {@link FailureMode}
+     * @param failureHandler decides when the store throws; null (the default) applies each policy's
+     *     {@link FailureMode}
      * @return this builder
      */
-    public Builder failureHandler(StoreFailureHandler failureHandler) {
+    public Builder failureHandler(@Nullable StoreFailureHandler failureHandler) {
       this.failureHandler = failureHandler;
       return this;
     }
@@ -839,7 +860,7 @@ public final class RateLimitAspectSupport {
      * @param requestKeys the source, or null for none (no request-based keys)
      * @return this builder
      */
-    public Builder requestKeys(RequestKeySource requestKeys) {
+    public Builder requestKeys(@Nullable RequestKeySource requestKeys) {
       this.requestKeys = requestKeys;
       this.detectWeb = requestKeys != null;
       return this;
@@ -868,7 +889,7 @@ public final class RateLimitAspectSupport {
      * @param admissionHandler sees the decisions of admitted calls, or null
      * @return this builder
      */
-    public Builder admissionHandler(AdmissionHandler admissionHandler) {
+    public Builder admissionHandler(@Nullable AdmissionHandler admissionHandler) {
       this.admissionHandler = admissionHandler;
       return this;
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.springframework.util.ClassUtils;
 import reactor.core.publisher.Flux;
@@ -64,7 +65,7 @@ final class ReactiveRateLimiting {
     return REACTOR_PRESENT && Reactor.handles(returnType);
   }
 
-  Object execute(RateLimitOperations ops, RateLimitInvocation invocation, Object target, Object[] args,
+  Object execute(RateLimitOperations ops, RateLimitInvocation invocation, @Nullable Object target, Object[] args,
       RateLimitAspectSupport.Invoker invoker) {
     return Reactor.execute(ops.method().getReturnType(), () -> decideAll(ops.operations(), invocation),
         rejected -> rejected.isEmpty() ? proceed(invoker) : reject(ops.fallback(), target, args, rejected.get()));
@@ -91,7 +92,7 @@ final class ReactiveRateLimiting {
     long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
     SteppedRateLimiter<String> stepped = op.stepped();
     String tier = stepped == null || op.tier() == null ? null : op.tier().resolve(invocation);
-    if (KeyResolver.isMissing(key)) {
+    if (key == null || KeyResolver.isMissing(key)) {
       MissingKeyStrategy missing = op.missingKey();
       if (missing instanceof MissingKeyStrategy.Skip) {
         return CompletableFuture.completedFuture(null);
@@ -147,7 +148,7 @@ final class ReactiveRateLimiting {
   }
 
   /** The method's result, or the failure it threw. */
-  private static Object proceed(RateLimitAspectSupport.Invoker invoker) {
+  private static @Nullable Object proceed(RateLimitAspectSupport.Invoker invoker) {
     try {
       return invoker.proceed();
     } catch (Throwable e) {
@@ -156,7 +157,8 @@ final class ReactiveRateLimiting {
   }
 
   /** The fallback's result, or the rejection as the failure. */
-  private static Object reject(Method fallback, Object target, Object[] args, Decision rejected) {
+  private static @Nullable Object reject(@Nullable Method fallback, @Nullable Object target, Object[] args,
+      Decision rejected) {
     RateLimitExceededException rejection = new RateLimitExceededException(rejected);
     if (fallback == null) {
       return new Failure(rejection);
@@ -176,7 +178,7 @@ final class ReactiveRateLimiting {
     }
 
     static Object execute(Class<?> returnType, Supplier<CompletionStage<Optional<Decision>>> decide,
-        Function<Optional<Decision>, Object> then) {
+        Function<Optional<Decision>, @Nullable Object> then) {
       Mono<Optional<Decision>> decided = Mono.fromCompletionStage(decide);
       if (Mono.class.isAssignableFrom(returnType)) {
         return decided.flatMap(rejected -> Mono.from(publisher(then.apply(rejected))));
@@ -185,7 +187,7 @@ final class ReactiveRateLimiting {
     }
 
     @SuppressWarnings("unchecked")
-    private static Publisher<Object> publisher(Object result) {
+    private static Publisher<Object> publisher(@Nullable Object result) {
       if (result instanceof Failure f) {
         return Mono.error(f.error());
       }

@@ -4,4 +4,7 @@
  * {@link io.limiter.spring.aop.RateLimitAspect}, an AspectJ-annotation-style aspect for AspectJ weaving (compile-time
  * or load-time, with or without Spring) and {@code AspectJProxyFactory}.
  */
+@NullMarked
 package io.limiter.spring.aop;
+
+import org.jspecify.annotations.NullMarked;

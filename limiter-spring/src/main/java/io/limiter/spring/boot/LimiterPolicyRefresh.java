@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationEventPublisher;
@@ -45,9 +46,9 @@ public final class LimiterPolicyRefresh {
 
   private final Environment environment;
   private final RateLimiterRegistry registry;
-  private final ApplicationEventPublisher events;
+  private final @Nullable ApplicationEventPublisher events;
   /** The keys and missing-key strategies bound at startup: the integrations resolve them once, so they cannot change. */
-  private final io.limiter.spring.PolicyDefaults startup;
+  private final io.limiter.spring.@Nullable PolicyDefaults startup;
   /** The step settings of each policy at startup, as written: built once, so they cannot change. */
   private final Map<String, Map<String, String>> startupSteps = new HashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
@@ -57,7 +58,8 @@ public final class LimiterPolicyRefresh {
    * @param registry the application's policies
    * @param events where changes are published, or null
    */
-  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events) {
+  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry,
+      @Nullable ApplicationEventPublisher events) {
     this(environment, registry, events, null);
   }
 
@@ -67,8 +69,8 @@ public final class LimiterPolicyRefresh {
    * @param events where changes are published, or null
    * @param startup the properties bound at startup, whose policy keys a refresh may not change; null for none
    */
-  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry, ApplicationEventPublisher events,
-      LimiterProperties startup) {
+  public LimiterPolicyRefresh(Environment environment, RateLimiterRegistry registry,
+      @Nullable ApplicationEventPublisher events, @Nullable LimiterProperties startup) {
     PolicyProperties read = startup == null ? null : PolicyProperties.read(startup);
     this.startup = read == null ? null : read.defaults();
     if (read != null) {
@@ -108,7 +110,7 @@ public final class LimiterPolicyRefresh {
       }
       for (LimitPolicy policy : read.policies()) {
         LimitPolicy running = registry.find(policy.name()).map(l -> l.policy()).orElse(null);
-        if (policy.equals(running)) {
+        if (Objects.equals(policy, running)) {
           continue;
         }
         PolicySettings settings = read.settings().get(policy.name());
@@ -144,8 +146,8 @@ public final class LimiterPolicyRefresh {
   private static Map<String, String> steps(PolicySettings settings) {
     Map<String, String> steps = new TreeMap<>();
     for (String part : STEP_PARTS) {
-      if (settings.has(part)) {
-        steps.put(part, settings.get(part).value().trim());
+      if (settings.has(part)) { // so it is set
+        steps.put(part, Objects.requireNonNull(settings.get(part)).value().trim());
       }
     }
     return steps;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -145,8 +146,9 @@ public class LimiterProperties {
 
     /**
      * The limits in the rate grammar, e.g. "10/second; 1000/hour", "100/minute burst 20" or "100/second warmup 30s".
+     * Required.
      */
-    private String limits;
+    private @Nullable String limits;
 
     /** The algorithm counting the limits. */
     private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
@@ -154,9 +156,9 @@ public class LimiterProperties {
     /**
      * The key of @RateLimit(name = ...) annotations and rules that give none: ip, header:<name>, principal,
      * attribute:<name>, global, or a SpEL expression over the method arguments (evaluated in a restricted context:
-     * no type references, constructors or bean references).
+     * no type references, constructors or bean references). Unset: the client IP in a web request.
      */
-    private String key;
+    private @Nullable String key;
 
     /** Whether calls over the limit are let through and only reported (metrics, logs). */
     private boolean shadow;
@@ -168,38 +170,41 @@ public class LimiterProperties {
     private FailureMode failureMode = FailureMode.FAIL_OPEN;
 
     /** What happens to calls without a key under this policy (reject, skip, shared:<bucket>); default limiter.missing-key. */
-    private String missingKey;
+    private @Nullable String missingKey;
 
     /**
      * Client tiers, e.g. "free=10/minute; pro=1000/minute; internal=unlimited; default=free": a rate replaces the
-     * limits, a percentage scales them, unlimited skips the store. Needs tier-key.
+     * limits, a percentage scales them, unlimited skips the store. Needs tier-key. Unset: no tiers.
      */
-    private String tiers;
+    private @Nullable String tiers;
 
     /**
      * Where a call's tier comes from: header:<name> (only if a trusted gateway sets it), attribute:<name>, principal,
-     * authority:<prefix> (Spring Security), or a SpEL expression over the method arguments (annotations only).
+     * authority:<prefix> (Spring Security), or a SpEL expression over the method arguments (annotations only). Unset:
+     * none (required with tiers).
      */
-    private String tierKey;
+    private @Nullable String tierKey;
 
     /**
      * A schedule of limits, e.g. "zone=Europe/Berlin; Mon-Fri 08:00-20:00 = 1000/minute; default = 200/minute".
+     * Unset: the limits at all times.
      */
-    private String schedule;
+    private @Nullable String schedule;
 
-    /** The name of a step controller (limiter.adaptive.<name>) whose level scales the limits. */
-    private String adaptive;
+    /** The name of a step controller (limiter.adaptive.<name>) whose level scales the limits; unset for none. */
+    private @Nullable String adaptive;
 
     /**
      * A penalty for clients rejected again and again, e.g. "5/minute -> block for 10m" or "20/hour -> 10% for 1h".
+     * Unset: none.
      */
-    private String penalty;
+    private @Nullable String penalty;
 
-    public String getLimits() {
+    public @Nullable String getLimits() {
       return limits;
     }
 
-    public void setLimits(String limits) {
+    public void setLimits(@Nullable String limits) {
       this.limits = limits;
     }
 
@@ -211,11 +216,11 @@ public class LimiterProperties {
       this.algorithm = algorithm;
     }
 
-    public String getKey() {
+    public @Nullable String getKey() {
       return key;
     }
 
-    public void setKey(String key) {
+    public void setKey(@Nullable String key) {
       this.key = key;
     }
 
@@ -243,51 +248,51 @@ public class LimiterProperties {
       this.failureMode = failureMode;
     }
 
-    public String getMissingKey() {
+    public @Nullable String getMissingKey() {
       return missingKey;
     }
 
-    public void setMissingKey(String missingKey) {
+    public void setMissingKey(@Nullable String missingKey) {
       this.missingKey = missingKey;
     }
 
-    public String getTiers() {
+    public @Nullable String getTiers() {
       return tiers;
     }
 
-    public void setTiers(String tiers) {
+    public void setTiers(@Nullable String tiers) {
       this.tiers = tiers;
     }
 
-    public String getTierKey() {
+    public @Nullable String getTierKey() {
       return tierKey;
     }
 
-    public void setTierKey(String tierKey) {
+    public void setTierKey(@Nullable String tierKey) {
       this.tierKey = tierKey;
     }
 
-    public String getSchedule() {
+    public @Nullable String getSchedule() {
       return schedule;
     }
 
-    public void setSchedule(String schedule) {
+    public void setSchedule(@Nullable String schedule) {
       this.schedule = schedule;
     }
 
-    public String getAdaptive() {
+    public @Nullable String getAdaptive() {
       return adaptive;
     }
 
-    public void setAdaptive(String adaptive) {
+    public void setAdaptive(@Nullable String adaptive) {
       this.adaptive = adaptive;
     }
 
-    public String getPenalty() {
+    public @Nullable String getPenalty() {
       return penalty;
     }
 
-    public void setPenalty(String penalty) {
+    public void setPenalty(@Nullable String penalty) {
       this.penalty = penalty;
     }
   }
@@ -316,70 +321,73 @@ public class LimiterProperties {
     private Duration cooldown = Duration.ofSeconds(10);
 
     /** The lowest level (one of levels, e.g. 25%), also the target of a severe signal; default the last level. */
-    private Percentage floor;
+    private @Nullable Percentage floor;
 
     /** The highest level (one of levels, e.g. 100%), and the starting level; default the first. */
-    private Percentage ceiling;
+    private @Nullable Percentage ceiling;
 
-    /** Latency signal: the percentile of the limited calls' latency and its highest healthy value, e.g. p95 250ms. */
-    private String latency;
+    /**
+     * Latency signal: the percentile of the limited calls' latency and its highest healthy value, e.g. p95 250ms;
+     * unset for none.
+     */
+    private @Nullable String latency;
 
-    /** Latency above which an interval is severe (the controller jumps to its floor), e.g. 2s. */
-    private Duration latencySevere;
+    /** Latency above which an interval is severe (the controller jumps to its floor), e.g. 2s; unset for none. */
+    private @Nullable Duration latencySevere;
 
-    /** Error-ratio signal: the highest healthy share of failed calls (5xx or exceptions), e.g. 5%. */
-    private Percentage errorRatio;
+    /** Error-ratio signal: the highest healthy share of failed calls (5xx or exceptions), e.g. 5%; unset for none. */
+    private @Nullable Percentage errorRatio;
 
-    /** Error ratio above which an interval is severe, e.g. 50%. */
-    private Percentage errorRatioSevere;
+    /** Error ratio above which an interval is severe, e.g. 50%; unset for none. */
+    private @Nullable Percentage errorRatioSevere;
 
-    /** In-flight signal: the most calls in flight at once in a healthy interval. */
-    private Long inFlight;
+    /** In-flight signal: the most calls in flight at once in a healthy interval; unset for none. */
+    private @Nullable Long inFlight;
 
-    /** In-flight calls above which an interval is severe. */
-    private Long inFlightSevere;
+    /** In-flight calls above which an interval is severe; unset for none. */
+    private @Nullable Long inFlightSevere;
 
-    /** Process CPU signal: the highest healthy CPU load of this JVM, e.g. 85%. */
-    private Percentage cpu;
+    /** Process CPU signal: the highest healthy CPU load of this JVM, e.g. 85%; unset for none. */
+    private @Nullable Percentage cpu;
 
-    /** CPU load above which an interval is severe, e.g. 95%. */
-    private Percentage cpuSevere;
+    /** CPU load above which an interval is severe, e.g. 95%; unset for none. */
+    private @Nullable Percentage cpuSevere;
 
-    /** Calls an interval needs before latency and error ratio are judged. */
-    private Long minSamples;
+    /** Calls an interval needs before latency and error ratio are judged (default 20). */
+    private @Nullable Long minSamples;
 
-    /** Custom signals: the names of HealthSignal beans (HealthSignal.name()). */
-    private List<String> signals;
+    /** Custom signals: the names of HealthSignal beans (HealthSignal.name()); unset for none. */
+    private @Nullable List<String> signals;
 
     /** Intervals the latency and error-ratio signals may pool to reach min-samples (default 10). */
-    private Integer maxWindow;
+    private @Nullable Integer maxWindow;
 
     /** Clients with the most slow (or failed) calls set aside when judging an interval, so that no client alone moves the level (default 1, at most 16; 0 only when every client is trusted). */
-    private Integer ignoredKeys;
+    private @Nullable Integer ignoredKeys;
 
     /** How long a tick waits for a custom signal (default half the interval). */
-    private Duration signalTimeout;
+    private @Nullable Duration signalTimeout;
 
     /** What an interval that could not be judged does: hold (the default) or healthy. */
-    private UnknownInterval unknown;
+    private @Nullable UnknownInterval unknown;
 
     /** Risky settings (flapping, ignored-keys=0): warn (the default) or refuse. */
-    private RiskySettings risky;
+    private @Nullable RiskySettings risky;
 
     /** A latency at least this share of its target steps down after one interval instead of down-after (default 200%; off to always wait). */
-    private Percentage fastDown;
+    private @Nullable Percentage fastDown;
 
     /** How a step down for the latency is sized: scaled (the default: more levels the further over the target) or one. */
-    private StepDown stepDown;
+    private @Nullable StepDown stepDown;
 
     /** A healthy interval with the latency at most this share of its target counts twice towards up-after (default 50%; off for once). */
-    private Percentage fastUp;
+    private @Nullable Percentage fastUp;
 
     /** After a failed probe (step up) into a level, the next one into it waits this many times longer, up to 8 times up-after (default 2; 1 for no backoff). */
-    private Integer probeBackoff;
+    private @Nullable Integer probeBackoff;
 
     /** Whether a probe is on probation until it holds for up-after healthy intervals, one unhealthy interval stepping straight back (default true). */
-    private Boolean probeRevert;
+    private @Nullable Boolean probeRevert;
 
     /** @return the set values by their keys in the controller spec ({@code down-after}, ...), as text */
     public Map<String, String> toSpec() {
@@ -423,7 +431,7 @@ public class LimiterProperties {
       return duration.getNano() % 1_000_000 == 0 ? duration.toMillis() + "ms" : duration.toString();
     }
 
-    private static void put(Map<String, String> spec, String key, String value) {
+    private static void put(Map<String, String> spec, String key, @Nullable String value) {
       if (value != null) {
         spec.put(key, value);
       }
@@ -469,179 +477,179 @@ public class LimiterProperties {
       this.cooldown = cooldown;
     }
 
-    public Percentage getFloor() {
+    public @Nullable Percentage getFloor() {
       return floor;
     }
 
-    public void setFloor(Percentage floor) {
+    public void setFloor(@Nullable Percentage floor) {
       this.floor = floor;
     }
 
-    public Percentage getCeiling() {
+    public @Nullable Percentage getCeiling() {
       return ceiling;
     }
 
-    public void setCeiling(Percentage ceiling) {
+    public void setCeiling(@Nullable Percentage ceiling) {
       this.ceiling = ceiling;
     }
 
-    public String getLatency() {
+    public @Nullable String getLatency() {
       return latency;
     }
 
-    public void setLatency(String latency) {
+    public void setLatency(@Nullable String latency) {
       this.latency = latency;
     }
 
-    public Duration getLatencySevere() {
+    public @Nullable Duration getLatencySevere() {
       return latencySevere;
     }
 
-    public void setLatencySevere(Duration latencySevere) {
+    public void setLatencySevere(@Nullable Duration latencySevere) {
       this.latencySevere = latencySevere;
     }
 
-    public Percentage getErrorRatio() {
+    public @Nullable Percentage getErrorRatio() {
       return errorRatio;
     }
 
-    public void setErrorRatio(Percentage errorRatio) {
+    public void setErrorRatio(@Nullable Percentage errorRatio) {
       this.errorRatio = errorRatio;
     }
 
-    public Percentage getErrorRatioSevere() {
+    public @Nullable Percentage getErrorRatioSevere() {
       return errorRatioSevere;
     }
 
-    public void setErrorRatioSevere(Percentage errorRatioSevere) {
+    public void setErrorRatioSevere(@Nullable Percentage errorRatioSevere) {
       this.errorRatioSevere = errorRatioSevere;
     }
 
-    public Long getInFlight() {
+    public @Nullable Long getInFlight() {
       return inFlight;
     }
 
-    public void setInFlight(Long inFlight) {
+    public void setInFlight(@Nullable Long inFlight) {
       this.inFlight = inFlight;
     }
 
-    public Long getInFlightSevere() {
+    public @Nullable Long getInFlightSevere() {
       return inFlightSevere;
     }
 
-    public void setInFlightSevere(Long inFlightSevere) {
+    public void setInFlightSevere(@Nullable Long inFlightSevere) {
       this.inFlightSevere = inFlightSevere;
     }
 
-    public Percentage getCpu() {
+    public @Nullable Percentage getCpu() {
       return cpu;
     }
 
-    public void setCpu(Percentage cpu) {
+    public void setCpu(@Nullable Percentage cpu) {
       this.cpu = cpu;
     }
 
-    public Percentage getCpuSevere() {
+    public @Nullable Percentage getCpuSevere() {
       return cpuSevere;
     }
 
-    public void setCpuSevere(Percentage cpuSevere) {
+    public void setCpuSevere(@Nullable Percentage cpuSevere) {
       this.cpuSevere = cpuSevere;
     }
 
-    public Long getMinSamples() {
+    public @Nullable Long getMinSamples() {
       return minSamples;
     }
 
-    public void setMinSamples(Long minSamples) {
+    public void setMinSamples(@Nullable Long minSamples) {
       this.minSamples = minSamples;
     }
 
-    public List<String> getSignals() {
+    public @Nullable List<String> getSignals() {
       return signals;
     }
 
-    public void setSignals(List<String> signals) {
+    public void setSignals(@Nullable List<String> signals) {
       this.signals = signals;
     }
 
-    public Integer getMaxWindow() {
+    public @Nullable Integer getMaxWindow() {
       return maxWindow;
     }
 
-    public void setMaxWindow(Integer maxWindow) {
+    public void setMaxWindow(@Nullable Integer maxWindow) {
       this.maxWindow = maxWindow;
     }
 
-    public Integer getIgnoredKeys() {
+    public @Nullable Integer getIgnoredKeys() {
       return ignoredKeys;
     }
 
-    public void setIgnoredKeys(Integer ignoredKeys) {
+    public void setIgnoredKeys(@Nullable Integer ignoredKeys) {
       this.ignoredKeys = ignoredKeys;
     }
 
-    public Duration getSignalTimeout() {
+    public @Nullable Duration getSignalTimeout() {
       return signalTimeout;
     }
 
-    public void setSignalTimeout(Duration signalTimeout) {
+    public void setSignalTimeout(@Nullable Duration signalTimeout) {
       this.signalTimeout = signalTimeout;
     }
 
-    public UnknownInterval getUnknown() {
+    public @Nullable UnknownInterval getUnknown() {
       return unknown;
     }
 
-    public void setUnknown(UnknownInterval unknown) {
+    public void setUnknown(@Nullable UnknownInterval unknown) {
       this.unknown = unknown;
     }
 
-    public RiskySettings getRisky() {
+    public @Nullable RiskySettings getRisky() {
       return risky;
     }
 
-    public void setRisky(RiskySettings risky) {
+    public void setRisky(@Nullable RiskySettings risky) {
       this.risky = risky;
     }
 
-    public Percentage getFastDown() {
+    public @Nullable Percentage getFastDown() {
       return fastDown;
     }
 
-    public void setFastDown(Percentage fastDown) {
+    public void setFastDown(@Nullable Percentage fastDown) {
       this.fastDown = fastDown;
     }
 
-    public StepDown getStepDown() {
+    public @Nullable StepDown getStepDown() {
       return stepDown;
     }
 
-    public void setStepDown(StepDown stepDown) {
+    public void setStepDown(@Nullable StepDown stepDown) {
       this.stepDown = stepDown;
     }
 
-    public Percentage getFastUp() {
+    public @Nullable Percentage getFastUp() {
       return fastUp;
     }
 
-    public void setFastUp(Percentage fastUp) {
+    public void setFastUp(@Nullable Percentage fastUp) {
       this.fastUp = fastUp;
     }
 
-    public Integer getProbeBackoff() {
+    public @Nullable Integer getProbeBackoff() {
       return probeBackoff;
     }
 
-    public void setProbeBackoff(Integer probeBackoff) {
+    public void setProbeBackoff(@Nullable Integer probeBackoff) {
       this.probeBackoff = probeBackoff;
     }
 
-    public Boolean getProbeRevert() {
+    public @Nullable Boolean getProbeRevert() {
       return probeRevert;
     }
 
-    public void setProbeRevert(Boolean probeRevert) {
+    public void setProbeRevert(@Nullable Boolean probeRevert) {
       this.probeRevert = probeRevert;
     }
   }
@@ -758,7 +766,7 @@ public class LimiterProperties {
   public static class Rule {
 
     /** The rule's name; its inline policy gets this name, which clients see in the RateLimit fields. Default rule-<index>. */
-    private String name;
+    private @Nullable String name;
 
     /** Path patterns: exact (/api/data), prefix (/api/*), globs (/api/**, /files/*.zip) or extension (*.json). */
     private List<String> paths = new ArrayList<>();
@@ -766,17 +774,17 @@ public class LimiterProperties {
     /** HTTP methods the rule applies to (GET also covers HEAD); empty for all. */
     private List<String> methods = new ArrayList<>();
 
-    /** The limits of an inline policy, e.g. "100/minute"; or set policy instead. */
-    private String limits;
+    /** The limits of an inline policy, e.g. "100/minute"; or set policy instead (one of the two is required). */
+    private @Nullable String limits;
 
-    /** The name of a policy in limiter.policies to charge instead of inline limits. */
-    private String policy;
+    /** The name of a policy in limiter.policies to charge instead of inline limits; unset with limits. */
+    private @Nullable String policy;
 
     /** The client key: ip (default), header:<name>, principal, attribute:<name>, global, or several comma-separated. */
-    private String key;
+    private @Nullable String key;
 
     /** The permits one request takes; default the policy's cost. */
-    private Long cost;
+    private @Nullable Long cost;
 
     /** The algorithm of the inline policy. */
     private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
@@ -788,42 +796,42 @@ public class LimiterProperties {
     private FailureMode failureMode = FailureMode.FAIL_OPEN;
 
     /** What happens to requests without a key (reject, skip, shared:<bucket>); default limiter.missing-key. */
-    private String missingKey;
+    private @Nullable String missingKey;
 
     /**
      * Charge on outcome: keep a request's permits only if the response status or exception matches, e.g. 401,403 or
      * 5xx or java.io.IOException (refunded otherwise); empty keeps every admitted request's.
      */
-    private String chargeOn;
+    private @Nullable String chargeOn;
 
     /**
      * Cost from the result: where the request's actual cost is read when its response is complete, attribute:<name>
      * (a request attribute the application set) or header:<name> (a response header it wrote); the rule's cost is
-     * reserved before, as an estimate, and settled to it.
+     * reserved before, as an estimate, and settled to it. Unset: the rule's cost is the request's.
      */
-    private String actualCost;
+    private @Nullable String actualCost;
 
-    public String getChargeOn() {
+    public @Nullable String getChargeOn() {
       return chargeOn;
     }
 
-    public void setChargeOn(String chargeOn) {
+    public void setChargeOn(@Nullable String chargeOn) {
       this.chargeOn = chargeOn;
     }
 
-    public String getActualCost() {
+    public @Nullable String getActualCost() {
       return actualCost;
     }
 
-    public void setActualCost(String actualCost) {
+    public void setActualCost(@Nullable String actualCost) {
       this.actualCost = actualCost;
     }
 
-    public String getName() {
+    public @Nullable String getName() {
       return name;
     }
 
-    public void setName(String name) {
+    public void setName(@Nullable String name) {
       this.name = name;
     }
 
@@ -843,35 +851,35 @@ public class LimiterProperties {
       this.methods = methods;
     }
 
-    public String getLimits() {
+    public @Nullable String getLimits() {
       return limits;
     }
 
-    public void setLimits(String limits) {
+    public void setLimits(@Nullable String limits) {
       this.limits = limits;
     }
 
-    public String getPolicy() {
+    public @Nullable String getPolicy() {
       return policy;
     }
 
-    public void setPolicy(String policy) {
+    public void setPolicy(@Nullable String policy) {
       this.policy = policy;
     }
 
-    public String getKey() {
+    public @Nullable String getKey() {
       return key;
     }
 
-    public void setKey(String key) {
+    public void setKey(@Nullable String key) {
       this.key = key;
     }
 
-    public Long getCost() {
+    public @Nullable Long getCost() {
       return cost;
     }
 
-    public void setCost(Long cost) {
+    public void setCost(@Nullable Long cost) {
       this.cost = cost;
     }
 
@@ -899,11 +907,11 @@ public class LimiterProperties {
       this.failureMode = failureMode;
     }
 
-    public String getMissingKey() {
+    public @Nullable String getMissingKey() {
       return missingKey;
     }
 
-    public void setMissingKey(String missingKey) {
+    public void setMissingKey(@Nullable String missingKey) {
       this.missingKey = missingKey;
     }
   }

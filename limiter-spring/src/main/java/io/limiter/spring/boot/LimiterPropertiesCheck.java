@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.bind.AbstractBindHandler;
@@ -101,7 +102,7 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
     }
   }
 
-  private static String describe(ConfigurationPropertyName name, ConfigurationProperty property) {
+  private static String describe(ConfigurationPropertyName name, @Nullable ConfigurationProperty property) {
     if (property == null) {
       return name.toString();
     }
@@ -156,7 +157,7 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
     }
 
     @Override
-    public Object onFailure(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
+    public @Nullable Object onFailure(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
         Exception error) {
       ConfigurationProperty property = context.getConfigurationProperty();
       Class<?> type = target.getType().resolve(Object.class);

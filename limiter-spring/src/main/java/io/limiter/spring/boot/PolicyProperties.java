@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The validated policies of {@code limiter.policies.*} and {@code limiter.missing-key}: every problem is collected
@@ -41,8 +42,8 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
       if (policy != null) {
         policies.add(policy);
       }
-      if (settings.has("key")) {
-        keys.put(name, settings.get("key").value());
+      if (settings.has("key")) { // so it is set
+        keys.put(name, Objects.requireNonNull(settings.get("key")).value());
       }
       MissingKeyStrategy s = settings.missingKey(collected);
       if (s != null) {
@@ -50,7 +51,9 @@ record PolicyProperties(List<LimitPolicy> policies, PolicyDefaults defaults, Mis
       }
     });
     collected.throwIfAny();
-    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys), missingKey, all);
+    // null only with a problem, which was thrown
+    return new PolicyProperties(List.copyOf(policies), new PolicyDefaults(keys, missingKeys),
+        Objects.requireNonNull(missingKey, "missing-key"), all);
   }
 
   /**

@@ -9,7 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanUtils;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.core.ResolvableType;
@@ -23,7 +25,11 @@ final class PropertyNames {
   private static final String PACKAGE = LimiterProperties.class.getPackageName();
 
   /** A node of the tree: a group of named properties, a map (any key), a list (an index) or a value. */
-  private record Node(Kind kind, Map<String, Node> children, Node element) {
+  private record Node(Kind kind, Map<String, Node> children, @Nullable Node element) {
+    /** The node of a map's values or of a list's elements: both kinds have one. */
+    Node inner() {
+      return Objects.requireNonNull(element, "a map or list node has an element node");
+    }
   }
 
   private enum Kind { GROUP, MAP, LIST, VALUE }
@@ -76,7 +82,7 @@ final class PropertyNames {
    * @param name a name under {@code limiter}
    * @return why the name binds to nothing, with the nearest known name; null if it binds to a property
    */
-  static String problem(ConfigurationPropertyName name) {
+  static @Nullable String problem(ConfigurationPropertyName name) {
     String renamed = renamed(name);
     if (renamed != null) {
       return "was renamed to " + renamed + " (one name for each concept in init-params and properties)";
@@ -85,12 +91,12 @@ final class PropertyNames {
     for (int i = 1; i < name.getNumberOfElements(); i++) {
       String element = name.getElement(i, ConfigurationPropertyName.Form.UNIFORM);
       switch (node.kind()) {
-        case MAP -> node = node.element();
+        case MAP -> node = node.inner();
         case LIST -> {
           if (!name.isNumericIndex(i) && !element.chars().allMatch(Character::isDigit)) {
             return "is not a known property: " + name.chop(i) + " is a list, set " + name.chop(i) + "[0]";
           }
-          node = node.element();
+          node = node.inner();
         }
         case VALUE -> {
           return "is not a known property: " + name.chop(i) + " is a single value, it has no " + element;
@@ -117,7 +123,7 @@ final class PropertyNames {
         }
       }
     }
-    if (node.kind() == Kind.VALUE || node.kind() == Kind.LIST && node.element().kind() == Kind.VALUE) {
+    if (node.kind() == Kind.VALUE || node.kind() == Kind.LIST && node.inner().kind() == Kind.VALUE) {
       return null;
     }
     if (node.kind() == Kind.GROUP) {
@@ -128,7 +134,7 @@ final class PropertyNames {
   }
 
   /** The new name of a former one of the one settings model ({@code limiter.headers}), or null. */
-  private static String renamed(ConfigurationPropertyName name) {
+  private static @Nullable String renamed(ConfigurationPropertyName name) {
     if (name.getNumberOfElements() < 2) {
       return null;
     }
@@ -150,8 +156,8 @@ final class PropertyNames {
     return dashed.replace("-", "");
   }
 
-  /** The known name with the fewest edits from the given one (ties: the first declared). */
-  static String nearest(String given, Collection<String> known) {
+  /** The known name with the fewest edits from the given one (ties: the first declared); null if none is known. */
+  static @Nullable String nearest(String given, Collection<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String k : known) {

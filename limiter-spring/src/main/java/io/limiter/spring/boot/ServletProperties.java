@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds limiter-servlet's {@link ClientIpResolver} and {@link RateLimitFilter} from {@code limiter.client-ip.*} and
@@ -34,11 +36,11 @@ final class ServletProperties {
     ClientIpResolver resolver = ClientIpResolver.builder()
         .build(PolicyProperties.limiterSettings(properties, problems), problems);
     problems.throwIfAny();
-    return resolver;
+    return Objects.requireNonNull(resolver, "built without problems");
   }
 
   static RateLimitFilter filter(LimiterProperties properties, RateLimiterRegistry registry,
-      ClientIpResolver clientIp, StoreFailureHandler failureHandler, PolicyProperties policies,
+      ClientIpResolver clientIp, @Nullable StoreFailureHandler failureHandler, PolicyProperties policies,
       SteppedLimiterRegistry steps) {
     List<String> problems = new ArrayList<>();
     LimiterProperties.Filter f = properties.getFilter();
@@ -69,7 +71,8 @@ final class ServletProperties {
     }
     List<LimiterProperties.Rule> rules = f.getRules();
     for (int i = 0; i < rules.size(); i++) {
-      String policy = rules.get(i).getPolicy() == null ? null : rules.get(i).getPolicy().trim();
+      String given = rules.get(i).getPolicy();
+      String policy = given == null ? null : given.trim();
       if (policy != null && noTierKey.containsKey(policy)) {
         problems.add("property limiter.filter.rules[" + i + "].policy=\"" + policy + "\": "
             + noTierKey.get(policy));
@@ -90,7 +93,7 @@ final class ServletProperties {
     throw new RateLimitConfigException(problems);
   }
 
-  static RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
+  static @Nullable RateLimitRule rule(LimiterProperties.Rule r, int index, PolicyProperties policies,
       List<String> problems) {
     return rule(r, index, policies.settings()::get, problems);
   }
@@ -100,7 +103,7 @@ final class ServletProperties {
    * {@link RateLimitRule#read} like the filter's init-params. The options of an inline policy are passed only when
    * set to something else than their defaults, or with inline limits (a bound property cannot tell "unset").
    */
-  static RateLimitRule rule(LimiterProperties.Rule r, int index,
+  static @Nullable RateLimitRule rule(LimiterProperties.Rule r, int index,
       java.util.function.Function<String, PolicySettings> policies, List<String> problems) {
     String prefix = "limiter.filter.rules[" + index + "].";
     String name = r.getName() == null || r.getName().isBlank() ? "rule-" + index : r.getName().trim();
@@ -125,7 +128,7 @@ final class ServletProperties {
     return RateLimitRule.read(name, settings, policies, collected);
   }
 
-  private static void put(Map<String, Setting> values, String prefix, String part, Object value) {
+  private static void put(Map<String, Setting> values, String prefix, String part, @Nullable Object value) {
     if (value != null) {
       values.put(part, Setting.property(prefix + part, value));
     }

@@ -17,6 +17,7 @@ import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.spi.RequestKeySource;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -42,8 +43,8 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
   /** The bean name of the engine. */
   public static final String SUPPORT_BEAN_NAME = "io.limiter.spring.rateLimitAspectSupport";
 
-  /** The attributes of {@code @EnableRateLimiting}. */
-  protected AnnotationAttributes enableRateLimiting;
+  /** The attributes of {@code @EnableRateLimiting}: null until the importing class is known. */
+  private @Nullable AnnotationAttributes enableRateLimiting;
 
   @Override
   public void setImportMetadata(AnnotationMetadata importMetadata) {
@@ -53,6 +54,19 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
       throw new IllegalArgumentException("@EnableRateLimiting is not present on importing class "
           + importMetadata.getClassName());
     }
+  }
+
+  /**
+   * @return the attributes of {@code @EnableRateLimiting}
+   * @throws IllegalStateException if this configuration was registered without it (it is only imported by it)
+   */
+  protected AnnotationAttributes enableRateLimiting() {
+    AnnotationAttributes attributes = enableRateLimiting;
+    if (attributes == null) {
+      throw new IllegalStateException(getClass().getSimpleName() + " was registered without @EnableRateLimiting; "
+          + "use @EnableRateLimiting instead of importing it");
+    }
+    return attributes;
   }
 
   /** @return whether calls are intercepted by proxies rather than woven code */
@@ -125,7 +139,7 @@ public abstract class AbstractRateLimitingConfiguration implements ImportAware {
         .keyResolvers(settings.keyResolvers())
         .beanFactory(beanFactory)
         .proxyMode(proxyMode())
-        .failOnUnenforced(enableRateLimiting.getBoolean("failOnUnenforced"))
+        .failOnUnenforced(enableRateLimiting().getBoolean("failOnUnenforced"))
         .admissionHandler(admission.getIfUnique())
         .policyDefaults(defaults.keys(), defaults.missingKeys());
     RequestKeySource web = requestKeys.getIfUnique();

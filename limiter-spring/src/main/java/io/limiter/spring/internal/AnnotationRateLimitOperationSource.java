@@ -12,9 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotationUtils;
@@ -47,8 +49,6 @@ import org.springframework.util.ReflectionUtils;
  */
 public final class AnnotationRateLimitOperationSource {
 
-  private static final RateLimitOperations NONE = new RateLimitOperations(null, List.of(), null, List.of());
-
   // Spring MVC is optional: its annotations are matched by name, so that no class of it is loaded here.
   private static final String REQUEST_MAPPING = "org.springframework.web.bind.annotation.RequestMapping";
   /** MVC maps {@code @HttpExchange} (and {@code @GetExchange}...) methods of a controller as handlers too. */
@@ -57,11 +57,12 @@ public final class AnnotationRateLimitOperationSource {
   private static final String INIT_BINDER = "org.springframework.web.bind.annotation.InitBinder";
   private static final String EXCEPTION_HANDLER = "org.springframework.web.bind.annotation.ExceptionHandler";
   private static final String CONTROLLER = "org.springframework.stereotype.Controller";
-  private static final Class<?> SERVLET = servletType();
+  private static final @Nullable Class<?> SERVLET = servletType();
 
   private final RateLimitAnnotationParser parser;
   private final boolean proxyMode;
-  private final Map<MethodClassKey, RateLimitOperations> cache = new ConcurrentHashMap<>(256);
+  // empty for a method that is not rate limited, so that it is looked up once too
+  private final Map<MethodClassKey, Optional<RateLimitOperations>> cache = new ConcurrentHashMap<>(256);
   private final Map<Class<?>, List<String>> classProblems = new ConcurrentHashMap<>(64);
 
   /**
@@ -79,18 +80,18 @@ public final class AnnotationRateLimitOperationSource {
    * @param targetClass the class of the target bean, or null for the method's declaring class
    * @return what applies, or null if the method is not rate limited
    */
-  public RateLimitOperations getOperations(Method method, Class<?> targetClass) {
+  public @Nullable RateLimitOperations getOperations(Method method, @Nullable Class<?> targetClass) {
     Class<?> target = targetClass == null ? method.getDeclaringClass() : ClassUtils.getUserClass(targetClass);
     MethodClassKey key = new MethodClassKey(method, target);
-    RateLimitOperations cached = cache.get(key);
+    Optional<RateLimitOperations> cached = cache.get(key);
     if (cached == null) {
       // computeIfAbsent would hold a bin lock while parsing, which registers policies and may evaluate bean
       // factories; a rare duplicate parse is harmless since parsing is idempotent.
-      cached = compute(method, target);
-      RateLimitOperations previous = cache.putIfAbsent(key, cached);
+      cached = Optional.ofNullable(compute(method, target));
+      Optional<RateLimitOperations> previous = cache.putIfAbsent(key, cached);
       cached = previous != null ? previous : cached;
     }
-    return cached == NONE ? null : cached;
+    return cached.orElse(null);
   }
 
   /**
@@ -98,10 +99,10 @@ public final class AnnotationRateLimitOperationSource {
    * matcher, which must not create beans.
    *
    * @param method the called method
-   * @param targetClass the class of the target bean
+   * @param targetClass the class of the target bean, or null for the method's declaring class
    * @return whether calls of the method are rate limited
    */
-  public static boolean isAnnotated(Method method, Class<?> targetClass) {
+  public static boolean isAnnotated(Method method, @Nullable Class<?> targetClass) {
     if (method.getDeclaringClass() == Object.class) {
       return false;
     }
@@ -223,7 +224,7 @@ public final class AnnotationRateLimitOperationSource {
     });
   }
 
-  private static Class<?> servletType() {
+  private static @Nullable Class<?> servletType() {
     ClassLoader loader = AnnotationRateLimitOperationSource.class.getClassLoader();
     return ClassUtils.isPresent("jakarta.servlet.Servlet", loader)
         ? ClassUtils.resolveClassName("jakarta.servlet.Servlet", loader) : null;
@@ -304,9 +305,10 @@ public final class AnnotationRateLimitOperationSource {
         : source instanceof Class<?> sc ? "class " + ClassUtils.getShortName(sc) : String.valueOf(source);
   }
 
-  private RateLimitOperations compute(Method method, Class<?> targetClass) {
+  /** The operations of a (method, class), or null if none apply. */
+  private @Nullable RateLimitOperations compute(Method method, Class<?> targetClass) {
     if (method.getDeclaringClass() == Object.class || isServlet(targetClass)) {
-      return NONE;
+      return null;
     }
     // The same rule for proxies and woven code: a call is governed by the target class's implementation (its own
     // annotations, else the nearest inherited ones). Woven, super.m() from an override runs as a nested call on the
@@ -318,7 +320,7 @@ public final class AnnotationRateLimitOperationSource {
     List<MergedAnnotation<RateLimit>> onClass = classLevelCovers(specific, targetClass)
         ? nearest(MergedAnnotations.from(targetClass, SearchStrategy.TYPE_HIERARCHY)) : List.of();
     if (onMethod.isEmpty() && onClass.isEmpty()) {
-      return NONE;
+      return null;
     }
     List<String> problems = new ArrayList<>();
     if (proxyMode) {
@@ -390,7 +392,7 @@ public final class AnnotationRateLimitOperationSource {
     return annotations.isPresent(RateLimit.class) || annotations.isPresent(io.limiter.annotation.RateLimits.class);
   }
 
-  private static Method fallback(Method method, Class<?> targetClass, List<String> problems) {
+  private static @Nullable Method fallback(Method method, Class<?> targetClass, List<String> problems) {
     MergedAnnotation<RateLimitFallback> annotation = MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY)
         .get(RateLimitFallback.class);
     if (!annotation.isPresent()) {
@@ -434,11 +436,7 @@ public final class AnnotationRateLimitOperationSource {
   /** @return every parsed (method, class) pair with operations, for reporting */
   public Map<MethodClassKey, RateLimitOperations> parsed() {
     Map<MethodClassKey, RateLimitOperations> result = new java.util.LinkedHashMap<>();
-    cache.forEach((k, v) -> {
-      if (v != NONE) {
-        result.put(k, v);
-      }
-    });
+    cache.forEach((k, v) -> v.ifPresent(ops -> result.put(k, ops)));
     return result;
   }
 }

@@ -8,6 +8,7 @@ import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.expression.BeanResolver;
 import org.springframework.expression.EvaluationContext;
@@ -22,17 +23,17 @@ import org.springframework.expression.Expression;
 public final class InvocationKeys {
 
   private final Map<String, KeyResolver<RateLimitInvocation>> custom;
-  private final RequestKeySource requests;
+  private final @Nullable RequestKeySource requests;
   private final KeyExpressionEvaluator evaluator = new KeyExpressionEvaluator();
-  private final BeanResolver beans;
+  private final @Nullable BeanResolver beans;
 
   /**
    * @param custom named resolvers from configurers
    * @param requests request-based keys, or null without a web layer
    * @param beans resolves {@code @bean} in SpEL keys, or null
    */
-  public InvocationKeys(Map<String, KeyResolver<RateLimitInvocation>> custom, RequestKeySource requests,
-      BeanResolver beans) {
+  public InvocationKeys(Map<String, KeyResolver<RateLimitInvocation>> custom, @Nullable RequestKeySource requests,
+      @Nullable BeanResolver beans) {
     this.custom = Map.copyOf(custom);
     this.requests = requests;
     this.beans = beans;
@@ -151,7 +152,7 @@ public final class InvocationKeys {
      * @return the cost, at least 0
      * @throws IllegalStateException if the expression gives no whole number
      */
-    long of(RateLimitInvocation invocation, Object result);
+    long of(RateLimitInvocation invocation, @Nullable Object result);
   }
 
   /**
@@ -213,7 +214,7 @@ public final class InvocationKeys {
     }
 
     @Override
-    public String resolve(RateLimitInvocation invocation) {
+    public @Nullable String resolve(RateLimitInvocation invocation) {
       Object request = requests == null ? null : requests.currentRequest();
       EvaluationContext context = restricted ? evaluator.restrictedContext(invocation, request)
           : evaluator.standardContext(invocation, request, beans);

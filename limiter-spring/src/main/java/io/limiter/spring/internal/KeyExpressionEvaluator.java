@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
@@ -114,7 +115,8 @@ public final class KeyExpressionEvaluator extends CachedExpressionEvaluator {
    * @param beans resolves {@code @bean} references, or null
    * @return the full context of annotation keys
    */
-  public EvaluationContext standardContext(RateLimitInvocation invocation, Object request, BeanResolver beans) {
+  public EvaluationContext standardContext(RateLimitInvocation invocation, @Nullable Object request,
+      @Nullable BeanResolver beans) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(invocation, invocation.getMethod(),
         invocation.getArgs(), getParameterNameDiscoverer());
     if (beans != null) {
@@ -131,7 +133,7 @@ public final class KeyExpressionEvaluator extends CachedExpressionEvaluator {
    * @param request the current request, or null
    * @return the restricted context of keys from properties
    */
-  public EvaluationContext restrictedContext(RateLimitInvocation invocation, Object request) {
+  public EvaluationContext restrictedContext(RateLimitInvocation invocation, @Nullable Object request) {
     SimpleEvaluationContext context = SimpleEvaluationContext.forReadOnlyDataBinding().withInstanceMethods()
         .withRootObject(invocation).build();
     Object[] args = invocation.getArgs();

@@ -30,7 +30,7 @@ public class ProxyRateLimitingConfiguration extends AbstractRateLimitingConfigur
   public RateLimitPointcutAdvisor rateLimitAdvisor(BeanFactory beanFactory) {
     RateLimitPointcutAdvisor advisor = new RateLimitPointcutAdvisor(new RateLimitInterceptor(
         () -> beanFactory.getBean(SUPPORT_BEAN_NAME, RateLimitAspectSupport.class)));
-    advisor.setOrder(enableRateLimiting.<Integer>getNumber("order"));
+    advisor.setOrder(enableRateLimiting().<Integer>getNumber("order"));
     return advisor;
   }
 }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.util.ClassUtils;
 
@@ -89,9 +90,10 @@ public final class RateLimitAnnotationParser {
    * @param problems receives what is wrong, naming the element
    * @return the operation, or null if there were problems
    */
-  public RateLimitOperation parse(MergedAnnotation<RateLimit> annotation, int indexOnElement, Method method,
-      Class<?> targetClass, List<String> problems) {
-    Object declaredOn = annotation.getSource();
+  public @Nullable RateLimitOperation parse(MergedAnnotation<RateLimit> annotation, int indexOnElement,
+      Method method, Class<?> targetClass, List<String> problems) {
+    // Found on an element, so its source is that element (only annotations made from a map have none).
+    Object declaredOn = Objects.requireNonNull(annotation.getSource(), "source of a found annotation");
     String where = describe(declaredOn, method);
     int before = problems.size();
     String value = annotation.getString("value").trim();
@@ -129,7 +131,7 @@ public final class RateLimitAnnotationParser {
             + "policy " + name + " instead (limiter.policies." + name + ".*)");
       }
     }
-    if (problems.size() > before) {
+    if (limiter == null || problems.size() > before) {
       return null;
     }
     SteppedLimiterRegistry.Entry stepped = !value.isEmpty() && !parts.isEmpty()
@@ -195,9 +197,9 @@ public final class RateLimitAnnotationParser {
   }
 
   /**
-   * Reads {@code maxWait}: a duration, zero when empty. Waiting reserves a future slot, which only a token bucket
-   * can; the permits are spent when the slot comes, so they cannot be settled on the outcome, and step levels change
-   * the limits under the queue of waiting calls.
+   * Reads {@code maxWait}: a duration, zero when empty (or invalid: then with a problem, so no operation is built).
+   * Waiting reserves a future slot, which only a token bucket can; the permits are spent when the slot comes, so they
+   * cannot be settled on the outcome, and step levels change the limits under the queue of waiting calls.
    */
   private static java.time.Duration maxWait(String text, LimitPolicy policy, boolean stepped, boolean settled,
       String where, List<String> problems) {
@@ -209,7 +211,7 @@ public final class RateLimitAnnotationParser {
       wait = io.limiter.core.DurationFormat.parse(text);
     } catch (IllegalArgumentException e) {
       problems.add(where + ": maxWait " + e.getMessage());
-      return null;
+      return java.time.Duration.ZERO;
     }
     if (wait.isZero()) {
       return wait;
@@ -236,7 +238,7 @@ public final class RateLimitAnnotationParser {
     return "@RateLimit on " + element + (index == 0 ? "" : " #" + (index + 1));
   }
 
-  private RateLimiter inline(String value, String name, long cost, Algorithm algorithm, boolean shadow,
+  private @Nullable RateLimiter inline(String value, String name, long cost, Algorithm algorithm, boolean shadow,
       Object declaredOn, int index, String where, List<String> problems) {
     LimitSpec spec;
     try {
@@ -262,7 +264,7 @@ public final class RateLimitAnnotationParser {
     }
   }
 
-  private RateLimiter named(String name, long cost, Algorithm algorithm, boolean shadow, String where,
+  private @Nullable RateLimiter named(String name, long cost, Algorithm algorithm, boolean shadow, String where,
       List<String> problems) {
     Optional<RateLimiter> limiter = registry.find(name);
     if (limiter.isEmpty()) {

@@ -7,6 +7,7 @@ import io.limiter.core.RateLimiter;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.spring.RateLimitInvocation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One parsed {@code @RateLimit} as it applies to one method: the limiter of its policy, the cost of a call, how the
@@ -26,9 +27,9 @@ import io.limiter.spring.RateLimitInvocation;
  * @param maxWait how long a call may wait for its permits ({@code @RateLimit(maxWait)}); zero refuses at once
  */
 public record RateLimitOperation(String source, RateLimiter limiter, long cost, String keyDescription,
-    KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey, SteppedRateLimiter<String> stepped,
-    KeyResolver<RateLimitInvocation> tier, ChargeOn chargeOn, InvocationKeys.Cost estimate,
-    InvocationKeys.Cost actualCost, java.time.Duration maxWait) {
+    KeyResolver<RateLimitInvocation> key, MissingKeyStrategy missingKey,
+    @Nullable SteppedRateLimiter<String> stepped, @Nullable KeyResolver<RateLimitInvocation> tier, ChargeOn chargeOn,
+    InvocationKeys.@Nullable Cost estimate, InvocationKeys.@Nullable Cost actualCost, java.time.Duration maxWait) {
 
   /** @return whether the call's outcome settles its reservation (charge on outcome, or a cost from the result) */
   public boolean settlesAfterCall() {
@@ -36,7 +37,7 @@ public record RateLimitOperation(String source, RateLimiter limiter, long cost, 
   }
 
   /** @return the controller the policy's level follows, which admitted calls feed; or null */
-  public StepController controller() {
+  public @Nullable StepController controller() {
     return stepped == null ? null : stepped.controller().orElse(null);
   }
 

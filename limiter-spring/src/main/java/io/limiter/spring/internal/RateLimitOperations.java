@@ -3,18 +3,20 @@ package io.limiter.spring.internal;
 import io.limiter.core.RateLimitConfigException;
 import java.lang.reflect.Method;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything that applies to one (method, target class): the operations in the order they are decided (method-level
  * before class-level), the fallback method, and the problems found while parsing. A method with problems never runs:
  * startup fails, and a call that slips through (a lazy bean) throws.
  *
- * @param method the most specific method (the one SpEL keys and fallbacks are checked against), or null with problems
+ * @param method the most specific method (the one SpEL keys and fallbacks are checked against)
  * @param operations the operations; empty only when {@code problems} is not
  * @param fallback the fallback method, or null
  * @param problems what is wrong, one line each naming the method
  */
-public record RateLimitOperations(Method method, List<RateLimitOperation> operations, Method fallback, List<String> problems) {
+public record RateLimitOperations(Method method, List<RateLimitOperation> operations,
+    @Nullable Method fallback, List<String> problems) {
 
   /** Copies the lists. */
   public RateLimitOperations {

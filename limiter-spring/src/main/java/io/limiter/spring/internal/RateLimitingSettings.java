@@ -13,6 +13,7 @@ import io.limiter.spring.spi.StoreInstrumentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The combined answers of all {@link RateLimitingConfigurer}s, in order: lists collected, single values from the
@@ -26,8 +27,8 @@ import java.util.function.Function;
  * @param listeners the listeners
  * @param keyResolvers the named key resolvers
  */
-public record RateLimitingSettings(RateLimitStore store, StoreFailureHandler failureHandler,
-    MissingKeyStrategy missingKey, HeaderMode headerMode, List<LimitPolicy> policies,
+public record RateLimitingSettings(@Nullable RateLimitStore store, @Nullable StoreFailureHandler failureHandler,
+    @Nullable MissingKeyStrategy missingKey, @Nullable HeaderMode headerMode, List<LimitPolicy> policies,
     List<RateLimitListener> listeners, KeyResolverRegistry keyResolvers) {
 
   /**
@@ -50,7 +51,8 @@ public record RateLimitingSettings(RateLimitStore store, StoreFailureHandler fai
         resolvers);
   }
 
-  private static <T> T first(List<RateLimitingConfigurer> configurers, Function<RateLimitingConfigurer, T> getter) {
+  private static <T> @Nullable T first(List<RateLimitingConfigurer> configurers,
+      Function<RateLimitingConfigurer, @Nullable T> getter) {
     for (RateLimitingConfigurer c : configurers) {
       T value = getter.apply(c);
       if (value != null) {
@@ -70,7 +72,8 @@ public record RateLimitingSettings(RateLimitStore store, StoreFailureHandler fai
    * @param listenerBeans {@link RateLimitListener} beans
    * @return the registry
    */
-  public RateLimiterRegistry buildRegistry(RateLimitStore storeBean, List<StoreInstrumentation> instrumentation,
+  public RateLimiterRegistry buildRegistry(@Nullable RateLimitStore storeBean,
+      List<StoreInstrumentation> instrumentation,
       List<LimitPolicy> policyBeans, List<RateLimitListener> listenerBeans) {
     RateLimiterRegistry.Builder builder = RateLimiterRegistry.builder();
     RateLimitStore chosen = store != null ? store : storeBean != null ? storeBean : RateLimitStore.inMemory();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
 import org.springframework.asm.ClassReader;
 import org.springframework.asm.ClassVisitor;
 import org.springframework.asm.MethodVisitor;
@@ -73,8 +74,8 @@ final class SelfInvocations {
       }
       new ClassReader(in).accept(new ClassVisitor(SpringAsmInfo.ASM_VERSION) {
         @Override
-        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-            String[] exceptions) {
+        public @Nullable MethodVisitor visitMethod(int access, String name, String descriptor,
+            @Nullable String signature, String @Nullable [] exceptions) {
           if ((access & Opcodes.ACC_STATIC) != 0) {
             return null;
           }
@@ -117,7 +118,8 @@ final class SelfInvocations {
   }
 
   /** The implementation a virtual call on an instance of the user class runs. */
-  private static Method resolve(Class<?> user, String name, String descriptor, Map<String, Method> methods) {
+  private static @Nullable Method resolve(Class<?> user, String name, String descriptor,
+      Map<String, Method> methods) {
     for (Class<?> k = user; k != null && k != Object.class; k = k.getSuperclass()) {
       Method m = methods.get(Type.getInternalName(k) + "." + name + descriptor);
       if (m != null) {

@@ -9,6 +9,7 @@ import io.limiter.spring.spi.RequestKeySource;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -35,19 +36,19 @@ public final class ServletRequestKeySource implements RequestKeySource {
   }
 
   @Override
-  public KeyResolver<RateLimitInvocation> reference(String reference) {
+  public @Nullable KeyResolver<RateLimitInvocation> reference(String reference) {
     KeyReference parsed = parse(reference);
     return parsed == null ? null : new RequestKey(parsed.toString(), parsed.toValueResolver(clientIp));
   }
 
   @Override
-  public KeyResolver<RateLimitInvocation> key(String reference) {
+  public @Nullable KeyResolver<RateLimitInvocation> key(String reference) {
     KeyReference parsed = parse(reference);
     return parsed == null ? null : new RequestKey(parsed.toString(), parsed.toResolver(clientIp));
   }
 
   /** Parses a request reference; null if the text is no request reference at all (it may name a resolver). */
-  private static KeyReference parse(String reference) {
+  private static @Nullable KeyReference parse(String reference) {
     KeyReference parsed;
     try {
       parsed = KeyReference.parse(reference);
@@ -63,7 +64,7 @@ public final class ServletRequestKeySource implements RequestKeySource {
   }
 
   @Override
-  public KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest) {
+  public KeyResolver<RateLimitInvocation> clientIpOr(@Nullable String outsideRequest) {
     KeyResolver<HttpServletRequest> ip = KeyKind.IP.of(clientIp);
     return invocation -> {
       HttpServletRequest request = current();
@@ -72,11 +73,11 @@ public final class ServletRequestKeySource implements RequestKeySource {
   }
 
   @Override
-  public Object currentRequest() {
+  public @Nullable Object currentRequest() {
     return current();
   }
 
-  private static HttpServletRequest current() {
+  private static @Nullable HttpServletRequest current() {
     RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
     return attributes instanceof ServletRequestAttributes servlet ? servlet.getRequest() : null;
   }
@@ -85,7 +86,7 @@ public final class ServletRequestKeySource implements RequestKeySource {
   private record RequestKey(String reference, KeyResolver<HttpServletRequest> resolver)
       implements KeyResolver<RateLimitInvocation> {
     @Override
-    public String resolve(RateLimitInvocation invocation) {
+    public @Nullable String resolve(RateLimitInvocation invocation) {
       HttpServletRequest request = current();
       return request == null ? null : resolver.resolve(request);
     }

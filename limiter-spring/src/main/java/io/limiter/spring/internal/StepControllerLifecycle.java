@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -26,11 +27,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 public final class StepControllerLifecycle implements SmartLifecycle {
 
   private final Supplier<StepControllerRegistry> controllers;
-  private final Supplier<TaskScheduler> hostScheduler;
-  private final Supplier<Executor> hostExecutor;
-  private volatile StepControllerRegistry started;
-  private ThreadPoolTaskScheduler own;
-  private ExecutorService ownSamples;
+  private final Supplier<@Nullable TaskScheduler> hostScheduler;
+  private final Supplier<@Nullable Executor> hostExecutor;
+  private volatile @Nullable StepControllerRegistry started;
+  private @Nullable ThreadPoolTaskScheduler own;
+  private @Nullable ExecutorService ownSamples;
 
   /**
    * @param controllers supplies the registry to start
@@ -43,7 +44,8 @@ public final class StepControllerLifecycle implements SmartLifecycle {
    * @param controllers supplies the registry to start
    * @param hostScheduler supplies the application's scheduler, or null if it has none
    */
-  public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers, Supplier<TaskScheduler> hostScheduler) {
+  public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers,
+      Supplier<@Nullable TaskScheduler> hostScheduler) {
     this(controllers, hostScheduler, () -> null);
   }
 
@@ -52,8 +54,8 @@ public final class StepControllerLifecycle implements SmartLifecycle {
    * @param hostScheduler supplies the application's scheduler, or null if it has none
    * @param hostExecutor supplies the application's executor for the custom signals' samples, or null if it has none
    */
-  public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers, Supplier<TaskScheduler> hostScheduler,
-      Supplier<Executor> hostExecutor) {
+  public StepControllerLifecycle(Supplier<StepControllerRegistry> controllers,
+      Supplier<@Nullable TaskScheduler> hostScheduler, Supplier<@Nullable Executor> hostExecutor) {
     this.controllers = controllers;
     this.hostScheduler = hostScheduler;
     this.hostExecutor = hostExecutor;

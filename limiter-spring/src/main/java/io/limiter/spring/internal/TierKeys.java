@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -69,7 +70,7 @@ public final class TierKeys {
    * The kind of request reference the text is, judged as the web layer parses it ({@code header :X-Plan} and
    * {@code HEADER:X-Plan} read the header as {@code header:X-Plan} does), not by its spelling; null if it is none.
    */
-  private static KeyReference.Kind referenceKind(String key) {
+  private static KeyReference.@Nullable Kind referenceKind(String key) {
     try {
       KeyReference parsed = KeyReference.parse(key);
       return parsed.parts().size() == 1 ? parsed.parts().get(0).kind() : null;
@@ -121,7 +122,7 @@ public final class TierKeys {
 
   /** Kept apart so that Spring Security classes load only when an authority tier key is used. */
   private static final class SecurityAuthorities {
-    static List<String> current() {
+    static @Nullable List<String> current() {
       var authentication = org.springframework.security.core.context.SecurityContextHolder.getContext()
           .getAuthentication();
       if (authentication == null || !authentication.isAuthenticated()) {

@@ -3,4 +3,7 @@
  * evaluation, the proxy advisor and the {@code @EnableRateLimiting} configurations. Not API: other modules and
  * applications must not use it.
  */
+@NullMarked
 package io.limiter.spring.internal;
+
+import org.jspecify.annotations.NullMarked;

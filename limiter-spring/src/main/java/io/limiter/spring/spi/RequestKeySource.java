@@ -2,6 +2,7 @@ package io.limiter.spring.spi;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.spring.RateLimitInvocation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where request-based keys ({@code ip}, {@code header:<name>}, {@code principal}, {@code attribute:<name>}) and the
@@ -17,7 +18,7 @@ public interface RequestKeySource {
    *     a tier name; or null if {@code reference} is not a request reference
    * @throws IllegalArgumentException if the reference is request-based but malformed
    */
-  KeyResolver<RateLimitInvocation> reference(String reference);
+  @Nullable KeyResolver<RateLimitInvocation> reference(String reference);
 
   /**
    * @param reference a key reference such as {@code ip} or {@code header:X-API-Key}
@@ -25,15 +26,15 @@ public interface RequestKeySource {
    *     {@code h:<name>:...}), null outside a request; or null if {@code reference} is not a request reference
    * @throws IllegalArgumentException if the reference is request-based but malformed
    */
-  KeyResolver<RateLimitInvocation> key(String reference);
+  @Nullable KeyResolver<RateLimitInvocation> key(String reference);
 
   /**
-   * @param outsideRequest the key to use when no request is being served
+   * @param outsideRequest the key to use when no request is being served; null for no key there
    * @return a resolver answering the client IP's key ({@code ip:<address>}) in a request, else
    *     {@code outsideRequest}
    */
-  KeyResolver<RateLimitInvocation> clientIpOr(String outsideRequest);
+  KeyResolver<RateLimitInvocation> clientIpOr(@Nullable String outsideRequest);
 
   /** @return the request being served on this thread, or null */
-  Object currentRequest();
+  @Nullable Object currentRequest();
 }

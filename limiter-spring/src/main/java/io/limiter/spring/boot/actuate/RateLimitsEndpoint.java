@@ -54,16 +54,16 @@ public class RateLimitsEndpoint {
   static final String PENALTIES = "penalties";
 
   private final RateLimiterRegistry registry;
-  private final RateLimitAspectSupport support;
+  private final @Nullable RateLimitAspectSupport support;
   private final StepControllerRegistry controllers;
   private final Map<String, Instant> lastChangeAt = new ConcurrentHashMap<>();
-  private final io.limiter.spring.boot.LimiterPolicyRefresh refresh;
+  private final io.limiter.spring.boot.@Nullable LimiterPolicyRefresh refresh;
 
   /**
    * @param registry the registry
    * @param support the annotation engine, or null
    */
-  public RateLimitsEndpoint(RateLimiterRegistry registry, RateLimitAspectSupport support) {
+  public RateLimitsEndpoint(RateLimiterRegistry registry, @Nullable RateLimitAspectSupport support) {
     this(registry, support, null);
   }
 
@@ -72,8 +72,8 @@ public class RateLimitsEndpoint {
    * @param support the annotation engine, or null
    * @param refresh re-applies {@code limiter.policies.*} for {@code POST .../policies}, or null
    */
-  public RateLimitsEndpoint(RateLimiterRegistry registry, RateLimitAspectSupport support,
-      io.limiter.spring.boot.LimiterPolicyRefresh refresh) {
+  public RateLimitsEndpoint(RateLimiterRegistry registry, @Nullable RateLimitAspectSupport support,
+      io.limiter.spring.boot.@Nullable LimiterPolicyRefresh refresh) {
     this.refresh = refresh;
     this.registry = Objects.requireNonNull(registry, "registry");
     this.support = support;
@@ -106,7 +106,7 @@ public class RateLimitsEndpoint {
    * @return the policy, or null (404) if there is none
    */
   @ReadOperation
-  public PolicyDescriptor policy(@Selector String name) {
+  public @Nullable PolicyDescriptor policy(@Selector String name) {
     return registry.find(name).map(l -> describe(l.policy(), usage(), stepped().get(name))).orElse(null);
   }
 
@@ -152,7 +152,7 @@ public class RateLimitsEndpoint {
    * @param to its limits now
    * @param state {@code kept} (same shape), {@code reset} (another shape: clients start fresh) or {@code added}
    */
-  public record PolicyChangeDescriptor(String policy, String from, String to, String state) {
+  public record PolicyChangeDescriptor(String policy, @Nullable String from, String to, String state) {
   }
 
   /**
@@ -263,7 +263,7 @@ public class RateLimitsEndpoint {
   }
 
   private static PolicyDescriptor describe(LimitPolicy policy, Map<String, List<String>> usage,
-      SteppedRateLimiter<String> stepped) {
+      @Nullable SteppedRateLimiter<String> stepped) {
     return new PolicyDescriptor(policy.spec().toString(), limits(policy), policy.algorithm().name(), policy.cost(),
         policy.shadow(), policy.failureMode().name(), usage.getOrDefault(policy.name(), List.of()),
         stepped == null ? null : steps(stepped));
@@ -334,7 +334,7 @@ public class RateLimitsEndpoint {
    * @param steps the step-function throttling, or null if the policy has none
    */
   public record PolicyDescriptor(String limits, List<LimitDescriptor> limitList, String algorithm, long cost,
-      boolean shadow, String failureMode, List<String> usedBy, StepsDescriptor steps) {
+      boolean shadow, String failureMode, List<String> usedBy, @Nullable StepsDescriptor steps) {
   }
 
   /**
@@ -354,7 +354,8 @@ public class RateLimitsEndpoint {
    * @param penaltyTrackedClients clients the penalty box tracks now (boxed or with recent rejections)
    * @param limitsNow the limits in force now for clients without a tier ({@code (default)}) and for each tier
    */
-  public record StepsDescriptor(String tiers, String schedule, String adaptive, String penalty,
+  public record StepsDescriptor(@Nullable String tiers, @Nullable String schedule, @Nullable String adaptive,
+      @Nullable String penalty,
       long penaltyTrackedClients, Map<String, String> limitsNow) {
   }
 
@@ -375,7 +376,7 @@ public class RateLimitsEndpoint {
    */
   public record ControllerDescriptor(int level, String factor, List<String> levels, boolean pinned, String floor,
       String ceiling, String health, String healthDetail, String interval, boolean running, long signalFailures,
-      List<String> warnings, ChangeDescriptor lastChange) {
+      List<String> warnings, @Nullable ChangeDescriptor lastChange) {
   }
 
   /**
@@ -388,7 +389,7 @@ public class RateLimitsEndpoint {
    * @param at when the endpoint saw the change, or null if before the endpoint existed
    */
   public record ChangeDescriptor(int fromLevel, int toLevel, String fromFactor, String toFactor, String cause,
-      String reason, Instant at) {
+      String reason, @Nullable Instant at) {
   }
 
   /**

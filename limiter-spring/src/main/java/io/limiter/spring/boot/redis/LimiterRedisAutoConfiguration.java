@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -138,7 +139,7 @@ public class LimiterRedisAutoConfiguration {
     }
 
     /** Lettuce's TLS settings from an SSL bundle, as Spring Boot's own Lettuce configuration makes them. */
-    private static io.lettuce.core.SslOptions sslOptions(String name, ObjectProvider<SslBundles> sslBundles,
+    private static io.lettuce.core.@Nullable SslOptions sslOptions(String name, ObjectProvider<SslBundles> sslBundles,
         List<String> problems) {
       String property = SpringDataRedisConnection.PREFIX + "ssl.bundle=\"" + name + "\"";
       SslBundles bundles = sslBundles.getIfAvailable();
@@ -165,7 +166,7 @@ public class LimiterRedisAutoConfiguration {
       return ssl.build();
     }
 
-    private static <T> T unique(ObjectProvider<T> beans, Class<T> type, List<String> problems) {
+    private static <T> @Nullable T unique(ObjectProvider<T> beans, Class<T> type, List<String> problems) {
       T bean = beans.getIfUnique();
       if (bean == null && beans.stream().findAny().isPresent()) {
         problems.add("several " + type.getSimpleName() + " beans exist and none is @Primary; mark the one for rate "

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.BindResult;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -38,10 +39,10 @@ final class SpringDataRedisConnection {
   private final List<String> problems;
   private boolean configured;
   private Mode mode = Mode.STANDALONE;
-  private RedisURI uri;
+  private @Nullable RedisURI uri;
   private final List<RedisURI> clusterNodes = new ArrayList<>();
-  private Duration connectTimeout;
-  private String sslBundle;
+  private @Nullable Duration connectTimeout;
+  private @Nullable String sslBundle;
 
   private SpringDataRedisConnection(Binder binder, List<String> problems) {
     this.binder = binder;
@@ -69,7 +70,7 @@ final class SpringDataRedisConnection {
   }
 
   /** @return the standalone server or the Sentinel-managed master; null in cluster mode */
-  RedisURI uri() {
+  @Nullable RedisURI uri() {
     return uri;
   }
 
@@ -79,12 +80,12 @@ final class SpringDataRedisConnection {
   }
 
   /** @return the name of spring.data.redis.ssl.bundle, or null */
-  String sslBundle() {
+  @Nullable String sslBundle() {
     return sslBundle;
   }
 
   /** @return spring.data.redis.connect-timeout, or null */
-  Duration connectTimeout() {
+  @Nullable Duration connectTimeout() {
     return connectTimeout;
   }
 
@@ -189,7 +190,7 @@ final class SpringDataRedisConnection {
     }
   }
 
-  private RedisURI parseUrl(String url) {
+  private @Nullable RedisURI parseUrl(String url) {
     String scheme = url.contains("://") ? url.substring(0, url.indexOf("://")).toLowerCase(Locale.ROOT) : "";
     if (!scheme.equals("redis") && !scheme.equals("rediss")) {
       problems.add(PREFIX + "url=\"" + mask(url) + "\": must start with redis:// or rediss:// (TLS)");
@@ -204,7 +205,7 @@ final class SpringDataRedisConnection {
   }
 
   /** Parses {@code host:port} ({@code [v6]:port} for IPv6 addresses). */
-  private RedisURI.Builder node(String property, String text) {
+  private RedisURI.@Nullable Builder node(String property, String text) {
     String value = text.trim();
     int colon = value.lastIndexOf(':');
     if (colon <= 0 || colon == value.length() - 1) {
@@ -228,8 +229,8 @@ final class SpringDataRedisConnection {
     return RedisURI.builder().withHost(host).withPort(port);
   }
 
-  private static void dataNode(RedisURI.Builder builder, String username, String password, Integer database,
-      boolean ssl, String clientName) {
+  private static void dataNode(RedisURI.Builder builder, @Nullable String username, @Nullable String password,
+      @Nullable Integer database, boolean ssl, @Nullable String clientName) {
     authenticate(builder, username, password);
     if (database != null) {
       builder.withDatabase(database);
@@ -242,7 +243,7 @@ final class SpringDataRedisConnection {
     }
   }
 
-  private static void authenticate(RedisURI.Builder builder, String username, String password) {
+  private static void authenticate(RedisURI.Builder builder, @Nullable String username, @Nullable String password) {
     if (password == null) {
       return;
     }
@@ -253,7 +254,7 @@ final class SpringDataRedisConnection {
     }
   }
 
-  private RedisURI buildQuietly(RedisURI.Builder builder, String property) {
+  private @Nullable RedisURI buildQuietly(RedisURI.Builder builder, String property) {
     try {
       return builder.build();
     } catch (RuntimeException e) {
@@ -262,7 +263,7 @@ final class SpringDataRedisConnection {
     }
   }
 
-  private <T> T bind(String name, Bindable<T> type) {
+  private <T> @Nullable T bind(String name, Bindable<T> type) {
     try {
       BindResult<T> result = binder.bind(PREFIX + name, type);
       if (result.isBound()) {

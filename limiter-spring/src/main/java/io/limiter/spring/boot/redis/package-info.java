@@ -6,4 +6,7 @@
  * ({@link io.limiter.spring.boot.redis.LimiterRedisProperties}), and publishes the store's counters to Micrometer.
  * Active only with io.limiter:limiter-redis on the class path.
  */
+@NullMarked
 package io.limiter.spring.boot.redis;
+
+import org.jspecify.annotations.NullMarked;
