@@ -50,7 +50,7 @@ java -Xmx1g -cp "$cp" io.limiter.bench.RedisLoad --uri "redis://127.0.0.1:$port"
 scripts="$(dirname "$0")/../limiter-redis/src/main/resources/io/limiter/redis/internal"
 sha="$(redis-cli -p "$port" script load "$(cat "$scripts/direct_io.lua"; echo; cat "$scripts/prelude.lua"; echo; \
   cat "$scripts/token_bucket_single.lua")")"
-script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1 1000 1 0 1000000000000 0)
+script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1: 1000 1 0 1000000000000 0)
 {
   redis-benchmark -h 127.0.0.1 -p "$port" -t get -c 8 -n 200000 --csv | sed -n '2p' | sed 's/^"GET"/"GET c=8"/'
   redis-benchmark -h 127.0.0.1 -p "$port" -t get -c 64 -n 400000 --csv | sed -n '2p' | sed 's/^"GET"/"GET c=64"/'

@@ -110,10 +110,10 @@ public final class RedisLoad {
   }
 
   /** An extra connection reading INFO commandstats between measurements; null when not running. */
-  private static volatile StatefulRedisConnection<String, String> stats;
+  static volatile StatefulRedisConnection<String, String> stats;
 
   /** Command name → {calls, usec} from INFO commandstats, or an empty map if unavailable. */
-  private static Map<String, long[]> commandStats() {
+  static Map<String, long[]> commandStats() {
     Map<String, long[]> map = new LinkedHashMap<>();
     StatefulRedisConnection<String, String> c = stats;
     if (c == null) {
@@ -144,10 +144,10 @@ public final class RedisLoad {
   }
 
   /** The redis-server process this run started ({@code --server}), whose CPU time each row reports. */
-  private static volatile ProcessHandle serverProcess;
+  static volatile ProcessHandle serverProcess;
 
   /** CPU time of the started redis-server, from /proc (Linux), in ns; -1 if unknown. */
-  private static long serverCpuNanos() {
+  static long serverCpuNanos() {
     ProcessHandle p = serverProcess;
     if (p == null) {
       return -1;
@@ -214,16 +214,8 @@ public final class RedisLoad {
       if (uri != null) {
         throw new IllegalArgumentException("give --uri or --server, not both");
       }
-      int port;
-      try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
-          java.net.InetAddress.getLoopbackAddress())) {
-        port = socket.getLocalPort();
-      }
-      server = new ProcessBuilder(serverBinary(opts.get("server")), "--bind", "127.0.0.1", "--port", Integer.toString(port),
-          "--save", "", "--appendonly", "no").redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      uri = "redis://127.0.0.1:" + port;
-      awaitPing(uri);
+      server = startServer(opts.get("server"));
+      uri = uri(server);
       serverProcess = server.toHandle();
     }
     if (uri == null) {
@@ -296,6 +288,32 @@ public final class RedisLoad {
     p.waitFor(10, TimeUnit.SECONDS);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("v=([0-9][0-9.]*)").matcher(out);
     return m.find() ? m.group(1) : "";
+  }
+
+  /**
+   * Starts a redis-server (no persistence) on a free loopback port and waits until it answers.
+   *
+   * @param option a path, or {@code auto} (see {@link #serverBinary})
+   * @return the process; its URI is {@link #uri(Process)}
+   */
+  static Process startServer(String option) throws IOException, InterruptedException {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    Process server = new ProcessBuilder(serverBinary(option), "--bind", "127.0.0.1", "--port", Integer.toString(port),
+        "--save", "", "--appendonly", "no").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    PORTS.put(server.pid(), port);
+    awaitPing(uri(server));
+    return server;
+  }
+
+  private static final Map<Long, Integer> PORTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** @return the URI of a server {@link #startServer} started */
+  static String uri(Process server) {
+    return "redis://127.0.0.1:" + PORTS.get(server.pid());
   }
 
   static void awaitPing(String uri) throws InterruptedException {
@@ -415,10 +433,10 @@ public final class RedisLoad {
             for (Map.Entry<String, Target> target : open.entrySet()) {
               Row row = measure(target.getKey(), target.getValue(), keys, mode, seconds, warmup);
               System.out.printf(Locale.ROOT, "%s%-14s keys=%-6d %-8s %,12.0f ± %,8.0f decisions/s  rejected=%d "
-                  + "errors=%d  CPU per decision: client %.1f µs, server %.1f µs; server commands %.2f µs (%s)%n",
+                  + "errors=%d  CPU per decision: client %.1f µs, server %.1f µs; server commands %.2f µs (%s)%s%n",
                   rounds > 1 ? "round " + round + " " : "", row.target(), row.keys(), mode, row.mean(), row.stdev(),
                   row.rejected(), row.errors(), row.clientCpuMicros(), row.serverCpuMicros(), row.commandMicros(),
-                  row.commands());
+                  row.commands(), perScriptCall(row.commands()));
               measured.computeIfAbsent(row.target() + " " + keyCount + " " + mode, k -> new ArrayList<>()).add(row);
             }
           }
@@ -433,6 +451,18 @@ public final class RedisLoad {
     List<Row> rows = new ArrayList<>();
     measured.values().forEach(perRound -> rows.add(merge(perRound)));
     return rows;
+  }
+
+  /**
+   * How many decisions one script call carried on average (a coalesced vector, or 1 without coalescing), from the
+   * commands per decision of a row: {@code "; 3.2 decisions per EVALSHA"}, or "" if the row ran no script.
+   */
+  static String perScriptCall(String commands) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|, )evalsha ([0-9.]+)").matcher(commands);
+    if (!m.find() || Double.parseDouble(m.group(1)) <= 0) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "; %.2f decisions per EVALSHA", 1 / Double.parseDouble(m.group(1)));
   }
 
   /** Prints each target's throughput and server CPU per decision over {@code get}'s, per round (same run). */

@@ -51,15 +51,8 @@ public final class SettlementRoundTrips {
     Process server = null;
     String uri = opts.get("uri");
     if (uri == null) {
-      int port;
-      try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        port = socket.getLocalPort();
-      }
-      server = new ProcessBuilder(RedisLoad.serverBinary(opts.getOrDefault("server", "auto")), "--bind", "127.0.0.1",
-          "--port", Integer.toString(port), "--save", "", "--appendonly", "no").redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      uri = "redis://127.0.0.1:" + port;
-      RedisLoad.awaitPing(uri);
+      server = RedisLoad.startServer(opts.getOrDefault("server", "auto"));
+      uri = RedisLoad.uri(server);
     }
     io.lettuce.core.RedisClient admin = io.lettuce.core.RedisClient.create(uri);
     try (RedisRateLimitStore store = RedisRateLimitStore.builder().uri(uri).commandTimeout(Duration.ofSeconds(10))

@@ -2,12 +2,16 @@ package io.limiter.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.limiter.core.Algorithm;
 import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
 import io.limiter.test.ManualTicker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,12 +59,20 @@ class RedisCoalescingIT {
         LimitPolicy.builder("v-fw").limits("4/second; 9/10 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
         LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.SLIDING_WINDOW).build(),
         // a warm-up: token_bucket_warm.lua in the vector
-        LimitPolicy.builder("v-warm").limits("4/second burst 3 warmup 2s; 30/minute").build());
+        LimitPolicy.builder("v-warm").limits("4/second burst 3 warmup 2s; 30/minute").build(),
+        // the same names in other shapes, on the same keys: within a vector a request meets state of another shape
+        // (written by an earlier request of the vector, or stored before it) and counts it as empty
+        LimitPolicy.builder("v-tb1").limits("2/second burst 4; 50/minute").build(),
+        LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
+        LimitPolicy.builder("v-tb2").limits("7/second").build());
     LimitPolicy lowered = LimitPolicy.builder("v-tb2").limits("1/second burst 2; 10/minute").build();
     ManualTicker clock = new ManualTicker(START);
     Random random = new Random(13);
+    RedisClient client = RedisClient.create(REDIS.resources(), REDIS.uri());
     try (RedisRateLimitStore coalescing = builder("coalesced:").testTicker(clock).build();
-        RedisRateLimitStore separate = builder("separate:").testTicker(clock).coalesce(false).build()) {
+        RedisRateLimitStore separate = builder("separate:").testTicker(clock).coalesce(false).build();
+        StatefulRedisConnection<byte[], byte[]> binary = client.connect(ByteArrayCodec.INSTANCE)) {
+      Function<String, byte[]> raw = key -> binary.sync().get(key.getBytes(StandardCharsets.UTF_8));
       for (int round = 0; round < 12; round++) {
         record Ask(int policy, boolean view, String key, long permits) {
         }
@@ -90,10 +103,21 @@ class RedisCoalescingIT {
           assertThat(actual.resetAfterNanos()).as(context).isEqualTo(expected.resetAfterNanos());
           assertThat(actual.refillAfterNanos()).as(context).isEqualTo(expected.refillAfterNanos());
         }
+        // and each key holds the same bytes as after the separate calls: the vector's one write per key stores what
+        // the requests' own writes would have left
+        for (LimitPolicy policy : policies) {
+          for (int k = 0; k < 3; k++) {
+            assertThat(raw.apply(coalescing.redisKey(policy.name(), "k" + k)))
+                .as("round %d, state of %s under %s", round, "k" + k, policy.name())
+                .isEqualTo(raw.apply(separate.redisKey(policy.name(), "k" + k)));
+          }
+        }
         clock.advanceNanos(random.nextInt(4) == 0 ? 0 : 1 + (long) (random.nextDouble() * 800_000_000L));
       }
       assertThat(coalescing.stats().coalescedDecisions()).as("decisions that shared a call").isPositive();
       assertThat(separate.stats().coalescedDecisions()).isZero();
+    } finally {
+      client.shutdown();
     }
   }
 

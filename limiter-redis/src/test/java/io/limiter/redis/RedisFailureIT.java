@@ -285,7 +285,9 @@ class RedisFailureIT {
       long ttl = admin(server, c -> c.pttl(key));
       long bound = key.contains("ttl-multi") ? (algorithm == Algorithm.SLIDING_WINDOW ? 120_002 : 60_002)
           : (algorithm == Algorithm.SLIDING_WINDOW ? 2_002 : 1_002);
-      assertThat(ttl).as("PTTL of %s", key).isPositive().isLessThanOrEqualTo(bound);
+      // -1 would be a key without expiry; -2 a key that expired since the scan (its expiry is about a second, which
+      // a loaded machine can take between the two), which is an expiry too
+      assertThat(ttl).as("PTTL of %s", key).isNotIn(-1L, 0L).isLessThanOrEqualTo(bound);
     }
   }
 

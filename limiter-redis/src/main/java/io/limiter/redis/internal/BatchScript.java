@@ -7,8 +7,8 @@ package io.limiter.redis.internal;
  * a vector runs exactly the code that decides it alone (same state, clamping and reply), and the two may take turns on
  * one key. Immutable.
  *
- * <p>To add an algorithm: its script reads and writes state only through {@code get_state}, {@code set_state} and
- * {@code del_state} (see {@code direct_io.lua}), and goes into {@link #SCRIPTS}. The moving window (and the
+ * <p>To add an algorithm: its script reads and writes state only through {@code read_words}, {@code write_words}
+ * and {@code del_state} (see {@code direct_io.lua}), and goes into {@link #SCRIPTS}. The moving window (and the
  * concurrency leases on its log) is not in a vector: its log is written in place ({@code SETRANGE}, {@code PEXPIRE}),
  * which the per-call cache of {@code batch_io.lua} cannot stand for, so its requests always go out alone (pipelined in
  * arrival order, see {@link #covers}).
@@ -26,7 +26,7 @@ final class BatchScript {
   }
 
   private static String source() {
-    // the cached state I/O first: the functions below see it as their get_state, set_state and del_state
+    // the cached state I/O first: the functions below see it as their read_words, write_words and del_state
     StringBuilder source = new StringBuilder(LimitScript.resource("batch_io.lua")).append("\nlocal decide = {}\n");
     for (int i = 0; i < SCRIPTS.length; i++) {
       // KEYS and ARGV as parameters: the script's own code reads the request's, not the vector's

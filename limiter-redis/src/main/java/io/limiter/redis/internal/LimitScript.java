@@ -114,7 +114,7 @@ abstract class LimitScript {
 
   /**
    * @return the script without its state I/O ({@code direct_io.lua}): the code that decides one request, given
-   *     {@code get_state}, {@code set_state} and {@code del_state}
+   *     {@code read_words}, {@code write_words} and {@code del_state}
    */
   String body() {
     return body;

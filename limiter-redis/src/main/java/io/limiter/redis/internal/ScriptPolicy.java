@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class ScriptPolicy {
 
-  /** ARGV[1] time, ARGV[2] tag, ARGV[3] least TTL; limits follow. */
+  /** ARGV[1] time, ARGV[2] tag and ':', ARGV[3] least TTL; limits follow. */
   private static final int HEADER = 3;
 
   /** Orders limits canonically: by period (unique within a spec), then capacity, should that ever change. */
@@ -40,6 +40,11 @@ final class ScriptPolicy {
   /** For each limit of the policy (in its own order), its position in {@link #limits}. */
   private final int[] position;
   private final String tag;
+  /**
+   * The tag as the scripts take it, followed by the ':' that ends it in a stored value: sent ready, so that a script
+   * does not build the string for every request (in a vector, once per request).
+   */
+  private final String tagArg;
   private final String minTtl;
   private final String[] costArgs;
   /** The largest {@link LimitScript#spanMicros} of the limits. */
@@ -82,6 +87,7 @@ final class ScriptPolicy {
     }
     this.script = LimitScript.of(policy.algorithm(), own);
     this.tag = layout != null ? layout.tag : shapeTag(script, limits);
+    this.tagArg = tag + ":";
     ScriptPolicy states = owner != null ? owner : layout;
     this.layoutLimits = states != null ? states.layoutLimits : limits;
     this.minTtl = minTtl;
@@ -170,7 +176,7 @@ final class ScriptPolicy {
   private String[] buildArgs(long permits) {
     String[] args = new String[HEADER + limits.length * script.argsPerLimit()];
     args[0] = "";
-    args[1] = tag;
+    args[1] = tagArg;
     args[2] = minTtl;
     for (int i = 0; i < limits.length; i++) {
       script.limitArgs(limits[i], layoutLimits[i], permits, args, HEADER + i * script.argsPerLimit());
@@ -275,7 +281,7 @@ final class ScriptPolicy {
   String[] settleArgs(long delta, long chargedAtMicros, @Nullable String nowMicros) {
     String[] args = new String[HEADER + 3 + limits.length * script.argsPerLimit()];
     args[0] = nowMicros != null ? nowMicros : "";
-    args[1] = tag;
+    args[1] = tagArg;
     args[2] = minTtl;
     args[3] = String.valueOf(script.letter());
     args[4] = Long.toString(chargedAtMicros);
@@ -317,7 +323,7 @@ final class ScriptPolicy {
   String[] unpaceArgs(@Nullable String nowMicros, long[] written, long @Nullable [] previous) {
     String[] args = new String[HEADER + 2 + 2 * written.length];
     args[0] = nowMicros != null ? nowMicros : "";
-    args[1] = tag;
+    args[1] = tagArg;
     args[2] = minTtl;
     args[3] = Integer.toString(written.length);
     for (int i = 0; i < written.length; i++) {

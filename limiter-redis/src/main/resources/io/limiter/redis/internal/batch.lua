@@ -93,7 +93,7 @@ for _, key in ipairs(written) do
   local ttl = pending[key]
   local result
   if ttl then
-    result = redis.pcall('SET', key, cache[key], 'PX', ttl)
+    result = redis.pcall('SET', key, encoded(key), 'PX', ttl)
   else
     result = redis.pcall('DEL', key)
   end

@@ -5,9 +5,9 @@
 --          (struct.pack '>d'), with a PX expiry. Binary words, not decimal text: formatting and parsing numbers
 --          made the script noticeably slower on the server (every distinct string Lua builds is also interned).
 -- ARGV[1]  "" to take the time from the server (TIME), else a test clock in microseconds (tests only)
--- ARGV[2]  the state's tag: the policy's shape (algorithm and the periods of its limits in canonical order, the
---          order in which their arguments follow); a stored value with another tag counts as empty, and a script
---          that does not replace it deletes it
+-- ARGV[2]  the state's tag followed by ':' (sent so: not built again for every request): the policy's shape
+--          (algorithm and the periods of its limits in canonical order, the order in which their arguments follow);
+--          a stored value with another tag counts as empty, and a script that does not replace it deletes it
 -- ARGV[3]  the least expiry in milliseconds
 -- ARGV[4…] the arguments of each limit, ARGS_PER_LIMIT of them
 --
@@ -21,5 +21,5 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local tag = ARGV[2] .. ':'
+local tag = ARGV[2]
 local min_ttl = tonumber(ARGV[3])

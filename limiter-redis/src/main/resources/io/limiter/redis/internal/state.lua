@@ -1,5 +1,5 @@
 -- Limiter: state helpers of the scripts that handle any number of limits (appended to prelude.lua). They read and
--- write through get_state/set_state/del_state (direct_io.lua, or batch_io.lua in a vector), never redis.call.
+-- write through read_words/write_words/del_state (direct_io.lua, or batch_io.lua in a vector), never redis.call.
 
 -- floor(a / b); the division in doubles can round up to the next integer, so the quotient is corrected
 local function fdiv(a, b)
@@ -23,15 +23,12 @@ local foreign = false
 -- the stored words (a table indexed from 1), or nil when there is no state or it has another tag or length (state of
 -- another policy shape: treated as empty)
 local function load_state(format, words)
-  local v = get_state(KEYS[1])
-  if not v then
-    return nil
-  end
-  if #v ~= #tag + 8 * words or string.sub(v, 1, #tag) ~= tag then
+  local s = read_words(KEYS[1], tag, format, words)
+  if s == false then
     foreign = true
     return nil
   end
-  return { struct.unpack(format, v, #tag + 1) }
+  return s
 end
 
 -- writes the words with an expiry of at least until the state is full again (ttl_us from now), plus 1 ms for the
@@ -41,7 +38,7 @@ local function save_state(format, s, ttl_us)
   if ttl < min_ttl then
     ttl = min_ttl
   end
-  set_state(KEYS[1], tag .. struct.pack(format, unpack(s)), string.format('%.0f', ttl))
+  write_words(KEYS[1], tag, format, string.format('%.0f', ttl), unpack(s))
 end
 
 -- after a rejection: state of another shape is deleted (it counts as empty, and its expiry, set for another policy,

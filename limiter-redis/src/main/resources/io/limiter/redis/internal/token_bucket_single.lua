@@ -2,15 +2,13 @@
 -- it noticeably slower for the most common policy. Same arguments, state, clamping and reply, so either script may
 -- decide on state the other wrote.
 
-local v = get_state(KEYS[1])
+local s = read_words(KEYS[1], tag, '>dd', 2)
 local tat_us, tat_ns
-if v then
-  if #v == #tag + 16 and string.sub(v, 1, #tag) == tag then
-    tat_us, tat_ns = struct.unpack('>dd', v, #tag + 1)
-  else
-    -- state of another policy shape counts as empty; drop it now so that its expiry cannot outlive this policy's
-    del_state(KEYS[1])
-  end
+if s then
+  tat_us, tat_ns = s[1], s[2]
+elseif s == false then
+  -- state of another policy shape counts as empty; drop it now so that its expiry cannot outlive this policy's
+  del_state(KEYS[1])
 end
 local debt_us, debt_ns = 0, 0
 local cap_us, cap_ns = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -44,5 +42,5 @@ local ttl = math.floor((full + 999) / 1000) + 1
 if ttl < min_ttl then
   ttl = min_ttl
 end
-set_state(KEYS[1], tag .. struct.pack('>dd', now + d_us, d_ns), ttl)
+write_words(KEYS[1], tag, '>dd', ttl, now + d_us, d_ns)
 return { now, 1, d_us, d_ns }

@@ -22,9 +22,9 @@ class ScriptPolicyTest {
   @Test
   void tokenBucketArgumentsSplitNanosecondsIntoMicrosecondsAndRest() {
     ScriptPolicy p = prepared("7/minute", Algorithm.TOKEN_BUCKET); // interval 8,571,428,572 ns
-    assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36), "1000", "8571428", "572",
-        "60000000", "4", "1000");
-    assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", p.tag(), "1000", "17142857", "144",
+    assertThat(p.args(1, null)).containsExactly("", "g" + Long.toString(60_000_000_000L, 36) + ":", "1000",
+        "8571428", "572", "60000000", "4", "1000");
+    assertThat(p.args(2, "1700000000000000")).containsExactly("1700000000000000", p.tag() + ":", "1000", "17142857", "144",
         "60000000", "4", "1000");
     assertThat(p.args(8, null)).as("more than the burst: never").containsSequence("-1", "0");
   }
@@ -44,10 +44,10 @@ class ScriptPolicyTest {
   @Test
   void windowArgumentsAreMicrosecondWindowsPermitsAndCost() {
     assertThat(prepared("100/hour; 10/second", Algorithm.FIXED_WINDOW).args(3, null)).as("canonical order")
-        .containsExactly("", "f" + Long.toString(1_000_000_000L, 36) + "." + Long.toString(3_600_000_000_000L, 36),
-            "1000", "1000000", "10", "3", "3600000000", "100", "3");
+        .containsExactly("", "f" + Long.toString(1_000_000_000L, 36) + "." + Long.toString(3_600_000_000_000L, 36)
+            + ":", "1000", "1000000", "10", "3", "3600000000", "100", "3");
     assertThat(prepared("5/2 seconds", Algorithm.SLIDING_WINDOW).args(1, null))
-        .containsExactly("", "s" + Long.toString(2_000_000_000L, 36), "1000", "2000000", "5", "1");
+        .containsExactly("", "s" + Long.toString(2_000_000_000L, 36) + ":", "1000", "2000000", "5", "1");
   }
 
   @Test
@@ -184,11 +184,11 @@ class ScriptPolicyTest {
         .contains("local function save_state");
     // the single-limit body has no helper functions of its own; its state I/O (direct_io.lua) goes first
     assertThat(TokenBucketScript.SINGLE.source()).startsWith("-- Limiter").contains("redis.call('TIME')")
-        .contains("local function get_state");
+        .contains("local function read_words");
     assertThat(TokenBucketScript.SINGLE.body()).doesNotContain("local function").doesNotContain("redis.call('GET'")
         .doesNotContain("redis.call('SET'");
     // a vector's scripts do their state I/O through the call's cache, never through direct_io.lua
-    assertThat(BatchScript.SOURCE).contains("redis.call('MGET'").doesNotContain("redis.call('SET', key, value");
+    assertThat(BatchScript.SOURCE).contains("redis.call('MGET'").doesNotContain("redis.call('SET', key, tag");
     assertThat(prepared("5/second", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.SINGLE);
     assertThat(prepared("5/second; 6/minute", Algorithm.TOKEN_BUCKET).script).isSameAs(TokenBucketScript.INSTANCE);
     assertThat(List.of(TokenBucketScript.INSTANCE.letter(), FixedWindowScript.INSTANCE.letter(),
