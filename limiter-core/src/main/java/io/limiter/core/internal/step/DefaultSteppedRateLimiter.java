@@ -216,7 +216,7 @@ public final class DefaultSteppedRateLimiter<C> implements SteppedRateLimiter<C>
     for (int s = 0; schedule != null && s < steps; s++) {
       badStep[s] = !fits(base, scheduled(s), scheduleName(s), prefix, problems);
     }
-    StepLimits penaltyAction = penalty == null ? null : penalty.action(); // the box's slots exist only with it
+    StepLimits penaltyAction = penalty == null ? null : penalty.action(); // slot p == 1 (boxed) exists only with it
     boolean badPenalty = penaltyAction != null && !fits(base, penaltyAction, "the penalty", prefix, problems);
     String defaultTier = tiers == null ? null : tiers.defaultTier().orElse(null);
     // Tiers checks that its default tier is one of its tiers
