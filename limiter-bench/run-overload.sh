@@ -7,6 +7,10 @@
 #   --docs       also replaces the tables in docs/step-throttling.md, docs/step-throttling-overload.png and the
 #                per-phase charts docs/step-throttling-overload-<phase>.png
 #   --repeats N  runs every contender N times, interleaved (default 1); --phase-seconds 8 --scale 0.25 --seed 17
+#   --contenders vegas,gradient2,steps-conc   only these contenders
+#   --variant 'NAME=SETTINGS'  adds a contender NAME built as steps-conc with other controller settings (repeatable),
+#                e.g. --variant 'steps-conc-one=fast-down=105%; cooldown=1s; step-down=one'
+#                (see docs/step-throttling.md for the settings; their durations are scaled like the cooldown)
 # About 45 s per contender and repeat (nine contenders). Run it on an otherwise idle machine; the page records the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."

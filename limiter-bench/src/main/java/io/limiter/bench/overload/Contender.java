@@ -75,13 +75,34 @@ public record Contender(String name, String description, FilterFactory filter) {
   }
 
   /**
+   * A contender built as {@code steps-conc} with other controller settings (the benchmark's {@code --variant}).
+   *
+   * @param name its name in the table
+   * @param extra the controller settings on top of the latency target and the time scale
+   * @return the contender; its filter is built (and its settings checked) for each run
+   */
+  static Contender stepsConc(String name, String extra) {
+    return new Contender(name, "Limiter, as steps-conc with the controller settings " + extra,
+        (s, l) -> limiter(s, extra, true, false, l));
+  }
+
+  /**
    * The controller settings of {@code steps-conc}, on top of the latency target and the time scale, tuned on this
    * scenario: a step down of the concurrency limit costs little throughput once the service is healthy again (at
    * full capacity 15 calls in flight still serve about 200 a second), so it steps down at the first interval over the
-   * target ({@code fast-down=105%}) and is judged again after one interval ({@code cooldown=1s}, scaled); a level at
-   * 60% sits between 75% and 50%, so that a probe from 50% raises the calls in flight by three, not seven.
+   * target ({@code fast-down=105%}), lands where the latency says the calls in flight fit in one step
+   * ({@code step-down=proportional}: the service's latency grows with the calls in flight) and is judged again after
+   * one interval ({@code cooldown=1s}, scaled); the latency is read interpolated inside its histogram bucket
+   * ({@code percentiles=interpolated}), since the bucket's upper bound reads a p95 just under the target (148 ms) as
+   * 164 ms; a level at 60% sits between 75% and 50%, so that a probe from 50% raises the calls in flight by three,
+   * not seven. Before issue 17's last round it was the same without the proportional steps and the interpolation
+   * ({@link #TUNED_SCALED}).
    */
-  static final String TUNED = "fast-down=105%; cooldown=1s; levels=100%, 75%, 60%, 50%, 25%, 10%";
+  static final String TUNED = "fast-down=105%; cooldown=1s; levels=100%, 75%, 60%, 50%, 25%, 10%; "
+      + "step-down=proportional; percentiles=interpolated";
+
+  /** {@code steps-conc}'s settings before proportional steps and interpolated percentiles, for {@code --variant}. */
+  static final String TUNED_SCALED = "fast-down=105%; cooldown=1s; levels=100%, 75%, 60%, 50%, 25%, 10%";
 
   /**
    * Limiter's filter: one global limit at the nominal capacity on {@code /work}, adaptive when {@code extra} is not

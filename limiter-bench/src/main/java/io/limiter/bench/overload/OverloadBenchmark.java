@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The overload comparison: plays one seeded scenario ({@link LoadCurve}) against the {@link SimulatedService} behind
@@ -20,7 +22,12 @@ import java.util.Locale;
  * <pre>
  * Options: --phase-seconds 8 --scale 0.25 --repeats 1 --seed 17 --rate 200 --target-ms 150 --out target/overload
  *          --contenders none,static,... --docs docs/step-throttling.md --smoke
+ *          --variant 'steps-conc-x=step-down=proportional; fast-down=105%' (repeatable)
  * </pre>
+ *
+ * {@code --variant NAME=SETTINGS} adds a contender {@code NAME} built as {@code steps-conc} with the controller
+ * settings {@code SETTINGS} instead of its tuned ones (durations in them are scaled like the cooldown), run interleaved
+ * with the others: how a change of the controller or its settings is compared in one run.
  *
  * {@code --scale} multiplies the step controller's time settings (interval 1 s and cooldown 10 s by default): the
  * phases are {@code --phase-seconds} long, and 0.25 plays the scenario four times faster than real time. The service's
@@ -46,9 +53,10 @@ public final class OverloadBenchmark {
    * @param docs a markdown file whose overload region is replaced, or null
    * @param maxInFlight the most outstanding requests of the load generator
    * @param smoke whether this is the build's smoke run (small charts)
+   * @param variants extra {@code steps-conc} contenders: name to controller settings, in the order given
    */
   public record Options(double phaseSeconds, double scale, int repeats, long seed, double rate, long targetMillis,
-      Path out, List<String> contenders, Path docs, int maxInFlight, boolean smoke) {
+      Path out, List<String> contenders, Path docs, int maxInFlight, boolean smoke, Map<String, String> variants) {
 
     /**
      * @param args see the class comment
@@ -66,6 +74,7 @@ public final class OverloadBenchmark {
       Path docs = null;
       int maxInFlight = 512;
       boolean smoke = false;
+      Map<String, String> variants = new LinkedHashMap<>();
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--smoke")) {
@@ -89,14 +98,25 @@ public final class OverloadBenchmark {
           case "--contenders" -> contenders = List.of(v.split(","));
           case "--docs" -> docs = Path.of(v);
           case "--max-in-flight" -> maxInFlight = Integer.parseInt(v);
+          case "--variant" -> {
+            int eq = v.indexOf('=');
+            if (eq <= 0 || v.substring(0, eq).isBlank()) {
+              throw new IllegalArgumentException("--variant expects NAME=SETTINGS but was \"" + v + "\"");
+            }
+            if (variants.put(v.substring(0, eq).strip(), v.substring(eq + 1).strip()) != null) {
+              throw new IllegalArgumentException("--variant " + v.substring(0, eq).strip() + " is given twice");
+            }
+          }
           default -> throw new IllegalArgumentException("unknown option " + a + "; options: --phase-seconds, --scale, "
-              + "--repeats, --seed, --rate, --target-ms, --out, --contenders, --docs, --max-in-flight, --smoke");
+              + "--repeats, --seed, --rate, --target-ms, --out, --contenders, --docs, --max-in-flight, --smoke, "
+              + "--variant");
         }
       }
       if (repeats < 1 || !(scale > 0) || !(phase >= 0.25)) {
         throw new IllegalArgumentException("repeats must be >= 1, scale > 0 and phase-seconds >= 0.25");
       }
-      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight, smoke);
+      return new Options(phase, scale, repeats, seed, rate, target, out, contenders, docs, maxInFlight, smoke,
+          java.util.Collections.unmodifiableMap(variants));
     }
   }
 
@@ -127,6 +147,13 @@ public final class OverloadBenchmark {
       if (o.contenders().isEmpty() || o.contenders().contains(c.name())) {
         contenders.add(c);
       }
+    }
+    for (Map.Entry<String, String> v : o.variants().entrySet()) {
+      if (contenders.stream().anyMatch(c -> c.name().equals(v.getKey()))
+          || Contender.all().stream().anyMatch(c -> c.name().equals(v.getKey()))) {
+        throw new IllegalArgumentException("--variant " + v.getKey() + " has the name of a contender");
+      }
+      contenders.add(Contender.stepsConc(v.getKey(), v.getValue()));
     }
     if (contenders.isEmpty()) {
       throw new IllegalArgumentException("no contender named " + o.contenders() + "; known: "

@@ -52,8 +52,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>Otherwise {@code down-after} consecutive unhealthy intervals move down (not below the floor), and
  *       {@code up-after} consecutive healthy ones one level up (not above the ceiling). Each change resets both
  *       streaks and starts the cooldown. The latency signal sizes the steps: at {@code fast-down} times its target
- *       one interval is enough, from four times its target a step skips levels ({@code step-down=scaled}), and at
- *       most {@code fast-up} of its target a healthy interval counts twice.
+ *       one interval is enough, from four times its target a step skips levels ({@code step-down=scaled}; with
+ *       {@code step-down=proportional} it goes to the highest level at most the current one times the target over
+ *       the latency), and at most {@code fast-up} of its target a healthy interval counts twice. The latency is read
+ *       from a histogram, as its bucket's upper bound or interpolated inside it ({@code percentiles}).
  * </ol>
  * Each change is a {@link StepChange} to the {@linkplain Builder#listener listeners} and an INFO line on the
  * {@code io.limiter.core.step.StepController} {@link System.Logger}.
@@ -79,7 +81,7 @@ import org.jspecify.annotations.Nullable;
  * latency=p95 250ms; latency-severe=2s; error-ratio=5%; error-ratio-severe=50%; in-flight=200; in-flight-severe=400;
  * cpu=85%; cpu-severe=98%; min-samples=20; max-window=10; ignored-keys=1; signal-timeout=500ms; unknown=hold;
  * risky=warn; signals=queue-depth, db-pool; fast-down=200%; step-down=scaled; fast-up=50%; probe-backoff=2;
- * probe-revert=on
+ * probe-revert=on; percentiles=upper-bound
  * </pre>
  *
  * <p>Thread-safe: the level is a volatile read on the request path; ticks, pins and unpins are serialized, and a
@@ -89,6 +91,25 @@ public final class StepController implements AutoCloseable {
 
   /** The default levels: 100%, 75%, 50%, 25%, 10%. */
   public static final List<Double> DEFAULT_LEVELS = List.of(1.0, 0.75, 0.5, 0.25, 0.1);
+
+  /**
+   * How a step down for the latency is sized ({@code step-down}); a step down for any other signal is always one
+   * level, and no step goes below the floor.
+   */
+  public enum StepDown {
+    /** Always one level ({@code one}). */
+    ONE,
+    /**
+     * One level below four times the target, then one more per doubling: two from 4 times, three from 8
+     * ({@code scaled}).
+     */
+    SCALED,
+    /**
+     * To the highest level whose factor is at most the current factor times the target over the measured latency, at
+     * least one level ({@code proportional}): 1.8 times the target at 100% goes to 55% or below in one step.
+     */
+    PROPORTIONAL
+  }
 
   private static final System.Logger LOG = System.getLogger(StepController.class.getName());
 
@@ -135,7 +156,7 @@ public final class StepController implements AutoCloseable {
     CallSignals.Clients clients = perClient ? new CallSignals.Clients() : null;
     this.calls = new CallFeed(ticker, clients,
         b.latencyTarget == null ? null : new CallSignals.Latency(b.latencyPercentile, b.latencyTarget,
-            b.latencySevere, b.minSamples, b.maxWindow, clients, b.ignoredKeys),
+            b.latencySevere, b.minSamples, b.maxWindow, clients, b.ignoredKeys).interpolated(b.interpolated),
         Double.isNaN(b.errorRatio) ? null : new CallSignals.Errors(b.errorRatio, b.errorRatioSevere, b.minSamples,
             b.maxWindow, clients, b.ignoredKeys),
         b.inFlight < 0 ? null : new CallSignals.InFlight(b.inFlight, b.inFlightSevere));
@@ -148,8 +169,8 @@ public final class StepController implements AutoCloseable {
     this.sampler = new SignalSampler(name, all, builtIn,
         b.signalTimeout != null ? b.signalTimeout : b.interval.dividedBy(2));
     this.machine = new LevelMachine(name, levels, floor, ceiling, new LevelMachine.Rules(b.downAfter, b.upAfter,
-        b.cooldown.toNanos(), b.holdWhenUnknown, b.fastDown, b.scaledSteps, b.fastUp, b.probeBackoff,
-        b.probeRevert));
+        b.cooldown.toNanos(), b.holdWhenUnknown, b.fastDown, b.stepDown == StepDown.SCALED, b.fastUp, b.probeBackoff,
+        b.probeRevert, b.stepDown == StepDown.PROPORTIONAL));
     this.schedule = new TickSchedule(name, interval, () -> scheduledTick(ticker.read()));
     this.listeners.addAll(b.listeners);
   }
@@ -567,7 +588,8 @@ public final class StepController implements AutoCloseable {
 
     private boolean holdWhenUnknown = true;
     private double fastDown = 2.0;
-    private boolean scaledSteps = true;
+    private StepDown stepDown = StepDown.SCALED;
+    private boolean interpolated;
     private double fastUp = 0.5;
     private int probeBackoff = 2;
     private boolean probeRevert = true;
@@ -701,7 +723,8 @@ public final class StepController implements AutoCloseable {
 
     /**
      * Adds the latency signal: unhealthy when the {@code percentile}th percentile of the interval's call latencies
-     * exceeds {@code target}. Latencies are bucketed with at most 12.5% overestimate.
+     * exceeds {@code target}. Latencies are bucketed; a percentile is read as its bucket's upper bound (at most
+     * 12.5% over the true value) unless {@link #interpolatedPercentiles(boolean)} is set.
      *
      * @param percentile in (0, 100], e.g. 95
      * @param target the highest healthy latency
@@ -908,7 +931,35 @@ public final class StepController implements AutoCloseable {
      * @return this builder
      */
     public Builder scaledSteps(boolean scaled) {
-      this.scaledSteps = scaled;
+      this.stepDown = scaled ? StepDown.SCALED : StepDown.ONE;
+      return this;
+    }
+
+    /**
+     * Sets how a step down for the latency is sized ({@code step-down}); the default is {@link StepDown#SCALED}.
+     * Other signals always step one level.
+     *
+     * @param rule one of {@link StepDown}
+     * @return this builder
+     */
+    public Builder stepDown(StepDown rule) {
+      this.stepDown = Objects.requireNonNull(rule, "rule");
+      return this;
+    }
+
+    /**
+     * Sets how the latency signal reads its percentile from its histogram ({@code percentiles}): {@code false} (the
+     * default, {@code upper-bound}) as the upper bound of the bucket that holds it, up to 12.5% over the true value;
+     * {@code true} ({@code interpolated}) by linear interpolation inside that bucket, as if its calls were spread
+     * evenly over it: still in the true value's bucket, never above the upper-bound reading, and for latencies spread
+     * over the bucket close to the true value (a p95 of 118 ms reads as 119.5 ms rather than 122.9 ms). The verdict,
+     * the fast-down and fast-up thresholds and the size of a step down all follow the value read.
+     *
+     * @param interpolate whether to interpolate
+     * @return this builder
+     */
+    public Builder interpolatedPercentiles(boolean interpolate) {
+      this.interpolated = interpolate;
       return this;
     }
 

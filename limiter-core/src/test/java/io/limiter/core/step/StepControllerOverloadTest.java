@@ -217,7 +217,7 @@ class StepControllerOverloadTest {
         .satisfies(e -> assertThat(((RateLimitConfigException) e).problems()).hasSize(5).allSatisfy(
             p -> assertThat(p).startsWith("init-param adaptive.api: invalid controller spec")))
         .hasMessageContaining("fast-down must be above 100% of the latency target but was 90%")
-        .hasMessageContaining("expected scaled or one but found \"two\"")
+        .hasMessageContaining("expected scaled, one or proportional but found \"two\"")
         .hasMessageContaining("fast-up must be below 100% of the latency target but was 120%")
         .hasMessageContaining("probe-backoff must be between 1 and 8 but was 9")
         .hasMessageContaining("expected on or off but found \"maybe\"");

@@ -59,7 +59,7 @@ class StepControllerSpecTest {
                 + "setting \"colour\"; expected one of levels, interval, down-after, up-after, cooldown, floor, "
                 + "ceiling, latency, latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, "
                 + "cpu, cpu-severe, min-samples, max-window, ignored-keys, signal-timeout, unknown, risky, signals, "
-                + "fast-down, step-down, fast-up, probe-backoff, probe-revert",
+                + "fast-down, step-down, fast-up, probe-backoff, probe-revert, percentiles",
             "init-param limiter.adaptive.api: invalid controller spec \"" + spec + "\" at position 111: unknown "
                 + "health signal \"db-pool\"; known signals: queue-depth"))
         .hasMessageStartingWith("Invalid rate limit configuration (6 problems):\n - init-param");
@@ -98,7 +98,7 @@ class StepControllerSpecTest {
                 + "levels, interval, down-after, up-after, cooldown, floor, ceiling, latency, latency-severe, "
                 + "error-ratio, error-ratio-severe, in-flight, in-flight-severe, cpu, cpu-severe, min-samples, "
                 + "max-window, ignored-keys, signal-timeout, unknown, risky, signals, fast-down, step-down, fast-up, "
-                + "probe-backoff, probe-revert"));
+                + "probe-backoff, probe-revert, percentiles"));
   }
 
   @Test

@@ -377,7 +377,7 @@ public class LimiterProperties {
     /** A latency at least this share of its target steps down after one interval instead of down-after (default 200%; off to always wait). */
     private @Nullable Percentage fastDown;
 
-    /** How a step down for the latency is sized: scaled (the default: more levels the further over the target) or one. */
+    /** How a step down for the latency is sized: scaled (the default: more levels the further over the target), one, or proportional (to the highest level at most the current one times the target over the latency). */
     private @Nullable StepDown stepDown;
 
     /** A healthy interval with the latency at most this share of its target counts twice towards up-after (default 50%; off for once). */
@@ -388,6 +388,9 @@ public class LimiterProperties {
 
     /** Whether a probe is on probation until it holds for up-after healthy intervals, one unhealthy interval stepping straight back (default true). */
     private @Nullable Boolean probeRevert;
+
+    /** How the latency percentile is read from its histogram: upper-bound (the default: the bucket's upper bound, up to 12.5% high) or interpolated (inside the bucket). */
+    private @Nullable Percentiles percentiles;
 
     /** @return the set values by their keys in the controller spec ({@code down-after}, ...), as text */
     public Map<String, String> toSpec() {
@@ -420,6 +423,8 @@ public class LimiterProperties {
       put(spec, "fast-up", fastUp == null ? null : fastUp.toString());
       put(spec, "probe-backoff", probeBackoff == null ? null : probeBackoff.toString());
       put(spec, "probe-revert", probeRevert == null ? null : probeRevert ? "on" : "off");
+      put(spec, "percentiles", percentiles == null ? null
+          : percentiles.name().toLowerCase(Locale.ROOT).replace('_', '-'));
       return spec;
     }
 
@@ -652,6 +657,14 @@ public class LimiterProperties {
     public void setProbeRevert(@Nullable Boolean probeRevert) {
       this.probeRevert = probeRevert;
     }
+
+    public @Nullable Percentiles getPercentiles() {
+      return percentiles;
+    }
+
+    public void setPercentiles(@Nullable Percentiles percentiles) {
+      this.percentiles = percentiles;
+    }
   }
 
   /** How a step controller sizes a step down for the latency. */
@@ -659,7 +672,17 @@ public class LimiterProperties {
     /** More levels the further the latency is over its target (one below 4 times, two from 4 times, ...). */
     SCALED,
     /** Always one level. */
-    ONE
+    ONE,
+    /** To the highest level whose factor is at most the current one times the target over the measured latency. */
+    PROPORTIONAL
+  }
+
+  /** How a step controller reads the latency percentile from its histogram. */
+  public enum Percentiles {
+    /** As the upper bound of the bucket that holds it (up to 12.5% over the true value). */
+    UPPER_BOUND,
+    /** By linear interpolation inside that bucket. */
+    INTERPOLATED
   }
 
   /** What a step controller does with an interval it could not judge (too few calls, a signal failed). */

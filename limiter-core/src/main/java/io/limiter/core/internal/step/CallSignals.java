@@ -146,6 +146,12 @@ public final class CallSignals {
     /** The last verdict's percentile over the target (NaN when not judged); read by the controller after sampling. */
     private volatile double lastRatio = Double.NaN;
     private volatile Health.Status lastStatus = Health.Status.UNKNOWN;
+    /**
+     * Whether a percentile is read by interpolation inside its bucket rather than as the bucket's upper bound. Set
+     * once, before the controller that owns the signal is published (it is reached only through final fields), and
+     * read on the tick.
+     */
+    private boolean interpolated;
 
     public Latency(double percentile, Duration target, @Nullable Duration severe, long minSamples, int maxWindow,
         @Nullable Clients clients, int ignoredKeys) {
@@ -157,6 +163,18 @@ public final class CallSignals {
       this.ignored = ignoredKeys;
       this.window = clients == null || ignoredKeys == 0 ? null
           : new ClientWindow(clients, Clients.SLOW, Clients.VERY_SLOW, ignoredKeys);
+    }
+
+    /**
+     * Reads percentiles by interpolation inside their bucket ({@code percentiles=interpolated}) instead of as the
+     * bucket's upper bound; call before the signal is shared.
+     *
+     * @param on whether to interpolate
+     * @return this signal
+     */
+    public Latency interpolated(boolean on) {
+      this.interpolated = on;
+      return this;
     }
 
     /**
@@ -224,7 +242,8 @@ public final class CallSignals {
         return Health.unknown(detail);
       }
       String n = " (" + calls + " calls" + (intervals > 1 ? " in " + intervals(intervals) : "") + ")";
-      long value = histogram.percentileNanos(percentile);
+      long value = interpolated ? histogram.interpolatedPercentileNanos(percentile)
+          : histogram.percentileNanos(percentile);
       if (value > targetNanos && window != null) {
         long[] worst = window.worst(false);
         if (calls - worst[0] < minSamples) {

@@ -26,7 +26,7 @@ public final class ControllerSpec {
   static final String KEYS = "levels, interval, down-after, up-after, cooldown, floor, ceiling, latency, "
       + "latency-severe, error-ratio, error-ratio-severe, in-flight, in-flight-severe, cpu, cpu-severe, min-samples, "
       + "max-window, ignored-keys, signal-timeout, unknown, risky, signals, fast-down, step-down, fast-up, "
-      + "probe-backoff, probe-revert";
+      + "probe-backoff, probe-revert, percentiles";
   private static final Pattern LATENCY = Pattern.compile("(?i)\\s*(?:p([0-9]{1,3}(?:\\.[0-9]{1,6})?)\\s*<?)?\\s*(.+)");
 
   private ControllerSpec() {
@@ -183,7 +183,10 @@ public final class ControllerSpec {
           }
           break;
         case "stepdown":
-          choice(value, at, p, "scaled", "one", scaled -> b.scaledSteps(scaled));
+          stepDown(b, value, at, p);
+          break;
+        case "percentiles":
+          choice(value, at, p, "interpolated", "upper-bound", interpolate -> b.interpolatedPercentiles(interpolate));
           break;
         case "fastup":
           if (value.trim().equalsIgnoreCase("off")) {
@@ -229,6 +232,18 @@ public final class ControllerSpec {
       array[i] = factors.get(i);
     }
     b.levels(array);
+  }
+
+  /** {@code scaled}, {@code one} or {@code proportional}, any case. */
+  private static void stepDown(StepController.Builder b, String value, int at, SpecProblems p) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    for (StepController.StepDown rule : StepController.StepDown.values()) {
+      if (rule.name().toLowerCase(Locale.ROOT).equals(v)) {
+        b.stepDown(rule);
+        return;
+      }
+    }
+    p.at(at, "expected scaled, one or proportional but found \"" + value + "\"");
   }
 
   private static void latency(StepController.Builder b, String value, int at, SpecProblems p) {

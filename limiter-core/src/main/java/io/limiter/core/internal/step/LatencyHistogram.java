@@ -118,4 +118,40 @@ public final class LatencyHistogram {
     }
     return upperBoundNanos(BUCKETS - 1);
   }
+
+  /** The inclusive lower bound of a bucket, in nanoseconds: the upper bound of the bucket below it. */
+  public static long lowerBoundNanos(int bucket) {
+    return bucket == 0 ? 0 : upperBoundNanos(bucket - 1);
+  }
+
+  /**
+   * The {@code percentile}th percentile of the last snapshot's durations, read by linear interpolation inside the
+   * bucket that holds it, as if its durations were spread evenly over the bucket: the {@code k}th of its {@code n}
+   * durations is read as {@code lower + (upper - lower) * (k - 0.5) / n}. A reading by the bucket's upper bound
+   * ({@link #percentileNanos}) overestimates by up to 12.5% (a true 148 ms reads as 164 ms); this one stays in the
+   * true value's bucket too, so it is off by at most a bucket's width, but for values spread over the bucket it is
+   * off by much less. It never exceeds {@link #percentileNanos}, so an interval within its target by the upper bound
+   * is within it by this too.
+   *
+   * @param percentile in (0, 100]
+   * @return nanoseconds, or 0 if the snapshot is empty
+   */
+  public long interpolatedPercentileNanos(double percentile) {
+    long total = total();
+    if (total == 0) {
+      return 0;
+    }
+    long rank = Math.max(1, (long) Math.ceil(percentile / 100 * total));
+    long seen = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      long n = interval[i];
+      if (seen + n >= rank) {
+        long lower = lowerBoundNanos(i);
+        long width = upperBoundNanos(i) - lower;
+        return lower + Math.round(width * ((rank - seen) - 0.5) / n);
+      }
+      seen += n;
+    }
+    return upperBoundNanos(BUCKETS - 1);
+  }
 }

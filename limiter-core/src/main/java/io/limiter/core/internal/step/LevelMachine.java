@@ -33,9 +33,11 @@ public final class LevelMachine {
    * @param fastUp latency ratio up to which a healthy interval counts twice (0: off)
    * @param probeBackoff factor by which each failed probe into a level lengthens the next one's wait
    * @param probeRevert whether a step up is on probation until it holds for up-after healthy intervals
+   * @param proportionalSteps whether a step down for the latency goes to the highest level at most the current one
+   *     times the target over the measured latency (overrides {@code scaledSteps})
    */
   public record Rules(int downAfter, int upAfter, long cooldownNanos, boolean holdWhenUnknown, double fastDown,
-      boolean scaledSteps, double fastUp, int probeBackoff, boolean probeRevert) {
+      boolean scaledSteps, double fastUp, int probeBackoff, boolean probeRevert, boolean proportionalSteps) {
   }
 
   private final String name;
@@ -115,7 +117,7 @@ public final class LevelMachine {
       if (!lastMoveUp && latencyBad && ratio >= rules.fastDown() && ratio >= 2 * downRatio && current < floor) {
         // the cooldown lets a step take effect before the lagging latency is judged again; a latency that doubled
         // since the step says the step was not enough, and waiting would let the queue grow: step again now
-        int to = Math.min(floor, current + stepsFor(ratio));
+        int to = downTo(current, ratio);
         return change(now, to, StepChange.Cause.DOWN, "latency doubled during the cooldown"
             + (to - current > 1 ? ", " + (to - current) + " levels" : "") + ": " + health.detail(), ratio);
       }
@@ -142,8 +144,7 @@ public final class LevelMachine {
     unhealthyStreak = Math.min(unhealthyStreak + 1, rules.downAfter());
     boolean fast = latencyBad && ratio >= rules.fastDown();
     if ((unhealthyStreak >= rules.downAfter() || fast) && current < floor) {
-      int by = latencyBad ? stepsFor(ratio) : 1;
-      int to = Math.min(floor, current + by);
+      int to = latencyBad ? downTo(current, ratio) : current + 1;
       String why = unhealthyStreak >= rules.downAfter()
           ? rules.downAfter() + " unhealthy interval" + (rules.downAfter() == 1 ? "" : "s")
           : "latency at least " + SpecReader.percent(rules.fastDown()) + " of the target";
@@ -182,6 +183,25 @@ public final class LevelMachine {
    */
   private int stepsFor(double ratio) {
     return rules.scaledSteps() && ratio >= 4 ? (int) Math.floor(Math.log(ratio) / Math.log(2)) : 1;
+  }
+
+  /**
+   * The level a step down for a latency {@code ratio} times its target goes to, from {@code current} (above the
+   * floor): at least one level down, never below the floor. With {@code step-down=proportional}, the highest level
+   * whose factor is at most the current one divided by the ratio: a service whose latency grows with its load (the
+   * calls in flight, the rate) is back at its target after about that share of the load, so one step lands where
+   * scaled steps of one level per interval and cooldown would take several. Otherwise {@link #stepsFor} levels.
+   */
+  private int downTo(int current, double ratio) {
+    if (rules.proportionalSteps() && ratio > 1) {
+      double want = levels[current] / ratio;
+      int to = current + 1;
+      while (to < floor && levels[to] > want) {
+        to++;
+      }
+      return to;
+    }
+    return Math.min(floor, current + stepsFor(ratio));
   }
 
   /** How many times up-after the next probe into {@code to} waits, after the probes into it that failed in a row. */
