@@ -12,7 +12,7 @@ import io.limiter.core.settings.PolicySettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
 import io.limiter.servlet.internal.Binding;
-import io.limiter.servlet.internal.PathPattern;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

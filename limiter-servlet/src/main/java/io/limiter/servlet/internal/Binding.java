@@ -8,6 +8,7 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.RequestKeys;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;

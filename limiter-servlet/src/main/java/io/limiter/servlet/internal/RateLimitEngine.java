@@ -13,8 +13,11 @@ import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.TickScheduler;
-import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
+import io.limiter.servlet.ServletRequestView;
+import io.limiter.web.PathSpellings;
+import io.limiter.web.Rejection;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterRegistration;
@@ -33,10 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  * keys → decisions → headers → chain or rejection.
  *
  * <p>Paths: a request's path may be read more than one way, and containers route by different readings
- * ({@link CanonicalPath}). A rule applies when it matches any spelling; an exemption only when every spelling is
- * exempt; a path that cannot be read with confidence is refused with 400 before anything else.
+ * ({@link io.limiter.web.internal.CanonicalPath}). A rule applies when it matches any spelling; an exemption only
+ * when every spelling is exempt; a path that cannot be read with confidence is refused with 400 before anything else.
  *
  * <p>Once per request: a per-filter request attribute records which bindings have been charged. Every dispatch
  * (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR) is examined, but a binding charged earlier in the same request is never
@@ -334,13 +337,14 @@ public final class RateLimitEngine {
       @Nullable String servletName) throws IOException, ServletException {
     State state = (State) request.getAttribute(stateAttribute);
     String method = request.getMethod();
-    PathSpellings path = dispatchPath(request);
+    ServletRequestView view = ServletRequestView.of(request);
+    PathSpellings path = view.pathSpellings();
     if (path.refusal() != null) {
       rejectionHandler.reject(request, response, Rejection.ambiguousPath(path.refusal()));
       return;
     }
     // exempt only if every spelling is: one the container may route elsewhere must not carry an exemption there
-    if (path.allMatch(excludes)) {
+    if (PathPattern.allMatch(path, excludes)) {
       chain.doFilter(request, response);
       return;
     }
@@ -618,22 +622,6 @@ public final class RateLimitEngine {
       }
     }
     return false;
-  }
-
-  /**
-   * The spellings of this dispatch's path inside the context: the include target for INCLUDE, else the request URI.
-   * Only a REQUEST dispatch carries the client's own spelling, so only there is an unreadable path refused.
-   */
-  private static PathSpellings dispatchPath(HttpServletRequest request) {
-    DispatcherType type = request.getDispatcherType();
-    if (type == DispatcherType.INCLUDE) {
-      return CanonicalPath.spellings((String) request.getAttribute(RequestDispatcher.INCLUDE_REQUEST_URI),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_CONTEXT_PATH),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO), false);
-    }
-    return CanonicalPath.spellings(request.getRequestURI(), request.getContextPath(), request.getServletPath(),
-        request.getPathInfo(), type == DispatcherType.REQUEST);
   }
 
   private static Thread daemon(Runnable task, String name) {
