@@ -4,29 +4,30 @@ import io.limiter.core.KeyResolver;
 import io.limiter.core.settings.LimiterSettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
-import io.limiter.servlet.internal.IpAddress;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.ForwardedHeader;
+import io.limiter.web.HttpRequestView;
+import io.limiter.web.internal.IpAddress;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the client's IP address as a rate limit key, safely behind reverse proxies.
  *
- * <p>The socket peer ({@code getRemoteAddr()}) is the client unless it is a configured <em>trusted proxy</em>. Only
- * then is the forwarding header ({@link ForwardedHeader}) read, <em>right to left</em>: hops that are trusted proxies
- * are skipped, and the first hop that is not is the client. So a client cannot choose its key by sending its own
- * {@code X-Forwarded-For}: an untrusted peer's header is never read, and values a client put in front of the chain
- * are never reached while a real hop stands between them and the trusted proxies.
+ * <p>The socket peer ({@link HttpRequestView#peerAddress()}, the servlet's {@code getRemoteAddr()}) is the client
+ * unless it is a configured <em>trusted proxy</em>. Only then is the forwarding header ({@link ForwardedHeader}) read,
+ * <em>right to left</em>: hops that are trusted proxies are skipped, and the first hop that is not is the client. So
+ * a client cannot choose its key by sending its own {@code X-Forwarded-For}: an untrusted peer's header is never read,
+ * and values a client put in front of the chain are never reached while a real hop stands between them and the
+ * trusted proxies.
  *
  * <ul>
  *   <li>At most {@value #MAX_HOPS} hops are examined; if all are trusted, the last one examined is the client.
@@ -47,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe.
  */
-public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
+public final class ClientIpResolver implements KeyResolver<HttpRequestView> {
 
   /** The most forwarding hops examined per request. */
   public static final int MAX_HOPS = 100;
@@ -79,25 +80,32 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
   }
 
   /**
-   * @param request the request
+   * @param request the request, of any web stack
    * @return the client's key, or null when the peer address is unknown
    */
   @Override
-  public @Nullable String resolve(HttpServletRequest request) {
+  public @Nullable String resolve(HttpRequestView request) {
     if (trusted.isEmpty()) {
-      return resolve(request.getRemoteAddr(), Collections.emptyEnumeration());
+      return resolve(request.peerAddress(), NO_VALUES); // no proxy is trusted: the header is never read
     }
-    return resolve(request.getRemoteAddr(), request.getHeaders(header.headerName()));
+    return resolve(request.peerAddress(), () -> request.headers(header.headerName()));
   }
 
+  private static final Supplier<List<String>> NO_VALUES = List::of;
+
   /**
-   * Resolves from the raw parts of a request, for integrations that have no {@code HttpServletRequest}.
+   * Resolves from the raw parts of a request, for integrations that have no {@link HttpRequestView}.
    *
    * @param peerAddress the socket peer's address
    * @param headerValues every value of the {@link #forwardedHeader()} header, in the order received
    * @return the client's key, or null when the peer address is blank
    */
-  public @Nullable String resolve(@Nullable String peerAddress, Enumeration<String> headerValues) {
+  public @Nullable String resolve(@Nullable String peerAddress, List<String> headerValues) {
+    return resolve(peerAddress, headerValues == null ? NO_VALUES : () -> headerValues);
+  }
+
+  /** The header values are read only when the peer is a trusted proxy: an untrusted peer's header is never read. */
+  private @Nullable String resolve(@Nullable String peerAddress, Supplier<List<String>> headerValues) {
     if (peerAddress == null || peerAddress.isBlank()) {
       return null;
     }
@@ -110,10 +118,13 @@ public final class ClientIpResolver implements KeyResolver<HttpServletRequest> {
       // not an IP literal (e.g. a Unix domain socket); the container's text is the best key there is
       return text;
     }
-    if (!isTrusted(peer) || headerValues == null || !headerValues.hasMoreElements()) {
+    if (!isTrusted(peer)) {
       return key(peer);
     }
-    List<String> values = Collections.list(headerValues);
+    List<String> values = headerValues.get();
+    if (values.isEmpty()) {
+      return key(peer);
+    }
     List<String> hops = header == ForwardedHeader.X_FORWARDED_FOR ? lastHopsXff(values) : lastHopsForwarded(values);
     IpAddress client = peer;
     for (String hop : Objects.requireNonNull(hops, "hops")) { // the header had values, so there are hops

@@ -2,7 +2,7 @@ package io.limiter.servlet;
 
 import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.HttpRequestView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -167,9 +167,9 @@ public final class KeyReference {
    * @param clientIp resolves {@code ip} parts
    * @return the resolver; a composite one if there are several parts
    */
-  public KeyResolver<HttpServletRequest> toResolver(ClientIpResolver clientIp) {
+  public KeyResolver<HttpRequestView> toResolver(ClientIpResolver clientIp) {
     Objects.requireNonNull(clientIp, "clientIp");
-    List<KeyResolver<HttpServletRequest>> resolvers = new ArrayList<>(parts.size());
+    List<KeyResolver<HttpRequestView>> resolvers = new ArrayList<>(parts.size());
     for (Part part : parts) {
       switch (part.kind()) {
         case IP:
@@ -201,9 +201,9 @@ public final class KeyReference {
    * @param clientIp resolves {@code ip} parts
    * @return the resolver; for several parts, a composite of their plain values
    */
-  public KeyResolver<HttpServletRequest> toValueResolver(ClientIpResolver clientIp) {
+  public KeyResolver<HttpRequestView> toValueResolver(ClientIpResolver clientIp) {
     Objects.requireNonNull(clientIp, "clientIp");
-    List<KeyResolver<HttpServletRequest>> resolvers = new ArrayList<>(parts.size());
+    List<KeyResolver<HttpRequestView>> resolvers = new ArrayList<>(parts.size());
     for (Part part : parts) {
       switch (part.kind()) {
         case IP:

@@ -23,9 +23,10 @@ import io.limiter.core.step.TickScheduler;
 import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.internal.AnnotationParser;
 import io.limiter.servlet.internal.Binding;
-import io.limiter.servlet.internal.PathPattern;
 import io.limiter.servlet.internal.RateLimitEngine;
 import io.limiter.servlet.internal.StepBinder;
+import io.limiter.web.HttpRequestView;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -80,9 +81,9 @@ import org.jspecify.annotations.Nullable;
  *       ({@code getHttpServletMapping()} → registration → class, read once per servlet at init; plain, repeated or
  *       composed, on {@code doXxx}, {@code service} and the class, all levels applying; a named dispatch reaches them
  *       through a {@link NamedDispatchFilter}).
- *   <li>Each applicable limit resolves its key (a missing key → the {@link MissingKeyStrategy}; default: reject with
- *       401 and a problem body) and asks the store. Evaluation stops at the first rejection; limits decided before it
- *       stay charged.
+ *   <li>Each applicable limit resolves its key over the request's {@link ServletRequestView} (a missing key → the
+ *       {@link MissingKeyStrategy}; default: reject with 401 and a problem body); the limits are decided together, all
+ *       or nothing: when one rejects, the permits the request took are refunded.
  *   <li>Allowed: the {@code RateLimit-Policy}/{@code RateLimit} fields are set and the chain continues. Rejected: the
  *       fields plus {@code Retry-After} are set and the {@link RejectionHandler} writes the response (429 and an RFC
  *       9457 problem body by default; 503 when the store failed and the policy fails closed).
@@ -350,7 +351,7 @@ public final class RateLimitFilter implements Filter {
     private final List<String> excludes = new ArrayList<>();
     private final List<RateLimitListener> listeners = new ArrayList<>();
     private @Nullable KeyReference defaultKey = KeyReference.of(KeyReference.Kind.IP);
-    private @Nullable KeyResolver<HttpServletRequest> defaultKeyResolver;
+    private @Nullable KeyResolver<HttpRequestView> defaultKeyResolver;
     private ClientIpResolver clientIp = ClientIpResolver.peerOnly();
     private MissingKeyStrategy missingKey = MissingKeyStrategy.reject();
     private int missingKeyStatus = 401;
@@ -439,7 +440,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder steppedPolicy(SteppedRateLimiter<String> limiter,
-        @Nullable TierResolver<HttpServletRequest> tierKey) {
+        @Nullable TierResolver<HttpRequestView> tierKey) {
       Objects.requireNonNull(limiter, "limiter");
       if (limiter.tiers().isPresent() && tierKey == null) {
         throw new IllegalArgumentException("policy " + limiter.policy().name() + " has tiers, so it needs a tier key");
@@ -529,10 +530,11 @@ public final class RateLimitFilter implements Filter {
      * Sets a custom resolver as the key of rules and annotations that name none.
      *
      * @param resolver the resolver; its answers are stored as {@link KeyKind#CUSTOM} keys ({@code x:<answer>}), so
-     *     they never share state with keys of another kind
+     *     they never share state with keys of another kind. A resolver written against {@code HttpServletRequest} is
+     *     adapted by {@link ServletRequestView#resolver(KeyResolver)}
      * @return this builder
      */
-    public Builder defaultKey(KeyResolver<HttpServletRequest> resolver) {
+    public Builder defaultKey(KeyResolver<HttpRequestView> resolver) {
       this.defaultKeyResolver = Objects.requireNonNull(resolver, "resolver");
       this.defaultKey = null;
       return this;
@@ -810,7 +812,7 @@ public final class RateLimitFilter implements Filter {
         if (limiter != null && rule.policy() == null && rule.cost() > 0) {
           Binding.checkCost(limiter.policy(), permits, all, where + ": ");
         }
-        KeyResolver<HttpServletRequest> key;
+        KeyResolver<HttpRequestView> key;
         KeyReference keyReference;
         if (rule.keyResolver() == RequestKeys.global()) {
           // the same bucket as key=global: shared by every client, so never boxed
@@ -874,7 +876,7 @@ public final class RateLimitFilter implements Filter {
       return live;
     }
 
-    private KeyResolver<HttpServletRequest> defaultResolver() {
+    private KeyResolver<HttpRequestView> defaultResolver() {
       // defaultKey(resolver) clears the reference
       return defaultKeyResolver != null ? KeyKind.CUSTOM.of(defaultKeyResolver)
           : Objects.requireNonNull(defaultKey, "defaultKey").toResolver(clientIp);

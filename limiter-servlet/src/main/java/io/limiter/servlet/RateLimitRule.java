@@ -12,8 +12,8 @@ import io.limiter.core.settings.PolicySettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
 import io.limiter.servlet.internal.Binding;
-import io.limiter.servlet.internal.PathPattern;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.HttpRequestView;
+import io.limiter.web.internal.PathPattern;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,7 +51,7 @@ public final class RateLimitRule {
   private final String policyName;
   private final long cost;
   private final @Nullable KeyReference keyReference;
-  private final @Nullable KeyResolver<HttpServletRequest> keyResolver;
+  private final @Nullable KeyResolver<HttpRequestView> keyResolver;
   private final @Nullable MissingKeyStrategy missingKey;
   private final StepSettings steps;
   private final ChargeOn chargeOn;
@@ -192,7 +192,7 @@ public final class RateLimitRule {
   }
 
   /** @return the custom key resolver, or null */
-  public @Nullable KeyResolver<HttpServletRequest> keyResolver() {
+  public @Nullable KeyResolver<HttpRequestView> keyResolver() {
     return keyResolver;
   }
 
@@ -232,7 +232,7 @@ public final class RateLimitRule {
     private @Nullable String policyName;
     private long cost;
     private @Nullable KeyReference keyReference;
-    private @Nullable KeyResolver<HttpServletRequest> keyResolver;
+    private @Nullable KeyResolver<HttpRequestView> keyResolver;
     private @Nullable MissingKeyStrategy missingKey;
     private StepSettings steps = StepSettings.none();
     private ChargeOn chargeOn = ChargeOn.always();
@@ -413,10 +413,11 @@ public final class RateLimitRule {
      *
      * @param resolver the resolver; it answers null when the request carries no key. Its answers are stored as
      *     {@link io.limiter.core.KeyKind#CUSTOM} keys ({@code x:<answer>}), so they never share state with keys of
-     *     another kind
+     *     another kind. A resolver written against {@code HttpServletRequest} is adapted by
+     *     {@link ServletRequestView#resolver(KeyResolver)}
      * @return this builder
      */
-    public Builder key(KeyResolver<HttpServletRequest> resolver) {
+    public Builder key(KeyResolver<HttpRequestView> resolver) {
       this.keyResolver = Objects.requireNonNull(resolver, "resolver");
       this.keyReference = null;
       return this;

@@ -2,12 +2,12 @@ package io.limiter.servlet;
 
 import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
-import jakarta.servlet.http.HttpServletRequest;
-import java.security.Principal;
+import io.limiter.web.HttpRequestView;
 import java.util.Objects;
 
 /**
- * Key resolvers over {@link HttpServletRequest}: the building blocks that {@link KeyReference}s stand for. Combine
+ * Key resolvers over {@link HttpRequestView} (any web stack's request; {@link ServletRequestView} for the servlet
+ * filter): the building blocks that {@link KeyReference}s stand for. Combine
  * them with {@link KeyResolver#composite(java.util.List)} and {@link KeyResolver#orElse(KeyResolver)}. A resolver
  * answers null when the request carries no key; the filter then applies the rule's
  * {@link io.limiter.core.MissingKeyStrategy}. These answer plain values; {@link KeyReference#toResolver} spells them as
@@ -27,30 +27,30 @@ public final class RequestKeys {
    * @param name a header name, e.g. {@code X-API-Key}
    * @return a resolver answering the header's first value, trimmed; null if absent or blank
    */
-  public static KeyResolver<HttpServletRequest> header(String name) {
+  public static KeyResolver<HttpRequestView> header(String name) {
     Objects.requireNonNull(name, "name");
     return request -> {
-      String value = request.getHeader(name);
+      String value = request.header(name);
       return value == null || value.isBlank() ? null : value.trim();
     };
   }
 
-  /** @return a resolver answering {@code getUserPrincipal().getName()}; null for anonymous requests */
-  public static KeyResolver<HttpServletRequest> principal() {
-    return request -> {
-      Principal principal = request.getUserPrincipal();
-      return principal == null ? null : principal.getName();
-    };
+  /**
+   * @return a resolver answering the {@linkplain HttpRequestView#principalName() principal's name}; null for
+   *     anonymous requests
+   */
+  public static KeyResolver<HttpRequestView> principal() {
+    return HttpRequestView::principalName;
   }
 
   /**
    * @param name a request attribute set by an earlier filter, e.g. a tenant or plan id
    * @return a resolver answering the attribute's {@code toString()}; null if absent
    */
-  public static KeyResolver<HttpServletRequest> attribute(String name) {
+  public static KeyResolver<HttpRequestView> attribute(String name) {
     Objects.requireNonNull(name, "name");
     return request -> {
-      Object value = request.getAttribute(name);
+      Object value = request.attribute(name);
       return value == null ? null : value.toString();
     };
   }
@@ -62,9 +62,9 @@ public final class RequestKeys {
    *
    * @return the resolver
    */
-  public static KeyResolver<HttpServletRequest> global() {
+  public static KeyResolver<HttpRequestView> global() {
     return GLOBAL;
   }
 
-  private static final KeyResolver<HttpServletRequest> GLOBAL = KeyResolver.constant(KeyKind.global());
+  private static final KeyResolver<HttpRequestView> GLOBAL = KeyResolver.constant(KeyKind.global());
 }

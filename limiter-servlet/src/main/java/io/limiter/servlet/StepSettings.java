@@ -9,7 +9,7 @@ import io.limiter.core.step.StepParts;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.HttpRequestView;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -44,7 +44,7 @@ public final class StepSettings {
 
   /** The parts in core's model, which checks their combination; their labels name where each part was set. */
   private final StepParts parts;
-  private final @Nullable TierResolver<HttpServletRequest> tierResolver;
+  private final @Nullable TierResolver<HttpRequestView> tierResolver;
   /** Whether the parts were read from text, so that their labels name the init-param or property they came from. */
   private final boolean readFromText;
 
@@ -98,7 +98,7 @@ public final class StepSettings {
    * @return a resolver answering the tier name, null when the request names none
    * @throws IllegalArgumentException naming the reference, why it is refused and the accepted forms
    */
-  public static TierResolver<HttpServletRequest> parseTierKey(String reference) {
+  public static TierResolver<HttpRequestView> parseTierKey(String reference) {
     Objects.requireNonNull(reference, "reference");
     String text = reference.trim();
     boolean trusted = text.regionMatches(true, 0, TRUSTED, 0, TRUSTED.length());
@@ -150,7 +150,7 @@ public final class StepSettings {
   }
 
   /** @return how a request's tier is found, or null */
-  public @Nullable TierResolver<HttpServletRequest> tierResolver() {
+  public @Nullable TierResolver<HttpRequestView> tierResolver() {
     return tierResolver;
   }
 
@@ -218,7 +218,7 @@ public final class StepSettings {
    */
   public static final class Builder {
     private @Nullable Tiers tiers;
-    private @Nullable TierResolver<HttpServletRequest> tierResolver;
+    private @Nullable TierResolver<HttpRequestView> tierResolver;
     private @Nullable String tierKey;
     private @Nullable StepSchedule schedule;
     private @Nullable String adaptive;
@@ -259,7 +259,7 @@ public final class StepSettings {
      * @param resolver names the tier of a request (null for none)
      * @return this builder
      */
-    public Builder tierKey(TierResolver<HttpServletRequest> resolver) {
+    public Builder tierKey(TierResolver<HttpRequestView> resolver) {
       this.tierResolver = Objects.requireNonNull(resolver, "resolver");
       this.tierKey = "custom";
       return this;

@@ -3,9 +3,9 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.servlet.EmbeddedApp.Container;
-import io.limiter.servlet.internal.CanonicalPath;
-import io.limiter.servlet.internal.PathPattern;
-import io.limiter.servlet.internal.PathSpellings;
+import io.limiter.web.PathSpellings;
+import io.limiter.web.internal.CanonicalPath;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -109,7 +109,7 @@ class CanonicalPathRoutingIT {
       }
       for (String other : MAPPINGS) {
         if (!other.equals(mapping)) {
-          assertThat(spellings.allMatch(List.of(PathPattern.compile(other, true))))
+          assertThat(PathPattern.allMatch(spellings, List.of(PathPattern.compile(other, true))))
               .as("an exemption of %s covers %s", other, where).isFalse();
         }
       }

@@ -7,8 +7,8 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import io.limiter.web.ForwardedHeader;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -23,7 +23,7 @@ class ClientIpResolverTest {
       .trustedProxies("10.0.0.0/8", "192.168.1.1", "fd00::/8").build();
 
   private static String resolve(ClientIpResolver r, String peer, String... headerValues) {
-    return r.resolve(peer, Collections.enumeration(List.of(headerValues)));
+    return r.resolve(peer, List.of(headerValues));
   }
 
   @Test
@@ -36,7 +36,15 @@ class ClientIpResolverTest {
   void peerOnlyDoesNotEvenReadTheHeader() {
     HttpServletRequest request = mock(HttpServletRequest.class);
     when(request.getRemoteAddr()).thenReturn("198.51.100.4");
-    assertThat(ClientIpResolver.peerOnly().resolve(request)).isEqualTo("198.51.100.4");
+    assertThat(ClientIpResolver.peerOnly().resolve(ServletRequestView.of(request))).isEqualTo("198.51.100.4");
+    verify(request, never()).getHeaders("X-Forwarded-For");
+  }
+
+  @Test
+  void anUntrustedPeersHeaderIsNeverRead() {
+    HttpServletRequest request = mock(HttpServletRequest.class);
+    when(request.getRemoteAddr()).thenReturn("203.0.113.9");
+    assertThat(behindProxies.resolve(ServletRequestView.of(request))).isEqualTo("203.0.113.9");
     verify(request, never()).getHeaders("X-Forwarded-For");
   }
 

@@ -6,6 +6,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import io.limiter.core.KeyResolver;
+import io.limiter.web.HttpRequestView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import org.junit.jupiter.api.Test;
@@ -50,17 +51,17 @@ class KeyReferenceTest {
     when(request.getUserPrincipal()).thenReturn(alice);
     when(request.getAttribute("plan")).thenReturn(42);
     ClientIpResolver ip = ClientIpResolver.peerOnly();
-    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(request)).isEqualTo("ip:192.0.2.1");
-    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(request)).isEqualTo("h:x-api-key:k1");
-    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(request)).isEqualTo("p:alice");
-    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(request)).isEqualTo("a:plan:42");
-    assertThat(KeyReference.parse("global").toResolver(ip).resolve(request)).isEqualTo("global");
-    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(request))
+    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("ip:192.0.2.1");
+    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("h:x-api-key:k1");
+    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("p:alice");
+    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("a:plan:42");
+    assertThat(KeyReference.parse("global").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("global");
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(ServletRequestView.of(request)))
         .isEqualTo("c:h:x-api-key:k1|ip:192.0.2.1");
     // tiers read the plain values
-    assertThat(KeyReference.parse("header:X-API-Key").toValueResolver(ip).resolve(request)).isEqualTo("k1");
-    assertThat(KeyReference.parse("attribute:plan").toValueResolver(ip).resolve(request)).isEqualTo("42");
-    assertThat(KeyReference.parse("principal").toValueResolver(ip).resolve(request)).isEqualTo("alice");
+    assertThat(KeyReference.parse("header:X-API-Key").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("k1");
+    assertThat(KeyReference.parse("attribute:plan").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("42");
+    assertThat(KeyReference.parse("principal").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("alice");
   }
 
   @Test
@@ -77,7 +78,7 @@ class KeyReferenceTest {
         "attribute:tenant", "attribute:tenant:x", "global", "header:X-API-Key, ip", "ip, principal");
     java.util.Map<String, String> victimKeys = new java.util.HashMap<>(); // key -> reference
     for (String reference : references) {
-      victimKeys.put(KeyReference.parse(reference).toResolver(ip).resolve(victim), reference);
+      victimKeys.put(KeyReference.parse(reference).toResolver(ip).resolve(ServletRequestView.of(victim)), reference);
     }
     assertThat(victimKeys).hasSameSizeAs(references);
     // the attacker puts each victim key, and each key's value part, into every client-controlled place
@@ -91,7 +92,7 @@ class KeyReferenceTest {
         when(attacker.getAttribute("tenant")).thenReturn(value);
         when(attacker.getAttribute("tenant:x")).thenReturn(value);
         for (String reference : references) {
-          String key = KeyReference.parse(reference).toResolver(ip).resolve(attacker);
+          String key = KeyReference.parse(reference).toResolver(ip).resolve(ServletRequestView.of(attacker));
           // the same kind with the same value is the same client; any other match would be a forgery
           assertThat(victimKeys.getOrDefault(key, reference)).as("%s from %s = %s", reference, value, key)
               .isEqualTo(reference);
@@ -105,13 +106,13 @@ class KeyReferenceTest {
     HttpServletRequest request = mock(HttpServletRequest.class);
     when(request.getHeader("X-API-Key")).thenReturn("   ");
     when(request.getRemoteAddr()).thenReturn("192.0.2.1");
-    KeyResolver<HttpServletRequest> header = KeyReference.parse("header:X-API-Key").toResolver(
+    KeyResolver<HttpRequestView> header = KeyReference.parse("header:X-API-Key").toResolver(
         ClientIpResolver.peerOnly());
-    assertThat(header.resolve(request)).isNull();
-    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ClientIpResolver.peerOnly()).resolve(request))
+    assertThat(header.resolve(ServletRequestView.of(request))).isNull();
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request)))
         .isNull();
-    assertThat(KeyReference.parse("principal").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
-    assertThat(KeyReference.parse("attribute:x").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
+    assertThat(KeyReference.parse("principal").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request))).isNull();
+    assertThat(KeyReference.parse("attribute:x").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request))).isNull();
   }
 
   @Test

@@ -159,9 +159,9 @@ class StepSettingsTest {
     when(request.getAttribute("plan")).thenReturn("internal");
     Principal principal = () -> "partner";
     when(request.getUserPrincipal()).thenReturn(principal);
-    assertThat(StepSettings.parseTierKey("trusted:header:X-Plan").resolve(request)).isEqualTo("pro");
-    assertThat(StepSettings.parseTierKey("attribute:plan").resolve(request)).isEqualTo("internal");
-    assertThat(StepSettings.parseTierKey("trusted:principal").resolve(request)).isEqualTo("partner");
+    assertThat(StepSettings.parseTierKey("trusted:header:X-Plan").resolve(ServletRequestView.of(request))).isEqualTo("pro");
+    assertThat(StepSettings.parseTierKey("attribute:plan").resolve(ServletRequestView.of(request))).isEqualTo("internal");
+    assertThat(StepSettings.parseTierKey("trusted:principal").resolve(ServletRequestView.of(request))).isEqualTo("partner");
     assertThatThrownBy(() -> StepSettings.parseTierKey("authority:PLAN_"))
         .hasMessageContaining("only limiter-spring (with Spring Security) understands");
     assertThatThrownBy(() -> StepSettings.parseTierKey("trusted:header:X-Plan, ip")).hasMessageContaining("does not name");

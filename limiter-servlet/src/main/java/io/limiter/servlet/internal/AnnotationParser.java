@@ -15,6 +15,7 @@ import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.Tiers;
 import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.StepSettings;
+import io.limiter.web.HttpRequestView;
 import jakarta.servlet.GenericServlet;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -51,9 +52,9 @@ public final class AnnotationParser {
       {"OPTIONS", "doOptions"}, {"TRACE", "doTrace"}, {"PATCH", "doPatch"}};
 
   private final RateLimiterRegistry registry;
-  private final Function<KeyReference, KeyResolver<HttpServletRequest>> keys;
+  private final Function<KeyReference, KeyResolver<HttpRequestView>> keys;
   private final @Nullable KeyReference defaultKey;
-  private final KeyResolver<HttpServletRequest> defaultKeyResolver;
+  private final KeyResolver<HttpRequestView> defaultKeyResolver;
   private final MissingKeyStrategy missingKey;
   private final StepBinder steps;
   private final RateLimitAnnotations lookup;
@@ -70,8 +71,8 @@ public final class AnnotationParser {
    * @param steps builds stepped limiters for annotations with tiers, schedule, adaptive or penalty
    * @param lookup finds the annotations of one class or method
    */
-  public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpServletRequest>> keys,
-      @Nullable KeyReference defaultKey, KeyResolver<HttpServletRequest> defaultKeyResolver,
+  public AnnotationParser(RateLimiterRegistry registry, Function<KeyReference, KeyResolver<HttpRequestView>> keys,
+      @Nullable KeyReference defaultKey, KeyResolver<HttpRequestView> defaultKeyResolver,
       MissingKeyStrategy missingKey, StepBinder steps, RateLimitAnnotations lookup) {
     this.registry = registry;
     this.keys = keys;
@@ -164,7 +165,7 @@ public final class AnnotationParser {
       RateLimit a = annotations.get(i);
       String at = annotations.size() == 1 ? where : where + " (#" + (i + 1) + ")";
       int before = problems.size();
-      KeyResolver<HttpServletRequest> key = defaultKeyResolver;
+      KeyResolver<HttpRequestView> key = defaultKeyResolver;
       KeyReference keyReference = defaultKey;
       if (!a.key().isEmpty()) {
         String k = a.key().trim();

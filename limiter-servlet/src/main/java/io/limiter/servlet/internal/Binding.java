@@ -8,7 +8,8 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
 import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.RequestKeys;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.HttpRequestView;
+import io.limiter.web.internal.PathPattern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,7 +26,7 @@ public final class Binding {
   private final String source;
   private final RateLimiter limiter;
   private final long permits;
-  private final KeyResolver<HttpServletRequest> key;
+  private final KeyResolver<HttpRequestView> key;
   private final @Nullable KeyReference keyReference;
   private final String keyDescription;
   private final @Nullable String keyChallenge;
@@ -48,7 +49,7 @@ public final class Binding {
    * @param methods upper-case HTTP methods, empty for all
    * @param stepped the policy's step-function throttling (then {@code limiter} is its limiter), or null
    */
-  public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpServletRequest> key,
+  public Binding(String source, RateLimiter limiter, long permits, KeyResolver<HttpRequestView> key,
       @Nullable KeyReference keyReference, MissingKeyStrategy missingKey, List<PathPattern> patterns,
       Set<String> methods, StepBinder.@Nullable Stepped stepped) {
     this.source = source;
@@ -153,7 +154,7 @@ public final class Binding {
     return permits;
   }
 
-  KeyResolver<HttpServletRequest> key() {
+  KeyResolver<HttpRequestView> key() {
     return key;
   }
 
@@ -171,13 +172,13 @@ public final class Binding {
    * @param request the request without a key
    * @return a phrase such as {@code the request attribute loginName}
    */
-  String missingKeyDescription(HttpServletRequest request) {
+  String missingKeyDescription(HttpRequestView request) {
     if (keyReference == null || keyReference.parts().size() < 2) {
       return keyDescription;
     }
     List<String> missing = new ArrayList<>();
     for (KeyReference.Part part : keyReference.parts()) {
-      KeyResolver<HttpServletRequest> plain = switch (part.kind()) {
+      KeyResolver<HttpRequestView> plain = switch (part.kind()) {
         // header and attribute parts always have an argument
         case HEADER -> RequestKeys.header(Objects.requireNonNull(part.argument(), "argument"));
         case PRINCIPAL -> RequestKeys.principal();

@@ -1,11 +1,6 @@
 package io.limiter.servlet.internal;
 
 import io.limiter.core.Algorithm;
-import io.limiter.core.Claim;
-import io.limiter.core.Decision;
-import io.limiter.core.KeyResolver;
-import io.limiter.core.LimitPolicy;
-import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.Reservation;
 import io.limiter.core.http.HeaderMode;
@@ -13,8 +8,9 @@ import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.TickScheduler;
-import io.limiter.servlet.Rejection;
 import io.limiter.servlet.RejectionHandler;
+import io.limiter.servlet.ServletRequestView;
+import io.limiter.web.internal.PathPattern;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterRegistration;
@@ -33,19 +29,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The filter's per-request work: path spellings → exemptions → matching rules and the target servlet's annotations →
- * keys → decisions → headers → chain or rejection.
+ * The filter's per-request work on the servlet stack: the once-per-request state, the target servlet's annotations and
+ * the request's reservations (request attributes) → {@link RequestDecider} (path spellings → exemptions → matching
+ * rules and the servlet's annotations → keys → decisions, all or nothing) → headers → chain, or the rejection; and
+ * settling the held permits when the response completes (also asynchronously).
  *
  * <p>Paths: a request's path may be read more than one way, and containers route by different readings
- * ({@link CanonicalPath}). A rule applies when it matches any spelling; an exemption only when every spelling is
- * exempt; a path that cannot be read with confidence is refused with 400 before anything else.
+ * ({@link io.limiter.web.internal.CanonicalPath}). A rule applies when it matches any spelling; an exemption only
+ * when every spelling is exempt; a path that cannot be read with confidence is refused with 400 before anything else.
  *
  * <p>Once per request: a per-filter request attribute records which bindings have been charged. Every dispatch
  * (REQUEST, FORWARD, INCLUDE, ASYNC, ERROR) is examined, but a binding charged earlier in the same request is never
@@ -84,16 +82,13 @@ public final class RateLimitEngine {
   private static final Object ENGINES_LOCK = new Object();
 
   private final List<Binding> rules;
-  private final List<PathPattern> excludes;
-  private final boolean lowerCase;
+  private final RequestDecider decider;
   private final @Nullable AnnotationParser annotations;
   private final HeaderMode headerMode;
   /** This filter's own cache of each policy's fixed field parts. */
   private final RateLimitHeaders.Writer fields = RateLimitHeaders.writer();
-  private final int status;
   private final int missingKeyStatus;
   private final RejectionHandler rejectionHandler;
-  private final StoreFailureHandler failureHandler;
   private final @Nullable RateLimitStore ownedStore;
   private final StepBinder steps;
   private final boolean ownsControllers;
@@ -120,14 +115,11 @@ public final class RateLimitEngine {
       RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, @Nullable RateLimitStore ownedStore,
       StepBinder steps, boolean ownsControllers) {
     this.rules = List.copyOf(rules);
-    this.excludes = List.copyOf(excludes);
-    this.lowerCase = lowerCase;
+    this.decider = new RequestDecider(rules, excludes, lowerCase, status, missingKeyStatus, failureHandler);
     this.annotations = annotations;
     this.headerMode = headerMode;
-    this.status = status;
     this.missingKeyStatus = missingKeyStatus;
     this.rejectionHandler = rejectionHandler;
-    this.failureHandler = failureHandler;
     this.ownedStore = ownedStore;
     this.steps = steps;
     this.ownsControllers = ownsControllers;
@@ -255,14 +247,6 @@ public final class RateLimitEngine {
     return limits;
   }
 
-  /** Per-request state, stored in a request attribute; touched by one thread at a time. */
-  private static final class State {
-    final List<Binding> charged = new ArrayList<>(2);
-    final List<Decision> visible = new ArrayList<>(2);
-    final List<Decision> shadow = new ArrayList<>(0);
-    final List<Map.Entry<String, String>> keys = new ArrayList<>(2);
-  }
-
   /**
    * Refunds every reservation the request holds (see {@link #RESERVATIONS_ATTRIBUTE}) and forgets them: a policy
    * rejected the request. A refund that fails is logged; it never fails the response.
@@ -283,14 +267,7 @@ public final class RateLimitEngine {
    * @param reservations the reservations; emptied
    */
   public static void refundAll(List<Reservation> reservations) {
-    for (Reservation r : reservations) {
-      try {
-        r.refund();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "refunding a reservation of policy " + r.policy().name() + " failed", e);
-      }
-    }
-    reservations.clear();
+    RequestDecider.refundAll(reservations);
   }
 
   /**
@@ -332,156 +309,95 @@ public final class RateLimitEngine {
 
   private void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
       @Nullable String servletName) throws IOException, ServletException {
-    State state = (State) request.getAttribute(stateAttribute);
-    String method = request.getMethod();
-    PathSpellings path = dispatchPath(request);
-    if (path.refusal() != null) {
-      rejectionHandler.reject(request, response, Rejection.ambiguousPath(path.refusal()));
-      return;
+    RequestDecider.State state = (RequestDecider.State) request.getAttribute(stateAttribute);
+    ServletRequestView view = ServletRequestView.of(request);
+    RequestDecider.Verdict verdict;
+    try {
+      verdict = decider.decide(view, state,
+          () -> servletName == null ? List.of() : servletLimitsUnchecked(servletName).forMethod(request.getMethod()),
+          () -> held(request));
+    } catch (InvalidServlet e) {
+      throw e.servletException;
     }
-    // exempt only if every spelling is: one the container may route elsewhere must not carry an exemption there
-    if (path.allMatch(excludes)) {
-      chain.doFilter(request, response);
-      return;
+    RequestDecider.State decided = verdict.state();
+    if (decided != null && decided != state) {
+      request.setAttribute(stateAttribute, decided);
     }
-    List<Binding> applicable = null;
-    String[] paths = rules.isEmpty() ? null : path.forMatching(lowerCase);
-    for (Binding rule : rules) {
-      if ((state == null || !state.charged.contains(rule))
-          && appliesToAny(rule, method, Objects.requireNonNull(paths, "paths"))) { // rules is not empty
-        applicable = add(applicable, rule);
-      }
-    }
-    if (servletName != null) {
-      for (Binding b : servletLimits(servletName).forMethod(method)) {
-        if (state == null || !state.charged.contains(b)) {
-          applicable = add(applicable, b);
+    switch (verdict.kind()) {
+      case PASS:
+        chain.doFilter(request, response);
+        return;
+      case REFUSED:
+        rejectionHandler.reject(request, response, Objects.requireNonNull(verdict.rejection(), "rejection"));
+        return;
+      case MISSING_KEY:
+        publish(request, Objects.requireNonNull(decided, "state"));
+        fields.write(decided.visible(), headerMode, response::setHeader);
+        String challenge = Objects.requireNonNull(verdict.missingKey(), "binding").keyChallenge();
+        if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && challenge != null
+            && !response.containsHeader(WWW_AUTHENTICATE)) {
+          response.setHeader(WWW_AUTHENTICATE, challenge);
         }
-      }
+        rejectionHandler.reject(request, response, Objects.requireNonNull(verdict.rejection(), "rejection"));
+        return;
+      case REJECTED:
+        publish(request, Objects.requireNonNull(decided, "state"));
+        fields.write(decided.visible(), headerMode, response::setHeader);
+        rejectionHandler.reject(request, response, Objects.requireNonNull(verdict.rejection(), "rejection"));
+        return;
+      case ADMITTED:
+      default:
+        publish(request, Objects.requireNonNull(decided, "state"));
+        fields.write(decided.visible(), headerMode, response::setHeader);
+        admit(view, response, chain, verdict);
     }
-    if (applicable == null) {
-      chain.doFilter(request, response);
-      return;
+  }
+
+  /** The servlet's limits looked up inside the decider, whose supplier cannot throw a ServletException. */
+  private static final class InvalidServlet extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient ServletException servletException;
+
+    InvalidServlet(ServletException e) {
+      super(e.getMessage(), e, false, false);
+      this.servletException = e;
     }
-    if (state == null) {
-      state = new State();
-      request.setAttribute(stateAttribute, state);
+  }
+
+  private ServletLimits servletLimitsUnchecked(String servletName) {
+    try {
+      return servletLimits(servletName);
+    } catch (ServletException e) {
+      throw new InvalidServlet(e);
     }
-    // the request's claims first (keys resolved, missing keys handled), then decided together: all or nothing, in
-    // one store call where the store can (Redis), else reserved in order with the taken permits refunded on a reject
-    int n = applicable.size();
-    String[] keys = new String[n];
-    boolean[] skipped = new boolean[n];
-    boolean[] inBucket = new boolean[n];
-    int missingAt = n;
-    List<Claim> toDecide = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Binding binding = applicable.get(i);
-      String key = binding.key().resolve(request);
-      MissingKeyStrategy.SharedBucket bucket = null;
-      if (KeyResolver.isMissing(key)) {
-        MissingKeyStrategy strategy = binding.missingKey();
-        if (strategy instanceof MissingKeyStrategy.Skip) {
-          skipped[i] = true;
-          continue;
-        }
-        if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
-          missingAt = i;
-          break;
-        }
-        bucket = (MissingKeyStrategy.SharedBucket) strategy;
-      }
-      keys[i] = key;
-      inBucket[i] = bucket != null;
-      toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
-    }
-    List<Reservation> decided = toDecide.isEmpty() ? List.of() : Claim.reserveAll(toDecide);
-    Decision rejecting = null;
-    List<StepController> admitted = null;
-    List<Reservation> onOutcome = null;
-    List<Binding> outcomeRules = null;
-    int next = 0;
-    for (int i = 0; i < missingAt && rejecting == null; i++) {
-      Binding binding = applicable.get(i);
-      if (!skipped[i] && next >= decided.size()) {
-        break; // not decided: a claim before it rejected the request
-      }
-      state.charged.add(binding);
-      if (skipped[i]) {
-        continue;
-      }
-      Reservation reservation = decided.get(next++);
-      Decision decision = reservation.decision();
-      if (reservation.taken() && !reservation.settled()) {
-        held(request).add(reservation);
-        if (reservation.policy().algorithm() == Algorithm.CONCURRENCY || !binding.chargeOn().isAlways()
-            || binding.actualCost() != null) {
-          onOutcome = onOutcome == null ? new ArrayList<>(1) : onOutcome;
-          outcomeRules = outcomeRules == null ? new ArrayList<>(1) : outcomeRules;
-          onOutcome.add(reservation);
-          outcomeRules.add(binding);
-        }
-      }
-      state.keys.add(Map.entry(binding.limiter().policy().name(), inBucket[i] ? "" : keys[i]));
-      if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
-        state.shadow.add(decision);
-      } else if (!binding.limiter().policy().shadow()) {
-        state.visible.add(decision);
-      }
-      if (decision.rejected()) {
-        rejecting = decision;
-        break;
-      }
-      StepBinder.Stepped stepped = binding.stepped();
-      if (stepped != null && stepped.controller() != null
-          && (admitted == null || !admitted.contains(stepped.controller()))) {
-        admitted = admitted == null ? new ArrayList<>(1) : admitted;
-        admitted.add(stepped.controller());
-      }
-    }
-    if (rejecting == null && missingAt < n) {
-      Binding binding = applicable.get(missingAt);
-      state.charged.add(binding);
-      refundAll(request);
-      publish(request, state);
-      fields.write(state.visible, headerMode, response::setHeader);
-      if (missingKeyStatus == HttpServletResponse.SC_UNAUTHORIZED && binding.keyChallenge() != null
-          && !response.containsHeader(WWW_AUTHENTICATE)) {
-        response.setHeader(WWW_AUTHENTICATE, binding.keyChallenge());
-      }
-      rejectionHandler.reject(request, response,
-          Rejection.missingKey(missingKeyStatus, binding.missingKeyDescription(request), binding.limiter().name()));
-      return;
-    }
-    publish(request, state);
-    fields.write(state.visible, headerMode, response::setHeader);
-    if (rejecting != null) {
-      refundAll(request); // before the response: a rejected request costs nothing under any policy
-      rejectionHandler.reject(request, response, Rejection.of(state.visible, status));
-      return;
-    }
-    if (onOutcome == null) {
-      proceed(request, response, chain, admitted);
+  }
+
+  private void admit(ServletRequestView view, HttpServletResponse response, FilterChain chain,
+      RequestDecider.Verdict verdict) throws IOException, ServletException {
+    List<StepController> admitted = verdict.admitted().isEmpty() ? null : verdict.admitted();
+    if (verdict.onOutcome().isEmpty()) {
+      proceed(view, response, chain, admitted);
       return;
     }
     Throwable failure = null;
     try {
-      proceed(request, response, chain, admitted);
+      proceed(view, response, chain, admitted);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
       throw e;
     } finally {
-      settleOnOutcome(request, response, onOutcome, Objects.requireNonNull(outcomeRules, "rules"), failure);
+      settleOnOutcome(view.request(), response, verdict.onOutcome(), verdict.outcomeRules(), failure);
     }
   }
 
-  private void proceed(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+  private void proceed(ServletRequestView view, HttpServletResponse response, FilterChain chain,
       @Nullable List<StepController> admitted) throws IOException, ServletException {
+    HttpServletRequest request = view.request();
     if (admitted == null) {
       chain.doFilter(request, response);
     } else {
       // the health signals know each call by the client's address, which the client cannot choose as it can a key
-      String client = steps.clientOf(request);
+      String client = steps.clientOf(view);
       HealthFeed.run(admitted, Collections.nCopies(admitted.size(), client), request, response, chain);
     }
   }
@@ -545,51 +461,6 @@ public final class RateLimitEngine {
     }
   }
 
-  private static List<Binding> add(@Nullable List<Binding> list, Binding b) {
-    List<Binding> out = list == null ? new ArrayList<>(2) : list;
-    out.add(b);
-    return out;
-  }
-
-  /**
-   * What a binding reserves for a client key, or (bucket non-null) in the binding's shared bucket for requests
-   * without one, as a claim decided with the request's other claims. A key many clients share (the missing-key
-   * bucket, a global key) is never put in the penalty box. A store that fails decides by the failure handler.
-   */
-  private Claim claim(Binding binding, @Nullable String key, boolean sharedKey,
-      MissingKeyStrategy.@Nullable SharedBucket bucket,
-      HttpServletRequest request) {
-    Claim claim;
-    String client = bucket != null ? "" : Objects.requireNonNull(key, "key"); // a missing key has a bucket
-    try {
-      StepBinder.Stepped stepped = binding.stepped();
-      if (stepped != null) {
-        if (bucket != null) {
-          claim = stepped.limiter().claimShared(bucket, stepped.tierOf(request), binding.permits());
-        } else {
-          claim = sharedKey ? stepped.limiter().claimShared(client, stepped.tierOf(request), binding.permits())
-              : stepped.limiter().claim(client, stepped.tierOf(request), binding.permits());
-        }
-      } else {
-        claim = bucket != null ? binding.limiter().claimShared(bucket, binding.permits())
-            : binding.limiter().claim(client, binding.permits());
-      }
-    } catch (RuntimeException e) {
-      Reservation failed = failed(binding, key, bucket, e);
-      return Claim.deferred(() -> failed);
-    }
-    return claim.onFailure(e -> failed(binding, key, bucket, e));
-  }
-
-  private Reservation failed(Binding binding, @Nullable String key, MissingKeyStrategy.@Nullable SharedBucket bucket,
-      RuntimeException e) {
-    LimitPolicy policy = binding.limiter().policy();
-    // the handler (and a local fallback store) takes the stored key, as a store would have
-    String stored = bucket != null ? bucket.key() : binding.limiter().forKey(Objects.requireNonNull(key, "key")).key();
-    Decision d = failureHandler.onFailure(policy, stored, binding.permits(), e);
-    return Reservation.none(policy.shadow() ? d.asShadow() : d, stored);
-  }
-
   /** The request's reservations: one list per request, shared by every filter instance and the Spring aspect. */
   @SuppressWarnings("unchecked")
   private static List<Reservation> held(HttpServletRequest request) {
@@ -602,38 +473,12 @@ public final class RateLimitEngine {
     return list;
   }
 
-  private static void publish(HttpServletRequest request, State state) {
-    request.setAttribute(DECISIONS_ATTRIBUTE, List.copyOf(state.visible));
-    request.setAttribute(CHARGED_ATTRIBUTE, List.copyOf(state.keys));
-    if (!state.shadow.isEmpty()) {
-      request.setAttribute(SHADOW_REJECTIONS_ATTRIBUTE, List.copyOf(state.shadow));
+  private static void publish(HttpServletRequest request, RequestDecider.State state) {
+    request.setAttribute(DECISIONS_ATTRIBUTE, List.copyOf(state.visible()));
+    request.setAttribute(CHARGED_ATTRIBUTE, List.copyOf(state.keys()));
+    if (!state.shadow().isEmpty()) {
+      request.setAttribute(SHADOW_REJECTIONS_ATTRIBUTE, List.copyOf(state.shadow()));
     }
-  }
-
-  /** A rule applies when it matches any spelling of the path: the container may have routed by any of them. */
-  private static boolean appliesToAny(Binding rule, String method, String[] paths) {
-    for (String p : paths) {
-      if (rule.appliesTo(method, p)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The spellings of this dispatch's path inside the context: the include target for INCLUDE, else the request URI.
-   * Only a REQUEST dispatch carries the client's own spelling, so only there is an unreadable path refused.
-   */
-  private static PathSpellings dispatchPath(HttpServletRequest request) {
-    DispatcherType type = request.getDispatcherType();
-    if (type == DispatcherType.INCLUDE) {
-      return CanonicalPath.spellings((String) request.getAttribute(RequestDispatcher.INCLUDE_REQUEST_URI),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_CONTEXT_PATH),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH),
-          (String) request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO), false);
-    }
-    return CanonicalPath.spellings(request.getRequestURI(), request.getContextPath(), request.getServletPath(),
-        request.getPathInfo(), type == DispatcherType.REQUEST);
   }
 
   private static Thread daemon(Runnable task, String name) {

@@ -10,7 +10,7 @@ import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.StepSettings;
-import jakarta.servlet.http.HttpServletRequest;
+import io.limiter.web.HttpRequestView;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,14 +34,14 @@ public final class StepBinder {
    * @param controller the controller whose level scales the limits, fed with the admitted calls; or null
    * @param source where the steps were defined, to tell a redefinition from a second use
    */
-  public record Stepped(SteppedRateLimiter<String> limiter, @Nullable TierResolver<HttpServletRequest> tier,
+  public record Stepped(SteppedRateLimiter<String> limiter, @Nullable TierResolver<HttpRequestView> tier,
       @Nullable StepController controller, String source) {
 
     /**
      * @param request the request
      * @return its tier, or null for the default
      */
-    public @Nullable String tierOf(HttpServletRequest request) {
+    public @Nullable String tierOf(HttpRequestView request) {
       return tier == null ? null : tier.resolve(request);
     }
   }
@@ -50,7 +50,7 @@ public final class StepBinder {
   private final StepControllerRegistry controllers;
   private final Map<String, StepSettings> policySteps;
   private final List<PenaltyListener> penaltyListeners;
-  private final KeyResolver<HttpServletRequest> clientIp;
+  private final KeyResolver<HttpRequestView> clientIp;
   private final Map<String, Stepped> byPolicy = new ConcurrentHashMap<>();
   /** Named policies whose steps had problems, reported once however many elements use them. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
@@ -77,7 +77,7 @@ public final class StepBinder {
    */
   public StepBinder(RateLimiterRegistry registry, StepControllerRegistry controllers,
       Map<String, StepSettings> policySteps, Map<String, Stepped> prebuilt, List<PenaltyListener> penaltyListeners,
-      KeyResolver<HttpServletRequest> clientIp) {
+      KeyResolver<HttpRequestView> clientIp) {
     this.clientIp = Objects.requireNonNull(clientIp, "clientIp");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.controllers = Objects.requireNonNull(controllers, "controllers");
@@ -90,9 +90,13 @@ public final class StepBinder {
    * @param request a request
    * @return its client, as the health signals tell clients apart: the client address (trusted proxies honoured)
    */
-  public String clientOf(HttpServletRequest request) {
+  public String clientOf(HttpRequestView request) {
     String ip = clientIp.resolve(request);
-    return ip == null || KeyResolver.isMissing(ip) ? request.getRemoteAddr() : ip;
+    if (ip == null || KeyResolver.isMissing(ip)) {
+      String peer = request.peerAddress();
+      return peer == null ? "" : peer; // the resolver answers null only for a blank or unknown peer
+    }
+    return ip;
   }
 
   /** @return the step controllers */

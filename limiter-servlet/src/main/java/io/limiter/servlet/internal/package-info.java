@@ -1,6 +1,7 @@
 /**
- * Implementation of the servlet filter: path canonicalization, compiled path patterns, IP literal parsing, the
- * forwarded-chain walk, the annotation source and the per-request engine. Not API: other modules must not use it.
+ * Implementation of the servlet filter: the annotation source, the bindings of rules and annotations, the step
+ * wiring, the per-request engine and the health feed (path canonicalization, path patterns and IP literals are
+ * limiter-web's). Not API: other modules must not use it.
  */
 @NullMarked
 package io.limiter.servlet.internal;

@@ -4,7 +4,7 @@ import io.limiter.core.Algorithm;
 import io.limiter.core.FailureMode;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.settings.Percentage;
-import io.limiter.servlet.ForwardedHeader;
+import io.limiter.web.ForwardedHeader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,8 +4,10 @@ import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
 import io.limiter.servlet.ClientIpResolver;
 import io.limiter.servlet.KeyReference;
+import io.limiter.servlet.ServletRequestView;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.spi.RequestKeySource;
+import io.limiter.web.HttpRequestView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
 import java.util.Objects;
@@ -65,10 +67,10 @@ public final class ServletRequestKeySource implements RequestKeySource {
 
   @Override
   public KeyResolver<RateLimitInvocation> clientIpOr(@Nullable String outsideRequest) {
-    KeyResolver<HttpServletRequest> ip = KeyKind.IP.of(clientIp);
+    KeyResolver<HttpRequestView> ip = KeyKind.IP.of(clientIp);
     return invocation -> {
       HttpServletRequest request = current();
-      return request == null ? outsideRequest : ip.resolve(request);
+      return request == null ? outsideRequest : ip.resolve(ServletRequestView.of(request));
     };
   }
 
@@ -83,12 +85,12 @@ public final class ServletRequestKeySource implements RequestKeySource {
   }
 
   /** A request-based key; null outside a request. */
-  private record RequestKey(String reference, KeyResolver<HttpServletRequest> resolver)
+  private record RequestKey(String reference, KeyResolver<HttpRequestView> resolver)
       implements KeyResolver<RateLimitInvocation> {
     @Override
     public @Nullable String resolve(RateLimitInvocation invocation) {
       HttpServletRequest request = current();
-      return request == null ? null : resolver.resolve(request);
+      return request == null ? null : resolver.resolve(ServletRequestView.of(request));
     }
 
     @Override

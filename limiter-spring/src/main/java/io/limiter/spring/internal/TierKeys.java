@@ -5,6 +5,7 @@ import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.StepSettings;
 import io.limiter.spring.RateLimitInvocation;
+import io.limiter.web.HttpRequestView;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,7 @@ public final class TierKeys {
    * @return the resolver
    * @throws IllegalArgumentException if the key is SpEL or otherwise not understood by the filter
    */
-  public static TierResolver<jakarta.servlet.http.HttpServletRequest> forRequests(String text) {
+  public static TierResolver<HttpRequestView> forRequests(String text) {
     String key = text.trim();
     if (key.toLowerCase(Locale.ROOT).startsWith(AUTHORITY)) {
       TierResolver<Object> authorities = authority(key);

@@ -1,4 +1,4 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.Decision;
 import io.limiter.core.http.RateLimitProblem;
@@ -7,7 +7,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Why the filter refuses a request, handed to the {@link RejectionHandler}: the reason, the HTTP status the filter
+ * Why a rate limit filter refuses a request, handed to its rejection handler (the servlet filter's
+ * {@code RejectionHandler}): the reason, the HTTP status the filter
  * chose, and the decisions made for the request so far (the last one is the rejecting one). Immutable and
  * thread-safe.
  */

@@ -1,5 +1,6 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
+import io.limiter.web.PathSpellings;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;

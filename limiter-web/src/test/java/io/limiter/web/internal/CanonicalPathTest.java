@@ -1,7 +1,8 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.web.PathSpellings;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -149,11 +150,15 @@ class CanonicalPathTest {
   @Test
   void exemptOnlyWhenEverySpellingIs() {
     List<PathPattern> health = List.of(PathPattern.compile("/health", true));
-    assertThat(CanonicalPath.spellings("/app/health", "/app", null, null, true).allMatch(health)).isTrue();
-    assertThat(CanonicalPath.spellings("/app/health;v=1", "/app", "/health", null, true).allMatch(health)).isTrue();
-    assertThat(CanonicalPath.spellings("/app/files/x%5C..%5C..%5Chealth", "/app", null, null, true)
-        .allMatch(health)).isFalse();
-    assertThat(CanonicalPath.spellings("/app/health/", "/app", null, null, true).allMatch(health)).isFalse();
-    assertThat(CanonicalPath.spellings("/app/health", "/app", null, null, true).allMatch(List.of())).isFalse();
+    assertThat(PathPattern.allMatch(CanonicalPath.spellings("/app/health", "/app", null, null, true), health))
+        .isTrue();
+    assertThat(PathPattern.allMatch(CanonicalPath.spellings("/app/health;v=1", "/app", "/health", null, true),
+        health)).isTrue();
+    assertThat(PathPattern.allMatch(CanonicalPath.spellings("/app/files/x%5C..%5C..%5Chealth", "/app", null, null,
+        true), health)).isFalse();
+    assertThat(PathPattern.allMatch(CanonicalPath.spellings("/app/health/", "/app", null, null, true), health))
+        .isFalse();
+    assertThat(PathPattern.allMatch(CanonicalPath.spellings("/app/health", "/app", null, null, true), List.of()))
+        .isFalse();
   }
 }

@@ -1,5 +1,7 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
+import io.limiter.web.PathSpellings;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -142,6 +144,24 @@ public final class PathPattern {
       default:
         return Objects.requireNonNull(glob, "glob").matcher(path).matches(); // every GLOB has one
     }
+  }
+
+  /**
+   * An exemption's test: whether every spelling of a path matches one of the patterns.
+   *
+   * @param spellings the path's spellings
+   * @param patterns case-sensitive patterns
+   * @return whether every spelling matches one of them (and there are a spelling and a pattern)
+   */
+  public static boolean allMatch(PathSpellings spellings, List<PathPattern> patterns) {
+    return !patterns.isEmpty() && spellings.allMatch(path -> {
+      for (PathPattern p : patterns) {
+        if (p.matches(path)) {
+          return true;
+        }
+      }
+      return false;
+    });
   }
 
   @Override

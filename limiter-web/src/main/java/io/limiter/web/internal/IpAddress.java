@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,10 +1,10 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The header from which {@link ClientIpResolver} reads the chain of forwarding hops, when the peer is a trusted proxy.
+ * The header from which the client IP resolver (limiter-servlet's {@code ClientIpResolver}) reads the chain of forwarding hops, when the peer is a trusted proxy.
  * Configure the one your proxies append to: a proxy that only appends {@code X-Forwarded-For} passes a client's own
  * {@code Forwarded} header through unchanged, so reading the other header would trust the client.
  */
