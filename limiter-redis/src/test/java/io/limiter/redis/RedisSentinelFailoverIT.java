@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
  * checked, on the same store instances (no restart):
  * <ul>
  *   <li>no decision takes longer than the command timeout (plus a scheduling margin);</li>
- *   <li>how long decisions follow the failure mode: they are decided by Redis again at most 1 s after Sentinel
- *       names the new primary (so within down-after + failover + 1 s of a crash), and a planned failover makes no
- *       decision follow the failure mode;</li>
+ *   <li>how long decisions follow the failure mode: the test waits (up to 45 s) until each store decided by Redis
+ *       again, so that a store that never does fails as such, not as a slow one; then each must have done so at most
+ *       1 s after Sentinel named the new primary, net of the stalls of the machine in between (so within down-after
+ *       + failover + 1 s of a crash), and a planned failover makes no decision follow the failure mode;</li>
  *   <li>admissions above the limit (charges the old primary accepted that never reached the new one): at most what
  *       Redis admitted in 200 ms at its rate before the event (measured: a handful).</li>
  * </ul>
@@ -58,24 +59,31 @@ class RedisSentinelFailoverIT {
 
   /** What a run measured. */
   private record Result(String scenario, long eventNanos, long switchNanos, List<Sample> samples, long[] degraded,
-      long[] failureModeMillis, long[] afterSwitchMillis, long maxDecisionMillis, long maxStallMillis,
-      long maxDecisionBeyondStallMillis, long overAdmission, long admissionsPerSecond) {
+      long[] failureModeMillis, long[] afterSwitchMillis, long[] stallsAfterSwitchMillis, long maxDecisionMillis,
+      long maxStallMillis, long maxDecisionBeyondStallMillis, long overAdmission, long admissionsPerSecond) {
 
     /** The bound on admissions above the limit: what Redis admitted in 200 ms at its rate before the event. */
     long bound() {
       return admissionsPerSecond / 5;
     }
 
+    /** How late store {@code s} decided by Redis again after the switch, net of the machine's stalls meanwhile. */
+    long afterSwitchBeyondStallsMillis(int s) {
+      return afterSwitchMillis[s] - stallsAfterSwitchMillis[s];
+    }
+
     @Override
     public String toString() {
       return String.format("%s: new primary named by Sentinel %d ms after the event; %d decisions; per store: "
               + "degraded decisions %d / %d, in the failure mode for %d / %d ms, decided by Redis again %d / %d ms "
-              + "after Sentinel named the new primary; slowest decision %d ms (longest stall of a sleeping test "
-              + "thread %d ms, slowest decision beyond a stall %d ms); admissions above the limit %d (bound: %d, "
-              + "200 ms at the %d Redis admissions per second before the event)", scenario,
+              + "after Sentinel named the new primary (stalls of the machine in between %d / %d ms); slowest "
+              + "decision %d ms (longest stall of a sleeping test thread %d ms, slowest decision beyond a stall "
+              + "%d ms); admissions above the limit %d (bound: %d, 200 ms at the %d Redis admissions per second "
+              + "before the event)", scenario,
           TimeUnit.NANOSECONDS.toMillis(switchNanos - eventNanos), samples.size(), degraded[0], degraded[1],
-          failureModeMillis[0], failureModeMillis[1], afterSwitchMillis[0], afterSwitchMillis[1], maxDecisionMillis,
-          maxStallMillis, maxDecisionBeyondStallMillis, overAdmission, bound(), admissionsPerSecond);
+          failureModeMillis[0], failureModeMillis[1], afterSwitchMillis[0], afterSwitchMillis[1],
+          stallsAfterSwitchMillis[0], stallsAfterSwitchMillis[1], maxDecisionMillis, maxStallMillis,
+          maxDecisionBeyondStallMillis, overAdmission, bound(), admissionsPerSecond);
     }
   }
 
@@ -114,6 +122,12 @@ class RedisSentinelFailoverIT {
       return stalls.stream().mapToLong(x -> x[2]).max().orElse(0);
     }
 
+    /** The summed stalls within {@code [start, end]}: of a stall reaching beyond it, only the part inside counts. */
+    long sum(long start, long end) {
+      return stalls.stream().filter(x -> x[0] <= end && x[1] >= start)
+          .mapToLong(x -> Math.min(x[2], Math.min(end, x[1]) - Math.max(start, x[0]))).sum();
+    }
+
     /** The longest stall that overlapped {@code [start, end]}. */
     long during(long start, long end) {
       return stalls.stream().filter(x -> x[0] <= end && x[1] >= start).mapToLong(x -> x[2]).max().orElse(0);
@@ -135,8 +149,9 @@ class RedisSentinelFailoverIT {
     for (int store = 0; store < 2; store++) {
       assertThat(result.degraded()[store]).as("store %d followed its failure mode while the primary was down", store)
           .isPositive();
-      assertThat(result.afterSwitchMillis()[store]).as("store %d: ms after the switch until Redis decides again",
-          store).isLessThanOrEqualTo(1000);
+      assertThat(result.afterSwitchBeyondStallsMillis(store)).as("store %d: ms after the switch until Redis decides "
+          + "again, net of the machine's stalls meanwhile (%d ms)", store, result.stallsAfterSwitchMillis()[store])
+          .isLessThanOrEqualTo(1000);
     }
     assertThat(result.overAdmission()).as("admissions above the limit").isLessThanOrEqualTo(result.bound());
   }
@@ -199,6 +214,14 @@ class RedisSentinelFailoverIT {
         SentinelGroup.await("Sentinel naming the replica as primary", 45,
             () -> group.reportedPrimaryPort() == replicaPort);
         long switchNanos = System.nanoTime();
+        // each store must decide by Redis again: wait for it (bounded) so that "never" fails here, named, and "slow"
+        // is left to the bound checked on the measured time
+        for (int s = 0; s < 2; s++) {
+          int storeIndex = s;
+          SentinelGroup.await("store " + s + " deciding by Redis again after the " + scenario, 45,
+              () -> samples.stream().anyMatch(x -> x.store() == storeIndex && x.startNanos() > eventNanos
+                  && !x.degraded()));
+        }
         // go on until every key was rejected by Redis after the switch (its count is then complete), at least 1.5 s
         SentinelGroup.await("every key exhausted on the new primary", 45, () -> {
           if (System.nanoTime() - switchNanos < TimeUnit.MILLISECONDS.toNanos(1500)) {
@@ -266,16 +289,20 @@ class RedisSentinelFailoverIT {
     }
     long[] failureMode = new long[2];
     long[] afterSwitch = new long[2];
+    long[] stallsAfterSwitch = new long[2];
     for (int s = 0; s < 2; s++) {
       boolean failed = firstDegraded[s] != Long.MAX_VALUE;
       failureMode[s] = failed ? TimeUnit.NANOSECONDS.toMillis(recovered[s] - firstDegraded[s]) : 0;
       afterSwitch[s] = failed ? TimeUnit.NANOSECONDS.toMillis(recovered[s] - switchNanos) : 0;
+      stallsAfterSwitch[s] = failed && recovered[s] > switchNanos
+          ? TimeUnit.NANOSECONDS.toMillis(stalls.sum(switchNanos, recovered[s])) : 0;
     }
     long loadStart = samples.stream().mapToLong(Sample::startNanos).min().orElse(eventNanos);
     long perSecond = admissionsBefore * TimeUnit.SECONDS.toNanos(1) / Math.max(1, eventNanos - loadStart);
     long over = admitted.values().stream().mapToLong(n -> Math.max(0, n - LIMIT)).sum();
     return new Result(scenario, eventNanos, switchNanos, samples, degraded, failureMode, afterSwitch,
-        TimeUnit.NANOSECONDS.toMillis(maxDecision), TimeUnit.NANOSECONDS.toMillis(stalls.longest()),
-        TimeUnit.NANOSECONDS.toMillis(maxBeyondStall), over, perSecond);
+        stallsAfterSwitch, TimeUnit.NANOSECONDS.toMillis(maxDecision),
+        TimeUnit.NANOSECONDS.toMillis(stalls.longest()), TimeUnit.NANOSECONDS.toMillis(maxBeyondStall), over,
+        perSecond);
   }
 }

@@ -207,13 +207,19 @@ final class Coalescer {
       }
     }
 
-    /** Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go). */
+    /**
+     * Sends calls until one is in flight (a call that fails at once, e.g. while disconnected, lets the next go).
+     * Nothing here may throw between taking the next batch and sending it: the lane's owner leaving abnormally would
+     * leave it busy with no call in flight, and every later request (probes too) would wait there for its timeout,
+     * keeping the store in its failure mode while Redis answers. So outcomes are read through {@code whenComplete}
+     * (never {@code getNow}/{@code join}, which throw for a failed call).
+     */
     void send(@Nullable List<Request> batch) {
       while (batch != null) {
         CompletableFuture<List<Object>> call = start(batch);
         inFlight = call;
+        List<Request> sent = batch;
         if (!call.isDone()) {
-          List<Request> sent = batch;
           call.whenComplete((reply, error) -> {
             // the next call goes out before the answered requests are completed: their callers may run on
             List<Request> next = next();
@@ -225,7 +231,7 @@ final class Coalescer {
           return;
         }
         List<Request> next = next();
-        finish(batch, call.getNow(null), failure(call));
+        call.whenComplete((reply, error) -> finish(sent, reply, error)); // done: runs now, on this thread
         batch = next;
       }
     }
@@ -255,17 +261,6 @@ final class Coalescer {
           return null;
         }
       }
-    }
-  }
-
-  private static @Nullable Throwable failure(CompletableFuture<?> call) {
-    try {
-      call.join();
-      return null;
-    } catch (CompletionException e) {
-      return e.getCause() != null ? e.getCause() : e;
-    } catch (RuntimeException e) {
-      return e;
     }
   }
 
