@@ -61,6 +61,35 @@ class RequestViewIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("containers")
+  void forwardedLinesAreOneListOfElementsInTheOrderReceived(Container container) throws Exception {
+    TestServlets.Recording listener = new TestServlets.Recording();
+    RateLimitFilter filter = RateLimitFilter.builder()
+        .clientIp(ClientIpResolver.builder().trustedProxies("127.0.0.1", "10.0.0.0/8")
+            .forwardedHeader(io.limiter.web.ForwardedHeader.FORWARDED).build())
+        .rule(RateLimitRule.builder("api").paths("/api/*").limits("2/hour").build())
+        .listener(listener)
+        .build();
+    try (EmbeddedApp app = container.builder().filter(filter).servlet("api", new TestServlets.Counting(), "/api/*")
+        .start()) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(status(app, "/api/x", "Forwarded", "for=6.6.6." + i, "forwarded",
+            "for=\"198.51.100.7\";proto=https, for=10.1.1.1")).as("request %d", i).isEqualTo(i < 2 ? 200 : 429);
+      }
+      // a quoted comma is inside one value, not between elements: malformed, so the peer's bucket
+      assertThat(status(app, "/api/x", "Forwarded", "for=\"6.6.6.6, 203.0.113.9\"")).isEqualTo(200);
+      assertThat(status(app, "/api/x", "Forwarded", "for=\"6.6.6.6, 203.0.113.10\"")).isEqualTo(200);
+      assertThat(status(app, "/api/x", "Forwarded", "for=\"6.6.6.6, 203.0.113.11\"")).as("the peer's bucket spent")
+          .isEqualTo(429);
+      Set<String> keys = new LinkedHashSet<>(listener.allowedKeys);
+      keys.addAll(listener.overLimitKeys);
+      assertThat(keys).hasSize(2);
+      assertThat(keys).anySatisfy(k -> assertThat(k).endsWith("198.51.100.7"))
+          .anySatisfy(k -> assertThat(k).endsWith("127.0.0.1"));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("containers")
   void aHeaderKeySentSeveralTimesIsItsFirstLine(Container container) throws Exception {
     try (EmbeddedApp app = container.builder()
         .param("rule.api.paths", "/api/*").param("rule.api.limits", "2/hour")
