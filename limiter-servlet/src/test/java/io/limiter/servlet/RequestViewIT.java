@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The request layer read through {@link ServletRequestView} on both containers, where a client can shape the request:
  * a header field sent several times (the view must give every line in the order received, and the first line as the
  * header's value, as the servlet API does), and all or nothing across path rules (a rule that rejects, or a key the
- * request lacks, leaves no permit taken by the rules decided before it). Raw requests: {@code java.net.http} would
- * not send a header name twice in every spelling. The peer is 127.0.0.1.
+ * request lacks, leaves no permit taken by the rules decided before it, also across a forward). Raw requests:
+ * {@code java.net.http} would not send a header name twice in every spelling. The peer is 127.0.0.1.
  */
 class RequestViewIT {
 
@@ -167,6 +167,28 @@ class RequestViewIT {
       assertThat(status(app, "/api/x")).as("the IP's third permit").isEqualTo(200);
       assertThat(status(app, "/api/x")).as("the IP spent").isEqualTo(429);
       assertThat(api.calls).hasValue(3);
+    }
+  }
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("containers")
+  void aForwardIntoARejectingLimitRefundsWhatTheRequestDispatchTook(Container container) throws Exception {
+    TestServlets.Counting inner = new TestServlets.Counting();
+    TestServlets.Counting plain = new TestServlets.Counting();
+    try (EmbeddedApp app = container.builder()
+        .param("rule.outer.paths", "/api/*").param("rule.outer.limits", "3/hour")
+        .param("rule.inner.paths", "/api/inner/*").param("rule.inner.limits", "1/hour")
+        .servlet("forward", new TestServlets.Forwarding(), "/api/forward")
+        .servlet("inner", inner, "/api/inner/*").servlet("plain", plain, "/api/plain").start()) {
+      assertThat(status(app, "/api/inner/x")).isEqualTo(200);
+      for (int i = 0; i < 3; i++) {
+        // the REQUEST dispatch takes the outer permit, the FORWARD's inner limit rejects: the outer one is refunded
+        assertThat(status(app, "/api/forward?to=/api/inner/x")).as("request %d", i).isEqualTo(429);
+      }
+      assertThat(status(app, "/api/plain")).isEqualTo(200);
+      assertThat(status(app, "/api/plain")).isEqualTo(200);
+      assertThat(status(app, "/api/plain")).as("outer spent: one by /api/inner/x, two here").isEqualTo(429);
+      assertThat(inner.calls).hasValue(1);
+      assertThat(plain.calls).hasValue(2);
     }
   }
 }
