@@ -62,12 +62,11 @@ public final class PathSpellings {
 
   /**
    * @param lowerCase whether to lower-case them (for case-insensitive rules)
-   * @return the spellings, lower-cased if asked (then distinct spellings may coincide); the caller must not change
-   *     the array
+   * @return a new array of the spellings, lower-cased if asked (then distinct spellings may coincide)
    */
   public String[] forMatching(boolean lowerCase) {
     if (!lowerCase) {
-      return paths; // not copied: read on every request, by the engine only
+      return paths.clone(); // a copy: any key resolver can reach this object, and it is immutable
     }
     String[] out = new String[paths.length];
     for (int i = 0; i < paths.length; i++) {
