@@ -117,7 +117,7 @@ public final class ChargeOn {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof ChargeOn other && notation.equals(other.notation);
   }
 

@@ -5,6 +5,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable rate: {@code permits} per {@code period}, with an optional {@code burst} (the bucket capacity of the
@@ -276,7 +277,7 @@ public final class Limit {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof Limit other
         && permits == other.permits && periodNanos == other.periodNanos && burst == other.burst
         && concurrent == other.concurrent && warmupNanos == other.warmupNanos);

@@ -176,7 +176,7 @@ public final class LimitPolicy {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof LimitPolicy other && name.equals(other.name) && spec.equals(other.spec)
         && algorithm == other.algorithm && cost == other.cost && shadow == other.shadow
         && failureMode == other.failureMode);

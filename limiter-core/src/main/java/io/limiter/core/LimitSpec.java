@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rate grammar: one or more {@link Limit}s in the notation of flask-limiter, parsed in one place.
@@ -131,7 +132,7 @@ public final class LimitSpec {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof LimitSpec other && limits.equals(other.limits));
   }
 

@@ -5,6 +5,7 @@ import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The identity of a policy's state in a store: its name, its algorithm and the periods of its limits in canonical
@@ -62,7 +63,7 @@ final class StateShape {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof StateShape other && hash == other.hash && name.equals(other.name)
         && algorithm == other.algorithm && Arrays.equals(periods, other.periods)
         && Arrays.equals(warmups, other.warmups));

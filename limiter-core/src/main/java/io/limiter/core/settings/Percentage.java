@@ -70,7 +70,7 @@ public final class Percentage {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof Percentage p && Objects.equals(percent, p.percent);
   }
 

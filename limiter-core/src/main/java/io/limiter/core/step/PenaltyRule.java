@@ -186,7 +186,7 @@ public final class PenaltyRule {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof PenaltyRule other && rejections == other.rejections
         && within.equals(other.within) && action.equals(other.action) && duration.equals(other.duration));
   }

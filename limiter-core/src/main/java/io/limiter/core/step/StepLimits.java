@@ -143,7 +143,7 @@ public final class StepLimits {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof StepLimits other && kind == other.kind && Objects.equals(limits, other.limits)
         && Double.compare(factor, other.factor) == 0);
   }

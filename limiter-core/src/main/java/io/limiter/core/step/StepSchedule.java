@@ -323,7 +323,7 @@ public final class StepSchedule {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof StepSchedule other && zone.equals(other.zone) && rules.equals(other.rules)
         && Objects.equals(otherwise, other.otherwise));
   }
@@ -649,7 +649,7 @@ public final class StepSchedule {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
       return this == o || (o instanceof Rule other && condition.equals(other.condition)
           && limits.equals(other.limits));
     }

@@ -177,7 +177,7 @@ public final class Tiers {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return this == o || (o instanceof Tiers other && tiers.equals(other.tiers)
         && Objects.equals(defaultTier, other.defaultTier));
   }

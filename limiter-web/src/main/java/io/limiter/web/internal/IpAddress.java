@@ -426,7 +426,7 @@ public final class IpAddress {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof IpAddress other && Arrays.equals(bytes, other.bytes);
   }
 
