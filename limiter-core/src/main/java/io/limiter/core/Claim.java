@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -331,40 +330,6 @@ public final class Claim {
     return new AllAsync(List.copyOf(claims), true).start();
   }
 
-  /**
-   * Refunds every reservation without blocking, all at once; completes when every refund is done. A failing refund is
-   * logged (the store's to report, never the request's), and the stage still completes normally.
-   *
-   * @param reservations the reservations to refund
-   * @return completes when every refund has completed
-   */
-  static CompletionStage<Void> refundAsync(List<Reservation> reservations) {
-    CompletableFuture<Void> all = new CompletableFuture<>();
-    // one count per refund and one for this loop, so that refunds completing while the loop runs cannot finish early
-    AtomicInteger open = new AtomicInteger(reservations.size() + 1);
-    for (Reservation r : reservations) {
-      CompletionStage<Boolean> refund;
-      try {
-        refund = r.refundAsync();
-      } catch (RuntimeException e) {
-        refund = CompletableFuture.failedFuture(e);
-      }
-      refund.whenComplete((done, failure) -> {
-        if (failure != null) {
-          System.getLogger(Claim.class.getName()).log(System.Logger.Level.WARNING,
-              "refunding a reservation of policy " + r.policy().name() + " failed", unwrap(failure));
-        }
-        if (open.decrementAndGet() == 0) {
-          all.complete(null);
-        }
-      });
-    }
-    if (open.decrementAndGet() == 0) {
-      all.complete(null);
-    }
-    return all;
-  }
-
   /** @return the future, if the stage is one that has completed normally; else null */
   private static <T> @Nullable CompletableFuture<T> doneNormally(CompletionStage<T> stage) {
     return stage instanceof CompletableFuture<T> f && f.isDone() && !f.isCompletedExceptionally() ? f : null;
@@ -503,7 +468,7 @@ public final class Claim {
       out.add(r);
       boolean stops = inStore ? !r.allowed() && !c.soft : r.decision().rejected();
       if (stops) {
-        refundAsync(out).whenComplete((done, never) -> result.complete(out));
+        Reservation.refundAllAsync(out).whenComplete((done, never) -> result.complete(out));
       }
       return stops;
     }
@@ -522,7 +487,7 @@ public final class Claim {
     /** Fails the request after refunding what it took, as {@link #reserveAll(List)} throws after its refunds. */
     private void fail(Throwable failure) {
       Throwable cause = unwrap(failure);
-      refundAsync(out).whenComplete((done, never) -> result.completeExceptionally(cause));
+      Reservation.refundAllAsync(out).whenComplete((done, never) -> result.completeExceptionally(cause));
     }
   }
 

@@ -1,9 +1,11 @@
 package io.limiter.core;
 
+import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -246,6 +248,42 @@ public final class Reservation {
    */
   public CompletionStage<Boolean> refundAsync() {
     return settleAsync(0);
+  }
+
+  /**
+   * Refunds every reservation without blocking the caller ({@link #refundAsync()} of each, all sent at once) and
+   * completes when every refund is done: how an all-or-nothing front-end gives back what a rejected request holds. A
+   * refund that fails is logged, never thrown: the stage completes normally (the request was decided; a refund that
+   * does not reach the store leaves the reserved cost charged).
+   *
+   * @param reservations the reservations; read before this returns
+   * @return completes when every refund has completed, on the thread that completes the last of them
+   */
+  public static CompletionStage<Void> refundAllAsync(Collection<Reservation> reservations) {
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    // one count per refund and one for this loop, so that refunds completing while the loop runs cannot finish early
+    AtomicInteger open = new AtomicInteger(reservations.size() + 1);
+    for (Reservation r : reservations) {
+      CompletionStage<Boolean> refund;
+      try {
+        refund = r.refundAsync();
+      } catch (RuntimeException e) {
+        refund = CompletableFuture.failedFuture(e);
+      }
+      refund.whenComplete((done, failure) -> {
+        if (failure != null) {
+          System.getLogger(Reservation.class.getName()).log(System.Logger.Level.WARNING,
+              "refunding a reservation of policy " + r.policy().name() + " failed", failure);
+        }
+        if (open.decrementAndGet() == 0) {
+          all.complete(null);
+        }
+      });
+    }
+    if (open.decrementAndGet() == 0) {
+      all.complete(null);
+    }
+    return all;
   }
 
   /**
