@@ -417,7 +417,7 @@ public final class Claim {
               stage.whenComplete((stored, failure) -> resumeGroup(start, end, stored, failure));
               return;
             }
-            if (tookAll(start, now.join())) {
+            if (tookAll(start, end, now.join())) {
               return;
             }
           }
@@ -455,7 +455,7 @@ public final class Claim {
         return;
       }
       try {
-        if (!tookAll(start, Objects.requireNonNull(stored, "reservations"))) {
+        if (!tookAll(start, end, Objects.requireNonNull(stored, "reservations"))) {
           run();
         }
       } catch (Throwable e) {
@@ -474,7 +474,12 @@ public final class Claim {
     }
 
     /** Adds a group's reservations, completed by their claims; returns whether one of them rejected the request. */
-    private boolean tookAll(int start, List<Reservation> stored) {
+    private boolean tookAll(int start, int end, List<Reservation> stored) {
+      if (stored.size() > end - start) { // never complete a claim of the next group with a stray reservation
+        Reservation.refundAllAsync(stored);
+        throw new IllegalStateException("the store answered " + stored.size() + " reservations for " + (end - start)
+            + " claims");
+      }
       for (int k = 0; k < stored.size(); k++) {
         Claim c = claims.get(start + k);
         if (took(c, c.complete(stored.get(k)))) {

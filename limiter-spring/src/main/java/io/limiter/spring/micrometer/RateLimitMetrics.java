@@ -22,12 +22,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes rate limiting to Micrometer:
@@ -201,27 +203,63 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
      */
     @Override
     public List<Reservation> reserveAll(List<Claim> claims) {
+      List<Claim> inner = unwrapped(claims);
+      if (inner == null) {
+        return RateLimitStore.super.reserveAll(claims); // a key space of another kind: one by one, timed each
+      }
+      long start = System.nanoTime();
+      List<Reservation> out = null;
+      RuntimeException failure = null;
+      try {
+        out = delegate.reserveAll(inner);
+        return out;
+      } catch (RuntimeException e) {
+        failure = e;
+        throw e;
+      } finally {
+        record(claims, out, failure, System.nanoTime() - start);
+      }
+    }
+
+    /** {@link #reserveAll} without blocking: the delegate's async form, timed until its stage completes. */
+    @Override
+    public CompletionStage<List<Reservation>> reserveAllAsync(List<Claim> claims) {
+      List<Claim> inner = unwrapped(claims);
+      if (inner == null) {
+        return RateLimitStore.super.reserveAllAsync(claims); // one by one, through the timed async key spaces
+      }
+      long start = System.nanoTime();
+      CompletionStage<List<Reservation>> stage;
+      try {
+        stage = delegate.reserveAllAsync(inner);
+      } catch (RuntimeException e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      return stage.whenComplete((out, failure) -> record(claims, out, failure, System.nanoTime() - start));
+    }
+
+    /** The claims on the delegate's key spaces, or null if one is not a timed key space of this store. */
+    private @Nullable List<Claim> unwrapped(List<Claim> claims) {
       List<Claim> inner = new ArrayList<>(claims.size());
       for (Claim c : claims) {
         if (!(c.space() instanceof TimedKeySpace timed)) {
-          return RateLimitStore.super.reserveAll(claims); // a key space of another kind: one by one, timed each
+          return null;
         }
         inner.add(Claim.of(delegate, timed.delegate, c.key(), c.permits()).soft(c.soft()));
       }
-      long start = System.nanoTime();
-      try {
-        List<Reservation> out = delegate.reserveAll(inner);
+      return inner;
+    }
+
+    /** Each claim's policy records the call's time once, and its degraded answers (or the call's failure) as errors. */
+    private void record(List<Claim> claims, @Nullable List<Reservation> out, @Nullable Throwable failure, long took) {
+      if (failure != null || out == null) {
+        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.errors.increment());
+      } else {
         for (int i = 0; i < out.size(); i++) {
           ((TimedKeySpace) claims.get(i).space()).observe(out.get(i).decision());
         }
-        return out;
-      } catch (RuntimeException e) {
-        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.errors.increment());
-        throw e;
-      } finally {
-        long took = System.nanoTime() - start;
-        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.latency.record(took, TimeUnit.NANOSECONDS));
       }
+      claims.forEach(c -> ((TimedKeySpace) c.space()).meters.latency.record(took, TimeUnit.NANOSECONDS));
     }
 
     @Override
@@ -308,10 +346,31 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
 
     @Override
     public CompletionStage<Decision> acquireAsync(String key, long permits) {
+      return timedAsync(() -> delegate.acquireAsync(key, permits), d -> d);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits) {
+      return timedAsync(() -> delegate.reserveAsync(key, permits), Reservation::decision);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits, LimitPolicy effective) {
+      return timedAsync(() -> delegate.reserveAsync(key, permits, effective), Reservation::decision);
+    }
+
+    /** Times an async call until its stage completes; a failure or a degraded answer counts as an error. */
+    private <T> CompletionStage<T> timedAsync(Supplier<CompletionStage<T>> call, Function<T, Decision> decisionOf) {
       long start = System.nanoTime();
-      return delegate.acquireAsync(key, permits).whenComplete((decision, failure) -> {
+      CompletionStage<T> stage;
+      try {
+        stage = call.get();
+      } catch (RuntimeException e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      return stage.whenComplete((result, failure) -> {
         meters.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        if (failure != null || decision.degraded()) {
+        if (failure != null || decisionOf.apply(result).degraded()) {
           meters.errors.increment();
         }
       });

@@ -42,7 +42,15 @@ class RepeatedRateLimitClaimsTest {
       groups.add(claims.size());
       return memory.reserveAll(claims);
     }
+
+    @Override
+    public java.util.concurrent.CompletionStage<List<Reservation>> reserveAllAsync(List<Claim> claims) {
+      asyncGroups.add(claims.size());
+      return memory.reserveAllAsync(claims);
+    }
   };
+  /** The async store calls: how many claims each {@code reserveAllAsync} carried. */
+  private final List<Integer> asyncGroups = new CopyOnWriteArrayList<>();
   private final RateLimiterRegistry registry = RateLimiterRegistry.builder().store(counting)
       .policy(LimitPolicy.of("wide", "10/hour")).policy(LimitPolicy.of("narrow", "2/hour")).build();
 
@@ -75,13 +83,19 @@ class RepeatedRateLimitClaimsTest {
     assertThatThrownBy(() -> chat.bulk("k1")).isInstanceOf(RateLimitExceededException.class);
   }
 
+  private final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+  private final RateLimitStore timed = new io.limiter.spring.micrometer.RateLimitMetrics(meters).instrument(counting);
+
+  /** The two policies on the counting store, timed by Micrometer. */
+  private RateLimiterRegistry timedRegistry() {
+    return RateLimiterRegistry.builder().store(timed)
+        .policy(LimitPolicy.of("wide", "10/hour")).policy(LimitPolicy.of("narrow", "2/hour")).build();
+  }
+
   @Test
   void aStoreTimedByMicrometerStillGetsTheClaimsTogether() {
-    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    RateLimitStore timed = new io.limiter.spring.micrometer.RateLimitMetrics(meters).instrument(counting);
-    RateLimiterRegistry timedRegistry = RateLimiterRegistry.builder().store(timed)
-        .policy(LimitPolicy.of("wide", "10/hour")).policy(LimitPolicy.of("narrow", "2/hour")).build();
+    RateLimiterRegistry timedRegistry = timedRegistry();
     ProxyFactory factory = new ProxyFactory(new Chat());
     factory.setProxyTargetClass(true);
     factory.addAdvice(new RateLimitInterceptor(RateLimitAspectSupport.builder().registry(timedRegistry).build()));
@@ -90,5 +104,23 @@ class RepeatedRateLimitClaimsTest {
     assertThat(groups).containsExactly(2);
     assertThat(meters.find(io.limiter.spring.micrometer.RateLimitMetrics.STORE_LATENCY).timers())
         .as("both policies timed").hasSize(2).allMatch(t -> t.count() == 1);
+  }
+
+  @Test
+  void aStoreTimedByMicrometerPassesAsyncClaimsTogetherAndTimesThemWhenTheyComplete() {
+    RateLimiterRegistry timedRegistry = timedRegistry();
+    io.limiter.core.RateLimiter wide = timedRegistry.find("wide").orElseThrow();
+    io.limiter.core.RateLimiter narrow = timedRegistry.find("narrow").orElseThrow();
+    for (int i = 0; i < 3; i++) {
+      Claim.reserveAllAsync(List.of(wide.claim("k3", 1), narrow.claim("k3", 1))).toCompletableFuture().join();
+    }
+    assertThat(asyncGroups).as("the async form reached the store, the claims together").containsExactly(2, 2, 2);
+    assertThat(groups).as("never the blocking form").isEmpty();
+    assertThat(meters.find(io.limiter.spring.micrometer.RateLimitMetrics.STORE_LATENCY).timers())
+        .as("both policies timed").hasSize(2).allMatch(t -> t.count() == 3);
+    // a single async reservation on a timed key space is timed too
+    timed.keySpace(wide.policy()).reserveAsync("k4", 1).toCompletableFuture().join();
+    assertThat(meters.find(io.limiter.spring.micrometer.RateLimitMetrics.STORE_LATENCY).tag("policy", "wide")
+        .timer().count()).isEqualTo(4);
   }
 }
