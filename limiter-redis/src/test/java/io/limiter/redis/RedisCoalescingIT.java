@@ -58,7 +58,7 @@ class RedisCoalescingIT {
         LimitPolicy.builder("v-tb2").limits("3/second burst 6; 20/minute").build(),
         LimitPolicy.builder("v-fw").limits("4/second; 9/10 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
         LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.SLIDING_WINDOW).build(),
-        // a warm-up: token_bucket_warm.lua in the vector
+        // a warm-up: token_bucket.lua for a tag of letter w in the vector
         LimitPolicy.builder("v-warm").limits("4/second burst 3 warmup 2s; 30/minute").build(),
         // the same names in other shapes, on the same keys: within a vector a request meets state of another shape
         // (written by an earlier request of the vector, or stored before it) and counts it as empty
