@@ -7,10 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -219,8 +217,12 @@ final class Coalescer {
     private final AtomicBoolean sending = new AtomicBoolean();
     /** Calls sent and not answered yet: raised by the sender only, lowered by each call's completion. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** The calls in flight, for {@link #close}. */
-    private final Set<CompletableFuture<List<Object>>> calls = ConcurrentHashMap.newKeySet();
+    /**
+     * The calls in flight, for {@link #close}: a place per call, taken by the sender (whom {@link #inFlight} leaves a
+     * free one: a call frees its place before it lowers the count) and freed by the call's completion.
+     */
+    private final AtomicReferenceArray<CompletableFuture<List<Object>>> calls =
+        new AtomicReferenceArray<>(maxInFlight);
 
     void offer(Request request) {
       queued.incrementAndGet();
@@ -229,8 +231,11 @@ final class Coalescer {
 
     /** Fails the calls in flight (their completions drain the queue) and drains what is queued, failing it too. */
     void close(RuntimeException gone) {
-      for (CompletableFuture<List<Object>> call : calls) {
-        call.completeExceptionally(gone);
+      for (int i = 0; i < calls.length(); i++) {
+        CompletableFuture<List<Object>> call = calls.get(i);
+        if (call != null) {
+          call.completeExceptionally(gone);
+        }
       }
       drain();
     }
@@ -265,10 +270,15 @@ final class Coalescer {
           while (mayStart() && (batch = next()) != null) {
             inFlight.incrementAndGet();
             CompletableFuture<List<Object>> call = start(batch);
-            calls.add(call);
+            int place = 0;
+            while (calls.get(place) != null) {
+              place++;
+            }
+            calls.set(place, call);
+            int taken = place;
             List<Request> sent = batch;
             call.whenComplete((reply, error) -> {
-              calls.remove(call);
+              calls.set(taken, null);
               inFlight.decrementAndGet();
               // the next call goes out before the answered requests are completed: their callers may run on (a call
               // done at once lands here while this thread still sends: the loop above takes the freed place)
