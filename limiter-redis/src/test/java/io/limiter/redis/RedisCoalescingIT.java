@@ -187,6 +187,29 @@ class RedisCoalescingIT {
   }
 
   @Test
+  void aBacklogBeyondOneVectorIsPipelinedAndDecidedExactlyInArrivalOrder() throws Exception {
+    // held for a second: the first request goes out alone and stays in flight, the backlog behind it queues past a
+    // full vector, so full vectors go out pipelined behind it (up to the bound) and the rest when they answer
+    LimitPolicy policy = LimitPolicy.builder("v-backlog").limits("200/day").build();
+    try (RedisRateLimitStore store = builder("backlog:").build()) {
+      KeySpace space = store.keySpace(policy);
+      REDIS.command(c -> c.clientPause(1000));
+      List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        decisions.add(space.acquireAsync("k", 1).toCompletableFuture());
+      }
+      for (int i = 0; i < decisions.size(); i++) {
+        Decision decision = decisions.get(i).get(60, TimeUnit.SECONDS);
+        assertThat(decision.degraded()).as("request %d decided by Redis", i).isFalse();
+        // in arrival order: exactly the first 200 are admitted, each leaving one permit fewer
+        assertThat(decision.allowed()).as("request %d admitted", i).isEqualTo(i < 200);
+        assertThat(decision.remaining()).as("request %d remaining", i).isEqualTo(Math.max(0, 199 - i));
+      }
+      assertThat(store.stats().coalescedDecisions()).as("decisions that shared a call").isPositive();
+    }
+  }
+
+  @Test
   void closingTheStoreUnderLoadCompletesEveryDecisionAndThrowsNone() throws Exception {
     LimitPolicy policy = LimitPolicy.builder("v-close").limits("1000000/hour").build();
     RedisRateLimitStore store = builder("closing:").build();
