@@ -218,8 +218,9 @@ final class Coalescer {
     /** Calls sent and not answered yet: raised by the sender only, lowered by each call's completion. */
     private final AtomicInteger inFlight = new AtomicInteger();
     /**
-     * The calls in flight, for {@link #close}: a place per call, taken by the sender (whom {@link #inFlight} leaves a
-     * free one: a call frees its place before it lowers the count) and freed by the call's completion.
+     * The calls in flight, for {@link #close}: a place per call, taken by the sender and freed by the call's
+     * completion. The sender always finds one free: it keeps {@link #inFlight} below the bound, and a call frees its
+     * place before it lowers the count.
      */
     private final AtomicReferenceArray<CompletableFuture<List<Object>>> calls =
         new AtomicReferenceArray<>(maxInFlight);
