@@ -108,7 +108,7 @@ class RedisAuthIT {
     givenBack.add(later.cancel());
     ScheduledPermits again = paced.schedule("client", 1, Duration.ofMinutes(90).toNanos());
     decisions.add(again.decision()); // admitted within 90 minutes only if the first slot came back
-    // a token bucket that warms up (token_bucket_warm.lua, settle_warm.lua, which reads PTTL): admitted cold, then 3
+    // a token bucket that warms up (token_bucket.lua and settle.lua with warm.lua; settle.lua reads PTTL): admitted cold, then 3
     // reserved and settled to 1
     KeySpace warm = store.keySpace(LimitPolicy.of(name + "-warmup", "10/hour warmup 1m"));
     decisions.add(warm.acquire("client", 1));

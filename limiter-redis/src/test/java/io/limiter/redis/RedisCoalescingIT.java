@@ -58,7 +58,7 @@ class RedisCoalescingIT {
         LimitPolicy.builder("v-tb2").limits("3/second burst 6; 20/minute").build(),
         LimitPolicy.builder("v-fw").limits("4/second; 9/10 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
         LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.SLIDING_WINDOW).build(),
-        // a warm-up: token_bucket_warm.lua in the vector
+        // a warm-up: token_bucket.lua for a tag of letter w in the vector
         LimitPolicy.builder("v-warm").limits("4/second burst 3 warmup 2s; 30/minute").build(),
         // the same names in other shapes, on the same keys: within a vector a request meets state of another shape
         // (written by an earlier request of the vector, or stored before it) and counts it as empty
@@ -183,6 +183,29 @@ class RedisCoalescingIT {
       Long stored = REDIS.command(c -> c.exists(store.redisKey(policy.name(), "fresh-1")));
       assertThat(stored).isZero();
       assertThat(space.acquire("fresh-1", 1).allowed()).as("nothing was charged").isTrue();
+    }
+  }
+
+  @Test
+  void aBacklogBeyondOneVectorIsPipelinedAndDecidedExactlyInArrivalOrder() throws Exception {
+    // held for a second: the first request goes out alone and stays in flight, the backlog behind it queues past a
+    // full vector, so full vectors go out pipelined behind it (up to the bound) and the rest when they answer
+    LimitPolicy policy = LimitPolicy.builder("v-backlog").limits("200/day").build();
+    try (RedisRateLimitStore store = builder("backlog:").build()) {
+      KeySpace space = store.keySpace(policy);
+      REDIS.command(c -> c.clientPause(1000));
+      List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        decisions.add(space.acquireAsync("k", 1).toCompletableFuture());
+      }
+      for (int i = 0; i < decisions.size(); i++) {
+        Decision decision = decisions.get(i).get(60, TimeUnit.SECONDS);
+        assertThat(decision.degraded()).as("request %d decided by Redis", i).isFalse();
+        // in arrival order: exactly the first 200 are admitted, each leaving one permit fewer
+        assertThat(decision.allowed()).as("request %d admitted", i).isEqualTo(i < 200);
+        assertThat(decision.remaining()).as("request %d remaining", i).isEqualTo(Math.max(0, 199 - i));
+      }
+      assertThat(store.stats().coalescedDecisions()).as("decisions that shared a call").isPositive();
     }
   }
 

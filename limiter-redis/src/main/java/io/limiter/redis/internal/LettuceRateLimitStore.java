@@ -659,7 +659,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         offset);
     List<Object> answer;
     try {
-      answer = connector.await(connector.run(policy.warms() ? WarmBucketScript.PACE : PaceScript.INSTANCE, redisKey,
+      answer = connector.await(connector.run(policy.warms() ? WarmBucketScript.PACE : TokenBucketScript.PACE, redisKey,
           policy.paceArgs(permits, nowArg, maxWaitMicros))).join();
     } catch (RuntimeException e) {
       Throwable error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -706,7 +706,7 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   private boolean unpace(String redisKey, ScriptPolicy policy, long[] written, long @Nullable [] previous) {
     String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
     try {
-      List<Object> answer = connector.await(connector.run(PaceScript.UNPACE, redisKey,
+      List<Object> answer = connector.await(connector.run(TokenBucketScript.UNPACE, redisKey,
           policy.unpaceArgs(nowArg, written, previous))).join();
       boolean returned = ((Number) answer.get(1)).longValue() == 1;
       if (returned && denyCache != null) {

@@ -40,17 +40,11 @@ abstract class LimitScript {
   private final int argsPerLimit;
   private final int wordsPerLimit;
 
-  LimitScript(String body, char tag, int argsPerLimit, int wordsPerLimit) {
-    this(body, true, tag, argsPerLimit, wordsPerLimit);
-  }
-
   /**
-   * @param body the algorithm's script resource
-   * @param withStateHelpers whether the body uses the state helpers of {@code state.lua}
+   * @param body the algorithm's script resource, put after the prelude and the state helpers of {@code state.lua}
    */
-  LimitScript(String body, boolean withStateHelpers, char tag, int argsPerLimit, int wordsPerLimit) {
-    this(tag, argsPerLimit, wordsPerLimit,
-        withStateHelpers ? new String[] {"prelude.lua", "state.lua", body} : new String[] {"prelude.lua", body});
+  LimitScript(String body, char tag, int argsPerLimit, int wordsPerLimit) {
+    this(tag, argsPerLimit, wordsPerLimit, "prelude.lua", "state.lua", body);
   }
 
   /**
@@ -78,8 +72,8 @@ abstract class LimitScript {
   static void loadAll() {
     List<Object> all = List.of(BatchScript.SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
         FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
-        MovingWindowScript.LEASES, PaceScript.INSTANCE, PaceScript.UNPACE, SettleScript.INSTANCE,
-        WarmBucketScript.INSTANCE, WarmBucketScript.PACE, WarmBucketScript.SETTLE);
+        MovingWindowScript.LEASES, TokenBucketScript.PACE, TokenBucketScript.UNPACE, SettleScript.INSTANCE,
+        WarmBucketScript.INSTANCE, WarmBucketScript.PACE);
     all.forEach(java.util.Objects::requireNonNull);
   }
 

@@ -302,7 +302,7 @@ final class ScriptPolicy {
     return limits.length;
   }
 
-  /** @return whether the policy warms up: pacing then runs {@code pace_warm.lua}, whose state has four words a limit */
+  /** @return whether the policy warms up: its state has four words a limit (pacing too) */
   boolean warms() {
     return script == WarmBucketScript.INSTANCE;
   }

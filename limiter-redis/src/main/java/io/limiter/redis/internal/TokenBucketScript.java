@@ -21,9 +21,18 @@ import java.math.BigInteger;
 final class TokenBucketScript extends LimitScript {
 
   /** Any number of limits. */
-  static final TokenBucketScript INSTANCE = new TokenBucketScript("token_bucket.lua", true);
+  static final TokenBucketScript INSTANCE = new TokenBucketScript("prelude.lua", "state.lua", "warm.lua",
+      "token_bucket.lua");
   /** Exactly one limit, the most common policy: the same state and reply from a leaner script. */
-  static final TokenBucketScript SINGLE = new TokenBucketScript("token_bucket_single.lua", false);
+  static final TokenBucketScript SINGLE = new TokenBucketScript("prelude.lua", "token_bucket_single.lua");
+  /**
+   * Reserves a future slot for a waiting caller in one call ({@code pace.lua}). A script of its own rather than a mode
+   * of the token bucket's, so that a plain decision stays the one lean call it is; it reads and writes the token
+   * bucket's state with its arguments (plus the maximum wait), so the limit-side arithmetic is this class's.
+   */
+  static final TokenBucketScript PACE = new TokenBucketScript("prelude.lua", "state.lua", "warm.lua", "pace.lua");
+  /** Gives a slot {@link #PACE} reserved back ({@code unpace.lua}), for a policy with or without a warm-up. */
+  static final TokenBucketScript UNPACE = new TokenBucketScript("prelude.lua", "state.lua", "unpace.lua");
 
   /** Intervals below this many nanoseconds keep their exact fraction, as the in-memory kernels decide. */
   private static final long EXACT_BELOW_NANOS = 10_000;
@@ -35,8 +44,8 @@ final class TokenBucketScript extends LimitScript {
   private static final long MAX_DENOMINATOR = (MAX_EXACT / 2) / 1000;
   private static final long FALLBACK_DENOMINATOR = 1_000_000;
 
-  private TokenBucketScript(String body, boolean withStateHelpers) {
-    super(body, withStateHelpers, 'g', 5, 2);
+  private TokenBucketScript(String... resources) {
+    super('g', 5, 2, resources);
   }
 
   /** The emission interval {@code numerator/denominator} ns of a limit, and its fraction arithmetic. */

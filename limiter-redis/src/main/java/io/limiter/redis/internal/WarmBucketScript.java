@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A token bucket policy with a limit that {@link Limit#withWarmup warms up}: the in-memory {@code WarmGcraKernel} on
- * Redis ({@code warm.lua} with {@code token_bucket_warm.lua}, {@code pace_warm.lua} or {@code settle_warm.lua}). Such
+ * Redis ({@code warm.lua}'s arithmetic in the token bucket's own scripts, {@code token_bucket.lua}, {@code pace.lua}
+ * and {@code settle.lua}, which tell the two kinds of policy apart by the state tag's letter). Such
  * a policy keeps four state words per limit (GCRA's {@code tat} and how cold the bucket is), under a state tag of its
  * own letter ({@code w}) and the periods and warm-ups of its limits, so state of a policy without a warm-up (two words
  * per limit, letter {@code g}) is never read as its own. The script repeats the kernel's double arithmetic operation
@@ -19,9 +20,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class WarmBucketScript extends LimitScript {
 
-  static final WarmBucketScript INSTANCE = new WarmBucketScript("token_bucket_warm.lua");
-  static final WarmBucketScript PACE = new WarmBucketScript("pace_warm.lua");
-  static final WarmBucketScript SETTLE = new WarmBucketScript("settle_warm.lua");
+  static final WarmBucketScript INSTANCE = new WarmBucketScript("token_bucket.lua");
+  /** Reserves a future slot ({@link TokenBucketScript#PACE}'s script, on this state and these arguments). */
+  static final WarmBucketScript PACE = new WarmBucketScript("pace.lua");
 
   /** Arguments per limit: the token bucket's five, then nine of the warm-up (see {@code warm.lua}). */
   static final int ARGS = 14;
@@ -47,11 +48,6 @@ final class WarmBucketScript extends LimitScript {
       }
     }
     return false;
-  }
-
-  @Override
-  LimitScript settleScript() {
-    return SETTLE;
   }
 
   @Override

@@ -1,8 +1,10 @@
--- Limiter: settles a reservation (appended to prelude.lua and state.lua). A reservation took n permits with the
--- algorithm's script at the time ARGV[5]; settling it to another cost refunds or charges the difference |delta|,
+-- Limiter: settles a reservation (appended to prelude.lua, state.lua and warm.lua). A reservation took n permits with
+-- the algorithm's script at the time ARGV[5]; settling it to another cost refunds or charges the difference |delta|,
 -- exactly as the in-memory kernels do (LimitKernel.settle):
 --   token bucket   a refund moves each tat back by |delta|·T, never before now (never fuller than full); an extra
---                  charge moves it forward from max(tat, now), at most to now + B·T (an empty bucket), never back
+--                  charge moves it forward from max(tat, now), at most to now + B·T (an empty bucket), never back;
+--                  a limit that warms up keeps how cold it was: if its tat moved, v is anchored so that the permits
+--                  stored before stay stored at the new base (WarmGcraKernel.settle)
 --   fixed window   a refund takes |delta| off the count if the stored window is the one charged; an extra charge
 --                  counts in the window that counts now, up to the permits
 --   sliding window a refund takes |delta| off the window charged: the stored current count if the state is still in
@@ -10,27 +12,30 @@
 --                  extra charge counts in the current window, up to the permits
 -- A refund of a key with no state (it expired: it was full again) or with state of another shape is a no-op; an
 -- extra charge starts from empty state then. The expiry is never shortened.
--- ARGV[4] the algorithm's letter (g, f, s), ARGV[5] the time of the charge (µs), ARGV[6] 1 to charge, -1 to refund;
--- then per limit the arguments its algorithm's script takes for a request of |delta| permits (|delta| at most the
--- limit's capacity). The reply is {now}.
+-- ARGV[4] the algorithm's letter (g; w: a token bucket with a warm-up; f; s), ARGV[5] the time of the charge (µs),
+-- ARGV[6] 1 to charge, -1 to refund; then per limit the arguments its algorithm's script takes for a request of
+-- |delta| permits (|delta| at most the limit's capacity). The reply is {now}.
 
 local letter = ARGV[4]
 local at = tonumber(ARGV[5])
 local sign = tonumber(ARGV[6])
 local per = 3
 local words = 2
-if letter == 'g' then
-  per = 5
+local bucket = letter == 'g' or letter == 'w'
+if bucket then
+  per, words = warm_layout()
 elseif letter == 's' then
   words = 3
 end
 local limits = (#ARGV - 6) / per
 local format = state_format(words * limits)
 local s = load_state(format, words * limits)
+local fresh = false
 if not s then
   if sign < 0 then
     return { now }
   end
+  fresh = true
   s = {}
   for i = 1, words * limits do
     s[i] = 0
@@ -39,14 +44,33 @@ end
 local ttl = 0
 for i = 1, limits do
   local a = 6 + per * (i - 1) + 1
-  if letter == 'g' then
+  if bucket then
+    local o = words * (i - 1)
     local inc_us, inc_r = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
     local cap_us, cap_r = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
     local base = tonumber(ARGV[a + 4])
-    local t, r = s[2 * i - 1], s[2 * i]
+    local w = 0
+    if words == 4 then
+      w = tonumber(ARGV[a + 5])
+    end
+    local t, r = s[o + 1], s[o + 2]
     if r >= base then
       r = base - 1
     end
+    -- a limit that warms up: the permits stored at the base before the move, kept stored at the new base
+    local stored
+    if w > 0 then
+      local most = tonumber(ARGV[a + 9])
+      stored = most
+      if not fresh then
+        local b = 0
+        if t >= now then
+          b = rel_ns(t, r)
+        end
+        stored = warm_stored(b, s[o + 3], s[o + 4], w, tonumber(ARGV[a + 11]), most)
+      end
+    end
+    local t0, r0 = t, r
     if sign < 0 then
       if t > now or (t == now and r > 0) then
         t, r = t - inc_us, r - inc_r
@@ -58,7 +82,6 @@ for i = 1, limits do
         end
       end
     else
-      local t0, r0 = t, r
       if t < now then
         t, r = now, 0
       end
@@ -74,11 +97,26 @@ for i = 1, limits do
         t, r = t0, r0
       end
     end
-    s[2 * i - 1], s[2 * i] = t, r
     local d = t - now
     if r > 0 then
       d = d + 1
     end
+    if w > 0 then
+      if t ~= t0 or r ~= r0 then
+        local b = 0
+        if t >= now then
+          b = rel_ns(t, r)
+        end
+        s[o + 3], s[o + 4] = split_ns(warm_anchor(b, stored, tonumber(ARGV[a + 11])))
+      end
+      if now - s[o + 3] <= w / 1000 + 1 then
+        local cold = math.ceil((rel_ns(s[o + 3], s[o + 4]) + w) / 1000)
+        if cold > d then
+          d = cold
+        end
+      end
+    end
+    s[o + 1], s[o + 2] = t, r
     if d > ttl then
       ttl = d
     end

@@ -9,28 +9,41 @@
 -- Per limit (5 arguments): n·T as microseconds and rest (microseconds -1: n exceeds the burst, never admitted), then
 -- B·T likewise, then R. State: tat microseconds, tat rest. Reply words: the debt max(tat, now) - now as microseconds
 -- and rest.
+-- A policy with a limit that warms up (its tag starts with 'w', see warm.lua) has warm.lua's 14 arguments and four
+-- state words per limit: a limit that warms up reads its debt clamped at c·B·T rather than B·T, and an admission
+-- moves its tat by the warm-up cost of the permits (WarmGcraKernel.charge) rather than n·T; a limit that does not
+-- keeps v at 0. The reply is the same.
 
-local limits = (#ARGV - 3) / 5
-local format = state_format(2 * limits)
-local s = load_state(format, 2 * limits)
+local per, words = warm_layout()
+local limits = (#ARGV - 3) / per
+local format = state_format(words * limits)
+local s = load_state(format, words * limits)
 local admitted = 1
 -- the reply carries the debts before; they are replaced by the debts after if every limit admits
 local reply = { now, 0 }
 local after = {}
 local ttl = 0
 for i = 1, limits do
-  local a = 5 * i - 1
+  local a = per * (i - 1) + 4
+  local o = words * (i - 1)
   local base = tonumber(ARGV[a + 4])
   local inc_us = tonumber(ARGV[a])
   local cap_us, cap_ns = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  -- the most a debt is read as: B·T, or c·B·T for a limit that warms up
+  local read_us, read_ns = cap_us, cap_ns
+  local w = 0
+  if words == 4 then
+    read_us, read_ns = tonumber(ARGV[a + 12]), tonumber(ARGV[a + 13])
+    w = tonumber(ARGV[a + 5])
+  end
   local debt_us, debt_ns = 0, 0
-  if s and s[2 * i - 1] >= now then
-    debt_us, debt_ns = s[2 * i - 1] - now, s[2 * i]
+  if s and s[o + 1] >= now then
+    debt_us, debt_ns = s[o + 1] - now, s[o + 2]
     if debt_ns >= base then
       debt_ns = base - 1
     end
-    if debt_us > cap_us or (debt_us == cap_us and debt_ns > cap_ns) then
-      debt_us, debt_ns = cap_us, cap_ns
+    if debt_us > read_us or (debt_us == read_us and debt_ns > read_ns) then
+      debt_us, debt_ns = read_us, read_ns
     end
   end
   reply[2 * i + 1], reply[2 * i + 2] = debt_us, debt_ns
@@ -44,20 +57,44 @@ for i = 1, limits do
     if d_us > cap_us or (d_us == cap_us and d_ns > cap_ns) then
       admitted = 0
     end
-    after[2 * i - 1], after[2 * i] = d_us, d_ns
+    local v_us, v_ns = 0, 0
+    local keep = d_us
     if d_ns > 0 then
-      d_us = d_us + 1
+      keep = keep + 1
     end
-    if d_us > ttl then
-      ttl = d_us
+    if w > 0 and admitted == 1 then
+      -- the warm-up cost from the base max(tat, now), which an admission never reads clamped (its debt is below B·T)
+      local b = debt_us * 1000 + debt_ns
+      local n, cool = tonumber(ARGV[a + 6]), tonumber(ARGV[a + 11])
+      local stored
+      if s then
+        stored = warm_stored(b, s[o + 3], s[o + 4], w, cool, tonumber(ARGV[a + 9]))
+      else
+        stored = tonumber(ARGV[a + 9])
+      end
+      local tat = b + warm_cost(stored, n, tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8]), tonumber(ARGV[a + 10]))
+      local v = warm_anchor(tat, math.max(0, stored - n), cool)
+      d_us = math.floor(tat / 1000)
+      d_ns = tat - d_us * 1000
+      v_us, v_ns = split_ns(v)
+      -- kept until the bucket is full and fully cold again: then it is the state of a fresh key
+      keep = math.ceil(math.max(tat, v + w) / 1000)
+    end
+    after[o + 1], after[o + 2] = d_us, d_ns
+    if words == 4 then
+      after[o + 3], after[o + 4] = v_us, v_ns
+    end
+    if keep > ttl then
+      ttl = keep
     end
   end
 end
 
 if admitted == 1 then
   for i = 1, limits do
-    reply[2 * i + 1], reply[2 * i + 2] = after[2 * i - 1], after[2 * i]
-    after[2 * i - 1] = now + after[2 * i - 1]
+    local o = words * (i - 1)
+    reply[2 * i + 1], reply[2 * i + 2] = after[o + 1], after[o + 2]
+    after[o + 1] = now + after[o + 1]
   end
   save_state(format, after, ttl)
 else

@@ -1,4 +1,5 @@
--- Limiter: the warm-up arithmetic of a token bucket (appended to prelude.lua and state.lua; the Java side is
+-- Limiter: the warm-up arithmetic of a token bucket (appended to prelude.lua and state.lua, before token_bucket.lua,
+-- pace.lua and settle.lua, which decide token bucket policies with and without a warm-up; the Java side is
 -- WarmBucketScript, the in-memory kernel WarmGcraKernel, whose doubles this repeats operation for operation so that
 -- both decide alike). A policy with a limit that warms up keeps four words per limit: tat as microseconds and rest
 -- (as token_bucket.lua), and v, the instant from which the stored permits grow, as microseconds and nanoseconds.
@@ -8,6 +9,15 @@
 -- 3·B·T + W below 2^53 ns (the Java side refuses others), so its arithmetic relative to now is exact in ns.
 
 local WARM_ARGS = 14
+
+-- the arguments and state words per limit of the script's policy: token_bucket.lua's 5 and 2, or for a policy with a
+-- limit that warms up (its state tag starts with 'w', WarmBucketScript's letter) these 14 and 4
+local function warm_layout()
+  if string.byte(tag) == 119 then
+    return WARM_ARGS, 4
+  end
+  return 5, 2
+end
 
 -- a tat or v (microseconds, rest in ns) as nanoseconds after now; callers only use values within 2^53 ns of now
 local function rel_ns(us, ns)

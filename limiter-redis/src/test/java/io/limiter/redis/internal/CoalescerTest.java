@@ -7,18 +7,24 @@ import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The coalescing lane without a server: calls that fail at once (not connected, a connection being replaced) while
  * other requests queue must leave the lane free, so that the next request is sent (here: fails at once too) instead
  * of waiting for a lane nobody owns until its caller's timeout. A lane left busy kept a store's probes from ever
- * reaching Redis: it stayed in its failure mode after a Sentinel failover although the new primary answered.
+ * reaching Redis: it stayed in its failure mode after a Sentinel failover although the new primary answered. And the
+ * bound on calls in flight: while a call is in flight, only full vectors go out, up to {@link Coalescer#MAX_IN_FLIGHT}
+ * calls, in arrival order; each of several calls in flight fails or times out with its own requests only, and frees
+ * its place.
  */
 class CoalescerTest {
 
@@ -87,5 +93,133 @@ class CoalescerTest {
         assertThat(queued).as("the request queued meanwhile: sent after it").isCompletedExceptionally());
     assertThat(coalescer.run(FixedWindowScript.INSTANCE, "e", ARGS)).as("a later request is sent")
         .isCompletedExceptionally();
+  }
+
+  /** The calls the mocked connection received, in order: each its keys (one distinct key per request here). */
+  private final List<String[]> sent = new ArrayList<>();
+  private final List<CompletableFuture<List<Object>>> open = new ArrayList<>();
+
+  /** A coalescer whose calls stay open until the test completes them. */
+  private Coalescer pendingCalls() {
+    when(connector.run(any(LimitScript.class), anyString(), any(String[].class))).thenAnswer(invocation -> {
+      sent.add(new String[] {invocation.getArgument(1)});
+      CompletableFuture<List<Object>> call = new CompletableFuture<>();
+      open.add(call);
+      return call;
+    });
+    when(connector.run(anyString(), anyString(), any(String[].class), any(String[].class))).thenAnswer(invocation -> {
+      sent.add(invocation.getArgument(2));
+      CompletableFuture<List<Object>> call = new CompletableFuture<>();
+      open.add(call);
+      return call;
+    });
+    when(connector.expireLater(any())).thenAnswer(invocation -> invocation.getArgument(0));
+    return new Coalescer(connector, true);
+  }
+
+  private static List<CompletableFuture<List<Object>>> submit(Coalescer coalescer, int from, int to) {
+    List<CompletableFuture<List<Object>>> replies = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      replies.add(coalescer.run(FixedWindowScript.INSTANCE, "k" + i, ARGS));
+    }
+    return replies;
+  }
+
+  private static String[] keys(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> "k" + i).toArray(String[]::new);
+  }
+
+  /** A vector's reply: one decision (a list) per request. */
+  private static List<Object> vectorReply(int requests) {
+    List<Object> reply = new ArrayList<>();
+    for (int i = 0; i < requests; i++) {
+      reply.add(List.of(1L, 1L));
+    }
+    return reply;
+  }
+
+  @Test
+  void whileACallIsInFlightOnlyFullVectorsGoOutUpToTheBoundInArrivalOrder() {
+    Coalescer coalescer = pendingCalls();
+    int full = Coalescer.MAX_BATCH;
+    int vectors = Coalescer.MAX_IN_FLIGHT - 1; // besides the first call, sent alone
+    List<CompletableFuture<List<Object>>> replies = new ArrayList<>(submit(coalescer, 0, 1));
+    assertThat(sent).as("an idle lane sends at once, alone").hasSize(1);
+    replies.addAll(submit(coalescer, 1, full));
+    assertThat(sent).as("fewer than a full vector wait for the call in flight").hasSize(1);
+    replies.addAll(submit(coalescer, full, 1 + vectors * full + 10));
+    assertThat(sent).as("full vectors go out while the call is in flight, up to the bound").hasSize(
+        Coalescer.MAX_IN_FLIGHT);
+    for (int c = 1; c < Coalescer.MAX_IN_FLIGHT; c++) {
+      assertThat(sent.get(c)).as("call %d: the next full vector in arrival order", c)
+          .containsExactly(keys(1 + (c - 1) * full, 1 + c * full));
+    }
+    assertThat(replies.subList(1 + vectors * full, replies.size()))
+        .as("queued beyond the bound").allSatisfy(r -> assertThat(r).isNotDone());
+
+    open.get(0).complete(List.of(1L, 1L));
+    assertThat(replies.get(0)).isCompletedWithValue(List.of(1L, 1L));
+    assertThat(sent).as("calls still in flight: what queued is not a full vector and waits").hasSize(
+        Coalescer.MAX_IN_FLIGHT);
+    for (int c = 1; c < Coalescer.MAX_IN_FLIGHT; c++) {
+      open.get(c).complete(vectorReply(sent.get(c).length));
+    }
+    assertThat(sent).as("nothing in flight: the rest goes out").hasSize(Coalescer.MAX_IN_FLIGHT + 1);
+    assertThat(sent.get(Coalescer.MAX_IN_FLIGHT)).containsExactly(keys(1 + vectors * full, 1 + vectors * full + 10));
+    open.get(Coalescer.MAX_IN_FLIGHT).complete(vectorReply(10));
+    assertThat(replies).allSatisfy(r -> assertThat(r).isCompletedWithValue(List.of(1L, 1L)));
+    submit(coalescer, 1000, 1001);
+    assertThat(sent).as("every call answered: the next request goes out at once").hasSize(
+        Coalescer.MAX_IN_FLIGHT + 2);
+    assertThat(coalescer.coalesced()).isEqualTo(3L * full + 10);
+  }
+
+  @Test
+  void eachOfSeveralCallsInFlightFailsOrTimesOutWithItsOwnRequestsOnlyAndFreesItsPlace() {
+    Coalescer coalescer = pendingCalls();
+    int full = Coalescer.MAX_BATCH;
+    CompletableFuture<List<Object>> solo = submit(coalescer, 0, 1).get(0);
+    List<CompletableFuture<List<Object>>> second = submit(coalescer, 1, 1 + full);
+    List<CompletableFuture<List<Object>>> third = submit(coalescer, 1 + full, 1 + 2 * full);
+    List<CompletableFuture<List<Object>>> fourth = submit(coalescer, 1 + 2 * full, 1 + 3 * full);
+    List<CompletableFuture<List<Object>>> waiting = submit(coalescer, 1 + 3 * full, 1 + 3 * full + 5);
+    assertThat(sent).hasSize(4);
+
+    // the connection drops the second call; the third times out (its timer); the others are still open
+    open.get(1).completeExceptionally(new RedisConnectionException("Connection reset"));
+    assertThat(second).allSatisfy(r -> assertThatThrownBy(r::join).hasCauseInstanceOf(
+        RedisConnectionException.class));
+    assertThat(third).allSatisfy(r -> assertThat(r).isNotDone());
+    assertThat(sent).as("three calls in flight and fewer than a full vector queued: nothing more goes out")
+        .hasSize(4);
+    open.get(2).completeExceptionally(new RedisCommandTimeoutException("no answer within the command timeout"));
+    assertThat(third).allSatisfy(r -> assertThatThrownBy(r::join).hasCauseInstanceOf(
+        RedisCommandTimeoutException.class));
+    assertThat(solo).isNotDone();
+    assertThat(fourth).allSatisfy(r -> assertThat(r).isNotDone());
+
+    open.get(0).complete(List.of(1L, 0L));
+    assertThat(solo).isCompletedWithValue(List.of(1L, 0L));
+    assertThat(sent).as("nothing else in flight... but the fourth call: still only full vectors").hasSize(4);
+    open.get(3).completeExceptionally(new RedisConnectionException("Connection closed"));
+    assertThat(fourth).allSatisfy(r -> assertThat(r).isCompletedExceptionally());
+    assertThat(sent).as("the lane is free: what waited goes out").hasSize(5);
+    assertThat(Arrays.asList(sent.get(4))).containsExactly(keys(1 + 3 * full, 1 + 3 * full + 5));
+    open.get(4).complete(vectorReply(5));
+    assertThat(waiting).allSatisfy(r -> assertThat(r).isCompletedWithValue(List.of(1L, 1L)));
+    submit(coalescer, 2000, 2001);
+    assertThat(sent).as("no place left taken by a call that is over").hasSize(6);
+  }
+
+  @Test
+  void closingFailsEveryCallInFlightAndEveryQueuedRequest() {
+    Coalescer coalescer = pendingCalls();
+    List<CompletableFuture<List<Object>>> replies = submit(coalescer, 0, 2 * Coalescer.MAX_BATCH + 3);
+    assertThat(sent).hasSize(3);
+    // once closed, the connector fails every call at once, as it does after close()
+    when(connector.run(anyString(), anyString(), any(String[].class), any(String[].class))).thenAnswer(
+        invocation -> CompletableFuture.failedFuture(new RedisConnectionException("closed")));
+    coalescer.close();
+    assertThat(replies).allSatisfy(r -> assertThat(r).isCompletedExceptionally());
   }
 }
