@@ -147,9 +147,11 @@ public final class RateLimitAspectSupport {
   private record Pending(Reservation reservation, RateLimitOperation op) {
   }
 
+  // limiter-servlet is optional (a WebFlux application has no Servlet API): the servlet request's keys need all three
   private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
       RateLimitAspectSupport.class.getClassLoader()) && ClassUtils.isPresent(
-          "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader());
+          "org.springframework.web.context.request.RequestContextHolder", RateLimitAspectSupport.class.getClassLoader())
+      && ClassUtils.isPresent("io.limiter.servlet.ServletRequestView", RateLimitAspectSupport.class.getClassLoader());
 
   private static final System.Logger LOG = System.getLogger(RateLimitAspectSupport.class.getName());
 

@@ -1,6 +1,7 @@
 package io.limiter.spring.boot;
 
 import io.limiter.core.LimitPolicy;
+import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiterRegistry;
@@ -11,46 +12,34 @@ import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.StepListener;
 import io.limiter.core.step.SteppedLimiterRegistry;
-import io.limiter.servlet.NamedDispatchFilter;
-import io.limiter.servlet.RateLimitFilter;
 import io.limiter.spring.EnableRateLimiting;
 import io.limiter.spring.PolicyDefaults;
 import io.limiter.spring.RateLimitingConfigurer;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration;
-import io.limiter.spring.internal.MergedRateLimitAnnotations;
 import io.limiter.spring.internal.RateLimitingSettings;
-import io.limiter.spring.internal.ServletRequestKeySource;
-import io.limiter.spring.spi.RequestKeySource;
 import io.limiter.spring.spi.StoreInstrumentation;
 import io.limiter.web.ClientIpResolver;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import org.springframework.aop.support.AopUtils;
-import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.boot.web.servlet.ServletContextInitializer;
-import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
@@ -58,8 +47,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * Auto-configures rate limiting from the {@code limiter.*} properties: the {@link RateLimitStore}
  * ({@code limiter.store}), the {@link RateLimiterRegistry} of named policies ({@code limiter.policies.*}, plus
  * {@link LimitPolicy} beans and {@link RateLimitingConfigurer}s), {@code @RateLimit} processing
- * ({@link EnableRateLimiting}, unless the application enables it itself), and in a servlet web application the client
- * IP resolver ({@code limiter.client-ip.*}) and the URL-rule filter ({@code limiter.filter.*}); step-function
+ * ({@link EnableRateLimiting}, unless the application enables it itself), in a web application the client IP resolver
+ * ({@code limiter.client-ip.*}), and in a servlet web application with limiter-servlet the URL-rule filter
+ * ({@code limiter.filter.*}, {@link LimiterServletConfiguration}: nothing servlet loads elsewhere); step-function
  * throttling: the step controllers ({@code limiter.adaptive.*}, {@link StepController} and {@link HealthSignal} beans)
  * and the stepped limiters of policies with step settings. Every bean backs off
  * when the application defines its own. Off with {@code limiter.enabled=false}.
@@ -68,6 +58,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @ConditionalOnClass(RateLimiterRegistry.class)
 @ConditionalOnProperty(prefix = "limiter", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(LimiterProperties.class)
+@Import(LimiterServletConfiguration.class)
 public class LimiterAutoConfiguration {
 
   /**
@@ -215,11 +206,10 @@ public class LimiterAutoConfiguration {
   static class EnableRateLimitingConfiguration {
   }
 
-  /** Client IP resolution and URL rules in servlet web applications. */
+  /** Client IP resolution in web applications of either stack: what {@code ip} keys and trusted proxies mean. */
   @Configuration(proxyBeanMethods = false)
-  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-  @ConditionalOnClass({HttpServletRequest.class, FilterRegistrationBean.class})
-  static class ServletConfiguration {
+  @ConditionalOnWebApplication
+  static class WebConfiguration {
 
     /**
      * @param properties the properties
@@ -228,72 +218,33 @@ public class LimiterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ClientIpResolver rateLimitClientIpResolver(LimiterProperties properties) {
-      return ServletProperties.clientIp(properties);
+      return FilterProperties.clientIp(properties);
     }
+  }
 
-    /**
-     * @param clientIp the client IP resolver
-     * @return request keys of {@code @RateLimit}, read like the filter reads them
-     */
-    @Bean
-    @ConditionalOnMissingBean
-    RequestKeySource rateLimitRequestKeySource(ClientIpResolver clientIp) {
-      return new ServletRequestKeySource(clientIp);
-    }
+  /**
+   * A servlet application without limiter-servlet (limiter-spring alone, not the starter): URL rules would go
+   * unenforced, so they fail the startup instead.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnMissingClass("io.limiter.servlet.RateLimitFilter")
+  @Conditional(OnFilterEnabled.class)
+  static class NoServletFilterConfiguration {
 
     /**
      * @param properties the properties
-     * @param registry the registry
-     * @param clientIp the client IP resolver
-     * @param failureHandler the store failure handler
-     * @param steps the stepped limiters of configured policies, shared with {@code @RateLimit}
-     * @return the registration of the filter applying {@code limiter.filter.rules} and the {@code @RateLimit}s of
-     *     servlets
+     * @return nothing useful: it fails when {@code limiter.filter.rules} are set
      */
     @Bean
-    @ConditionalOnMissingBean(name = "rateLimitFilterRegistration")
-    @Conditional(OnFilterEnabled.class)
-    FilterRegistrationBean<RateLimitFilter> rateLimitFilterRegistration(LimiterProperties properties,
-        RateLimiterRegistry registry, ClientIpResolver clientIp, ObjectProvider<StoreFailureHandler> failureHandler,
-        SteppedLimiterRegistry steps) {
-      RateLimitFilter filter = ServletProperties.filter(properties, registry, clientIp,
-          failureHandler.getIfUnique(), PolicyProperties.read(properties), steps);
-      FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter);
-      registration.setName("rateLimitFilter");
-      registration.setOrder(properties.getFilter().getOrder());
-      registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.INCLUDE,
-          DispatcherType.ASYNC, DispatcherType.ERROR);
-      registration.addUrlPatterns("/*");
-      return registration;
-    }
-
-    /**
-     * @param beans the servlet beans and registrations
-     * @return registers a {@link NamedDispatchFilter} for every rate limited servlet, so that a named dispatch
-     *     ({@code getNamedDispatcher(name).forward}) into it is charged like a request to its path
-     */
-    @Bean
-    @ConditionalOnMissingBean(name = "rateLimitNamedDispatchFilters")
-    @Conditional(OnFilterEnabled.class)
-    ServletContextInitializer rateLimitNamedDispatchFilters(ListableBeanFactory beans) {
-      return servletContext -> {
-        Set<Object> registered = new HashSet<>();
-        for (ServletRegistrationBean<?> registration : beans.getBeansOfType(ServletRegistrationBean.class)
-            .values()) {
-          Servlet servlet = registration.getServlet();
-          registered.add(servlet);
-          if (servlet != null && NamedDispatchFilter.isRateLimited(AopUtils.getTargetClass(servlet),
-              MergedRateLimitAnnotations.INSTANCE)) {
-            NamedDispatchFilter.register(servletContext, registration.getServletName());
-          }
+    InitializingBean limiterFilterRulesNeedLimiterServlet(LimiterProperties properties) {
+      return () -> {
+        if (!properties.getFilter().getRules().isEmpty()) {
+          throw new RateLimitConfigException(List.of("limiter.filter.rules: " + properties.getFilter().getRules()
+              .size() + " rule(s) would go unenforced: they are applied by limiter-servlet's RateLimitFilter, which is "
+              + "not on the class path; add io.limiter:limiter-servlet (limiter-spring-boot-starter brings it), or set "
+              + "limiter.filter.enabled=false"));
         }
-        // servlet beans without a registration bean are registered by Spring Boot under their bean name
-        beans.getBeansOfType(Servlet.class).forEach((name, servlet) -> {
-          if (!registered.contains(servlet) && NamedDispatchFilter.isRateLimited(AopUtils.getTargetClass(servlet),
-              MergedRateLimitAnnotations.INSTANCE)) {
-            NamedDispatchFilter.register(servletContext, name);
-          }
-        });
       };
     }
   }

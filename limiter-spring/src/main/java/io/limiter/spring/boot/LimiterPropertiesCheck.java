@@ -129,9 +129,12 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
         }
       }
     });
-    if (ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest", LimiterPropertiesCheck.class.getClassLoader())) {
+    // limiter-web reads these alike for the servlet and the WebFlux filter: checked in web applications
+    ClassLoader loader = LimiterPropertiesCheck.class.getClassLoader();
+    if (ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest", loader)
+        || ClassUtils.isPresent("org.springframework.web.server.WebFilter", loader)) {
       try {
-        ServletProperties.clientIp(properties);
+        FilterProperties.clientIp(properties);
       } catch (RateLimitConfigException e) {
         problems.addAll(e.problems());
       }
@@ -141,7 +144,7 @@ final class LimiterPropertiesCheck implements BeanFactoryPostProcessor {
       List<LimiterProperties.Rule> rules = properties.getFilter().getRules();
       List<String> ruleProblems = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {
-        ServletProperties.rule(rules.get(i), i, known, ruleProblems);
+        FilterProperties.rule(rules.get(i), i, known.settings()::get, ruleProblems);
       }
       problems.addAll(ruleProblems);
     }

@@ -2,7 +2,6 @@ package io.limiter.spring.internal;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.RateLimitConfigException;
-import io.limiter.servlet.RateLimitFilter;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -30,13 +29,14 @@ import org.springframework.util.ClassUtils;
  * annotations written only on the implementation are then parsed at its first call, which fails closed (the call
  * throws {@link RateLimitConfigException}) rather than running unlimited.
  *
- * <p>Servlet beans are rate limited by limiter-servlet's {@link RateLimitFilter}, which Spring Boot registers; an
- * annotated servlet in a context without that filter fails the startup.
+ * <p>Servlet beans are rate limited by limiter-servlet's {@code RateLimitFilter}, which Spring Boot registers; an
+ * annotated servlet in a context without that filter (or without limiter-servlet) fails the startup.
  */
 public final class RateLimitStartupValidator implements SmartInitializingSingleton {
 
   /** The bean name of Spring Boot's filter registration (see {@code LimiterAutoConfiguration}). */
   public static final String FILTER_REGISTRATION_BEAN_NAME = "rateLimitFilterRegistration";
+  private static final String FILTER_CLASS = "io.limiter.servlet.RateLimitFilter";
 
   private final ConfigurableListableBeanFactory beanFactory;
   private final String supportBeanName;
@@ -67,7 +67,8 @@ public final class RateLimitStartupValidator implements SmartInitializingSinglet
           if (AnnotationRateLimitOperationSource.declaresRateLimit(user) && !hasFilter()) {
             servletProblems.add("@RateLimit on servlet bean " + name + " (" + user.getName() + ") is enforced by "
                 + "limiter-servlet's RateLimitFilter, and this context registers none; keep limiter.filter.enabled "
-                + "true (Spring Boot), or register a RateLimitFilter for the servlet");
+                + "true (Spring Boot, with io.limiter:limiter-servlet or the starter on the class path), or register a "
+                + "RateLimitFilter for the servlet");
           }
           continue;
         }
@@ -113,9 +114,16 @@ public final class RateLimitStartupValidator implements SmartInitializingSinglet
     return List.of(ClassUtils.getUserClass(type));
   }
 
-  /** Only asked once a servlet bean exists, so that RateLimitFilter (a servlet Filter) loads only with the API. */
+  /**
+   * Only asked once a servlet bean exists, so that RateLimitFilter (a servlet Filter) loads only with the API; and
+   * only by name, as limiter-servlet is optional.
+   */
   private boolean hasFilter() {
-    return beanFactory.containsBean(FILTER_REGISTRATION_BEAN_NAME)
-        || beanFactory.getBeanNamesForType(RateLimitFilter.class, true, false).length > 0;
+    if (beanFactory.containsBean(FILTER_REGISTRATION_BEAN_NAME)) {
+      return true;
+    }
+    ClassLoader loader = beanFactory.getBeanClassLoader();
+    return ClassUtils.isPresent(FILTER_CLASS, loader)
+        && beanFactory.getBeanNamesForType(ClassUtils.resolveClassName(FILTER_CLASS, loader), true, false).length > 0;
   }
 }
