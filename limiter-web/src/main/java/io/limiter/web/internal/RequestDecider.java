@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.Claim;
@@ -12,7 +12,6 @@ import io.limiter.core.step.StepController;
 import io.limiter.web.HttpRequestView;
 import io.limiter.web.PathSpellings;
 import io.limiter.web.Rejection;
-import io.limiter.web.internal.PathPattern;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * The stack-neutral part of the filter's per-request work, over an {@link HttpRequestView}: path spellings →
  * exemptions → the rules matching any spelling and the target's own bindings → keys (missing keys per their
  * strategy) → the request's claims decided together, all or nothing → a {@link Verdict}. Writing the verdict (fields,
- * the rejection, proceeding, settling on the outcome) is the stack's: {@link RateLimitEngine} for servlets. Nothing
+ * the rejection, proceeding, settling on the outcome) is the stack's: {@code RateLimitEngine} for servlets. Nothing
  * here names a servlet type (ArchitectureTest), so another stack's filter can decide with it.
  *
  * <p>All or nothing: on a rejection or a missing key that rejects, every reservation the request holds is refunded

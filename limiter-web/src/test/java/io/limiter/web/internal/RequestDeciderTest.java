@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,20 +8,16 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.Reservation;
-import io.limiter.servlet.ClientIpResolver;
-import io.limiter.servlet.KeyReference;
 import io.limiter.test.ManualTicker;
+import io.limiter.web.ClientIpResolver;
+import io.limiter.web.FakeRequest;
 import io.limiter.web.HttpRequestView;
-import io.limiter.web.PathSpellings;
+import io.limiter.web.KeyReference;
 import io.limiter.web.Rejection;
-import io.limiter.web.internal.CanonicalPath;
-import io.limiter.web.internal.PathPattern;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,58 +31,9 @@ class RequestDeciderTest {
       .store(RateLimitStore.builder().ticker(ticker).buildInMemory()).build();
   private final List<Reservation> held = new ArrayList<>();
 
-  /** A request of no particular stack. */
-  private static final class Request implements HttpRequestView {
-    final String method;
-    final String rawPath;
-    final Map<String, List<String>> headers = new HashMap<>();
-    @Nullable String peer = "192.0.2.1";
-
-    Request(String method, String rawPath) {
-      this.method = method;
-      this.rawPath = rawPath;
-    }
-
-    Request header(String name, String... values) {
-      headers.put(name.toLowerCase(java.util.Locale.ROOT), List.of(values));
-      return this;
-    }
-
-    @Override
-    public String method() {
-      return method;
-    }
-
-    @Override
-    public PathSpellings pathSpellings() {
-      return CanonicalPath.spellings(rawPath, "", null, null, true);
-    }
-
-    @Override
-    public @Nullable String header(String name) {
-      List<String> values = headers(name);
-      return values.isEmpty() ? null : values.get(0);
-    }
-
-    @Override
-    public List<String> headers(String name) {
-      return headers.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of());
-    }
-
-    @Override
-    public @Nullable String peerAddress() {
-      return peer;
-    }
-
-    @Override
-    public @Nullable String principalName() {
-      return null;
-    }
-
-    @Override
-    public @Nullable Object attribute(String name) {
-      return null;
-    }
+  /** A request of no particular stack, from the peer 192.0.2.1. */
+  private static FakeRequest request(String method, String path) {
+    return new FakeRequest().method(method).path(path).peer("192.0.2.1");
   }
 
   private Binding rule(String name, String limits, String path, String key, MissingKeyStrategy missing) {
@@ -112,28 +59,28 @@ class RequestDeciderTest {
     RequestDecider decider = decider(rule("api", "2/minute", "/api/*", "header:X-API-Key",
         MissingKeyStrategy.reject()));
     for (int i = 0; i < 2; i++) {
-      RequestDecider.Verdict v = decide(decider, new Request("GET", "/api/data").header("X-API-Key", "k1"));
+      RequestDecider.Verdict v = decide(decider, request("GET", "/api/data").header("X-API-Key", "k1"));
       assertThat(v.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
       assertThat(v.state().visible()).hasSize(1);
     }
-    RequestDecider.Verdict rejected = decide(decider, new Request("GET", "/api//data/").header("X-API-Key", "k1"));
+    RequestDecider.Verdict rejected = decide(decider, request("GET", "/api//data/").header("X-API-Key", "k1"));
     assertThat(rejected.kind()).isEqualTo(RequestDecider.Kind.REJECTED);
     assertThat(rejected.rejection().reason()).isEqualTo(Rejection.Reason.RATE_LIMITED);
     assertThat(rejected.rejection().status()).isEqualTo(429);
     assertThat(rejected.state().keys()).containsExactly(Map.entry("api", "h:x-api-key:k1"));
-    assertThat(decide(decider, new Request("GET", "/api/data").header("X-API-Key", "k2")).kind())
+    assertThat(decide(decider, request("GET", "/api/data").header("X-API-Key", "k2")).kind())
         .as("another key has its own bucket").isEqualTo(RequestDecider.Kind.ADMITTED);
   }
 
   @Test
   void exemptUnmatchedAndUnreadablePaths() {
     RequestDecider decider = decider(rule("api", "1/minute", "/*", "ip", MissingKeyStrategy.reject()));
-    assertThat(decide(decider, new Request("GET", "/health")).kind()).isEqualTo(RequestDecider.Kind.PASS);
-    RequestDecider.Verdict refused = decide(decider, new Request("GET", "/a%zz"));
+    assertThat(decide(decider, request("GET", "/health")).kind()).isEqualTo(RequestDecider.Kind.PASS);
+    RequestDecider.Verdict refused = decide(decider, request("GET", "/a%zz"));
     assertThat(refused.kind()).isEqualTo(RequestDecider.Kind.REFUSED);
     assertThat(refused.rejection().reason()).isEqualTo(Rejection.Reason.AMBIGUOUS_PATH);
-    assertThat(decide(decider, new Request("GET", "/x")).kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
-    assertThat(decide(decider, new Request("GET", "/health/../x")).kind()).as("the same path, spelled otherwise")
+    assertThat(decide(decider, request("GET", "/x")).kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+    assertThat(decide(decider, request("GET", "/health/../x")).kind()).as("the same path, spelled otherwise")
         .isEqualTo(RequestDecider.Kind.REJECTED);
   }
 
@@ -142,12 +89,12 @@ class RequestDeciderTest {
     Binding open = rule("open", "1/minute", "/api/*", "ip", MissingKeyStrategy.reject());
     Binding keyed = rule("keyed", "5/minute", "/api/*", "header:X-API-Key", MissingKeyStrategy.reject());
     RequestDecider decider = decider(open, keyed);
-    RequestDecider.Verdict missing = decide(decider, new Request("GET", "/api/a"));
+    RequestDecider.Verdict missing = decide(decider, request("GET", "/api/a"));
     assertThat(missing.kind()).isEqualTo(RequestDecider.Kind.MISSING_KEY);
     assertThat(missing.rejection().status()).isEqualTo(401);
     assertThat(missing.missingKey()).isSameAs(keyed);
     assertThat(held).as("refunded and forgotten").isEmpty();
-    assertThat(decide(decider, new Request("GET", "/api/a").header("X-API-Key", "k")).kind())
+    assertThat(decide(decider, request("GET", "/api/a").header("X-API-Key", "k")).kind())
         .as("the refunded permit of the ip rule is there again").isEqualTo(RequestDecider.Kind.ADMITTED);
   }
 
@@ -156,10 +103,10 @@ class RequestDeciderTest {
     Binding wide = rule("wide", "10/minute", "/api/*", "ip", MissingKeyStrategy.reject());
     Binding narrow = rule("narrow", "1/minute", "/api/*", "global", MissingKeyStrategy.reject());
     RequestDecider decider = decider(wide, narrow);
-    assertThat(decide(decider, new Request("GET", "/api/a")).kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+    assertThat(decide(decider, request("GET", "/api/a")).kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
     held.clear(); // the first request completed and keeps its permits
     for (int i = 0; i < 20; i++) {
-      assertThat(decide(decider, new Request("GET", "/api/a")).kind()).isEqualTo(RequestDecider.Kind.REJECTED);
+      assertThat(decide(decider, request("GET", "/api/a")).kind()).isEqualTo(RequestDecider.Kind.REJECTED);
     }
     assertThat(held).isEmpty();
     assertThat(registry.find("wide").orElseThrow().forKey("ip:192.0.2.1").tryAcquire(9))
@@ -169,9 +116,9 @@ class RequestDeciderTest {
   @Test
   void aBindingIsChargedOncePerRequestAcrossDispatches() {
     RequestDecider decider = decider(rule("api", "1/minute", "/api/*", "ip", MissingKeyStrategy.reject()));
-    RequestDecider.Verdict first = decide(decider, new Request("GET", "/api/a"));
+    RequestDecider.Verdict first = decide(decider, request("GET", "/api/a"));
     assertThat(first.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
-    RequestDecider.Verdict forwarded = decider.decide(new Request("GET", "/api/b"), first.state(), List::of,
+    RequestDecider.Verdict forwarded = decider.decide(request("GET", "/api/b"), first.state(), List::of,
         () -> held);
     assertThat(forwarded.kind()).as("a forward under the same rule is free").isEqualTo(RequestDecider.Kind.PASS);
     assertThat(forwarded.state()).isSameAs(first.state());
