@@ -160,8 +160,8 @@ class RequestDeciderTest {
     String[] paths = {"/api/a", "/api/keyed/x", "/api/shared/y", "/health", "/a%zz", "/other"};
     java.util.EnumSet<RequestDecider.Kind> seen = java.util.EnumSet.noneOf(RequestDecider.Kind.class);
     for (int i = 0; i < 400; i++) {
-      Request request = new Request("GET", paths[random.nextInt(paths.length)]);
-      request.peer = "192.0.2." + random.nextInt(3);
+      FakeRequest request = new FakeRequest().method("GET").path(paths[random.nextInt(paths.length)])
+          .peer("192.0.2." + random.nextInt(3));
       if (random.nextBoolean()) {
         request.header("X-API-Key", "k" + random.nextInt(2));
       }
@@ -195,7 +195,7 @@ class RequestDeciderTest {
     Binding wide = rule("wide", "10/minute", "/api/*", "ip", MissingKeyStrategy.reject());
     Binding narrow = rule("narrow", "1/minute", "/api/*", "global", MissingKeyStrategy.reject());
     RequestDecider decider = decider(wide, narrow);
-    assertThat(now(decider.decideAsync(new Request("GET", "/api/a"), null, List::of, () -> held)).kind())
+    assertThat(now(decider.decideAsync(request("GET", "/api/a"), null, List::of, () -> held)).kind())
         .isEqualTo(RequestDecider.Kind.ADMITTED);
     held.clear();
     // what an earlier filter (or an aspect) of the request holds, refunded when a remote store answers
@@ -215,7 +215,7 @@ class RequestDeciderTest {
     });
     held.add(slow);
     java.util.concurrent.CompletableFuture<RequestDecider.Verdict> rejected = decider.decideAsync(
-        new Request("GET", "/api/a"), null, List::of, () -> held).toCompletableFuture();
+        request("GET", "/api/a"), null, List::of, () -> held).toCompletableFuture();
     assertThat(held).as("refunding and forgotten").isEmpty();
     assertThat(rejected).as("waits for the refund of what the request holds").isNotDone();
     remote.complete(null);
@@ -231,15 +231,15 @@ class RequestDeciderTest {
     Binding open = rule("open", "1/minute", "/api/*", "ip", MissingKeyStrategy.reject());
     Binding keyed = rule("keyed", "5/minute", "/api/*", "header:X-API-Key", MissingKeyStrategy.reject());
     RequestDecider decider = decider(open, keyed);
-    RequestDecider.Verdict missing = now(decider.decideAsync(new Request("GET", "/api/a"), null, List::of,
+    RequestDecider.Verdict missing = now(decider.decideAsync(request("GET", "/api/a"), null, List::of,
         () -> held));
     assertThat(missing.kind()).isEqualTo(RequestDecider.Kind.MISSING_KEY);
     assertThat(held).isEmpty();
-    RequestDecider.Verdict first = now(decider.decideAsync(new Request("GET", "/api/a").header("X-API-Key", "k"),
+    RequestDecider.Verdict first = now(decider.decideAsync(request("GET", "/api/a").header("X-API-Key", "k"),
         null, List::of, () -> held));
     assertThat(first.kind()).as("the refunded permit of the ip rule is there again")
         .isEqualTo(RequestDecider.Kind.ADMITTED);
-    assertThat(now(decider.decideAsync(new Request("GET", "/api/b"), first.state(), List::of, () -> held)).kind())
+    assertThat(now(decider.decideAsync(request("GET", "/api/b"), first.state(), List::of, () -> held)).kind())
         .as("a second dispatch under the same rules is free").isEqualTo(RequestDecider.Kind.PASS);
   }
 }
