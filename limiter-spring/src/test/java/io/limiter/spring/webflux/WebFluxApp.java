@@ -38,7 +38,9 @@ import reactor.core.publisher.Mono;
  */
 final class WebFluxApp implements AutoCloseable {
 
-  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+  /** HTTP/1.1 only: no h2c upgrade attempt on every first request of a connection (Netty does not speak h2c). */
+  static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(30)).build();
 
   private final ConfigurableApplicationContext context;
   private final int port;
