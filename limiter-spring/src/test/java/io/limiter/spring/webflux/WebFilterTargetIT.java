@@ -5,14 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.limiter.test.NonBlocking;
 import io.limiter.test.RawHttp;
 import io.limiter.test.WebFilterCases;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,28 +105,6 @@ class WebFilterTargetIT {
 
   /** One request, the method and target byte for byte; returns the status. */
   private static int send(WebFluxApp app, String method, String target) {
-    if (method.equals("GET")) {
-      return RawHttp.get("127.0.0.1", app.port(), target).status();
-    }
-    String request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + app.port()
-        + "\r\nConnection: close\r\n\r\n";
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", app.port()), 10_000);
-      socket.setSoTimeout(20_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      byte[] buffer = new byte[4096];
-      for (int n; (n = in.read(buffer)) >= 0; ) {
-        all.write(buffer, 0, n);
-      }
-      String text = all.toString(StandardCharsets.ISO_8859_1);
-      assertThat(text).as("%s %s", method, target).startsWith("HTTP/1.1 ");
-      return Integer.parseInt(text.substring(9, 12));
-    } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + target + " failed", e);
-    }
+    return RawHttp.send(method, "127.0.0.1", app.port(), target).status();
   }
 }
