@@ -37,7 +37,19 @@ public final class RawHttp {
    * @return the response
    */
   public static Response get(String host, int port, String target, String... headers) {
-    StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n");
+    return send("GET", host, port, target, headers);
+  }
+
+  /**
+   * @param method the method as it goes on the wire, e.g. {@code HEAD} or {@code OPTIONS}
+   * @param host the server's address literal
+   * @param port its port
+   * @param target the request target as it goes on the wire (ISO-8859-1), e.g. {@code *} or an absolute URI
+   * @param headers name, value, name, value...
+   * @return the response
+   */
+  public static Response send(String method, String host, int port, String target, String... headers) {
+    StringBuilder request = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n");
     request.append("Host: ").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port)
         .append("\r\nConnection: close\r\n");
     for (int i = 0; i < headers.length; i += 2) {

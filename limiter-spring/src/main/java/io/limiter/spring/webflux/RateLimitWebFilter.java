@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -145,8 +146,28 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
   private Mono<Void> decide(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view) {
     List<Reservation> held = held(exchange);
     // the store is asked asynchronously (Redis: on its I/O thread); the verdict comes back on the thread that learns it
-    CompletionStage<RequestDecider.Verdict> decided = decider.decideAsync(view, null, List::of, () -> held);
-    return Mono.fromCompletionStage(decided).flatMap(verdict -> act(exchange, chain, view, verdict));
+    CompletableFuture<RequestDecider.Verdict> decided =
+        decider.decideAsync(view, null, List::of, () -> held).toCompletableFuture();
+    // a client that goes away while the store decides cancels the exchange before the verdict comes: the decision is
+    // not cancelled (the store may grant it after all), and whoever comes second of act and the cancel hands the
+    // verdict's permits back, as an exchange cancelled in the chain would (else a concurrency permit stays taken)
+    AtomicBoolean taken = new AtomicBoolean();
+    return Mono.fromFuture(decided, true)
+        .doOnCancel(() -> decided.thenAccept(verdict -> {
+          if (taken.compareAndSet(false, true)) {
+            abandon(exchange, view, verdict);
+          }
+        }))
+        .flatMap(verdict -> taken.compareAndSet(false, true) ? act(exchange, chain, view, verdict) : Mono.empty());
+  }
+
+  /** Ends the exchange of a verdict the client did not wait for, as if it had been cancelled in the chain. */
+  private void abandon(ServerWebExchange exchange, ExchangeRequestView view, RequestDecider.Verdict verdict) {
+    if (verdict.kind() == RequestDecider.Kind.ADMITTED
+        && !(verdict.admitted().isEmpty() && verdict.onOutcome().isEmpty())) {
+      new Outcome(exchange, verdict, verdict.admitted().isEmpty() ? "" : clientOf.apply(view))
+          .finish(SignalType.CANCEL);
+    }
   }
 
   private Mono<Void> act(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view,

@@ -1,0 +1,97 @@
+package io.limiter.spring.webflux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.limiter.redis.RedisRateLimitStore;
+import io.limiter.redis.RedisServer;
+import io.limiter.test.NonBlocking;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Clients that go away while the WebFlux filter waits for the store: a concurrency permit the store grants after the
+ * client disconnected (Reactor cancelled the exchange before the verdict came back) must go back, or one client holds
+ * the key's permits for the lease (5 minutes) with requests it abandoned. Redis paused ({@code CLIENT PAUSE}) holds the
+ * decision open; the command timeout is longer than the pause, so Redis does grant the permit once the pause ends.
+ */
+@ExtendWith(NonBlocking.class)
+class WebFilterCancelIT {
+
+  static RedisServer redis;
+  static WebFluxApp app;
+
+  @BeforeAll
+  static void start() {
+    redis = RedisServer.start();
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("limiter.store", "redis");
+    p.put("spring.data.redis.host", "127.0.0.1");
+    p.put("spring.data.redis.port", String.valueOf(redis.port()));
+    p.put("limiter.redis.command-timeout", "20s");
+    p.put("limiter.filter.rules[0].name", "inflight");
+    p.put("limiter.filter.rules[0].paths", "/api/**");
+    p.put("limiter.filter.rules[0].limits", "1 concurrent");
+    p.put("limiter.filter.rules[0].key", "header:X-Client");
+    p.put("limiter.filter.rules[0].failure-mode", "fail-closed");
+    app = WebFluxApp.start(p);
+    // until the store's first connection is made, the failure mode decides
+    RedisRateLimitStore store = app.context().getBean(RedisRateLimitStore.class);
+    AtomicInteger probe = new AtomicInteger();
+    Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
+      long degraded = store.stats().degradedDecisions();
+      int status = app.get("/api/warm", "X-Client", "warm-" + probe.incrementAndGet()).statusCode();
+      return status == 200 && store.stats().degradedDecisions() == degraded;
+    });
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @Test
+  void aPermitGrantedAfterTheClientWentAwayGoesBack() throws Exception {
+    assertThat(app.get("/api/x", "X-Client", "victim").statusCode()).isEqualTo(200);
+    RedisClient client = RedisClient.create(redis.uri());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      connection.sync().clientPause(3_000);
+      long paused = System.nanoTime();
+      // the request reaches the filter, which waits for Redis; the client then hangs up
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", app.port()), 10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET /api/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: victim\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Awaitility.await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      assertThat((System.nanoTime() - paused) / 1_000_000).as("hung up within the pause").isLessThan(3_000);
+    } finally {
+      client.shutdown();
+    }
+    // once Redis answers, the abandoned request's permit must be returned: the key admits again (lease: 5 minutes)
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> app.get("/api/x", "X-Client", "victim").statusCode() == 200);
+  }
+}
