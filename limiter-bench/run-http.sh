@@ -3,10 +3,12 @@
 # per-IP Bucket4j filter (and Spring MVC with and without @RateLimit), measured with wrk on loopback.
 #
 # Usage: limiter-bench/run-http.sh <classpath> <out.tsv> [variant[:load] ...]
-#   variant: a key of HttpTarget.VARIANTS (or spring/spring-ratelimit when SpringTarget exists);
+#   variant: a key of HttpTarget.VARIANTS (or spring/spring-ratelimit when SpringTarget exists), or one of
+#            ReactiveTarget.VARIANTS (webflux*, gateway*: P5-R, see run-reactive.sh, which also starts their Redis);
 #   load:    open (every request to /hello, the default) or half (every second request to the exhausted /limited).
 # Environment: HTTP_ROUNDS (3), HTTP_REPEATS (1), HTTP_DURATION (10s), HTTP_WARMUP (5s), HTTP_SPRING_WARMUP (20s),
-#   WRK_THREADS (2), WRK_CONNECTIONS (32).
+#   WRK_THREADS (2), WRK_CONNECTIONS (32), HTTP_REDIS_URI (the Redis of the gateway variants).
+# Each row of <out.tsv> ends with the one-minute load average read right after that wrk run (load1).
 # The Spring Boot server needs the longer warm-up: under wrk it reaches its steady rate only after about 15-18 s
 # (3k, 8k, 10k, 15k, 25k, 37k, 37k req/s in successive 3 s slices), the plain Jetty servlet within 5 s.
 # Each round starts every variant's server afresh, in turn, and measures it HTTP_REPEATS times: the variants are
@@ -44,7 +46,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
-printf 'variant\tload\trun\trequests_per_second\tnon_2xx\trequests\n' > "$out"
+printf 'variant\tload\trun\trequests_per_second\tnon_2xx\trequests\tload1\n' > "$out"
 for round in $(seq 1 "$rounds"); do
 for run in "${runs[@]}"; do
   variant="${run%%:*}"
@@ -52,12 +54,18 @@ for run in "${runs[@]}"; do
   [ "$variant" != "$run" ] && load="${run#*:}"
   main=io.limiter.bench.HttpTarget
   variant_warmup="$warmup"
-  case "$variant" in spring*) main=io.limiter.bench.SpringTarget; variant_warmup="$spring_warmup" ;; esac
+  extra=()
+  case "$variant" in
+    spring*) main=io.limiter.bench.SpringTarget; variant_warmup="$spring_warmup" ;;
+    # Spring Boot on Netty warms up like Spring Boot on Tomcat
+    webflux*|gateway*) main=io.limiter.bench.ReactiveTarget; variant_warmup="$spring_warmup"
+      extra=("${HTTP_REDIS_URI:-}") ;;
+  esac
   log="$(mktemp)"
-  java -Xms512m -Xmx512m -cp "$cp" "$main" "$variant" 0 >"$log" 2>&1 &
+  java -Xms512m -Xmx512m -cp "$cp" "$main" "$variant" 0 ${extra[@]+"${extra[@]}"} >"$log" 2>&1 &
   server_pid=$!
   port=""
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     port="$(awk '/^LISTENING / {print $2}' "$log")"
     [ -n "$port" ] && break
     if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -68,7 +76,7 @@ for run in "${runs[@]}"; do
     sleep 0.1
   done
   if [ -z "$port" ]; then
-    echo "run-http.sh: $main $variant did not report its port within 30 s" >&2
+    echo "run-http.sh: $main $variant did not report its port within 60 s" >&2
     cat "$log" >&2
     exit 1
   fi
@@ -82,8 +90,10 @@ for run in "${runs[@]}"; do
     rps="$(echo "$result" | awk '/^Requests\/sec:/ {print $2}')"
     non2xx="$(echo "$result" | awk '/Non-2xx or 3xx responses:/ {print $5}')"
     requests="$(echo "$result" | awk '/requests in/ {print $1}')"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$load" "$round.$i" "$rps" "${non2xx:-0}" "$requests" >> "$out"
-    echo "$variant ($load) round $round run $i: $rps req/s, non-2xx ${non2xx:-0} of $requests"
+    load1="$(cut -d' ' -f1 /proc/loadavg)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$load" "$round.$i" "$rps" "${non2xx:-0}" "$requests" "$load1" \
+      >> "$out"
+    echo "$variant ($load) round $round run $i: $rps req/s, non-2xx ${non2xx:-0} of $requests, load $load1"
   done
   stop_server
   rm -f "$log"
