@@ -56,7 +56,7 @@ if ! $ready; then
 fi
 echo "redis-server $("$server" --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') on 127.0.0.1:$port"
 
-HTTP_REDIS_URI="redis://127.0.0.1:$port" bash "$here/run-http.sh" "$cp" "$out" "${runs[@]}"
+HTTP_REDIS_URI="redis://127.0.0.1:$port" HTTP_REDIS_PID="$redis_pid" bash "$here/run-http.sh" "$cp" "$out" "${runs[@]}"
 
 results="$(mktemp -d)"
 cp "$out" "$results/http-reactive.tsv"

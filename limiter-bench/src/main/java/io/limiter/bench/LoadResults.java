@@ -40,8 +40,12 @@ final class LoadResults {
   record FloodRow(String name, long calls, long p50, long p99, long p999, long p9999, long max) {
   }
 
-  /** Requests per second over the repeats of one HTTP variant and load. */
-  record Http(String variant, String load, Score requestsPerSecond, double rejectedShare, int runs) {
+  /**
+   * Requests per second over the repeats of one HTTP variant and load, and the CPU time per request of the server's
+   * JVM and of its Redis (microseconds; empty where run-http.sh did not record it).
+   */
+  record Http(String variant, String load, Score requestsPerSecond, double rejectedShare, int runs,
+      Optional<Score> serverCpuMicros, Optional<Score> redisCpuMicros) {
   }
 
   /** Decisions per second of one Redis configuration. */
@@ -143,16 +147,34 @@ final class LoadResults {
       }
       double requests = Double.parseDouble(f[5]);
       runs.computeIfAbsent(f[0] + "\t" + f[1], k -> new ArrayList<>())
-          .add(new double[] {Double.parseDouble(f[3]), requests == 0 ? 0 : Double.parseDouble(f[4]) / requests});
+          .add(new double[] {Double.parseDouble(f[3]), requests == 0 ? 0 : Double.parseDouble(f[4]) / requests,
+              column(f, 7), column(f, 8)});
     }
     List<Http> rows = new ArrayList<>();
     runs.forEach((key, samples) -> {
       String[] k = key.split("\t");
       double[] rps = samples.stream().mapToDouble(s -> s[0]).toArray();
       double rejected = samples.stream().mapToDouble(s -> s[1]).average().orElse(0);
-      rows.add(new Http(k[0], k[1], meanAndStdev(rps), rejected, rps.length));
+      rows.add(new Http(k[0], k[1], meanAndStdev(rps), rejected, rps.length, meanOfRecorded(samples, 2),
+          meanOfRecorded(samples, 3)));
     });
     return rows;
+  }
+
+  /** A numeric column of a row, NaN where the row has none (files of older runs) or it is empty. */
+  private static double column(String[] row, int index) {
+    return index < row.length && !row[index].isBlank() ? Double.parseDouble(row[index]) : Double.NaN;
+  }
+
+  /** Mean and standard deviation of one measure over the samples, if every sample recorded it. */
+  private static Optional<Score> meanOfRecorded(List<double[]> samples, int measure) {
+    double[] values = samples.stream().mapToDouble(s -> s[measure]).toArray();
+    for (double v : values) {
+      if (Double.isNaN(v)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(meanAndStdev(values));
   }
 
   /** The lowest and highest value of run-http.sh's {@code load1} column (the 7th), if any row has one. */
