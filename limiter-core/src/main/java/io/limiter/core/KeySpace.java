@@ -1,6 +1,7 @@
 package io.limiter.core;
 
 import io.limiter.core.internal.KeyNormalizer;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -122,6 +123,11 @@ public interface KeySpace {
       public Reservation reserve(String key, long permits) {
         return parent.reserve(key, permits, effective);
       }
+
+      @Override
+      public CompletionStage<Reservation> reserveAsync(String key, long permits) {
+        return parent.reserveAsync(key, permits, effective);
+      }
     };
   }
 
@@ -141,6 +147,42 @@ public interface KeySpace {
     return Reservation.of(decision, key, effective, permits, 0, (r, actual) -> {
       throw new UnsupportedOperationException("the key space " + this + " cannot settle reservations");
     });
+  }
+
+  /**
+   * {@link #reserve(String, long)} without blocking the caller: the async form {@link Claim#reserveAllAsync(List)}
+   * reserves with. A remote store sends the decision and completes the stage when the server answers (on its I/O
+   * thread) or its command timeout expires (on its timer thread), with the decision of the policy's failure mode
+   * then, as {@link #acquireAsync(String, long)} does; the local stores, whose decisions never block, complete it
+   * before returning. The default reserves with {@link #reserve(String, long)} on the calling thread, so a store of
+   * another implementation keeps working, decided as its synchronous form decides.
+   *
+   * @param key a canonical key
+   * @param permits the permits to reserve, at least 1
+   * @return the reservation, when decided; exceptionally with what {@link #reserve(String, long)} would throw
+   */
+  default CompletionStage<Reservation> reserveAsync(String key, long permits) {
+    try {
+      return CompletableFuture.completedFuture(reserve(key, permits));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * {@link #reserve(String, long, LimitPolicy)} without blocking the caller, as {@link #reserveAsync(String, long)}.
+   *
+   * @param key a canonical key
+   * @param permits the permits to reserve, at least 1
+   * @param effective the policy to decide with
+   * @return the reservation, when decided
+   */
+  default CompletionStage<Reservation> reserveAsync(String key, long permits, LimitPolicy effective) {
+    try {
+      return CompletableFuture.completedFuture(reserve(key, permits, effective));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.limiter.core;
 
 import io.limiter.core.internal.InMemoryRateLimitStore;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where the state of rate limits lives: in this JVM ({@link #inMemory()}, {@link #caffeine()}) or on a server shared
@@ -63,6 +64,29 @@ public interface RateLimitStore extends AutoCloseable {
    */
   default List<Reservation> reserveAll(List<Claim> claims) {
     return Claim.reserveInOrder(claims);
+  }
+
+  /**
+   * {@link #reserveAll(List)} without blocking the caller: the same reservations, by the same contract (in order, up
+   * to and including the first rejection of a claim that is not soft, nothing held after a rejection), as a stage.
+   * It is what {@link Claim#reserveAllAsync(List)} calls for a group of claims of this store.
+   *
+   * <p>The default reserves each claim with {@link KeySpace#reserveAsync(String, long)} in order, the next once the
+   * previous is decided, and on a rejection refunds the permits taken before it with {@link Reservation#refundAsync()}
+   * and completes once the refunds are done: it blocks nowhere if the key spaces' async forms do not, and completes at
+   * once on the local stores. The Redis store overrides it with the one script call {@link #reserveAll(List)} makes,
+   * sent through the client's asynchronous API.
+   *
+   * <p>The stage fails only where {@link #reserveAll(List)} would throw: before anything is taken (a claim of another
+   * store, a bad key), or, for the default, with what a key space's reservation failed with after the permits taken
+   * before it were refunded.
+   *
+   * @param claims store claims of this store, in order
+   * @return the reservations, before completion; completes on the thread that decides the last claim (the caller's
+   *     for local stores, a remote store's I/O or timer thread otherwise)
+   */
+  default CompletionStage<List<Reservation>> reserveAllAsync(List<Claim> claims) {
+    return Claim.reserveInOrderAsync(claims);
   }
 
   /**

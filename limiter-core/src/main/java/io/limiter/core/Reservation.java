@@ -1,7 +1,11 @@
 package io.limiter.core;
 
+import java.util.Collection;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,8 +30,12 @@ import org.jspecify.annotations.Nullable;
  * applies. A reservation that took nothing ({@link #taken()} is false: rejected, shadow-rejected, decided by a
  * failure mode, or unlimited) settles as a no-op.
  *
+ * <p>{@link #settleAsync(long)} and {@link #refundAsync()} settle without blocking the caller: a remote store sends its
+ * settlement and completes the stage when the server answers (or the store's command timeout expires), on the thread
+ * that receives the answer; the local stores settle before returning and complete the stage at once.
+ *
  * <p>Thread-safe: settling is atomic in the store, and only the first call to {@link #settle} (or {@link #refund},
- * {@link #commit}) of a reservation does anything.
+ * {@link #commit}, {@link #settleAsync}, {@link #refundAsync}) of a reservation does anything.
  */
 public final class Reservation {
 
@@ -42,7 +50,30 @@ public final class Reservation {
      * @param actualPermits its actual cost, at least 0
      */
     void settle(Reservation reservation, long actualPermits);
+
+    /**
+     * Settles like {@link #settle(Reservation, long)} without blocking the caller: a store that settles on a server
+     * sends the settlement and completes the stage when it has been applied (or has failed). The default settles
+     * with {@link #settle(Reservation, long)} on the calling thread, which suits a store whose settlement does not
+     * block (the local stores).
+     *
+     * @param reservation the reservation
+     * @param actualPermits its actual cost, at least 0
+     * @return completes when the settlement is done; exceptionally if it failed
+     */
+    default CompletionStage<Void> settleAsync(Reservation reservation, long actualPermits) {
+      try {
+        settle(reservation, actualPermits);
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
   }
+
+  /** Shared answers: minimal stages, which no caller can complete or obtrude (a shared future could be). */
+  private static final CompletionStage<Boolean> SETTLED_NOW = CompletableFuture.completedStage(true);
+  private static final CompletionStage<Boolean> SETTLED_BEFORE = CompletableFuture.completedStage(false);
 
   private final Decision decision;
   private final String key;
@@ -178,6 +209,81 @@ public final class Reservation {
    */
   public boolean refund() {
     return settle(0);
+  }
+
+  /**
+   * {@link #settle(long)} without blocking the caller: the settlement is sent to the store and the stage completes
+   * once it is applied, on the thread that learns it (a remote store's I/O or timer thread; the caller's for the local
+   * stores, which complete it before returning). Only the first settlement of a reservation, of either form, has an
+   * effect. A failed settlement leaves the reserved cost charged; the stores of this library count and log it and
+   * complete the stage normally, a store whose settler throws completes it exceptionally.
+   *
+   * @param actualPermits the actual cost, at least 0
+   * @return whether this call settled it (false if it was settled already), once done
+   * @throws IllegalArgumentException if {@code actualPermits} is negative
+   */
+  public CompletionStage<Boolean> settleAsync(long actualPermits) {
+    if (actualPermits < 0) {
+      throw new IllegalArgumentException("actual permits must be >= 0 but was " + actualPermits);
+    }
+    if (!settled.compareAndSet(false, true)) {
+      return SETTLED_BEFORE;
+    }
+    if (settler == null || !taken() || actualPermits == permits) {
+      return SETTLED_NOW;
+    }
+    CompletionStage<Void> done;
+    try {
+      done = settler.settleAsync(this, actualPermits);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return done.thenApply(nothing -> true);
+  }
+
+  /**
+   * Gives all reserved permits back without blocking the caller: {@code settleAsync(0)}.
+   *
+   * @return whether this call settled it, once done
+   */
+  public CompletionStage<Boolean> refundAsync() {
+    return settleAsync(0);
+  }
+
+  /**
+   * Refunds every reservation without blocking the caller ({@link #refundAsync()} of each, all sent at once) and
+   * completes when every refund is done: how an all-or-nothing front-end gives back what a rejected request holds. A
+   * refund that fails is logged, never thrown: the stage completes normally (the request was decided; a refund that
+   * does not reach the store leaves the reserved cost charged).
+   *
+   * @param reservations the reservations; read before this returns
+   * @return completes when every refund has completed, on the thread that completes the last of them
+   */
+  public static CompletionStage<Void> refundAllAsync(Collection<Reservation> reservations) {
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    // one count per refund and one for this loop, so that refunds completing while the loop runs cannot finish early
+    AtomicInteger open = new AtomicInteger(reservations.size() + 1);
+    for (Reservation r : reservations) {
+      CompletionStage<Boolean> refund;
+      try {
+        refund = r.refundAsync();
+      } catch (RuntimeException e) {
+        refund = CompletableFuture.failedFuture(e);
+      }
+      refund.whenComplete((done, failure) -> {
+        if (failure != null) {
+          System.getLogger(Reservation.class.getName()).log(System.Logger.Level.WARNING,
+              "refunding a reservation of policy " + r.policy().name() + " failed", failure);
+        }
+        if (open.decrementAndGet() == 0) {
+          all.complete(null);
+        }
+      });
+    }
+    if (open.decrementAndGet() == 0) {
+      all.complete(null);
+    }
+    return all;
   }
 
   /**

@@ -8,6 +8,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.docs.DocBlock;
 import io.limiter.docs.Transcript;
 import io.limiter.test.ManualTicker;
+import io.limiter.web.RateLimitRule;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;

@@ -13,6 +13,8 @@ import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.docs.DocBlock;
 import io.limiter.docs.Repository;
+import io.limiter.web.ClientIpResolver;
+import io.limiter.web.RateLimitRule;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;

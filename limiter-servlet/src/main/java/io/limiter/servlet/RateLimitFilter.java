@@ -8,12 +8,10 @@ import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
-import io.limiter.core.RateLimiter;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.settings.LimiterSettings;
 import io.limiter.core.settings.Problems;
-import io.limiter.core.settings.Setting;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.PenaltyListener;
 import io.limiter.core.step.StepController;
@@ -22,11 +20,14 @@ import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TickScheduler;
 import io.limiter.core.step.TierResolver;
 import io.limiter.servlet.internal.AnnotationParser;
-import io.limiter.servlet.internal.Binding;
 import io.limiter.servlet.internal.RateLimitEngine;
-import io.limiter.servlet.internal.StepBinder;
+import io.limiter.web.ClientIpResolver;
 import io.limiter.web.HttpRequestView;
-import io.limiter.web.internal.PathPattern;
+import io.limiter.web.KeyReference;
+import io.limiter.web.RateLimitRule;
+import io.limiter.web.StepSettings;
+import io.limiter.web.internal.DeciderBuilder;
+import io.limiter.web.internal.StepBinder;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -39,9 +40,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -343,31 +341,11 @@ public final class RateLimitFilter implements Filter {
       String label = labels.get(kind + "." + name);
       return label != null ? label : "init-param " + kind + "." + name + (kind.equals("adaptive") ? "" : ".*");
     }
-    private @Nullable RateLimitStore store;
-    private boolean ownsStore;
-    private @Nullable RateLimiterRegistry registry;
-    private final List<LimitPolicy> policies = new ArrayList<>();
-    private final List<RateLimitRule> rules = new ArrayList<>();
-    private final List<String> excludes = new ArrayList<>();
-    private final List<RateLimitListener> listeners = new ArrayList<>();
-    private @Nullable KeyReference defaultKey = KeyReference.of(KeyReference.Kind.IP);
-    private @Nullable KeyResolver<HttpRequestView> defaultKeyResolver;
-    private ClientIpResolver clientIp = ClientIpResolver.peerOnly();
-    private MissingKeyStrategy missingKey = MissingKeyStrategy.reject();
-    private int missingKeyStatus = 401;
-    private int status = 429;
-    private HeaderMode headerMode = HeaderMode.IETF;
+    /** The stack-neutral part: rules, policies, keys, steps, statuses; compiled by {@link #createEngine()}. */
+    private final DeciderBuilder rules = new DeciderBuilder();
     private RejectionHandler rejectionHandler = RejectionHandler.problemJson();
-    private @Nullable StoreFailureHandler failureHandler;
-    private Duration failClosedRetryAfter = Duration.ofSeconds(5);
     private boolean annotations = true;
     private RateLimitAnnotations annotationLookup = RateLimitAnnotations.metaAnnotations();
-    private boolean caseSensitivePaths;
-    private final Map<String, StepSettings> policySteps = new LinkedHashMap<>();
-    private final Map<String, StepBinder.Stepped> prebuilt = new LinkedHashMap<>();
-    private final List<StepController> ownControllers = new ArrayList<>();
-    private @Nullable StepControllerRegistry controllerRegistry;
-    private final List<PenaltyListener> penaltyListeners = new ArrayList<>();
 
     private Builder() {
     }
@@ -380,15 +358,13 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder store(RateLimitStore store) {
-      this.store = Objects.requireNonNull(store, "store");
-      this.ownsStore = false;
+      rules.store(store);
       return this;
     }
 
     /** For the init-param reader: a store the filter created and must close. */
     Builder ownedStore(RateLimitStore store) {
-      this.store = Objects.requireNonNull(store, "store");
-      this.ownsStore = true;
+      rules.ownedStore(store);
       return this;
     }
 
@@ -401,7 +377,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder registry(RateLimiterRegistry registry) {
-      this.registry = Objects.requireNonNull(registry, "registry");
+      rules.registry(registry);
       return this;
     }
 
@@ -412,7 +388,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder policy(LimitPolicy policy) {
-      policies.add(Objects.requireNonNull(policy, "policy"));
+      rules.policy(policy);
       return this;
     }
 
@@ -425,8 +401,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder policy(LimitPolicy policy, StepSettings steps) {
-      policy(policy);
-      policySteps.put(policy.name(), Objects.requireNonNull(steps, "steps"));
+      rules.policy(policy, steps);
       return this;
     }
 
@@ -441,12 +416,7 @@ public final class RateLimitFilter implements Filter {
      */
     public Builder steppedPolicy(SteppedRateLimiter<String> limiter,
         @Nullable TierResolver<HttpRequestView> tierKey) {
-      Objects.requireNonNull(limiter, "limiter");
-      if (limiter.tiers().isPresent() && tierKey == null) {
-        throw new IllegalArgumentException("policy " + limiter.policy().name() + " has tiers, so it needs a tier key");
-      }
-      prebuilt.put(limiter.policy().name(), new StepBinder.Stepped(limiter, tierKey,
-          limiter.controller().orElse(null), "the stepped limiter of policy " + limiter.policy().name()));
+      rules.steppedPolicy(limiter, tierKey);
       return this;
     }
 
@@ -458,7 +428,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder controller(StepController controller) {
-      ownControllers.add(Objects.requireNonNull(controller, "controller"));
+      rules.controller(controller);
       return this;
     }
 
@@ -470,7 +440,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder controllers(StepControllerRegistry controllers) {
-      this.controllerRegistry = Objects.requireNonNull(controllers, "controllers");
+      rules.controllers(controllers);
       return this;
     }
 
@@ -481,7 +451,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder penaltyListener(PenaltyListener listener) {
-      penaltyListeners.add(Objects.requireNonNull(listener, "listener"));
+      rules.penaltyListener(listener);
       return this;
     }
 
@@ -492,7 +462,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder rule(RateLimitRule rule) {
-      rules.add(Objects.requireNonNull(rule, "rule"));
+      rules.rule(rule);
       return this;
     }
 
@@ -506,10 +476,7 @@ public final class RateLimitFilter implements Filter {
      * @throws IllegalArgumentException if a pattern is malformed
      */
     public Builder exclude(String... patterns) {
-      for (String p : patterns) {
-        PathPattern.validate(p);
-        excludes.add(p.trim());
-      }
+      rules.exclude(patterns);
       return this;
     }
 
@@ -521,8 +488,7 @@ public final class RateLimitFilter implements Filter {
      * @throws IllegalArgumentException if it does not parse
      */
     public Builder defaultKey(String reference) {
-      this.defaultKey = KeyReference.parse(reference);
-      this.defaultKeyResolver = null;
+      rules.defaultKey(reference);
       return this;
     }
 
@@ -535,8 +501,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder defaultKey(KeyResolver<HttpRequestView> resolver) {
-      this.defaultKeyResolver = Objects.requireNonNull(resolver, "resolver");
-      this.defaultKey = null;
+      rules.defaultKey(resolver);
       return this;
     }
 
@@ -547,7 +512,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder clientIp(ClientIpResolver resolver) {
-      this.clientIp = Objects.requireNonNull(resolver, "resolver");
+      rules.clientIp(resolver);
       return this;
     }
 
@@ -559,7 +524,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder missingKey(MissingKeyStrategy strategy) {
-      this.missingKey = Objects.requireNonNull(strategy, "strategy");
+      rules.missingKey(strategy);
       return this;
     }
 
@@ -570,10 +535,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder missingKeyStatus(int status) {
-      if (status < 400 || status > 499) {
-        throw new IllegalArgumentException("missing-key status must be a 4xx status but was " + status);
-      }
-      this.missingKeyStatus = status;
+      rules.missingKeyStatus(status);
       return this;
     }
 
@@ -585,10 +547,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder status(int status) {
-      if (status < 400 || status > 599) {
-        throw new IllegalArgumentException("status must be a 4xx or 5xx status but was " + status);
-      }
-      this.status = status;
+      rules.status(status);
       return this;
     }
 
@@ -599,7 +558,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder headerMode(HeaderMode mode) {
-      this.headerMode = Objects.requireNonNull(mode, "mode");
+      rules.headerMode(mode);
       return this;
     }
 
@@ -621,7 +580,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder listener(RateLimitListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      rules.listener(listener);
       return this;
     }
 
@@ -633,7 +592,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder failureHandler(StoreFailureHandler handler) {
-      this.failureHandler = Objects.requireNonNull(handler, "handler");
+      rules.failureHandler(handler);
       return this;
     }
 
@@ -644,10 +603,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder failClosedRetryAfter(Duration retryAfter) {
-      if (retryAfter.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("fail-closed retry-after must be at least 1 second but was " + retryAfter);
-      }
-      this.failClosedRetryAfter = retryAfter;
+      rules.failClosedRetryAfter(retryAfter);
       return this;
     }
 
@@ -686,7 +642,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder caseSensitivePaths(boolean caseSensitive) {
-      this.caseSensitivePaths = caseSensitive;
+      rules.caseSensitivePaths(caseSensitive);
       return this;
     }
 
@@ -702,24 +658,7 @@ public final class RateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder settings(LimiterSettings settings, Problems problems) {
-      HeaderMode mode = settings.headerMode(problems);
-      if (mode != null) {
-        headerMode(mode);
-      }
-      MissingKeyStrategy strategy = settings.missingKey(problems);
-      if (strategy != null) {
-        missingKey(strategy);
-      }
-      problems.read(settings.get("failure.closed-retry-after"), Setting::asDuration, this::failClosedRetryAfter);
-      problems.read(settings.get("status"), Setting::asInt, this::status);
-      problems.read(settings.get("missing-key-status"), Setting::asInt, this::missingKeyStatus);
-      Setting excluded = settings.get("exclude");
-      if (excluded != null) {
-        for (String pattern : excluded.asList()) {
-          problems.read(excluded, s -> pattern, this::exclude);
-        }
-      }
-      problems.read(settings.get("case-sensitive-paths"), Setting::asBoolean, this::caseSensitivePaths);
+      rules.settings(settings, problems);
       return this;
     }
 
@@ -735,159 +674,17 @@ public final class RateLimitFilter implements Filter {
     }
 
     RateLimitEngine createEngine() {
-      List<String> all = new ArrayList<>(problems);
-      if (registry != null && store != null) {
-        all.add("registry and store are both set; the registry brings its own store");
-      }
-      if (registry != null && !listeners.isEmpty()) {
-        all.add("registry and listener are both set; add listeners to the registry instead");
-      }
-      RateLimitStore effectiveStore = store;
-      boolean owned = ownsStore;
-      RateLimiterRegistry reg = registry;
-      if (reg == null) {
-        if (effectiveStore == null) {
-          effectiveStore = RateLimitStore.inMemory();
-          owned = true;
-        }
-        RateLimiterRegistry.Builder rb = RateLimiterRegistry.builder().store(effectiveStore);
-        listeners.forEach(rb::listener);
-        reg = rb.build();
-      }
-      for (LimitPolicy p : policies) {
-        try {
-          reg.register(p);
-        } catch (IllegalStateException e) {
-          all.add("policy " + p.name() + ": " + e.getMessage());
-        }
-      }
-      for (StepBinder.Stepped s : prebuilt.values()) {
-        try {
-          reg.register(s.limiter().policy());
-        } catch (IllegalStateException e) {
-          all.add("policy " + s.limiter().policy().name() + ": " + e.getMessage());
-        }
-      }
-      boolean ownsControllers = controllerRegistry == null;
-      StepControllerRegistry controllers = controllerRegistry != null ? controllerRegistry
-          : new StepControllerRegistry();
-      if (!ownsControllers && !ownControllers.isEmpty()) {
-        all.add("controllers (a registry) and controller are both set; register the controllers in the registry");
-      }
-      for (StepController c : ownControllers) {
-        try {
-          controllers.register(c);
-        } catch (IllegalStateException e) {
-          all.add(where("adaptive", c.name()) + ": " + e.getMessage());
-        }
-      }
-      built = reg;
-      StepBinder steps = new StepBinder(reg, controllers, policySteps, prebuilt, penaltyListeners, clientIp);
-      for (Map.Entry<String, StepSettings> e : policySteps.entrySet()) {
-        reg.find(e.getKey()).ifPresent(l -> steps.named(l.policy(), where("policy", e.getKey()), all));
-      }
-      boolean lowerCase = !caseSensitivePaths;
-      List<Binding> bindings = new ArrayList<>();
-      Set<String> ruleNames = new HashSet<>();
-      for (RateLimitRule rule : rules) {
-        String where = where("rule", rule.name());
-        if (!ruleNames.add(rule.name())) {
-          all.add(where + ": another rule has the same name");
-          continue;
-        }
-        RateLimiter limiter = null;
-        if (rule.policy() != null) {
-          try {
-            limiter = reg.register(rule.policy());
-          } catch (IllegalStateException e) {
-            all.add(where + ": " + e.getMessage());
-          }
-        } else {
-          limiter = reg.find(rule.policyName()).orElse(null);
-          if (limiter == null) {
-            all.add(where + ": unknown policy \"" + rule.policyName() + "\"; known policies: " + reg.names());
-          }
-        }
-        long permits = rule.cost() > 0 ? rule.cost() : limiter == null ? 1 : limiter.policy().cost();
-        if (limiter != null && rule.policy() == null && rule.cost() > 0) {
-          Binding.checkCost(limiter.policy(), permits, all, where + ": ");
-        }
-        KeyResolver<HttpRequestView> key;
-        KeyReference keyReference;
-        if (rule.keyResolver() == RequestKeys.global()) {
-          // the same bucket as key=global: shared by every client, so never boxed
-          keyReference = KeyReference.of(KeyReference.Kind.GLOBAL);
-          key = keyReference.toResolver(clientIp);
-        } else if (rule.keyResolver() != null) {
-          key = KeyKind.CUSTOM.of(rule.keyResolver());
-          keyReference = null;
-        } else if (rule.keyReference() != null) {
-          key = rule.keyReference().toResolver(clientIp);
-          keyReference = rule.keyReference();
-        } else {
-          key = defaultResolver();
-          keyReference = defaultKey;
-        }
-        List<PathPattern> patterns = new ArrayList<>();
-        for (String p : rule.paths()) {
-          patterns.add(PathPattern.compile(p, !lowerCase));
-        }
-        Set<String> methods = new LinkedHashSet<>(rule.methods());
-        StepBinder.Stepped stepped = null;
-        if (limiter != null) {
-          int before = all.size();
-          stepped = rule.policy() != null && !rule.steps().isEmpty()
-              ? steps.inline(limiter.policy(), rule.steps(), where, all)
-              : steps.named(limiter.policy(), where, all);
-          if (all.size() > before) {
-            limiter = null;
-          }
-        }
-        if (limiter != null) {
-          bindings.add(new Binding(where, limiter, permits, key, keyReference,
-              rule.missingKey() != null ? rule.missingKey() : missingKey, patterns, methods, stepped)
-              .withChargeOn(rule.chargeOn()).withActualCost(rule.actualCostSource()));
-        }
-      }
-      List<PathPattern> excluded = new ArrayList<>();
-      for (String p : excludes) {
-        // case-sensitive whatever the rules do: the container routes /HEALTH elsewhere than /health
-        excluded.add(PathPattern.compile(p, true));
-      }
-      if (!all.isEmpty()) {
-        throw fail(all, effectiveStore, owned);
-      }
-      AnnotationParser parser = annotations ? new AnnotationParser(reg, ref -> ref.toResolver(clientIp), defaultKey,
-          defaultResolver(), missingKey, steps, annotationLookup) : null;
-      StoreFailureHandler onFailure = failureHandler != null ? failureHandler
-          : StoreFailureHandler.byFailureMode(RateLimitStore.inMemory(), failClosedRetryAfter, Duration.ofMinutes(1));
-      return new RateLimitEngine(bindings, excluded, lowerCase, parser, headerMode, status, missingKeyStatus,
-          rejectionHandler, onFailure, owned ? effectiveStore : null, steps, ownsControllers);
+      DeciderBuilder.Compiled compiled = rules.where(this::where).build(problems);
+      built = compiled.registry();
+      AnnotationParser parser = annotations ? new AnnotationParser(compiled.registry(),
+          ref -> ref.toResolver(compiled.clientIp()), compiled.defaultKey(), compiled.defaultResolver(),
+          compiled.missingKey(), compiled.steps(), annotationLookup) : null;
+      return new RateLimitEngine(compiled, parser, rejectionHandler);
     }
 
     /** The policies this builder defines (named ones and the rules' inline ones): what a config reload swaps. */
     List<LimitPolicy> livePolicies() {
-      List<LimitPolicy> live = new ArrayList<>(policies);
-      for (RateLimitRule rule : rules) {
-        if (rule.policy() != null) {
-          live.add(rule.policy());
-        }
-      }
-      return live;
-    }
-
-    private KeyResolver<HttpRequestView> defaultResolver() {
-      // defaultKey(resolver) clears the reference
-      return defaultKeyResolver != null ? KeyKind.CUSTOM.of(defaultKeyResolver)
-          : Objects.requireNonNull(defaultKey, "defaultKey").toResolver(clientIp);
-    }
-
-    private static RateLimitConfigException fail(List<String> problems, @Nullable RateLimitStore store,
-        boolean owned) {
-      if (owned && store != null) {
-        store.close();
-      }
-      return new RateLimitConfigException(problems);
+      return rules.livePolicies();
     }
   }
 }

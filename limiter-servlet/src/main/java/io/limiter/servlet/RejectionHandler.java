@@ -1,6 +1,7 @@
 package io.limiter.servlet;
 
 import io.limiter.core.http.RateLimitProblem;
+import io.limiter.web.KeyReference;
 import io.limiter.web.Rejection;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -19,20 +19,6 @@ class ArchitectureTest {
         .because("core internals are not API (docs/architecture.md)").check(classes);
   }
 
-  /**
-   * The request layer of the filter reads requests through {@code HttpRequestView} only, so that another stack's
-   * filter can share it (docs/architecture.md, "The WebFlux WebFilter"): the key references and resolvers, the client
-   * IP resolver, rules, step settings, bindings and the stack-neutral decision name no servlet type.
-   */
-  @Test
-  void theRequestLayerNamesNoServletType() {
-    noClasses().that().haveNameMatching("io\\.limiter\\.servlet\\.(KeyReference|RequestKeys|ClientIpResolver"
-        + "|RateLimitRule|StepSettings)(\\$.*)?")
-        .or().haveNameMatching("io\\.limiter\\.servlet\\.internal\\.(Binding|StepBinder|RequestDecider)(\\$.*)?")
-        .should().dependOnClassesThat().resideInAnyPackage("jakarta.servlet..")
-        .check(classes);
-  }
-
   @Test
   void dependsOnNoFrameworkButTheServletApi() {
     noClasses().should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "javax.servlet..",

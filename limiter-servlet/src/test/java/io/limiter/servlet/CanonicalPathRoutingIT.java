@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.servlet.EmbeddedApp.Container;
+import io.limiter.test.RawHttp;
 import io.limiter.web.PathSpellings;
 import io.limiter.web.internal.CanonicalPath;
 import io.limiter.web.internal.PathPattern;

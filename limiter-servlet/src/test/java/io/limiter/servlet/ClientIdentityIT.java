@@ -3,6 +3,8 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.servlet.EmbeddedApp.Container;
+import io.limiter.web.ClientIpResolver;
+import io.limiter.web.RateLimitRule;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -2,6 +2,8 @@ package io.limiter.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.web.ClientIpResolver;
+import io.limiter.web.RateLimitRule;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.limiter.servlet;
 
+import io.limiter.test.RawHttp;
 import jakarta.servlet.Filter;
 import jakarta.servlet.Servlet;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.servlet.EmbeddedApp.Container;
+import io.limiter.test.RawHttp;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

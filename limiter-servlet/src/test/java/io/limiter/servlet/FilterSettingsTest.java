@@ -10,6 +10,7 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitStore;
 import io.limiter.test.ManualTicker;
+import io.limiter.web.RateLimitRule;
 import io.limiter.web.Rejection;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;

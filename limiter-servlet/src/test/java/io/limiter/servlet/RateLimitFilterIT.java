@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.http.HeaderMode;
+import io.limiter.test.SfParser;
+import io.limiter.web.RateLimitRule;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.limiter.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.core.Decision;
+import io.limiter.web.RateLimitRule;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 

@@ -8,11 +8,11 @@ import static org.mockito.Mockito.when;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.step.StepController;
+import io.limiter.web.RateLimitRule;
+import io.limiter.web.StepSettings;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import java.security.Principal;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -150,22 +150,6 @@ class StepSettingsTest {
         .steps(StepSettings.builder().tiers("a=1/s").tierKey("attribute:x").build()).build())
         .isInstanceOfSatisfying(RateLimitConfigException.class, e -> assertThat(e.problems()).containsExactly(
             "rule r: tiers, tier-key belong to inline limits; set them on the policy p instead"));
-  }
-
-  @Test
-  void tierKeysReadHeadersAttributesAndThePrincipal() {
-    HttpServletRequest request = mock(HttpServletRequest.class);
-    when(request.getHeader("X-Plan")).thenReturn(" pro ");
-    when(request.getAttribute("plan")).thenReturn("internal");
-    Principal principal = () -> "partner";
-    when(request.getUserPrincipal()).thenReturn(principal);
-    assertThat(StepSettings.parseTierKey("trusted:header:X-Plan").resolve(ServletRequestView.of(request))).isEqualTo("pro");
-    assertThat(StepSettings.parseTierKey("attribute:plan").resolve(ServletRequestView.of(request))).isEqualTo("internal");
-    assertThat(StepSettings.parseTierKey("trusted:principal").resolve(ServletRequestView.of(request))).isEqualTo("partner");
-    assertThatThrownBy(() -> StepSettings.parseTierKey("authority:PLAN_"))
-        .hasMessageContaining("only limiter-spring (with Spring Security) understands");
-    assertThatThrownBy(() -> StepSettings.parseTierKey("trusted:header:X-Plan, ip")).hasMessageContaining("does not name");
-    assertThatThrownBy(() -> StepSettings.parseTierKey("cookie:plan")).hasMessageContaining("is not valid");
   }
 
   /** Bad step settings on a servlet. */

@@ -6,6 +6,7 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.docs.DocBlock;
 import io.limiter.docs.Transcript;
 import io.limiter.test.ManualTicker;
+import io.limiter.test.NonBlocking;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

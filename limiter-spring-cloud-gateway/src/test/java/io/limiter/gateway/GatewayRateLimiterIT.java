@@ -2,6 +2,7 @@ package io.limiter.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.test.NonBlocking;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.limiter.redis.RedisServer;
+import io.limiter.test.NonBlocking;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;

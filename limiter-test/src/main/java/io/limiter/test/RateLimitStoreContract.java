@@ -49,9 +49,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * over, another shape starts fresh); and a 64-thread hammer through {@code tryAcquire}, bound limiters and key
  * handles with a moving clock and concurrent clean-up admits exactly the capacity. Reservations and settlement are
  * in {@link SettlementContract}, waiting for permits in {@link PacingContract}, and a request's several policies
- * taken all or nothing in {@link MultiReserveContract}.
+ * taken all or nothing in {@link MultiReserveContract}, and the same without blocking in {@link AsyncReserveContract}.
  */
-public abstract class RateLimitStoreContract implements SettlementContract, PacingContract, MultiReserveContract {
+public abstract class RateLimitStoreContract implements SettlementContract, PacingContract, MultiReserveContract,
+    AsyncReserveContract {
 
   /** 2023-11-14T00:00:00Z in nanoseconds since the epoch: the tests' starting time. */
   public static final long START = 1_699_920_000L * 1_000_000_000L;

@@ -20,6 +20,10 @@ class ArchitectureTest {
         .because("core internals are not API (docs/architecture.md)").check(classes);
   }
 
+  /**
+   * The request layer (key references, client IP, rules, step settings, bindings, the rule compilation and the
+   * decision) is shared by the servlet filter and the WebFlux filter, so it names no type of either stack.
+   */
   @Test
   void dependsOnNoWebStack() {
     noClasses().should().dependOnClassesThat().resideInAnyPackage("jakarta.servlet..", "javax.servlet..",

@@ -290,13 +290,49 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
   /** A decision as a reservation; one settled to another cost later costs one more call ({@link #settle}). */
   Reservation reserve(Space space, String key, long permits, ScriptPolicy policy) {
     Object started = start(space, key, permits, policy);
-    Reservation.Settler settler = (reservation, actual) -> settle(space, policy, reservation, actual);
     if (started instanceof Decision) { // a local denial or a failure mode's decision: nothing taken on Redis
-      return Reservation.of((Decision) started, key, policy.policy, permits, 0, settler);
+      return Reservation.of((Decision) started, key, policy.policy, permits, 0, settler(space, policy));
     }
     Request request = (Request) started;
     Decision decision = finish(request);
-    return Reservation.of(decision, key, policy.policy, permits, request.decidedAtMicros, settler);
+    return Reservation.of(decision, key, policy.policy, permits, request.decidedAtMicros, settler(space, policy));
+  }
+
+  /**
+   * {@link #reserve} without blocking, as {@link #decideAsync} decides: the same start (deny cache, availability gate,
+   * coalescing lane), the call expired by the connector's timer, the same reading of its reply or failure.
+   */
+  CompletionStage<Reservation> reserveAsync(Space space, String key, long permits, ScriptPolicy policy) {
+    Object started;
+    try {
+      started = start(space, key, permits, policy);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (started instanceof Decision) { // a local denial or a failure mode's decision: nothing taken on Redis
+      return CompletableFuture.completedFuture(Reservation.of((Decision) started, key, policy.policy, permits, 0,
+          settler(space, policy)));
+    }
+    Request request = (Request) started;
+    return connector.expireLater(Objects.requireNonNull(request.reply, "reply")).handle((answer, error) -> {
+      Decision decision = request.complete(answer, error); // sets where the charge landed
+      return Reservation.of(decision, key, policy.policy, permits, request.decidedAtMicros, settler(space, policy));
+    });
+  }
+
+  /** How this store settles a reservation of a key space: the settle script, waited for or not. */
+  private Reservation.Settler settler(Space space, ScriptPolicy policy) {
+    return new Reservation.Settler() {
+      @Override
+      public void settle(Reservation reservation, long actual) {
+        LettuceRateLimitStore.this.settle(space, policy, reservation, actual);
+      }
+
+      @Override
+      public CompletionStage<Void> settleAsync(Reservation reservation, long actual) {
+        return LettuceRateLimitStore.this.settleAsync(space, policy, reservation, actual);
+      }
+    };
   }
 
   /**
@@ -310,9 +346,76 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
    */
   @Override
   public List<Reservation> reserveAll(List<Claim> claims) {
+    Vector vector = vector(claims);
+    if (vector == null) {
+      return RedisRateLimitStore.super.reserveAll(claims);
+    }
+    List<Object> answer = null;
+    Throwable error = null;
+    try {
+      answer = connector.await(calls.runAll(vector.scripts, vector.redisKeys, vector.args, vector.hard)).join();
+    } catch (CompletionException | CancellationException e) {
+      error = e.getCause() != null ? e.getCause() : e;
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    List<Reservation> out = vector.read(answer, error);
+    if (out == null) {
+      return RedisRateLimitStore.super.reserveAll(claims); // a script error: nothing written, each alone decides it
+    }
+    if (vector.refund) {
+      for (Reservation taken : out) {
+        taken.refund();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@link #reserveAll(List)} through Lettuce's asynchronous API: the same one script call (on the same coalescing
+   * lane), prepared by the same checks, bounded by the command timeout on the connector's timer instead of a waiting
+   * thread, its reply read by the same code; where {@link #reserveAll(List)} falls back to the claims one by one, this
+   * falls back to the default async form ({@link KeySpace#reserveAsync(String, long)} in order, which this store's
+   * key spaces implement without blocking). The refunds of a failure mode's rejection go out with
+   * {@link Reservation#refundAllAsync} and complete before the stage does. Completes on a Lettuce I/O thread, or on
+   * the connector's timer thread when the call times out.
+   */
+  @Override
+  public CompletionStage<List<Reservation>> reserveAllAsync(List<Claim> claims) {
+    Vector vector;
+    try {
+      vector = vector(claims);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (vector == null) {
+      return RedisRateLimitStore.super.reserveAllAsync(claims);
+    }
+    CompletableFuture<List<Object>> call;
+    try {
+      call = calls.runAll(vector.scripts, vector.redisKeys, vector.args, vector.hard);
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    return connector.expireLater(call).handle((answer, failure) -> vector.read(answer,
+        failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure))
+        .thenCompose(out -> {
+          if (out == null) { // a script error: nothing written, each alone decides it
+            return RedisRateLimitStore.super.reserveAllAsync(claims);
+          }
+          return vector.refund ? Reservation.refundAllAsync(out).thenApply(refunded -> out)
+              : CompletableFuture.completedFuture(out);
+        });
+  }
+
+  /**
+   * Prepares the one script call of {@link #reserveAll(List)} (see there for when a group can go in one call) and
+   * enters the availability gate; null when the claims are to be reserved one by one instead.
+   */
+  private @Nullable Vector vector(List<Claim> claims) {
     int n = claims.size();
     if (n < 2 || n > Coalescer.MAX_BATCH) {
-      return RedisRateLimitStore.super.reserveAll(claims);
+      return null;
     }
     Space[] spaces = new Space[n];
     ScriptPolicy[] policies = new ScriptPolicy[n];
@@ -330,18 +433,18 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
         spaces[i] = view.space;
         policies[i] = view.policy;
       } else {
-        return RedisRateLimitStore.super.reserveAll(claims);
+        return null;
       }
       scripts[i] = policies[i].script;
       redisKeys[i] = keys.key(spaces[i].policyPart, c.key());
       hard[i] = !c.soft();
       if (!BatchScript.covers(scripts[i])) {
-        return RedisRateLimitStore.super.reserveAll(claims); // the moving window writes its log in place
+        return null; // the moving window writes its log in place
       }
       if (connector.cluster()) {
         int s = SlotHash.getSlot(redisKeys[i]);
         if (slot >= 0 && s != slot) {
-          return RedisRateLimitStore.super.reserveAll(claims);
+          return null;
         }
         slot = s;
       }
@@ -361,60 +464,89 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
       long permits = claims.get(i).permits();
       if (testTicker != null
           && Math.abs(Math.floorDiv(testNow, 1000L)) > LimitScript.MAX_EXACT - policies[i].spanMicros) {
-        return RedisRateLimitStore.super.reserveAll(claims); // the single call names the problem
+        return null; // the single call names the problem
       }
       if (denyCache != null && denyCache.check(redisKeys[i], policies[i].policy, permits, decisionClock) != null) {
-        return RedisRateLimitStore.super.reserveAll(claims); // decided locally, one by one
+        return null; // decided locally, one by one
       }
       args[i] = policies[i].args(permits, nowArg);
     }
     int pass = gate.enter(localNow);
     if (pass == RecoveryGate.SKIP) {
-      return RedisRateLimitStore.super.reserveAll(claims); // each decided by its failure mode
+      return null; // each decided by its failure mode
     }
-    List<Object> answer = null;
-    Throwable error = null;
-    try {
-      answer = connector.await(calls.runAll(scripts, redisKeys, args, hard)).join();
-    } catch (CompletionException | CancellationException e) {
-      error = e.getCause() != null ? e.getCause() : e;
-    } catch (RuntimeException e) {
-      error = e;
+    return new Vector(claims, spaces, policies, scripts, redisKeys, hard, args, pass, decisionClock, offset);
+  }
+
+  /** One group's script call, prepared by {@link #vector}; {@link #read} turns its reply into the reservations. */
+  private final class Vector {
+    final List<Claim> claims;
+    final Space[] spaces;
+    final ScriptPolicy[] policies;
+    final LimitScript[] scripts;
+    final String[] redisKeys;
+    final boolean[] hard;
+    final String[][] args;
+    final int pass;
+    final long decisionClock;
+    final long offset;
+    /** Set by {@link #read}: a failure mode rejected a claim whose write failed, the others' permits go back. */
+    boolean refund;
+
+    Vector(List<Claim> claims, Space[] spaces, ScriptPolicy[] policies, LimitScript[] scripts, String[] redisKeys,
+        boolean[] hard, String[][] args, int pass, long decisionClock, long offset) {
+      this.claims = claims;
+      this.spaces = spaces;
+      this.policies = policies;
+      this.scripts = scripts;
+      this.redisKeys = redisKeys;
+      this.hard = hard;
+      this.args = args;
+      this.pass = pass;
+      this.decisionClock = decisionClock;
+      this.offset = offset;
     }
-    // a group's reply: the decided requests' replies, then 1 (written) or 0 (stopped: nothing written)
-    if (error == null && (answer == null || answer.size() < 2 || answer.size() > n + 1
-        || !(answer.get(answer.size() - 1) instanceof Number))) {
-      error = new IllegalStateException("unexpected reply of the vector script for " + n + " claims: " + answer);
-    }
-    List<Object> reply = error == null && answer != null ? answer : List.of(); // read only when there is no error
-    boolean written = error == null && ((Number) reply.get(reply.size() - 1)).longValue() == 1;
-    int decided = error != null ? n : reply.size() - 1;
-    if (error == null && !written && isMessage(reply.get(decided - 1))) {
-      answered(pass);
-      return RedisRateLimitStore.super.reserveAll(claims); // a script error: nothing written, each alone decides it
-    }
-    List<Reservation> out = new ArrayList<>(decided);
-    for (int i = 0; i < decided; i++) {
-      Claim c = claims.get(i);
-      Space space = spaces[i];
-      ScriptPolicy policy = policies[i];
-      Request request = new Request(policy, c.key(), redisKeys[i], c.permits(), pass, decisionClock, offset);
-      Decision decision = error != null ? request.complete(null, error) : complete(request, reply.get(i));
-      if (error == null && !written) {
-        out.add(Reservation.none(decision, c.key())); // the group stopped: nothing of it was written
-        continue;
+
+    /**
+     * Reads the call's reply (or failure) into one reservation per decided claim; null if the script answered an
+     * error (nothing was written: the caller reserves the claims one by one).
+     */
+    @Nullable List<Reservation> read(@Nullable List<Object> answer, @Nullable Throwable failure) {
+      int n = claims.size();
+      Throwable error = failure;
+      // a group's reply: the decided requests' replies, then 1 (written) or 0 (stopped: nothing written)
+      if (error == null && (answer == null || answer.size() < 2 || answer.size() > n + 1
+          || !(answer.get(answer.size() - 1) instanceof Number))) {
+        error = new IllegalStateException("unexpected reply of the vector script for " + n + " claims: " + answer);
       }
-      Reservation.Settler settler = (reservation, actual) -> settle(space, policy, reservation, actual);
-      out.add(Reservation.of(decision, c.key(), policy.policy, c.permits(), request.decidedAtMicros, settler));
-      if (!decision.allowed() && hard[i]) {
-        // a failure mode's rejection of one claim (its write failed) while the others were written: give theirs back
-        for (Reservation taken : out) {
-          taken.refund();
+      List<Object> reply = error == null && answer != null ? answer : List.of(); // read only when there is no error
+      boolean written = error == null && ((Number) reply.get(reply.size() - 1)).longValue() == 1;
+      int decided = error != null ? n : reply.size() - 1;
+      if (error == null && !written && isMessage(reply.get(decided - 1))) {
+        answered(pass);
+        return null;
+      }
+      List<Reservation> out = new ArrayList<>(decided);
+      for (int i = 0; i < decided; i++) {
+        Claim c = claims.get(i);
+        ScriptPolicy policy = policies[i];
+        Request request = new Request(policy, c.key(), redisKeys[i], c.permits(), pass, decisionClock, offset);
+        Decision decision = error != null ? request.complete(null, error) : complete(request, reply.get(i));
+        if (error == null && !written) {
+          out.add(Reservation.none(decision, c.key())); // the group stopped: nothing of it was written
+          continue;
         }
-        return out;
+        out.add(Reservation.of(decision, c.key(), policy.policy, c.permits(), request.decidedAtMicros,
+            settler(spaces[i], policy)));
+        if (!decision.allowed() && hard[i]) {
+          // a failure mode's rejection of one claim (its write failed) while the others were written: give theirs
+          // back (the caller does, in its own form)
+          refund = true;
+          return out;
+        }
       }
+      return out;
     }
-    return out;
   }
 
   /** Whether a vector's reply for one request is an error message ({message}). */
@@ -441,20 +573,42 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
    */
   private void settle(Space space, ScriptPolicy policy, Reservation reservation, long actual) {
     String redisKey = keys.key(space.policyPart, reservation.key());
-    String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
-    CompletableFuture<List<Object>> call;
-    try {
-      call = connector.run(policy.script.settleScript(), redisKey,
-          policy.settleArgs(actual - reservation.permits(), reservation.stamp(), nowArg));
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
     Throwable error = null;
     try {
-      connector.await(call).join();
+      connector.await(startSettle(redisKey, policy, reservation, actual)).join();
     } catch (CompletionException | CancellationException e) {
       error = e.getCause() != null ? e.getCause() : e;
     }
+    settled(redisKey, policy, error);
+  }
+
+  /**
+   * {@link #settle} without blocking: the same call, expired by the connector's timer; completes (normally, also on a
+   * failure, which is counted and logged as there) when Redis answers or the command timeout expires.
+   */
+  private CompletionStage<Void> settleAsync(Space space, ScriptPolicy policy, Reservation reservation, long actual) {
+    String redisKey = keys.key(space.policyPart, reservation.key());
+    return connector.expireLater(startSettle(redisKey, policy, reservation, actual)).handle((answer, error) -> {
+      settled(redisKey, policy, error instanceof CompletionException && error.getCause() != null ? error.getCause()
+          : error);
+      return null;
+    });
+  }
+
+  /** Sends the settle script's call for a reservation. */
+  private CompletableFuture<List<Object>> startSettle(String redisKey, ScriptPolicy policy, Reservation reservation,
+      long actual) {
+    String nowArg = testTicker != null ? Long.toString(Math.floorDiv(testTicker.read(), 1000L)) : null;
+    try {
+      return connector.run(policy.script.settleScript(), redisKey,
+          policy.settleArgs(actual - reservation.permits(), reservation.stamp(), nowArg));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** After a settlement's call: the deny cache forgets the key (a refund may admit it), a failure is counted. */
+  private void settled(String redisKey, ScriptPolicy policy, @Nullable Throwable error) {
     if (denyCache != null) {
       denyCache.admitted(redisKey); // a refund may admit what this instance remembers as denied
     }
@@ -644,6 +798,22 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     }
 
     @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits) {
+      return LettuceRateLimitStore.this.reserveAsync(this, key, permits, base);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits, LimitPolicy effective) {
+      ScriptPolicy policy;
+      try {
+        policy = prepared(effective);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return LettuceRateLimitStore.this.reserveAsync(this, key, permits, policy);
+    }
+
+    @Override
     public ScheduledPermits schedule(String key, long permits, long maxWaitNanos) {
       return LettuceRateLimitStore.this.schedule(this, key, permits, maxWaitNanos, base);
     }
@@ -718,6 +888,16 @@ public final class LettuceRateLimitStore implements RedisRateLimitStore {
     @Override
     public Reservation reserve(String key, long permits) {
       return LettuceRateLimitStore.this.reserve(space, key, permits, policy);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits) {
+      return LettuceRateLimitStore.this.reserveAsync(space, key, permits, policy);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits, LimitPolicy effective) {
+      return space.reserveAsync(key, permits, effective);
     }
 
     @Override

@@ -5,12 +5,15 @@ import io.limiter.core.RateLimitStore;
 import io.limiter.core.Reservation;
 import io.limiter.core.http.HeaderMode;
 import io.limiter.core.http.RateLimitHeaders;
-import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepController;
 import io.limiter.core.step.TickScheduler;
 import io.limiter.servlet.RejectionHandler;
 import io.limiter.servlet.ServletRequestView;
-import io.limiter.web.internal.PathPattern;
+import io.limiter.web.internal.ActualCost;
+import io.limiter.web.internal.Binding;
+import io.limiter.web.internal.DeciderBuilder;
+import io.limiter.web.internal.RequestDecider;
+import io.limiter.web.internal.StepBinder;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterRegistration;
@@ -97,32 +100,22 @@ public final class RateLimitEngine {
   private volatile String stateAttribute = RateLimitEngine.class.getName() + ".state";
 
   /**
-   * @param rules path rule bindings, in evaluation order
-   * @param excludes exempt paths, case-sensitive (the container routes by case)
-   * @param lowerCase whether paths are matched case-insensitively (patterns are lower case then)
+   * @param compiled the rules, decider, steps, statuses and header mode compiled by limiter-web's
+   *     {@link DeciderBuilder}
    * @param annotations reads {@code @RateLimit} from servlets, or null to ignore annotations
-   * @param headerMode which rate limit fields to write
-   * @param status the status of rate-limited responses
-   * @param missingKeyStatus the status for requests without a required key
    * @param rejectionHandler writes refused responses
-   * @param failureHandler decides when a store throws
-   * @param ownedStore a store the filter created and closes on destroy, or null
-   * @param steps the stepped limiters and step controllers
-   * @param ownsControllers whether the filter starts the controllers on start and closes them on close
    */
-  public RateLimitEngine(List<Binding> rules, List<PathPattern> excludes, boolean lowerCase,
-      @Nullable AnnotationParser annotations, HeaderMode headerMode, int status, int missingKeyStatus,
-      RejectionHandler rejectionHandler, StoreFailureHandler failureHandler, @Nullable RateLimitStore ownedStore,
-      StepBinder steps, boolean ownsControllers) {
-    this.rules = List.copyOf(rules);
-    this.decider = new RequestDecider(rules, excludes, lowerCase, status, missingKeyStatus, failureHandler);
+  public RateLimitEngine(DeciderBuilder.Compiled compiled, @Nullable AnnotationParser annotations,
+      RejectionHandler rejectionHandler) {
+    this.rules = compiled.rules();
+    this.decider = compiled.decider();
     this.annotations = annotations;
-    this.headerMode = headerMode;
-    this.missingKeyStatus = missingKeyStatus;
+    this.headerMode = compiled.headerMode();
+    this.missingKeyStatus = compiled.missingKeyStatus();
     this.rejectionHandler = rejectionHandler;
-    this.ownedStore = ownedStore;
-    this.steps = steps;
-    this.ownsControllers = ownsControllers;
+    this.ownedStore = compiled.ownedStore();
+    this.steps = compiled.steps();
+    this.ownsControllers = compiled.ownsControllers();
   }
 
   /** The scheduler the step controllers tick on, created in {@link #start} and stopped in {@link #close}. */
@@ -448,7 +441,8 @@ public final class RateLimitEngine {
           r.refund(); // also a call in flight that ended: its permit goes back
         } else {
           ActualCost cost = rule.actualCost();
-          long actual = cost == null || failure != null ? -1 : cost.of(request, response);
+          long actual = cost == null || failure != null ? -1
+              : cost.of(cost.header() ? response.getHeader(cost.name()) : request.getAttribute(cost.name()));
           if (actual >= 0) {
             r.settle(actual);
           } else {

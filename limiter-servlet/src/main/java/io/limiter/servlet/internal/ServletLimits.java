@@ -1,5 +1,6 @@
 package io.limiter.servlet.internal;
 
+import io.limiter.web.internal.Binding;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -706,11 +706,15 @@ public class LimiterProperties {
 
     /**
      * Whether to register the filter: it applies the rules and the {@code @RateLimit}s of servlets (with a
-     * {@code NamedDispatchFilter} per rate limited servlet for named dispatches).
+     * {@code NamedDispatchFilter} per rate limited servlet for named dispatches); in a WebFlux application, the
+     * rules' WebFilter.
      */
     private boolean enabled = true;
 
-    /** The order of the filter in the servlet filter chain (after Spring Security's, at -100, by default). */
+    /**
+     * The order of the filter in the servlet filter chain or among the WebFilters (after Spring Security's, at -100,
+     * by default).
+     */
     private int order = 0;
 
     /** Paths exempt from every rule, e.g. /actuator/health. */

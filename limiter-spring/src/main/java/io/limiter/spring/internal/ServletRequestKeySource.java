@@ -2,12 +2,12 @@ package io.limiter.spring.internal;
 
 import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
-import io.limiter.servlet.ClientIpResolver;
-import io.limiter.servlet.KeyReference;
 import io.limiter.servlet.ServletRequestView;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.spi.RequestKeySource;
+import io.limiter.web.ClientIpResolver;
 import io.limiter.web.HttpRequestView;
+import io.limiter.web.KeyReference;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
 import java.util.Objects;

@@ -2,10 +2,10 @@ package io.limiter.spring.internal;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.step.TierResolver;
-import io.limiter.servlet.KeyReference;
-import io.limiter.servlet.StepSettings;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.web.HttpRequestView;
+import io.limiter.web.KeyReference;
+import io.limiter.web.StepSettings;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;

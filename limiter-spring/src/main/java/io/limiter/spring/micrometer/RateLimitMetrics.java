@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -224,6 +225,41 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
       }
     }
 
+    /**
+     * {@link #reserveAll} without blocking: the claims go to the delegate's asynchronous form together (Redis: one
+     * script call, completed on its I/O thread), timed from the call to the stage's completion.
+     */
+    @Override
+    public CompletionStage<List<Reservation>> reserveAllAsync(List<Claim> claims) {
+      List<Claim> inner = new ArrayList<>(claims.size());
+      for (Claim c : claims) {
+        if (!(c.space() instanceof TimedKeySpace timed)) {
+          return RateLimitStore.super.reserveAllAsync(claims); // one by one, each timed by its key space
+        }
+        inner.add(Claim.of(delegate, timed.delegate, c.key(), c.permits()).soft(c.soft()));
+      }
+      long start = System.nanoTime();
+      CompletionStage<List<Reservation>> decided;
+      try {
+        decided = delegate.reserveAllAsync(inner);
+      } catch (RuntimeException e) {
+        claims.forEach(c -> ((TimedKeySpace) c.space()).meters.errors.increment());
+        return CompletableFuture.failedFuture(e);
+      }
+      return decided.whenComplete((out, failure) -> {
+        long took = System.nanoTime() - start;
+        for (int i = 0; i < claims.size(); i++) {
+          TimedKeySpace space = (TimedKeySpace) claims.get(i).space();
+          space.meters.latency.record(took, TimeUnit.NANOSECONDS);
+          if (failure != null) {
+            space.meters.errors.increment();
+          } else if (i < out.size()) {
+            space.observe(out.get(i).decision());
+          }
+        }
+      });
+    }
+
     @Override
     public void cleanUp() {
       delegate.cleanUp();
@@ -272,6 +308,36 @@ public final class RateLimitMetrics implements RateLimitListener, PenaltyListene
     @Override
     public Reservation reserve(String key, long permits, LimitPolicy effective) {
       return timed(() -> delegate.reserve(key, permits, effective), Reservation::decision);
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits) {
+      return timedAsync(System.nanoTime(), () -> delegate.reserveAsync(key, permits));
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserveAsync(String key, long permits, LimitPolicy effective) {
+      return timedAsync(System.nanoTime(), () -> delegate.reserveAsync(key, permits, effective));
+    }
+
+    /** Times an asynchronous reservation until its stage completes, on whichever thread completes it. */
+    private CompletionStage<Reservation> timedAsync(long start, Supplier<CompletionStage<Reservation>> call) {
+      CompletionStage<Reservation> decided;
+      try {
+        decided = call.get();
+      } catch (RuntimeException e) {
+        meters.errors.increment();
+        meters.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return CompletableFuture.failedFuture(e);
+      }
+      return decided.whenComplete((reservation, failure) -> {
+        meters.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        if (failure != null) {
+          meters.errors.increment();
+        } else {
+          observe(reservation.decision());
+        }
+      });
     }
 
     /** A view of the delegate's (a store prepares its views once), timed like this key space. */

@@ -93,8 +93,8 @@ public final class CanonicalPath {
    *     clients) rather than read leniently (for forwards and includes the application wrote)
    * @return the spellings, or a refusal
    */
-  public static PathSpellings spellings(String requestUri, String contextPath, String servletPath, String pathInfo,
-      boolean refuseUnreadable) {
+  public static PathSpellings spellings(@Nullable String requestUri, @Nullable String contextPath,
+      @Nullable String servletPath, @Nullable String pathInfo, boolean refuseUnreadable) {
     String context = contextPath == null || contextPath.isEmpty() ? "/" : contextPath;
     if (requestUri != null && !requestUri.isEmpty() && isSimple(requestUri) && isSimple(context)) {
       String path = stripContext(requestUri, context);

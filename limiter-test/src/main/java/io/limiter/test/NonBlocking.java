@@ -1,4 +1,4 @@
-package io.limiter.gateway;
+package io.limiter.test;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -9,13 +9,16 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 
 /**
- * The non-blocking harness of the reactive ITs: installs BlockHound once per JVM (Reactor and Netty mark their
- * event-loop and parallel threads as non-blocking, Lettuce's I/O threads are Netty threads) and fails the test when
- * any blocking call (sleep, park, wait, blocking I/O) ran on such a thread during it, also when the error BlockHound
- * threw there was swallowed by the code under test. Needs {@code -XX:+AllowRedefinitionToAddDeleteMethods} on Java
- * 13+ (set in this module's failsafe configuration).
+ * The non-blocking harness of reactive tests, a JUnit 5 extension ({@code @ExtendWith(NonBlocking.class)}): installs
+ * BlockHound once per JVM (Reactor and Netty mark their event-loop and parallel threads as non-blocking, Lettuce's
+ * I/O threads are Netty threads) and fails the test when any blocking call (sleep, park, wait, blocking I/O) ran on
+ * such a thread during it, also when the error BlockHound threw there was swallowed by the code under test.
+ *
+ * <p>Needs {@code io.projectreactor.tools:blockhound} on the test class path (an optional dependency of this kit) and
+ * {@code -XX:+AllowRedefinitionToAddDeleteMethods} on Java 13+ (the test JVM's {@code argLine}). Used by the WebFlux
+ * filter's and the gateway's integration tests. Thread-safe: the violations are collected from any thread.
  */
-final class NonBlocking implements BeforeEachCallback, AfterEachCallback {
+public final class NonBlocking implements BeforeEachCallback, AfterEachCallback {
 
   private static final List<String> VIOLATIONS = new CopyOnWriteArrayList<>();
 
@@ -28,17 +31,18 @@ final class NonBlocking implements BeforeEachCallback, AfterEachCallback {
     }));
   }
 
-  /** Installs the harness (idempotent). */
-  static void install() {
+  /** Installs the harness (idempotent): for tests that do not use the extension itself. */
+  public static void install() {
     // the static initializer did it
   }
 
   /** @return the blocking calls seen since the last {@link #clear()}, each with its thread */
-  static List<String> violations() {
+  public static List<String> violations() {
     return List.copyOf(VIOLATIONS);
   }
 
-  static void clear() {
+  /** Forgets the blocking calls seen so far. */
+  public static void clear() {
     VIOLATIONS.clear();
   }
 

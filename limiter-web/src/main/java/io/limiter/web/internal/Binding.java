@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import io.limiter.core.ChargeOn;
 import io.limiter.core.KeyResolver;
@@ -6,10 +6,9 @@ import io.limiter.core.Limit;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimiter;
-import io.limiter.servlet.KeyReference;
-import io.limiter.servlet.RequestKeys;
 import io.limiter.web.HttpRequestView;
-import io.limiter.web.internal.PathPattern;
+import io.limiter.web.KeyReference;
+import io.limiter.web.RequestKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -130,7 +129,7 @@ public final class Binding {
   }
 
   /** Whether a path rule applies; HEAD counts as GET because servlets answer HEAD by running doGet. */
-  boolean appliesTo(String method, String canonicalPath) {
+  public boolean appliesTo(String method, String canonicalPath) {
     if (!methods.isEmpty() && !methods.contains(method) && !(method.equals("HEAD") && methods.contains("GET"))) {
       return false;
     }
@@ -142,24 +141,24 @@ public final class Binding {
     return false;
   }
 
-  String source() {
+  public String source() {
     return source;
   }
 
-  RateLimiter limiter() {
+  public RateLimiter limiter() {
     return limiter;
   }
 
-  long permits() {
+  public long permits() {
     return permits;
   }
 
-  KeyResolver<HttpRequestView> key() {
+  public KeyResolver<HttpRequestView> key() {
     return key;
   }
 
   /** Whether every request shares one key ({@code global}): the penalty box must never box it. */
-  boolean sharedKey() {
+  public boolean sharedKey() {
     return sharedKey;
   }
 
@@ -172,7 +171,7 @@ public final class Binding {
    * @param request the request without a key
    * @return a phrase such as {@code the request attribute loginName}
    */
-  String missingKeyDescription(HttpRequestView request) {
+  public String missingKeyDescription(HttpRequestView request) {
     if (keyReference == null || keyReference.parts().size() < 2) {
       return keyDescription;
     }
@@ -193,15 +192,15 @@ public final class Binding {
   }
 
   /** The {@code WWW-Authenticate} challenge for a 401 without the key, or null if the key has none. */
-  @Nullable String keyChallenge() {
+  public @Nullable String keyChallenge() {
     return keyChallenge;
   }
 
-  MissingKeyStrategy missingKey() {
+  public MissingKeyStrategy missingKey() {
     return missingKey;
   }
 
-  StepBinder.@Nullable Stepped stepped() {
+  public StepBinder.@Nullable Stepped stepped() {
     return stepped;
   }
 

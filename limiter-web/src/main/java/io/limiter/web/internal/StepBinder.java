@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.LimitPolicy;
@@ -8,9 +8,9 @@ import io.limiter.core.step.StepController;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TierResolver;
-import io.limiter.servlet.ClientIpResolver;
-import io.limiter.servlet.StepSettings;
+import io.limiter.web.ClientIpResolver;
 import io.limiter.web.HttpRequestView;
+import io.limiter.web.StepSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -182,7 +182,7 @@ public final class StepBinder {
    * Names a step part of an element: {@code rule.api.*} and {@code tier-key} is {@code rule.api.tier-key},
    * {@code @RateLimit on X} is {@code @RateLimit(tierKey) on X}, {@code rule api} is {@code rule api tier-key}.
    */
-  static String label(String where, String part) {
+  public static String label(String where, String part) {
     if (where.startsWith("@RateLimit")) {
       return where.replaceFirst("^@RateLimit", "@RateLimit(" + (part.equals("tier-key") ? "tierKey" : part) + ")");
     }

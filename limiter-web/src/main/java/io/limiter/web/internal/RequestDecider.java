@@ -1,4 +1,4 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.Claim;
@@ -12,12 +12,13 @@ import io.limiter.core.step.StepController;
 import io.limiter.web.HttpRequestView;
 import io.limiter.web.PathSpellings;
 import io.limiter.web.Rejection;
-import io.limiter.web.internal.PathPattern;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * The stack-neutral part of the filter's per-request work, over an {@link HttpRequestView}: path spellings →
  * exemptions → the rules matching any spelling and the target's own bindings → keys (missing keys per their
  * strategy) → the request's claims decided together, all or nothing → a {@link Verdict}. Writing the verdict (fields,
- * the rejection, proceeding, settling on the outcome) is the stack's: {@link RateLimitEngine} for servlets. Nothing
+ * the rejection, proceeding, settling on the outcome) is the stack's: {@code RateLimitEngine} for servlets. Nothing
  * here names a servlet type (ArchitectureTest), so another stack's filter can decide with it.
  *
  * <p>All or nothing: on a rejection or a missing key that rejects, every reservation the request holds is refunded
@@ -143,6 +144,83 @@ public final class RequestDecider {
    */
   public Verdict decide(HttpRequestView request, @Nullable State state, Supplier<List<Binding>> target,
       Supplier<List<Reservation>> held) {
+    Object prepared = claims(request, state, target);
+    if (prepared instanceof Verdict early) {
+      return early;
+    }
+    Claims claims = (Claims) prepared;
+    List<Reservation> decided = claims.toDecide.isEmpty() ? List.of() : Claim.reserveAll(claims.toDecide);
+    Verdict verdict = verdict(request, claims, decided, held);
+    if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
+      refundAll(held.get()); // before the response: a rejected request costs nothing under any policy
+    }
+    return verdict;
+  }
+
+  /**
+   * Decides a request without blocking: {@link #decide} with the claims reserved by {@link Claim#reserveAllAsync}
+   * and the held reservations of a rejected request refunded by {@link #refundAllAsync} before the stage completes.
+   * The same verdict as {@link #decide} for the same history; the stage completes on the thread that completes the
+   * store's last call (the caller's on local stores, whose stages are complete before this returns).
+   *
+   * @param request the request
+   * @param state the request's state from an earlier dispatch, or null
+   * @param target the bindings of the request's target for its method; asked only when the path is readable and not
+   *     exempt
+   * @param held the reservations the request holds (see {@link #decide}); touched by the thread completing the stage
+   * @return the verdict, when decided; exceptionally with what {@link #decide} would throw
+   */
+  public CompletionStage<Verdict> decideAsync(HttpRequestView request, @Nullable State state,
+      Supplier<List<Binding>> target, Supplier<List<Reservation>> held) {
+    Object prepared;
+    try {
+      prepared = claims(request, state, target);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (prepared instanceof Verdict early) {
+      return CompletableFuture.completedFuture(early);
+    }
+    Claims claims = (Claims) prepared;
+    CompletionStage<List<Reservation>> decided = claims.toDecide.isEmpty()
+        ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(claims.toDecide);
+    return decided.thenCompose(reservations -> {
+      Verdict verdict = verdict(request, claims, reservations, held);
+      if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
+        return refundAllAsync(held.get()).thenApply(refunded -> verdict);
+      }
+      return CompletableFuture.completedFuture(verdict);
+    });
+  }
+
+  /** A request's claims, before they are decided: what {@link #verdict} needs to read their reservations. */
+  private static final class Claims {
+    final State state;
+    final List<Binding> applicable;
+    final String[] keys;
+    final boolean[] skipped;
+    final boolean[] inBucket;
+    /** The index of the binding whose key is missing (and rejects), or the number of bindings. */
+    int missingAt;
+    final List<Claim> toDecide;
+
+    Claims(State state, List<Binding> applicable) {
+      int n = applicable.size();
+      this.state = state;
+      this.applicable = applicable;
+      this.keys = new String[n];
+      this.skipped = new boolean[n];
+      this.inBucket = new boolean[n];
+      this.missingAt = n;
+      this.toDecide = new ArrayList<>(n);
+    }
+  }
+
+  /**
+   * The first part of deciding: path checks, the applicable bindings, their keys (missing keys per their strategy)
+   * and claims. Returns the verdict when the request is decided without a claim, else the {@link Claims}.
+   */
+  private Object claims(HttpRequestView request, @Nullable State state, Supplier<List<Binding>> target) {
     PathSpellings path = request.pathSpellings();
     String refusal = path.refusal();
     if (refusal != null) {
@@ -170,48 +248,52 @@ public final class RequestDecider {
     if (applicable == null) {
       return Verdict.pass(state);
     }
-    State s = state != null ? state : new State();
+    Claims c = new Claims(state != null ? state : new State(), applicable);
     // the request's claims first (keys resolved, missing keys handled), then decided together: all or nothing, in
     // one store call where the store can (Redis), else reserved in order with the taken permits refunded on a reject
-    int n = applicable.size();
-    String[] keys = new String[n];
-    boolean[] skipped = new boolean[n];
-    boolean[] inBucket = new boolean[n];
-    int missingAt = n;
-    List<Claim> toDecide = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < applicable.size(); i++) {
       Binding binding = applicable.get(i);
       String key = binding.key().resolve(request);
       MissingKeyStrategy.SharedBucket bucket = null;
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
-          skipped[i] = true;
+          c.skipped[i] = true;
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
-          missingAt = i;
+          c.missingAt = i;
           break;
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      keys[i] = key;
-      inBucket[i] = bucket != null;
-      toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
+      c.keys[i] = key;
+      c.inBucket[i] = bucket != null;
+      c.toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
     }
-    List<Reservation> decided = toDecide.isEmpty() ? List.of() : Claim.reserveAll(toDecide);
+    return c;
+  }
+
+  /**
+   * The last part of deciding: reads the reservations of the claims into the request's state and the verdict. The
+   * caller refunds the held reservations of a {@link Kind#REJECTED} or {@link Kind#MISSING_KEY} verdict.
+   */
+  private Verdict verdict(HttpRequestView request, Claims c, List<Reservation> decided,
+      Supplier<List<Reservation>> held) {
+    State s = c.state;
+    List<Binding> applicable = c.applicable;
     Decision rejecting = null;
     List<StepController> admitted = null;
     List<Reservation> onOutcome = null;
     List<Binding> outcomeRules = null;
     int next = 0;
-    for (int i = 0; i < missingAt && rejecting == null; i++) {
+    for (int i = 0; i < c.missingAt && rejecting == null; i++) {
       Binding binding = applicable.get(i);
-      if (!skipped[i] && next >= decided.size()) {
+      if (!c.skipped[i] && next >= decided.size()) {
         break; // not decided: a claim before it rejected the request
       }
       s.charged.add(binding);
-      if (skipped[i]) {
+      if (c.skipped[i]) {
         continue;
       }
       Reservation reservation = decided.get(next++);
@@ -226,7 +308,7 @@ public final class RequestDecider {
           outcomeRules.add(binding);
         }
       }
-      s.keys.add(Map.entry(binding.limiter().policy().name(), inBucket[i] ? "" : keys[i]));
+      s.keys.add(Map.entry(binding.limiter().policy().name(), c.inBucket[i] ? "" : c.keys[i]));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         s.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -243,19 +325,30 @@ public final class RequestDecider {
         admitted.add(stepped.controller());
       }
     }
-    if (rejecting == null && missingAt < n) {
-      Binding binding = applicable.get(missingAt);
+    if (rejecting == null && c.missingAt < applicable.size()) {
+      Binding binding = applicable.get(c.missingAt);
       s.charged.add(binding);
-      refundAll(held.get());
       return new Verdict(Kind.MISSING_KEY, s, Rejection.missingKey(missingKeyStatus,
           binding.missingKeyDescription(request), binding.limiter().name()), binding, List.of(), List.of(), List.of());
     }
     if (rejecting != null) {
-      refundAll(held.get()); // before the response: a rejected request costs nothing under any policy
       return new Verdict(Kind.REJECTED, s, Rejection.of(s.visible, status), null, List.of(), List.of(), List.of());
     }
     return new Verdict(Kind.ADMITTED, s, null, null, admitted == null ? List.of() : admitted,
         onOutcome == null ? List.of() : onOutcome, outcomeRules == null ? List.of() : outcomeRules);
+  }
+
+  /**
+   * Refunds and removes every reservation of the list without blocking ({@link Reservation#refundAllAsync}); the
+   * stage completes when every refund is done. A refund that fails is logged; it never fails the stage.
+   *
+   * @param reservations the reservations; emptied before this returns
+   * @return completes when the refunds are done
+   */
+  public static CompletionStage<Void> refundAllAsync(List<Reservation> reservations) {
+    List<Reservation> refunding = List.copyOf(reservations);
+    reservations.clear();
+    return Reservation.refundAllAsync(refunding);
   }
 
   /**

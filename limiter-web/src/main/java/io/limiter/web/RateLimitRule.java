@@ -1,4 +1,4 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.Algorithm;
 import io.limiter.core.ChargeOn;
@@ -11,8 +11,8 @@ import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.settings.PolicySettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
-import io.limiter.servlet.internal.Binding;
-import io.limiter.web.HttpRequestView;
+import io.limiter.web.internal.ActualCost;
+import io.limiter.web.internal.Binding;
 import io.limiter.web.internal.PathPattern;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,7 +23,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A path rule of the {@link RateLimitFilter}: requests whose canonical path matches one of {@link #paths()} and whose
+ * A path rule of Limiter's web filters (limiter-servlet's {@code RateLimitFilter}, the WebFlux filter): requests whose canonical path matches one of {@link #paths()} and whose
  * method is one of {@link #methods()} take {@link #cost()} permits from a policy, per client key.
  *
  * <pre>{@code
@@ -55,7 +55,7 @@ public final class RateLimitRule {
   private final @Nullable MissingKeyStrategy missingKey;
   private final StepSettings steps;
   private final ChargeOn chargeOn;
-  private final io.limiter.servlet.internal.@Nullable ActualCost actualCost;
+  private final @Nullable ActualCost actualCost;
 
   private RateLimitRule(Builder b, @Nullable LimitPolicy policy) {
     this.name = b.name;
@@ -76,10 +76,6 @@ public final class RateLimitRule {
   /** @return where the actual cost is read when the response is complete ({@code attribute:x}), or null */
   public @Nullable String actualCost() {
     return actualCost == null ? null : actualCost.toString();
-  }
-
-  io.limiter.servlet.internal.@Nullable ActualCost actualCostSource() {
-    return actualCost;
   }
 
   /** @return which outcomes keep a request's permits ({@link ChargeOn#always()}: every admitted request's) */
@@ -236,7 +232,7 @@ public final class RateLimitRule {
     private @Nullable MissingKeyStrategy missingKey;
     private StepSettings steps = StepSettings.none();
     private ChargeOn chargeOn = ChargeOn.always();
-    private io.limiter.servlet.internal.@Nullable ActualCost actualCost;
+    private @Nullable ActualCost actualCost;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -337,7 +333,7 @@ public final class RateLimitRule {
 
     /**
      * Refers to a policy defined in the filter ({@code policy.<name>.*} init-params,
-     * {@link RateLimitFilter.Builder#policy(LimitPolicy)}) or in its registry.
+     * {@code RateLimitFilter.Builder.policy(LimitPolicy)}, {@code limiter.policies.<name>}) or in its registry.
      *
      * @param name the policy name
      * @return this builder
@@ -390,7 +386,7 @@ public final class RateLimitRule {
      * @throws IllegalArgumentException if the notation does not parse
      */
     public Builder actualCost(String notation) {
-      this.actualCost = io.limiter.servlet.internal.ActualCost.parse(notation);
+      this.actualCost = ActualCost.parse(notation);
       return this;
     }
 
@@ -414,7 +410,7 @@ public final class RateLimitRule {
      * @param resolver the resolver; it answers null when the request carries no key. Its answers are stored as
      *     {@link io.limiter.core.KeyKind#CUSTOM} keys ({@code x:<answer>}), so they never share state with keys of
      *     another kind. A resolver written against {@code HttpServletRequest} is adapted by
-     *     {@link ServletRequestView#resolver(KeyResolver)}
+     *     limiter-servlet's {@code ServletRequestView.resolver(KeyResolver)}
      * @return this builder
      */
     public Builder key(KeyResolver<HttpRequestView> resolver) {
@@ -436,7 +432,7 @@ public final class RateLimitRule {
 
     /**
      * Adds step-function throttling (tiers, schedule, adaptive level, penalty box) to the rule's inline policy. A
-     * named policy has its own ({@link RateLimitFilter.Builder#policy(LimitPolicy, StepSettings)}).
+     * named policy has its own ({@code RateLimitFilter.Builder.policy(LimitPolicy, StepSettings)}, {@code limiter.policies.<name>}).
      *
      * @param steps the step settings
      * @return this builder

@@ -1,11 +1,9 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.KeyResolver;
 import io.limiter.core.settings.LimiterSettings;
 import io.limiter.core.settings.Problems;
 import io.limiter.core.settings.Setting;
-import io.limiter.web.ForwardedHeader;
-import io.limiter.web.HttpRequestView;
 import io.limiter.web.internal.IpAddress;
 import java.math.BigInteger;
 import java.util.ArrayList;

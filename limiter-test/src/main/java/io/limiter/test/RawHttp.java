@@ -1,4 +1,4 @@
-package io.limiter.servlet;
+package io.limiter.test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,15 +12,21 @@ import java.nio.charset.StandardCharsets;
 /**
  * Sends one HTTP/1.1 request with a request target exactly as given, byte for byte: {@code java.net.http} refuses
  * most of the spellings the path suites need (backslashes, bare {@code %}, control characters). Each request uses its
- * own connection ({@code Connection: close}).
+ * own connection ({@code Connection: close}). Used by the path and forgery suites of every web filter
+ * ({@link WebFilterCases}). Thread-safe: no shared state.
  */
-final class RawHttp {
+public final class RawHttp {
 
   private RawHttp() {
   }
 
-  /** The status code and body of one response. */
-  record Response(int status, String body) {
+  /**
+   * The status code and body of one response.
+   *
+   * @param status the status code
+   * @param body the body as received (ISO-8859-1; a chunked body keeps its chunk lines)
+   */
+  public record Response(int status, String body) {
   }
 
   /**
@@ -30,7 +36,7 @@ final class RawHttp {
    * @param headers name, value, name, value...
    * @return the response
    */
-  static Response get(String host, int port, String target, String... headers) {
+  public static Response get(String host, int port, String target, String... headers) {
     StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n");
     request.append("Host: ").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port)
         .append("\r\nConnection: close\r\n");

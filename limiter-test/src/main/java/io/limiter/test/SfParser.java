@@ -1,4 +1,4 @@
-package io.limiter.servlet;
+package io.limiter.test;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,16 +14,22 @@ import org.greenbytes.http.sfv.TokenItem;
  * tested against the HTTP WG's structured-header tests), so that the IETF {@code RateLimit} and
  * {@code RateLimit-Policy} fields are checked by someone else's reading of the RFC instead of ours. Throws an
  * {@link IllegalArgumentException} (the library's {@code ParseException}) on any deviation, and on an inner list, which
- * neither field may contain.
+ * neither field may contain. Needs {@code org.greenbytes.http:structured-fields} on the test class path (an optional
+ * dependency of this kit). Used by the HTTP tests of every web filter. Thread-safe: stateless.
  */
-final class SfParser {
+public final class SfParser {
 
   /**
    * One item: its value (a {@link String} for an sf-string, a {@link Token}, a {@link Long}, a {@link Double} for a
    * decimal, a {@link Boolean}) and its parameters' values, in order.
    */
-  record Item(Object value, Map<String, Object> params) {
-    long param(String key) {
+  public record Item(Object value, Map<String, Object> params) {
+    /**
+     * @param key a parameter's name
+     * @return its sf-integer value
+     * @throws AssertionError if it is absent or not an sf-integer
+     */
+    public long param(String key) {
       Object v = params.get(key);
       if (!(v instanceof Long)) {
         throw new AssertionError("parameter " + key + " of " + this + " is not an sf-integer");
@@ -33,13 +39,18 @@ final class SfParser {
   }
 
   /** An sf-token, kept apart from an sf-string. */
-  record Token(String text) {
+  public record Token(String text) {
   }
 
   private SfParser() {
   }
 
-  static List<Item> parseList(String field) {
+  /**
+   * @param field a field value
+   * @return its items
+   * @throws IllegalArgumentException if it is not a valid sf-list of items
+   */
+  public static List<Item> parseList(String field) {
     List<Item> items = new ArrayList<>();
     for (ListElement<?> element : Parser.parseList(field).get()) {
       if (!(element instanceof org.greenbytes.http.sfv.Item<?> item)) {

@@ -1,14 +1,9 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import io.limiter.core.KeyResolver;
-import io.limiter.web.HttpRequestView;
-import jakarta.servlet.http.HttpServletRequest;
-import java.security.Principal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,55 +39,54 @@ class KeyReferenceTest {
 
   @Test
   void resolvesEveryKind() {
-    HttpServletRequest request = mock(HttpServletRequest.class);
-    when(request.getRemoteAddr()).thenReturn("192.0.2.1");
-    when(request.getHeader("X-API-Key")).thenReturn("  k1 ");
-    Principal alice = () -> "alice";
-    when(request.getUserPrincipal()).thenReturn(alice);
-    when(request.getAttribute("plan")).thenReturn(42);
+    FakeRequest request = new FakeRequest();
+    request.peer("192.0.2.1");
+    request.header("X-API-Key", "  k1 ");
+    request.principal("alice");
+    request.attribute("plan", 42);
     ClientIpResolver ip = ClientIpResolver.peerOnly();
-    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("ip:192.0.2.1");
-    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("h:x-api-key:k1");
-    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("p:alice");
-    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("a:plan:42");
-    assertThat(KeyReference.parse("global").toResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("global");
-    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(ServletRequestView.of(request)))
+    assertThat(KeyReference.parse("ip").toResolver(ip).resolve(request)).isEqualTo("ip:192.0.2.1");
+    assertThat(KeyReference.parse("header:X-API-Key").toResolver(ip).resolve(request)).isEqualTo("h:x-api-key:k1");
+    assertThat(KeyReference.parse("principal").toResolver(ip).resolve(request)).isEqualTo("p:alice");
+    assertThat(KeyReference.parse("attribute:plan").toResolver(ip).resolve(request)).isEqualTo("a:plan:42");
+    assertThat(KeyReference.parse("global").toResolver(ip).resolve(request)).isEqualTo("global");
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ip).resolve(request))
         .isEqualTo("c:h:x-api-key:k1|ip:192.0.2.1");
     // tiers read the plain values
-    assertThat(KeyReference.parse("header:X-API-Key").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("k1");
-    assertThat(KeyReference.parse("attribute:plan").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("42");
-    assertThat(KeyReference.parse("principal").toValueResolver(ip).resolve(ServletRequestView.of(request))).isEqualTo("alice");
+    assertThat(KeyReference.parse("header:X-API-Key").toValueResolver(ip).resolve(request)).isEqualTo("k1");
+    assertThat(KeyReference.parse("attribute:plan").toValueResolver(ip).resolve(request)).isEqualTo("42");
+    assertThat(KeyReference.parse("principal").toValueResolver(ip).resolve(request)).isEqualTo("alice");
   }
 
   @Test
   void noClientValueOfOneKindSpellsAKeyOfAnother() {
     ClientIpResolver ip = ClientIpResolver.peerOnly();
-    HttpServletRequest victim = mock(HttpServletRequest.class);
-    when(victim.getRemoteAddr()).thenReturn("203.0.113.7");
-    when(victim.getHeader("X-API-Key")).thenReturn("k1");
-    when(victim.getUserPrincipal()).thenReturn(() -> "alice");
-    when(victim.getAttribute("tenant")).thenReturn("t1");
-    when(victim.getHeader("X-Other")).thenReturn("k1");
-    when(victim.getAttribute("tenant:x")).thenReturn("t1");
+    FakeRequest victim = new FakeRequest();
+    victim.peer("203.0.113.7");
+    victim.header("X-API-Key", "k1");
+    victim.principal("alice");
+    victim.attribute("tenant", "t1");
+    victim.header("X-Other", "k1");
+    victim.attribute("tenant:x", "t1");
     java.util.List<String> references = java.util.List.of("ip", "header:X-API-Key", "header:X-Other", "principal",
         "attribute:tenant", "attribute:tenant:x", "global", "header:X-API-Key, ip", "ip, principal");
     java.util.Map<String, String> victimKeys = new java.util.HashMap<>(); // key -> reference
     for (String reference : references) {
-      victimKeys.put(KeyReference.parse(reference).toResolver(ip).resolve(ServletRequestView.of(victim)), reference);
+      victimKeys.put(KeyReference.parse(reference).toResolver(ip).resolve(victim), reference);
     }
     assertThat(victimKeys).hasSameSizeAs(references);
     // the attacker puts each victim key, and each key's value part, into every client-controlled place
     for (String forged : new java.util.ArrayList<>(victimKeys.keySet())) {
       for (String value : java.util.List.of(forged, forged.substring(forged.indexOf(':') + 1))) {
-        HttpServletRequest attacker = mock(HttpServletRequest.class);
-        when(attacker.getRemoteAddr()).thenReturn("198.51.100.1");
-        when(attacker.getHeader("X-API-Key")).thenReturn(value);
-        when(attacker.getHeader("X-Other")).thenReturn(value);
-        when(attacker.getUserPrincipal()).thenReturn(() -> value);
-        when(attacker.getAttribute("tenant")).thenReturn(value);
-        when(attacker.getAttribute("tenant:x")).thenReturn(value);
+        FakeRequest attacker = new FakeRequest();
+        attacker.peer("198.51.100.1");
+        attacker.header("X-API-Key", value);
+        attacker.header("X-Other", value);
+        attacker.principal(value);
+        attacker.attribute("tenant", value);
+        attacker.attribute("tenant:x", value);
         for (String reference : references) {
-          String key = KeyReference.parse(reference).toResolver(ip).resolve(ServletRequestView.of(attacker));
+          String key = KeyReference.parse(reference).toResolver(ip).resolve(attacker);
           // the same kind with the same value is the same client; any other match would be a forgery
           assertThat(victimKeys.getOrDefault(key, reference)).as("%s from %s = %s", reference, value, key)
               .isEqualTo(reference);
@@ -103,16 +97,16 @@ class KeyReferenceTest {
 
   @Test
   void missingPartsAreMissingKeys() {
-    HttpServletRequest request = mock(HttpServletRequest.class);
-    when(request.getHeader("X-API-Key")).thenReturn("   ");
-    when(request.getRemoteAddr()).thenReturn("192.0.2.1");
+    FakeRequest request = new FakeRequest();
+    request.header("X-API-Key", "   ");
+    request.peer("192.0.2.1");
     KeyResolver<HttpRequestView> header = KeyReference.parse("header:X-API-Key").toResolver(
         ClientIpResolver.peerOnly());
-    assertThat(header.resolve(ServletRequestView.of(request))).isNull();
-    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request)))
+    assertThat(header.resolve(request)).isNull();
+    assertThat(KeyReference.parse("header:X-API-Key, ip").toResolver(ClientIpResolver.peerOnly()).resolve(request))
         .isNull();
-    assertThat(KeyReference.parse("principal").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request))).isNull();
-    assertThat(KeyReference.parse("attribute:x").toResolver(ClientIpResolver.peerOnly()).resolve(ServletRequestView.of(request))).isNull();
+    assertThat(KeyReference.parse("principal").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
+    assertThat(KeyReference.parse("attribute:x").toResolver(ClientIpResolver.peerOnly()).resolve(request)).isNull();
   }
 
   @Test

@@ -1,13 +1,12 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
-import io.limiter.web.HttpRequestView;
 import java.util.Objects;
 
 /**
- * Key resolvers over {@link HttpRequestView} (any web stack's request; {@link ServletRequestView} for the servlet
- * filter): the building blocks that {@link KeyReference}s stand for. Combine
+ * Key resolvers over {@link HttpRequestView} (any web stack's request; limiter-servlet's {@code ServletRequestView} for
+ * the servlet filter): the building blocks that {@link KeyReference}s stand for. Combine
  * them with {@link KeyResolver#composite(java.util.List)} and {@link KeyResolver#orElse(KeyResolver)}. A resolver
  * answers null when the request carries no key; the filter then applies the rule's
  * {@link io.limiter.core.MissingKeyStrategy}. These answer plain values; {@link KeyReference#toResolver} spells them as

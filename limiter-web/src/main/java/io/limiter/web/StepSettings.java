@@ -1,4 +1,4 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.settings.PolicySettings;
@@ -9,7 +9,6 @@ import io.limiter.core.step.StepParts;
 import io.limiter.core.step.StepSchedule;
 import io.limiter.core.step.TierResolver;
 import io.limiter.core.step.Tiers;
-import io.limiter.web.HttpRequestView;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -17,7 +16,7 @@ import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The step-function throttling parts of one policy of the {@link RateLimitFilter}: client {@linkplain Tiers tiers}
+ * The step-function throttling parts of one policy of a web filter (servlet or WebFlux): client {@linkplain Tiers tiers}
  * and how a request's tier is found, a {@linkplain StepSchedule schedule}, the name of an adaptive
  * {@linkplain io.limiter.core.step.StepController step controller}, and a {@linkplain PenaltyRule penalty rule}. See
  * {@code docs/step-throttling.md}.
@@ -284,7 +283,7 @@ public final class StepSettings {
 
     /**
      * @param controllerName the name of a step controller known to the filter ({@code adaptive.<name>} init-params,
-     *     {@link RateLimitFilter.Builder#controller}, {@link RateLimitFilter.Builder#controllers})
+     *     {@code RateLimitFilter.Builder.controller}, {@code controllers}, a Spring bean)
      * @return this builder
      */
     public Builder adaptive(String controllerName) {

@@ -1,8 +1,7 @@
-package io.limiter.servlet;
+package io.limiter.web;
 
 import io.limiter.core.KeyKind;
 import io.limiter.core.KeyResolver;
-import io.limiter.web.HttpRequestView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,15 +1,15 @@
-package io.limiter.servlet.internal;
+package io.limiter.web.internal;
 
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a request's actual cost is read once its response is complete: a request attribute the application set
  * ({@code attribute:<name>}, a {@link Number} or decimal text) or a response header it wrote ({@code header:<name>}).
  * Both are set by the application, never by the client. The reservation (the rule's cost, as an estimate) is settled
- * to it; a value that is missing, not a whole number or negative leaves the estimate charged. Immutable.
+ * to it; a value that is missing, not a whole number or negative leaves the estimate charged. The stack reads the
+ * value ({@link #header()}, {@link #name()}) and {@link #of(Object)} reads the cost from it. Immutable.
  */
 public final class ActualCost {
 
@@ -41,13 +41,21 @@ public final class ActualCost {
     return new ActualCost(kind.equals("header"), name, kind + ":" + name);
   }
 
+  /** @return whether the cost is a response header ({@code header:<name>}), else a request attribute */
+  public boolean header() {
+    return header;
+  }
+
+  /** @return the name of the header or attribute */
+  public String name() {
+    return name;
+  }
+
   /**
-   * @param request the request
-   * @param response its complete response
+   * @param value the header's or attribute's value on the complete response, or null if it has none
    * @return the cost the application reported, or -1 if none (keep the estimate)
    */
-  public long of(HttpServletRequest request, HttpServletResponse response) {
-    Object value = header ? response.getHeader(name) : request.getAttribute(name);
+  public long of(@Nullable Object value) {
     if (value instanceof Number n) {
       double d = n.doubleValue();
       return d >= 0 && d == Math.rint(d) && d < 0x1p62 ? n.longValue() : -1;
