@@ -40,7 +40,7 @@ import reactor.netty.http.server.HttpServer;
 public final class ReactiveTarget implements AutoCloseable {
 
   /** The variants, in the order run-reactive.sh runs them. */
-  public static final List<String> VARIANTS = List.of("webflux", "gateway-redis", "gateway-limiter");
+  public static final List<String> VARIANTS = List.of("webflux", "webflux-limiter", "gateway-redis", "gateway-limiter");
 
   /**
    * Permits per second of every limit here, with a capacity of as many: a token bucket the load generator on this
@@ -82,6 +82,9 @@ public final class ReactiveTarget implements AutoCloseable {
       properties.put("limiter.store", "memory");
       if (variant.equals("webflux-limiter")) {
         properties.putAll(webFilterRule());
+      } else {
+        // limiter-spring installs its WebFilter in every reactive application, rules or not: the baseline has none
+        properties.put("limiter.filter.enabled", "false");
       }
       return new ReactiveTarget(run(Service.class, properties), null);
     }
@@ -94,6 +97,8 @@ public final class ReactiveTarget implements AutoCloseable {
             .sendString(Mono.just("hello\n"), StandardCharsets.US_ASCII))
         .bindNow();
     try {
+      // only the route's rate limiter differs between the two gateways: neither runs Limiter's WebFilter
+      properties.put("limiter.filter.enabled", "false");
       properties.put("spring.data.redis.host", redis.getHost());
       properties.put("spring.data.redis.port", String.valueOf(redis.getPort()));
       properties.putAll(route(variant, "http://127.0.0.1:" + backend.port()));

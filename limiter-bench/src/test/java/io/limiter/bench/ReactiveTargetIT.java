@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.limiter.redis.RedisServer;
+import io.limiter.spring.webflux.RateLimitWebFilter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +21,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
 /**
  * Keeps P5-R's servers from rotting (no numbers): every {@link ReactiveTarget} variant starts on Netty, answers
- * {@code hello} on {@code /hello}, and does the work it is measured for: no limiter at all, Limiter's WebFilter, or a
+ * {@code hello} on {@code /hello}, and does the work it is measured for: no limiter at all (not even Limiter's WebFilter
+ * without rules, which limiter-spring installs in every reactive application), Limiter's WebFilter, or a
  * gateway route deciding with the gateway's {@code RedisRateLimiter} or Limiter's {@code LimiterRateLimiter} — each
  * gateway limiter's state lands in the shared Redis, and only that limiter's.
  */
@@ -60,6 +62,21 @@ class ReactiveTargetIT {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("hello\n");
       assertThat(response.headers().map().keySet()).noneMatch(name -> name.toLowerCase().contains("ratelimit"));
+      assertThat(target.context().getBeanNamesForType(RateLimitWebFilter.class)).isEmpty();
+    }
+  }
+
+  @Test
+  void theWebFilterDecidesOnTheSameEndpointWithALimitNeverReached() throws Exception {
+    try (ReactiveTarget target = ReactiveTarget.start("webflux-limiter", 0, null)) {
+      assertOnNetty(target);
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> response = hello(target);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("hello\n");
+        assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"hello\";q=1000000;w=1");
+      }
+      assertThat(target.context().getBeanNamesForType(RateLimitWebFilter.class)).hasSize(1);
     }
   }
 
@@ -96,6 +113,8 @@ class ReactiveTargetIT {
         assertThat(response.headers().firstValue(header)).hasValue(value);
         assertThat(response.headers().firstValue(absentHeader)).isEmpty();
       }
+      // the gateways differ only by the route's limiter: no WebFilter in either
+      assertThat(target.context().getBeanNamesForType(RateLimitWebFilter.class)).isEmpty();
       return connection.sync().keys("*");
     }
   }
