@@ -1,6 +1,5 @@
 package io.limiter.examples.webflux;
 
-import java.util.Map;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -49,8 +48,17 @@ public class ServiceApplication {
      * @return the order
      */
     @GetMapping(value = "/orders/{id}", produces = "application/json")
-    public Mono<Map<String, Object>> order(@PathVariable String id) {
-      return Mono.just(Map.of("order", id, "status", "shipped"));
+    public Mono<Order> order(@PathVariable String id) {
+      return Mono.just(new Order(id, "shipped"));
     }
+  }
+
+  /**
+   * An order as the service answers it.
+   *
+   * @param order the order number
+   * @param status where it is
+   */
+  public record Order(String order, String status) {
   }
 }

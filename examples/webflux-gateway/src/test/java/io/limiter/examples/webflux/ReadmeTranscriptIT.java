@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.limiter.docs.CurlTranscript;
 import io.limiter.docs.DocBlock;
+import io.limiter.test.NonBlocking;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The README's transcripts are what the example answers over real HTTP: both applications start as the README's
@@ -17,8 +19,10 @@ import org.junit.jupiter.api.Test;
  * written (a {@code for} loop as often as it says) to the application on that port; every response the block shows
  * (after a {@code ...} line: the last ones) must have its status, its shown headers and its body. The applications run
  * on the real clock, so the seconds a header shows ({@code t=}, {@code Retry-After}) may be up to two lower when the
- * calls took that long on a busy machine; every other character is compared ({@link CurlTranscript}).
+ * calls took that long on a busy machine; every other character is compared ({@link CurlTranscript}). Under
+ * {@link NonBlocking}: a blocking call on a Netty or Reactor thread of either application fails the test.
  */
+@ExtendWith(NonBlocking.class)
 class ReadmeTranscriptIT {
 
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
@@ -35,6 +39,11 @@ class ReadmeTranscriptIT {
     if (example != null) {
       example.close();
     }
+  }
+
+  @Test
+  void theServicesWebFilterTranscript() throws Exception {
+    replay("examples/webflux-gateway/README.md#service-transcript");
   }
 
   @Test
