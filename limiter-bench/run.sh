@@ -94,6 +94,13 @@ else
   skipped+=("P5 (wrk is not installed: apt-get install wrk)")
 fi
 
+echo "== P5-R: reactive HTTP (WebFlux on Netty, Spring Cloud Gateway on Redis)"
+if command -v wrk >/dev/null 2>&1; then
+  bash limiter-bench/run-reactive.sh "$cp" "$results/http-reactive.tsv"
+else
+  skipped+=("P5-R (wrk is not installed: apt-get install wrk)")
+fi
+
 echo "== P6/P7: Redis"
 # needs nothing installed: redis-server from the PATH, else the binary limiter-redis's tests use; without
 # redis-benchmark the GET floor is the harness's own GET (same client stack and thread counts), labelled so

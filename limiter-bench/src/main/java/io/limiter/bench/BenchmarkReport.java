@@ -74,6 +74,13 @@ public final class BenchmarkReport {
       "spring:open", "Spring MVC endpoint, no `@RateLimit`",
       "spring-ratelimit:open", "Spring MVC endpoint with `@RateLimit`");
 
+  /** P5-R variants ({@link ReactiveTarget}). */
+  static final Map<String, String> HTTP_REACTIVE = labels(
+      "webflux", "WebFlux endpoint on Netty, no filter",
+      "webflux-limiter", "+ Limiter `WebFilter`, limit never reached (in-memory store)",
+      "gateway-redis", "Gateway route, the gateway's `RedisRateLimiter`, limit never reached",
+      "gateway-limiter", "Gateway route, Limiter's `LimiterRateLimiter` on its Redis store, limit never reached");
+
   /** Redis targets. */
   static final Map<String, String> REDIS = labels(
       "limiter", "Limiter Redis store",
@@ -102,6 +109,15 @@ public final class BenchmarkReport {
    * @throws IOException if results cannot be read or the page cannot be written
    */
   public static void main(String[] args) throws IOException {
+    if (args.length == 2 && args[0].equals("--p5r")) {
+      // run-reactive.sh: P5-R's table and target rows from one results directory, for a session of P5-R alone
+      BenchmarkReport report = new BenchmarkReport(Path.of(args[1]));
+      System.out.println(report.httpReactive());
+      System.out.println();
+      System.out.println(report.reactiveTargets(new StringBuilder("| # | measure | this run | target | verdict |\n"
+          + "|---|---|---|---|---|\n")));
+      return;
+    }
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--quick")) {
@@ -151,6 +167,7 @@ public final class BenchmarkReport {
     sections.put("p4", report.memory());
     sections.put("p8", report.flood());
     sections.put("p5", report.http());
+    sections.put("p5r", report.httpReactive());
     sections.put("redis", report.redis());
     String page = template();
     for (Map.Entry<String, String> e : sections.entrySet()) {
@@ -245,7 +262,7 @@ public final class BenchmarkReport {
 
   private boolean empty() {
     return p1.isEmpty() && p2.isEmpty() && p3.isEmpty() && p3t2.isEmpty() && load.memory.isEmpty()
-        && load.memoryLarge.isEmpty() && load.flood.isEmpty() && load.http.isEmpty() && load.redis.isEmpty() && load.redisBenchmark.isEmpty();
+        && load.memoryLarge.isEmpty() && load.flood.isEmpty() && load.http.isEmpty() && load.httpReactive.isEmpty() && load.redis.isEmpty() && load.redisBenchmark.isEmpty();
   }
 
   private String environment(String command, boolean quick) {
@@ -315,6 +332,7 @@ public final class BenchmarkReport {
     Optional<Score> b4j = load.http("bucket4j", "open").map(LoadResults.Http::requestsPerSecond);
     target(sb, "P5", "HTTP, limit not reached: Limiter filter ÷ no filter", ratio(ours, bare), 0.95, true, "×");
     target(sb, "P5", "HTTP, limit not reached: Limiter filter ÷ Bucket4j filter", ratio(ours, b4j), 1.0, true, "×");
+    reactiveTargets(sb);
     Optional<Score> ourHot = load.redis("limiter", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
     Optional<Score> ourMany = load.redis("limiter", 10_000, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
     Optional<Score> b4jHot = load.redis("bucket4j", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
@@ -529,6 +547,57 @@ public final class BenchmarkReport {
       });
     }
     return sb.toString();
+  }
+
+  /** Appends P5-R's two targets (when measured) to a target table. */
+  private String reactiveTargets(StringBuilder sb) {
+    Function<String, Optional<Score>> rps = v -> load.httpReactive(v).map(LoadResults.Http::requestsPerSecond);
+    if (load.httpReactive.isEmpty()) {
+      return sb.toString();
+    }
+    target(sb, "P5-R", "WebFlux on Netty, limit not reached: Limiter `WebFilter` ÷ no filter",
+        ratio(rps.apply("webflux-limiter"), rps.apply("webflux")), 0.95, true, "×");
+    target(sb, "P5-R", "Gateway route on Redis, limit not reached: `LimiterRateLimiter` ÷ gateway's `RedisRateLimiter`",
+        ratio(rps.apply("gateway-limiter"), rps.apply("gateway-redis")), 1.0, true, "×");
+    return sb.toString();
+  }
+
+  private String httpReactive() {
+    if (load.httpReactive.isEmpty()) {
+      return "_Not measured in this run._";
+    }
+    StringBuilder sb = new StringBuilder();
+    int runs = load.httpReactive.get(0).runs();
+    sb.append("Requests per second, mean ± standard deviation over ").append(runs)
+        .append(runs == 1 ? " run" : " runs").append(" of `wrk`, each on a freshly started server, the variants taking "
+            + "turns");
+    load.httpReactiveLoad.ifPresent(l -> sb.append(String.format(Locale.ROOT,
+        "; one-minute load average %.1f to %.1f after the runs", l[0], l[1])));
+    sb.append(". CPU per request: user + system CPU time of the server's JVM (the gateway's backend included) and of "
+        + "`redis-server` during a run, divided by the requests it answered; a busy machine changes it far less than "
+        + "the rate. Baseline: the endpoint without filter for the WebFlux rows, the gateway's own `RedisRateLimiter` "
+        + "for the gateway rows. Rejected: share of non-2xx responses.\n\n");
+    sb.append("| server | req/s | ÷ baseline | CPU per request: server | Redis | CPU (server + Redis) ÷ baseline "
+        + "| rejected |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Map.Entry<String, String> c : HTTP_REACTIVE.entrySet()) {
+      load.httpReactive(c.getKey()).ifPresent(h -> {
+        String base = c.getKey().startsWith("gateway") ? "gateway-redis" : "webflux";
+        Optional<LoadResults.Http> b = load.httpReactive(base);
+        sb.append("| ").append(c.getValue()).append(" | ").append(h.requestsPerSecond().format(0)).append(" | ")
+            .append(fmtRatio(ratio(Optional.of(h.requestsPerSecond()), b.map(LoadResults.Http::requestsPerSecond))))
+            .append(" | ").append(h.serverCpuMicros().map(m -> m.format(1) + " µs").orElse("–"))
+            .append(" | ").append(h.redisCpuMicros().map(m -> m.format(1) + " µs").orElse("–"))
+            .append(" | ").append(fmtRatio(ratio(cpu(Optional.of(h)), cpu(b))))
+            .append(" | ").append(String.format(Locale.ROOT, "%.0f%%", h.rejectedShare() * 100)).append(" |\n");
+      });
+    }
+    return sb.toString();
+  }
+
+  /** CPU per request of a P5-R row: the server's plus its Redis's, where recorded. */
+  private static Optional<Score> cpu(Optional<LoadResults.Http> row) {
+    return row.flatMap(LoadResults.Http::serverCpuMicros)
+        .map(server -> row.flatMap(LoadResults.Http::redisCpuMicros).map(server::plus).orElse(server));
   }
 
   private String redis() {

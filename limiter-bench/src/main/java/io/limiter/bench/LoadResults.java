@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * The non-JMH results of a suite run, read from the files the drivers write: {@code memory.json} and
  * {@code memory-10m.json} ({@link MemoryFootprint}), {@code flood-memory.json} and {@code flood-caffeine.json}
- * ({@link FloodLatency}), {@code http.tsv} ({@code run-http.sh}), {@code redis.json} ({@link RedisLoad}) and
+ * ({@link FloodLatency}), {@code http.tsv} ({@code run-http.sh}), {@code http-reactive.tsv} ({@code run-reactive.sh}),
+ * {@code redis.json} ({@link RedisLoad}) and
  * {@code redis-benchmark.csv} ({@code run-redis.sh}). Missing files yield empty results. Immutable.
  */
 final class LoadResults {
@@ -39,8 +40,12 @@ final class LoadResults {
   record FloodRow(String name, long calls, long p50, long p99, long p999, long p9999, long max) {
   }
 
-  /** Requests per second over the repeats of one HTTP variant and load. */
-  record Http(String variant, String load, Score requestsPerSecond, double rejectedShare, int runs) {
+  /**
+   * Requests per second over the repeats of one HTTP variant and load, and the CPU time per request of the server's
+   * JVM and of its Redis (microseconds; empty where run-http.sh did not record it).
+   */
+  record Http(String variant, String load, Score requestsPerSecond, double rejectedShare, int runs,
+      Optional<Score> serverCpuMicros, Optional<Score> redisCpuMicros) {
   }
 
   /** Decisions per second of one Redis configuration. */
@@ -53,17 +58,24 @@ final class LoadResults {
   final List<Memory> memoryLarge;
   final List<Flood> flood;
   final List<Http> http;
+  /** P5-R: the reactive servers ({@link ReactiveTarget}), measured in a session of their own. */
+  final List<Http> httpReactive;
+  /** The lowest and highest one-minute load average seen after P5-R's {@code wrk} runs, if recorded. */
+  final Optional<double[]> httpReactiveLoad;
   final List<Redis> redis;
   /** redis-benchmark test name (e.g. {@code GET c=8}) → requests per second. */
   final Map<String, Double> redisBenchmark;
   final String redisVersion;
 
   private LoadResults(List<Memory> memory, List<Memory> memoryLarge, List<Flood> flood, List<Http> http,
-      List<Redis> redis, Map<String, Double> redisBenchmark, String redisVersion) {
+      List<Http> httpReactive, Optional<double[]> httpReactiveLoad, List<Redis> redis,
+      Map<String, Double> redisBenchmark, String redisVersion) {
     this.memory = List.copyOf(memory);
     this.memoryLarge = List.copyOf(memoryLarge);
     this.flood = List.copyOf(flood);
     this.http = List.copyOf(http);
+    this.httpReactive = List.copyOf(httpReactive);
+    this.httpReactiveLoad = httpReactiveLoad;
     this.redis = List.copyOf(redis);
     this.redisBenchmark = Collections.unmodifiableMap(new LinkedHashMap<>(redisBenchmark)); // file order
     this.redisVersion = redisVersion;
@@ -75,7 +87,7 @@ final class LoadResults {
       flood(dir.resolve("flood-" + store + ".json")).ifPresent(flood::add);
     }
     return new LoadResults(memory(dir.resolve("memory.json")), memory(dir.resolve("memory-10m.json")), flood,
-        http(dir.resolve("http.tsv")),
+        http(dir.resolve("http.tsv")), http(dir.resolve("http-reactive.tsv")), loadRange(dir.resolve("http-reactive.tsv")),
         redis(dir.resolve("redis.json")), redisBenchmark(dir.resolve("redis-benchmark.csv")),
         text(dir.resolve("redis-version.txt")).orElse(""));
   }
@@ -135,16 +147,53 @@ final class LoadResults {
       }
       double requests = Double.parseDouble(f[5]);
       runs.computeIfAbsent(f[0] + "\t" + f[1], k -> new ArrayList<>())
-          .add(new double[] {Double.parseDouble(f[3]), requests == 0 ? 0 : Double.parseDouble(f[4]) / requests});
+          .add(new double[] {Double.parseDouble(f[3]), requests == 0 ? 0 : Double.parseDouble(f[4]) / requests,
+              column(f, 7), column(f, 8)});
     }
     List<Http> rows = new ArrayList<>();
     runs.forEach((key, samples) -> {
       String[] k = key.split("\t");
       double[] rps = samples.stream().mapToDouble(s -> s[0]).toArray();
       double rejected = samples.stream().mapToDouble(s -> s[1]).average().orElse(0);
-      rows.add(new Http(k[0], k[1], meanAndStdev(rps), rejected, rps.length));
+      rows.add(new Http(k[0], k[1], meanAndStdev(rps), rejected, rps.length, meanOfRecorded(samples, 2),
+          meanOfRecorded(samples, 3)));
     });
     return rows;
+  }
+
+  /** A numeric column of a row, NaN where the row has none (files of older runs) or it is empty. */
+  private static double column(String[] row, int index) {
+    return index < row.length && !row[index].isBlank() ? Double.parseDouble(row[index]) : Double.NaN;
+  }
+
+  /** Mean and standard deviation of one measure over the samples, if every sample recorded it. */
+  private static Optional<Score> meanOfRecorded(List<double[]> samples, int measure) {
+    double[] values = samples.stream().mapToDouble(s -> s[measure]).toArray();
+    for (double v : values) {
+      if (Double.isNaN(v)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(meanAndStdev(values));
+  }
+
+  /** The lowest and highest value of run-http.sh's {@code load1} column (the 7th), if any row has one. */
+  private static Optional<double[]> loadRange(Path file) throws IOException {
+    Optional<String> tsv = text(file);
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    if (tsv.isPresent()) {
+      String[] lines = tsv.get().split("\n");
+      for (int i = 1; i < lines.length; i++) {
+        String[] f = lines[i].split("\t");
+        if (f.length >= 7 && !f[6].isEmpty()) {
+          double load = Double.parseDouble(f[6]);
+          min = Math.min(min, load);
+          max = Math.max(max, load);
+        }
+      }
+    }
+    return min <= max ? Optional.of(new double[] {min, max}) : Optional.empty();
   }
 
   static Score meanAndStdev(double[] xs) {
@@ -189,6 +238,10 @@ final class LoadResults {
 
   Optional<Http> http(String variant, String load) {
     return http.stream().filter(h -> h.variant().equals(variant) && h.load().equals(load)).findFirst();
+  }
+
+  Optional<Http> httpReactive(String variant) {
+    return httpReactive.stream().filter(h -> h.variant().equals(variant) && h.load().equals("open")).findFirst();
   }
 
   Optional<Redis> redis(String target, int keys, String mode, int concurrency) {

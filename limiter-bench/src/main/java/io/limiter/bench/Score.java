@@ -22,6 +22,16 @@ public record Score(double value, double error) {
     return new Score(ratio, Math.abs(ratio) * relative);
   }
 
+  /**
+   * The sum of two independent scores, the errors added in quadrature.
+   *
+   * @param other the other addend
+   * @return {@code this + other}
+   */
+  public Score plus(Score other) {
+    return new Score(value + other.value, Math.sqrt(square(error) + square(other.error)));
+  }
+
   private double relErr() {
     return value == 0 || !Double.isFinite(error) ? 0 : error / value;
   }

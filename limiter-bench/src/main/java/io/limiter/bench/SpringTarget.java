@@ -3,9 +3,12 @@ package io.limiter.bench;
 import io.limiter.annotation.RateLimit;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -17,7 +20,10 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>Usage: {@code SpringTarget <spring|spring-ratelimit> [port]}: prints {@code LISTENING <port> <path>}, the path
  * being the endpoint of that variant, and serves until stopped. The endpoints are stateless and thread-safe.
  */
-@SpringBootApplication(proxyBeanMethods = false)
+// no component scan: this package also holds P5-R's reactive applications (ReactiveTarget)
+@SpringBootConfiguration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+@Import(SpringTarget.Endpoints.class)
 public class SpringTarget {
 
   /** {@link LimitShape#BOTTOMLESS} in the rate grammar: the limit is never reached. */
@@ -48,12 +54,16 @@ public class SpringTarget {
    */
   public static ConfigurableApplicationContext start(int port) {
     SpringApplication app = new SpringApplication(SpringTarget.class);
-    app.setDefaultProperties(Map.of(
+    // the class path holds WebFlux and the gateway too (P5-R): this one is the servlet stack on Tomcat
+    app.setWebApplicationType(WebApplicationType.SERVLET);
+    Map<String, Object> properties = new java.util.LinkedHashMap<>(ReactiveTarget.notAGateway());
+    properties.putAll(Map.of(
         "server.port", String.valueOf(port),
         "server.address", "127.0.0.1",
         "spring.main.banner-mode", "off",
         "logging.level.root", "WARN",
         "limiter.store", "memory"));
+    app.setDefaultProperties(properties);
     return app.run();
   }
 
