@@ -1,5 +1,6 @@
 package io.limiter.test;
 
+import static io.limiter.test.AvailablePermits.takeAll;
 import static io.limiter.test.DecisionAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -63,17 +64,6 @@ public interface AsyncReserveContract {
 
   private Claim claim(KeySpace space, String key, long permits) {
     return Claim.of(storeUnderTest(), space, key, permits);
-  }
-
-  /** Takes every permit available now (the clock stands still meanwhile) and counts them. */
-  private static long left(KeySpace space, String key) {
-    long n = 0;
-    for (long chunk = 1L << 13; chunk >= 1; chunk >>= 1) {
-      while (space.acquire(key, chunk).allowed()) {
-        n += chunk;
-      }
-    }
-    return n;
   }
 
   /**
@@ -141,8 +131,8 @@ public interface AsyncReserveContract {
     assertThat(stored.get(0).allowed()).isTrue();
     assertThat(stored.get(1).allowed()).isFalse();
     assertThat(stored).noneMatch(r -> r.taken() && !r.settled());
-    assertThat(left(first, "k")).as("the first claim's permits came back before the stage completed").isEqualTo(5);
-    assertThat(left(first, "other")).as("the claim after the rejection was not decided").isEqualTo(5);
+    assertThat(takeAll(first, "k")).as("the first claim's permits came back before the stage completed").isEqualTo(5);
+    assertThat(takeAll(first, "other")).as("the claim after the rejection was not decided").isEqualTo(5);
   }
 
   @ParameterizedTest
@@ -157,8 +147,8 @@ public interface AsyncReserveContract {
     assertThat(all).hasSize(3);
     assertThat(all.get(1).allowed()).isFalse();
     assertThat(all.get(1).taken()).isFalse();
-    assertThat(left(a, "k")).isEqualTo(7);
-    assertThat(left(c, "k")).isEqualTo(6);
+    assertThat(takeAll(a, "k")).isEqualTo(7);
+    assertThat(takeAll(c, "k")).isEqualTo(6);
   }
 
   /** All or nothing across this store and an in-memory one: a rejection in either gives the other's permits back. */
@@ -193,7 +183,7 @@ public interface AsyncReserveContract {
     KeySpace b = asyncSpace("10/minute", Algorithm.TOKEN_BUCKET);
     assertThatThrownBy(() -> await(Claim.reserveAllAsync(List.of(claim(a, "k", 4), claim(b, " ", 1)))))
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalArgumentException.class);
-    assertThat(left(a, "k")).as("the 4 taken before the failure came back").isEqualTo(10);
+    assertThat(takeAll(a, "k")).as("the 4 taken before the failure came back").isEqualTo(10);
     LimitPolicy policy = b.policy();
     Function<RuntimeException, Reservation> failOpen =
         e -> Reservation.none(Decision.degradedAllowed(policy), " ");
@@ -202,7 +192,7 @@ public interface AsyncReserveContract {
     assertThat(handled).hasSize(2);
     assertThat(handled.get(1).decision().degraded()).isTrue();
     assertThat(handled.get(0).taken()).isTrue();
-    assertThat(left(a, "k2")).isEqualTo(6);
+    assertThat(takeAll(a, "k2")).isEqualTo(6);
   }
 
   @ParameterizedTest
@@ -217,7 +207,7 @@ public interface AsyncReserveContract {
     Reservation s = await(a.reserveAsync("other", 3));
     boolean settled = await(Reservation.refundAllAsync(List.of(s, s)).thenApply(v -> s.settled()));
     assertThat(settled).isTrue();
-    assertThat(left(a, "k")).isEqualTo(8);
-    assertThat(left(a, "other")).isEqualTo(10);
+    assertThat(takeAll(a, "k")).isEqualTo(8);
+    assertThat(takeAll(a, "other")).isEqualTo(10);
   }
 }

@@ -1,5 +1,6 @@
 package io.limiter.test;
 
+import static io.limiter.test.AvailablePermits.takeAll;
 import static io.limiter.test.DecisionAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,17 +58,6 @@ public interface MultiReserveContract {
     return Claim.of(storeUnderTest(), space, key, permits);
   }
 
-  /** Takes every permit available now (the clock stands still meanwhile) and counts them. */
-  private static long left(KeySpace space, String key) {
-    long n = 0;
-    for (long chunk = 1L << 13; chunk >= 1; chunk >>= 1) {
-      while (space.acquire(key, chunk).allowed()) {
-        n += chunk;
-      }
-    }
-    return n;
-  }
-
   @ParameterizedTest
   @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
   default void aRejectionByOnePolicyLeavesTheOthersUntouched(Algorithm algorithm) {
@@ -85,9 +75,9 @@ public interface MultiReserveContract {
     assertThat(rejected).as("up to and including the rejecting claim").hasSize(2);
     assertThat(rejected.get(1).decision()).isRejected();
     assertThat(rejected).noneMatch(r -> r.taken() && !r.settled());
-    assertThat(left(wide, "k")).as("the wide policy kept none of the rejected request's permits").isEqualTo(4);
-    assertThat(left(after, "k")).as("the claim after the rejection was not decided").isEqualTo(7);
-    assertThat(left(narrow, "k")).isZero();
+    assertThat(takeAll(wide, "k")).as("the wide policy kept none of the rejected request's permits").isEqualTo(4);
+    assertThat(takeAll(after, "k")).as("the claim after the rejection was not decided").isEqualTo(7);
+    assertThat(takeAll(narrow, "k")).isZero();
   }
 
   @ParameterizedTest
@@ -102,8 +92,8 @@ public interface MultiReserveContract {
     assertThat(stored.get(0).allowed()).isTrue();
     assertThat(stored.get(1).allowed()).isFalse();
     stored.forEach(Reservation::refund); // a caller refunding again changes nothing
-    assertThat(left(first, "k")).isEqualTo(5);
-    assertThat(left(first, "other")).isEqualTo(5);
+    assertThat(takeAll(first, "k")).isEqualTo(5);
+    assertThat(takeAll(first, "other")).isEqualTo(5);
   }
 
   @ParameterizedTest
@@ -120,8 +110,8 @@ public interface MultiReserveContract {
     assertThat(all.get(1).taken()).isFalse();
     assertThat(all.get(0).taken()).isTrue();
     assertThat(all.get(2).taken()).isTrue();
-    assertThat(left(a, "k")).isEqualTo(7);
-    assertThat(left(c, "k")).isEqualTo(6);
+    assertThat(takeAll(a, "k")).isEqualTo(7);
+    assertThat(takeAll(c, "k")).isEqualTo(6);
   }
 
   @ParameterizedTest
@@ -132,8 +122,8 @@ public interface MultiReserveContract {
     List<Reservation> all = Claim.reserveAll(List.of(claim(a, "k", 5), claim(b, "k", 5)));
     all.get(0).settle(2);
     all.get(1).refund();
-    assertThat(left(a, "k")).isEqualTo(8);
-    assertThat(left(b, "k")).isEqualTo(10);
+    assertThat(takeAll(a, "k")).isEqualTo(8);
+    assertThat(takeAll(b, "k")).isEqualTo(10);
   }
 
   @Test
@@ -148,9 +138,9 @@ public interface MultiReserveContract {
     }
     List<Reservation> rejected = Claim.reserveAll(List.of(claim(other, "k", 1), claim(half, "k", 1)));
     assertThat(rejected.get(1).decision()).isRejected();
-    assertThat(left(other, "k")).isEqualTo(5);
+    assertThat(takeAll(other, "k")).isEqualTo(5);
     // the view's 5 of 5 are the whole bucket under the base limits too (a step keeps the fraction used)
-    assertThat(left(base, "k")).as("the base limits read the same state").isZero();
+    assertThat(takeAll(base, "k")).as("the base limits read the same state").isZero();
   }
 
   @Test
@@ -165,9 +155,9 @@ public interface MultiReserveContract {
         claim(bucket, "k", 1)));
     assertThat(over).hasSize(3);
     assertThat(over.get(2).decision()).isRejected();
-    assertThat(left(bucket, "k")).isEqualTo(1);
-    assertThat(left(moving, "k")).isEqualTo(3);
-    assertThat(left(fixed, "k")).isEqualTo(3);
+    assertThat(takeAll(bucket, "k")).isEqualTo(1);
+    assertThat(takeAll(moving, "k")).isEqualTo(3);
+    assertThat(takeAll(fixed, "k")).isEqualTo(3);
   }
 
   @Test
@@ -238,8 +228,8 @@ public interface MultiReserveContract {
         for (Future<?> f : futures) {
           f.get(120, TimeUnit.SECONDS);
         }
-        assertThat(onA.get() + left(a, key)).as("policy a, repetition %d", repetition).isEqualTo(300);
-        assertThat(onB.get() + left(b, key)).as("policy b, repetition %d", repetition).isEqualTo(200);
+        assertThat(onA.get() + takeAll(a, key)).as("policy a, repetition %d", repetition).isEqualTo(300);
+        assertThat(onB.get() + takeAll(b, key)).as("policy b, repetition %d", repetition).isEqualTo(200);
       }
     } finally {
       pool.shutdownNow();

@@ -34,9 +34,7 @@ class ReactiveWithoutServletTest {
         "limiter.client-ip.trusted-proxies=10.0.0.0/8",
         "limiter.policies.api.limits=100/minute",
         "limiter.policies.api.tiers=free=10/minute; pro=1000/minute; default=free",
-        "limiter.policies.api.tier-key=attribute:plan",
-        "limiter.filter.rules[0].paths=/api/**",
-        "limiter.filter.rules[0].policy=api").run(context -> {
+        "limiter.policies.api.tier-key=attribute:plan").run(context -> {
           assertThat(context).hasNotFailed().hasSingleBean(RateLimiterRegistry.class)
               .hasSingleBean(RateLimitAspectSupport.class).hasSingleBean(ClientIpResolver.class)
               .doesNotHaveBean(RequestKeySource.class).doesNotHaveBean(FilterRegistrationBean.class)
@@ -55,6 +53,16 @@ class ReactiveWithoutServletTest {
         "limiter.policies.api.tier-key=header:X-Plan").run(context -> assertThat(context).hasFailed().getFailure()
             .rootCause().hasMessageContaining("property limiter.policies.api.tier-key: tier key \"header:X-Plan\" is "
                 + "refused: any client can send that header and pick its own plan"));
+  }
+
+  @Test
+  void urlRulesNoFilterOfAReactiveApplicationAppliesFailTheStartup() {
+    reactive.withPropertyValues("limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].limits=10/minute")
+        .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+            .hasMessageContaining("limiter.filter.rules: 1 rule(s) would go unenforced")
+            .hasMessageContaining("reactive application"));
+    reactive.withPropertyValues("limiter.filter.enabled=false", "limiter.filter.rules[0].paths=/api/**",
+        "limiter.filter.rules[0].limits=10/minute").run(context -> assertThat(context).hasNotFailed());
   }
 
   @Test
