@@ -3,6 +3,7 @@ package io.limiter.test;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.blockhound.BlockHound;
@@ -15,12 +16,16 @@ import reactor.blockhound.BlockingOperationError;
  * such a thread during it, also when the error BlockHound threw there was swallowed by the code under test.
  *
  * <p>Needs {@code io.projectreactor.tools:blockhound} on the test class path (an optional dependency of this kit) and
- * {@code -XX:+AllowRedefinitionToAddDeleteMethods} on Java 13+ (the test JVM's {@code argLine}). Used by the WebFlux
+ * {@code -XX:+AllowRedefinitionToAddDeleteMethods} on Java 13+ (the test JVM's {@code argLine}), and
+ * {@link NonBlockingLauncher} to install it when the test JVM starts (a class that uses the extension fails otherwise). Used by the WebFlux
  * filter's and the gateway's integration tests. Thread-safe: the violations are collected from any thread.
  */
-public final class NonBlocking implements BeforeEachCallback, AfterEachCallback {
+public final class NonBlocking implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback {
 
   private static final List<String> VIOLATIONS = new CopyOnWriteArrayList<>();
+
+  /** Whether {@link NonBlockingLauncher} installed the harness, before any test class ran (written once, then read). */
+  private static volatile boolean installedAtLaunch;
 
   static {
     // install(...) also loads the integrations on the class path (Reactor's and Netty's mark their non-blocking
@@ -36,6 +41,11 @@ public final class NonBlocking implements BeforeEachCallback, AfterEachCallback 
     // the static initializer did it
   }
 
+  /** Installs the harness when the test JVM starts ({@link NonBlockingLauncher}). */
+  static void installAtLaunch() {
+    installedAtLaunch = true;
+  }
+
   /** @return the blocking calls seen since the last {@link #clear()}, each with its thread */
   public static List<String> violations() {
     return List.copyOf(VIOLATIONS);
@@ -44,6 +54,20 @@ public final class NonBlocking implements BeforeEachCallback, AfterEachCallback 
   /** Forgets the blocking calls seen so far. */
   public static void clear() {
     VIOLATIONS.clear();
+  }
+
+  /**
+   * Fails the test class when the harness was installed late, by the first class that uses it: threads that were
+   * parked before BlockHound came would break under it (see {@link NonBlockingLauncher}).
+   */
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    if (!installedAtLaunch) {
+      throw new IllegalStateException("the non-blocking harness must be installed when the test JVM starts, before any "
+          + "thread it checks exists: register io.limiter.test.NonBlockingLauncher in src/test/resources/META-INF/"
+          + "services/org.junit.platform.launcher.LauncherSessionListener and set the system property "
+          + NonBlockingLauncher.PROPERTY + "=true for the tests of " + context.getRequiredTestClass().getName());
+    }
   }
 
   @Override

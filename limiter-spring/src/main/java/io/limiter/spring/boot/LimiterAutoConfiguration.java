@@ -250,33 +250,6 @@ public class LimiterAutoConfiguration {
   }
 
   /**
-   * A reactive (WebFlux or gateway) application: no front-end of this release applies {@code limiter.filter.rules}
-   * there (the WebFlux filter is not released yet), so rules that would go unenforced fail the startup instead. A
-   * gateway route is limited by the gateway module's {@code LimiterRateLimiter}, a method by {@code @RateLimit}.
-   */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
-  @Conditional(OnFilterEnabled.class)
-  static class NoReactiveFilterConfiguration {
-
-    /**
-     * @param properties the properties
-     * @return nothing useful: it fails when {@code limiter.filter.rules} are set
-     */
-    @Bean
-    InitializingBean limiterFilterRulesNeedAServletApplication(LimiterProperties properties) {
-      return () -> {
-        if (!properties.getFilter().getRules().isEmpty()) {
-          throw new RateLimitConfigException(List.of("limiter.filter.rules: " + properties.getFilter().getRules()
-              .size() + " rule(s) would go unenforced: URL rules are applied by the servlet filter, and this is a "
-              + "reactive application; limit gateway routes with limiter-spring-cloud-gateway's LimiterRateLimiter "
-              + "and methods with @RateLimit, or set limiter.filter.enabled=false"));
-        }
-      };
-    }
-  }
-
-  /**
    * Matches unless {@code limiter.filter.enabled} is false: the filter applies {@code limiter.filter.rules} and the
    * {@code @RateLimit}s of servlets (servlet beans and registrations), which no proxy can limit.
    */

@@ -6,6 +6,7 @@ import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.spring.spi.RequestKeySource;
+import io.limiter.spring.webflux.RateLimitWebFilter;
 import io.limiter.web.ClientIpResolver;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -18,13 +19,15 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
  * A {@code REACTIVE} Boot application whose class loader has neither the Servlet API nor limiter-servlet (a WebFlux or
  * gateway application; limiter-servlet is optional in limiter-spring) starts with every limiter bean it needs, the
  * tiers of {@code limiter.policies.*} compiled through limiter-web, and nothing servlet: the servlet configuration's
- * conditions are read without loading it. The gateway module's ITs prove the same on a class path without them. And a
- * servlet application without limiter-servlet refuses URL rules it could not enforce.
+ * conditions are read without loading it. The gateway module's ITs prove the same on a class path without them. Its URL
+ * rules are applied by the WebFlux filter; a servlet application without limiter-servlet refuses URL rules it could
+ * not enforce.
  */
 class ReactiveWithoutServletTest {
 
   private final ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LimiterAutoConfiguration.class, LimiterMetricsAutoConfiguration.class))
+      .withConfiguration(AutoConfigurations.of(LimiterAutoConfiguration.class, LimiterWebFluxAutoConfiguration.class,
+          LimiterMetricsAutoConfiguration.class))
       .withClassLoader(new FilteredClassLoader("jakarta.servlet", "io.limiter.servlet",
           "org.springframework.web.servlet", "org.springframework.boot.web.servlet"));
 
@@ -56,13 +59,12 @@ class ReactiveWithoutServletTest {
   }
 
   @Test
-  void urlRulesNoFilterOfAReactiveApplicationAppliesFailTheStartup() {
+  void urlRulesOfAReactiveApplicationAreAppliedByTheWebFilter() {
     reactive.withPropertyValues("limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].limits=10/minute")
-        .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-            .hasMessageContaining("limiter.filter.rules: 1 rule(s) would go unenforced")
-            .hasMessageContaining("reactive application"));
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RateLimitWebFilter.class));
     reactive.withPropertyValues("limiter.filter.enabled=false", "limiter.filter.rules[0].paths=/api/**",
-        "limiter.filter.rules[0].limits=10/minute").run(context -> assertThat(context).hasNotFailed());
+        "limiter.filter.rules[0].limits=10/minute").run(context -> assertThat(context).hasNotFailed()
+            .doesNotHaveBean(RateLimitWebFilter.class));
   }
 
   @Test
