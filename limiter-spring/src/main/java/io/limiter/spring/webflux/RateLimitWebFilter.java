@@ -45,7 +45,6 @@ import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import reactor.core.Exceptions;
 import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
@@ -145,21 +144,19 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     if (principal instanceof Fuseable.ScalarCallable<?> known) {
       // no security (WebFlux's own exchange answers Mono.empty()) or a principal set as a value: read at subscription,
       // without the three operators a principal resolved later needs
-      return Mono.defer(() -> decide(exchange, chain, ExchangeRequestView.of(exchange, nameOf(known))));
+      return Mono.defer(() -> {
+        @Nullable String name;
+        try {
+          Object value = known.call();
+          name = value == null ? null : Objects.requireNonNull(((Principal) value).getName(), "the principal's name");
+        } catch (Exception e) {
+          return Mono.error(e); // the error signal the map below would have given (a null name included)
+        }
+        return decide(exchange, chain, ExchangeRequestView.of(exchange, name));
+      });
     }
     return principal.map(Principal::getName).defaultIfEmpty(ANONYMOUS)
         .flatMap(name -> decide(exchange, chain, ExchangeRequestView.of(exchange, name == ANONYMOUS ? null : name)));
-  }
-
-  /** The name of a principal known at once: null if there is none. */
-  private static @Nullable String nameOf(Fuseable.ScalarCallable<?> principal) {
-    Object value;
-    try {
-      value = principal.call();
-    } catch (Exception e) {
-      throw Exceptions.propagate(e); // Mono.defer turns it into the error signal the map would have given
-    }
-    return value == null ? null : ((Principal) value).getName();
   }
 
   private Mono<Void> decide(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view) {

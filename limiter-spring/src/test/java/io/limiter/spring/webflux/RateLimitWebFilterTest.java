@@ -105,8 +105,15 @@ class RateLimitWebFilterTest {
   @Test
   void aPrincipalThatFailsFailsTheExchange() {
     RateLimitWebFilter filter = filter("principal");
-    ServerWebExchange exchange = exchange(Mono.error(new IllegalStateException("no context")));
-    assertThat(filter.filter(exchange, chain).toFuture()).isCompletedExceptionally();
+    Principal nameless = () -> null;
+    // an error, known at once or later, and a principal without a name, known at once or later: alike
+    for (Mono<Principal> failing : List.<Mono<Principal>>of(Mono.error(new IllegalStateException("no context")),
+        Mono.fromCallable(() -> {
+          throw new IllegalStateException("no context");
+        }), Mono.just(nameless), Mono.fromCallable(() -> nameless))) {
+      ServerWebExchange exchange = exchange(failing);
+      assertThat(filter.filter(exchange, chain).toFuture()).as("%s", failing).isCompletedExceptionally();
+    }
     assertThat(chained).hasValue(0);
   }
 }
