@@ -7,6 +7,7 @@
 #            ReactiveTarget.VARIANTS (webflux*, gateway*: P5-R, see run-reactive.sh, which also starts their Redis);
 #   load:    open (every request to /hello, the default) or half (every second request to the exhausted /limited).
 # Environment: HTTP_ROUNDS (3), HTTP_REPEATS (1), HTTP_DURATION (10s), HTTP_WARMUP (5s), HTTP_SPRING_WARMUP (20s),
+#   HTTP_REACTIVE_WARMUP (40s, the webflux* and gateway* variants),
 #   WRK_THREADS (2), WRK_CONNECTIONS (32), HTTP_REDIS_URI (the Redis of the gateway variants), HTTP_REDIS_PID (its
 #   process, whose CPU time is then measured too).
 # Each row of <out.tsv> ends with the one-minute load average read right after that wrk run (load1) and the CPU time
@@ -31,6 +32,7 @@ rounds="${HTTP_ROUNDS:-3}"
 repeats="${HTTP_REPEATS:-1}"
 warmup="${HTTP_WARMUP:-5s}"
 spring_warmup="${HTTP_SPRING_WARMUP:-20s}"
+reactive_warmup="${HTTP_REACTIVE_WARMUP:-40s}"
 threads="${WRK_THREADS:-2}"
 connections="${WRK_CONNECTIONS:-32}"
 
@@ -71,8 +73,10 @@ for run in "${runs[@]}"; do
   extra=()
   case "$variant" in
     spring*) main=io.limiter.bench.SpringTarget; variant_warmup="$spring_warmup" ;;
-    # Spring Boot on Netty warms up like Spring Boot on Tomcat
-    webflux*|gateway*) main=io.limiter.bench.ReactiveTarget; variant_warmup="$spring_warmup"
+    # Spring Boot on Netty warms up longer: under wrk the C2 compiler still takes most of a core until 20-25 s with
+    # Limiter's WebFilter (3 s less without it; 5 s slices: 2k, 5k, 8k, 19k, 25k req/s at load 12), so a 20 s warm-up
+    # measured the filter's JIT compilation, not its requests (P5-R read 0.37 +- 0.31x)
+    webflux*|gateway*) main=io.limiter.bench.ReactiveTarget; variant_warmup="$reactive_warmup"
       extra=("${HTTP_REDIS_URI:-}") ;;
   esac
   log="$(mktemp)"

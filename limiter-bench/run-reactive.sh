@@ -12,7 +12,7 @@
 # Usage: bash limiter-bench/run-reactive.sh <classpath> <out.tsv> [variant ...]
 #   <classpath>: e.g. "$(cat limiter-bench/target/classpath.txt)" after bash limiter-bench/run.sh --classpath
 #   variants:    default every ReactiveTarget variant, in the order above
-# Environment: as run-http.sh (HTTP_ROUNDS, HTTP_DURATION, HTTP_SPRING_WARMUP, WRK_THREADS, WRK_CONNECTIONS).
+# Environment: as run-http.sh (HTTP_ROUNDS, HTTP_DURATION, HTTP_REACTIVE_WARMUP, WRK_THREADS, WRK_CONNECTIONS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cp="$1"

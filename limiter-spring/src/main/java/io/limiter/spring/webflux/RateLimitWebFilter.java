@@ -45,6 +45,7 @@ import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
@@ -139,7 +140,22 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     if (exchange.getAttributes().putIfAbsent(RESERVATIONS_ATTRIBUTE, new ArrayList<Reservation>(2)) != null) {
       return chain.filter(exchange); // filtered already: each limit is charged once per exchange
     }
-    return exchange.getPrincipal().map(Principal::getName).defaultIfEmpty(ANONYMOUS)
+    Mono<Principal> principal = exchange.getPrincipal();
+    if (principal instanceof Fuseable.ScalarCallable<?> known) {
+      // no security (WebFlux's own exchange answers Mono.empty()) or a principal set as a value: read at subscription,
+      // without the three operators a principal resolved later needs
+      return Mono.defer(() -> {
+        @Nullable String name;
+        try {
+          Object value = known.call();
+          name = value == null ? null : Objects.requireNonNull(((Principal) value).getName(), "the principal's name");
+        } catch (Exception e) {
+          return Mono.error(e); // the error signal the map below would have given (a null name included)
+        }
+        return decide(exchange, chain, ExchangeRequestView.of(exchange, name));
+      });
+    }
+    return principal.map(Principal::getName).defaultIfEmpty(ANONYMOUS)
         .flatMap(name -> decide(exchange, chain, ExchangeRequestView.of(exchange, name == ANONYMOUS ? null : name)));
   }
 
@@ -148,6 +164,12 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     // the store is asked asynchronously (Redis: on its I/O thread); the verdict comes back on the thread that learns it
     CompletableFuture<RequestDecider.Verdict> decided =
         decider.decideAsync(view, null, List::of, () -> held).toCompletableFuture();
+    if (decided.isDone()) {
+      // a local store (in-memory, Caffeine) has decided before decideAsync returns: act at once. Nothing can cancel
+      // the exchange between the verdict and act here, so the hand-over below (and its operators) is not needed
+      return decided.isCompletedExceptionally() ? Mono.fromFuture(decided).then()
+          : act(exchange, chain, view, Objects.requireNonNull(decided.getNow(null), "verdict"));
+    }
     // a client that goes away while the store decides cancels the exchange before the verdict comes: the decision is
     // not cancelled (the store may grant it after all), and whoever comes second of act and the cancel hands the
     // verdict's permits back, as an exchange cancelled in the chain would (else a concurrency permit stays taken)
