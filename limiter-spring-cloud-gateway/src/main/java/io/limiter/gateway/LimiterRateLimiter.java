@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.gateway.event.FilterArgsEvent;
 import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
 import org.springframework.cloud.gateway.support.ConfigurationService;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -104,18 +105,37 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
     }
   }
 
+  /**
+   * Decides the request. When the exchange is in the Reactor context ({@link ServerWebExchangeContextFilter}, which
+   * the auto-configuration registers), the fields of the answer also replace, just before the response is committed,
+   * any of the same name that the backend or a later filter put there: the client sees this limiter's answer about
+   * its limit once, never next to or under a backend's field of the same name.
+   */
   @Override
   public Mono<Response> isAllowed(String routeId, String id) {
-    return Mono.defer(() -> {
+    return Mono.deferContextual(context -> {
       RouteLimit route = route(routeId, getConfig().get(routeId));
       String key = KeyKind.CUSTOM.key(id);
-      if (route.tierKey == null) {
-        return Mono.fromCompletionStage(route.decide(key, null)).map(route::response);
-      }
-      return Mono.deferContextual(context -> {
-        String tier = ServerWebExchangeContextFilter.getExchange(context).map(route.tierKey).orElse(null);
-        return Mono.fromCompletionStage(route.decide(key, tier)).map(route::response);
+      ServerWebExchange exchange = ServerWebExchangeContextFilter.getExchange(context).orElse(null);
+      String tier = route.tierKey != null && exchange != null ? route.tierKey.apply(exchange) : null;
+      return Mono.fromCompletionStage(route.decide(key, tier)).map(decision -> {
+        Response response = route.response(decision);
+        if (exchange != null && !response.getHeaders().isEmpty()) {
+          keepOnCommit(exchange, response.getHeaders());
+        }
+        return response;
       });
+    });
+  }
+
+  // The gateway's RequestRateLimiter filter adds the fields before the route runs; the routing filter then adds the
+  // backend's headers (HttpHeaders.addAll), so a backend's RateLimit would stand next to ours and a client could not
+  // tell which limit it describes. Setting ours again at commit removes every other value of those names.
+  private static void keepOnCommit(ServerWebExchange exchange, Map<String, String> fields) {
+    exchange.getResponse().beforeCommit(() -> {
+      HttpHeaders headers = exchange.getResponse().getHeaders();
+      fields.forEach(headers::set);
+      return Mono.empty();
     });
   }
 
