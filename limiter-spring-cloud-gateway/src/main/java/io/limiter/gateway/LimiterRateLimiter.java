@@ -64,6 +64,8 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
   /** {@link GatewayHeaderMode#GATEWAY}: the permits the request took (its cost). */
   public static final String REQUESTED_TOKENS_HEADER = "X-RateLimit-Requested-Tokens";
 
+  /** Exchange attribute: the fields this limiter's decisions on the exchange wrote, kept at commit. */
+  private static final String FIELDS_ATTRIBUTE = LimiterRateLimiter.class.getName() + ".fields";
   private static final String TRUSTED_HEADER = "trusted:header:";
   private static final String ATTRIBUTE = "attribute:";
 
@@ -130,13 +132,21 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
 
   // The gateway's RequestRateLimiter filter adds the fields before the route runs; the routing filter then adds the
   // backend's headers (HttpHeaders.addAll), so a backend's RateLimit would stand next to ours and a client could not
-  // tell which limit it describes. Setting ours again at commit removes every other value of those names.
+  // tell which limit it describes. At commit, each name this limiter wrote gets exactly the values its decisions on
+  // this exchange wrote (all of them: a route may have two RequestRateLimiter filters), and nothing else.
   private static void keepOnCommit(ServerWebExchange exchange, Map<String, String> fields) {
-    exchange.getResponse().beforeCommit(() -> {
-      HttpHeaders headers = exchange.getResponse().getHeaders();
-      fields.forEach(headers::set);
-      return Mono.empty();
-    });
+    @SuppressWarnings("unchecked")
+    Map<String, List<String>> ours = (Map<String, List<String>>) exchange.getAttributes()
+        .computeIfAbsent(FIELDS_ATTRIBUTE, attribute -> {
+          Map<String, List<String>> created = new LinkedHashMap<>();
+          exchange.getResponse().beforeCommit(() -> {
+            HttpHeaders headers = exchange.getResponse().getHeaders();
+            created.forEach(headers::put);
+            return Mono.empty();
+          });
+          return created;
+        });
+    fields.forEach((name, value) -> ours.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value));
   }
 
   private RouteLimit route(String routeId, @Nullable Config config) {
