@@ -49,12 +49,6 @@ class GatewayBackendHeadersIT {
     p.putAll(Gateway.route(1, "legacy", uri, Map.of("limits", "3/minute", "headers", "gateway")));
     p.putAll(Gateway.route(2, "both", uri, Map.of("limits", "3/minute", "headers", "both")));
     p.putAll(Gateway.route(3, "quiet", uri, Map.of("limits", "3/minute", "headers", "none")));
-    // a route with two limiters (two RequestRateLimiter filters): both answers reach the client
-    p.putAll(Gateway.route(4, "twice", uri, Map.of("limits", "3/minute")));
-    p.put("spring.cloud.gateway.server.webflux.routes[4].filters[1].name", "RequestRateLimiter");
-    p.put("spring.cloud.gateway.server.webflux.routes[4].filters[1].args.key-resolver", "#{@apiKeyResolver}");
-    p.put("spring.cloud.gateway.server.webflux.routes[4].filters[1].args.limiter-rate-limiter.limits", "5/minute");
-    p.put("spring.cloud.gateway.server.webflux.routes[4].filters[1].args.limiter-rate-limiter.name", "twice-wide");
     gateway = Gateway.start(p);
   }
 
@@ -98,15 +92,6 @@ class GatewayBackendHeadersIT {
     assertThat(ok.headers().allValues("X-RateLimit-Remaining")).containsExactly("2");
     assertThat(ok.headers().allValues("X-RateLimit-Reset")).hasSize(1);
     assertThat(Long.parseLong(ok.headers().firstValue("X-RateLimit-Reset").orElseThrow())).isBetween(1L, 20L);
-  }
-
-  @Test
-  void twoLimitersOnOneRouteBothReachTheClientAndTheBackendsDoNot() {
-    HttpResponse<String> ok = gateway.get("/twice/1", "frank");
-    assertThat(ok.statusCode()).isEqualTo(200);
-    assertThat(ok.headers().allValues("RateLimit-Policy"))
-        .containsExactlyInAnyOrder("\"twice\";q=3;w=60", "\"twice-wide\";q=5;w=60");
-    assertThat(ok.headers().allValues("RateLimit")).hasSize(2).noneMatch(v -> v.contains("backend"));
   }
 
   @Test
