@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.gateway.event.FilterArgsEvent;
 import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
 import org.springframework.cloud.gateway.support.ConfigurationService;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -63,6 +64,8 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
   /** {@link GatewayHeaderMode#GATEWAY}: the permits the request took (its cost). */
   public static final String REQUESTED_TOKENS_HEADER = "X-RateLimit-Requested-Tokens";
 
+  /** Exchange attribute: the fields this limiter's decisions on the exchange wrote, kept at commit. */
+  private static final String FIELDS_ATTRIBUTE = LimiterRateLimiter.class.getName() + ".fields";
   private static final String TRUSTED_HEADER = "trusted:header:";
   private static final String ATTRIBUTE = "attribute:";
 
@@ -104,19 +107,46 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
     }
   }
 
+  /**
+   * Decides the request. When the exchange is in the Reactor context ({@link ServerWebExchangeContextFilter}, which
+   * the auto-configuration registers), the fields of the answer also replace, just before the response is committed,
+   * any of the same name that the backend or a later filter put there: the client sees this limiter's answer about
+   * its limit once, never next to or under a backend's field of the same name.
+   */
   @Override
   public Mono<Response> isAllowed(String routeId, String id) {
-    return Mono.defer(() -> {
+    return Mono.deferContextual(context -> {
       RouteLimit route = route(routeId, getConfig().get(routeId));
       String key = KeyKind.CUSTOM.key(id);
-      if (route.tierKey == null) {
-        return Mono.fromCompletionStage(route.decide(key, null)).map(route::response);
-      }
-      return Mono.deferContextual(context -> {
-        String tier = ServerWebExchangeContextFilter.getExchange(context).map(route.tierKey).orElse(null);
-        return Mono.fromCompletionStage(route.decide(key, tier)).map(route::response);
+      ServerWebExchange exchange = ServerWebExchangeContextFilter.getExchange(context).orElse(null);
+      String tier = route.tierKey != null && exchange != null ? route.tierKey.apply(exchange) : null;
+      return Mono.fromCompletionStage(route.decide(key, tier)).map(decision -> {
+        Response response = route.response(decision);
+        if (exchange != null && !response.getHeaders().isEmpty()) {
+          keepOnCommit(exchange, response.getHeaders());
+        }
+        return response;
       });
     });
+  }
+
+  // The gateway's RequestRateLimiter filter adds the fields before the route runs; the routing filter then adds the
+  // backend's headers (HttpHeaders.addAll), so a backend's RateLimit would stand next to ours and a client could not
+  // tell which limit it describes. At commit, each name this limiter wrote gets exactly the values its decisions on
+  // this exchange wrote (all of them: a route may have two RequestRateLimiter filters), and nothing else.
+  private static void keepOnCommit(ServerWebExchange exchange, Map<String, String> fields) {
+    @SuppressWarnings("unchecked")
+    Map<String, List<String>> ours = (Map<String, List<String>>) exchange.getAttributes()
+        .computeIfAbsent(FIELDS_ATTRIBUTE, attribute -> {
+          Map<String, List<String>> created = new LinkedHashMap<>();
+          exchange.getResponse().beforeCommit(() -> {
+            HttpHeaders headers = exchange.getResponse().getHeaders();
+            created.forEach(headers::put);
+            return Mono.empty();
+          });
+          return created;
+        });
+    fields.forEach((name, value) -> ours.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value));
   }
 
   private RouteLimit route(String routeId, @Nullable Config config) {

@@ -27,16 +27,21 @@ import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
  * which also give Redis with {@code limiter.store=redis}) and a {@link SteppedLimiterRegistry} (step levels, tiers,
  * penalties) — else with a registry of its own on the application's {@link RateLimitStore} bean, or an in-memory
  * store. Runs before the gateway's auto-configuration, whose {@code RequestRateLimiter} filter needs a rate limiter
- * bean. Disable it with {@code spring.cloud.gateway.server.webflux.limiter-rate-limiter.enabled=false}.
+ * bean. Absent when the gateway is switched off ({@code spring.cloud.gateway.server.webflux.enabled=false}); disable it
+ * alone with {@code spring.cloud.gateway.server.webflux.limiter-rate-limiter.enabled=false}.
  */
 @AutoConfiguration(before = GatewayAutoConfiguration.class, afterName = {
     "io.limiter.spring.boot.LimiterAutoConfiguration", "io.limiter.spring.boot.redis.LimiterRedisAutoConfiguration"})
 @ConditionalOnClass({RateLimiter.class, GatewayAutoConfiguration.class, RateLimiterRegistry.class})
-@ConditionalOnProperty(prefix = LimiterGatewayAutoConfiguration.PREFIX, name = "enabled", havingValue = "true",
-    matchIfMissing = true)
+// The gateway's own switch first: with the gateway off (GatewayAutoConfiguration backs off on it) there is no
+// RequestRateLimiter filter to serve and no ConfigurationService to bind routes with, so these beans go too.
+@ConditionalOnProperty(name = {LimiterGatewayAutoConfiguration.GATEWAY_ENABLED,
+    LimiterGatewayAutoConfiguration.PREFIX + ".enabled"}, havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties
 public class LimiterGatewayAutoConfiguration {
 
+  /** The gateway's switch, read by {@link GatewayAutoConfiguration} (gateway 5 no longer reads the older one). */
+  static final String GATEWAY_ENABLED = "spring.cloud.gateway.server.webflux.enabled";
   static final String PREFIX = "spring.cloud.gateway.server.webflux." + LimiterRateLimiter.CONFIGURATION_PROPERTY_NAME;
 
   /** @return the defaults of routes without arguments of their own, from {@value #PREFIX}{@code .*} */

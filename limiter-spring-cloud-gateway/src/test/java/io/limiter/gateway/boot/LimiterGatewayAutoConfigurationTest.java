@@ -45,6 +45,13 @@ class LimiterGatewayAutoConfigurationTest {
   }
 
   @Test
+  void isAbsentWhenTheGatewayIsSwitchedOff() {
+    runner.withPropertyValues("spring.cloud.gateway.server.webflux.enabled=false")
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(LimiterRateLimiter.class)
+            .doesNotHaveBean(LimiterRateLimiter.Config.class));
+  }
+
+  @Test
   void backsOffForTheApplicationsOwnLimiterAndUsesTheApplicationsStore() {
     runner.withUserConfiguration(OwnStore.class).run(context -> {
       assertThat(context).hasSingleBean(LimiterRateLimiter.class);

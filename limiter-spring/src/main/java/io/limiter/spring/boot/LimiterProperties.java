@@ -707,7 +707,7 @@ public class LimiterProperties {
     /**
      * Whether to register the filter: it applies the rules and the {@code @RateLimit}s of servlets (with a
      * {@code NamedDispatchFilter} per rate limited servlet for named dispatches); in a WebFlux application, the
-     * rules' WebFilter.
+     * rules' WebFilter, registered only when there are rules.
      */
     private boolean enabled = true;
 

@@ -289,8 +289,9 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         error = new CancellationException("the client cancelled the exchange");
       }
       int status = status(error);
-      // a client that went away is not a server failure; a handler error and a 5xx are
-      boolean serverFailed = !cancelled && (error != null || status >= 500);
+      // a client that went away is not a server failure, nor a 4xx error (a ResponseStatusException(400) or
+      // ServerWebInputException is a bad request, as in the servlet filter, where Spring MVC renders it); a 5xx is
+      boolean serverFailed = !cancelled && status >= 500;
       for (int i = 0; i < tokens.length; i++) {
         controllers.get(i).callFinished(tokens[i], serverFailed, client, 0);
       }

@@ -28,6 +28,26 @@ class LimiterWebFluxAutoConfigurationTest {
   }
 
   @Test
+  void withoutRulesThereIsNoFilter() {
+    // nothing to apply: no filter (it would only cost), and the rest of the limiter is there
+    reactive.withPropertyValues("limiter.policies.api.limits=5/minute", "limiter.filter.order=-50",
+        "limiter.filter.exclude=/health").run(context -> assertThat(context).hasNotFailed()
+            .doesNotHaveBean(RateLimitWebFilter.class).hasSingleBean(ClientIpResolver.class)
+            .hasSingleBean(io.limiter.core.RateLimiterRegistry.class));
+    reactive.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(RateLimitWebFilter.class));
+  }
+
+  @Test
+  void oneRuleInAnySpellingInstallsTheFilter() {
+    reactive.withPropertyValues("limiter.filter.rules[0].paths=/api/**", "limiter.filter.rules[0].policy=api",
+            "limiter.policies.api.limits=5/minute")
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RateLimitWebFilter.class));
+    // an indexed list element is a rule too
+    reactive.withPropertyValues("limiter.filter.rules[0].paths[0]=/api/**", "limiter.filter.rules[0].limits=5/minute")
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RateLimitWebFilter.class));
+  }
+
+  @Test
   void offWithTheFilterOrTheLimiterDisabled() {
     reactive.withPropertyValues("limiter.filter.enabled=false")
         .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(RateLimitWebFilter.class));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.limiter.redis.RedisRateLimitStore;
 import io.limiter.redis.RedisServer;
 import io.limiter.test.NonBlocking;
 import java.io.IOException;
@@ -13,9 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,25 +34,14 @@ class WebFilterCancelIT {
   @BeforeAll
   static void start() {
     redis = RedisServer.start();
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("limiter.store", "redis");
-    p.put("spring.data.redis.host", "127.0.0.1");
-    p.put("spring.data.redis.port", String.valueOf(redis.port()));
-    p.put("limiter.redis.command-timeout", "20s");
+    Map<String, Object> p = WebFilterRedisIT.redisStore(redis, "20s");
     p.put("limiter.filter.rules[0].name", "inflight");
     p.put("limiter.filter.rules[0].paths", "/api/**");
     p.put("limiter.filter.rules[0].limits", "1 concurrent");
     p.put("limiter.filter.rules[0].key", "header:X-Client");
     p.put("limiter.filter.rules[0].failure-mode", "fail-closed");
     app = WebFluxApp.start(p);
-    // until the store's first connection is made, the failure mode decides
-    RedisRateLimitStore store = app.context().getBean(RedisRateLimitStore.class);
-    AtomicInteger probe = new AtomicInteger();
-    Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
-      long degraded = store.stats().degradedDecisions();
-      int status = app.get("/api/warm", "X-Client", "warm-" + probe.incrementAndGet()).statusCode();
-      return status == 200 && store.stats().degradedDecisions() == degraded;
-    });
+    WebFilterRedisIT.connected(app); // until the store's first connection is made, the failure mode decides
   }
 
   @AfterAll

@@ -39,12 +39,8 @@ class WebFilterRedisIT {
   @BeforeAll
   static void start() {
     redis = RedisServer.start();
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("limiter.store", "redis");
-    p.put("spring.data.redis.host", "127.0.0.1");
-    p.put("spring.data.redis.port", String.valueOf(redis.port()));
     // generous for a busy machine: only the paused test waits for it
-    p.put("limiter.redis.command-timeout", "500ms");
+    Map<String, Object> p = redisStore(redis, "500ms");
     p.put("limiter.failure.closed-retry-after", "7s");
     rule(p, 0, "open", "/api/**", "5/minute", "fail-open");
     rule(p, 1, "closed", "/files/closed/**", "5/minute", "fail-closed");
@@ -62,7 +58,7 @@ class WebFilterRedisIT {
    * Waits until the instance's store answers from Redis: on a busy machine its first connection may take longer than
    * its connect timeout, and until it is made each policy's failure mode decides (fail-open would admit one too many).
    */
-  private static void connected(WebFluxApp app) {
+  static void connected(WebFluxApp app) {
     RedisRateLimitStore store = app.context().getBean(RedisRateLimitStore.class);
     AtomicInteger probe = new AtomicInteger();
     Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
@@ -72,7 +68,17 @@ class WebFilterRedisIT {
     });
   }
 
-  private static void rule(Map<String, Object> p, int i, String name, String paths, String limits, String mode) {
+  /** @return properties of an application whose store is the Redis server, with the command timeout */
+  static Map<String, Object> redisStore(RedisServer redis, String commandTimeout) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("limiter.store", "redis");
+    p.put("spring.data.redis.host", "127.0.0.1");
+    p.put("spring.data.redis.port", String.valueOf(redis.port()));
+    p.put("limiter.redis.command-timeout", commandTimeout);
+    return p;
+  }
+
+  static void rule(Map<String, Object> p, int i, String name, String paths, String limits, String mode) {
     String r = "limiter.filter.rules[" + i + "].";
     p.put(r + "name", name);
     p.put(r + "paths", paths);
