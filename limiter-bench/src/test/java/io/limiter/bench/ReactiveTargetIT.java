@@ -24,7 +24,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
  * {@code hello} on {@code /hello}, and does the work it is measured for: no limiter at all (not even Limiter's WebFilter
  * without rules, which limiter-spring installs in every reactive application), Limiter's WebFilter, or a
  * gateway route deciding with the gateway's {@code RedisRateLimiter} or Limiter's {@code LimiterRateLimiter} — each
- * gateway limiter's state lands in the shared Redis, and only that limiter's.
+ * gateway limiter's state lands in the shared Redis, and only that limiter's. {@link WebFilterPair} serves the same
+ * endpoint through the WebFilter on one port and without it on the other.
  */
 class ReactiveTargetIT {
 
@@ -81,6 +82,26 @@ class ReactiveTargetIT {
   }
 
   @Test
+  void thePairServesTheSameEndpointThroughTheWebFilterOnOnePortAndWithoutItOnTheOther() throws Exception {
+    try (WebFilterPair pair = WebFilterPair.start()) {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> with = hello(pair.withPort());
+        assertThat(with.statusCode()).isEqualTo(200);
+        assertThat(with.body()).isEqualTo("hello\n");
+        assertThat(with.headers().firstValue("RateLimit-Policy")).hasValue("\"hello\";q=1000000;w=1");
+        assertThat(with.headers().firstValue("RateLimit")).hasValueSatisfying(
+            field -> assertThat(field).startsWith("\"hello\";r=").endsWith(";t=1"));
+        HttpResponse<String> without = hello(pair.withoutPort());
+        assertThat(without.statusCode()).isEqualTo(200);
+        assertThat(without.body()).isEqualTo("hello\n");
+        assertThat(without.headers().map().keySet()).noneMatch(name -> name.toLowerCase().contains("ratelimit"));
+        // the same application behind both: the same response but for the filter's fields
+        assertThat(without.headers().firstValue("Content-Type")).isEqualTo(with.headers().firstValue("Content-Type"));
+      }
+    }
+  }
+
+  @Test
   void theGatewayRouteDecidesWithTheGatewaysRedisRateLimiterOnRedis() throws Exception {
     // the gateway's own fields: its RedisRateLimiter decided (1,000,000 tokens, one taken per request)
     List<String> keys = gatewayKeys("gateway-redis", "X-RateLimit-Burst-Capacity", "1000000", "RateLimit-Policy");
@@ -133,7 +154,11 @@ class ReactiveTargetIT {
   }
 
   private static HttpResponse<String> hello(ReactiveTarget target) throws Exception {
-    return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + "/hello"))
+    return hello(target.port());
+  }
+
+  private static HttpResponse<String> hello(int port) throws Exception {
+    return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hello"))
         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 }
