@@ -31,7 +31,6 @@ import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,7 +70,9 @@ import reactor.core.publisher.SignalType;
  *   <li>When the exchange ends (completes, errs, or the client cancels it), the reservations of rules that charge on
  *       the outcome are kept or refunded, actual costs settled, concurrency permits returned, and the step
  *       controllers of the admitting policies are told the call's latency and whether the server failed (an error or a
- *       5xx; a client that went away is not a server failure).
+ *       5xx; a client that went away is not a server failure). A client that hangs up while the handler runs is
+ *       settled as the response stood when it left (200 unless the handler set a status); one that hangs up while
+ *       the store decides was never served, and every permit of its request goes back.
  * </ol>
  *
  * <p>Order: {@link #getOrder()} (Boot: {@code limiter.filter.order}, default 0), the servlet filter's registration
@@ -188,7 +189,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     if (verdict.kind() == RequestDecider.Kind.ADMITTED
         && !(verdict.admitted().isEmpty() && verdict.onOutcome().isEmpty())) {
       new Outcome(exchange, verdict, verdict.admitted().isEmpty() ? "" : clientOf.apply(view))
-          .finish(SignalType.CANCEL);
+          .finish(SignalType.CANCEL, false);
     }
   }
 
@@ -222,7 +223,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
           return chain.filter(exchange);
         }
         Outcome outcome = new Outcome(exchange, verdict, verdict.admitted().isEmpty() ? "" : clientOf.apply(view));
-        return chain.filter(exchange).doOnError(outcome::failed).doFinally(outcome::finish);
+        return chain.filter(exchange).doOnError(outcome::failed).doFinally(signal -> outcome.finish(signal, true));
     }
   }
 
@@ -279,15 +280,20 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
       failure = error;
     }
 
-    void finish(SignalType signal) {
+    /**
+     * @param signal how the exchange ended
+     * @param served whether the chain ran: a verdict the client did not wait for never reached the handler, so
+     *     nothing of it is charged on outcome
+     */
+    void finish(SignalType signal, boolean served) {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
       Throwable error = failure;
       boolean cancelled = signal == SignalType.CANCEL;
-      if (cancelled && error == null) {
-        error = new CancellationException("the client cancelled the exchange");
-      }
+      // a client that hangs up settles as the response stood when it left (200 unless the handler had set a status),
+      // as a servlet container reports a small buffered response whose client went away: refunding it instead would
+      // let a client of a charge-on=2xx rule make the server do the work for free, by hanging up before the answer
       int status = status(error);
       // a client that went away is not a server failure, nor a 4xx error (a ResponseStatusException(400) or
       // ServerWebInputException is a bad request, as in the servlet filter, where Spring MVC renders it); a 5xx is
@@ -295,7 +301,13 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
       for (int i = 0; i < tokens.length; i++) {
         controllers.get(i).callFinished(tokens[i], serverFailed, client, 0);
       }
-      settle(status, error);
+      if (served) {
+        settle(status, error);
+      } else {
+        for (Reservation r : reservations) {
+          report(r, r.refundAsync());
+        }
+      }
     }
 
     /** The status the exchange is answered with: its own, or for an error the status the error will render as. */

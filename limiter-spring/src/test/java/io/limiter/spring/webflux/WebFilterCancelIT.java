@@ -40,6 +40,13 @@ class WebFilterCancelIT {
     p.put("limiter.filter.rules[0].limits", "1 concurrent");
     p.put("limiter.filter.rules[0].key", "header:X-Client");
     p.put("limiter.filter.rules[0].failure-mode", "fail-closed");
+    // and 2 served calls per hour, charged on success: a call the client left before it was served costs nothing
+    p.put("limiter.filter.rules[1].name", "served");
+    p.put("limiter.filter.rules[1].paths", "/api/**");
+    p.put("limiter.filter.rules[1].limits", "2/hour");
+    p.put("limiter.filter.rules[1].key", "header:X-Client");
+    p.put("limiter.filter.rules[1].charge-on", "2xx");
+    p.put("limiter.filter.rules[1].failure-mode", "fail-closed");
     app = WebFluxApp.start(p);
     WebFilterRedisIT.connected(app); // until the store's first connection is made, the failure mode decides
   }
@@ -76,7 +83,8 @@ class WebFilterCancelIT {
     } finally {
       client.shutdown();
     }
-    // once Redis answers, the abandoned request's permit must be returned: the key admits again (lease: 5 minutes)
+    // once Redis answers, the abandoned request's permits must be returned: the key admits again (lease: 5 minutes),
+    // and the abandoned call, never served, is not charged: this is the second served call of the hour, not a third
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .until(() -> app.get("/api/x", "X-Client", "victim").statusCode() == 200);
   }

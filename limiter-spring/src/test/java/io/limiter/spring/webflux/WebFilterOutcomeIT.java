@@ -32,7 +32,7 @@ import reactor.core.publisher.Mono;
  * {@link ResponseStatusException}). The concurrency permit comes back, charge-on-outcome rules settle by the outcome,
  * the response is the one WebFlux renders, and the step controller is fed as the servlet filter feeds it: a server
  * failure (an error rendered as 5xx) counts, a client error (a 4xx {@code ResponseStatusException}) and a client that
- * went away do not.
+ * went away do not. A client that hangs up is charged as the response stood when it left (200 unless set).
  */
 @ExtendWith(NonBlocking.class)
 class WebFilterOutcomeIT {
@@ -71,6 +71,12 @@ class WebFilterOutcomeIT {
     p.put("limiter.adaptive.fail-health.cooldown", "0");
     p.put("limiter.adaptive.fail-health.interval", "1h");
     p.put("limiter.adaptive.fail-health.ignored-keys", "0");
+    // expensive exports: 1 per hour, charged on success only
+    p.put("limiter.filter.rules[4].name", "exports");
+    p.put("limiter.filter.rules[4].paths", "/export/**");
+    p.put("limiter.filter.rules[4].limits", "1/hour");
+    p.put("limiter.filter.rules[4].key", "header:X-Client");
+    p.put("limiter.filter.rules[4].charge-on", "2xx");
     app = WebFluxApp.start(p, Slow.class);
   }
 
@@ -85,11 +91,22 @@ class WebFilterOutcomeIT {
   @RestController
   static class Slow {
     final Queue<String> entered = new ConcurrentLinkedQueue<>();
+    final Queue<String> cancelled = new ConcurrentLinkedQueue<>();
 
     @GetMapping("/slow/{id}")
     Mono<String> slow(@org.springframework.web.bind.annotation.PathVariable String id) {
       entered.add(id);
       return id.startsWith("quick") ? Mono.just("done") : Mono.never(); // never: until the client hangs up
+    }
+
+    @GetMapping("/export/{id}")
+    Mono<String> export(@org.springframework.web.bind.annotation.PathVariable String id) {
+      entered.add(id);
+      if (id.startsWith("bad")) {
+        return Mono.error(new ResponseStatusException(HttpStatus.BAD_REQUEST, "no such export"));
+      }
+      // never: until the client hangs up; the filter settles the exchange right after this cancel, on the same thread
+      return id.startsWith("quick") ? Mono.just("exported") : Mono.<String>never().doOnCancel(() -> cancelled.add(id));
     }
 
     @GetMapping("/fail/thrown")
@@ -118,13 +135,18 @@ class WebFilterOutcomeIT {
     }
   }
 
-  /** Sends a request, waits until its handler runs, then hangs up. */
+  /** Sends a request to {@code /slow/ID}, waits until its handler runs, then hangs up. */
   private static void hangUpInTheHandler(String id, String client) {
+    hangUpInTheHandler("/slow/", id, client);
+  }
+
+  /** Sends a request to {@code PATH ID}, waits until its handler runs, then hangs up. */
+  private static void hangUpInTheHandler(String path, String id, String client) {
     Slow slow = app.context().getBean(Slow.class);
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", app.port()), 10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /slow/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: " + client + "\r\n\r\n")
+      out.write(("GET " + path + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: " + client + "\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> slow.entered.contains(id));
@@ -155,6 +177,27 @@ class WebFilterOutcomeIT {
     hangUpInTheHandler("held-2", "mallory");
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .until(() -> app.get("/slow/quick-2", "X-Client", "mallory").statusCode() == 200);
+  }
+
+  @Test
+  void aClientThatHangsUpWhileAChargeOnSuccessHandlerRunsIsChargedAsIfServed() {
+    // the export was under way when the client left: the response stood at 200, so the 2xx rule keeps the permit
+    // (refunding it would let a client make the server work for free by hanging up before every answer)
+    Slow slow = app.context().getBean(Slow.class);
+    hangUpInTheHandler("/export/", "held-export", "oscar");
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> slow.cancelled.contains("held-export"));
+    // a probe is never charged (its handler answers 400, not a 2xx): had the hang-up been refunded, a probe would be
+    // admitted within moments of the cancel; it stays refused by the exports rule
+    Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+          var probe = app.get("/export/bad-probe", "X-Client", "oscar");
+          assertThat(probe.statusCode()).isEqualTo(429);
+          assertThat(probe.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"exports\";r=0;");
+        });
+    // another client: a 400 is not charged, a served export is
+    assertThat(app.get("/export/bad-1", "X-Client", "olga").statusCode()).isEqualTo(400);
+    assertThat(app.get("/export/quick-1", "X-Client", "olga").statusCode()).isEqualTo(200);
+    assertThat(app.get("/export/quick-2", "X-Client", "olga").statusCode()).isEqualTo(429);
   }
 
   @Test
