@@ -293,7 +293,7 @@ public final class RateLimitAspectSupport {
     ops.checkValid();
     Class<?> userClass = targetClass != null ? targetClass : method.getDeclaringClass();
     RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
-    Class<?> returnType = ops.method().getReturnType();
+    Class<?> returnType = ops.resultType(); // a Kotlin suspend function's is the Mono that Spring AOP adapts it to
     if (ReactiveRateLimiting.handles(returnType)) {
       return reactive.execute(ops, invocation, target, args, invoker);
     }
