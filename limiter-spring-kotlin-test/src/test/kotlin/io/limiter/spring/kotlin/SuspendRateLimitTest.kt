@@ -16,6 +16,9 @@ import java.time.Duration
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.reactor.awaitSingle
 import kotlinx.coroutines.reactor.mono
 import kotlinx.coroutines.runBlocking
@@ -61,6 +64,16 @@ class SuspendRateLimitTest {
     open suspend fun notify(user: String) {
       runs.incrementAndGet()
     }
+
+    /** A suspend function returning a Flow: the call returns the Flow at once, limited when it is collected. */
+    @RateLimit(value = "2/minute", name = "numbers", key = "#user")
+    open suspend fun numbers(user: String): Flow<Int> {
+      runs.incrementAndGet()
+      return flowOf(1, 2, 3)
+    }
+
+    @RateLimit(value = "2/minute", name = "outcome", key = "#user", chargeOn = "5xx")
+    open suspend fun chargedOnOutcome(user: String): String = user
 
     // tag::suspend[]
     @RateLimit(value = "1/minute", name = "quote", key = "#symbol")
@@ -177,6 +190,23 @@ class SuspendRateLimitTest {
       STORE.hold = false
       STORE.release()
     }
+  }
+
+  @Test
+  fun aFlowIsLimitedWhenCollected() = runBlocking<Unit> {
+    val runs = greetings.runs.get()
+    val third = greetings.numbers("fay")
+    assertThat(greetings.numbers("fay").toList()).containsExactly(1, 2, 3)
+    assertThat(greetings.numbers("fay").toList()).containsExactly(1, 2, 3)
+    assertThat(greetings.runs.get() - runs).`as`("not run before collected").isEqualTo(2)
+    assertThatThrownBy { runBlocking { third.toList() } }.isInstanceOf(RateLimitExceededException::class.java)
+  }
+
+  @Test
+  fun chargeOnOutcomeFailsTheCallAsOnAMono() {
+    assertThatThrownBy { runBlocking { greetings.chargedOnOutcome("gus") } }
+        .isInstanceOf(RateLimitConfigException::class.java)
+        .hasMessageContaining("chargeOn and actualCost are not supported")
   }
 
   @Test

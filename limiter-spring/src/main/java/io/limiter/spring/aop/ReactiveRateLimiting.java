@@ -89,7 +89,7 @@ final class ReactiveRateLimiting {
   private CompletionStage<Decision> decide(RateLimitOperation op, RateLimitInvocation invocation) {
     if (op.settlesAfterCall()) {
       return CompletableFuture.failedFuture(new RateLimitConfigException(op.source() + ": chargeOn and actualCost "
-          + "are not supported on methods returning Mono or Flux"));
+          + "are not supported on methods returning Mono or Flux, nor on suspend functions"));
     }
     String key = op.key().resolve(invocation);
     long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
