@@ -106,8 +106,18 @@ public final class SuspendingFunctions {
       Throwable rejection) {
     Object[] fallbackArgs = Arrays.copyOf(args, args.length);
     fallbackArgs[args.length - 1] = rejection; // in place of the Continuation: the fallback's own comes last
-    kotlin.coroutines.CoroutineContext context = ((kotlin.coroutines.Continuation<?>) args[args.length - 1])
-        .getContext().minusKey(kotlinx.coroutines.Job.Key);
-    return CoroutinesUtils.invokeSuspendingFunction(context, fallback, target, fallbackArgs);
+    return Coroutines.invoke(fallback, target, args[args.length - 1], fallbackArgs);
+  }
+
+  /**
+   * The code that names Kotlin types, in a class of its own: verifying a method that passes a {@code Job.Key} where a
+   * {@code CoroutineContext.Key} is expected loads both, so in the outer class it would fail wherever Kotlin is absent.
+   */
+  private static final class Coroutines {
+    static Publisher<?> invoke(Method function, @Nullable Object target, Object continuation, Object[] args) {
+      kotlin.coroutines.CoroutineContext context = ((kotlin.coroutines.Continuation<?>) continuation).getContext()
+          .minusKey(kotlinx.coroutines.Job.Key);
+      return CoroutinesUtils.invokeSuspendingFunction(context, function, target, args);
+    }
   }
 }
