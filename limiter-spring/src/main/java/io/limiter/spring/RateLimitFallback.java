@@ -23,6 +23,17 @@ import java.lang.annotation.Target;
  * limited method's; it may have any visibility and is called on the target bean (not through the proxy). It is not
  * called when a call has no key ({@link RateLimitKeyMissingException}). A missing or mismatching fallback fails at
  * startup, naming both methods. May be put on a class to apply to all its rate limited methods.
+ *
+ * <p>The fallback of a Kotlin {@code suspend} function is a {@code suspend} function with the limited function's
+ * parameters followed by the exception and a return type assignable to the limited function's; it runs in the
+ * coroutine context of the rejected call:
+ * <pre>{@code
+ * @RateLimit(value = "1/minute", key = "#symbol")
+ * @RateLimitFallback("cachedQuote")
+ * open suspend fun quote(symbol: String): String = api.fetch(symbol)
+ *
+ * suspend fun cachedQuote(symbol: String, e: RateLimitExceededException): String = cache.get(symbol)
+ * }</pre>
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

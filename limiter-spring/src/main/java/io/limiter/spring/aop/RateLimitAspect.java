@@ -26,7 +26,9 @@ import org.springframework.aop.support.AopUtils;
  * ({@code @TwoPerHour} carrying {@code @RateLimit}, or {@code @Throttled} carrying {@code @TwoPerHour}). Annotations
  * inherited from interfaces or superclasses apply once the call is matched, but do not make it match: the
  * validation ({@link RateLimitAspectSupport#validate}, run by {@code @EnableRateLimiting(mode = ASPECTJ)} at startup)
- * fails for such methods instead of letting them run unlimited. Thread-safe.
+ * fails for such methods instead of letting them run unlimited. A Kotlin {@code suspend} function cannot be limited
+ * under weaving (Spring AOP proxies adapt it to a {@code Mono}; woven code does not), and fails the validation too.
+ * Thread-safe.
  */
 @Aspect
 public class RateLimitAspect {

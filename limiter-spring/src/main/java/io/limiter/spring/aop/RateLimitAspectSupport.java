@@ -57,7 +57,11 @@ import org.springframework.util.ClassUtils;
  *
  * <p>When the store throws, the {@link StoreFailureHandler} decides (by default the policy's
  * {@link io.limiter.core.FailureMode}); a call without a key follows the {@link MissingKeyStrategy} (by default it is
- * rejected with {@link RateLimitKeyMissingException}). Thread-safe.
+ * rejected with {@link RateLimitKeyMissingException}).
+ *
+ * <p>Methods returning {@code Mono} or {@code Flux} are decided when their result is subscribed, without blocking;
+ * so are Kotlin {@code suspend} functions called through a Spring AOP proxy, whose invoker returns the {@code Mono}
+ * that Spring adapts the call to (a {@code Flux} for a {@code Flow}). Thread-safe.
  *
  * <pre>{@code
  * // without Spring, e.g. with compile-time weaving:
@@ -293,7 +297,7 @@ public final class RateLimitAspectSupport {
     ops.checkValid();
     Class<?> userClass = targetClass != null ? targetClass : method.getDeclaringClass();
     RateLimitInvocation invocation = new RateLimitInvocation(ops.method(), userClass, target, args);
-    Class<?> returnType = ops.method().getReturnType();
+    Class<?> returnType = ops.resultType(); // a Kotlin suspend function's is the Mono that Spring AOP adapts it to
     if (ReactiveRateLimiting.handles(returnType)) {
       return reactive.execute(ops, invocation, target, args, invoker);
     }

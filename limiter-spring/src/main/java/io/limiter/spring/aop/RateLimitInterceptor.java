@@ -16,7 +16,11 @@ import org.springframework.util.function.SingletonSupplier;
  * ProxyFactory factory = new ProxyFactory(service);
  * factory.addAdvice(new RateLimitInterceptor(support));
  * }</pre>
- * Thread-safe.
+ *
+ * <p>A Kotlin {@code suspend} function is limited as a method returning {@code Mono}: since Spring Framework 6.1 the
+ * proxy hands its advice the call as a {@code Mono} (with {@code kotlinx-coroutines-reactor} and {@code kotlin-reflect}
+ * on the class path) and awaits the {@code Mono} the advice returns in the caller's coroutine, so the call is decided
+ * without blocking when the coroutine makes it, and a rejection is thrown from the call. Thread-safe.
  */
 public final class RateLimitInterceptor implements MethodInterceptor {
 

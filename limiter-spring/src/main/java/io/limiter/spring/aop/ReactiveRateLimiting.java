@@ -15,6 +15,7 @@ import io.limiter.spring.RateLimitKeyMissingException;
 import io.limiter.spring.internal.RateLimitAnnotationParser;
 import io.limiter.spring.internal.RateLimitOperation;
 import io.limiter.spring.internal.RateLimitOperations;
+import io.limiter.spring.internal.SuspendingFunctions;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +31,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Limits methods that return a {@link Mono} or a {@link Flux} without blocking: the policies decide through
+ * Limits methods that return a {@link Mono} or a {@link Flux}, and Kotlin {@code suspend} functions (which a Spring
+ * AOP proxy adapts to a {@code Mono}, see {@link SuspendingFunctions}), without blocking: the policies decide through
  * {@code acquireAsync} when the result is subscribed, and the method itself runs only once every policy admitted; a rejection
  * is the error signal {@link RateLimitExceededException} (or the fallback's result), a missing key
  * {@link RateLimitKeyMissingException}. Each subscription is one call: resubscribing (a retry) decides again.
@@ -67,8 +69,9 @@ final class ReactiveRateLimiting {
 
   Object execute(RateLimitOperations ops, RateLimitInvocation invocation, @Nullable Object target, Object[] args,
       RateLimitAspectSupport.Invoker invoker) {
-    return Reactor.execute(ops.method().getReturnType(), () -> decideAll(ops.operations(), invocation),
-        rejected -> rejected.isEmpty() ? proceed(invoker) : reject(ops.fallback(), target, args, rejected.get()));
+    return Reactor.execute(ops.resultType(), () -> decideAll(ops.operations(), invocation),
+        rejected -> rejected.isEmpty() ? proceed(invoker)
+            : reject(ops.fallback(), ops.suspending(), target, args, rejected.get()));
   }
 
   /** Decides the policies in order, stopping at the first rejection; completes with it, or empty if all admitted. */
@@ -86,7 +89,7 @@ final class ReactiveRateLimiting {
   private CompletionStage<Decision> decide(RateLimitOperation op, RateLimitInvocation invocation) {
     if (op.settlesAfterCall()) {
       return CompletableFuture.failedFuture(new RateLimitConfigException(op.source() + ": chargeOn and actualCost "
-          + "are not supported on methods returning Mono or Flux"));
+          + "are not supported on methods returning Mono or Flux, nor on suspend functions"));
     }
     String key = op.key().resolve(invocation);
     long permits = op.estimate() == null ? op.cost() : Math.max(1, op.estimate().of(invocation, null));
@@ -157,14 +160,15 @@ final class ReactiveRateLimiting {
   }
 
   /** The fallback's result, or the rejection as the failure. */
-  private static @Nullable Object reject(@Nullable Method fallback, @Nullable Object target, Object[] args,
-      Decision rejected) {
+  private static @Nullable Object reject(@Nullable Method fallback, boolean suspending, @Nullable Object target,
+      Object[] args, Decision rejected) {
     RateLimitExceededException rejection = new RateLimitExceededException(rejected);
     if (fallback == null) {
       return new Failure(rejection);
     }
     try {
-      return RateLimitAspectSupport.fallback(fallback, target, args, rejection);
+      return suspending ? SuspendingFunctions.invokeFallback(fallback, target, args, rejection)
+          : RateLimitAspectSupport.fallback(fallback, target, args, rejection);
     } catch (Throwable e) {
       return new Failure(e);
     }
@@ -193,6 +197,11 @@ final class ReactiveRateLimiting {
       }
       if (result == null) {
         return Mono.error(new NullPointerException("the method returned null"));
+      }
+      if (!(result instanceof Publisher<?>)) {
+        // a suspend function called by something other than a Spring AOP proxy, which would have adapted it
+        return Mono.error(new IllegalStateException("expected a Publisher from the limited call but got "
+            + result.getClass().getName() + "; a Kotlin suspend function is limited through a Spring AOP proxy"));
       }
       return (Publisher<Object>) result;
     }

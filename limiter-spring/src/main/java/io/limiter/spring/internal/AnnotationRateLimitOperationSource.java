@@ -323,6 +323,17 @@ public final class AnnotationRateLimitOperationSource {
       return null;
     }
     List<String> problems = new ArrayList<>();
+    // a suspend function returns Object to the JVM; under Spring AOP its call is a Mono, limited as one
+    boolean suspending = SuspendingFunctions.isSuspending(specific);
+    Class<?> resultType = specific.getReturnType();
+    if (suspending) {
+      String problem = SuspendingFunctions.problem(specific, proxyMode);
+      if (problem != null) {
+        problems.add(problem);
+      } else {
+        resultType = SuspendingFunctions.publisherType(specific);
+      }
+    }
     if (proxyMode) {
       String kind = Modifier.isPrivate(modifiers) ? "private" : Modifier.isStatic(modifiers) ? "static"
           : Modifier.isFinal(modifiers) ? "final" : null;
@@ -350,9 +361,9 @@ public final class AnnotationRateLimitOperationSource {
     }
     Method fallback = fallback(specific, targetClass, problems);
     if (!problems.isEmpty()) {
-      return new RateLimitOperations(specific, List.of(), null, problems);
+      return new RateLimitOperations(specific, resultType, suspending, List.of(), null, problems);
     }
-    return new RateLimitOperations(specific, operations, fallback, List.of());
+    return new RateLimitOperations(specific, resultType, suspending, operations, fallback, List.of());
   }
 
   private void parseAll(List<MergedAnnotation<RateLimit>> annotations, Method method, Class<?> targetClass,
@@ -402,18 +413,24 @@ public final class AnnotationRateLimitOperationSource {
       return null;
     }
     String name = annotation.getString("value");
-    Class<?>[] params = method.getParameterTypes();
-    Class<?>[] expected = Arrays.copyOf(params, params.length + 1);
+    // the fallback of a suspend function is a suspend function: its Continuation follows the rejection
+    boolean suspending = SuspendingFunctions.isSuspending(method);
+    Class<?>[] params = suspending ? SuspendingFunctions.parameterTypes(method) : method.getParameterTypes();
+    int arity = params.length + (suspending ? 2 : 1);
     for (Class<?> c = targetClass; c != null && c != Object.class; c = c.getSuperclass()) {
       for (Method candidate : c.getDeclaredMethods()) {
         Class<?>[] types = candidate.getParameterTypes();
-        if (candidate.getName().equals(name) && types.length == expected.length
+        if (candidate.getName().equals(name) && types.length == arity
             && Arrays.equals(types, 0, params.length, params, 0, params.length)
-            && types[params.length].isAssignableFrom(RateLimitExceededException.class)) {
-          if (!ClassUtils.isAssignable(method.getReturnType(), candidate.getReturnType())) {
+            && types[params.length].isAssignableFrom(RateLimitExceededException.class)
+            && suspending == SuspendingFunctions.isSuspending(candidate)) {
+          Class<?> returns = suspending ? SuspendingFunctions.resultType(method) : method.getReturnType();
+          Class<?> fallbackReturns = suspending ? SuspendingFunctions.resultType(candidate)
+              : candidate.getReturnType();
+          if (!ClassUtils.isAssignable(returns, fallbackReturns)) {
             problems.add("@RateLimitFallback(\"" + name + "\") of " + RateLimitAnnotationParser.describe(method)
-                + ": " + RateLimitAnnotationParser.describe(candidate) + " returns " + candidate.getReturnType()
-                .getSimpleName() + ", which is not assignable to " + method.getReturnType().getSimpleName());
+                + ": " + RateLimitAnnotationParser.describe(candidate) + " returns " + fallbackReturns
+                .getSimpleName() + ", which is not assignable to " + returns.getSimpleName());
             return null;
           }
           if (Modifier.isStatic(candidate.getModifiers()) != Modifier.isStatic(method.getModifiers())) {
@@ -427,9 +444,9 @@ public final class AnnotationRateLimitOperationSource {
       }
     }
     problems.add("@RateLimitFallback(\"" + name + "\") of " + RateLimitAnnotationParser.describe(method)
-        + ": no method " + name + "(" + Arrays.stream(params).map(Class::getSimpleName)
-            .map(s -> s + ", ").collect(Collectors.joining()) + "RateLimitExceededException) in "
-        + ClassUtils.getShortName(targetClass));
+        + ": no " + (suspending ? "suspend function " : "method ") + name + "(" + Arrays.stream(params)
+            .map(Class::getSimpleName).map(s -> s + ", ").collect(Collectors.joining())
+        + "RateLimitExceededException) in " + ClassUtils.getShortName(targetClass));
     return null;
   }
 
