@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -184,22 +185,38 @@ public final class RequestDecider {
     Claims claims = (Claims) prepared;
     CompletionStage<List<Reservation>> decided = claims.toDecide.isEmpty()
         ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(claims.toDecide);
-    return decided.thenCompose(reservations -> {
-      Verdict verdict = verdict(request, claims, reservations, held);
-      if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
-        return refundAllAsync(held.get()).thenApply(refunded -> verdict);
+    if (decided instanceof CompletableFuture<List<Reservation>> now && now.isDone()
+        && !now.isCompletedExceptionally()) {
+      // a local store decided before reserveAllAsync returned: the verdict read in place, on this thread, as
+      // thenCompose would run it here; what it throws fails the stage as thenCompose fails it (wrapped)
+      try {
+        return then(request, claims, now.join(), held);
+      } catch (Throwable e) {
+        return CompletableFuture.failedFuture(e instanceof CompletionException ? e : new CompletionException(e));
       }
-      return CompletableFuture.completedFuture(verdict);
-    });
+    }
+    return decided.thenCompose(reservations -> then(request, claims, reservations, held));
+  }
+
+  /** The verdict of decided claims; a rejection's held reservations are refunded before the stage completes. */
+  private CompletionStage<Verdict> then(HttpRequestView request, Claims claims, List<Reservation> reservations,
+      Supplier<List<Reservation>> held) {
+    Verdict verdict = verdict(request, claims, reservations, held);
+    if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
+      return refundAllAsync(held.get()).thenApply(refunded -> verdict);
+    }
+    return CompletableFuture.completedFuture(verdict);
   }
 
   /** A request's claims, before they are decided: what {@link #verdict} needs to read their reservations. */
   private static final class Claims {
+    static final byte SKIPPED = 1;
+    static final byte IN_BUCKET = 2;
     final State state;
     final List<Binding> applicable;
     final String[] keys;
-    final boolean[] skipped;
-    final boolean[] inBucket;
+    /** Per binding: {@link #SKIPPED} (no key, skipped), {@link #IN_BUCKET} (no key, shared bucket), or 0. */
+    final byte[] flags;
     /** The index of the binding whose key is missing (and rejects), or the number of bindings. */
     int missingAt;
     final List<Claim> toDecide;
@@ -209,8 +226,7 @@ public final class RequestDecider {
       this.state = state;
       this.applicable = applicable;
       this.keys = new String[n];
-      this.skipped = new boolean[n];
-      this.inBucket = new boolean[n];
+      this.flags = new byte[n];
       this.missingAt = n;
       this.toDecide = new ArrayList<>(n);
     }
@@ -233,10 +249,12 @@ public final class RequestDecider {
     }
     String method = request.method();
     List<Binding> applicable = null;
-    String[] paths = rules.isEmpty() ? null : path.forMatching(lowerCase);
-    for (Binding rule : rules) {
-      if ((state == null || !state.charged.contains(rule))
-          && appliesToAny(rule, method, Objects.requireNonNull(paths, "paths"))) { // rules is not empty
+    // the spellings as forMatching(lowerCase) gives them, without its copy where the fold changes nothing (a
+    // lower-case path, the usual case): read in place then
+    String[] folded = lowerCase && !rules.isEmpty() ? folded(path) : null;
+    for (int r = 0; r < rules.size(); r++) {
+      Binding rule = rules.get(r);
+      if ((state == null || !state.charged.contains(rule)) && appliesToAny(rule, method, path, folded)) {
         applicable = add(applicable, rule);
       }
     }
@@ -258,7 +276,7 @@ public final class RequestDecider {
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
-          c.skipped[i] = true;
+          c.flags[i] = Claims.SKIPPED;
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
@@ -268,7 +286,7 @@ public final class RequestDecider {
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
       c.keys[i] = key;
-      c.inBucket[i] = bucket != null;
+      c.flags[i] = bucket != null ? Claims.IN_BUCKET : 0;
       c.toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
     }
     return c;
@@ -289,11 +307,12 @@ public final class RequestDecider {
     int next = 0;
     for (int i = 0; i < c.missingAt && rejecting == null; i++) {
       Binding binding = applicable.get(i);
-      if (!c.skipped[i] && next >= decided.size()) {
+      boolean skipped = c.flags[i] == Claims.SKIPPED;
+      if (!skipped && next >= decided.size()) {
         break; // not decided: a claim before it rejected the request
       }
       s.charged.add(binding);
-      if (c.skipped[i]) {
+      if (skipped) {
         continue;
       }
       Reservation reservation = decided.get(next++);
@@ -308,7 +327,7 @@ public final class RequestDecider {
           outcomeRules.add(binding);
         }
       }
-      s.keys.add(Map.entry(binding.limiter().policy().name(), c.inBucket[i] ? "" : c.keys[i]));
+      s.keys.add(Map.entry(binding.limiter().policy().name(), c.flags[i] == Claims.IN_BUCKET ? "" : c.keys[i]));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         s.shadow.add(decision);
       } else if (!binding.limiter().policy().shadow()) {
@@ -373,10 +392,33 @@ public final class RequestDecider {
     return out;
   }
 
-  /** A rule applies when it matches any spelling of the path: the server may have routed by any of them. */
-  private static boolean appliesToAny(Binding rule, String method, String[] paths) {
-    for (String p : paths) {
-      if (rule.appliesTo(method, p)) {
+  /** @return the fold of each spelling, or null if the fold of every spelling is the spelling itself */
+  private static String @Nullable [] folded(PathSpellings path) {
+    String[] out = null;
+    for (int i = 0; i < path.size(); i++) {
+      String spelling = path.get(i);
+      String fold = PathPattern.fold(spelling);
+      if (out == null && fold != spelling) {
+        out = new String[path.size()];
+        for (int j = 0; j < i; j++) {
+          out[j] = path.get(j);
+        }
+      }
+      if (out != null) {
+        out[i] = fold;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A rule applies when it matches any spelling of the path (or, {@code folded} non-null, any fold of one): the
+   * server may have routed by any of them.
+   */
+  private static boolean appliesToAny(Binding rule, String method, PathSpellings path, String @Nullable [] folded) {
+    int n = folded != null ? folded.length : path.size();
+    for (int i = 0; i < n; i++) {
+      if (rule.appliesTo(method, folded != null ? folded[i] : path.get(i))) {
         return true;
       }
     }

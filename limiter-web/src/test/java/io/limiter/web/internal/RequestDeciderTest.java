@@ -1,6 +1,7 @@
 package io.limiter.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -241,5 +242,48 @@ class RequestDeciderTest {
         .isEqualTo(RequestDecider.Kind.ADMITTED);
     assertThat(now(decider.decideAsync(request("GET", "/api/b"), first.state(), List::of, () -> held)).kind())
         .as("a second dispatch under the same rules is free").isEqualTo(RequestDecider.Kind.PASS);
+  }
+
+  /**
+   * Case-insensitive rules match the fold of every spelling: of a path already in lower case (matched as it is), of
+   * one in capitals, of one whose letters fold to ASCII only through upper case, and of any spelling of several.
+   */
+  @Test
+  void caseInsensitiveRulesMatchTheFoldOfEverySpelling() {
+    RateLimiter limiter = registry.register(LimitPolicy.of("folded", "100/minute"));
+    KeyReference reference = KeyReference.parse("ip");
+    Binding rule = new Binding("rule folded", limiter, 1, reference.toResolver(ClientIpResolver.peerOnly()),
+        reference, MissingKeyStrategy.reject(), List.of(PathPattern.compile("/Admin/*", false)), Set.of(), null);
+    RequestDecider decider = new RequestDecider(List.of(rule), List.of(), true, 429, 401,
+        (policy, key, permits, failure) -> {
+          throw new AssertionError("the in-memory store does not fail", failure);
+        });
+    for (String path : List.of("/admin/x", "/ADMIN/X", "/adm%C4%B1n/x", "/x/..%2fadmin/y",
+        "/other/%2e%2e/ADMIN/z")) {
+      RequestDecider.Verdict sync = decide(decider, request("GET", path));
+      RequestDecider.Verdict async = now(decider.decideAsync(request("GET", path), null, List::of, () -> held));
+      assertThat(sync.kind()).as(path).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(async.kind()).as(path).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(async.state().keys()).as(path).containsExactly(Map.entry("folded", "ip:192.0.2.1"));
+    }
+    for (String path : List.of("/adminx", "/ADMINISTRATION/x", "/other")) {
+      assertThat(decide(decider, request("GET", path)).kind()).as(path).isEqualTo(RequestDecider.Kind.PASS);
+      assertThat(now(decider.decideAsync(request("GET", path), null, List::of, () -> held)).kind()).as(path)
+          .isEqualTo(RequestDecider.Kind.PASS);
+    }
+  }
+
+  /** What deciding throws after the claims are decided fails the async stage as a dependent stage fails it. */
+  @Test
+  void aFailureAfterTheClaimsFailsTheAsyncStageWrapped() {
+    RequestDecider decider = decider(rule("api", "10/minute", "/api/*", "ip", MissingKeyStrategy.reject()));
+    java.util.concurrent.CompletableFuture<RequestDecider.Verdict> failed = decider.decideAsync(
+        request("GET", "/api/a"), null, List::of, () -> {
+          throw new IllegalStateException("held");
+        }).toCompletableFuture();
+    assertThat(failed).isCompletedExceptionally();
+    assertThatThrownBy(failed::join).isInstanceOf(java.util.concurrent.CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class).hasRootCauseMessage("held");
+    failed.whenComplete((v, e) -> assertThat(e).isInstanceOf(java.util.concurrent.CompletionException.class));
   }
 }
