@@ -232,8 +232,13 @@ public final class Claim {
         CompletableFuture<Reservation> now = doneNormally(stored);
         // a local store has decided already: completed in place, as thenApply would on the calling thread (a
         // completion that throws fails the stage all the same: caught below, then the failure handler)
-        stage = now != null ? CompletableFuture.completedFuture(complete(now.join()))
-            : stored.thenApply(this::complete);
+        if (now == null) {
+          stage = stored.thenApply(this::complete);
+        } else {
+          Reservation made = now.join();
+          Reservation completed = complete(made);
+          stage = completed == made ? now : CompletableFuture.completedFuture(completed); // the same value either way
+        }
       } else if (deferredAsync != null) {
         stage = Objects.requireNonNull(deferredAsync.get(), "the stage of a deferred claim");
       } else {

@@ -249,22 +249,35 @@ public final class RequestDecider {
     }
     String method = request.method();
     List<Binding> applicable = null;
+    // while every rule so far applies, the applicable bindings are a prefix of the rules: counted, not copied
+    int prefix = 0;
     // the spellings as forMatching(lowerCase) gives them, without its copy where the fold changes nothing (a
     // lower-case path, the usual case): read in place then
     String[] folded = lowerCase && !rules.isEmpty() ? folded(path) : null;
     for (int r = 0; r < rules.size(); r++) {
       Binding rule = rules.get(r);
       if ((state == null || !state.charged.contains(rule)) && appliesToAny(rule, method, path, folded)) {
-        applicable = add(applicable, rule);
+        if (applicable == null && prefix == r) {
+          prefix++;
+        } else {
+          applicable = applicable == null ? prefixCopy(prefix) : applicable;
+          applicable.add(rule);
+        }
       }
     }
-    for (Binding b : target.get()) {
+    List<Binding> own = target.get();
+    for (int t = 0; t < own.size(); t++) {
+      Binding b = own.get(t);
       if (state == null || !state.charged.contains(b)) {
-        applicable = add(applicable, b);
+        applicable = applicable == null ? prefixCopy(prefix) : applicable;
+        applicable.add(b);
       }
     }
     if (applicable == null) {
-      return Verdict.pass(state);
+      if (prefix == 0) {
+        return Verdict.pass(state);
+      }
+      applicable = prefix == rules.size() ? rules : rules.subList(0, prefix); // immutable: shared as they are
     }
     Claims c = new Claims(state != null ? state : new State(), applicable);
     // the request's claims first (keys resolved, missing keys handled), then decided together: all or nothing, in
@@ -386,9 +399,10 @@ public final class RequestDecider {
     reservations.clear();
   }
 
-  private static List<Binding> add(@Nullable List<Binding> list, Binding b) {
-    List<Binding> out = list == null ? new ArrayList<>(2) : list;
-    out.add(b);
+  /** @return a list of the first {@code n} rules, to add to */
+  private List<Binding> prefixCopy(int n) {
+    List<Binding> out = new ArrayList<>(Math.max(2, n + 1));
+    out.addAll(rules.subList(0, n));
     return out;
   }
 

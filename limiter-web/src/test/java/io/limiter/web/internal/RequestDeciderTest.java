@@ -286,4 +286,35 @@ class RequestDeciderTest {
         .hasCauseInstanceOf(IllegalStateException.class).hasRootCauseMessage("held");
     failed.whenComplete((v, e) -> assertThat(e).isInstanceOf(java.util.concurrent.CompletionException.class));
   }
+
+  /** The applicable bindings are the matching rules in their order, then the target's own, whichever rules match. */
+  @Test
+  void theRulesThatApplyAreChargedInOrderThenTheTargetsBindings() {
+    Binding a = rule("a", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject());
+    Binding b = rule("b", "100/minute", "/other/*", "ip", MissingKeyStrategy.reject());
+    Binding c = rule("c", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject());
+    Binding own = rule("own", "100/minute", "/nowhere", "ip", MissingKeyStrategy.reject());
+    Binding all = rule("all", "100/minute", "/**", "ip", MissingKeyStrategy.reject());
+    RequestDecider decider = decider(a, b, c);
+    RequestDecider everything = decider(all, a);
+    record Case(RequestDecider decider, String path, List<Binding> target, List<String> charged) {
+    }
+    for (Case k : List.of(new Case(decider, "/api/x", List.of(), List.of("a", "c")),
+        new Case(decider, "/other/x", List.of(), List.of("b")),
+        new Case(decider, "/api/x", List.of(own), List.of("a", "c", "own")),
+        new Case(decider, "/none", List.of(own), List.of("own")),
+        new Case(everything, "/api/x", List.of(), List.of("all", "a")),
+        new Case(everything, "/other/x", List.of(), List.of("all")),
+        new Case(everything, "/api/x", List.of(own), List.of("all", "a", "own")))) {
+      List<RequestDecider.Verdict> verdicts = List.of(k.decider().decide(request("GET", k.path()), null, k::target,
+          () -> held), now(k.decider().decideAsync(request("GET", k.path()), null, k::target, () -> held)));
+      for (RequestDecider.Verdict v : verdicts) {
+        assertThat(v.kind()).as("%s", k).isEqualTo(RequestDecider.Kind.ADMITTED);
+        assertThat(v.state().keys()).as("%s", k).extracting(Map.Entry::getKey)
+            .containsExactlyElementsOf(k.charged());
+      }
+    }
+    assertThat(decider.decide(request("GET", "/none"), null, List::of, () -> held).kind())
+        .isEqualTo(RequestDecider.Kind.PASS);
+  }
 }
