@@ -83,6 +83,9 @@ public final class RateLimitHeaders {
    * fixed parts (its {@code RateLimit-Policy} value and item names) in a cache of its own, bounded to 1024 policies
    * (past the bound they are formatted per call). Thread-safe.
    */
+  /** Room for an item's parts besides its name: ", ", ";r=" and ";t=" with numbers of a few digits. */
+  private static final int ITEM_NUMBERS = 24;
+
   public static final class Writer {
 
     private static final int MAX_CACHED = 1024;
@@ -215,13 +218,19 @@ public final class RateLimitHeaders {
   }
 
   private static String rateLimitField(List<Decision> decisions, Function<LimitPolicy, PolicyFields> fields) {
-    StringBuilder sb = new StringBuilder();
-    for (Decision d : decisions) {
+    StringBuilder sb = null;
+    for (int k = 0; k < decisions.size(); k++) {
+      Decision d = decisions.get(k);
       if (d.degraded() || d.unlimited()) {
         continue;
       }
       PolicyFields f = fields.apply(d.policy());
       String[] names = f.itemNames;
+      if (sb == null) {
+        // sized for every decision's items like the first one's (names, ";r=" and ";t=" with their numbers): the
+        // builder does not grow on the way for the usual one or two policies
+        sb = new StringBuilder((f.itemLength + ITEM_NUMBERS) * names.length * (decisions.size() - k));
+      }
       if (f.concurrent) {
         item(sb, names[0], d.remaining(), -1);
       } else if (names.length == 1) {
@@ -234,7 +243,7 @@ public final class RateLimitHeaders {
         }
       }
     }
-    return sb.toString();
+    return sb == null ? "" : sb.toString();
   }
 
   /** One item; {@code refillAfterNanos < 0}: none (a concurrency limit). */
