@@ -14,6 +14,7 @@ import io.limiter.web.PathSpellings;
 import io.limiter.web.Rejection;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,7 +73,8 @@ public final class RequestDecider {
   public static final class State {
     final List<Binding> charged = new ArrayList<>(2);
     final List<Decision> visible = new ArrayList<>(2);
-    final List<Decision> shadow = new ArrayList<>(0);
+    /** Empty until a shadow policy would reject (rare): the list is made then. */
+    private List<Decision> shadow = List.of();
     final List<Map.Entry<String, String>> keys = new ArrayList<>(2);
 
     /** @return the decisions of the non-shadow policies, for the fields; a live list */
@@ -80,9 +82,16 @@ public final class RequestDecider {
       return visible;
     }
 
-    /** @return the shadow policies' would-reject decisions; a live list */
+    /** @return the shadow policies' would-reject decisions; a live list once there is one (read it again after) */
     public List<Decision> shadow() {
       return shadow;
+    }
+
+    void addShadow(Decision decision) {
+      if (shadow.isEmpty()) {
+        shadow = new ArrayList<>(2);
+      }
+      shadow.add(decision);
     }
 
     /** @return policy name and client key charged ({@code ""} for a shared bucket), in order; a live list */
@@ -150,7 +159,7 @@ public final class RequestDecider {
       return early;
     }
     Claims claims = (Claims) prepared;
-    List<Reservation> decided = claims.toDecide.isEmpty() ? List.of() : Claim.reserveAll(claims.toDecide);
+    List<Reservation> decided = claims.claimed == 0 ? List.of() : Claim.reserveAll(toDecide(claims));
     Verdict verdict = verdict(request, claims, decided, held);
     if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
       refundAll(held.get()); // before the response: a rejected request costs nothing under any policy
@@ -183,8 +192,8 @@ public final class RequestDecider {
       return CompletableFuture.completedFuture(early);
     }
     Claims claims = (Claims) prepared;
-    CompletionStage<List<Reservation>> decided = claims.toDecide.isEmpty()
-        ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(claims.toDecide);
+    CompletionStage<List<Reservation>> decided = claims.claimed == 0
+        ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(toDecide(claims));
     if (decided instanceof CompletableFuture<List<Reservation>> now && now.isDone()
         && !now.isCompletedExceptionally()) {
       // a local store decided before reserveAllAsync returned: the verdict read in place, on this thread, as
@@ -219,7 +228,9 @@ public final class RequestDecider {
     final byte[] flags;
     /** The index of the binding whose key is missing (and rejects), or the number of bindings. */
     int missingAt;
-    final List<Claim> toDecide;
+    /** The claims to decide, in order: the first {@link #claimed} of them. */
+    final Claim[] claims;
+    int claimed;
 
     Claims(State state, List<Binding> applicable) {
       int n = applicable.size();
@@ -228,8 +239,13 @@ public final class RequestDecider {
       this.keys = new String[n];
       this.flags = new byte[n];
       this.missingAt = n;
-      this.toDecide = new ArrayList<>(n);
+      this.claims = new Claim[n];
     }
+  }
+
+  /** @return the claims to decide, as an immutable list (which the reservation of all of them keeps as it is) */
+  private static List<Claim> toDecide(Claims c) {
+    return c.claimed == c.claims.length ? List.of(c.claims) : List.of(Arrays.copyOf(c.claims, c.claimed));
   }
 
   /**
@@ -300,7 +316,7 @@ public final class RequestDecider {
       }
       c.keys[i] = key;
       c.flags[i] = bucket != null ? Claims.IN_BUCKET : 0;
-      c.toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
+      c.claims[c.claimed++] = claim(binding, key, binding.sharedKey(), bucket, request);
     }
     return c;
   }
@@ -342,7 +358,7 @@ public final class RequestDecider {
       }
       s.keys.add(Map.entry(binding.limiter().policy().name(), c.flags[i] == Claims.IN_BUCKET ? "" : c.keys[i]));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
-        s.shadow.add(decision);
+        s.addShadow(decision);
       } else if (!binding.limiter().policy().shadow()) {
         s.visible.add(decision);
       }

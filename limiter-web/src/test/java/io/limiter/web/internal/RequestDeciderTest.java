@@ -317,4 +317,26 @@ class RequestDeciderTest {
     assertThat(decider.decide(request("GET", "/none"), null, List::of, () -> held).kind())
         .isEqualTo(RequestDecider.Kind.PASS);
   }
+
+  /** A shadow policy over its limit admits; its decision is among the shadow ones, never the visible ones. */
+  @Test
+  void aShadowPolicyOverItsLimitAdmitsAndIsReportedApart() {
+    RateLimiter limiter = registry.register(LimitPolicy.of("watch", "1/minute").toBuilder().shadow(true).build());
+    KeyReference reference = KeyReference.parse("ip");
+    Binding watch = new Binding("rule watch", limiter, 1, reference.toResolver(ClientIpResolver.peerOnly()),
+        reference, MissingKeyStrategy.reject(), List.of(PathPattern.compile("/api/*", true)), Set.of(), null);
+    RequestDecider decider = decider(watch, rule("api", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject()));
+    RequestDecider.Verdict first = decide(decider, request("GET", "/api/a"));
+    assertThat(first.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+    assertThat(first.state().shadow()).isEmpty();
+    for (RequestDecider.Verdict over : List.of(decide(decider, request("GET", "/api/a")),
+        now(decider.decideAsync(request("GET", "/api/a"), null, List::of, () -> held)))) {
+      assertThat(over.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(over.state().shadow()).singleElement().satisfies(d -> {
+        assertThat(d.policy().name()).isEqualTo("watch");
+        assertThat(d.outcome()).isEqualTo(io.limiter.core.Decision.Outcome.SHADOW_REJECTED);
+      });
+      assertThat(over.state().visible()).extracting(d -> d.policy().name()).containsExactly("api");
+    }
+  }
 }
