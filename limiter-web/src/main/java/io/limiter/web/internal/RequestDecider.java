@@ -219,13 +219,13 @@ public final class RequestDecider {
 
   /** A request's claims, before they are decided: what {@link #verdict} needs to read their reservations. */
   private static final class Claims {
-    static final byte SKIPPED = 1;
-    static final byte IN_BUCKET = 2;
     final State state;
     final List<Binding> applicable;
-    final String[] keys;
-    /** Per binding: {@link #SKIPPED} (no key, skipped), {@link #IN_BUCKET} (no key, shared bucket), or 0. */
-    final byte[] flags;
+    /**
+     * Per binding before {@link #missingAt}: the client key it is charged under ({@code ""} for the shared bucket of
+     * requests without a key), or null if it was skipped (no key, and its strategy skips).
+     */
+    final @Nullable String[] charged;
     /** The index of the binding whose key is missing (and rejects), or the number of bindings. */
     int missingAt;
     /** The claims to decide, in order: the first {@link #claimed} of them. */
@@ -236,8 +236,7 @@ public final class RequestDecider {
       int n = applicable.size();
       this.state = state;
       this.applicable = applicable;
-      this.keys = new String[n];
-      this.flags = new byte[n];
+      this.charged = new String[n];
       this.missingAt = n;
       this.claims = new Claim[n];
     }
@@ -305,7 +304,6 @@ public final class RequestDecider {
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
-          c.flags[i] = Claims.SKIPPED;
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
@@ -314,8 +312,7 @@ public final class RequestDecider {
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      c.keys[i] = key;
-      c.flags[i] = bucket != null ? Claims.IN_BUCKET : 0;
+      c.charged[i] = bucket != null ? "" : key; // a key a binding is charged under is never null
       c.claims[c.claimed++] = claim(binding, key, binding.sharedKey(), bucket, request);
     }
     return c;
@@ -336,7 +333,7 @@ public final class RequestDecider {
     int next = 0;
     for (int i = 0; i < c.missingAt && rejecting == null; i++) {
       Binding binding = applicable.get(i);
-      boolean skipped = c.flags[i] == Claims.SKIPPED;
+      boolean skipped = c.charged[i] == null;
       if (!skipped && next >= decided.size()) {
         break; // not decided: a claim before it rejected the request
       }
@@ -356,7 +353,7 @@ public final class RequestDecider {
           outcomeRules.add(binding);
         }
       }
-      s.keys.add(Map.entry(binding.limiter().policy().name(), c.flags[i] == Claims.IN_BUCKET ? "" : c.keys[i]));
+      s.keys.add(Map.entry(binding.limiter().policy().name(), Objects.requireNonNull(c.charged[i], "key")));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
         s.addShadow(decision);
       } else if (!binding.limiter().policy().shadow()) {
