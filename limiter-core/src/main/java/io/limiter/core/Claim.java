@@ -115,6 +115,9 @@ public final class Claim {
    * @return the claim
    */
   public Claim soft(boolean isSoft) {
+    if (isSoft == soft) {
+      return this; // immutable: the same claim (a limiter marks every claim, and most are not soft)
+    }
     return new Claim(store, space, key, permits, isSoft, completion, deferred, deferredAsync, onFailure);
   }
 
@@ -225,7 +228,17 @@ public final class Claim {
     CompletionStage<Reservation> stage;
     try {
       if (deferred == null) {
-        stage = space().reserveAsync(key(), permits).thenApply(this::complete);
+        CompletionStage<Reservation> stored = space().reserveAsync(key(), permits);
+        CompletableFuture<Reservation> now = doneNormally(stored);
+        // a local store has decided already: completed in place, as thenApply would on the calling thread (a
+        // completion that throws fails the stage all the same: caught below, then the failure handler)
+        if (now == null) {
+          stage = stored.thenApply(this::complete);
+        } else {
+          Reservation made = now.join();
+          Reservation completed = complete(made);
+          stage = completed == made ? now : CompletableFuture.completedFuture(completed); // the same value either way
+        }
       } else if (deferredAsync != null) {
         stage = Objects.requireNonNull(deferredAsync.get(), "the stage of a deferred claim");
       } else {

@@ -322,4 +322,49 @@ class ClaimAsyncTest {
     assertThat(unsettleable.refundAsync().toCompletableFuture()).isCompletedExceptionally();
     assertThat(Claim.reserveAllAsync(List.of()).toCompletableFuture()).isCompletedWithValue(List.of());
   }
+
+  /**
+   * A local store decides at once, and its reservation is completed in place rather than through a dependent stage:
+   * a completion that throws is still the claim's failure (its handler decides; without one, the request fails after
+   * the permits taken before it came back), as the dependent stage made it.
+   */
+  @Test
+  void aCompletionThatThrowsOnALocalStoreIsTheClaimsFailureAsInADependentStage() {
+    // two stores: each claim is reserved alone (a group's completions run after the store's one call)
+    RateLimiter a = RateLimiter.of(LimitPolicy.of("a", "10/minute"), local());
+    RateLimiter b = RateLimiter.of(LimitPolicy.of("b", "10/minute"), local());
+    Reservation degraded = Reservation.none(Decision.allowed(b.policy(), 0, 10, 0, 0).asDegraded(), "k");
+    List<RuntimeException> handled = new ArrayList<>();
+    Claim throwing = b.claim("k", 1).completedBy(r -> {
+      throw new IllegalStateException("listener");
+    });
+    List<Reservation> decided = done(Claim.reserveAllAsync(List.of(a.claim("k", 3), throwing.onFailure(e -> {
+      handled.add(e);
+      return degraded;
+    }))));
+    assertThat(decided).hasSize(2);
+    assertThat(decided.get(1)).isSameAs(degraded);
+    assertThat(handled).hasSize(1);
+    assertThat(handled.get(0)).isInstanceOf(IllegalStateException.class).hasMessage("listener");
+
+    CompletableFuture<List<Reservation>> failed = Claim.reserveAllAsync(List.of(a.claim("k", 4), throwing))
+        .toCompletableFuture();
+    assertThat(failed).isCompletedExceptionally();
+    assertThatThrownBy(failed::join).isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class).hasRootCauseMessage("listener");
+    assertThat(a.acquire("k", 7).allowed()).as("the 4 taken before the failure came back; 3 stay taken").isTrue();
+    assertThat(a.acquire("k", 1).allowed()).isFalse();
+  }
+
+  @Test
+  void markingAClaimWithTheSoftnessItHasKeepsIt() {
+    RateLimiter a = RateLimiter.of(LimitPolicy.of("a", "10/minute"), local());
+    Claim hard = a.claim("k", 1);
+    assertThat(hard.soft()).isFalse();
+    assertThat(hard.soft(false)).isSameAs(hard);
+    Claim soft = hard.soft(true);
+    assertThat(soft.soft()).isTrue();
+    assertThat(soft.soft(true)).isSameAs(soft);
+    assertThat(soft.soft(false).soft()).isFalse();
+  }
 }

@@ -35,6 +35,16 @@ public final class PathSpellings {
   }
 
   /**
+   * {@link #of(String...)} of one spelling (the usual case), without the copy of a caller's array.
+   *
+   * @param path the spelling, starting with {@code /}
+   * @return the spellings
+   */
+  public static PathSpellings of(String path) {
+    return new PathSpellings(new String[] {path}, null);
+  }
+
+  /**
    * @param why why the path cannot be read with confidence, for the client (e.g. {@code it contains invalid UTF-8})
    * @return a refused path, without spellings
    */

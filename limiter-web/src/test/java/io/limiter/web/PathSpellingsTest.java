@@ -42,4 +42,15 @@ class PathSpellingsTest {
     assertThat(refused.allMatch(path -> true)).isFalse();
     assertThatThrownBy(() -> PathSpellings.of()).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void oneSpellingReadsAsTheSameSpellingsGivenAsAnArray() {
+    PathSpellings one = PathSpellings.of("/api/b");
+    PathSpellings array = PathSpellings.of(new String[] {"/api/b"});
+    assertThat(one.size()).isEqualTo(array.size()).isEqualTo(1);
+    assertThat(one.get(0)).isEqualTo(array.get(0));
+    assertThat(one.refusal()).isNull();
+    assertThat(one.forMatching(false)).containsExactly(array.forMatching(false));
+    assertThat(one).hasToString(array.toString());
+  }
 }

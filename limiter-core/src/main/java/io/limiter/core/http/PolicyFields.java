@@ -19,6 +19,8 @@ final class PolicyFields {
   final String[] itemNames;
   /** Whether the policy caps calls in flight: its items carry the draft's {@code qu} and no time parameters. */
   final boolean concurrent;
+  /** The length of the longest item name: a size hint for the {@code RateLimit} field. */
+  final int itemLength;
 
   PolicyFields(LimitPolicy policy) {
     List<Limit> limits = policy.limits();
@@ -41,5 +43,10 @@ final class PolicyFields {
       }
     }
     policyField = field.toString();
+    int longest = 0;
+    for (String name : itemNames) {
+      longest = Math.max(longest, name.length());
+    }
+    itemLength = longest;
   }
 }

@@ -83,6 +83,9 @@ public final class RateLimitHeaders {
    * fixed parts (its {@code RateLimit-Policy} value and item names) in a cache of its own, bounded to 1024 policies
    * (past the bound they are formatted per call). Thread-safe.
    */
+  /** Room for an item's parts besides its name: ", ", ";r=" and ";t=" with numbers of a few digits. */
+  private static final int ITEM_NUMBERS = 24;
+
   public static final class Writer {
 
     private static final int MAX_CACHED = 1024;
@@ -97,8 +100,11 @@ public final class RateLimitHeaders {
      * @param header receives (name, value) pairs, e.g. {@code response::setHeader}
      */
     public void write(List<Decision> decisions, HeaderMode mode, BiConsumer<String, String> header) {
-      RateLimitHeaders.write(decisions, mode, header, this::fields);
+      RateLimitHeaders.write(decisions, mode, header, lookup);
     }
+
+    /** {@link #fields}, bound once rather than per response. */
+    private final Function<LimitPolicy, PolicyFields> lookup = this::fields;
 
     private PolicyFields fields(LimitPolicy policy) {
       PolicyFields fields = cache.get(policy);
@@ -156,7 +162,8 @@ public final class RateLimitHeaders {
    */
   public static long retryAfterSeconds(List<Decision> decisions) {
     long max = 0;
-    for (Decision d : decisions) {
+    for (int k = 0; k < decisions.size(); k++) { // indexed: no iterator per response
+      Decision d = decisions.get(k);
       if (d.rejected()) {
         if (d.retryAfterNanos() == Decision.NEVER) {
           return 0;
@@ -189,7 +196,8 @@ public final class RateLimitHeaders {
   private static String policyField(List<Decision> decisions, Function<LimitPolicy, PolicyFields> fields) {
     String single = null;
     StringBuilder sb = null;
-    for (Decision d : decisions) {
+    for (int k = 0; k < decisions.size(); k++) { // indexed: no iterator per response
+      Decision d = decisions.get(k);
       if (d.degraded() || d.unlimited()) {
         continue;
       }
@@ -215,13 +223,25 @@ public final class RateLimitHeaders {
   }
 
   private static String rateLimitField(List<Decision> decisions, Function<LimitPolicy, PolicyFields> fields) {
-    StringBuilder sb = new StringBuilder();
-    for (Decision d : decisions) {
+    StringBuilder sb = null;
+    for (int k = 0; k < decisions.size(); k++) {
+      Decision d = decisions.get(k);
       if (d.degraded() || d.unlimited()) {
         continue;
       }
       PolicyFields f = fields.apply(d.policy());
       String[] names = f.itemNames;
+      if (sb == null) {
+        if ((f.concurrent || names.length == 1) && noneAfter(decisions, k)) {
+          // one item, the usual field: item(..) of an empty builder, concatenated at its exact length instead
+          long refill = f.concurrent ? -1 : d.refillAfterNanos();
+          return refill >= 0 ? names[0] + ";r=" + d.remaining() + ";t=" + ceilSeconds(refill)
+              : names[0] + ";r=" + d.remaining();
+        }
+        // sized for every decision's items like the first one's (names, ";r=" and ";t=" with their numbers): the
+        // builder does not grow on the way for the usual one or two policies
+        sb = new StringBuilder((f.itemLength + ITEM_NUMBERS) * names.length * (decisions.size() - k));
+      }
       if (f.concurrent) {
         item(sb, names[0], d.remaining(), -1);
       } else if (names.length == 1) {
@@ -234,7 +254,18 @@ public final class RateLimitHeaders {
         }
       }
     }
-    return sb.toString();
+    return sb == null ? "" : sb.toString();
+  }
+
+  /** @return whether no decision after index {@code k} has fields */
+  private static boolean noneAfter(List<Decision> decisions, int k) {
+    for (int i = k + 1; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
+      if (!d.degraded() && !d.unlimited()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One item; {@code refillAfterNanos < 0}: none (a concurrency limit). */
@@ -274,7 +305,8 @@ public final class RateLimitHeaders {
   /** The rejecting decision with the longest wait, else the admitting one with the fewest permits left. */
   private static @Nullable Decision tightest(List<Decision> decisions) {
     Decision best = null;
-    for (Decision d : decisions) {
+    for (int k = 0; k < decisions.size(); k++) { // indexed: no iterator per response
+      Decision d = decisions.get(k);
       if (d.degraded() || d.unlimited()) {
         continue;
       }

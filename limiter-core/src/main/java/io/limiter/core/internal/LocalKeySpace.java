@@ -28,6 +28,8 @@ abstract class LocalKeySpace implements KeySpace {
   private final long origin;
   /** One-entry cache for ad hoc effective policies; step-function throttling uses {@link #view} and never misses it. */
   private volatile @Nullable CompiledPolicy lastEffective;
+  /** {@link #settle}, bound once: every reservation of this space shares it instead of capturing its own. */
+  private final Reservation.Settler settler = this::settle;
 
   LocalKeySpace(LimitPolicy policy, CellGroup group, Ticker ticker, long origin) {
     this.group = group;
@@ -162,12 +164,12 @@ abstract class LocalKeySpace implements KeySpace {
   Reservation reserve(String key, long permits, CompiledPolicy policy) {
     long[] at = new long[1];
     Decision decision = acquire(key, permits, policy, at);
-    return Reservation.of(decision, key, policy.policy, permits, at[0], this::settle);
+    return Reservation.of(decision, key, policy.policy, permits, at[0], settler);
   }
 
   /** Where a subclass keeps no cells: reserves like {@link #acquire(String, long, CompiledPolicy)} at its clock. */
   final Reservation reserveAt(String key, long permits, CompiledPolicy policy, long stamp, Decision decision) {
-    return Reservation.of(decision, key, policy.policy, permits, stamp, this::settle);
+    return Reservation.of(decision, key, policy.policy, permits, stamp, settler);
   }
 
   /**

@@ -116,4 +116,29 @@ class RateLimitHeadersTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> HeaderMode.parse("draft"))
         .hasMessage("header mode must be one of ietf, legacy, both, none but was \"draft\"");
   }
+
+  /**
+   * One item among decisions without fields (degraded, unlimited) is the field of that item alone; two are joined;
+   * the writer (cached parts) and the static form agree.
+   */
+  @Test
+  void oneItemAmongDecisionsWithoutFieldsIsThatItemAlone() {
+    LimitPolicy other = LimitPolicy.of("other", "5/minute");
+    Decision d = store.acquire("k", LimitPolicy.of("burst", "100/minute"), 1);
+    Decision e = store.acquire("k", LimitPolicy.of("second", "10/second"), 3);
+    RateLimitHeaders.Writer writer = RateLimitHeaders.writer();
+    for (List<Decision> decisions : List.of(List.of(d), List.of(Decision.unlimited(other), d),
+        List.of(d, Decision.degradedAllowed(other)),
+        List.of(Decision.degradedAllowed(other), d, Decision.unlimited(other)))) {
+      assertThat(RateLimitHeaders.rateLimitField(decisions)).as("%s", decisions).isEqualTo("\"burst\";r=99;t=1");
+      Map<String, String> written = new LinkedHashMap<>();
+      writer.write(decisions, HeaderMode.IETF, written::put);
+      assertThat(written).as("%s", decisions).isEqualTo(headers(decisions, HeaderMode.IETF))
+          .containsEntry("RateLimit", "\"burst\";r=99;t=1");
+    }
+    assertThat(RateLimitHeaders.rateLimitField(List.of(d, Decision.unlimited(other), e)))
+        .isEqualTo("\"burst\";r=99;t=1, \"second\";r=7;t=1");
+    assertThat(RateLimitHeaders.rateLimitField(List.of(Decision.unlimited(other)))).isEmpty();
+    assertThat(RateLimitHeaders.rateLimitField(List.of())).isEmpty();
+  }
 }

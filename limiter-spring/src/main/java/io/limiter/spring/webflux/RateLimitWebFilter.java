@@ -138,9 +138,11 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    if (exchange.getAttributes().putIfAbsent(RESERVATIONS_ATTRIBUTE, new ArrayList<Reservation>(2)) != null) {
+    List<Reservation> held = new ArrayList<>(2);
+    if (exchange.getAttributes().putIfAbsent(RESERVATIONS_ATTRIBUTE, held) != null) {
       return chain.filter(exchange); // filtered already: each limit is charged once per exchange
     }
+    // from here the exchange's list is `held`: only this filter puts the attribute, and only if absent
     Mono<Principal> principal = exchange.getPrincipal();
     if (principal instanceof Fuseable.ScalarCallable<?> known) {
       // no security (WebFlux's own exchange answers Mono.empty()) or a principal set as a value: read at subscription,
@@ -153,15 +155,16 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         } catch (Exception e) {
           return Mono.error(e); // the error signal the map below would have given (a null name included)
         }
-        return decide(exchange, chain, ExchangeRequestView.of(exchange, name));
+        return decide(exchange, chain, ExchangeRequestView.of(exchange, name), held);
       });
     }
     return principal.map(Principal::getName).defaultIfEmpty(ANONYMOUS)
-        .flatMap(name -> decide(exchange, chain, ExchangeRequestView.of(exchange, name == ANONYMOUS ? null : name)));
+        .flatMap(name -> decide(exchange, chain, ExchangeRequestView.of(exchange, name == ANONYMOUS ? null : name),
+            held));
   }
 
-  private Mono<Void> decide(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view) {
-    List<Reservation> held = held(exchange);
+  private Mono<Void> decide(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view,
+      List<Reservation> held) {
     // the store is asked asynchronously (Redis: on its I/O thread); the verdict comes back on the thread that learns it
     CompletableFuture<RequestDecider.Verdict> decided =
         decider.decideAsync(view, null, List::of, () -> held).toCompletableFuture();
@@ -235,11 +238,6 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     headers.set(HttpHeaders.CONTENT_TYPE, RateLimitProblem.CONTENT_TYPE);
     headers.setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Reservation> held(ServerWebExchange exchange) {
-    return (List<Reservation>) Objects.requireNonNull(exchange.getAttributes().get(RESERVATIONS_ATTRIBUTE), "held");
   }
 
   private static void publish(ServerWebExchange exchange, RequestDecider.State state) {

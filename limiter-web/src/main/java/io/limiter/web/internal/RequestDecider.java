@@ -14,10 +14,12 @@ import io.limiter.web.PathSpellings;
 import io.limiter.web.Rejection;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -71,7 +73,8 @@ public final class RequestDecider {
   public static final class State {
     final List<Binding> charged = new ArrayList<>(2);
     final List<Decision> visible = new ArrayList<>(2);
-    final List<Decision> shadow = new ArrayList<>(0);
+    /** Empty until a shadow policy would reject (rare): the list is made then. */
+    private List<Decision> shadow = List.of();
     final List<Map.Entry<String, String>> keys = new ArrayList<>(2);
 
     /** @return the decisions of the non-shadow policies, for the fields; a live list */
@@ -79,9 +82,16 @@ public final class RequestDecider {
       return visible;
     }
 
-    /** @return the shadow policies' would-reject decisions; a live list */
+    /** @return the shadow policies' would-reject decisions; a live list once there is one (read it again after) */
     public List<Decision> shadow() {
       return shadow;
+    }
+
+    void addShadow(Decision decision) {
+      if (shadow.isEmpty()) {
+        shadow = new ArrayList<>(2);
+      }
+      shadow.add(decision);
     }
 
     /** @return policy name and client key charged ({@code ""} for a shared bucket), in order; a live list */
@@ -149,7 +159,7 @@ public final class RequestDecider {
       return early;
     }
     Claims claims = (Claims) prepared;
-    List<Reservation> decided = claims.toDecide.isEmpty() ? List.of() : Claim.reserveAll(claims.toDecide);
+    List<Reservation> decided = claims.claimed == 0 ? List.of() : Claim.reserveAll(toDecide(claims));
     Verdict verdict = verdict(request, claims, decided, held);
     if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
       refundAll(held.get()); // before the response: a rejected request costs nothing under any policy
@@ -182,38 +192,59 @@ public final class RequestDecider {
       return CompletableFuture.completedFuture(early);
     }
     Claims claims = (Claims) prepared;
-    CompletionStage<List<Reservation>> decided = claims.toDecide.isEmpty()
-        ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(claims.toDecide);
-    return decided.thenCompose(reservations -> {
-      Verdict verdict = verdict(request, claims, reservations, held);
-      if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
-        return refundAllAsync(held.get()).thenApply(refunded -> verdict);
+    CompletionStage<List<Reservation>> decided = claims.claimed == 0
+        ? CompletableFuture.completedFuture(List.of()) : Claim.reserveAllAsync(toDecide(claims));
+    if (decided instanceof CompletableFuture<List<Reservation>> now && now.isDone()
+        && !now.isCompletedExceptionally()) {
+      // a local store decided before reserveAllAsync returned: the verdict read in place, on this thread, as
+      // thenCompose would run it here; what it throws fails the stage as thenCompose fails it (wrapped)
+      try {
+        return then(request, claims, now.join(), held);
+      } catch (Throwable e) {
+        return CompletableFuture.failedFuture(e instanceof CompletionException ? e : new CompletionException(e));
       }
-      return CompletableFuture.completedFuture(verdict);
-    });
+    }
+    return decided.thenCompose(reservations -> then(request, claims, reservations, held));
+  }
+
+  /** The verdict of decided claims; a rejection's held reservations are refunded before the stage completes. */
+  private CompletionStage<Verdict> then(HttpRequestView request, Claims claims, List<Reservation> reservations,
+      Supplier<List<Reservation>> held) {
+    Verdict verdict = verdict(request, claims, reservations, held);
+    if (verdict.kind() == Kind.REJECTED || verdict.kind() == Kind.MISSING_KEY) {
+      return refundAllAsync(held.get()).thenApply(refunded -> verdict);
+    }
+    return CompletableFuture.completedFuture(verdict);
   }
 
   /** A request's claims, before they are decided: what {@link #verdict} needs to read their reservations. */
   private static final class Claims {
     final State state;
     final List<Binding> applicable;
-    final String[] keys;
-    final boolean[] skipped;
-    final boolean[] inBucket;
+    /**
+     * Per binding before {@link #missingAt}: the client key it is charged under ({@code ""} for the shared bucket of
+     * requests without a key), or null if it was skipped (no key, and its strategy skips).
+     */
+    final @Nullable String[] charged;
     /** The index of the binding whose key is missing (and rejects), or the number of bindings. */
     int missingAt;
-    final List<Claim> toDecide;
+    /** The claims to decide, in order: the first {@link #claimed} of them. */
+    final Claim[] claims;
+    int claimed;
 
     Claims(State state, List<Binding> applicable) {
       int n = applicable.size();
       this.state = state;
       this.applicable = applicable;
-      this.keys = new String[n];
-      this.skipped = new boolean[n];
-      this.inBucket = new boolean[n];
+      this.charged = new String[n];
       this.missingAt = n;
-      this.toDecide = new ArrayList<>(n);
+      this.claims = new Claim[n];
     }
+  }
+
+  /** @return the claims to decide, as an immutable list (which the reservation of all of them keeps as it is) */
+  private static List<Claim> toDecide(Claims c) {
+    return c.claimed == c.claims.length ? List.of(c.claims) : List.of(Arrays.copyOf(c.claims, c.claimed));
   }
 
   /**
@@ -233,20 +264,35 @@ public final class RequestDecider {
     }
     String method = request.method();
     List<Binding> applicable = null;
-    String[] paths = rules.isEmpty() ? null : path.forMatching(lowerCase);
-    for (Binding rule : rules) {
-      if ((state == null || !state.charged.contains(rule))
-          && appliesToAny(rule, method, Objects.requireNonNull(paths, "paths"))) { // rules is not empty
-        applicable = add(applicable, rule);
+    // while every rule so far applies, the applicable bindings are a prefix of the rules: counted, not copied
+    int prefix = 0;
+    // the spellings as forMatching(lowerCase) gives them, without its copy where the fold changes nothing (a
+    // lower-case path, the usual case): read in place then
+    String[] folded = lowerCase && !rules.isEmpty() ? folded(path) : null;
+    for (int r = 0; r < rules.size(); r++) {
+      Binding rule = rules.get(r);
+      if ((state == null || !state.charged.contains(rule)) && appliesToAny(rule, method, path, folded)) {
+        if (applicable == null && prefix == r) {
+          prefix++;
+        } else {
+          applicable = applicable == null ? prefixCopy(prefix) : applicable;
+          applicable.add(rule);
+        }
       }
     }
-    for (Binding b : target.get()) {
+    List<Binding> own = target.get();
+    for (int t = 0; t < own.size(); t++) {
+      Binding b = own.get(t);
       if (state == null || !state.charged.contains(b)) {
-        applicable = add(applicable, b);
+        applicable = applicable == null ? prefixCopy(prefix) : applicable;
+        applicable.add(b);
       }
     }
     if (applicable == null) {
-      return Verdict.pass(state);
+      if (prefix == 0) {
+        return Verdict.pass(state);
+      }
+      applicable = prefix == rules.size() ? rules : rules.subList(0, prefix); // immutable: shared as they are
     }
     Claims c = new Claims(state != null ? state : new State(), applicable);
     // the request's claims first (keys resolved, missing keys handled), then decided together: all or nothing, in
@@ -258,7 +304,6 @@ public final class RequestDecider {
       if (KeyResolver.isMissing(key)) {
         MissingKeyStrategy strategy = binding.missingKey();
         if (strategy instanceof MissingKeyStrategy.Skip) {
-          c.skipped[i] = true;
           continue;
         }
         if (!(strategy instanceof MissingKeyStrategy.SharedBucket)) {
@@ -267,9 +312,8 @@ public final class RequestDecider {
         }
         bucket = (MissingKeyStrategy.SharedBucket) strategy;
       }
-      c.keys[i] = key;
-      c.inBucket[i] = bucket != null;
-      c.toDecide.add(claim(binding, key, binding.sharedKey(), bucket, request));
+      c.charged[i] = bucket != null ? "" : key; // a key a binding is charged under is never null
+      c.claims[c.claimed++] = claim(binding, key, binding.sharedKey(), bucket, request);
     }
     return c;
   }
@@ -289,11 +333,12 @@ public final class RequestDecider {
     int next = 0;
     for (int i = 0; i < c.missingAt && rejecting == null; i++) {
       Binding binding = applicable.get(i);
-      if (!c.skipped[i] && next >= decided.size()) {
+      boolean skipped = c.charged[i] == null;
+      if (!skipped && next >= decided.size()) {
         break; // not decided: a claim before it rejected the request
       }
       s.charged.add(binding);
-      if (c.skipped[i]) {
+      if (skipped) {
         continue;
       }
       Reservation reservation = decided.get(next++);
@@ -308,9 +353,9 @@ public final class RequestDecider {
           outcomeRules.add(binding);
         }
       }
-      s.keys.add(Map.entry(binding.limiter().policy().name(), c.inBucket[i] ? "" : c.keys[i]));
+      s.keys.add(Map.entry(binding.limiter().policy().name(), Objects.requireNonNull(c.charged[i], "key")));
       if (decision.outcome() == Decision.Outcome.SHADOW_REJECTED) {
-        s.shadow.add(decision);
+        s.addShadow(decision);
       } else if (!binding.limiter().policy().shadow()) {
         s.visible.add(decision);
       }
@@ -367,16 +412,40 @@ public final class RequestDecider {
     reservations.clear();
   }
 
-  private static List<Binding> add(@Nullable List<Binding> list, Binding b) {
-    List<Binding> out = list == null ? new ArrayList<>(2) : list;
-    out.add(b);
+  /** @return a list of the first {@code n} rules, to add to */
+  private List<Binding> prefixCopy(int n) {
+    List<Binding> out = new ArrayList<>(Math.max(2, n + 1));
+    out.addAll(rules.subList(0, n));
     return out;
   }
 
-  /** A rule applies when it matches any spelling of the path: the server may have routed by any of them. */
-  private static boolean appliesToAny(Binding rule, String method, String[] paths) {
-    for (String p : paths) {
-      if (rule.appliesTo(method, p)) {
+  /** @return the fold of each spelling, or null if the fold of every spelling is the spelling itself */
+  private static String @Nullable [] folded(PathSpellings path) {
+    String[] out = null;
+    for (int i = 0; i < path.size(); i++) {
+      String spelling = path.get(i);
+      String fold = PathPattern.fold(spelling);
+      if (out == null && fold != spelling) {
+        out = new String[path.size()];
+        for (int j = 0; j < i; j++) {
+          out[j] = path.get(j);
+        }
+      }
+      if (out != null) {
+        out[i] = fold;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A rule applies when it matches any spelling of the path (or, {@code folded} non-null, any fold of one): the
+   * server may have routed by any of them.
+   */
+  private static boolean appliesToAny(Binding rule, String method, PathSpellings path, String @Nullable [] folded) {
+    int n = folded != null ? folded.length : path.size();
+    for (int i = 0; i < n; i++) {
+      if (rule.appliesTo(method, folded != null ? folded[i] : path.get(i))) {
         return true;
       }
     }

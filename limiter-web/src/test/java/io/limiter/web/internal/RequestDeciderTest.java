@@ -1,6 +1,7 @@
 package io.limiter.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
@@ -241,5 +242,101 @@ class RequestDeciderTest {
         .isEqualTo(RequestDecider.Kind.ADMITTED);
     assertThat(now(decider.decideAsync(request("GET", "/api/b"), first.state(), List::of, () -> held)).kind())
         .as("a second dispatch under the same rules is free").isEqualTo(RequestDecider.Kind.PASS);
+  }
+
+  /**
+   * Case-insensitive rules match the fold of every spelling: of a path already in lower case (matched as it is), of
+   * one in capitals, of one whose letters fold to ASCII only through upper case, and of any spelling of several.
+   */
+  @Test
+  void caseInsensitiveRulesMatchTheFoldOfEverySpelling() {
+    RateLimiter limiter = registry.register(LimitPolicy.of("folded", "100/minute"));
+    KeyReference reference = KeyReference.parse("ip");
+    Binding rule = new Binding("rule folded", limiter, 1, reference.toResolver(ClientIpResolver.peerOnly()),
+        reference, MissingKeyStrategy.reject(), List.of(PathPattern.compile("/Admin/*", false)), Set.of(), null);
+    RequestDecider decider = new RequestDecider(List.of(rule), List.of(), true, 429, 401,
+        (policy, key, permits, failure) -> {
+          throw new AssertionError("the in-memory store does not fail", failure);
+        });
+    for (String path : List.of("/admin/x", "/ADMIN/X", "/adm%C4%B1n/x", "/x/..%2fadmin/y",
+        "/other/%2e%2e/ADMIN/z")) {
+      RequestDecider.Verdict sync = decide(decider, request("GET", path));
+      RequestDecider.Verdict async = now(decider.decideAsync(request("GET", path), null, List::of, () -> held));
+      assertThat(sync.kind()).as(path).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(async.kind()).as(path).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(async.state().keys()).as(path).containsExactly(Map.entry("folded", "ip:192.0.2.1"));
+    }
+    for (String path : List.of("/adminx", "/ADMINISTRATION/x", "/other")) {
+      assertThat(decide(decider, request("GET", path)).kind()).as(path).isEqualTo(RequestDecider.Kind.PASS);
+      assertThat(now(decider.decideAsync(request("GET", path), null, List::of, () -> held)).kind()).as(path)
+          .isEqualTo(RequestDecider.Kind.PASS);
+    }
+  }
+
+  /** What deciding throws after the claims are decided fails the async stage as a dependent stage fails it. */
+  @Test
+  void aFailureAfterTheClaimsFailsTheAsyncStageWrapped() {
+    RequestDecider decider = decider(rule("api", "10/minute", "/api/*", "ip", MissingKeyStrategy.reject()));
+    java.util.concurrent.CompletableFuture<RequestDecider.Verdict> failed = decider.decideAsync(
+        request("GET", "/api/a"), null, List::of, () -> {
+          throw new IllegalStateException("held");
+        }).toCompletableFuture();
+    assertThat(failed).isCompletedExceptionally();
+    assertThatThrownBy(failed::join).isInstanceOf(java.util.concurrent.CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class).hasRootCauseMessage("held");
+    failed.whenComplete((v, e) -> assertThat(e).isInstanceOf(java.util.concurrent.CompletionException.class));
+  }
+
+  /** The applicable bindings are the matching rules in their order, then the target's own, whichever rules match. */
+  @Test
+  void theRulesThatApplyAreChargedInOrderThenTheTargetsBindings() {
+    Binding a = rule("a", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject());
+    Binding b = rule("b", "100/minute", "/other/*", "ip", MissingKeyStrategy.reject());
+    Binding c = rule("c", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject());
+    Binding own = rule("own", "100/minute", "/nowhere", "ip", MissingKeyStrategy.reject());
+    Binding all = rule("all", "100/minute", "/**", "ip", MissingKeyStrategy.reject());
+    RequestDecider decider = decider(a, b, c);
+    RequestDecider everything = decider(all, a);
+    record Case(RequestDecider decider, String path, List<Binding> target, List<String> charged) {
+    }
+    for (Case k : List.of(new Case(decider, "/api/x", List.of(), List.of("a", "c")),
+        new Case(decider, "/other/x", List.of(), List.of("b")),
+        new Case(decider, "/api/x", List.of(own), List.of("a", "c", "own")),
+        new Case(decider, "/none", List.of(own), List.of("own")),
+        new Case(everything, "/api/x", List.of(), List.of("all", "a")),
+        new Case(everything, "/other/x", List.of(), List.of("all")),
+        new Case(everything, "/api/x", List.of(own), List.of("all", "a", "own")))) {
+      List<RequestDecider.Verdict> verdicts = List.of(k.decider().decide(request("GET", k.path()), null, k::target,
+          () -> held), now(k.decider().decideAsync(request("GET", k.path()), null, k::target, () -> held)));
+      for (RequestDecider.Verdict v : verdicts) {
+        assertThat(v.kind()).as("%s", k).isEqualTo(RequestDecider.Kind.ADMITTED);
+        assertThat(v.state().keys()).as("%s", k).extracting(Map.Entry::getKey)
+            .containsExactlyElementsOf(k.charged());
+      }
+    }
+    assertThat(decider.decide(request("GET", "/none"), null, List::of, () -> held).kind())
+        .isEqualTo(RequestDecider.Kind.PASS);
+  }
+
+  /** A shadow policy over its limit admits; its decision is among the shadow ones, never the visible ones. */
+  @Test
+  void aShadowPolicyOverItsLimitAdmitsAndIsReportedApart() {
+    RateLimiter limiter = registry.register(LimitPolicy.of("watch", "1/minute").toBuilder().shadow(true).build());
+    KeyReference reference = KeyReference.parse("ip");
+    Binding watch = new Binding("rule watch", limiter, 1, reference.toResolver(ClientIpResolver.peerOnly()),
+        reference, MissingKeyStrategy.reject(), List.of(PathPattern.compile("/api/*", true)), Set.of(), null);
+    RequestDecider decider = decider(watch, rule("api", "100/minute", "/api/*", "ip", MissingKeyStrategy.reject()));
+    RequestDecider.Verdict first = decide(decider, request("GET", "/api/a"));
+    assertThat(first.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+    assertThat(first.state().shadow()).isEmpty();
+    for (RequestDecider.Verdict over : List.of(decide(decider, request("GET", "/api/a")),
+        now(decider.decideAsync(request("GET", "/api/a"), null, List::of, () -> held)))) {
+      assertThat(over.kind()).isEqualTo(RequestDecider.Kind.ADMITTED);
+      assertThat(over.state().shadow()).singleElement().satisfies(d -> {
+        assertThat(d.policy().name()).isEqualTo("watch");
+        assertThat(d.outcome()).isEqualTo(io.limiter.core.Decision.Outcome.SHADOW_REJECTED);
+      });
+      assertThat(over.state().visible()).extracting(d -> d.policy().name()).containsExactly("api");
+    }
   }
 }
