@@ -86,10 +86,7 @@ class AspectStoreFailureTest {
     };
     RateLimiterRegistry registry = RateLimiterRegistry.builder().store(DOWN).listener(broken)
         .policy(LimitPolicy.of("open", "1/minute").toBuilder().failureMode(FailureMode.FAIL_OPEN).build()).build();
-    ProxyFactory factory = new ProxyFactory(new Service());
-    factory.setProxyTargetClass(true);
-    factory.addAdvice(new RateLimitInterceptor(RateLimitAspectSupport.builder().registry(registry).build()));
-    Service service = (Service) factory.getProxy();
+    Service service = proxy(registry);
     assertThat(service.call("k")).as("fail-open admits while the store is down").isEqualTo("ok");
     assertThat(service.callReactive("k").block()).isEqualTo("ok");
     assertThat(heard).as("the listener heard both degraded admissions").hasSize(2);
@@ -111,13 +108,17 @@ class AspectStoreFailureTest {
     RateLimiterRegistry registry = RateLimiterRegistry.builder().store(DOWN).listener(listener)
         .policy(LimitPolicy.of("watch", "1/minute").toBuilder().shadow(true).failureMode(FailureMode.FAIL_CLOSED)
             .build()).build();
-    ProxyFactory factory = new ProxyFactory(new Service());
-    factory.setProxyTargetClass(true);
-    factory.addAdvice(new RateLimitInterceptor(RateLimitAspectSupport.builder().registry(registry).build()));
-    Service service = (Service) factory.getProxy();
+    Service service = proxy(registry);
     assertThat(service.watched("k")).isEqualTo("ok");
     assertThat(service.watchedReactive("k").block()).isEqualTo("ok");
     assertThat(heard).extracting(Decision::outcome)
         .containsExactly(Decision.Outcome.SHADOW_REJECTED, Decision.Outcome.SHADOW_REJECTED);
+  }
+
+  private static Service proxy(RateLimiterRegistry registry) {
+    ProxyFactory factory = new ProxyFactory(new Service());
+    factory.setProxyTargetClass(true);
+    factory.addAdvice(new RateLimitInterceptor(RateLimitAspectSupport.builder().registry(registry).build()));
+    return (Service) factory.getProxy();
   }
 }
