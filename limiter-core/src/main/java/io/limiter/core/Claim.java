@@ -208,10 +208,29 @@ public final class Claim {
     return completion.apply(reservation);
   }
 
+  /**
+   * {@link #complete} of a reservation the store made: if the completion throws, the store's reservation (which
+   * nobody else will see) is refunded before the failure goes on, so its permits do not stay taken.
+   *
+   * @param async whether to refund without blocking (on a remote store's I/O thread)
+   */
+  private Reservation completeTaken(Reservation made, boolean async) {
+    try {
+      return complete(made);
+    } catch (RuntimeException | Error e) {
+      if (async) {
+        Reservation.refundAllAsync(List.of(made)); // a failing refund is logged there
+      } else {
+        refund(List.of(made));
+      }
+      throw e;
+    }
+  }
+
   /** Reserves this claim alone: a deferred claim's own reservation, or the key space's. */
   Reservation reserveAlone() {
     try {
-      return deferred != null ? deferred.get() : complete(space().reserve(key(), permits));
+      return deferred != null ? deferred.get() : completeTaken(space().reserve(key(), permits), false);
     } catch (RuntimeException e) {
       if (onFailure == null) {
         throw e;
@@ -233,10 +252,10 @@ public final class Claim {
         // a local store has decided already: completed in place, as thenApply would on the calling thread (a
         // completion that throws fails the stage all the same: caught below, then the failure handler)
         if (now == null) {
-          stage = stored.thenApply(this::complete);
+          stage = stored.thenApply(made -> completeTaken(made, true));
         } else {
           Reservation made = now.join();
-          Reservation completed = complete(made);
+          Reservation completed = completeTaken(made, true);
           stage = completed == made ? now : CompletableFuture.completedFuture(completed); // the same value either way
         }
       } else if (deferredAsync != null) {
@@ -495,7 +514,15 @@ public final class Claim {
       }
       for (int k = 0; k < stored.size(); k++) {
         Claim c = claims.get(start + k);
-        if (took(c, c.complete(stored.get(k)))) {
+        Reservation completed;
+        try {
+          completed = c.complete(stored.get(k));
+        } catch (RuntimeException | Error e) {
+          // not in out yet (fail refunds only what out holds); the rest of the group was never handed back either
+          Reservation.refundAllAsync(stored.subList(k, stored.size()));
+          throw e;
+        }
+        if (took(c, completed)) {
           return true;
         }
       }
@@ -526,7 +553,13 @@ public final class Claim {
       return false;
     }
     for (int k = 0; k < stored.size(); k++) {
-      Reservation r = run.get(k).complete(stored.get(k));
+      Reservation r;
+      try {
+        r = run.get(k).complete(stored.get(k));
+      } catch (RuntimeException | Error e) {
+        refund(stored.subList(k, stored.size())); // not in out yet: the caller refunds only what out holds
+        throw e;
+      }
       out.add(r);
       if (r.decision().rejected()) {
         return true;

@@ -367,4 +367,37 @@ class ClaimAsyncTest {
     assertThat(soft.soft(true)).isSameAs(soft);
     assertThat(soft.soft(false).soft()).isFalse();
   }
+
+  /**
+   * A completion that throws after the store took the permits (a limiter's completion, its listener or a caller's
+   * {@link Claim#completedBy}) must not keep them: the claim's failure decides (handler or failed request), and the
+   * store's reservation the completion never handed back is refunded, alone or in a group, sync or async.
+   */
+  @Test
+  void aCompletionThatThrowsLeavesNothingTakenOfTheReservationItWasGiven() {
+    RateLimitStore store = local();
+    RateLimiter a = RateLimiter.of(LimitPolicy.of("a", "10/minute"), store);
+    RateLimiter b = RateLimiter.of(LimitPolicy.of("b", "10/minute"), store);
+    RateLimiter c = RateLimiter.of(LimitPolicy.of("c", "10/minute"), local());
+    Claim throwing = b.claim("k", 2).completedBy(r -> {
+      throw new IllegalStateException("completion");
+    });
+    Claim handled = throwing.onFailure(e -> Reservation.none(Decision.allowed(b.policy(), 0, 10, 0, 0), "k"));
+    // alone (the claim before it is of another store), with and without a handler, in both forms
+    assertThat(Claim.reserveAll(List.of(c.claim("k", 1), handled))).hasSize(2);
+    assertThat(done(Claim.reserveAllAsync(List.of(c.claim("k", 1), handled)))).hasSize(2);
+    assertThatThrownBy(() -> Claim.reserveAll(List.of(c.claim("k", 1), throwing)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(Claim.reserveAllAsync(List.of(c.claim("k", 1), throwing)).toCompletableFuture())
+        .isCompletedExceptionally();
+    // in a group of one store (its one call took both claims' permits before the completions ran)
+    assertThatThrownBy(() -> Claim.reserveAll(List.of(a.claim("k", 1), throwing, a.claim("k", 1))))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(Claim.reserveAllAsync(List.of(a.claim("k", 1), throwing, a.claim("k", 1))).toCompletableFuture())
+        .isCompletedExceptionally();
+    assertThat(b.acquire("k", 10).allowed()).as("no permit of b stays taken").isTrue();
+    assertThat(a.acquire("k", 10).allowed()).as("no permit of a stays taken").isTrue();
+    assertThat(c.acquire("k", 8).allowed()).as("the 2 admitted requests keep theirs, the failed ones none").isTrue();
+    assertThat(c.acquire("k", 1).allowed()).isFalse();
+  }
 }

@@ -72,6 +72,38 @@ class RateLimiterTest {
     assertThat(seen).containsExactly(Decision.Outcome.ALLOWED, Decision.Outcome.REJECTED);
   }
 
+  /**
+   * A listener written in a language without checked exceptions (Kotlin) may throw one (an IOException of its log
+   * shipper): contained like any other, never thrown from a decision, nor from a claim decided with other claims
+   * (where it escaped the all-or-nothing refund and left the earlier claim's permits taken).
+   */
+  @Test
+  void aListenerThrowingACheckedExceptionIsContainedToo() {
+    RateLimitListener listener = new RateLimitListener() {
+      @Override
+      public void onAllowed(String key, Decision decision) {
+        RateLimiterTest.<RuntimeException>sneaky(new java.io.IOException("log shipper down"));
+      }
+
+      @Override
+      public void onRejected(String key, Decision decision) {
+        RateLimiterTest.<RuntimeException>sneaky(new java.io.IOException("log shipper down"));
+      }
+    };
+    RateLimiter limiter = RateLimiter.of(LimitPolicy.of("p", "1/minute"), store, listener);
+    RateLimiter other = RateLimiter.of(LimitPolicy.of("o", "1/minute"), store);
+    assertThat(limiter.tryAcquire("k")).isTrue();
+    assertThat(limiter.tryAcquire("k")).isFalse();
+    assertThat(Claim.reserveAll(List.of(other.claim("k", 1), limiter.claim("k", 1))))
+        .extracting(r -> r.decision().outcome()).containsExactly(Decision.Outcome.ALLOWED, Decision.Outcome.REJECTED);
+    assertThat(other.tryAcquire("k")).as("the rejected request's other permit came back").isTrue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> void sneaky(Throwable t) throws T {
+    throw (T) t;
+  }
+
   @Test
   void noListenerMeansNoCallbacks() {
     RateLimitListener listener = mock(RateLimitListener.class);

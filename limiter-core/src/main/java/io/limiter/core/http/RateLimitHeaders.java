@@ -71,6 +71,9 @@ public final class RateLimitHeaders {
     write(decisions, mode, header, PolicyFields::new);
   }
 
+  /** Room for an item's parts besides its name: ", ", ";r=" and ";t=" with numbers of a few digits. */
+  private static final int ITEM_NUMBERS = 24;
+
   /**
    * @return a writer with its own cache of each policy's fixed field parts; thread-safe, one per filter or handler
    */
@@ -83,9 +86,6 @@ public final class RateLimitHeaders {
    * fixed parts (its {@code RateLimit-Policy} value and item names) in a cache of its own, bounded to 1024 policies
    * (past the bound they are formatted per call). Thread-safe.
    */
-  /** Room for an item's parts besides its name: ", ", ";r=" and ";t=" with numbers of a few digits. */
-  private static final int ITEM_NUMBERS = 24;
-
   public static final class Writer {
 
     private static final int MAX_CACHED = 1024;

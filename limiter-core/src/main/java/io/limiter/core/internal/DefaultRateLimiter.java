@@ -211,7 +211,7 @@ public final class DefaultRateLimiter implements RateLimiter {
         } else {
           listener.onRejected(key, decision);
         }
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // also a checked one a Kotlin listener throws: it would escape a claim's refunds
         LOG.log(Level.WARNING, "rate limit listener failed for policy " + policy.name(), e);
       }
     }

@@ -682,16 +682,34 @@ public final class RateLimitAspectSupport {
     // the handler (and a local fallback store) takes the stored key, as a store would have
     String stored = shared != null ? shared.key() : op.limiter().forKey(present(key)).key();
     LimitPolicy policy = op.limiter().policy();
-    Decision decision = failureHandler.onFailure(policy, stored, permits, failure);
-    RateLimitListener listener = registry.listener();
-    if (listener != null) {
+    Decision decision = completeFailure(registry.listener(), policy, stored,
+        failureHandler.onFailure(policy, stored, permits, failure));
+    return Reservation.none(decision, stored);
+  }
+
+  /**
+   * Completes a decision the failure mode made as a limiter completes the others: a shadow policy's rejection lets
+   * the call through ({@link Decision#asShadow()}, as the filters do), and the listener is told, a listener that
+   * throws being logged and swallowed (its contract), never the call's failure.
+   *
+   * @return the decision the call goes on with
+   */
+  static Decision completeFailure(@Nullable RateLimitListener listener, LimitPolicy policy, String stored,
+      Decision made) {
+    Decision decision = policy.shadow() ? made.asShadow() : made;
+    if (listener == null) {
+      return decision;
+    }
+    try {
       if (decision.outcome() == Decision.Outcome.ALLOWED) {
         listener.onAllowed(stored, decision);
       } else {
         listener.onRejected(stored, decision);
       }
+    } catch (Exception e) { // also a checked one a Kotlin listener throws
+      LOG.log(System.Logger.Level.WARNING, "rate limit listener failed for policy " + policy.name(), e);
     }
-    return Reservation.none(decision, stored);
+    return decision;
   }
 
   /**

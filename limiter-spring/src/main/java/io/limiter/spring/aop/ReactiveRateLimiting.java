@@ -6,7 +6,6 @@ import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitConfigException;
 import io.limiter.core.RateLimitExceededException;
-import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.SteppedRateLimiter;
@@ -135,15 +134,7 @@ final class ReactiveRateLimiting {
     String stored = op.limiter().forKey(key).key();
     Decision decision = failureHandler.onFailure(policy, stored, permits,
         failure instanceof RuntimeException e ? e : new IllegalStateException(failure));
-    RateLimitListener listener = registry.listener();
-    if (listener != null) {
-      if (decision.outcome() == Decision.Outcome.ALLOWED) {
-        listener.onAllowed(stored, decision);
-      } else {
-        listener.onRejected(stored, decision);
-      }
-    }
-    return decision;
+    return RateLimitAspectSupport.completeFailure(registry.listener(), policy, stored, decision);
   }
 
   private static Throwable unwrap(Throwable failure) {

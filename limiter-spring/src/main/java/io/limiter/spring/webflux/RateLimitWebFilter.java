@@ -181,19 +181,25 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     return Mono.fromFuture(decided, true)
         .doOnCancel(() -> decided.thenAccept(verdict -> {
           if (taken.compareAndSet(false, true)) {
-            abandon(exchange, view, verdict);
+            abandon(exchange, view, verdict, held);
           }
         }))
         .flatMap(verdict -> taken.compareAndSet(false, true) ? act(exchange, chain, view, verdict) : Mono.empty());
   }
 
-  /** Ends the exchange of a verdict the client did not wait for, as if it had been cancelled in the chain. */
-  private void abandon(ServerWebExchange exchange, ExchangeRequestView view, RequestDecider.Verdict verdict) {
-    if (verdict.kind() == RequestDecider.Kind.ADMITTED
-        && !(verdict.admitted().isEmpty() && verdict.onOutcome().isEmpty())) {
-      new Outcome(exchange, verdict, verdict.admitted().isEmpty() ? "" : clientOf.apply(view))
-          .finish(SignalType.CANCEL, false);
+  /**
+   * Ends the exchange of a verdict the client did not wait for, as if it had been cancelled before the chain: the
+   * step controllers hear of a call that did not fail the server, and every permit the request took goes back (also
+   * those of rules charged whatever the outcome: the request was never served).
+   */
+  private void abandon(ServerWebExchange exchange, ExchangeRequestView view, RequestDecider.Verdict verdict,
+      List<Reservation> held) {
+    if (verdict.kind() == RequestDecider.Kind.ADMITTED && !verdict.admitted().isEmpty()) {
+      new Outcome(exchange, verdict, clientOf.apply(view)).finish(SignalType.CANCEL, false);
     }
+    // held, not only the verdict's onOutcome: a charge-always reservation is in held alone. Nothing else of this
+    // exchange touches held any more (act never runs), and a rejected verdict left it empty already
+    RequestDecider.refundAllAsync(held);
   }
 
   private Mono<Void> act(ServerWebExchange exchange, WebFilterChain chain, ExchangeRequestView view,
@@ -280,8 +286,8 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 
     /**
      * @param signal how the exchange ended
-     * @param served whether the chain ran: a verdict the client did not wait for never reached the handler, so
-     *     nothing of it is charged on outcome
+     * @param served whether the chain ran; if not (a verdict the client did not wait for), the reservations are left
+     *     to the caller, which refunds every permit of the request
      */
     void finish(SignalType signal, boolean served) {
       if (!finished.compareAndSet(false, true)) {
@@ -301,10 +307,6 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
       }
       if (served) {
         settle(status, error);
-      } else {
-        for (Reservation r : reservations) {
-          report(r, r.refundAsync());
-        }
       }
     }
 

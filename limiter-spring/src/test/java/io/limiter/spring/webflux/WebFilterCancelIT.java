@@ -47,6 +47,9 @@ class WebFilterCancelIT {
     p.put("limiter.filter.rules[1].key", "header:X-Client");
     p.put("limiter.filter.rules[1].charge-on", "2xx");
     p.put("limiter.filter.rules[1].failure-mode", "fail-closed");
+    // and 1 call per hour charged whatever the outcome: a call the client left before it was decided, never served,
+    // gets that permit back too ("every permit of that request goes back")
+    WebFilterRedisIT.rule(p, 2, "hourly", "/files/**", "1/hour", "fail-closed");
     app = WebFluxApp.start(p);
     WebFilterRedisIT.connected(app); // until the store's first connection is made, the failure mode decides
   }
@@ -64,6 +67,24 @@ class WebFilterCancelIT {
   @Test
   void aPermitGrantedAfterTheClientWentAwayGoesBack() throws Exception {
     assertThat(app.get("/api/x", "X-Client", "victim").statusCode()).isEqualTo(200);
+    hangUpWhileRedisPaused("/api/x", "victim");
+    // once Redis answers, the abandoned request's permits must be returned: the key admits again (lease: 5 minutes),
+    // and the abandoned call, never served, is not charged: this is the second served call of the hour, not a third
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> app.get("/api/x", "X-Client", "victim").statusCode() == 200);
+  }
+
+  @Test
+  void aPermitOfARuleChargedWhateverTheOutcomeGoesBackWhenTheClientLeftBeforeTheVerdict() throws Exception {
+    hangUpWhileRedisPaused("/files/x", "leaver");
+    // the abandoned request was never served: its hourly permit goes back, so the client's first served call of the
+    // hour is admitted (before the fix the permit stayed taken: 429 for the rest of the hour)
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> app.get("/files/x", "X-Client", "leaver").statusCode() == 200);
+  }
+
+  /** Sends {@code GET path} while Redis is paused, so that the filter waits for the verdict, and hangs up. */
+  private static void hangUpWhileRedisPaused(String path, String clientKey) {
     RedisClient client = RedisClient.create(redis.uri());
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
       connection.sync().clientPause(3_000);
@@ -72,7 +93,7 @@ class WebFilterCancelIT {
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", app.port()), 10_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("GET /api/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: victim\r\n\r\n")
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: " + clientKey + "\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         Awaitility.await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
@@ -83,9 +104,5 @@ class WebFilterCancelIT {
     } finally {
       client.shutdown();
     }
-    // once Redis answers, the abandoned request's permits must be returned: the key admits again (lease: 5 minutes),
-    // and the abandoned call, never served, is not charged: this is the second served call of the hour, not a third
-    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-        .until(() -> app.get("/api/x", "X-Client", "victim").statusCode() == 200);
   }
 }

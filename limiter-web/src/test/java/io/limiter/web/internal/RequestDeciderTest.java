@@ -339,4 +339,65 @@ class RequestDeciderTest {
       assertThat(over.state().visible()).extracting(d -> d.policy().name()).containsExactly("api");
     }
   }
+
+  /**
+   * The bindings charged on each dispatch of a request are, whatever the rules and their order, the rules matching
+   * the path that no earlier dispatch charged, in order, then the target's own not charged yet: a seeded random
+   * history against that model, in both forms, over prefixes, gaps and state carried between dispatches.
+   */
+  @Test
+  void eachDispatchChargesTheMatchingRulesNotChargedBeforeInOrderThenTheTargetsOwn() {
+    String[] patterns = {"/api/*", "/other/*", "/**", "/api/x", "/nowhere"};
+    String[] paths = {"/api/x", "/api/y", "/other/x", "/none"};
+    java.util.Random random = new java.util.Random(1606);
+    int[] names = {0};
+    java.util.function.Function<String, Binding> make = pattern -> rule("r" + names[0]++, "100000/minute", pattern,
+        "ip", MissingKeyStrategy.reject());
+    for (int round = 0; round < 300; round++) {
+      List<Binding> rules = new ArrayList<>();
+      for (int n = random.nextInt(6); n > 0; n--) {
+        rules.add(make.apply(patterns[random.nextInt(patterns.length)]));
+      }
+      List<Binding> target = new ArrayList<>();
+      for (int n = random.nextInt(3); n > 0; n--) {
+        target.add(make.apply("/nowhere")); // a target's own bindings are never path rules (annotations)
+      }
+      RequestDecider decider = decider(rules.toArray(Binding[]::new));
+      boolean async = random.nextBoolean();
+      RequestDecider.State state = null;
+      List<Binding> charged = new ArrayList<>();
+      for (int dispatch = 0; dispatch < 3; dispatch++) {
+        String path = paths[random.nextInt(paths.length)];
+        List<Binding> own = dispatch == 0 || random.nextBoolean() ? target : List.of();
+        List<String> expected = new ArrayList<>();
+        for (Binding r : rules) {
+          if (!charged.contains(r) && r.appliesTo("GET", path)) {
+            expected.add(r.limiter().policy().name());
+            charged.add(r);
+          }
+        }
+        for (Binding b : own) {
+          if (!charged.contains(b)) {
+            expected.add(b.limiter().policy().name());
+            charged.add(b);
+          }
+        }
+        int before = state == null ? 0 : state.keys().size();
+        RequestDecider.State given = state;
+        RequestDecider.Verdict v = async ? now(decider.decideAsync(request("GET", path), given, () -> own,
+            () -> held)) : decider.decide(request("GET", path), given, () -> own, () -> held);
+        String what = "round " + round + " dispatch " + dispatch + " " + path + " rules " + rules.size();
+        if (expected.isEmpty()) {
+          assertThat(v.kind()).as(what).isEqualTo(RequestDecider.Kind.PASS);
+          assertThat(v.state()).as(what).isSameAs(given);
+          continue;
+        }
+        assertThat(v.kind()).as(what).isEqualTo(RequestDecider.Kind.ADMITTED);
+        state = v.state();
+        assertThat(state.keys().subList(before, state.keys().size())).as(what).extracting(Map.Entry::getKey)
+            .containsExactlyElementsOf(expected);
+      }
+      held.clear();
+    }
+  }
 }
