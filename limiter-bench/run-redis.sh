@@ -8,6 +8,7 @@
 # is the `get` rows: a plain Lettuce GET from the same harness, client stack and thread counts (RedisLoad).
 #
 # Usage: limiter-bench/run-redis.sh <classpath> <out-dir> [targets]   (targets: comma list, default: all known)
+# At the end it prints P6/P7's table and target rows (BenchmarkReport --redis), as docs/benchmarks.md shows them.
 # Environment: REDIS_SECONDS (5), REDIS_WARMUP (1), REDIS_KEYS (1,10000), REDIS_MODES (sync1,sync8,async64),
 #              REDIS_ROUNDS (1), REDIS_LATENCY (20000 uncontended decisions per target; 0 to skip).
 set -euo pipefail
@@ -27,6 +28,7 @@ if ! command -v redis-benchmark >/dev/null 2>&1 || ! command -v redis-cli >/dev/
   # RedisLoad starts the server itself (auto: PATH, else the embedded binary) and reports its CPU per decision
   java -Xmx1g -cp "$cp" io.limiter.bench.RedisLoad --server auto "${args[@]}"
   java -cp "$cp" io.limiter.bench.RedisLoad --server-version auto > "$out/redis-version.txt"
+  java -cp "$cp" io.limiter.bench.BenchmarkReport --redis "$out"
   exit 0
 fi
 
@@ -49,8 +51,8 @@ java -Xmx1g -cp "$cp" io.limiter.bench.RedisLoad --uri "redis://127.0.0.1:$port"
 # µs), which is what one Redis server can decide per second whatever the client
 scripts="$(dirname "$0")/../limiter-redis/src/main/resources/io/limiter/redis/internal"
 sha="$(redis-cli -p "$port" script load "$(cat "$scripts/direct_io.lua"; echo; cat "$scripts/prelude.lua"; echo; \
-  cat "$scripts/token_bucket_single.lua")")"
-script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1: 1000 1 0 1000000000000 0)
+  cat "$scripts/bucket_step.lua"; echo; cat "$scripts/token_bucket_single.lua")")"
+script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1: 1000 1 0 1000000000000 0 1000)
 {
   redis-benchmark -h 127.0.0.1 -p "$port" -t get -c 8 -n 200000 --csv | sed -n '2p' | sed 's/^"GET"/"GET c=8"/'
   redis-benchmark -h 127.0.0.1 -p "$port" -t get -c 64 -n 400000 --csv | sed -n '2p' | sed 's/^"GET"/"GET c=64"/'
@@ -61,3 +63,5 @@ script_args=(evalsha "$sha" 1 '{bench:hot}' '' g1: 1000 1 0 1000000000000 0)
 } > "$out/redis-benchmark.csv"
 cat "$out/redis-benchmark.csv"
 redis-cli -p "$port" info server | sed -n 's/^redis_version:\(.*\)\r*$/\1/p' | tr -d '\r' > "$out/redis-version.txt"
+# the table and target rows docs/benchmarks.md shows for these results
+java -cp "$cp" io.limiter.bench.BenchmarkReport --redis "$out"

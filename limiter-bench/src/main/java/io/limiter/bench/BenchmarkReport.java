@@ -105,7 +105,9 @@ public final class BenchmarkReport {
   }
 
   /**
-   * @param args {@code --results <dir> --out <docs-dir> --command "<command>" [--previous <page>] [--quick]}
+   * @param args {@code --results <dir> --out <docs-dir> --command "<command>" [--previous <page>] [--quick]}; or
+   *     {@code --p5r <dir>} / {@code --redis <dir>}: print P5-R's or P6/P7's table and target rows from the results
+   *     of {@code run-reactive.sh} / {@code run-redis.sh} alone
    * @throws IOException if results cannot be read or the page cannot be written
    */
   public static void main(String[] args) throws IOException {
@@ -115,6 +117,15 @@ public final class BenchmarkReport {
       System.out.println(report.httpReactive());
       System.out.println();
       System.out.println(report.reactiveTargets(new StringBuilder("| # | measure | this run | target | verdict |\n"
+          + "|---|---|---|---|---|\n")));
+      return;
+    }
+    if (args.length == 2 && args[0].equals("--redis")) {
+      // run-redis.sh alone: P6/P7's table and target rows from its results directory, for a session of P6/P7 alone
+      BenchmarkReport report = new BenchmarkReport(Path.of(args[1]));
+      System.out.println(report.redis());
+      System.out.println();
+      System.out.println(report.redisTargets(new StringBuilder("| # | measure | this run | target | verdict |\n"
           + "|---|---|---|---|---|\n")));
       return;
     }
@@ -333,24 +344,7 @@ public final class BenchmarkReport {
     target(sb, "P5", "HTTP, limit not reached: Limiter filter ÷ no filter", ratio(ours, bare), 0.95, true, "×");
     target(sb, "P5", "HTTP, limit not reached: Limiter filter ÷ Bucket4j filter", ratio(ours, b4j), 1.0, true, "×");
     reactiveTargets(sb);
-    Optional<Score> ourHot = load.redis("limiter", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
-    Optional<Score> ourMany = load.redis("limiter", 10_000, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
-    Optional<Score> b4jHot = load.redis("bucket4j", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
-    target(sb, "P6", "Redis, one hot key, 8 threads sync: Limiter ÷ Bucket4j", ratio(ourHot, b4jHot), 10, true, "×");
-    // the GET floor: redis-benchmark's (8 clients) when it ran, else the harness's own GET with the same client stack
-    // and the same 8 threads (run-redis.sh measures it interleaved with the other targets)
-    Optional<Score> benchmarkGet = Optional.ofNullable(load.redisBenchmark.get("GET c=8")).map(v -> new Score(v, 0));
-    String floor = benchmarkGet.isPresent() ? "redis-benchmark GET (8 clients)" : "Lettuce GET, same harness";
-    target(sb, "P6", "Redis, one hot key, 8 threads sync: Limiter ÷ " + floor, ratio(ourHot, benchmarkGet.or(() ->
-        load.redis("get", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond))), 1.0, true, "×");
-    target(sb, "P6", "Redis, 10,000 keys, 8 threads sync: Limiter ÷ " + floor, ratio(ourMany, benchmarkGet.or(() ->
-        load.redis("get", 10_000, "sync", 8).map(LoadResults.Redis::decisionsPerSecond))), 1.0, true, "×");
-    Optional<Score> async = load.redis.stream()
-        .filter(r -> r.target().equals("limiter") && r.mode().equals("async"))
-        .map(LoadResults.Redis::decisionsPerSecond)
-        .max((a, b) -> Double.compare(a.value(), b.value()));
-    target(sb, "P7", "Redis async from one JVM, decisions/s (best of hot key / many keys)", async, 150_000, true,
-        "/s");
+    redisTargets(sb);
     for (Map.Entry<String, String> store : FLOOD.entrySet()) {
       Optional<LoadResults.Flood> flood = load.flood(store.getKey());
       String control = flood.flatMap(f -> f.row("control"))
@@ -546,6 +540,29 @@ public final class BenchmarkReport {
             .append(String.format(Locale.ROOT, "%.0f%%", h.rejectedShare() * 100)).append(" |\n");
       });
     }
+    return sb.toString();
+  }
+
+  /** Appends P6's and P7's targets (those measured) to a target table. */
+  private String redisTargets(StringBuilder sb) {
+    Optional<Score> ourHot = load.redis("limiter", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
+    Optional<Score> ourMany = load.redis("limiter", 10_000, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
+    Optional<Score> b4jHot = load.redis("bucket4j", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond);
+    target(sb, "P6", "Redis, one hot key, 8 threads sync: Limiter ÷ Bucket4j", ratio(ourHot, b4jHot), 10, true, "×");
+    // the GET floor: redis-benchmark's (8 clients) when it ran, else the harness's own GET with the same client stack
+    // and the same 8 threads (run-redis.sh measures it interleaved with the other targets)
+    Optional<Score> benchmarkGet = Optional.ofNullable(load.redisBenchmark.get("GET c=8")).map(v -> new Score(v, 0));
+    String floor = benchmarkGet.isPresent() ? "redis-benchmark GET (8 clients)" : "Lettuce GET, same harness";
+    target(sb, "P6", "Redis, one hot key, 8 threads sync: Limiter ÷ " + floor, ratio(ourHot, benchmarkGet.or(() ->
+        load.redis("get", 1, "sync", 8).map(LoadResults.Redis::decisionsPerSecond))), 1.0, true, "×");
+    target(sb, "P6", "Redis, 10,000 keys, 8 threads sync: Limiter ÷ " + floor, ratio(ourMany, benchmarkGet.or(() ->
+        load.redis("get", 10_000, "sync", 8).map(LoadResults.Redis::decisionsPerSecond))), 1.0, true, "×");
+    Optional<Score> async = load.redis.stream()
+        .filter(r -> r.target().equals("limiter") && r.mode().equals("async"))
+        .map(LoadResults.Redis::decisionsPerSecond)
+        .max((a, b) -> Double.compare(a.value(), b.value()));
+    target(sb, "P7", "Redis async from one JVM, decisions/s (best of hot key / many keys)", async, 150_000, true,
+        "/s");
     return sb.toString();
   }
 

@@ -53,7 +53,7 @@ class RedisCoalescingIT {
 
   @Test
   void aVectorIsDecidedExactlyLikeSeparateCallsInArrivalOrder() throws Exception {
-    List<LimitPolicy> policies = List.of(
+    assertVectorsDecideAsSeparateCalls("", 13, List.of(
         LimitPolicy.builder("v-tb1").limits("5/second").build(),
         LimitPolicy.builder("v-tb2").limits("3/second burst 6; 20/minute").build(),
         LimitPolicy.builder("v-fw").limits("4/second; 9/10 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
@@ -64,13 +64,40 @@ class RedisCoalescingIT {
         // (written by an earlier request of the vector, or stored before it) and counts it as empty
         LimitPolicy.builder("v-tb1").limits("2/second burst 4; 50/minute").build(),
         LimitPolicy.builder("v-sw").limits("6/2 seconds").algorithm(Algorithm.FIXED_WINDOW).build(),
-        LimitPolicy.builder("v-tb2").limits("7/second").build());
-    LimitPolicy lowered = LimitPolicy.builder("v-tb2").limits("1/second burst 2; 10/minute").build();
+        LimitPolicy.builder("v-tb2").limits("7/second").build()),
+        LimitPolicy.builder("v-tb2").limits("1/second burst 2; 10/minute").build());
+  }
+
+  @Test
+  void aVectorOfOneLimitTokenBucketsIsDecidedExactlyLikeSeparateCallsInArrivalOrder() throws Exception {
+    // every request a one-limit token bucket: the lean vector script (token_bucket_vector.lua) decides the vector
+    assertVectorsDecideAsSeparateCalls("b-", 29, List.of(
+        LimitPolicy.builder("b-1").limits("5/second").build(),
+        LimitPolicy.builder("b-2").limits("3/second burst 6").build(),
+        // the same names with other limits, on the same keys, stored before the vector or written by an earlier
+        // request of it: another rate of the same period carries the state over; another period (b-2 per minute) is
+        // another shape, whose state counts as empty (and is deleted by a request it rejects)
+        LimitPolicy.builder("b-1").limits("2/second burst 2").build(),
+        LimitPolicy.builder("b-2").limits("7/minute").build(),
+        // a rate faster than one per microsecond keeps an exact fraction: rests in another denominator
+        LimitPolicy.builder("b-3").limits("3000000/second burst 4").build(),
+        LimitPolicy.builder("b-3").limits("999999999/second burst 2").build()),
+        LimitPolicy.builder("b-2").limits("1/second burst 2").build());
+  }
+
+  /**
+   * Decides random requests of the policies (a third of those of the second policy through a view of
+   * {@code lowered}, as a step level does; permits 1–3, so some exceed a burst) on three keys, as vectors of one
+   * store and as separate calls of another, round after round on a test clock, and compares each decision and each
+   * stored state.
+   */
+  private static void assertVectorsDecideAsSeparateCalls(String prefix, long seed, List<LimitPolicy> policies,
+      LimitPolicy lowered) throws Exception {
     ManualTicker clock = new ManualTicker(START);
-    Random random = new Random(13);
+    Random random = new Random(seed);
     RedisClient client = RedisClient.create(REDIS.resources(), REDIS.uri());
-    try (RedisRateLimitStore coalescing = builder("coalesced:").testTicker(clock).build();
-        RedisRateLimitStore separate = builder("separate:").testTicker(clock).coalesce(false).build();
+    try (RedisRateLimitStore coalescing = builder(prefix + "coalesced:").testTicker(clock).build();
+        RedisRateLimitStore separate = builder(prefix + "separate:").testTicker(clock).coalesce(false).build();
         StatefulRedisConnection<byte[], byte[]> binary = client.connect(ByteArrayCodec.INSTANCE)) {
       Function<String, byte[]> raw = key -> binary.sync().get(key.getBytes(StandardCharsets.UTF_8));
       for (int round = 0; round < 12; round++) {

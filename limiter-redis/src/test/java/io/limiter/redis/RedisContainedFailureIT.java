@@ -123,8 +123,14 @@ class RedisContainedFailureIT {
       assertThat(space.acquire("a", 1).degraded()).isFalse();
       assertThat(store.stats().scriptLoads()).isEqualTo(2);
       String stats = admin(server, c -> c.info("commandstats"));
-      // two SCRIPT LOADs and the SCRIPT FLUSH; never an EVAL, whose cached scripts Redis 7.4+ may evict
-      assertThat(stats).contains("cmdstat_script:calls=3").doesNotContain("cmdstat_eval:");
+      // two SCRIPT LOADs and the SCRIPT FLUSH; never an EVAL, whose cached scripts Redis 7.4+ may evict. Redis 7
+      // counts subcommands apart (cmdstat_script|load), Redis 6 together (cmdstat_script)
+      if (stats.contains("cmdstat_script|")) {
+        assertThat(stats).contains("cmdstat_script|load:calls=2,").contains("cmdstat_script|flush:calls=1,");
+      } else {
+        assertThat(stats).contains("cmdstat_script:calls=3,");
+      }
+      assertThat(stats).doesNotContain("cmdstat_eval:");
     }
   }
 

@@ -21,6 +21,14 @@ final class BatchScript {
 
   static final String SOURCE = source();
   static final String SHA = LimitScript.sha1(SOURCE);
+  /**
+   * The vector script of the most common vector, every request a one-limit token bucket
+   * ({@link TokenBucketScript#SINGLE}) and no group: {@code token_bucket_vector.lua}, the same arguments and replies
+   * as {@link #SOURCE}'s, and the same decisions and stored state, with a third less server time per request.
+   */
+  static final String BUCKETS_SOURCE = LimitScript.resource("vector_error.lua") + "\n"
+      + LimitScript.resource("bucket_step.lua") + "\n" + LimitScript.resource("token_bucket_vector.lua");
+  static final String BUCKETS_SHA = LimitScript.sha1(BUCKETS_SOURCE);
 
   private BatchScript() {
   }
@@ -33,7 +41,8 @@ final class BatchScript {
       source.append("decide[").append(i + 1).append("] = function(KEYS, ARGV)\n").append(SCRIPTS[i].body())
           .append("\nend\n");
     }
-    return source.append(LimitScript.resource("batch.lua")).toString();
+    return source.append(LimitScript.resource("vector_error.lua")).append('\n').append(LimitScript.resource("batch.lua"))
+        .toString();
   }
 
   /**

@@ -323,6 +323,9 @@ final class Coalescer {
         call = connector.run(r.script, r.key, r.args);
         r.carriedBy(call);
         return call;
+      } else if (allSingleBuckets(batch)) {
+        call = connector.run(BatchScript.BUCKETS_SHA, BatchScript.BUCKETS_SOURCE, vectorKeys(batch),
+            vectorArgs(batch));
       } else {
         call = connector.run(BatchScript.SHA, BatchScript.SOURCE, vectorKeys(batch), vectorArgs(batch));
       }
@@ -330,6 +333,16 @@ final class Coalescer {
       return CompletableFuture.failedFuture(e);
     }
     return connector.expireLater(call);
+  }
+
+  /** Whether every request of a vector is a one-limit token bucket's: the lean vector script decides it. */
+  private static boolean allSingleBuckets(List<Request> batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i).script != TokenBucketScript.SINGLE) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

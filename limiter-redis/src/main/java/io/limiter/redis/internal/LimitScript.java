@@ -70,7 +70,7 @@ abstract class LimitScript {
    * thread). The store calls this when it is built.
    */
   static void loadAll() {
-    List<Object> all = List.of(BatchScript.SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
+    List<Object> all = List.of(BatchScript.SHA, BatchScript.BUCKETS_SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
         FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
         MovingWindowScript.LEASES, TokenBucketScript.PACE, TokenBucketScript.UNPACE, SettleScript.INSTANCE,
         WarmBucketScript.INSTANCE, WarmBucketScript.PACE);

@@ -24,7 +24,8 @@ final class TokenBucketScript extends LimitScript {
   static final TokenBucketScript INSTANCE = new TokenBucketScript("prelude.lua", "state.lua", "warm.lua",
       "token_bucket.lua");
   /** Exactly one limit, the most common policy: the same state and reply from a leaner script. */
-  static final TokenBucketScript SINGLE = new TokenBucketScript("prelude.lua", "token_bucket_single.lua");
+  static final TokenBucketScript SINGLE = new TokenBucketScript("prelude.lua", "bucket_step.lua",
+      "token_bucket_single.lua");
   /**
    * Reserves a future slot for a waiting caller in one call ({@code pace.lua}). A script of its own rather than a mode
    * of the token bucket's, so that a plain decision stays the one lean call it is; it reads and writes the token

@@ -20,15 +20,7 @@
 -- wrote. The server clock is read once for the whole vector. A request whose script fails (WRONGTYPE) replies
 -- {message} in place of its decision; the others are decided as if it were not there. A key whose write fails (OOM)
 -- fails each request decided on what was to be written: the key's requests from its first writer on.
--- The reply is the vector of the requests' replies.
-
-local function message(err)
-  if type(err) == 'table' then
-    err = err.err
-  end
-  -- the message as Redis answers it for a single call: without the script position some errors are given
-  return { (string.gsub(tostring(err), '^@[%w_]+: ?%d+: %-?', '')) }
-end
+-- The reply is the vector of the requests' replies. vector_error.lua's message() is put before this.
 
 local clock
 local vectors = {}

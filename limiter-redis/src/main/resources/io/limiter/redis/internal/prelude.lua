@@ -1,5 +1,5 @@
 -- Limiter: the part every script starts with. The Java side appends state.lua and one algorithm's body to it, or,
--- for the most common policy (one token bucket limit), token_bucket_single.lua alone.
+-- for the most common policy (one token bucket limit), bucket_step.lua and token_bucket_single.lua.
 --
 -- KEYS[1]  the state of one client under one policy: "<tag>:" followed by its words as big-endian IEEE doubles
 --          (struct.pack '>d'), with a PX expiry. Binary words, not decimal text: formatting and parsing numbers

@@ -222,4 +222,37 @@ class CoalescerTest {
     coalescer.close();
     assertThat(replies).allSatisfy(r -> assertThat(r).isCompletedExceptionally());
   }
+
+  @Test
+  void aVectorOfOneLimitTokenBucketsGoesOutAsTheLeanVectorScriptAndAnyOtherAsTheGeneralOne() {
+    Coalescer coalescer = new Coalescer(connector, true);
+    CompletableFuture<List<Object>> inFlight = new CompletableFuture<>();
+    List<String> vectorScripts = new ArrayList<>();
+    when(connector.run(any(LimitScript.class), anyString(), any(String[].class))).thenReturn(inFlight);
+    when(connector.run(anyString(), anyString(), any(String[].class), any(String[].class))).thenAnswer(
+        invocation -> {
+          vectorScripts.add(invocation.getArgument(0));
+          return new CompletableFuture<>();
+        });
+    String[] bucket = {"", "g1:", "1000", "1", "0", "5", "0", "1000"};
+
+    coalescer.run(TokenBucketScript.SINGLE, "alone", bucket); // in flight: what follows queues
+    coalescer.run(TokenBucketScript.SINGLE, "a", bucket);
+    coalescer.run(TokenBucketScript.SINGLE, "b", bucket);
+    inFlight.complete(List.of());
+
+    assertThat(vectorScripts).containsExactly(BatchScript.BUCKETS_SHA);
+    assertThat(BatchScript.BUCKETS_SHA).isEqualTo(LimitScript.sha1(BatchScript.BUCKETS_SOURCE))
+        .isNotEqualTo(BatchScript.SHA);
+
+    Coalescer mixed = new Coalescer(connector, true);
+    CompletableFuture<List<Object>> second = new CompletableFuture<>();
+    when(connector.run(any(LimitScript.class), anyString(), any(String[].class))).thenReturn(second);
+    mixed.run(TokenBucketScript.SINGLE, "alone", bucket);
+    mixed.run(TokenBucketScript.SINGLE, "a", bucket);
+    mixed.run(FixedWindowScript.INSTANCE, "b", ARGS);
+    second.complete(List.of());
+
+    assertThat(vectorScripts).containsExactly(BatchScript.BUCKETS_SHA, BatchScript.SHA);
+  }
 }
