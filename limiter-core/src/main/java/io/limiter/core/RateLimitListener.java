@@ -29,7 +29,9 @@ public interface RateLimitListener {
   }
 
   /**
-   * Combines listeners; each is called in order.
+   * Combines listeners; each is called in order, and one that throws does not keep the later ones from being called
+   * (a metrics listener that fails must not switch off the penalty box after it): its exception is logged and
+   * swallowed, as the limiter does for a single listener. Thread-safe if the listeners are.
    *
    * @param listeners the listeners
    * @return one listener calling all
@@ -43,15 +45,28 @@ public interface RateLimitListener {
       @Override
       public void onAllowed(String key, Decision decision) {
         for (RateLimitListener l : all) {
-          l.onAllowed(key, decision);
+          try {
+            l.onAllowed(key, decision);
+          } catch (Exception e) { // also a checked one a Kotlin listener throws
+            failed(l, e);
+          }
         }
       }
 
       @Override
       public void onRejected(String key, Decision decision) {
         for (RateLimitListener l : all) {
-          l.onRejected(key, decision);
+          try {
+            l.onRejected(key, decision);
+          } catch (Exception e) {
+            failed(l, e);
+          }
         }
+      }
+
+      private void failed(RateLimitListener l, Exception e) {
+        System.getLogger(RateLimitListener.class.getName()).log(System.Logger.Level.WARNING,
+            "rate limit listener " + l + " failed; the other listeners are still called", e);
       }
     };
   }

@@ -99,6 +99,45 @@ class RateLimiterTest {
     assertThat(other.tryAcquire("k")).as("the rejected request's other permit came back").isTrue();
   }
 
+  /**
+   * A registry's listeners are called one after the other: one that throws (a checked exception too) must not keep
+   * the later ones (metrics, the penalty box) from hearing of the decision. The composite stopped at the first.
+   */
+  @Test
+  void aListenerThatThrowsDoesNotSilenceTheListenersAfterIt() {
+    RateLimitListener failing = new RateLimitListener() {
+      @Override
+      public void onAllowed(String key, Decision decision) {
+        throw new IllegalStateException("metrics backend down");
+      }
+
+      @Override
+      public void onRejected(String key, Decision decision) {
+        RateLimiterTest.<RuntimeException>sneaky(new java.io.IOException("log shipper down"));
+      }
+    };
+    List<String> heard = new java.util.ArrayList<>();
+    RateLimitListener counting = new RateLimitListener() {
+      @Override
+      public void onAllowed(String key, Decision decision) {
+        heard.add("allowed " + key);
+      }
+
+      @Override
+      public void onRejected(String key, Decision decision) {
+        heard.add("rejected " + key);
+      }
+    };
+    RateLimiterRegistry registry = RateLimiterRegistry.builder().store(store).listener(failing).listener(counting)
+        .policy(LimitPolicy.of("p", "1/minute")).build();
+    RateLimiter limiter = registry.limiter("p");
+
+    assertThat(limiter.tryAcquire("k")).isTrue();
+    assertThat(limiter.tryAcquire("k")).isFalse();
+
+    assertThat(heard).containsExactly("allowed k", "rejected k");
+  }
+
   @SuppressWarnings("unchecked")
   private static <T extends Throwable> void sneaky(Throwable t) throws T {
     throw (T) t;
