@@ -217,7 +217,7 @@ public final class Claim {
   private Reservation completeTaken(Reservation made, boolean async) {
     try {
       return complete(made);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // a checked one too (sneaked by a Kotlin completion): the permits go back all the same
       if (async) {
         Reservation.refundAllAsync(List.of(made)); // a failing refund is logged there
       } else {
@@ -236,6 +236,11 @@ public final class Claim {
         throw e;
       }
       return onFailure.apply(e);
+    } catch (Exception e) { // checked, sneaked: the failure handler decides it too, as reserveAloneAsync's does
+      if (onFailure == null) {
+        throw e;
+      }
+      return onFailure.apply(new CompletionException(e));
     }
   }
 
@@ -263,7 +268,7 @@ public final class Claim {
       } else {
         stage = CompletableFuture.completedFuture(deferred.get());
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // a checked one too: the failure handler below decides it, as on the asynchronous path
       stage = CompletableFuture.failedFuture(e);
     }
     Function<RuntimeException, Reservation> handler = onFailure;
@@ -319,7 +324,7 @@ public final class Claim {
         i = end;
       }
       return out;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // whatever failed the request (a checked exception sneaked by a completion too)
       refund(out);
       throw e;
     }
@@ -517,7 +522,7 @@ public final class Claim {
         Reservation completed;
         try {
           completed = c.complete(stored.get(k));
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // a checked one a completion sneaked too
           // not in out yet (fail refunds only what out holds); the rest of the group was never handed back either
           Reservation.refundAllAsync(stored.subList(k, stored.size()));
           throw e;
@@ -556,7 +561,7 @@ public final class Claim {
       Reservation r;
       try {
         r = run.get(k).complete(stored.get(k));
-      } catch (RuntimeException | Error e) {
+      } catch (Throwable e) { // a checked one a completion sneaked too
         refund(stored.subList(k, stored.size())); // not in out yet: the caller refunds only what out holds
         throw e;
       }
@@ -573,7 +578,7 @@ public final class Claim {
     for (Reservation r : reservations) {
       try {
         r.refund();
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // a checked one a store sneaked too: the other refunds still run
         System.getLogger(Claim.class.getName()).log(System.Logger.Level.WARNING,
             "refunding a reservation of policy " + r.policy().name() + " failed", e);
       }
@@ -598,7 +603,7 @@ public final class Claim {
           return out;
         }
       }
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       refund(out);
       throw e;
     }
