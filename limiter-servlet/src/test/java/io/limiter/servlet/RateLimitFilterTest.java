@@ -9,9 +9,8 @@ import static org.mockito.Mockito.when;
 
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
-import io.limiter.core.KeySpace;
-import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitStore;
+import io.limiter.test.FailingStore;
 import io.limiter.test.ManualTicker;
 import io.limiter.web.RateLimitRule;
 import jakarta.servlet.DispatcherType;
@@ -136,32 +135,7 @@ class RateLimitFilterTest {
   @Test
   void aFailingStoreFailsClosedWith503OrOpenPerPolicy() throws Exception {
     FAILURE_LOG.setLevel(java.util.logging.Level.SEVERE);
-    RateLimitStore broken = new RateLimitStore() {
-      @Override
-      public KeySpace keySpace(LimitPolicy policy) {
-        return new KeySpace() {
-          @Override
-          public LimitPolicy policy() {
-            return policy;
-          }
-
-          @Override
-          public Decision acquire(String key, long permits) {
-            throw new IllegalStateException("store down");
-          }
-
-          @Override
-          public Decision acquire(String key, long permits, LimitPolicy effective) {
-            throw new IllegalStateException("store down");
-          }
-        };
-      }
-
-      @Override
-      public long trackedKeys() {
-        return 0;
-      }
-    };
+    RateLimitStore broken = FailingStore.down();
     RateLimitFilter filter = init(RateLimitFilter.builder()
         .store(broken)
         .rule(RateLimitRule.builder("closed").paths("/closed").limits("5/minute")

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.Decision;
-import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.MissingKeyStrategy;
 import io.limiter.core.RateLimitExceededException;
@@ -13,11 +12,11 @@ import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
 import io.limiter.spring.aop.RateLimitAspectSupport;
 import io.limiter.core.FailureMode;
+import io.limiter.test.FailingStore;
 import io.limiter.test.ManualTicker;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -85,8 +84,8 @@ class RateLimitContextTest {
     }
   }
 
-  /** A store that fails, to exercise failure modes. */
-  static final AtomicBoolean STORE_DOWN = new AtomicBoolean();
+  /** The store of the latest context: switched to failing, to exercise failure modes. */
+  static volatile FailingStore store;
 
   public static class FragileService {
     @RateLimit(name = "closed")
@@ -108,37 +107,8 @@ class RateLimitContextTest {
   static class Config implements RateLimitingConfigurer {
     @Override
     public RateLimitStore store() {
-      RateLimitStore real = RateLimitStore.builder().ticker(TICKER).buildInMemory();
-      return new RateLimitStore() {
-        @Override
-        public KeySpace keySpace(LimitPolicy policy) {
-          KeySpace space = real.keySpace(policy);
-          return new KeySpace() {
-            @Override
-            public LimitPolicy policy() {
-              return policy;
-            }
-
-            @Override
-            public Decision acquire(String key, long permits) {
-              if (STORE_DOWN.get()) {
-                throw new IllegalStateException("store down");
-              }
-              return space.acquire(key, permits);
-            }
-
-            @Override
-            public Decision acquire(String key, long permits, LimitPolicy effective) {
-              return space.acquire(key, permits, effective);
-            }
-          };
-        }
-
-        @Override
-        public long trackedKeys() {
-          return real.trackedKeys();
-        }
-      };
+      store = FailingStore.over(RateLimitStore.builder().ticker(TICKER).buildInMemory());
+      return store;
     }
 
     @Override
@@ -201,7 +171,6 @@ class RateLimitContextTest {
   private AnnotationConfigApplicationContext context() {
     TICKER.advance(Duration.ofHours(1));
     SEEN.clear();
-    STORE_DOWN.set(false);
     return new AnnotationConfigApplicationContext(Config.class);
   }
 
@@ -269,7 +238,7 @@ class RateLimitContextTest {
   void whenTheStoreThrowsEachPolicysFailureModeDecides() {
     try (AnnotationConfigApplicationContext context = context()) {
       FragileService service = context.getBean(FragileService.class);
-      STORE_DOWN.set(true);
+      store.failing(true);
       assertThat(service.open()).isEqualTo("open");
       assertThatThrownBy(service::closed).isInstanceOfSatisfying(RateLimitExceededException.class, e -> {
         assertThat(e.decision().degraded()).isTrue();

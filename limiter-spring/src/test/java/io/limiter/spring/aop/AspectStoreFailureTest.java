@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.limiter.annotation.RateLimit;
 import io.limiter.core.Decision;
 import io.limiter.core.FailureMode;
-import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimitListener;
 import io.limiter.core.RateLimitStore;
+import io.limiter.test.FailingStore;
 import io.limiter.core.RateLimiterRegistry;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,32 +24,7 @@ import reactor.core.publisher.Mono;
 class AspectStoreFailureTest {
 
   /** A store that is down: every decision throws. */
-  private static final RateLimitStore DOWN = new RateLimitStore() {
-    @Override
-    public KeySpace keySpace(LimitPolicy policy) {
-      return new KeySpace() {
-        @Override
-        public LimitPolicy policy() {
-          return policy;
-        }
-
-        @Override
-        public Decision acquire(String key, long permits) {
-          throw new IllegalStateException("store down");
-        }
-
-        @Override
-        public Decision acquire(String key, long permits, LimitPolicy effective) {
-          throw new IllegalStateException("store down");
-        }
-      };
-    }
-
-    @Override
-    public long trackedKeys() {
-      return 0;
-    }
-  };
+  private static final RateLimitStore DOWN = FailingStore.down();
 
   /** A method of a fail-open policy. */
   public static class Service {
