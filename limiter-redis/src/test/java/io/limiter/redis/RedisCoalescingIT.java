@@ -1,8 +1,10 @@
 package io.limiter.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.limiter.core.Algorithm;
@@ -10,6 +12,7 @@ import io.limiter.core.Decision;
 import io.limiter.core.KeySpace;
 import io.limiter.core.LimitPolicy;
 import io.limiter.core.RateLimiter;
+import io.limiter.core.Reservation;
 import io.limiter.test.ManualTicker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,6 +89,42 @@ class RedisCoalescingIT {
         LimitPolicy.builder("b-2").limits("1/second burst 2").build());
   }
 
+  @Test
+  void aLeanVectorMeetsWhatOtherAlgorithmsLeftUnderItsNamesAsSeparateCallsDoAndLeavesTheSameExpiries()
+      throws Exception {
+    // one-limit token buckets in the vectors (the lean script); between the vectors, separate calls of other
+    // algorithms and shapes under the same names write their state on the same keys, so the vectors meet state of a
+    // fixed window, a sliding window, a moving window's log, a multi-limit and a warm-up bucket. Periods of hours, so
+    // that the expiries are the buckets' own (not the least expiry of a test clock) and differ between requests
+    assertVectorsDecideAsSeparateCalls("o-", 31, List.of(
+        LimitPolicy.builder("o-1").limits("3/hour burst 5").build(),
+        LimitPolicy.builder("o-2").limits("2/hour burst 3").build(),
+        LimitPolicy.builder("o-1").limits("1/hour burst 2").build(),
+        LimitPolicy.builder("o-3").limits("5/second").build()),
+        LimitPolicy.builder("o-2").limits("1/hour burst 2").build(),
+        List.of(
+            LimitPolicy.builder("o-1").limits("4/hour").algorithm(Algorithm.FIXED_WINDOW).build(),
+            LimitPolicy.builder("o-2").limits("6/2 hours").algorithm(Algorithm.SLIDING_WINDOW).build(),
+            LimitPolicy.builder("o-3").limits("3/minute").algorithm(Algorithm.MOVING_WINDOW).build(),
+            LimitPolicy.builder("o-1").limits("2/hour; 9/day").build(),
+            LimitPolicy.builder("o-2").limits("4/hour burst 3 warmup 20m").build(),
+            LimitPolicy.builder("o-3").limits("5/second").algorithm(Algorithm.FIXED_WINDOW).build()), 0);
+  }
+
+  @Test
+  void aLeanVectorWhoseRequestsReadTheClockAtOtherInstantsBackAndForthIsDecidedLikeSeparateCalls()
+      throws Exception {
+    // each request with a clock of its own, up to 300 ms before or after the round's: an argument vector per request
+    // (up to 40 in one call), and within one call a later request may decide at an earlier instant, on state a
+    // request after its instant wrote (clamped as a clock gone back)
+    assertVectorsDecideAsSeparateCalls("j-", 37, List.of(
+        LimitPolicy.builder("j-1").limits("5/second").build(),
+        LimitPolicy.builder("j-2").limits("3/second burst 6").build(),
+        LimitPolicy.builder("j-1").limits("2/second burst 2").build(),
+        LimitPolicy.builder("j-3").limits("3000000/second burst 4").build()),
+        LimitPolicy.builder("j-2").limits("1/second burst 2").build(), List.of(), 300_000_000L);
+  }
+
   /**
    * Decides random requests of the policies (a third of those of the second policy through a view of
    * {@code lowered}, as a step level does; permits 1–3, so some exceed a burst) on three keys, as vectors of one
@@ -93,30 +133,59 @@ class RedisCoalescingIT {
    */
   private static void assertVectorsDecideAsSeparateCalls(String prefix, long seed, List<LimitPolicy> policies,
       LimitPolicy lowered) throws Exception {
+    assertVectorsDecideAsSeparateCalls(prefix, seed, policies, lowered, List.of(), 0);
+  }
+
+  /**
+   * As above; and before each round, separate calls of {@code others} (policies of other algorithms or shapes under
+   * the same names) on the same keys, the same on both stores, so that the vectors meet the state they leave; and
+   * after each round, the keys' expiries agree too (up to the time between the two stores' writes). With
+   * {@code jitterNanos} above 0 each request reads the test clock at its own instant, up to that far before or after
+   * the round's (so within one vector the clock goes back and forth, and every request has an argument vector of its
+   * own), and its separate call reads the same.
+   */
+  private static void assertVectorsDecideAsSeparateCalls(String prefix, long seed, List<LimitPolicy> policies,
+      LimitPolicy lowered, List<LimitPolicy> others, long jitterNanos) throws Exception {
     ManualTicker clock = new ManualTicker(START);
     Random random = new Random(seed);
+    Random otherRandom = new Random(seed + 1); // apart, so that the rounds without others stay as they were
     RedisClient client = RedisClient.create(REDIS.resources(), REDIS.uri());
     try (RedisRateLimitStore coalescing = builder(prefix + "coalesced:").testTicker(clock).build();
         RedisRateLimitStore separate = builder(prefix + "separate:").testTicker(clock).coalesce(false).build();
         StatefulRedisConnection<byte[], byte[]> binary = client.connect(ByteArrayCodec.INSTANCE)) {
       Function<String, byte[]> raw = key -> binary.sync().get(key.getBytes(StandardCharsets.UTF_8));
       for (int round = 0; round < 12; round++) {
-        record Ask(int policy, boolean view, String key, long permits) {
+        for (int i = 0; i < (others.isEmpty() ? 0 : 6); i++) {
+          LimitPolicy other = others.get(otherRandom.nextInt(others.size()));
+          String key = "k" + otherRandom.nextInt(3);
+          long permits = 1 + otherRandom.nextInt(2);
+          Decision expected = separate.keySpace(other).acquire(key, permits);
+          Decision actual = coalescing.keySpace(other).acquire(key, permits);
+          assertThat(actual.degraded()).as("%s on %s", other, key).isFalse();
+          assertThat(actual.outcome()).as("%s on %s", other, key).isEqualTo(expected.outcome());
+          assertThat(actual.remaining()).as("%s on %s", other, key).isEqualTo(expected.remaining());
         }
+        record Ask(int policy, boolean view, String key, long permits, long at) {
+        }
+        long roundAt = clock.read();
         List<Ask> asks = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
           int p = random.nextInt(policies.size());
-          asks.add(new Ask(p, p == 1 && random.nextInt(3) == 0, "k" + random.nextInt(3), 1 + random.nextInt(3)));
+          asks.add(new Ask(p, p == 1 && random.nextInt(3) == 0, "k" + random.nextInt(3), 1 + random.nextInt(3),
+              jitterNanos == 0 ? roundAt
+                  : roundAt - jitterNanos + (long) (otherRandom.nextDouble() * 2 * jitterNanos)));
         }
         holdServer();
         List<CompletableFuture<Decision>> vector = new ArrayList<>();
         for (Ask ask : asks) {
+          clock.set(ask.at());
           KeySpace space = coalescing.keySpace(policies.get(ask.policy()));
           vector.add((ask.view() ? space.view(lowered) : space).acquireAsync(ask.key(), ask.permits())
               .toCompletableFuture());
         }
         for (int i = 0; i < asks.size(); i++) {
           Ask ask = asks.get(i);
+          clock.set(ask.at());
           KeySpace space = separate.keySpace(policies.get(ask.policy()));
           Decision expected = (ask.view() ? space.view(lowered) : space).acquire(ask.key(), ask.permits());
           Decision actual = vector.get(i).get(60, TimeUnit.SECONDS);
@@ -137,8 +206,21 @@ class RedisCoalescingIT {
             assertThat(raw.apply(coalescing.redisKey(policy.name(), "k" + k)))
                 .as("round %d, state of %s under %s", round, "k" + k, policy.name())
                 .isEqualTo(raw.apply(separate.redisKey(policy.name(), "k" + k)));
+            if (!others.isEmpty()) {
+              // the separate calls wrote after the vector (real time, not the test clock, runs the expiries)
+              String c = coalescing.redisKey(policy.name(), "k" + k);
+              String s = separate.redisKey(policy.name(), "k" + k);
+              long coalescedTtl = REDIS.command(r -> r.pttl(c));
+              long separateTtl = REDIS.command(r -> r.pttl(s));
+              String context = "round " + round + ", expiry of k" + k + " under " + policy.name() + ": coalesced "
+                  + coalescedTtl + " ms, separate " + separateTtl + " ms";
+              assertThat(coalescedTtl).as(context).isNotEqualTo(-1L);
+              assertThat(coalescedTtl == -2).as(context).isEqualTo(separateTtl == -2);
+              assertThat(coalescedTtl).as(context).isCloseTo(separateTtl, within(15_000L));
+            }
           }
         }
+        clock.set(roundAt);
         clock.advanceNanos(random.nextInt(4) == 0 ? 0 : 1 + (long) (random.nextDouble() * 800_000_000L));
       }
       assertThat(coalescing.stats().coalescedDecisions()).as("decisions that shared a call").isPositive();
@@ -171,6 +253,106 @@ class RedisCoalescingIT {
       assertThat(stats.keyErrors()).isEqualTo(3);
       assertThat(stats.available()).as("a per-key error never opens the gate").isTrue();
       assertThat(space.acquire("good", 1).remaining()).as("six good ones charged, then this one").isEqualTo(93);
+    }
+  }
+
+  @Test
+  void aWrongTypeKeyFailsItsRequestsWithRedisOwnMessageInEitherVectorScript() throws Exception {
+    // the message of a request's failure in a vector is Redis's own, as vector_error.lua promises, whichever vector
+    // script decides it: the lean one (one-limit token buckets only; the bad key read by GET after the prefetch of
+    // two keys, or alone) and the general one (a fixed window among them). On Redis 6.2 an error raised by
+    // redis.call carries the position of its caller, which is pcall itself when called as pcall(redis.call, ...)
+    LimitPolicy policy = LimitPolicy.builder("v-wrongtype-msg").limits("100/hour").build();
+    LimitPolicy window = LimitPolicy.builder("v-wrongtype-fw").limits("100/hour").algorithm(Algorithm.FIXED_WINDOW)
+        .build();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    try (RedisRateLimitStore store = builder("wrongtype-msg:").failureHandler((p, key, permits, failure) -> {
+      failures.add(failure);
+      return Decision.degradedAllowed(p);
+    }).build()) {
+      REDIS.command(c -> c.lpush(store.redisKey(policy.name(), "bad"), "not a rate limit state"));
+      // the first request of each goes out alone (the held server keeps it in flight), the rest as one vector
+      String[][] vectors = {{"good", "bad", "good", "bad"}, {"good", "bad", "bad"}, {"good", "bad", "fw", "bad"}};
+      int coalesced = 0;
+      for (String[] keys : vectors) {
+        holdServer();
+        List<CompletableFuture<Decision>> vector = new ArrayList<>();
+        for (String key : keys) {
+          KeySpace space = store.keySpace(key.equals("fw") ? window : policy);
+          vector.add(space.acquireAsync(key, 1).toCompletableFuture());
+        }
+        for (int i = 0; i < keys.length; i++) {
+          Decision d = vector.get(i).get(60, TimeUnit.SECONDS);
+          assertThat(d.degraded()).as("%s: request %d on %s", List.of(keys), i, keys[i])
+              .isEqualTo(keys[i].equals("bad"));
+        }
+        coalesced += keys.length - 1;
+      }
+      assertThat(store.stats().coalescedDecisions()).isEqualTo(coalesced);
+      assertThat(failures).hasSize(6).allSatisfy(f -> assertThat(f)
+          .isInstanceOf(RedisCommandExecutionException.class)
+          .hasMessage("WRONGTYPE Operation against a key holding the wrong kind of value"));
+    }
+  }
+
+  @Test
+  void reservationsMadeInALeanVectorSettleAsThoseOfSeparateCalls() throws Exception {
+    // a reservation's stamp is the time its vector decided at (the first word of its reply), and the settle script
+    // reads the state the lean vector script wrote: settled to other costs (more, fewer, none), the state and each
+    // decision after are those of separate calls
+    LimitPolicy policy = LimitPolicy.builder("r-lean").limits("4/hour burst 6").build();
+    ManualTicker clock = new ManualTicker(START);
+    Random random = new Random(41);
+    RedisClient client = RedisClient.create(REDIS.resources(), REDIS.uri());
+    try (RedisRateLimitStore coalescing = builder("r-coalesced:").testTicker(clock).build();
+        RedisRateLimitStore separate = builder("r-separate:").testTicker(clock).coalesce(false).build();
+        StatefulRedisConnection<byte[], byte[]> binary = client.connect(ByteArrayCodec.INSTANCE)) {
+      Function<String, byte[]> raw = key -> binary.sync().get(key.getBytes(StandardCharsets.UTF_8));
+      KeySpace vectorSpace = coalescing.keySpace(policy);
+      KeySpace separateSpace = separate.keySpace(policy);
+      for (int round = 0; round < 8; round++) {
+        List<String> keys = new ArrayList<>();
+        List<Long> costs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+          keys.add("k" + random.nextInt(3));
+          costs.add(1L + random.nextInt(3));
+        }
+        holdServer();
+        List<CompletableFuture<Reservation>> vector = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          vector.add(vectorSpace.reserveAsync(keys.get(i), costs.get(i)).toCompletableFuture());
+        }
+        List<Reservation> reserved = new ArrayList<>();
+        List<Reservation> expected = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          Reservation e = separateSpace.reserve(keys.get(i), costs.get(i));
+          Reservation a = vector.get(i).get(60, TimeUnit.SECONDS);
+          String context = "round " + round + ", reservation " + i + "\nexpected " + e.decision() + "\nactual   "
+              + a.decision();
+          assertThat(a.decision().degraded()).as(context).isFalse();
+          assertThat(a.taken()).as(context).isEqualTo(e.taken());
+          assertThat(a.stamp()).as(context).isEqualTo(e.stamp());
+          assertThat(a.decision().remaining()).as(context).isEqualTo(e.decision().remaining());
+          assertThat(a.decision().retryAfterNanos()).as(context).isEqualTo(e.decision().retryAfterNanos());
+          assertThat(a.decision().resetAfterNanos()).as(context).isEqualTo(e.decision().resetAfterNanos());
+          reserved.add(a);
+          expected.add(e);
+        }
+        clock.advanceNanos(random.nextInt(3) * 1_000_000_000L * 60 * random.nextInt(20));
+        for (int i = 0; i < reserved.size(); i++) {
+          long actual = random.nextInt(5); // 0: nothing used, a refund of all; above the cost: an extra charge
+          assertThat(reserved.get(i).settle(actual)).isEqualTo(expected.get(i).settle(actual));
+        }
+        for (int k = 0; k < 3; k++) {
+          assertThat(raw.apply(coalescing.redisKey(policy.name(), "k" + k)))
+              .as("round %d, state of k%d after the settlements", round, k)
+              .isEqualTo(raw.apply(separate.redisKey(policy.name(), "k" + k)));
+        }
+        clock.advanceNanos(1 + (long) (random.nextDouble() * 600_000_000_000L));
+      }
+      assertThat(coalescing.stats().coalescedDecisions()).as("reservations that shared a call").isPositive();
+    } finally {
+      client.shutdown();
     }
   }
 
