@@ -335,10 +335,20 @@ final class Coalescer {
     return connector.expireLater(call);
   }
 
-  /** Whether every request of a vector is a one-limit token bucket's: the lean vector script decides it. */
+  /**
+   * The arguments of a one-limit token bucket request, at fixed places in the lean vector script: the prelude's clock,
+   * tag and least expiry, then the limit's.
+   */
+  static final int BUCKET_ARGS = 3 + TokenBucketScript.SINGLE.argsPerLimit();
+
+  /**
+   * Whether every request of a vector is a one-limit token bucket's, with the arguments the lean vector script reads
+   * at fixed places: it decides the vector then (anything else goes to the general vector script).
+   */
   private static boolean allSingleBuckets(List<Request> batch) {
     for (int i = 0; i < batch.size(); i++) {
-      if (batch.get(i).script != TokenBucketScript.SINGLE) {
+      Request r = batch.get(i);
+      if (r.script != TokenBucketScript.SINGLE || r.args.length != BUCKET_ARGS) {
         return false;
       }
     }

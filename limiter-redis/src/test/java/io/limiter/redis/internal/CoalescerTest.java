@@ -254,5 +254,19 @@ class CoalescerTest {
     second.complete(List.of());
 
     assertThat(vectorScripts).containsExactly(BatchScript.BUCKETS_SHA, BatchScript.SHA);
+    // the lean script reads a request's arguments at fixed places: a one-limit bucket with any other number of
+    // them (a future argument the lean script does not know) goes to the general script, never misread
+    assertThat(bucket).hasSize(Coalescer.BUCKET_ARGS);
+    Coalescer longer = new Coalescer(connector, true);
+    CompletableFuture<List<Object>> third = new CompletableFuture<>();
+    when(connector.run(any(LimitScript.class), anyString(), any(String[].class))).thenReturn(third);
+    String[] extra = Arrays.copyOf(bucket, bucket.length + 1);
+    extra[bucket.length] = "1";
+    longer.run(TokenBucketScript.SINGLE, "alone", bucket);
+    longer.run(TokenBucketScript.SINGLE, "a", bucket);
+    longer.run(TokenBucketScript.SINGLE, "b", extra);
+    third.complete(List.of());
+
+    assertThat(vectorScripts).containsExactly(BatchScript.BUCKETS_SHA, BatchScript.SHA, BatchScript.SHA);
   }
 }
