@@ -70,8 +70,8 @@ abstract class LimitScript {
    * thread). The store calls this when it is built.
    */
   static void loadAll() {
-    List<Object> all = List.of(BatchScript.SHA, BatchScript.BUCKETS_SHA, TokenBucketScript.INSTANCE, TokenBucketScript.SINGLE,
-        FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
+    List<Object> all = List.of(BatchScript.SHA, BatchScript.BUCKETS_SHA, TokenBucketScript.INSTANCE,
+        TokenBucketScript.SINGLE, FixedWindowScript.INSTANCE, SlidingWindowScript.INSTANCE, MovingWindowScript.INSTANCE,
         MovingWindowScript.LEASES, TokenBucketScript.PACE, TokenBucketScript.UNPACE, SettleScript.INSTANCE,
         WarmBucketScript.INSTANCE, WarmBucketScript.PACE);
     all.forEach(java.util.Objects::requireNonNull);

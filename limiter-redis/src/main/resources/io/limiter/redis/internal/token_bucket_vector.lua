@@ -3,8 +3,8 @@
 -- index is that of token_bucket_single.lua), the same reply, and the same decisions and stored bytes as the requests'
 -- own calls in arrival order; RedisCoalescingIT compares them. It is batch.lua with token_bucket_single.lua inlined
 -- (both take the arithmetic of bucket_step.lua, put before this with vector_error.lua's message()) and batch_io.lua's
--- cache reduced to three numbers per key: no table, closure or protected call per decided request, which took about
--- a third off a vector's script time per request (limiter-bench RedisLoad, the commands' time per decision).
+-- cache reduced to three numbers per key: no state table, copy, closure or protected call per decided request (only
+-- its reply), which took a quarter to a half off the script time per request (limiter-bench run-redis-compare.sh).
 --
 -- KEYS      the distinct state keys of the vector
 -- ARGV[1]   the number v of distinct argument vectors; then each of them: its script index (ignored), the number m of
