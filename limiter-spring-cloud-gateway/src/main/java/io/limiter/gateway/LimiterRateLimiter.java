@@ -10,23 +10,28 @@ import io.limiter.core.RateLimiterRegistry;
 import io.limiter.core.http.RateLimitHeaders;
 import io.limiter.core.step.SteppedLimiterRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
+import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.gateway.event.FilterArgsEvent;
 import org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter;
 import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 /**
  * A Spring Cloud Gateway {@code RateLimiter} that decides with Limiter policies and stores: the
@@ -120,13 +125,50 @@ public class LimiterRateLimiter extends AbstractRateLimiter<LimiterRateLimiter.C
       String key = KeyKind.CUSTOM.key(id);
       ServerWebExchange exchange = ServerWebExchangeContextFilter.getExchange(context).orElse(null);
       String tier = route.tierKey != null && exchange != null ? route.tierKey.apply(exchange) : null;
-      return Mono.fromCompletionStage(route.decide(key, tier)).map(decision -> {
+      CompletableFuture<Decision> decided = route.decide(key, tier).toCompletableFuture();
+      CompletableFuture<Decision> onLoop = exchange == null ? decided : onConnectionLoop(decided, exchange);
+      return Mono.fromCompletionStage(onLoop).map(decision -> {
         Response response = route.response(decision);
         if (exchange != null && !response.getHeaders().isEmpty()) {
           keepOnCommit(exchange, response.getHeaders());
         }
         return response;
       });
+    });
+  }
+
+  /**
+   * The decision, completed on the event loop of the exchange's connection. A store that answers on its own I/O thread
+   * (Redis: Lettuce's) would otherwise run the rest of the route there, the proxying and the response write included:
+   * that holds up every Redis reply of the store, and a response written off the connection's loop lets the client's
+   * next keep-alive request reach Reactor Netty before it has ended the exchange, which Reactor Netty 1.3.6 and 1.3.7
+   * can answer by no longer reading the connection (reactor-netty issues 4347 and 4361).
+   */
+  private static CompletableFuture<Decision> onConnectionLoop(CompletableFuture<Decision> decided,
+      ServerWebExchange exchange) {
+    if (decided.isDone()) {
+      return decided;
+    }
+    Object nativeRequest;
+    try {
+      nativeRequest = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+    } catch (IllegalArgumentException notAdapted) { // a request that adapts no server's request (a test's)
+      return decided;
+    }
+    if (!(nativeRequest instanceof Connection connection)) {
+      return decided;
+    }
+    EventLoop loop = connection.channel().eventLoop();
+    return decided.whenCompleteAsync((decision, failure) -> { }, task -> {
+      if (loop.inEventLoop()) {
+        task.run();
+        return;
+      }
+      try {
+        loop.execute(task);
+      } catch (RejectedExecutionException shutDown) { // the gateway is stopping: answer here rather than never
+        task.run();
+      }
     });
   }
 

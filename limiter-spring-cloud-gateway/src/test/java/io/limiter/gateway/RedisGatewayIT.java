@@ -9,6 +9,8 @@ import io.limiter.test.NonBlocking;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,6 +18,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyRoutingFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
 
 /**
  * Two gateway instances sharing one Redis (limiter-spring's {@code limiter.store=redis}) decide exactly, step levels
@@ -48,8 +58,8 @@ class RedisGatewayIT {
     p.put("limiter.policies.stepped.schedule", "zone=UTC; default=50%");
     p.put("limiter.policies.closed.limits", "5/minute");
     p.put("limiter.policies.closed.failure-mode", "fail-closed");
-    a = Gateway.start(p);
-    b = Gateway.start(p);
+    a = Gateway.start(p, ThreadProbe.class);
+    b = Gateway.start(p, ThreadProbe.class);
   }
 
   @AfterAll
@@ -73,8 +83,24 @@ class RedisGatewayIT {
     assertThat(a.admitted("/stepped/x", "k", 2) + b.admitted("/stepped/x", "k", 2)).isEqualTo(2);
   }
 
+  /**
+   * The route after a decision from Redis runs on the event loop of the request's connection, not on Lettuce's I/O
+   * thread that answered (which the proxying would hold up, and from which a written response let Reactor Netty 1.3.6
+   * stop reading a keep-alive connection now and then).
+   */
   @Test
   @Order(3)
+  void theRouteRunsOnTheConnectionsEventLoopAndKeepAliveRequestsAllAnswer() {
+    ThreadProbe.THREADS.clear();
+    assertThat(a.admitted("/api/x", "loop", 5)).isEqualTo(5);
+    assertThat(ThreadProbe.THREADS).hasSize(5).allMatch(t -> t.startsWith("reactor-http-"), "a server event loop");
+    for (int i = 0; i < 300; i++) {
+      assertThat(b.get("/api/x", "loop").statusCode()).isEqualTo(429);
+    }
+  }
+
+  @Test
+  @Order(4)
   void whileRedisIsPausedEachPolicysFailureModeDecidesWithoutBlockingTheEventLoop() {
     RedisClient client = RedisClient.create(redis.uri());
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
@@ -90,6 +116,30 @@ class RedisGatewayIT {
       assertThat(millis).isLessThan(5_000);
     } finally {
       client.shutdown();
+    }
+  }
+
+  /** Records the thread each admitted request reaches the routing filter on. */
+  @Configuration(proxyBeanMethods = false)
+  static class ThreadProbe {
+    static final Queue<String> THREADS = new ConcurrentLinkedQueue<>();
+
+    @Bean
+    GlobalFilter threadProbe() {
+      return new ProbeFilter();
+    }
+  }
+
+  static final class ProbeFilter implements GlobalFilter, Ordered {
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+      ThreadProbe.THREADS.add(Thread.currentThread().getName());
+      return chain.filter(exchange);
+    }
+
+    @Override
+    public int getOrder() {
+      return NettyRoutingFilter.ORDER - 1; // after the route's filters, the rate limiter among them
     }
   }
 }

@@ -178,7 +178,8 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     // not cancelled (the store may grant it after all), and whoever comes second of act and the cancel hands the
     // verdict's permits back, as an exchange cancelled in the chain would (else a concurrency permit stays taken)
     AtomicBoolean taken = new AtomicBoolean();
-    return Mono.fromFuture(decided, true)
+    // the verdict comes on the store's thread (Redis: Lettuce's I/O thread); the chain runs on the connection's loop
+    return Mono.fromFuture(ConnectionLoop.handBack(decided, exchange.getRequest()), true)
         .doOnCancel(() -> decided.thenAccept(verdict -> {
           if (taken.compareAndSet(false, true)) {
             abandon(exchange, view, verdict, held);

@@ -87,7 +87,7 @@ final class WebFluxApp implements AutoCloseable {
     try {
       return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
-      throw new IllegalStateException("GET " + path + " failed", e);
+      throw new IllegalStateException("GET " + path + " failed: " + e, e);
     }
   }
 
@@ -120,6 +120,8 @@ final class WebFluxApp implements AutoCloseable {
   static class Handlers {
     final Queue<String> reached = new ConcurrentLinkedQueue<>();
     final Queue<String> uncounted = new ConcurrentLinkedQueue<>();
+    /** The threads the handlers ran on. */
+    final Queue<String> threads = new ConcurrentLinkedQueue<>();
 
     @GetMapping("/api/**")
     Mono<String> api(ServerWebExchange exchange) {
@@ -159,6 +161,7 @@ final class WebFluxApp implements AutoCloseable {
         }
       }
       Set<String> required = new TreeSet<>(WebFilterCases.ruleOf(name, rest.toString()));
+      threads.add(Thread.currentThread().getName());
       String where = exchange.getRequest().getPath().value() + " -> " + name + " " + rest;
       reached.add(where);
       if (!counted.containsAll(required)) {
