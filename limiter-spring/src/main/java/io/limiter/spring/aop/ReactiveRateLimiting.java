@@ -11,6 +11,7 @@ import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.spring.RateLimitInvocation;
 import io.limiter.spring.RateLimitKeyMissingException;
+import io.limiter.spring.internal.EventLoopHandOff;
 import io.limiter.spring.internal.RateLimitAnnotationParser;
 import io.limiter.spring.internal.RateLimitOperation;
 import io.limiter.spring.internal.RateLimitOperations;
@@ -174,7 +175,10 @@ final class ReactiveRateLimiting {
 
     static Object execute(Class<?> returnType, Supplier<CompletionStage<Optional<Decision>>> decide,
         Function<Optional<Decision>, @Nullable Object> then) {
-      Mono<Optional<Decision>> decided = Mono.fromCompletionStage(decide);
+      // decided at subscription; a decision from Redis comes on Lettuce's I/O thread, and the method runs on the
+      // event loop that subscribed, as after a local store's decision (EventLoopHandOff says why)
+      Mono<Optional<Decision>> decided = Mono.fromCompletionStage(
+          () -> EventLoopHandOff.toCallersLoop(decide.get().toCompletableFuture()));
       if (Mono.class.isAssignableFrom(returnType)) {
         return decided.flatMap(rejected -> Mono.from(publisher(then.apply(rejected))));
       }

@@ -25,6 +25,7 @@ import io.limiter.core.spi.StoreFailureHandler;
 import io.limiter.core.step.StepControllerRegistry;
 import io.limiter.core.step.SteppedRateLimiter;
 import io.limiter.core.step.TierResolver;
+import io.limiter.spring.internal.EventLoopHandOff;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
@@ -179,7 +180,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     // verdict's permits back, as an exchange cancelled in the chain would (else a concurrency permit stays taken)
     AtomicBoolean taken = new AtomicBoolean();
     // the verdict comes on the store's thread (Redis: Lettuce's I/O thread); the chain runs on the connection's loop
-    return Mono.fromFuture(ConnectionLoop.handBack(decided, exchange.getRequest()), true)
+    return Mono.fromFuture(EventLoopHandOff.toConnectionLoop(decided, exchange.getRequest()), true)
         .doOnCancel(() -> decided.thenAccept(verdict -> {
           if (taken.compareAndSet(false, true)) {
             abandon(exchange, view, verdict, held);

@@ -137,6 +137,10 @@ class WebFilterRedisIT {
     int admitted = a.admitted("/api/loop", 5, "X-Client", "loop");
     assertThat(admitted).isEqualTo(5);
     assertThat(a.handlers().threads).hasSize(5).allMatch(t -> t.startsWith("reactor-http-"), "a server event loop");
+    // and a method under @RateLimit, decided on Redis, runs on the loop that subscribed to it
+    WebFluxApp.Annotated.THREADS.clear();
+    assertThat(a.admitted("/annotated", 3)).isEqualTo(3);
+    assertThat(WebFluxApp.Annotated.THREADS).hasSize(3).allMatch(t -> t.startsWith("reactor-http-"), "a server event loop");
     // rejections from Redis, one after another on one keep-alive connection: each is answered
     for (int i = 0; i < 300; i++) {
       assertThat(b.get("/files/both", "X-Client", "pair").statusCode()).isEqualTo(429);

@@ -2,6 +2,7 @@ package io.limiter.spring.webflux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.limiter.annotation.RateLimit;
 import io.limiter.core.Decision;
 import io.limiter.test.RawHttp;
 import io.limiter.test.WebFilterCases;
@@ -112,6 +113,27 @@ final class WebFluxApp implements AutoCloseable {
     @org.springframework.context.annotation.Bean
     Handlers handlers() {
       return new Handlers();
+    }
+
+    @org.springframework.context.annotation.Bean
+    Annotated annotated() {
+      return new Annotated();
+    }
+  }
+
+  /** A handler limited by {@code @RateLimit} (on Redis in WebFilterRedisIT), outside the filter's rules. */
+  @RestController
+  static class Annotated {
+    /** The threads the method ran on, in every application of the JVM (its bean is a proxy: no instance fields). */
+    static final Queue<String> THREADS = new ConcurrentLinkedQueue<>();
+
+    @GetMapping("/annotated")
+    @RateLimit(name = "annotated", value = "1000/minute", key = "global")
+    Mono<String> annotated() {
+      return Mono.fromSupplier(() -> {
+        THREADS.add(Thread.currentThread().getName());
+        return "annotated";
+      });
     }
   }
 
