@@ -55,13 +55,8 @@ class WebFilterCancelIT {
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (app != null) {
-      app.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
+  static void stop() {
+    WebFluxApp.closeAll(app, redis);
   }
 
   @Test

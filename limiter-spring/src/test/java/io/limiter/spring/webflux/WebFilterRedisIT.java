@@ -89,15 +89,7 @@ class WebFilterRedisIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }
+    WebFluxApp.closeAll(a, b, redis);
   }
 
   @Test

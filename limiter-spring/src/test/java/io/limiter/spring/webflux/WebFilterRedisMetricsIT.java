@@ -42,13 +42,8 @@ class WebFilterRedisMetricsIT {
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (app != null) {
-      app.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
+  static void stop() {
+    WebFluxApp.closeAll(app, redis);
   }
 
   private static double count(String name, String policy, String... tags) {

@@ -106,6 +106,19 @@ final class WebFluxApp implements AutoCloseable {
     context.close();
   }
 
+  /** Closes what a test class started (applications, Redis), skipping what was not (a failed start). */
+  static void closeAll(AutoCloseable... started) {
+    for (AutoCloseable c : started) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("could not close " + c, e);
+        }
+      }
+    }
+  }
+
   /** The application. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
