@@ -29,7 +29,6 @@ import org.reactivestreams.Publisher;
 import org.springframework.util.ClassUtils;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Limits methods that return a {@link Mono} or a {@link Flux}, and Kotlin {@code suspend} functions (which a Spring
@@ -177,13 +176,10 @@ final class ReactiveRateLimiting {
     static Object execute(Class<?> returnType, Supplier<CompletionStage<Optional<Decision>>> decide,
         Function<Optional<Decision>, @Nullable Object> then) {
       // decided at subscription; a decision from Redis comes on Lettuce's I/O thread, and the method runs on the
-      // event loop that subscribed, as after a local store's decision (EventLoopHandOff says why). Only a loop that
-      // may not block (Reactor Netty's, marked NonBlocking): a Netty executor thread that may block (a pipeline's
-      // DefaultEventExecutor) could be the one waiting for this decision, which then never came (HandOffCallerIT)
-      Mono<Optional<Decision>> decided = Mono.fromCompletionStage(() -> {
-        CompletableFuture<Optional<Decision>> decision = decide.get().toCompletableFuture();
-        return Schedulers.isInNonBlockingThread() ? EventLoopHandOff.toCallersLoop(decision) : decision;
-      });
+      // non-blocking event loop that subscribed, as after a local store's decision (EventLoopHandOff says why; a
+      // thread that may block is left alone: it could be the one waiting for the decision, HandOffCallerIT)
+      Mono<Optional<Decision>> decided = Mono.fromCompletionStage(
+          () -> EventLoopHandOff.toCallersLoop(decide.get().toCompletableFuture()));
       if (Mono.class.isAssignableFrom(returnType)) {
         return decided.flatMap(rejected -> Mono.from(publisher(then.apply(rejected))));
       }

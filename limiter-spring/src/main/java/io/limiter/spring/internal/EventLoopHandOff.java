@@ -51,12 +51,16 @@ public final class EventLoopHandOff {
   }
 
   /**
-   * @param decided a decision, done or not, asked for on the calling thread
-   * @return {@code decided} itself when it is done or the calling thread is no Netty event loop; else a future with its
-   *     outcome that completes on the calling thread's event loop
+   * Only a loop that may not block is handed anything: Reactor Netty's, which Reactor marks non-blocking. A Netty
+   * executor thread that may block (a pipeline's {@code DefaultEventExecutor}) could itself be waiting for this
+   * decision, which would then never come.
+   *
+   * @param decided a decision, done or not, asked for on the calling thread (Reactor on the class path)
+   * @return {@code decided} itself when it is done or the calling thread is no non-blocking Netty event loop; else a
+   *     future with its outcome that completes on the calling thread's event loop
    */
   public static <T> CompletableFuture<T> toCallersLoop(CompletableFuture<T> decided) {
-    if (decided.isDone() || !NETTY) {
+    if (decided.isDone() || !NETTY || !reactor.core.scheduler.Schedulers.isInNonBlockingThread()) {
       return decided;
     }
     @Nullable Executor loop = Netty.callersLoop();
